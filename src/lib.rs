@@ -1,0 +1,4 @@
+//! sncc: a conformance suite and mock instance for ServiceNow's inbound OAuth 2.0 client credentials grant.
+
+pub mod mock;
+pub mod release;

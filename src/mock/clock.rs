@@ -1,0 +1,76 @@
+//! The mock's virtual clock: real time plus an offset the control plane can advance, and glide date-times.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+/// Seconds since the Unix epoch.
+pub type Instant = i64;
+
+/// Wall-clock time shifted by an offset, so expiry is tested without sleeping.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Clock {
+    offset_seconds: i64,
+}
+
+impl Clock {
+    pub fn now(&self) -> Instant {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64);
+        real + self.offset_seconds
+    }
+
+    /// Moves virtual time forward (never backwards: a negative amount is ignored).
+    pub fn advance(&mut self, seconds: i64) {
+        self.offset_seconds = self.offset_seconds.saturating_add(seconds.max(0));
+    }
+
+    pub fn offset_seconds(&self) -> i64 {
+        self.offset_seconds
+    }
+}
+
+/// Formats an instant as ServiceNow stores date-times: `YYYY-MM-DD HH:MM:SS` in UTC.
+pub fn glide_datetime(instant: Instant) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    OffsetDateTime::from_unix_timestamp(instant)
+        .ok()
+        .and_then(|moment| moment.format(&format).ok())
+        .unwrap_or_default()
+}
+
+/// Parses a glide date-time back into an instant; `None` when it is not one.
+pub fn parse_glide_datetime(text: &str) -> Option<Instant> {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(text, &format)
+        .ok()
+        .map(|moment| moment.assume_utc().unix_timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_parses_glide_datetimes() {
+        assert_eq!(glide_datetime(0), "1970-01-01 00:00:00");
+        assert_eq!(glide_datetime(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(
+            parse_glide_datetime("2023-11-14 22:13:20"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(parse_glide_datetime("yesterday"), None);
+    }
+
+    #[test]
+    fn advancing_moves_now_forward_only() {
+        let mut clock = Clock::default();
+        let before = clock.now();
+        clock.advance(3600);
+        clock.advance(-7200);
+        assert!(clock.now() - before >= 3600);
+        assert_eq!(clock.offset_seconds(), 3600);
+    }
+}

@@ -1,0 +1,206 @@
+//! One simulated instance: its records, virtual clock and fidelity switches, and the expiry of issued tokens.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::clock::{Clock, Instant, parse_glide_datetime};
+use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
+use super::store::{Changes, Store};
+use super::switches::Switches;
+use crate::release::{Family, Release};
+
+/// The property that turns the grant on (SPEC §2); absent means false.
+pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
+/// The property whose value names the release (SPEC §4).
+pub const BUILDTAG_PROPERTY: &str = "glide.buildtag";
+/// The user the instance itself acts as when it changes records.
+pub const SYSTEM_ACTOR: &str = "system";
+
+#[derive(Clone, Debug, Default)]
+pub struct Instance {
+    pub store: Store,
+    pub clock: Clock,
+    pub switches: Switches,
+    /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
+    expiries: BinaryHeap<Reverse<(Instant, String)>>,
+}
+
+impl Instance {
+    /// A property's value, read live (SPEC A4).
+    pub fn property(&self, name: &str) -> Option<&str> {
+        self.store.find(&SYS_PROPERTIES, "name", name)?.raw("value")
+    }
+
+    /// Creates the property or changes its value, as an admin would.
+    pub fn set_property(&mut self, name: &str, kind: &str, value: &str) {
+        let now = self.clock.now();
+        let existing = self
+            .store
+            .find(&SYS_PROPERTIES, "name", name)
+            .map(|record| record.sys_id().to_owned());
+        let changes = pairs(&[("name", name), ("type", kind), ("value", value)]);
+        match existing {
+            Some(sys_id) => {
+                self.store
+                    .update(&SYS_PROPERTIES, &sys_id, &changes, SYSTEM_ACTOR, now);
+            }
+            None => {
+                self.store
+                    .insert(&SYS_PROPERTIES, &changes, SYSTEM_ACTOR, now);
+            }
+        }
+    }
+
+    /// The release named by `glide.buildtag`; a missing or unreadable tag counts as newer than every family.
+    pub fn release(&self) -> Release {
+        self.property(BUILDTAG_PROPERTY)
+            .and_then(Release::from_buildtag)
+            .unwrap_or_else(|| Release::Newer("unknown".into()))
+    }
+
+    pub fn set_release(&mut self, family: Family) {
+        self.set_property(BUILDTAG_PROPERTY, "string", &family.buildtag());
+    }
+
+    /// The names of the roles granted to a user.
+    pub fn roles_of(&self, user_sys_id: &str) -> Vec<String> {
+        self.store
+            .all(&SYS_USER_HAS_ROLE)
+            .filter(|grant| grant.raw("user") == Some(user_sys_id))
+            .filter_map(|grant| self.store.get(&SYS_USER_ROLE, grant.raw("role")?))
+            .filter_map(|role| role.raw("name").map(str::to_owned))
+            .collect()
+    }
+
+    /// Grants a role by name, creating the role when the instance does not have it yet.
+    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str) {
+        let now = self.clock.now();
+        let role = match self.store.find(&SYS_USER_ROLE, "name", role_name) {
+            Some(role) => role.sys_id().to_owned(),
+            None => self.store.insert(
+                &SYS_USER_ROLE,
+                &pairs(&[("name", role_name)]),
+                SYSTEM_ACTOR,
+                now,
+            ),
+        };
+        let changes = pairs(&[("user", user_sys_id), ("role", &role)]);
+        self.store
+            .insert(&SYS_USER_HAS_ROLE, &changes, SYSTEM_ACTOR, now);
+    }
+
+    /// Finds a user by `user_name`, case-insensitively as a login does.
+    pub fn user_named(&self, user_name: &str) -> Option<String> {
+        self.store
+            .all(&SYS_USER)
+            .find(|user| {
+                user.raw("user_name")
+                    .is_some_and(|name| name.eq_ignore_ascii_case(user_name))
+            })
+            .map(|user| user.sys_id().to_owned())
+    }
+
+    /// Remembers when an issued token's record expires.
+    pub fn track_expiry(&mut self, expires: Instant, credential_sys_id: String) {
+        self.expiries.push(Reverse((expires, credential_sys_id)));
+    }
+
+    /// Deletes the records of issued tokens that have expired by `now`, so memory stays bounded.
+    pub fn purge_expired_tokens(&mut self, now: Instant) {
+        while let Some(Reverse((expires, _))) = self.expiries.peek() {
+            if *expires > now {
+                break;
+            }
+            let Reverse((_, sys_id)) = self.expiries.pop().expect("peeked");
+            let current_expiry = self
+                .store
+                .get(&OAUTH_CREDENTIAL, &sys_id)
+                .map(|record| record.raw("expires").and_then(parse_glide_datetime));
+            match current_expiry {
+                // An admin moved the expiry later: keep the record and look again then.
+                Some(Some(later)) if later > now => self.track_expiry(later, sys_id),
+                Some(_) => {
+                    self.store.delete(&OAUTH_CREDENTIAL, &sys_id);
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// Builds write changes from string pairs.
+pub fn pairs(values: &[(&str, &str)]) -> Changes {
+    values
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::clock::glide_datetime;
+
+    #[test]
+    fn properties_are_created_then_updated_in_place() {
+        let mut instance = Instance::default();
+        assert_eq!(instance.property(GRANT_PROPERTY), None);
+        instance.set_property(GRANT_PROPERTY, "boolean", "true");
+        instance.set_property(GRANT_PROPERTY, "boolean", "false");
+        assert_eq!(instance.property(GRANT_PROPERTY), Some("false"));
+        assert_eq!(instance.store.count(&SYS_PROPERTIES), 1);
+    }
+
+    #[test]
+    fn release_follows_the_buildtag_property() {
+        let mut instance = Instance::default();
+        assert!(matches!(instance.release(), Release::Newer(_)));
+        instance.set_release(Family::Vancouver);
+        assert_eq!(instance.release(), Release::Known(Family::Vancouver));
+    }
+
+    #[test]
+    fn roles_are_granted_by_name_and_created_once() {
+        let mut instance = Instance::default();
+        let user = instance
+            .store
+            .insert(&SYS_USER, &pairs(&[("user_name", "Svc.CC")]), "a", 0);
+        instance.grant_role(&user, "itil");
+        instance.grant_role(&user, "admin");
+        let other = instance
+            .store
+            .insert(&SYS_USER, &pairs(&[("user_name", "x")]), "a", 0);
+        instance.grant_role(&other, "itil");
+        assert_eq!(instance.roles_of(&user), ["itil", "admin"]);
+        assert_eq!(instance.store.count(&SYS_USER_ROLE), 2);
+        assert_eq!(instance.user_named("svc.cc"), Some(user));
+    }
+
+    #[test]
+    fn expired_tokens_are_purged_and_live_or_extended_ones_kept() {
+        let mut instance = Instance::default();
+        let issue = |instance: &mut Instance, expires: Instant| {
+            let changes = pairs(&[
+                ("token", &format!("t{expires}")),
+                ("expires", &glide_datetime(expires)),
+            ]);
+            let id = instance.store.insert(&OAUTH_CREDENTIAL, &changes, "a", 0);
+            instance.track_expiry(expires, id.clone());
+            id
+        };
+        let expired = issue(&mut instance, 100);
+        let live = issue(&mut instance, 300);
+        let extended = issue(&mut instance, 150);
+        let later = pairs(&[("expires", &glide_datetime(500))]);
+        instance
+            .store
+            .update(&OAUTH_CREDENTIAL, &extended, &later, "admin", 0);
+
+        instance.purge_expired_tokens(200);
+        assert!(instance.store.get(&OAUTH_CREDENTIAL, &expired).is_none());
+        assert!(instance.store.get(&OAUTH_CREDENTIAL, &live).is_some());
+        assert!(instance.store.get(&OAUTH_CREDENTIAL, &extended).is_some());
+        instance.purge_expired_tokens(500);
+        assert_eq!(instance.store.count(&OAUTH_CREDENTIAL), 0);
+    }
+}

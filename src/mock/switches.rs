@@ -1,0 +1,85 @@
+//! Fidelity switches for what SPEC leaves open; the control plane flips them, each scenario may choose.
+
+use serde::{Deserialize, Serialize};
+
+/// The status of an `unauthorized_client` refusal (its body is captured, its status is not: SPEC §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u16", into = "u16")]
+pub enum UnauthorizedClientStatus {
+    BadRequest,
+    Unauthorized,
+}
+
+impl UnauthorizedClientStatus {
+    pub fn code(self) -> u16 {
+        match self {
+            UnauthorizedClientStatus::BadRequest => 400,
+            UnauthorizedClientStatus::Unauthorized => 401,
+        }
+    }
+}
+
+impl TryFrom<u16> for UnauthorizedClientStatus {
+    type Error = String;
+
+    fn try_from(code: u16) -> Result<Self, Self::Error> {
+        match code {
+            400 => Ok(UnauthorizedClientStatus::BadRequest),
+            401 => Ok(UnauthorizedClientStatus::Unauthorized),
+            other => Err(format!(
+                "unauthorized_client_status must be 400 or 401, not {other}"
+            )),
+        }
+    }
+}
+
+impl From<UnauthorizedClientStatus> for u16 {
+    fn from(status: UnauthorizedClientStatus) -> u16 {
+        status.code()
+    }
+}
+
+/// What a second token request from the same client gets while its first token is still valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepeatToken {
+    /// A fresh token every time (the default: what C5 observes is recorded, not assumed).
+    New,
+    /// The live token again, with the seconds it has left.
+    Current,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Switches {
+    /// Client id and secret accepted from HTTP Basic when the body has no `client_id` (F4).
+    pub basic_client_auth: bool,
+    pub unauthorized_client_status: UnauthorizedClientStatus,
+    pub repeat_token: RepeatToken,
+}
+
+impl Default for Switches {
+    fn default() -> Self {
+        Switches {
+            basic_client_auth: true,
+            unauthorized_client_status: UnauthorizedClientStatus::Unauthorized,
+            repeat_token: RepeatToken::New,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_json_keeps_other_defaults_and_bad_values_are_refused() {
+        let switches: Switches =
+            serde_json::from_str(r#"{"unauthorized_client_status":400}"#).unwrap();
+        assert_eq!(switches.unauthorized_client_status.code(), 400);
+        assert!(switches.basic_client_auth);
+        assert!(serde_json::from_str::<Switches>(r#"{"unauthorized_client_status":500}"#).is_err());
+        assert!(serde_json::from_str::<Switches>(r#"{"basic_client_auth":"yes"}"#).is_err());
+        assert!(serde_json::from_str::<Switches>(r#"{"typo":true}"#).is_err());
+    }
+}
