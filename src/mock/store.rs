@@ -294,6 +294,21 @@ fn apply(table: &Table, values: &mut [String], changes: &Changes) {
         let kind = table.column(name).expect("positioned column").kind;
         values[position] = normalise(kind, value);
     }
+    derive_full_name(table, values, changes);
+}
+
+/// A user's `name` follows first and last name unless the write sets it, as on an instance.
+fn derive_full_name(table: &Table, values: &mut [String], changes: &Changes) {
+    let written = |column: &str| changes.iter().any(|(name, _)| name == column);
+    if table.name != schema::SYS_USER.name
+        || written("name")
+        || !(written("first_name") || written("last_name"))
+    {
+        return;
+    }
+    let value = |column: &str| values[table.position(column).expect("user column")].clone();
+    let full = format!("{} {}", value("first_name"), value("last_name"));
+    values[table.position("name").expect("user column")] = full.trim().to_owned();
 }
 
 /// Coerces a written value the way an instance stores it for the column's kind.
@@ -360,6 +375,31 @@ mod tests {
         assert_eq!(user.raw("locked_out"), Some("true"));
         assert_eq!(user.raw("bogus"), None);
         assert_eq!(user.raw("sys_created_by"), Some("admin"));
+    }
+
+    #[test]
+    fn a_users_name_follows_first_and_last_name_unless_set() {
+        let mut store = Store::default();
+        let id = store.insert(
+            &SYS_USER,
+            &changes(&[("first_name", "Ada"), ("last_name", "Lovelace")]),
+            "a",
+            0,
+        );
+        assert_eq!(
+            store.get(&SYS_USER, &id).unwrap().raw("name"),
+            Some("Ada Lovelace")
+        );
+        store.update(&SYS_USER, &id, &changes(&[("last_name", "King")]), "a", 0);
+        assert_eq!(
+            store.get(&SYS_USER, &id).unwrap().raw("name"),
+            Some("Ada King")
+        );
+        store.update(&SYS_USER, &id, &changes(&[("name", "Countess")]), "a", 0);
+        assert_eq!(
+            store.get(&SYS_USER, &id).unwrap().raw("name"),
+            Some("Countess")
+        );
     }
 
     #[test]

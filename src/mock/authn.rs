@@ -1,0 +1,238 @@
+//! Who a REST request acts as (SPEC §3): HTTP Basic for users with a password, Bearer for issued tokens.
+//!
+//! Only the `Authorization` header is read: `?access_token=` in a query string authenticates nothing (E6).
+
+use subtle::ConstantTimeEq;
+
+use super::clock::{Instant, parse_glide_datetime};
+use super::grant::basic_credentials;
+use super::instance::Instance;
+use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
+use super::store::RecordRef;
+
+/// The user a request runs as, with that user's roles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub sys_id: String,
+    pub user_name: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+impl Caller {
+    /// True when the caller holds one of `roles`, or `admin`, or `roles` is empty (any authenticated user).
+    pub fn has_any_role(&self, roles: &[&str]) -> bool {
+        roles.is_empty()
+            || self
+                .roles
+                .iter()
+                .any(|held| held == "admin" || roles.contains(&held.as_str()))
+    }
+}
+
+/// Why a request was not authenticated; every one answers the same 401 (E2, E3, E4, E5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthFailure {
+    NoCredentials,
+    UnsupportedScheme,
+    WrongPassword,
+    UnknownToken,
+    ExpiredToken,
+    UserCannotLogIn,
+}
+
+impl AuthFailure {
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthFailure::NoCredentials => "no_credentials",
+            AuthFailure::UnsupportedScheme => "unsupported_scheme",
+            AuthFailure::WrongPassword => "wrong_password",
+            AuthFailure::UnknownToken => "unknown_token",
+            AuthFailure::ExpiredToken => "expired_token",
+            AuthFailure::UserCannotLogIn => "user_cannot_log_in",
+        }
+    }
+}
+
+pub fn authenticate(
+    authorization: Option<&str>,
+    instance: &Instance,
+    now: Instant,
+) -> Result<Caller, AuthFailure> {
+    let header = authorization
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .ok_or(AuthFailure::NoCredentials)?;
+    let scheme = header.split(' ').next().unwrap_or_default();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        bearer(header[scheme.len()..].trim(), instance, now)
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        basic(header, instance)
+    } else {
+        Err(AuthFailure::UnsupportedScheme)
+    }
+}
+
+/// E1, E3, E4, E5: a token acts as its user while its record exists and has not expired.
+fn bearer(token: &str, instance: &Instance, now: Instant) -> Result<Caller, AuthFailure> {
+    let credential = instance
+        .store
+        .find_unique(&OAUTH_CREDENTIAL, token)
+        .filter(|record| record.raw("type") == Some("access_token"))
+        .ok_or(AuthFailure::UnknownToken)?;
+    let expires = credential
+        .raw("expires")
+        .and_then(parse_glide_datetime)
+        .ok_or(AuthFailure::ExpiredToken)?;
+    if now >= expires {
+        return Err(AuthFailure::ExpiredToken);
+    }
+    let user = credential
+        .raw("user")
+        .and_then(|sys_id| instance.store.get(&SYS_USER, sys_id))
+        .ok_or(AuthFailure::UserCannotLogIn)?;
+    caller(user, instance)
+}
+
+fn basic(header: &str, instance: &Instance) -> Result<Caller, AuthFailure> {
+    let (user_name, password) = basic_credentials(header).ok_or(AuthFailure::WrongPassword)?;
+    let user = instance
+        .user_named(&user_name)
+        .and_then(|sys_id| instance.store.get(&SYS_USER, &sys_id))
+        .ok_or(AuthFailure::WrongPassword)?;
+    let stored = user.raw("user_password").unwrap_or_default();
+    let matches = !stored.is_empty() && bool::from(stored.as_bytes().ct_eq(password.as_bytes()));
+    if !matches {
+        return Err(AuthFailure::WrongPassword);
+    }
+    caller(user, instance)
+}
+
+fn caller(user: RecordRef<'_>, instance: &Instance) -> Result<Caller, AuthFailure> {
+    if !user.is_true("active") || user.is_true("locked_out") {
+        return Err(AuthFailure::UserCannotLogIn);
+    }
+    let text = |column| user.raw(column).unwrap_or_default().to_owned();
+    Ok(Caller {
+        sys_id: user.sys_id().to_owned(),
+        user_name: text("user_name"),
+        name: text("name"),
+        roles: instance.roles_of(user.sys_id()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+    use crate::mock::clock::glide_datetime;
+    use crate::mock::instance::pairs;
+
+    const TOKEN: &str = "tok";
+
+    fn instance() -> (Instance, String) {
+        let mut instance = Instance::default();
+        let user = instance.store.insert(
+            &SYS_USER,
+            &pairs(&[
+                ("user_name", "svc.cc"),
+                ("user_password", "pw"),
+                ("first_name", "Svc"),
+            ]),
+            "admin",
+            0,
+        );
+        instance.grant_role(&user, "itil");
+        let credential = pairs(&[
+            ("token", TOKEN),
+            ("expires", &glide_datetime(100)),
+            ("user", &user),
+        ]);
+        instance
+            .store
+            .insert(&OAUTH_CREDENTIAL, &credential, "system", 0);
+        (instance, user)
+    }
+
+    fn basic_header(user: &str, password: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
+    }
+
+    #[test]
+    fn e1_a_live_bearer_token_acts_as_its_user_with_roles() {
+        let (instance, user) = instance();
+        let caller = authenticate(Some("Bearer tok"), &instance, 99).unwrap();
+        assert_eq!(caller.sys_id, user);
+        assert_eq!(caller.user_name, "svc.cc");
+        assert_eq!(caller.roles, ["itil"]);
+        assert!(caller.has_any_role(&["itil"]) && caller.has_any_role(&[]));
+        assert!(!caller.has_any_role(&["admin"]));
+    }
+
+    #[test]
+    fn e2_e3_e4_e5_missing_unknown_expired_and_revoked_tokens_fail() {
+        let (mut instance, _) = instance();
+        assert_eq!(
+            authenticate(None, &instance, 0),
+            Err(AuthFailure::NoCredentials)
+        );
+        assert_eq!(
+            authenticate(Some("Bearer nope"), &instance, 0),
+            Err(AuthFailure::UnknownToken)
+        );
+        assert_eq!(
+            authenticate(Some("Bearer tok"), &instance, 100),
+            Err(AuthFailure::ExpiredToken)
+        );
+        let row = instance
+            .store
+            .find_unique(&OAUTH_CREDENTIAL, TOKEN)
+            .unwrap()
+            .sys_id()
+            .to_owned();
+        instance.store.delete(&OAUTH_CREDENTIAL, &row);
+        assert_eq!(
+            authenticate(Some("Bearer tok"), &instance, 0),
+            Err(AuthFailure::UnknownToken)
+        );
+        assert_eq!(
+            authenticate(Some("Digest x"), &instance, 0),
+            Err(AuthFailure::UnsupportedScheme)
+        );
+    }
+
+    #[test]
+    fn basic_needs_the_right_password_and_a_user_who_can_log_in() {
+        let (mut instance, user) = instance();
+        assert!(authenticate(Some(&basic_header("SVC.CC", "pw")), &instance, 0).is_ok());
+        assert_eq!(
+            authenticate(Some(&basic_header("svc.cc", "PW")), &instance, 0),
+            Err(AuthFailure::WrongPassword)
+        );
+        instance
+            .store
+            .update(&SYS_USER, &user, &pairs(&[("locked_out", "true")]), "a", 0);
+        assert_eq!(
+            authenticate(Some(&basic_header("svc.cc", "pw")), &instance, 0),
+            Err(AuthFailure::UserCannotLogIn)
+        );
+        assert_eq!(
+            authenticate(Some("Bearer tok"), &instance, 0),
+            Err(AuthFailure::UserCannotLogIn)
+        );
+    }
+
+    #[test]
+    fn a_user_without_a_password_cannot_use_basic() {
+        let mut instance = Instance::default();
+        instance
+            .store
+            .insert(&SYS_USER, &pairs(&[("user_name", "nopw")]), "a", 0);
+        assert_eq!(
+            authenticate(Some(&basic_header("nopw", "")), &instance, 0),
+            Err(AuthFailure::WrongPassword)
+        );
+    }
+}

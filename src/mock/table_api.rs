@@ -1,0 +1,261 @@
+//! The Table API's rules (SPEC §2): parameters, ACLs, listing, reading and writing records, without HTTP.
+
+use serde_json::Value;
+
+use super::authn::Caller;
+use super::clock::Instant;
+use super::instance::Instance;
+use super::query::{EncodedQuery, QueryContext};
+use super::render::{DisplayValue, Rendering};
+use super::schema::{self, Table};
+use super::store::{Changes, RecordRef};
+
+/// The most records one page returns, whatever `sysparm_limit` asks (also the default).
+pub const MAX_LIMIT: usize = 10_000;
+/// When true, a query naming an unknown field matches nothing instead of ignoring the condition.
+pub const INVALID_QUERY_PROPERTY: &str = "glide.invalid_query.returns_no_rows";
+
+/// The `sysparm_*` parameters of one request.
+#[derive(Clone, Debug, Default)]
+pub struct Params {
+    pub query: EncodedQuery,
+    pub limit: Option<usize>,
+    pub offset: usize,
+    pub rendering: Rendering,
+    pub suppress_pagination_header: bool,
+}
+
+impl Params {
+    /// Reads the parameters from query-string pairs; the first of a repeated name wins, bad numbers are ignored.
+    pub fn from_pairs(pairs: &[(String, String)], base_url: &str) -> Params {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        let flag = |name: &str| get(name).is_some_and(|value| value.eq_ignore_ascii_case("true"));
+        let fields = get("sysparm_fields").map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|field| !field.is_empty())
+                .map(str::to_owned)
+                .collect()
+        });
+        Params {
+            query: EncodedQuery::parse(get("sysparm_query").unwrap_or_default()),
+            limit: get("sysparm_limit").and_then(|text| text.trim().parse().ok()),
+            offset: get("sysparm_offset")
+                .and_then(|text| text.trim().parse().ok())
+                .unwrap_or(0),
+            rendering: Rendering {
+                fields,
+                display_value: DisplayValue::parse(
+                    get("sysparm_display_value").unwrap_or_default(),
+                ),
+                exclude_reference_link: flag("sysparm_exclude_reference_link"),
+                base_url: base_url.to_owned(),
+            },
+            suppress_pagination_header: flag("sysparm_suppress_pagination_header"),
+        }
+    }
+
+    /// The page size: `sysparm_limit` clamped to 1..=[`MAX_LIMIT`].
+    pub fn page_size(&self) -> usize {
+        self.limit.unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT)
+    }
+}
+
+/// What a write was, for the ACL error's wording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    Insert,
+    Update,
+    Delete,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableError {
+    InvalidTable(String),
+    ReadDenied,
+    WriteDenied(Operation),
+    NotFound,
+    InvalidJson,
+}
+
+/// One page of a listing, with the number of records that matched in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub records: Vec<Value>,
+    pub total: usize,
+}
+
+fn served(name: &str) -> Result<&'static Table, TableError> {
+    schema::table(name).ok_or_else(|| TableError::InvalidTable(name.to_owned()))
+}
+
+fn readable(name: &str, caller: &Caller) -> Result<&'static Table, TableError> {
+    let table = served(name)?;
+    if caller.has_any_role(table.access.read) {
+        Ok(table)
+    } else {
+        Err(TableError::ReadDenied)
+    }
+}
+
+fn writable(
+    name: &str,
+    caller: &Caller,
+    operation: Operation,
+) -> Result<&'static Table, TableError> {
+    let table = served(name)?;
+    if caller.has_any_role(table.access.write) {
+        Ok(table)
+    } else {
+        Err(TableError::WriteDenied(operation))
+    }
+}
+
+/// `GET /api/now/table/<table>`.
+pub fn list(
+    instance: &Instance,
+    caller: &Caller,
+    table: &str,
+    params: &Params,
+) -> Result<Page, TableError> {
+    let table = readable(table, caller)?;
+    let context = QueryContext {
+        user_sys_id: &caller.sys_id,
+        user_name: &caller.user_name,
+    };
+    let names_unknown_field = params
+        .query
+        .field_names()
+        .iter()
+        .any(|name| table.column(name).is_none());
+    let returns_no_rows = instance
+        .property(INVALID_QUERY_PROPERTY)
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"));
+    if names_unknown_field && returns_no_rows {
+        return Ok(Page {
+            records: Vec::new(),
+            total: 0,
+        });
+    }
+    let mut matching: Vec<RecordRef<'_>> = instance
+        .store
+        .all(table)
+        .filter(|record| params.query.matches(record, &context))
+        .collect();
+    params.query.sort(&mut matching);
+    let records = matching
+        .iter()
+        .skip(params.offset)
+        .take(params.page_size())
+        .map(|record| params.rendering.render(*record, &instance.store))
+        .collect();
+    Ok(Page {
+        records,
+        total: matching.len(),
+    })
+}
+
+/// `GET /api/now/table/<table>/<sys_id>`: a record the caller may not read is "not found", as on an instance.
+pub fn get(
+    instance: &Instance,
+    caller: &Caller,
+    table: &str,
+    sys_id: &str,
+    params: &Params,
+) -> Result<Value, TableError> {
+    let table = match readable(table, caller) {
+        Err(TableError::ReadDenied) => return Err(TableError::NotFound),
+        other => other?,
+    };
+    let record = instance
+        .store
+        .get(table, sys_id)
+        .ok_or(TableError::NotFound)?;
+    Ok(params.rendering.render(record, &instance.store))
+}
+
+/// `POST /api/now/table/<table>`: returns the new record's sys_id and rendering.
+pub fn create(
+    instance: &mut Instance,
+    caller: &Caller,
+    table: &str,
+    body: &[u8],
+    params: &Params,
+    now: Instant,
+) -> Result<(String, Value), TableError> {
+    let table = writable(table, caller, Operation::Insert)?;
+    let changes = changes_from_json(body)?;
+    let sys_id = instance
+        .store
+        .insert(table, &changes, &caller.user_name, now);
+    let record = instance.store.get(table, &sys_id).expect("just inserted");
+    let shown = params.rendering.render(record, &instance.store);
+    Ok((sys_id, shown))
+}
+
+/// `PUT` and `PATCH /api/now/table/<table>/<sys_id>` (both change only the given fields).
+pub fn update(
+    instance: &mut Instance,
+    caller: &Caller,
+    table: &str,
+    sys_id: &str,
+    body: &[u8],
+    params: &Params,
+    now: Instant,
+) -> Result<Value, TableError> {
+    let table = writable(table, caller, Operation::Update)?;
+    let changes = changes_from_json(body)?;
+    if !instance
+        .store
+        .update(table, sys_id, &changes, &caller.user_name, now)
+    {
+        return Err(TableError::NotFound);
+    }
+    let record = instance.store.get(table, sys_id).expect("just updated");
+    Ok(params.rendering.render(record, &instance.store))
+}
+
+/// `DELETE /api/now/table/<table>/<sys_id>`.
+pub fn delete(
+    instance: &mut Instance,
+    caller: &Caller,
+    table: &str,
+    sys_id: &str,
+) -> Result<(), TableError> {
+    let table = writable(table, caller, Operation::Delete)?;
+    if instance.store.delete(table, sys_id) {
+        Ok(())
+    } else {
+        Err(TableError::NotFound)
+    }
+}
+
+/// A JSON object's members as string values: strings as they are, numbers and booleans as text, null as
+/// empty, a reference object by its `value`. Anything but an object is not a valid payload.
+fn changes_from_json(body: &[u8]) -> Result<Changes, TableError> {
+    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(body) else {
+        return Err(TableError::InvalidJson);
+    };
+    let text = |value: &Value| match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Null => Some(String::new()),
+        Value::Bool(_) | Value::Number(_) => Some(value.to_string()),
+        Value::Object(reference) => reference
+            .get("value")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        Value::Array(_) => None,
+    };
+    Ok(members
+        .iter()
+        .filter_map(|(name, value)| Some((name.clone(), text(value)?)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests;
