@@ -72,21 +72,22 @@ impl Instance {
             .collect()
     }
 
-    /// Grants a role by name, creating the role when the instance does not have it yet.
-    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str) {
+    /// The sys_id of the role with this name, creating the role when the instance does not have it yet.
+    pub fn ensure_role(&mut self, role_name: &str) -> String {
+        if let Some(role) = self.store.find(&SYS_USER_ROLE, "name", role_name) {
+            return role.sys_id().to_owned();
+        }
         let now = self.clock.now();
-        let role = match self.store.find(&SYS_USER_ROLE, "name", role_name) {
-            Some(role) => role.sys_id().to_owned(),
-            None => self.store.insert(
-                &SYS_USER_ROLE,
-                &pairs(&[("name", role_name)]),
-                SYSTEM_ACTOR,
-                now,
-            ),
-        };
+        let changes = pairs(&[("name", role_name)]);
+        self.store.insert(&SYS_USER_ROLE, &changes, SYSTEM_ACTOR, now)
+    }
+
+    /// Grants a role by name (see [`Instance::ensure_role`]).
+    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str) {
+        let role = self.ensure_role(role_name);
+        let now = self.clock.now();
         let changes = pairs(&[("user", user_sys_id), ("role", &role)]);
-        self.store
-            .insert(&SYS_USER_HAS_ROLE, &changes, SYSTEM_ACTOR, now);
+        self.store.insert(&SYS_USER_HAS_ROLE, &changes, SYSTEM_ACTOR, now);
     }
 
     /// Finds a user by `user_name`, case-insensitively as a login does.

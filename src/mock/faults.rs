@@ -1,0 +1,180 @@
+//! Fault injection: the next N requests to a path get a canned response, a delay, or a closed connection.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What happens to a request that meets a fault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FaultAction {
+    /// Answer with this status, headers and body instead of the instance.
+    Respond {
+        status: u16,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+        #[serde(default)]
+        body: String,
+    },
+    /// Wait, then answer normally.
+    Delay { millis: u64 },
+    /// Drop the connection without answering.
+    Close,
+}
+
+/// A fault as the control plane receives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// The request path it applies to; a trailing `*` matches every path with that prefix.
+    pub path: String,
+    /// How many requests it applies to.
+    #[serde(default = "one")]
+    pub times: u32,
+    #[serde(flatten)]
+    pub action: FaultAction,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The longest a delay may be, so a typo cannot hang a run.
+pub const MAX_DELAY_MILLIS: u64 = 120_000;
+
+/// Every member a fault may have (serde's `flatten` cannot refuse unknown ones itself).
+const MEMBERS: [&str; 7] = ["path", "times", "action", "status", "headers", "body", "millis"];
+
+impl Fault {
+    /// Reads and validates a fault from the control plane's JSON, refusing unknown members.
+    pub fn from_json(body: &[u8]) -> Result<Fault, String> {
+        let value: serde_json::Value =
+            serde_json::from_slice(body).map_err(|error| format!("invalid JSON: {error}"))?;
+        if let Some(unknown) = value
+            .as_object()
+            .and_then(|members| members.keys().find(|key| !MEMBERS.contains(&key.as_str())))
+        {
+            return Err(format!("unknown fault member: {unknown}"));
+        }
+        let fault: Fault = serde_json::from_value(value).map_err(|error| error.to_string())?;
+        fault.validate()?;
+        Ok(fault)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !self.path.starts_with('/') {
+            return Err(format!("fault path must start with '/': {}", self.path));
+        }
+        if self.path.starts_with("/__mock") {
+            return Err("the control plane cannot be faulted".into());
+        }
+        if self.times == 0 {
+            return Err("times must be at least 1".into());
+        }
+        match &self.action {
+            FaultAction::Respond { status, headers, .. } => {
+                if !(100..=599).contains(status) {
+                    return Err(format!("status must be 100..=599, not {status}"));
+                }
+                for (name, value) in headers {
+                    axum::http::HeaderName::try_from(name.as_str())
+                        .map_err(|_| format!("invalid header name: {name}"))?;
+                    axum::http::HeaderValue::try_from(value.as_str())
+                        .map_err(|_| format!("invalid value for header {name}"))?;
+                }
+                Ok(())
+            }
+            FaultAction::Delay { millis } if *millis > MAX_DELAY_MILLIS => {
+                Err(format!("delay must be at most {MAX_DELAY_MILLIS} ms"))
+            }
+            FaultAction::Delay { .. } | FaultAction::Close => Ok(()),
+        }
+    }
+
+    fn applies_to(&self, path: &str) -> bool {
+        match self.path.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == self.path,
+        }
+    }
+}
+
+/// Armed faults, oldest first.
+#[derive(Debug, Default)]
+pub struct Faults {
+    armed: Vec<Fault>,
+}
+
+impl Faults {
+    pub fn arm(&mut self, fault: Fault) {
+        self.armed.push(fault);
+    }
+
+    /// The action for a request to `path`, using up one of its fault's times.
+    pub fn take(&mut self, path: &str) -> Option<FaultAction> {
+        let index = self.armed.iter().position(|fault| fault.applies_to(path))?;
+        let fault = &mut self.armed[index];
+        let action = fault.action.clone();
+        fault.times -= 1;
+        if fault.times == 0 {
+            self.armed.remove(index);
+        }
+        Some(action)
+    }
+
+    pub fn armed(&self) -> &[Fault] {
+        &self.armed
+    }
+
+    pub fn clear(&mut self) {
+        self.armed.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(json: &str) -> Fault {
+        Fault::from_json(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_fault_applies_its_number_of_times_then_is_gone() {
+        let mut faults = Faults::default();
+        faults.arm(fault(
+            r#"{"path":"/oauth_token.do","times":2,"action":"respond","status":503,"headers":{"Retry-After":"1"}}"#,
+        ));
+        assert!(faults.take("/api/now/table/x").is_none());
+        assert!(matches!(faults.take("/oauth_token.do"), Some(FaultAction::Respond { status: 503, .. })));
+        assert!(faults.take("/oauth_token.do").is_some());
+        assert!(faults.take("/oauth_token.do").is_none());
+    }
+
+    #[test]
+    fn prefixes_match_and_faults_apply_in_arming_order() {
+        let mut faults = Faults::default();
+        faults.arm(fault(r#"{"path":"/api/*","action":"close"}"#));
+        faults.arm(fault(r#"{"path":"/api/now/table/incident","action":"delay","millis":5}"#));
+        assert_eq!(faults.take("/api/now/table/incident"), Some(FaultAction::Close));
+        assert_eq!(faults.take("/api/now/table/incident"), Some(FaultAction::Delay { millis: 5 }));
+        assert_eq!(faults.armed().len(), 0);
+    }
+
+    #[test]
+    fn bad_faults_are_refused_with_a_reason() {
+        for (json, why) in [
+            (r#"{"path":"x","action":"close"}"#, "start with '/'"),
+            (r#"{"path":"/__mock/reset","action":"close"}"#, "control plane"),
+            (r#"{"path":"/a","times":0,"action":"close"}"#, "at least 1"),
+            (r#"{"path":"/a","action":"respond","status":42}"#, "100..=599"),
+            (r#"{"path":"/a","action":"respond","status":500,"headers":{"bad name":"v"}}"#, "header name"),
+            (r#"{"path":"/a","action":"delay","millis":999999999}"#, "at most"),
+            (r#"{"path":"/a","action":"close","typo":1}"#, "unknown fault member: typo"),
+            (r#"{"path":"/a","action":"explode"}"#, "unknown variant"),
+            ("[", "invalid JSON"),
+        ] {
+            let error = Fault::from_json(json.as_bytes()).unwrap_err();
+            assert!(error.contains(why), "{json}: {error}");
+        }
+    }
+}

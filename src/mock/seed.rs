@@ -1,0 +1,295 @@
+//! Seed files (TOML, see `fixtures/instances/`): the users, clients and properties an instance starts with.
+
+use std::path::Path;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::instance::{Instance, SYSTEM_ACTOR, pairs};
+use super::random;
+use super::schema::{OAUTH_ENTITY, SYS_USER};
+use crate::release::Family;
+
+/// The seeds built into the binary, by name: usable away from the source tree.
+pub const BUILTIN: [(&str, &str); 2] = [
+    ("ready", include_str!("../../fixtures/instances/ready.toml")),
+    ("untouched", include_str!("../../fixtures/instances/untouched.toml")),
+];
+
+/// The release a seed gets when it names none.
+pub const DEFAULT_RELEASE: Family = Family::WashingtonDc;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    /// A release family name, e.g. `vancouver`; [`DEFAULT_RELEASE`] when absent.
+    pub release: Option<String>,
+    #[serde(default)]
+    pub properties: Vec<PropertySeed>,
+    #[serde(default)]
+    pub users: Vec<UserSeed>,
+    #[serde(default)]
+    pub clients: Vec<ClientSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropertySeed {
+    pub name: String,
+    pub value: String,
+    #[serde(rename = "type", default = "string_type")]
+    pub kind: String,
+}
+
+fn string_type() -> String {
+    "string".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSeed {
+    pub user_name: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub locked_out: bool,
+    #[serde(default)]
+    pub password_needs_reset: bool,
+    #[serde(default)]
+    pub web_service_access_only: bool,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Lets the user sign in with HTTP Basic; none means Basic is refused.
+    pub password: Option<SecretString>,
+}
+
+/// An "OAuth API endpoint for external clients" (an `oauth_entity` record).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSeed {
+    pub name: String,
+    /// Generated (32 hex digits) when absent.
+    pub client_id: Option<String>,
+    /// Generated when absent.
+    pub client_secret: Option<SecretString>,
+    /// The OAuth Application User, by `user_name`; none leaves it empty.
+    pub user: Option<String>,
+    #[serde(default = "client_credentials")]
+    pub default_grant_type: String,
+    pub access_token_lifespan: Option<u32>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn client_credentials() -> String {
+    "client_credentials".into()
+}
+
+/// A client as seeded, to tell the person who started the mock.
+#[derive(Debug)]
+pub struct SeededClient {
+    pub name: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub user: Option<String>,
+}
+
+impl Seed {
+    /// Reads a built-in seed by name (`ready`, `untouched`) or a TOML file by path.
+    pub fn load(name_or_path: &str) -> Result<Seed, String> {
+        if let Some((_, text)) = BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
+            return Seed::parse(text).map_err(|error| format!("built-in seed {name_or_path}: {error}"));
+        }
+        let path = Path::new(name_or_path);
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            let builtins: Vec<_> = BUILTIN.iter().map(|(name, _)| *name).collect();
+            format!(
+                "cannot read seed {}: {error} (built-in seeds: {})",
+                path.display(),
+                builtins.join(", ")
+            )
+        })?;
+        Seed::parse(&text).map_err(|error| format!("seed {}: {error}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Seed, String> {
+        toml::from_str(text).map_err(|error| error.to_string())
+    }
+
+    /// The release to run: the override if given, else the seed's, else [`DEFAULT_RELEASE`].
+    pub fn release(&self, release_override: Option<Family>) -> Result<Family, String> {
+        match (release_override, &self.release) {
+            (Some(family), _) => Ok(family),
+            (None, Some(name)) => name.parse(),
+            (None, None) => Ok(DEFAULT_RELEASE),
+        }
+    }
+
+    /// Builds the instance: an untouched instance's `admin` (with the given password) and roles, then
+    /// the seed's properties, users and clients.
+    pub fn build(
+        &self,
+        admin_password: &SecretString,
+        release_override: Option<Family>,
+    ) -> Result<(Instance, Vec<SeededClient>), String> {
+        let mut instance = Instance::default();
+        instance.set_release(self.release(release_override)?);
+        let admin = UserSeed {
+            user_name: "admin".into(),
+            first_name: "System".into(),
+            last_name: "Administrator".into(),
+            active: true,
+            locked_out: false,
+            password_needs_reset: false,
+            web_service_access_only: false,
+            roles: vec!["admin".into()],
+            password: Some(admin_password.clone()),
+        };
+        add_user(&mut instance, &admin)?;
+        instance.ensure_role("itil");
+        for property in &self.properties {
+            instance.set_property(&property.name, &property.kind, &property.value);
+        }
+        for user in &self.users {
+            add_user(&mut instance, user)?;
+        }
+        let clients = self
+            .clients
+            .iter()
+            .map(|client| add_client(&mut instance, client))
+            .collect::<Result<_, _>>()?;
+        Ok((instance, clients))
+    }
+}
+
+fn add_user(instance: &mut Instance, user: &UserSeed) -> Result<(), String> {
+    if instance.user_named(&user.user_name).is_some() {
+        return Err(format!("user {} is seeded twice", user.user_name));
+    }
+    let flag = |value: bool| value.to_string();
+    let password = user
+        .password
+        .as_ref()
+        .map(|secret| secret.expose_secret().to_owned())
+        .unwrap_or_default();
+    let changes = pairs(&[
+        ("user_name", &user.user_name),
+        ("first_name", &user.first_name),
+        ("last_name", &user.last_name),
+        ("active", &flag(user.active)),
+        ("locked_out", &flag(user.locked_out)),
+        ("password_needs_reset", &flag(user.password_needs_reset)),
+        ("web_service_access_only", &flag(user.web_service_access_only)),
+        ("user_password", &password),
+    ]);
+    let now = instance.clock.now();
+    let sys_id = instance.store.insert(&SYS_USER, &changes, SYSTEM_ACTOR, now);
+    for role in &user.roles {
+        instance.grant_role(&sys_id, role);
+    }
+    Ok(())
+}
+
+fn add_client(instance: &mut Instance, client: &ClientSeed) -> Result<SeededClient, String> {
+    let user_sys_id = match &client.user {
+        Some(name) => Some(instance.user_named(name).ok_or_else(|| {
+            format!("client {} names user {name}, who is not seeded", client.name)
+        })?),
+        None => None,
+    };
+    let client_id = client.client_id.clone().unwrap_or_else(random::client_id);
+    if client_id.is_empty() {
+        return Err(format!("client {} has an empty client_id", client.name));
+    }
+    let secret = client
+        .client_secret
+        .as_ref()
+        .map(|secret| secret.expose_secret().to_owned())
+        .unwrap_or_else(random::secret);
+    let lifespan = client.access_token_lifespan.unwrap_or(1800).to_string();
+    let changes = pairs(&[
+        ("name", &client.name),
+        ("client_id", &client_id),
+        ("client_secret", &secret),
+        ("user", user_sys_id.as_deref().unwrap_or_default()),
+        ("default_grant_type", &client.default_grant_type),
+        ("access_token_lifespan", &lifespan),
+        ("active", &client.active.to_string()),
+    ]);
+    let now = instance.clock.now();
+    instance.store.insert(&OAUTH_ENTITY, &changes, SYSTEM_ACTOR, now);
+    Ok(SeededClient {
+        name: client.name.clone(),
+        client_id,
+        client_secret: SecretString::from(secret),
+        user: client.user.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mock::instance::GRANT_PROPERTY;
+    use crate::release::Release;
+
+    fn password() -> SecretString {
+        SecretString::from("admin-pw")
+    }
+
+    #[test]
+    fn the_ready_seed_enables_the_grant_for_a_client_with_a_user() {
+        let (instance, clients) = Seed::load("ready").unwrap().build(&password(), None).unwrap();
+        assert_eq!(instance.property(GRANT_PROPERTY), Some("true"));
+        assert_eq!(instance.release(), Release::Known(Family::WashingtonDc));
+        let [client] = clients.as_slice() else {
+            panic!("one client expected");
+        };
+        let entity = instance.store.find(&OAUTH_ENTITY, "client_id", &client.client_id).unwrap();
+        let user = instance.store.get(&SYS_USER, entity.raw("user").unwrap()).unwrap();
+        assert_eq!(Some(user.raw("user_name").unwrap().to_owned()), client.user);
+    }
+
+    #[test]
+    fn the_untouched_seed_has_only_admin_and_no_property() {
+        let seed = Seed::load("untouched").unwrap();
+        let (instance, clients) = seed.build(&password(), Some(Family::Vancouver)).unwrap();
+        assert!(clients.is_empty());
+        assert_eq!(instance.property(GRANT_PROPERTY), None);
+        assert_eq!(instance.release(), Release::Known(Family::Vancouver));
+        let admin = instance.user_named("admin").unwrap();
+        assert_eq!(instance.roles_of(&admin), ["admin"]);
+        assert_eq!(instance.store.count(&SYS_USER), 1);
+    }
+
+    #[test]
+    fn seed_mistakes_are_reported_not_ignored() {
+        let cases = [
+            ("relase = \"utah\"", "unknown field"),
+            ("release = \"kingston\"", "unknown release"),
+            ("[[clients]]\nname = \"c\"\nuser = \"ghost\"", "not seeded"),
+            ("[[users]]\nuser_name = \"admin\"", "seeded twice"),
+        ];
+        for (text, expected) in cases {
+            let error = Seed::parse(text).and_then(|seed| seed.build(&password(), None).map(|_| ()));
+            let error = error.unwrap_err();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+        assert!(Seed::load("/no/such/seed.toml").unwrap_err().contains("built-in seeds: ready"));
+    }
+
+    #[test]
+    fn seeded_secrets_do_not_show_in_debug() {
+        let seed = Seed::parse("[[clients]]\nname = \"c\"\nclient_secret = \"hunter2\"").unwrap();
+        assert!(!format!("{seed:?}").contains("hunter2"));
+        let (_, clients) = seed.build(&password(), None).unwrap();
+        assert!(!format!("{clients:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,173 @@
+//! ServiceNow's wire shapes (SPEC §1–§3): status codes, bodies byte for byte, and headers.
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::authn::AuthFailure;
+use super::grant::{IssuedToken, Refusal};
+use super::switches::Switches;
+use super::table_api::{Operation, TableError};
+
+/// The captured generic token error, with its inverted names and key order (C6).
+pub const GENERIC_TOKEN_ERROR: &str = r#"{"error_description":"access_denied","error":"server_error"}"#;
+/// The challenge an instance sends with a REST 401 (E2, E7).
+pub const REST_CHALLENGE: &str = r#"BASIC realm="Service-now""#;
+
+const JSON_UTF8: &str = "application/json;charset=UTF-8";
+
+/// Why a response was given, kept in the journal (never sent).
+#[derive(Clone, Debug)]
+pub struct Outcome(pub String);
+
+/// A JSON response with the headers an instance sends on REST and token responses.
+pub fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    no_cache(response.headers_mut());
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+    response
+}
+
+fn no_cache(headers: &mut HeaderMap) {
+    let fixed = [
+        (header::CACHE_CONTROL, "no-cache,no-store,must-revalidate,max-age=-1"),
+        (header::PRAGMA, "no-store,no-cache"),
+        (header::EXPIRES, "0"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+fn with_outcome(mut response: Response, outcome: impl Into<String>) -> Response {
+    response.extensions_mut().insert(Outcome(outcome.into()));
+    response
+}
+
+/// The success body in the captured key order, compact, with no refresh token (C1, C2).
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    access_token: &'a str,
+    scope: &'a str,
+    token_type: &'static str,
+    expires_in: i64,
+}
+
+pub fn token_issued(issued: &IssuedToken) -> Response {
+    let body = TokenBody {
+        access_token: &issued.access_token,
+        scope: &issued.scope,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+    };
+    let text = serde_json::to_string(&body).expect("token body serialises");
+    with_outcome(json_response(StatusCode::OK, text), "issued")
+}
+
+pub fn token_refused(refusal: &Refusal, switches: &Switches) -> Response {
+    match refusal {
+        Refusal::Generic(reason) => with_outcome(
+            json_response(StatusCode::UNAUTHORIZED, GENERIC_TOKEN_ERROR.to_owned()),
+            format!("refused: {}", reason.code()),
+        ),
+        Refusal::UnauthorizedClient { entity_sys_id } => {
+            let body = json!({
+                "error": "unauthorized_client",
+                "error_description": format!(
+                    "Received client_credentials grant_type request however integration user is not configured for OAuth:{entity_sys_id}"
+                ),
+            });
+            let status = StatusCode::from_u16(switches.unauthorized_client_status.code())
+                .expect("400 and 401 are statuses");
+            with_outcome(json_response(status, body.to_string()), "refused: unauthorized_client")
+        }
+    }
+}
+
+/// `{"error":{"message":…,"detail":…},"status":"failure"}`.
+pub fn failure(status: StatusCode, message: &str, detail: Option<&str>) -> Response {
+    let body = json!({ "error": { "message": message, "detail": detail }, "status": "failure" });
+    json_response(status, body.to_string())
+}
+
+pub fn not_authenticated(reason: AuthFailure) -> Response {
+    let mut response = failure(
+        StatusCode::UNAUTHORIZED,
+        "User Not Authenticated",
+        Some("Required to provide Auth information"),
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(REST_CHALLENGE),
+    );
+    with_outcome(response, format!("unauthenticated: {}", reason.code()))
+}
+
+pub fn table_error(error: &TableError) -> Response {
+    match error {
+        TableError::InvalidTable(table) => failure(
+            StatusCode::BAD_REQUEST,
+            &format!("Invalid table {table}"),
+            Some(&format!("Table {table} does not exist")),
+        ),
+        TableError::ReadDenied => failure(
+            StatusCode::FORBIDDEN,
+            "Insufficient rights to query records",
+            None,
+        ),
+        TableError::WriteDenied(operation) => {
+            let verb = match operation {
+                Operation::Insert => "Insert",
+                Operation::Update => "Update",
+                Operation::Delete => "Delete",
+            };
+            failure(
+                StatusCode::FORBIDDEN,
+                "Operation Failed",
+                Some(&format!("ACL Exception {verb} Failed due to security constraints")),
+            )
+        }
+        TableError::NotFound => failure(
+            StatusCode::NOT_FOUND,
+            "No Record found",
+            Some("Record doesn't exist or ACL restricts the record retrieval"),
+        ),
+        TableError::InvalidJson => failure(
+            StatusCode::BAD_REQUEST,
+            "Exception while reading request",
+            Some("The payload is not valid JSON."),
+        ),
+    }
+}
+
+/// An API path the instance does not serve.
+pub fn no_such_resource() -> Response {
+    failure(
+        StatusCode::BAD_REQUEST,
+        "Requested URI does not represent any resource",
+        None,
+    )
+}
+
+pub fn body_too_large() -> Response {
+    failure(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Request entity too large",
+        None,
+    )
+}
+
+/// `{"result": …}` with status 200 or 201.
+pub fn result(status: StatusCode, value: Value) -> Response {
+    json_response(status, json!({ "result": value }).to_string())
+}
+
+/// Adds a header, skipping values that cannot be sent.
+pub fn add_header(response: &mut Response, name: HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}

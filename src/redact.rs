@@ -1,0 +1,117 @@
+//! Redaction of secrets, passwords and tokens from anything sncc shows: headers, forms, JSON and URLs.
+
+use serde_json::Value;
+
+/// What a redacted value reads as.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Parameter and member names whose values are secret wherever they appear.
+const SECRET_NAMES: [&str; 8] = [
+    "client_secret",
+    "password",
+    "user_password",
+    "access_token",
+    "refresh_token",
+    "token",
+    "id_token",
+    "client_assertion",
+];
+
+pub fn is_secret_name(name: &str) -> bool {
+    SECRET_NAMES.iter().any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+/// An `Authorization` header keeps its scheme only: `Bearer [REDACTED]`.
+pub fn authorization(value: &str) -> String {
+    match value.trim().split_once(' ') {
+        Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+        None => REDACTED.to_owned(),
+    }
+}
+
+/// A form body or query string with the values of secret parameters replaced (names and order kept).
+pub fn form(text: &str) -> String {
+    text.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_secret_name(&decoded_name(name)) => format!("{name}={REDACTED}"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn decoded_name(name: &str) -> String {
+    url::form_urlencoded::parse(name.as_bytes())
+        .next()
+        .map(|(decoded, _)| decoded.into_owned())
+        .unwrap_or_default()
+}
+
+/// A JSON value with every secret member's value replaced, at any depth.
+pub fn json(value: &mut Value) {
+    match value {
+        Value::Object(members) => {
+            for (name, member) in members.iter_mut() {
+                if is_secret_name(name) && !member.is_null() {
+                    *member = Value::from(REDACTED);
+                } else {
+                    json(member);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(json),
+        _ => {}
+    }
+}
+
+/// A body of any kind, redacted by what it looks like: JSON, else a form, else kept as text.
+pub fn body(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if let Ok(mut value) = serde_json::from_str::<Value>(&text) {
+        json(&mut value);
+        return value.to_string();
+    }
+    if text.contains('=') && !text.contains(['{', '<', '\n']) {
+        return form(&text);
+    }
+    text.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn authorization_keeps_only_the_scheme() {
+        assert_eq!(authorization("Bearer abc.def"), "Bearer [REDACTED]");
+        assert_eq!(authorization("Basic dXNlcjpwdw=="), "Basic [REDACTED]");
+        assert_eq!(authorization("opaque"), "[REDACTED]");
+    }
+
+    #[test]
+    fn forms_lose_secret_values_even_with_encoded_names() {
+        let redacted = form("grant_type=client_credentials&client_id=abc&client%5Fsecret=s%2B1&access_token=t");
+        assert_eq!(
+            redacted,
+            "grant_type=client_credentials&client_id=abc&client%5Fsecret=[REDACTED]&access_token=[REDACTED]"
+        );
+    }
+
+    #[test]
+    fn json_secrets_are_replaced_at_any_depth() {
+        let mut value = json!({"access_token":"t","scope":"useraccount","nested":[{"Password":"p","ok":1}],"token":null});
+        json(&mut value);
+        assert_eq!(
+            value,
+            json!({"access_token":"[REDACTED]","scope":"useraccount","nested":[{"Password":"[REDACTED]","ok":1}],"token":null})
+        );
+    }
+
+    #[test]
+    fn bodies_are_redacted_by_their_shape() {
+        assert!(!body(br#"{"access_token":"sekrit"}"#).contains("sekrit"));
+        assert!(!body(b"client_secret=sekrit").contains("sekrit"));
+        assert_eq!(body(b"<html>hello</html>"), "<html>hello</html>");
+    }
+}
