@@ -1,1 +1,32 @@
-fn main() {}
+//! The `sncc` command: `main` → `run` → `ExitCode`; raw flags become a validated config before anything runs.
+
+mod cli;
+mod standalone;
+
+use std::process::ExitCode;
+
+use cli::Command;
+
+fn main() -> ExitCode {
+    run(std::env::args_os())
+}
+
+fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let command = match cli::parse(args) {
+        Ok(command) => command,
+        Err(exit) => return exit,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("sncc: cannot start the async runtime: {error}");
+            return ExitCode::from(cli::CONFIG_ERROR);
+        }
+    };
+    match command {
+        Command::Mock(config) => runtime.block_on(standalone::run(config)),
+    }
+}

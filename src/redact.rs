@@ -18,7 +18,9 @@ const SECRET_NAMES: [&str; 8] = [
 ];
 
 pub fn is_secret_name(name: &str) -> bool {
-    SECRET_NAMES.iter().any(|secret| secret.eq_ignore_ascii_case(name))
+    SECRET_NAMES
+        .iter()
+        .any(|secret| secret.eq_ignore_ascii_case(name))
 }
 
 /// An `Authorization` header keeps its scheme only: `Bearer [REDACTED]`.
@@ -91,7 +93,9 @@ mod tests {
 
     #[test]
     fn forms_lose_secret_values_even_with_encoded_names() {
-        let redacted = form("grant_type=client_credentials&client_id=abc&client%5Fsecret=s%2B1&access_token=t");
+        let redacted = form(
+            "grant_type=client_credentials&client_id=abc&client%5Fsecret=s%2B1&access_token=t",
+        );
         assert_eq!(
             redacted,
             "grant_type=client_credentials&client_id=abc&client%5Fsecret=[REDACTED]&access_token=[REDACTED]"

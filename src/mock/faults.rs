@@ -42,7 +42,9 @@ fn one() -> u32 {
 pub const MAX_DELAY_MILLIS: u64 = 120_000;
 
 /// Every member a fault may have (serde's `flatten` cannot refuse unknown ones itself).
-const MEMBERS: [&str; 7] = ["path", "times", "action", "status", "headers", "body", "millis"];
+const MEMBERS: [&str; 7] = [
+    "path", "times", "action", "status", "headers", "body", "millis",
+];
 
 impl Fault {
     /// Reads and validates a fault from the control plane's JSON, refusing unknown members.
@@ -71,7 +73,9 @@ impl Fault {
             return Err("times must be at least 1".into());
         }
         match &self.action {
-            FaultAction::Respond { status, headers, .. } => {
+            FaultAction::Respond {
+                status, headers, ..
+            } => {
                 if !(100..=599).contains(status) {
                     return Err(format!("status must be 100..=599, not {status}"));
                 }
@@ -145,7 +149,10 @@ mod tests {
             r#"{"path":"/oauth_token.do","times":2,"action":"respond","status":503,"headers":{"Retry-After":"1"}}"#,
         ));
         assert!(faults.take("/api/now/table/x").is_none());
-        assert!(matches!(faults.take("/oauth_token.do"), Some(FaultAction::Respond { status: 503, .. })));
+        assert!(matches!(
+            faults.take("/oauth_token.do"),
+            Some(FaultAction::Respond { status: 503, .. })
+        ));
         assert!(faults.take("/oauth_token.do").is_some());
         assert!(faults.take("/oauth_token.do").is_none());
     }
@@ -154,9 +161,17 @@ mod tests {
     fn prefixes_match_and_faults_apply_in_arming_order() {
         let mut faults = Faults::default();
         faults.arm(fault(r#"{"path":"/api/*","action":"close"}"#));
-        faults.arm(fault(r#"{"path":"/api/now/table/incident","action":"delay","millis":5}"#));
-        assert_eq!(faults.take("/api/now/table/incident"), Some(FaultAction::Close));
-        assert_eq!(faults.take("/api/now/table/incident"), Some(FaultAction::Delay { millis: 5 }));
+        faults.arm(fault(
+            r#"{"path":"/api/now/table/incident","action":"delay","millis":5}"#,
+        ));
+        assert_eq!(
+            faults.take("/api/now/table/incident"),
+            Some(FaultAction::Close)
+        );
+        assert_eq!(
+            faults.take("/api/now/table/incident"),
+            Some(FaultAction::Delay { millis: 5 })
+        );
         assert_eq!(faults.armed().len(), 0);
     }
 
@@ -164,12 +179,27 @@ mod tests {
     fn bad_faults_are_refused_with_a_reason() {
         for (json, why) in [
             (r#"{"path":"x","action":"close"}"#, "start with '/'"),
-            (r#"{"path":"/__mock/reset","action":"close"}"#, "control plane"),
+            (
+                r#"{"path":"/__mock/reset","action":"close"}"#,
+                "control plane",
+            ),
             (r#"{"path":"/a","times":0,"action":"close"}"#, "at least 1"),
-            (r#"{"path":"/a","action":"respond","status":42}"#, "100..=599"),
-            (r#"{"path":"/a","action":"respond","status":500,"headers":{"bad name":"v"}}"#, "header name"),
-            (r#"{"path":"/a","action":"delay","millis":999999999}"#, "at most"),
-            (r#"{"path":"/a","action":"close","typo":1}"#, "unknown fault member: typo"),
+            (
+                r#"{"path":"/a","action":"respond","status":42}"#,
+                "100..=599",
+            ),
+            (
+                r#"{"path":"/a","action":"respond","status":500,"headers":{"bad name":"v"}}"#,
+                "header name",
+            ),
+            (
+                r#"{"path":"/a","action":"delay","millis":999999999}"#,
+                "at most",
+            ),
+            (
+                r#"{"path":"/a","action":"close","typo":1}"#,
+                "unknown fault member: typo",
+            ),
             (r#"{"path":"/a","action":"explode"}"#, "unknown variant"),
             ("[", "invalid JSON"),
         ] {

@@ -79,7 +79,8 @@ impl Instance {
         }
         let now = self.clock.now();
         let changes = pairs(&[("name", role_name)]);
-        self.store.insert(&SYS_USER_ROLE, &changes, SYSTEM_ACTOR, now)
+        self.store
+            .insert(&SYS_USER_ROLE, &changes, SYSTEM_ACTOR, now)
     }
 
     /// Grants a role by name (see [`Instance::ensure_role`]).
@@ -87,7 +88,8 @@ impl Instance {
         let role = self.ensure_role(role_name);
         let now = self.clock.now();
         let changes = pairs(&[("user", user_sys_id), ("role", &role)]);
-        self.store.insert(&SYS_USER_HAS_ROLE, &changes, SYSTEM_ACTOR, now);
+        self.store
+            .insert(&SYS_USER_HAS_ROLE, &changes, SYSTEM_ACTOR, now);
     }
 
     /// Finds a user by `user_name`, case-insensitively as a login does.

@@ -13,7 +13,10 @@ use crate::release::Family;
 /// The seeds built into the binary, by name: usable away from the source tree.
 pub const BUILTIN: [(&str, &str); 2] = [
     ("ready", include_str!("../../fixtures/instances/ready.toml")),
-    ("untouched", include_str!("../../fixtures/instances/untouched.toml")),
+    (
+        "untouched",
+        include_str!("../../fixtures/instances/untouched.toml"),
+    ),
 ];
 
 /// The release a seed gets when it names none.
@@ -106,7 +109,8 @@ impl Seed {
     /// Reads a built-in seed by name (`ready`, `untouched`) or a TOML file by path.
     pub fn load(name_or_path: &str) -> Result<Seed, String> {
         if let Some((_, text)) = BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
-            return Seed::parse(text).map_err(|error| format!("built-in seed {name_or_path}: {error}"));
+            return Seed::parse(text)
+                .map_err(|error| format!("built-in seed {name_or_path}: {error}"));
         }
         let path = Path::new(name_or_path);
         let text = std::fs::read_to_string(path).map_err(|error| {
@@ -187,11 +191,16 @@ fn add_user(instance: &mut Instance, user: &UserSeed) -> Result<(), String> {
         ("active", &flag(user.active)),
         ("locked_out", &flag(user.locked_out)),
         ("password_needs_reset", &flag(user.password_needs_reset)),
-        ("web_service_access_only", &flag(user.web_service_access_only)),
+        (
+            "web_service_access_only",
+            &flag(user.web_service_access_only),
+        ),
         ("user_password", &password),
     ]);
     let now = instance.clock.now();
-    let sys_id = instance.store.insert(&SYS_USER, &changes, SYSTEM_ACTOR, now);
+    let sys_id = instance
+        .store
+        .insert(&SYS_USER, &changes, SYSTEM_ACTOR, now);
     for role in &user.roles {
         instance.grant_role(&sys_id, role);
     }
@@ -201,7 +210,10 @@ fn add_user(instance: &mut Instance, user: &UserSeed) -> Result<(), String> {
 fn add_client(instance: &mut Instance, client: &ClientSeed) -> Result<SeededClient, String> {
     let user_sys_id = match &client.user {
         Some(name) => Some(instance.user_named(name).ok_or_else(|| {
-            format!("client {} names user {name}, who is not seeded", client.name)
+            format!(
+                "client {} names user {name}, who is not seeded",
+                client.name
+            )
         })?),
         None => None,
     };
@@ -225,7 +237,9 @@ fn add_client(instance: &mut Instance, client: &ClientSeed) -> Result<SeededClie
         ("active", &client.active.to_string()),
     ]);
     let now = instance.clock.now();
-    instance.store.insert(&OAUTH_ENTITY, &changes, SYSTEM_ACTOR, now);
+    instance
+        .store
+        .insert(&OAUTH_ENTITY, &changes, SYSTEM_ACTOR, now);
     Ok(SeededClient {
         name: client.name.clone(),
         client_id,
@@ -246,14 +260,23 @@ mod tests {
 
     #[test]
     fn the_ready_seed_enables_the_grant_for_a_client_with_a_user() {
-        let (instance, clients) = Seed::load("ready").unwrap().build(&password(), None).unwrap();
+        let (instance, clients) = Seed::load("ready")
+            .unwrap()
+            .build(&password(), None)
+            .unwrap();
         assert_eq!(instance.property(GRANT_PROPERTY), Some("true"));
         assert_eq!(instance.release(), Release::Known(Family::WashingtonDc));
         let [client] = clients.as_slice() else {
             panic!("one client expected");
         };
-        let entity = instance.store.find(&OAUTH_ENTITY, "client_id", &client.client_id).unwrap();
-        let user = instance.store.get(&SYS_USER, entity.raw("user").unwrap()).unwrap();
+        let entity = instance
+            .store
+            .find(&OAUTH_ENTITY, "client_id", &client.client_id)
+            .unwrap();
+        let user = instance
+            .store
+            .get(&SYS_USER, entity.raw("user").unwrap())
+            .unwrap();
         assert_eq!(Some(user.raw("user_name").unwrap().to_owned()), client.user);
     }
 
@@ -278,11 +301,16 @@ mod tests {
             ("[[users]]\nuser_name = \"admin\"", "seeded twice"),
         ];
         for (text, expected) in cases {
-            let error = Seed::parse(text).and_then(|seed| seed.build(&password(), None).map(|_| ()));
+            let error =
+                Seed::parse(text).and_then(|seed| seed.build(&password(), None).map(|_| ()));
             let error = error.unwrap_err();
             assert!(error.contains(expected), "{text}: {error}");
         }
-        assert!(Seed::load("/no/such/seed.toml").unwrap_err().contains("built-in seeds: ready"));
+        assert!(
+            Seed::load("/no/such/seed.toml")
+                .unwrap_err()
+                .contains("built-in seeds: ready")
+        );
     }
 
     #[test]

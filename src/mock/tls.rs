@@ -35,7 +35,8 @@ fn error(what: &'static str) -> impl Fn(rcgen::Error) -> String {
 
 /// Generates a fresh authority and a server certificate for [`SERVER_NAMES`], signed by it.
 pub fn generate() -> Result<TlsIdentity, String> {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(error("CA parameters"))?;
+    let mut ca_params =
+        CertificateParams::new(Vec::<String>::new()).map_err(error("CA parameters"))?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
@@ -75,7 +76,14 @@ mod tests {
     fn generates_a_pem_authority_and_a_server_config() {
         let identity = generate().unwrap();
         assert!(identity.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
-        assert_eq!(identity.server_config.alpn_protocols, [b"http/1.1".to_vec()]);
-        assert_ne!(generate().unwrap().ca_pem, identity.ca_pem, "fresh every time");
+        assert_eq!(
+            identity.server_config.alpn_protocols,
+            [b"http/1.1".to_vec()]
+        );
+        assert_ne!(
+            generate().unwrap().ca_pem,
+            identity.ca_pem,
+            "fresh every time"
+        );
     }
 }

@@ -11,7 +11,8 @@ use super::switches::Switches;
 use super::table_api::{Operation, TableError};
 
 /// The captured generic token error, with its inverted names and key order (C6).
-pub const GENERIC_TOKEN_ERROR: &str = r#"{"error_description":"access_denied","error":"server_error"}"#;
+pub const GENERIC_TOKEN_ERROR: &str =
+    r#"{"error_description":"access_denied","error":"server_error"}"#;
 /// The challenge an instance sends with a REST 401 (E2, E7).
 pub const REST_CHALLENGE: &str = r#"BASIC realm="Service-now""#;
 
@@ -33,7 +34,10 @@ pub fn json_response(status: StatusCode, body: String) -> Response {
 
 fn no_cache(headers: &mut HeaderMap) {
     let fixed = [
-        (header::CACHE_CONTROL, "no-cache,no-store,must-revalidate,max-age=-1"),
+        (
+            header::CACHE_CONTROL,
+            "no-cache,no-store,must-revalidate,max-age=-1",
+        ),
         (header::PRAGMA, "no-store,no-cache"),
         (header::EXPIRES, "0"),
     ];
@@ -82,7 +86,10 @@ pub fn token_refused(refusal: &Refusal, switches: &Switches) -> Response {
             });
             let status = StatusCode::from_u16(switches.unauthorized_client_status.code())
                 .expect("400 and 401 are statuses");
-            with_outcome(json_response(status, body.to_string()), "refused: unauthorized_client")
+            with_outcome(
+                json_response(status, body.to_string()),
+                "refused: unauthorized_client",
+            )
         }
     }
 }
@@ -127,7 +134,9 @@ pub fn table_error(error: &TableError) -> Response {
             failure(
                 StatusCode::FORBIDDEN,
                 "Operation Failed",
-                Some(&format!("ACL Exception {verb} Failed due to security constraints")),
+                Some(&format!(
+                    "ACL Exception {verb} Failed due to security constraints"
+                )),
             )
         }
         TableError::NotFound => failure(
@@ -165,9 +174,73 @@ pub fn result(status: StatusCode, value: Value) -> Response {
     json_response(status, json!({ "result": value }).to_string())
 }
 
+/// `204 No Content` for a delete.
+pub fn no_content() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    no_cache(response.headers_mut());
+    response
+}
+
+/// The `Link` header of a list page: first, previous, next and last pages, as an instance sends it.
+pub fn pagination_links(
+    path: &str,
+    pairs: &[(String, String)],
+    offset: usize,
+    limit: usize,
+    total: usize,
+) -> String {
+    let page = |at: usize| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            if name != "sysparm_offset" && name != "sysparm_limit" {
+                query.append_pair(name, value);
+            }
+        }
+        query.append_pair("sysparm_limit", &limit.to_string());
+        query.append_pair("sysparm_offset", &at.to_string());
+        format!("<{path}?{}>", query.finish())
+    };
+    let last = total.saturating_sub(1) / limit * limit;
+    let mut links = vec![format!("{};rel=\"first\"", page(0))];
+    if offset > 0 {
+        links.push(format!(
+            "{};rel=\"prev\"",
+            page(offset.saturating_sub(limit))
+        ));
+    }
+    if offset + limit < total {
+        links.push(format!("{};rel=\"next\"", page(offset + limit)));
+    }
+    links.push(format!("{};rel=\"last\"", page(last)));
+    links.join(",")
+}
+
 /// Adds a header, skipping values that cannot be sent.
 pub fn add_header(response: &mut Response, name: HeaderName, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_links_name_the_pages_around_the_current_one() {
+        let pairs = vec![("sysparm_query".to_owned(), "active=true".to_owned())];
+        let links = pagination_links("https://i/api/now/table/sys_user", &pairs, 2, 2, 5);
+        let expected = [
+            r#"<https://i/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=2&sysparm_offset=0>;rel="first""#,
+            r#"<https://i/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=2&sysparm_offset=0>;rel="prev""#,
+            r#"<https://i/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=2&sysparm_offset=4>;rel="next""#,
+            r#"<https://i/api/now/table/sys_user?sysparm_query=active%3Dtrue&sysparm_limit=2&sysparm_offset=4>;rel="last""#,
+        ];
+        assert_eq!(links, expected.join(","));
+        let single = pagination_links("p", &[], 0, 10, 0);
+        assert_eq!(
+            single,
+            r#"<p?sysparm_limit=10&sysparm_offset=0>;rel="first",<p?sysparm_limit=10&sysparm_offset=0>;rel="last""#
+        );
     }
 }

@@ -1,0 +1,176 @@
+//! The control plane under `/__mock`: what a real instance cannot do (release, clock, reset, journal,
+//! faults, fidelity switches). Unauthenticated by design: the mock is a local test double.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::clock::glide_datetime;
+use super::faults::Fault;
+use super::schema;
+use super::shared::{MockState, Shared};
+use super::switches::Switches;
+use crate::release::Family;
+
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/", get(status))
+        .route("/release", put(set_release))
+        .route("/clock/advance", post(advance_clock))
+        .route("/reset", post(reset))
+        .route("/journal", get(journal).delete(clear_journal))
+        .route("/faults", get(faults).post(arm_fault).delete(clear_faults))
+        .route("/switches", get(switches).patch(change_switches))
+}
+
+fn ok(value: Value) -> Response {
+    (StatusCode::OK, axum::Json(value)).into_response()
+}
+
+fn bad_request(message: impl Into<String>) -> Response {
+    let body = json!({ "error": message.into() });
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body)
+        .map_err(|error| bad_request(format!("invalid request body: {error}")))
+}
+
+fn summary(state: &MockState) -> Value {
+    let instance = &state.instance;
+    let now = instance.clock.now();
+    let tables: serde_json::Map<String, Value> = schema::TABLES
+        .iter()
+        .map(|table| (table.name.to_owned(), json!(instance.store.count(table))))
+        .collect();
+    json!({
+        "release": instance.release().to_string(),
+        "now": glide_datetime(now),
+        "clock_offset_seconds": instance.clock.offset_seconds(),
+        "switches": instance.switches,
+        "armed_faults": state.faults.armed().len(),
+        "records": tables,
+    })
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    ok(summary(&shared.lock()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseChange {
+    release: String,
+}
+
+/// `PUT /__mock/release {"release":"vancouver"}`: also rewrites `glide.buildtag`.
+async fn set_release(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let change: ReleaseChange = match parse(&body) {
+        Ok(change) => change,
+        Err(error) => return bad_request(error),
+    };
+    let family: Family = match change.release.parse() {
+        Ok(family) => family,
+        Err(error) => return bad_request(error),
+    };
+    let mut state = shared.lock();
+    state.instance.set_release(family);
+    ok(summary(&state))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockAdvance {
+    seconds: i64,
+}
+
+/// `POST /__mock/clock/advance {"seconds":1801}`: moves virtual time forward and purges expired tokens.
+async fn advance_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let advance: ClockAdvance = match parse(&body) {
+        Ok(advance) => advance,
+        Err(error) => return bad_request(error),
+    };
+    if advance.seconds < 0 {
+        return bad_request("the clock only moves forward: seconds must not be negative");
+    }
+    let mut state = shared.lock();
+    state.instance.clock.advance(advance.seconds);
+    let now = state.instance.clock.now();
+    state.instance.purge_expired_tokens(now);
+    ok(summary(&state))
+}
+
+/// `POST /__mock/reset`: the instance as it started, with an empty journal and no faults.
+async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+    let mut state = shared.lock();
+    state.instance = state.pristine.clone();
+    state.journal.clear();
+    state.faults.clear();
+    ok(summary(&state))
+}
+
+async fn journal(State(shared): State<Arc<Shared>>) -> Response {
+    let state = shared.lock();
+    let entries: Vec<_> = state.journal.entries().collect();
+    ok(json!({ "entries": entries }))
+}
+
+async fn clear_journal(State(shared): State<Arc<Shared>>) -> Response {
+    shared.lock().journal.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn faults(State(shared): State<Arc<Shared>>) -> Response {
+    ok(json!({ "faults": shared.lock().faults.armed() }))
+}
+
+/// `POST /__mock/faults {"path":"/oauth_token.do","times":2,"action":"respond","status":503}`.
+async fn arm_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match Fault::from_json(&body) {
+        Ok(fault) => {
+            let shown = json!(fault);
+            shared.lock().faults.arm(fault);
+            (StatusCode::CREATED, axum::Json(shown)).into_response()
+        }
+        Err(error) => bad_request(error),
+    }
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.lock().faults.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn switches(State(shared): State<Arc<Shared>>) -> Response {
+    ok(json!(shared.lock().instance.switches))
+}
+
+/// `PATCH /__mock/switches {"unauthorized_client_status":400}`: changes only the switches given.
+async fn change_switches(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let changes: Value = match parse(&body) {
+        Ok(Value::Object(changes)) => Value::Object(changes),
+        Ok(_) => return bad_request("switches must be a JSON object"),
+        Err(error) => return bad_request(error),
+    };
+    let mut state = shared.lock();
+    let mut merged = json!(state.instance.switches);
+    if let (Some(merged), Value::Object(changes)) = (merged.as_object_mut(), changes) {
+        merged.extend(changes);
+    }
+    match serde_json::from_value::<Switches>(merged) {
+        Ok(switches) => {
+            state.instance.switches = switches;
+            ok(json!(state.instance.switches))
+        }
+        Err(error) => bad_request(format!("invalid switches: {error}")),
+    }
+}

@@ -1,0 +1,218 @@
+//! The thin axum adapter: ServiceNow's REST routes, each reading the request, asking the rules, writing the wire shape.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{any, get};
+use serde_json::{Value, json};
+
+use super::authn::{self, Caller};
+use super::grant::{self, Decision, TokenRequest};
+use super::shared::Shared;
+use super::table_api::{self, Params};
+use super::{control, observe, wire};
+
+/// Every route the mock answers: the instance's, then the control plane under `/__mock`.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/oauth_token.do", any(token))
+        .route("/api/now/table/{table}", get(list).post(create))
+        .route(
+            "/api/now/table/{table}/{sys_id}",
+            get(read).put(update).patch(update).delete(remove),
+        )
+        .route("/api/now/ui/user/current_user", get(current_user))
+        .method_not_allowed_fallback(method_not_supported)
+        .fallback(no_such_resource)
+        .nest("/__mock", control::router())
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            observe::observe,
+        ))
+        .with_state(shared)
+}
+
+fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// `POST /oauth_token.do` (any other method is refused by the rules, F3).
+async fn token(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = TokenRequest {
+        is_post: method == Method::POST,
+        content_type: header_text(&headers, header::CONTENT_TYPE),
+        authorization: header_text(&headers, header::AUTHORIZATION),
+        body: &body,
+    };
+    let mut state = shared.lock();
+    match grant::decide(&request, &state.instance) {
+        Decision::Issue(granted) => {
+            let now = state.instance.clock.now();
+            let issued = grant::issue(&mut state.instance, &granted, now);
+            wire::token_issued(&issued)
+        }
+        Decision::Refuse(refusal) => wire::token_refused(&refusal, &state.instance.switches),
+    }
+}
+
+/// The user a REST request acts as; a request that authenticates nobody gets the SPEC §3 401.
+struct Authenticated(Caller);
+
+impl FromRequestParts<Arc<Shared>> for Authenticated {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let state = shared.lock();
+        let now = state.instance.clock.now();
+        authn::authenticate(
+            header_text(&parts.headers, header::AUTHORIZATION),
+            &state.instance,
+            now,
+        )
+        .map(Authenticated)
+        .map_err(wire::not_authenticated)
+    }
+}
+
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+async fn list(
+    State(shared): State<Arc<Shared>>,
+    Authenticated(caller): Authenticated,
+    Path(table): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let pairs = query_pairs(query.as_deref());
+    let params = Params::from_pairs(&pairs, &shared.base_url);
+    let state = shared.lock();
+    match table_api::list(&state.instance, &caller, &table, &params) {
+        Ok(page) => {
+            let mut response = wire::result(StatusCode::OK, Value::Array(page.records));
+            wire::add_header(
+                &mut response,
+                HeaderName::from_static("x-total-count"),
+                &page.total.to_string(),
+            );
+            if !params.suppress_pagination_header {
+                let path = format!("{}/api/now/table/{table}", shared.base_url);
+                let links = wire::pagination_links(
+                    &path,
+                    &pairs,
+                    params.offset,
+                    params.page_size(),
+                    page.total,
+                );
+                wire::add_header(&mut response, header::LINK, &links);
+            }
+            response
+        }
+        Err(error) => wire::table_error(&error),
+    }
+}
+
+async fn read(
+    State(shared): State<Arc<Shared>>,
+    Authenticated(caller): Authenticated,
+    Path((table, sys_id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let state = shared.lock();
+    match table_api::get(&state.instance, &caller, &table, &sys_id, &params) {
+        Ok(record) => wire::result(StatusCode::OK, record),
+        Err(error) => wire::table_error(&error),
+    }
+}
+
+async fn create(
+    State(shared): State<Arc<Shared>>,
+    Authenticated(caller): Authenticated,
+    Path(table): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let mut state = shared.lock();
+    let now = state.instance.clock.now();
+    match table_api::create(&mut state.instance, &caller, &table, &body, &params, now) {
+        Ok((sys_id, record)) => {
+            let mut response = wire::result(StatusCode::CREATED, record);
+            let location = format!("{}/api/now/table/{table}/{sys_id}", shared.base_url);
+            wire::add_header(&mut response, header::LOCATION, &location);
+            response
+        }
+        Err(error) => wire::table_error(&error),
+    }
+}
+
+async fn update(
+    State(shared): State<Arc<Shared>>,
+    Authenticated(caller): Authenticated,
+    Path((table, sys_id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let mut state = shared.lock();
+    let now = state.instance.clock.now();
+    match table_api::update(
+        &mut state.instance,
+        &caller,
+        &table,
+        &sys_id,
+        &body,
+        &params,
+        now,
+    ) {
+        Ok(record) => wire::result(StatusCode::OK, record),
+        Err(error) => wire::table_error(&error),
+    }
+}
+
+async fn remove(
+    State(shared): State<Arc<Shared>>,
+    Authenticated(caller): Authenticated,
+    Path((table, sys_id)): Path<(String, String)>,
+) -> Response {
+    let mut state = shared.lock();
+    match table_api::delete(&mut state.instance, &caller, &table, &sys_id) {
+        Ok(()) => wire::no_content(),
+        Err(error) => wire::table_error(&error),
+    }
+}
+
+/// `GET /api/now/ui/user/current_user`: who the credentials act as (D1).
+async fn current_user(Authenticated(caller): Authenticated) -> Response {
+    let user = json!({
+        "user_sys_id": caller.sys_id,
+        "user_name": caller.user_name,
+        "name": caller.name,
+    });
+    wire::result(StatusCode::OK, user)
+}
+
+async fn method_not_supported(method: Method) -> Response {
+    wire::failure(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not Supported",
+        Some(&format!("{method} method not supported for API")),
+    )
+}
+
+async fn no_such_resource() -> Response {
+    wire::no_such_resource()
+}

@@ -1,0 +1,176 @@
+//! Serving the mock: an accept loop over plain TCP or TLS, one hyper connection per client, graceful stop.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, oneshot};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use super::http;
+use super::instance::Instance;
+use super::shared::Shared;
+use super::tls::TlsIdentity;
+
+/// How long a TLS handshake or a graceful stop may take.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+/// Lets a handler drop its own connection without answering (the `close` fault).
+#[derive(Clone)]
+pub struct ConnectionCloser(Arc<Notify>);
+
+impl ConnectionCloser {
+    pub fn close(&self) {
+        self.0.notify_one();
+    }
+}
+
+pub struct MockOptions {
+    pub listen: SocketAddr,
+    pub tls: Option<TlsIdentity>,
+    pub instance: Instance,
+}
+
+/// A running mock instance; dropping it stops it.
+pub struct MockServer {
+    base_url: String,
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Binds and starts serving; returns once the mock accepts connections.
+    pub async fn start(options: MockOptions) -> io::Result<MockServer> {
+        let listener = TcpListener::bind(options.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let scheme = if options.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let host = match local_addr.ip() {
+            ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+            ip if ip.is_ipv6() => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let base_url = format!("{scheme}://{host}:{}", local_addr.port());
+        let shared = Arc::new(Shared::new(base_url.clone(), options.instance));
+        let router = http::router(shared.clone());
+        let acceptor = options
+            .tls
+            .map(|identity| TlsAcceptor::from(identity.server_config));
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, acceptor, router, stopped));
+        Ok(MockServer {
+            base_url,
+            local_addr,
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The running state, for in-process inspection (tests, the suite's mock target).
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Stops accepting, lets open requests finish (up to a few seconds), then returns.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    router: Router,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                // A failed accept (e.g. too many open files) drops that client, not the mock.
+                if let Ok((stream, _)) = accepted {
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(connection(stream, acceptor.clone(), router.clone(), graceful.watcher()));
+                }
+            }
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(PATIENCE, graceful.shutdown()).await;
+}
+
+async fn connection(
+    stream: TcpStream,
+    acceptor: Option<TlsAcceptor>,
+    router: Router,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    match acceptor {
+        None => serve_connection(stream, router, watcher).await,
+        Some(acceptor) => {
+            if let Ok(Ok(tls)) = tokio::time::timeout(PATIENCE, acceptor.accept(stream)).await {
+                serve_connection(tls, router, watcher).await;
+            }
+        }
+    }
+}
+
+async fn serve_connection<S>(
+    stream: S,
+    router: Router,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let closer = ConnectionCloser(Arc::new(Notify::new()));
+    let handle = closer.clone();
+    let service = tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(handle.clone());
+        router.clone().oneshot(request)
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    let connection = watcher.watch(connection);
+    tokio::select! {
+        _ = connection => {}
+        _ = closer.0.notified() => {}
+    }
+}

@@ -1,0 +1,99 @@
+//! `sncc mock`: the bundled instance served until Ctrl-C or SIGTERM, with what a client needs printed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use secrecy::ExposeSecret;
+use sncc::mock::{MockOptions, MockServer};
+
+use crate::cli::{CONFIG_ERROR, MockConfig};
+
+pub async fn run(config: MockConfig) -> ExitCode {
+    let ca_pem = config.tls.as_ref().map(|identity| identity.ca_pem.clone());
+    let release = config.instance.release();
+    let options = MockOptions {
+        listen: config.listen,
+        tls: config.tls,
+        instance: config.instance,
+    };
+    let server = match MockServer::start(options).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("sncc: cannot listen on {}: {error}", config.listen);
+            return ExitCode::from(CONFIG_ERROR);
+        }
+    };
+    let ca_path = match ca_pem
+        .map(|pem| write_ca(&pem, server.local_addr().port()))
+        .transpose()
+    {
+        Ok(path) => path,
+        Err(error) => {
+            eprintln!("sncc: cannot write the CA certificate: {error}");
+            return ExitCode::from(CONFIG_ERROR);
+        }
+    };
+
+    let url = server.base_url();
+    println!(
+        "sncc mock instance ({release} release, seed {}) at {url}",
+        config.seed_name
+    );
+    if let Some(path) = &ca_path {
+        println!("  CA certificate  {}", path.display());
+        println!(
+            "                  curl --cacert {0} …   REQUESTS_CA_BUNDLE={0}",
+            path.display()
+        );
+    }
+    println!(
+        "  admin           user admin, password {}",
+        config.admin_password.expose_secret()
+    );
+    for client in &config.clients {
+        let user = client
+            .user
+            .as_deref()
+            .unwrap_or("(no OAuth Application User)");
+        println!(
+            "  client {:<8} client_id {}  client_secret {}  acts as {user}",
+            client.name,
+            client.client_id,
+            client.client_secret.expose_secret()
+        );
+    }
+    println!("  control plane   {url}/__mock/");
+    println!("Ctrl-C stops it.");
+
+    wait_for_stop_signal().await;
+    server.stop().await;
+    if let Some(path) = ca_path {
+        let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
+    }
+    println!("sncc mock instance stopped.");
+    ExitCode::SUCCESS
+}
+
+/// Writes the CA certificate where `curl --cacert` and `REQUESTS_CA_BUNDLE` can read it.
+fn write_ca(pem: &str, port: u16) -> std::io::Result<PathBuf> {
+    let folder = std::env::temp_dir().join(format!("sncc-mock-{port}"));
+    std::fs::create_dir_all(&folder)?;
+    let path = folder.join("ca.pem");
+    std::fs::write(&path, pem)?;
+    Ok(path)
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,95 @@
+//! Shared test support: a fresh in-process mock per test, and a reqwest client for it.
+#![allow(dead_code)]
+
+use secrecy::SecretString;
+use sncc::mock::seed::{Seed, SeededClient};
+use sncc::mock::{MockOptions, MockServer};
+
+pub const ADMIN_PASSWORD: &str = "admin-test-password";
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A running mock with what a test needs to talk to it.
+pub struct Mock {
+    pub server: MockServer,
+    pub http: reqwest::Client,
+    /// The seeded clients (the `ready` seed has one, `svc-cc`, acting as `svc.cc`).
+    pub clients: Vec<SeededClient>,
+}
+
+/// Starts a fresh mock from a built-in seed (`ready`, `untouched`) on `127.0.0.1:0`.
+pub async fn start(seed: &str) -> Mock {
+    let seed = Seed::load(seed).expect("built-in seed");
+    let (instance, clients) = seed
+        .build(&SecretString::from(ADMIN_PASSWORD), None)
+        .expect("seed builds");
+    let options = MockOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        instance,
+    };
+    let server = MockServer::start(options).await.expect("mock starts");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Mock { server, http, clients }
+}
+
+impl Mock {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.clients[0].client_id
+    }
+
+    pub fn client_secret(&self) -> String {
+        use secrecy::ExposeSecret;
+        self.clients[0].client_secret.expose_secret().to_owned()
+    }
+
+    /// The form body of a correct token request for the seeded client.
+    pub fn token_form(&self) -> String {
+        format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            self.client_id(),
+            urlencode(&self.client_secret())
+        )
+    }
+
+    pub async fn post_token(&self, body: impl Into<String>) -> reqwest::Response {
+        self.http
+            .post(self.url("/oauth_token.do"))
+            .header("content-type", FORM)
+            .body(body.into())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Requests a token for the seeded client and returns it (panics unless one is issued).
+    pub async fn token(&self) -> String {
+        let response = self.post_token(self.token_form()).await;
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A request as `admin` with HTTP Basic.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .basic_auth("admin", Some(ADMIN_PASSWORD))
+            .header("accept", "application/json")
+    }
+
+    /// A control-plane request (`/__mock/...`).
+    pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(&format!("/__mock{path}")))
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
