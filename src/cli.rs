@@ -2,14 +2,22 @@
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use gherkin::tagexpr::TagOperation;
+use regex::Regex;
 use secrecy::SecretString;
+use sncc::features::{self, FeatureSource};
+use sncc::mock::breaks::Break;
 use sncc::mock::instance::Instance;
-use sncc::mock::seed::{Seed, SeededClient};
+use sncc::mock::seed::{self, Seed, SeededClient};
 use sncc::mock::{random, tls};
 use sncc::release::Family;
+
+use crate::suite::RunConfig;
+use crate::suite::context::Target;
 
 /// The exit status for bad flags, an unusable seed, or a target that cannot be reached.
 pub const CONFIG_ERROR: u8 = 2;
@@ -27,8 +35,68 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum RawCommand {
+    /// Check every catalogue behaviour against the bundled mock (default) or a real instance.
+    Run(Box<RunArgs>),
+    /// Print the behaviour catalogue: id, title, evidence, severity, targets.
+    List(ListArgs),
     /// Run the bundled mock instance until Ctrl-C, for your own clients (curl, PySNC, Postman…).
     Mock(MockArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// A real instance to check, e.g. https://dev12345.service-now.com (default: the bundled mock).
+    #[arg(long, value_name = "URL")]
+    instance: Option<String>,
+    /// Admin user for the instance (password from SNCC_ADMIN_PASSWORD): every scenario runs, changes are restored.
+    #[arg(
+        long,
+        value_name = "USER",
+        conflicts_with = "client_id",
+        requires = "instance"
+    )]
+    admin_user: Option<String>,
+    #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
+    admin_password: Option<String>,
+    /// Client id of an OAuth API endpoint on the instance (secret from SNCC_CLIENT_SECRET): read-only checks.
+    #[arg(long, value_name = "ID", requires_all = ["instance", "expect_user"])]
+    client_id: Option<String>,
+    #[arg(long, env = "SNCC_CLIENT_SECRET", hide_env_values = true, hide = true)]
+    client_secret: Option<String>,
+    /// With --client-id: the user_name its OAuth Application User should be.
+    #[arg(long, value_name = "USER", requires = "client_id")]
+    expect_user: Option<String>,
+    /// Only scenarios whose tags match this expression, e.g. '@must and not @slow'.
+    #[arg(long, value_name = "EXPR")]
+    tags: Option<String>,
+    /// Only scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    name: Option<String>,
+    /// Fail the run on @should deviations too.
+    #[arg(long)]
+    strict: bool,
+    /// Write the reports (summary.json and the others) into this folder.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// The release to expect (tokyo … brazil) instead of the detected one; on the mock, the release it runs.
+    #[arg(long, value_parser = clap::value_parser!(Family))]
+    release: Option<Family>,
+    /// Scenarios at once (default: 16 on the mock, 1 on a real instance).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: Option<u16>,
+    /// Run the .feature files of this folder instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    features_dir: Option<PathBuf>,
+    /// Make the bundled mock deliberately wrong (for proving the suite can fail).
+    #[arg(long, value_parser = clap::value_parser!(Break), hide = true)]
+    mock_break: Vec<Break>,
+}
+
+#[derive(clap::Args)]
+struct ListArgs {
+    /// List the .feature files of this folder instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    features_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -52,6 +120,8 @@ struct MockArgs {
 
 /// A command, validated and ready to run.
 pub enum Command {
+    Run(RunConfig),
+    List(Vec<FeatureSource>),
     Mock(MockConfig),
 }
 
@@ -79,8 +149,90 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, ExitCo
         ExitCode::from(CONFIG_ERROR)
     };
     match cli.command {
+        RawCommand::Run(args) => run_config(*args).map(Command::Run).map_err(fail),
+        RawCommand::List(args) => feature_sources(args.features_dir.as_deref())
+            .map(Command::List)
+            .map_err(fail),
         RawCommand::Mock(args) => mock_config(args).map(Command::Mock).map_err(fail),
     }
+}
+
+fn feature_sources(dir: Option<&Path>) -> Result<Vec<FeatureSource>, String> {
+    match dir {
+        Some(dir) => features::from_dir(dir),
+        None => Ok(features::embedded()),
+    }
+}
+
+fn run_config(args: RunArgs) -> Result<RunConfig, String> {
+    let target = match (args.instance, args.admin_user, args.client_id) {
+        (None, _, _) => Target::Mock {
+            release: args.release.unwrap_or(seed::DEFAULT_RELEASE),
+            breaks: args.mock_break,
+        },
+        (Some(_), _, _) if !args.mock_break.is_empty() => {
+            return Err("--mock-break applies to the bundled mock only".into());
+        }
+        (Some(url), Some(user), None) => Target::Admin {
+            url: instance_url(&url)?,
+            user,
+            password: secret(args.admin_password, "SNCC_ADMIN_PASSWORD", "--admin-user")?,
+        },
+        (Some(url), None, Some(client_id)) => Target::Client {
+            url: instance_url(&url)?,
+            client_id,
+            client_secret: secret(args.client_secret, "SNCC_CLIENT_SECRET", "--client-id")?,
+            expect_user: args.expect_user.ok_or("--client-id needs --expect-user")?,
+        },
+        (Some(_), _, _) => {
+            return Err(
+                "--instance needs either --admin-user or --client-id with --expect-user".into(),
+            );
+        }
+    };
+    let tags = args
+        .tags
+        .map(|expression| {
+            expression
+                .parse::<TagOperation>()
+                .map_err(|error| format!("--tags {expression}: {error}"))
+        })
+        .transpose()?;
+    let name = args
+        .name
+        .map(|pattern| Regex::new(&pattern).map_err(|error| format!("--name: {error}")))
+        .transpose()?;
+    Ok(RunConfig {
+        target,
+        release: args.release,
+        tags,
+        name,
+        strict: args.strict,
+        report_dir: args.report_dir,
+        concurrency: args.concurrency.map(usize::from),
+        features: feature_sources(args.features_dir.as_deref())?,
+    })
+}
+
+/// A secret that must come from the environment, never from a flag that `ps` would show.
+fn secret(value: Option<String>, variable: &str, flag: &str) -> Result<SecretString, String> {
+    match value {
+        Some(value) if !value.is_empty() => Ok(SecretString::from(value)),
+        _ => Err(format!(
+            "{flag} needs the secret in the environment variable {variable}"
+        )),
+    }
+}
+
+/// An instance URL: absolute http(s), without a trailing slash.
+fn instance_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|error| format!("--instance {text}: {error}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "--instance {text}: expected an http(s) URL such as https://dev12345.service-now.com"
+        ));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 fn mock_config(args: MockArgs) -> Result<MockConfig, String> {

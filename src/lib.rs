@@ -1,5 +1,10 @@
 //! sncc: a conformance suite and mock instance for ServiceNow's inbound OAuth 2.0 client credentials grant.
 
+pub mod catalogue;
+pub mod client;
+pub mod features;
 pub mod mock;
 pub mod redact;
 pub mod release;
+pub mod report;
+pub mod selection;

@@ -1,7 +1,9 @@
 //! The `sncc` command: `main` → `run` → `ExitCode`; raw flags become a validated config before anything runs.
 
 mod cli;
+mod list;
 mod standalone;
+mod suite;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,8 @@ fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
         }
     };
     match command {
+        Command::Run(config) => runtime.block_on(suite::run(config)),
+        Command::List(sources) => list::run(&sources),
         Command::Mock(config) => runtime.block_on(standalone::run(config)),
     }
 }

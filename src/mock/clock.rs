@@ -19,7 +19,7 @@ impl Clock {
         let real = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs() as i64);
-        real + self.offset_seconds
+        real.saturating_add(self.offset_seconds)
     }
 
     /// Moves virtual time forward (never backwards: a negative amount is ignored).

@@ -61,7 +61,8 @@ fn summary(state: &MockState) -> Value {
     })
 }
 
-async fn status(State(shared): State<Arc<Shared>>) -> Response {
+/// `GET /__mock`: the running instance in brief (also served at `/__mock/`, the address `sncc mock` prints).
+pub async fn status(State(shared): State<Arc<Shared>>) -> Response {
     ok(summary(&shared.lock()))
 }
 
@@ -86,6 +87,9 @@ async fn set_release(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
     ok(summary(&state))
 }
 
+/// How far virtual time may run ahead of real time, so every expiry stays a writable glide date-time.
+const MAX_CLOCK_OFFSET_SECONDS: i64 = 100 * 365 * 24 * 3600;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ClockAdvance {
@@ -102,6 +106,11 @@ async fn advance_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
         return bad_request("the clock only moves forward: seconds must not be negative");
     }
     let mut state = shared.lock();
+    if advance.seconds > MAX_CLOCK_OFFSET_SECONDS - state.instance.clock.offset_seconds() {
+        return bad_request(format!(
+            "the clock moves at most {MAX_CLOCK_OFFSET_SECONDS} seconds (100 years) ahead in all"
+        ));
+    }
     state.instance.clock.advance(advance.seconds);
     let now = state.instance.clock.now();
     state.instance.purge_expired_tokens(now);

@@ -174,12 +174,13 @@ fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refus
         }
         Some(_) => return refuse(ScopeNotAllowed),
     };
-    // B6: the entity's default grant type does not matter. B7: the lifespan comes from the entity.
+    // B6: the entity's default grant type does not matter. B7: the lifespan comes from the entity
+    // (an integer field, so 32 bits: a larger value is as unusable as a missing one).
     let lifespan = entity
         .raw("access_token_lifespan")
-        .and_then(|text| text.parse::<i64>().ok())
+        .and_then(|text| text.parse::<i32>().ok())
         .filter(|seconds| *seconds > 0)
-        .unwrap_or(DEFAULT_LIFESPAN);
+        .map_or(DEFAULT_LIFESPAN, i64::from);
     Ok(Grant {
         entity_sys_id: entity.sys_id().to_owned(),
         user_sys_id: user.sys_id().to_owned(),
@@ -265,7 +266,7 @@ pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant) -> IssuedToke
         }
     }
     let access_token = random::access_token();
-    let expires = now + grant.lifespan;
+    let expires = now.saturating_add(grant.lifespan);
     let changes = pairs(&[
         ("token", &access_token),
         ("type", "access_token"),

@@ -30,6 +30,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_supported)
         .fallback(no_such_resource)
         .nest("/__mock", control::router())
+        .route("/__mock/", get(control::status))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             observe::observe,

@@ -3,6 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::breaks::Breaks;
 use super::clock::{Clock, Instant, parse_glide_datetime};
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
 use super::store::{Changes, Store};
@@ -21,6 +22,8 @@ pub struct Instance {
     pub store: Store,
     pub clock: Clock,
     pub switches: Switches,
+    /// Deliberate infidelities (none unless a test asks); see [`super::breaks`].
+    pub breaks: Breaks,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
     expiries: BinaryHeap<Reverse<(Instant, String)>>,
 }

@@ -66,9 +66,9 @@ impl Journal {
             query: redact::form(exchange.query),
             authorization: exchange.authorization.map(redact::authorization),
             content_type: exchange.content_type.map(str::to_owned),
-            request_body: redact::body(exchange.request_body),
+            request_body: redacted_body(exchange.request_body),
             status: exchange.status,
-            response_body: redact::body(exchange.response_body),
+            response_body: redacted_body(exchange.response_body),
             outcome: exchange.outcome,
         });
     }
@@ -80,6 +80,22 @@ impl Journal {
     pub fn clear(&mut self) {
         self.entries.clear();
     }
+}
+
+/// A body redacted by its shape. One [`redact::body`] keeps verbatim (neither JSON nor a clean form: broken
+/// JSON, a form with a line break) yet naming a secret parameter is dropped whole: its value cannot be found.
+fn redacted_body(bytes: &[u8]) -> String {
+    let redacted = redact::body(bytes);
+    let names_a_secret = url::form_urlencoded::parse(redacted.as_bytes())
+        .flat_map(|(name, value)| [name, value])
+        .any(|part| {
+            part.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(redact::is_secret_name)
+        });
+    if names_a_secret && redacted == String::from_utf8_lossy(bytes) {
+        return redact::REDACTED.to_owned();
+    }
+    redacted
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! out); [`http`] and [`observe`] are the thin axum adapter around them, [`server`] serves it.
 
 pub mod authn;
+pub mod breaks;
 pub mod clock;
 pub mod control;
 pub mod faults;

@@ -208,8 +208,9 @@ pub fn pagination_links(
             page(offset.saturating_sub(limit))
         ));
     }
-    if offset + limit < total {
-        links.push(format!("{};rel=\"next\"", page(offset + limit)));
+    let next = offset.saturating_add(limit);
+    if next < total {
+        links.push(format!("{};rel=\"next\"", page(next)));
     }
     links.push(format!("{};rel=\"last\"", page(last)));
     links.join(",")

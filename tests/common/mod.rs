@@ -32,7 +32,11 @@ pub async fn start(seed: &str) -> Mock {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    Mock { server, http, clients }
+    Mock {
+        server,
+        http,
+        clients,
+    }
 }
 
 impl Mock {
@@ -86,7 +90,8 @@ impl Mock {
 
     /// A control-plane request (`/__mock/...`).
     pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, self.url(&format!("/__mock{path}")))
+        self.http
+            .request(method, self.url(&format!("/__mock{path}")))
     }
 }
 

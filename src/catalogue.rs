@@ -1,0 +1,234 @@
+//! What each scenario checks, read from its tags: behaviour id, evidence, severity, clauses, target needs.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// How much a deviation matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A deviation fails the run.
+    Must,
+    /// A deviation is a warning (a failure with `--strict`).
+    Should,
+    /// A fact is recorded; never fails.
+    Info,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Must => "must",
+            Severity::Should => "should",
+            Severity::Info => "info",
+        }
+    }
+}
+
+pub const EVIDENCE_TAGS: [&str; 5] = ["doc", "captured", "reported", "inferred", "rfc"];
+
+/// What a scenario needs of its target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Needs {
+    /// It changes the instance (`@admin`): the mock or an admin target.
+    pub admin: bool,
+    /// It uses the mock's control plane (`@mock-only`).
+    pub mock_only: bool,
+    /// A real instance must be waited on (`@slow`).
+    pub slow: bool,
+    /// It needs a release that has the grant (`@grant`).
+    pub grant: bool,
+    /// It applies only to releases before Washington DC (`@pre-washington`).
+    pub pre_washington: bool,
+}
+
+/// One scenario's catalogue facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScenarioInfo {
+    /// `A1` from `@CC-A1`.
+    pub id: String,
+    pub evidence: Vec<String>,
+    pub severity: Severity,
+    /// Spec clauses such as `RFC6749-5.1`.
+    pub clauses: Vec<String>,
+    pub needs: Needs,
+}
+
+impl ScenarioInfo {
+    /// Reads the tags (without `@`), or says what is missing.
+    pub fn from_tags(tags: &[String]) -> Result<ScenarioInfo, String> {
+        let has = |name: &str| tags.iter().any(|tag| tag == name);
+        let ids: Vec<_> = tags
+            .iter()
+            .filter_map(|tag| tag.strip_prefix("CC-"))
+            .collect();
+        let [id] = ids.as_slice() else {
+            return Err(format!("needs exactly one @CC-<id> tag, has {}", ids.len()));
+        };
+        let severities: Vec<Severity> = [Severity::Must, Severity::Should, Severity::Info]
+            .into_iter()
+            .filter(|severity| has(severity.name()))
+            .collect();
+        let [severity] = severities.as_slice() else {
+            return Err("needs exactly one of @must, @should, @info".into());
+        };
+        let evidence: Vec<String> = EVIDENCE_TAGS
+            .iter()
+            .filter(|tag| has(tag))
+            .map(|tag| (*tag).to_owned())
+            .collect();
+        if evidence.is_empty() {
+            return Err(format!(
+                "needs an evidence tag ({})",
+                EVIDENCE_TAGS.map(|t| format!("@{t}")).join(" ")
+            ));
+        }
+        Ok(ScenarioInfo {
+            id: (*id).to_owned(),
+            evidence,
+            severity: *severity,
+            clauses: tags
+                .iter()
+                .filter(|tag| tag.starts_with("RFC"))
+                .cloned()
+                .collect(),
+            needs: Needs {
+                admin: has("admin"),
+                mock_only: has("mock-only"),
+                slow: has("slow"),
+                grant: has("grant"),
+                pre_washington: has("pre-washington"),
+            },
+        })
+    }
+
+    /// Where it can run: `mock`, `admin`, `client`.
+    pub fn targets(&self) -> Vec<&'static str> {
+        if self.needs.mock_only {
+            vec!["mock"]
+        } else if self.needs.admin {
+            vec!["mock", "admin"]
+        } else {
+            vec!["mock", "admin", "client"]
+        }
+    }
+}
+
+/// All tags of a scenario: its feature's and its own.
+pub fn tags_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Vec<String> {
+    feature.tags.iter().chain(&scenario.tags).cloned().collect()
+}
+
+/// One row of `sncc list`: a behaviour and every scenario that checks it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Behaviour {
+    pub id: String,
+    pub title: String,
+    pub evidence: Vec<String>,
+    pub severity: Severity,
+    pub targets: Vec<&'static str>,
+    pub scenarios: usize,
+}
+
+/// The behaviours the features check, by id; an untagged or mis-tagged scenario is an error.
+pub fn behaviours(features: &[gherkin::Feature]) -> Result<Vec<Behaviour>, String> {
+    let mut by_id: BTreeMap<String, Behaviour> = BTreeMap::new();
+    for feature in features {
+        for scenario in &feature.scenarios {
+            let info = ScenarioInfo::from_tags(&tags_of(feature, scenario)).map_err(|error| {
+                let uri = feature
+                    .path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                format!(
+                    "{uri}:{} \"{}\": {error}",
+                    scenario.position.line, scenario.name
+                )
+            })?;
+            let entry = by_id.entry(info.id.clone()).or_insert_with(|| Behaviour {
+                id: info.id.clone(),
+                title: scenario.name.clone(),
+                evidence: info.evidence.clone(),
+                severity: info.severity,
+                targets: Vec::new(),
+                scenarios: 0,
+            });
+            entry.scenarios += 1;
+            for target in info.targets() {
+                if !entry.targets.contains(&target) {
+                    entry.targets.push(target);
+                }
+            }
+        }
+    }
+    let mut rows: Vec<Behaviour> = by_id.into_values().collect();
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features;
+
+    fn tags(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn reads_id_evidence_severity_clauses_and_needs() {
+        let info =
+            ScenarioInfo::from_tags(&tags("CC-B1 captured must admin grant RFC6749-5.2")).unwrap();
+        assert_eq!(info.id, "B1");
+        assert_eq!(info.evidence, ["captured"]);
+        assert_eq!(info.severity, Severity::Must);
+        assert_eq!(info.clauses, ["RFC6749-5.2"]);
+        assert!(info.needs.admin && info.needs.grant && !info.needs.mock_only);
+        assert_eq!(info.targets(), ["mock", "admin"]);
+    }
+
+    #[test]
+    fn missing_or_doubled_tags_are_errors() {
+        assert!(
+            ScenarioInfo::from_tags(&tags("must doc"))
+                .unwrap_err()
+                .contains("@CC-")
+        );
+        assert!(
+            ScenarioInfo::from_tags(&tags("CC-A1 doc"))
+                .unwrap_err()
+                .contains("@must")
+        );
+        assert!(ScenarioInfo::from_tags(&tags("CC-A1 doc must should")).is_err());
+        assert!(
+            ScenarioInfo::from_tags(&tags("CC-A1 must"))
+                .unwrap_err()
+                .contains("evidence")
+        );
+    }
+
+    #[test]
+    fn the_built_in_features_cover_every_spec_behaviour() {
+        let features = features::parse(&features::embedded()).unwrap();
+        let ids: Vec<String> = behaviours(&features)
+            .unwrap()
+            .into_iter()
+            .map(|b| b.id)
+            .collect();
+        let mut expected = Vec::new();
+        for (group, count) in [
+            ('A', 5),
+            ('B', 7),
+            ('C', 6),
+            ('D', 7),
+            ('E', 7),
+            ('F', 8),
+            ('G', 2),
+        ] {
+            expected.extend((1..=count).map(|n| format!("{group}{n}")));
+        }
+        assert_eq!(ids, expected);
+    }
+}

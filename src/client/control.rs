@@ -1,0 +1,84 @@
+//! The mock's control plane (`/__mock`), for what a real instance cannot do: release, clock, switches, journal.
+
+use serde_json::{Value, json};
+
+use super::TransportError;
+use crate::release::Family;
+
+/// A client for one mock's control plane.
+#[derive(Clone)]
+pub struct MockControl {
+    http: reqwest::Client,
+    base_url: String,
+}
+
+impl MockControl {
+    pub fn new(http: reqwest::Client, base_url: &str) -> MockControl {
+        MockControl {
+            http,
+            base_url: format!("{}/__mock", base_url.trim_end_matches('/')),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, TransportError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| TransportError(error.to_string()))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|error| TransportError(error.to_string()))?;
+        if !status.is_success() {
+            return Err(TransportError(format!(
+                "control plane {path} answered {status}: {text}"
+            )));
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn set_release(&self, family: Family) -> Result<(), TransportError> {
+        self.call(
+            reqwest::Method::PUT,
+            "/release",
+            Some(json!({ "release": family.name() })),
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn advance_clock(&self, seconds: i64) -> Result<(), TransportError> {
+        self.call(
+            reqwest::Method::POST,
+            "/clock/advance",
+            Some(json!({ "seconds": seconds })),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Changes the given fidelity switches, e.g. `{"basic_client_auth": false}`.
+    pub async fn set_switches(&self, switches: Value) -> Result<(), TransportError> {
+        self.call(reqwest::Method::PATCH, "/switches", Some(switches))
+            .await
+            .map(drop)
+    }
+
+    /// The mock's request journal (secrets already redacted by the mock).
+    pub async fn journal(&self) -> Result<Vec<Value>, TransportError> {
+        let body = self.call(reqwest::Method::GET, "/journal", None).await?;
+        Ok(body["entries"].as_array().cloned().unwrap_or_default())
+    }
+}

@@ -1,0 +1,152 @@
+//! HTTP exchanges as reports show them: every secret, password and token redacted before it is kept.
+
+use std::sync::{Arc, Mutex};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use crate::redact;
+
+/// Response headers worth keeping in a report.
+const KEPT_HEADERS: [&str; 8] = [
+    "content-type",
+    "cache-control",
+    "pragma",
+    "expires",
+    "www-authenticate",
+    "x-total-count",
+    "location",
+    "retry-after",
+];
+
+/// One request and its response, redacted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exchange {
+    pub method: String,
+    /// Path and query, secret parameters redacted (the base URL is the target's, recorded once).
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub request_body: String,
+    /// `None` when no response came (timeout, connection reset).
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub response_body: String,
+}
+
+/// Collects the exchanges of one scenario, and the secrets it has seen so none slips through.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    inner: Arc<Mutex<RecorderState>>,
+}
+
+#[derive(Default)]
+struct RecorderState {
+    exchanges: Vec<Exchange>,
+    secrets: Vec<SecretString>,
+}
+
+impl Recorder {
+    /// Remembers a secret value (a client secret, a password, an issued token) to scrub wherever it shows.
+    pub fn know_secret(&self, secret: &SecretString) {
+        if secret.expose_secret().len() >= 4 {
+            self.lock().secrets.push(secret.clone());
+        }
+    }
+
+    /// Records an exchange after redacting it by shape and scrubbing every known secret.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        authorization: Option<&str>,
+        request_body: &[u8],
+        status: Option<u16>,
+        response_headers: &reqwest::header::HeaderMap,
+        response_body: &[u8],
+    ) {
+        let mut state = self.lock();
+        let scrub = |text: String| scrub(text, &state.secrets);
+        let path = match path_and_query.split_once('?') {
+            Some((path, query)) => format!("{path}?{}", redact::form(query)),
+            None => path_and_query.to_owned(),
+        };
+        let exchange = Exchange {
+            method: method.to_owned(),
+            path: scrub(path),
+            authorization: authorization.map(redact::authorization),
+            request_body: scrub(redact::body(request_body)),
+            status,
+            response_headers: KEPT_HEADERS
+                .iter()
+                .filter_map(|name| {
+                    let value = response_headers.get(*name)?.to_str().ok()?;
+                    Some(((*name).to_owned(), scrub(value.to_owned())))
+                })
+                .collect(),
+            response_body: scrub(redact::body(response_body)),
+        };
+        state.exchanges.push(exchange);
+    }
+
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.lock().exchanges.clone()
+    }
+
+    /// Replaces every known secret in `text` (for messages built outside the recorder).
+    pub fn scrub(&self, text: String) -> String {
+        scrub(text, &self.lock().secrets)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RecorderState> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn scrub(mut text: String, secrets: &[SecretString]) -> String {
+    for secret in secrets {
+        let value = secret.expose_secret();
+        if text.contains(value) {
+            text = text.replace(value, redact::REDACTED);
+        }
+        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        if encoded != value && text.contains(&encoded) {
+            text = text.replace(&encoded, redact::REDACTED);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_secrets_are_scrubbed_even_where_shape_redaction_misses() {
+        let recorder = Recorder::default();
+        recorder.know_secret(&SecretString::from("p@ss+word/1"));
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("location", "https://i/x?p@ss+word/1".parse().unwrap());
+        recorder.record(
+            "POST",
+            "/api/now/table/x?note=p%40ss%2Bword%2F1",
+            Some("Basic abc"),
+            br#"{"note":"p@ss+word/1"}"#,
+            Some(201),
+            &headers,
+            b"plain p@ss+word/1 text",
+        );
+        let shown = serde_json::to_string(&recorder.exchanges()).unwrap();
+        assert!(
+            !shown.contains("p@ss+word/1") && !shown.contains("p%40ss%2Bword%2F1"),
+            "{shown}"
+        );
+        assert!(shown.contains("Basic [REDACTED]"));
+        assert_eq!(recorder.scrub("x p@ss+word/1".into()), "x [REDACTED]");
+    }
+}

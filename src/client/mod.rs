@@ -1,0 +1,418 @@
+//! The one ServiceNow REST client, for the mock and real instances alike: token endpoint, Table API, current_user.
+
+pub mod control;
+pub mod exchange;
+
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Method, RequestBuilder};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use exchange::Recorder;
+
+const TOKEN_PATH: &str = "/oauth_token.do";
+
+/// How a request authenticates.
+#[derive(Clone)]
+pub enum Credentials {
+    Anonymous,
+    Basic {
+        user: String,
+        password: SecretString,
+    },
+    Bearer(SecretString),
+}
+
+/// Where a token request carries the client's credentials (F1, F2, F4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    FormBody,
+    QueryString,
+    JsonBody,
+    HttpBasic,
+}
+
+/// A token request, as plain or as odd as a scenario needs it.
+#[derive(Clone)]
+pub struct TokenRequest {
+    pub method: Method,
+    pub placement: Placement,
+    pub grant_type: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub scope: Option<String>,
+}
+
+impl TokenRequest {
+    /// The request the seed article makes: a form POST with grant type, client id and secret.
+    pub fn client_credentials(client_id: &str, client_secret: &SecretString) -> TokenRequest {
+        TokenRequest {
+            method: Method::POST,
+            placement: Placement::FormBody,
+            grant_type: "client_credentials".into(),
+            client_id: Some(client_id.to_owned()),
+            client_secret: Some(client_secret.clone()),
+            scope: None,
+        }
+    }
+
+    /// The parameters, secrets exposed: only for building the wire request.
+    fn parameters(&self, with_client: bool) -> Vec<(&str, String)> {
+        let mut parameters = vec![("grant_type", self.grant_type.clone())];
+        if with_client {
+            if let Some(id) = &self.client_id {
+                parameters.push(("client_id", id.clone()));
+            }
+            if let Some(secret) = &self.client_secret {
+                parameters.push(("client_secret", secret.expose_secret().to_owned()));
+            }
+        }
+        if let Some(scope) = &self.scope {
+            parameters.push(("scope", scope.clone()));
+        }
+        parameters
+    }
+}
+
+/// What came back.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The `result` member of a Table API answer.
+    pub fn result(&self) -> Option<Value> {
+        self.json()?.get("result").cloned()
+    }
+}
+
+/// A request that got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError(pub String);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// A client for one instance, recording every exchange (redacted) for the reports.
+#[derive(Clone)]
+pub struct ServiceNow {
+    http: reqwest::Client,
+    base_url: String,
+    recorder: Recorder,
+}
+
+impl ServiceNow {
+    pub fn new(http: reqwest::Client, base_url: &str) -> ServiceNow {
+        ServiceNow {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            recorder: Recorder::default(),
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// `POST /oauth_token.do` (or whatever method and placement the request asks for).
+    pub async fn request_token(&self, request: &TokenRequest) -> Result<Reply, TransportError> {
+        if let Some(secret) = &request.client_secret {
+            self.recorder.know_secret(secret);
+        }
+        let (path, body, credentials) = match request.placement {
+            Placement::FormBody => (
+                TOKEN_PATH.to_owned(),
+                form_body(&request.parameters(true)),
+                Credentials::Anonymous,
+            ),
+            Placement::JsonBody => {
+                let object: serde_json::Map<String, Value> = request
+                    .parameters(true)
+                    .into_iter()
+                    .map(|(name, value)| (name.to_owned(), Value::from(value)))
+                    .collect();
+                let body = (
+                    "application/json",
+                    Value::Object(object).to_string().into_bytes(),
+                );
+                (TOKEN_PATH.to_owned(), body, Credentials::Anonymous)
+            }
+            Placement::QueryString => {
+                let path = format!("{TOKEN_PATH}?{}", encode(&request.parameters(true)));
+                (
+                    path,
+                    form_body(&request.parameters(false)),
+                    Credentials::Anonymous,
+                )
+            }
+            Placement::HttpBasic => {
+                // RFC 6749 §2.3.1: id and secret are form-encoded before Basic encoding.
+                let form_encode = |text: &str| {
+                    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+                };
+                let secret = request
+                    .client_secret
+                    .as_ref()
+                    .map_or(String::new(), |s| form_encode(s.expose_secret()));
+                let credentials = Credentials::Basic {
+                    user: form_encode(request.client_id.as_deref().unwrap_or_default()),
+                    password: SecretString::from(secret),
+                };
+                (
+                    TOKEN_PATH.to_owned(),
+                    form_body(&request.parameters(false)),
+                    credentials,
+                )
+            }
+        };
+        let reply = self
+            .send(request.method.clone(), &path, &credentials, Some(body))
+            .await?;
+        if let Some(token) = reply
+            .json()
+            .and_then(|json| json["access_token"].as_str().map(str::to_owned))
+        {
+            self.recorder.know_secret(&SecretString::from(token));
+        }
+        Ok(reply)
+    }
+
+    /// `GET /api/now/table/<table>?…`.
+    pub async fn list(
+        &self,
+        credentials: &Credentials,
+        table: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Reply, TransportError> {
+        let path = format!("/api/now/table/{table}?{}", encode(query));
+        self.send(Method::GET, &path, credentials, None).await
+    }
+
+    pub async fn get(
+        &self,
+        credentials: &Credentials,
+        table: &str,
+        sys_id: &str,
+    ) -> Result<Reply, TransportError> {
+        self.send(
+            Method::GET,
+            &format!("/api/now/table/{table}/{sys_id}"),
+            credentials,
+            None,
+        )
+        .await
+    }
+
+    pub async fn create(
+        &self,
+        credentials: &Credentials,
+        table: &str,
+        record: &Value,
+    ) -> Result<Reply, TransportError> {
+        let body = ("application/json", record.to_string().into_bytes());
+        self.send(
+            Method::POST,
+            &format!("/api/now/table/{table}"),
+            credentials,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn update(
+        &self,
+        credentials: &Credentials,
+        table: &str,
+        sys_id: &str,
+        changes: &Value,
+    ) -> Result<Reply, TransportError> {
+        let body = ("application/json", changes.to_string().into_bytes());
+        self.send(
+            Method::PATCH,
+            &format!("/api/now/table/{table}/{sys_id}"),
+            credentials,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn delete(
+        &self,
+        credentials: &Credentials,
+        table: &str,
+        sys_id: &str,
+    ) -> Result<Reply, TransportError> {
+        self.send(
+            Method::DELETE,
+            &format!("/api/now/table/{table}/{sys_id}"),
+            credentials,
+            None,
+        )
+        .await
+    }
+
+    /// `GET /api/now/ui/user/current_user`: who the credentials act as.
+    pub async fn current_user(&self, credentials: &Credentials) -> Result<Reply, TransportError> {
+        self.send(
+            Method::GET,
+            "/api/now/ui/user/current_user",
+            credentials,
+            None,
+        )
+        .await
+    }
+
+    /// Any request, for scenarios that send what a well-behaved client would not.
+    pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        credentials: &Credentials,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Reply, TransportError> {
+        let url = format!("{}{path_and_query}", self.base_url);
+        let mut builder = self
+            .http
+            .request(method.clone(), &url)
+            .header(header::ACCEPT, "application/json");
+        builder = authenticate(builder, credentials, &self.recorder);
+        let authorization = authorization_shown(credentials);
+        let body_bytes = body
+            .as_ref()
+            .map(|(_, bytes)| bytes.clone())
+            .unwrap_or_default();
+        if let Some((content_type, bytes)) = body {
+            builder = builder
+                .header(header::CONTENT_TYPE, content_type)
+                .body(bytes);
+        }
+        match builder.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                let bytes = response.bytes().await.unwrap_or_default();
+                self.recorder.record(
+                    method.as_str(),
+                    path_and_query,
+                    authorization.as_deref(),
+                    &body_bytes,
+                    Some(status),
+                    &headers,
+                    &bytes,
+                );
+                Ok(Reply {
+                    status,
+                    headers,
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                })
+            }
+            Err(error) => {
+                self.recorder.record(
+                    method.as_str(),
+                    path_and_query,
+                    authorization.as_deref(),
+                    &body_bytes,
+                    None,
+                    &HeaderMap::new(),
+                    b"",
+                );
+                Err(TransportError(self.recorder.scrub(describe(&error))))
+            }
+        }
+    }
+}
+
+fn authenticate(
+    builder: RequestBuilder,
+    credentials: &Credentials,
+    recorder: &Recorder,
+) -> RequestBuilder {
+    match credentials {
+        Credentials::Anonymous => builder,
+        Credentials::Basic { user, password } => {
+            recorder.know_secret(password);
+            builder.basic_auth(user, Some(password.expose_secret()))
+        }
+        Credentials::Bearer(token) => {
+            recorder.know_secret(token);
+            builder.bearer_auth(token.expose_secret())
+        }
+    }
+}
+
+/// The `Authorization` header as a report may show it: the scheme only.
+fn authorization_shown(credentials: &Credentials) -> Option<String> {
+    let scheme = match credentials {
+        Credentials::Anonymous => return None,
+        Credentials::Basic { .. } => "Basic",
+        Credentials::Bearer(_) => "Bearer",
+    };
+    Some(crate::redact::authorization(&format!(
+        "{scheme} credentials"
+    )))
+}
+
+fn encode(pairs: &[(&str, impl AsRef<str>)]) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        serializer.append_pair(name, value.as_ref());
+    }
+    serializer.finish()
+}
+
+fn form_body(pairs: &[(&str, String)]) -> (&'static str, Vec<u8>) {
+    (
+        "application/x-www-form-urlencoded",
+        encode(pairs).into_bytes(),
+    )
+}
+
+/// A transport failure in one sentence, with its cause chain.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "the request timed out".to_owned()
+    } else if error.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The HTTP client every request of a run goes through: rustls with ring, no redirects followed.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    crate::mock::tls::install_default_crypto_provider();
+    reqwest::Client::builder()
+        .user_agent(concat!("sncc/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(|error| format!("cannot build the HTTP client: {error}"))
+}

@@ -1,0 +1,290 @@
+//! `sncc run`: every catalogue behaviour as a cucumber scenario, against the bundled mock or a real instance.
+
+pub mod context;
+mod parser;
+mod steps;
+pub mod world;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use cucumber::World as _;
+use cucumber::writer::Ext as _;
+use gherkin::tagexpr::TagOperation;
+use regex::Regex;
+use sncc::catalogue::{self, ScenarioInfo, tags_of};
+use sncc::features::FeatureSource;
+use sncc::release::{Family, Release};
+use sncc::report::collector::{Collector, Observations, ScenarioKey, key_of};
+use sncc::report::{Observation, Outcome, RunReport, ScenarioRun, Tally, TargetSummary, console};
+use sncc::selection::{Selection, TargetKind, Verdict};
+
+use crate::cli::CONFIG_ERROR;
+use context::{Context, Target};
+use world::SuiteWorld;
+
+/// `sncc run`, validated.
+pub struct RunConfig {
+    pub target: Target,
+    /// `--release`: overrides the detected release (and chooses the mock's).
+    pub release: Option<Family>,
+    pub tags: Option<TagOperation>,
+    pub name: Option<Regex>,
+    pub strict: bool,
+    pub report_dir: Option<PathBuf>,
+    pub concurrency: Option<usize>,
+    pub features: Vec<FeatureSource>,
+}
+
+/// Scenarios at once on the mock (each has its own instance); a real instance gets one at a time.
+const MOCK_CONCURRENCY: usize = 16;
+
+fn config_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("sncc: {message}");
+    ExitCode::from(CONFIG_ERROR)
+}
+
+pub async fn run(config: RunConfig) -> ExitCode {
+    let started = Instant::now();
+    let started_at = sncc::mock::clock::glide_datetime(sncc::mock::clock::Clock::default().now());
+    let features = match sncc::features::parse(&config.features).and_then(|features| {
+        catalogue::behaviours(&features)?;
+        Ok(features)
+    }) {
+        Ok(features) => features,
+        Err(error) => return config_error(error),
+    };
+    let http = match sncc::client::http_client() {
+        Ok(http) => http,
+        Err(error) => return config_error(error),
+    };
+    let release = match detect_release(&config, &http).await {
+        Ok(release) => release,
+        Err(error) => return config_error(error),
+    };
+    let selection = Selection {
+        target: config.target.kind(),
+        release: release.clone(),
+        tags: config.tags,
+        name: config.name,
+    };
+    let (to_run, skipped) = select(&features, &selection);
+    let target_kind = config.target.kind();
+    let target = TargetSummary {
+        kind: target_kind.name().into(),
+        instance: config.target.instance(),
+    };
+    let release_name = release
+        .as_ref()
+        .map_or("unknown".to_owned(), ToString::to_string);
+    println!(
+        "{}",
+        console::heading(
+            &target.kind,
+            &target.instance,
+            &release_name,
+            to_run.len() + skipped.len()
+        )
+    );
+
+    context::install(Context {
+        target: config.target,
+        http,
+        release,
+        prefix: format!("sncc-{}-", &sncc::mock::random::sys_id()[..8]),
+    });
+    let concurrency = config.concurrency.unwrap_or(match target_kind {
+        TargetKind::Mock => MOCK_CONCURRENCY,
+        _ => 1,
+    });
+    let observations = Observations::default();
+    let (collector, collected) = Collector::new(
+        config.strict,
+        Box::new(|run| println!("{}", console::scenario_line(run))),
+    );
+    SuiteWorld::cucumber::<&str>()
+        .with_parser(parser::Features(features.clone()))
+        .with_writer(collector.normalized())
+        .with_cli::<cucumber::cli::Empty>(cucumber::cli::Opts::default())
+        .max_concurrent_scenarios(concurrency)
+        .after(after_hook(observations.clone()))
+        .filter_run((), move |feature, _, scenario| {
+            to_run.contains(&key_of(feature, scenario))
+        })
+        .await;
+
+    let parse_errors = collected
+        .parse_errors
+        .lock()
+        .expect("collector lock")
+        .clone();
+    if let Some(error) = parse_errors.first() {
+        return config_error(error);
+    }
+    let mut scenarios = collected.scenarios.lock().expect("collector lock").clone();
+    let mut observed = observations.lock().expect("observations lock");
+    for run in &mut scenarios {
+        if let Some(observation) = observed.remove(&(run.feature_uri.clone(), run.line)) {
+            run.observation = observation;
+        }
+    }
+    scenarios.extend(skipped);
+    sort_in_feature_order(&mut scenarios, &features);
+    let requests = scenarios
+        .iter()
+        .map(|run| run.observation.exchanges.len())
+        .sum();
+    let report = RunReport {
+        sncc_version: env!("CARGO_PKG_VERSION").into(),
+        target,
+        release: release_name,
+        started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        strict: config.strict,
+        tally: Tally::of(&scenarios),
+        requests,
+        scenarios,
+    };
+    println!("{}", console::closing(&report));
+    if let Some(dir) = &config.report_dir {
+        if let Err(error) = sncc::report::files::write_all(dir, &report) {
+            return config_error(format!(
+                "cannot write the reports to {}: {error}",
+                dir.display()
+            ));
+        }
+    }
+    if report.tally.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The release scenarios run against: `--release`, else the mock's default or the admin target's build tag.
+async fn detect_release(
+    config: &RunConfig,
+    http: &reqwest::Client,
+) -> Result<Option<Release>, String> {
+    if let Some(family) = config.release {
+        return Ok(Some(Release::Known(family)));
+    }
+    match &config.target {
+        Target::Mock { release, .. } => Ok(Some(Release::Known(*release))),
+        Target::Client { .. } => Ok(None),
+        Target::Admin {
+            url,
+            user,
+            password,
+        } => {
+            let servicenow = sncc::client::ServiceNow::new(http.clone(), url);
+            let admin = sncc::client::Credentials::Basic {
+                user: user.clone(),
+                password: password.clone(),
+            };
+            let query = [
+                ("sysparm_query", "name=glide.buildtag"),
+                ("sysparm_fields", "value"),
+            ];
+            let reply = servicenow
+                .list(&admin, "sys_properties", &query)
+                .await
+                .map_err(|error| format!("{url} cannot be reached: {error}"))?;
+            if reply.status != 200 {
+                return Err(format!(
+                    "{url} refused the admin credentials or the Table API ({})",
+                    reply.status
+                ));
+            }
+            let buildtag = reply
+                .result()
+                .and_then(|result| result[0]["value"].as_str().map(str::to_owned));
+            Ok(buildtag.as_deref().and_then(Release::from_buildtag))
+        }
+    }
+}
+
+/// Splits the scenarios into those to run and those the target or release skips (with why).
+fn select(
+    features: &[gherkin::Feature],
+    selection: &Selection,
+) -> (HashSet<ScenarioKey>, Vec<ScenarioRun>) {
+    let mut to_run = HashSet::new();
+    let mut skipped = Vec::new();
+    for feature in features {
+        for scenario in &feature.scenarios {
+            let tags = tags_of(feature, scenario);
+            let info = ScenarioInfo::from_tags(&tags).expect("validated by the catalogue");
+            match selection.verdict(&scenario.name, &tags, &info) {
+                Verdict::Run => {
+                    to_run.insert(key_of(feature, scenario));
+                }
+                Verdict::Skip(reason) => skipped.push(ScenarioRun {
+                    feature: feature.name.clone(),
+                    feature_uri: key_of(feature, scenario).0,
+                    feature_line: feature.position.line,
+                    feature_description: feature.description.clone().unwrap_or_default(),
+                    name: scenario.name.clone(),
+                    line: scenario.position.line,
+                    tags,
+                    info,
+                    outcome: Outcome::Skipped { reason },
+                    steps: Vec::new(),
+                    observation: Observation::default(),
+                    duration_ms: 0,
+                }),
+                Verdict::Excluded => {}
+            }
+        }
+    }
+    (to_run, skipped)
+}
+
+fn sort_in_feature_order(scenarios: &mut [ScenarioRun], features: &[gherkin::Feature]) {
+    let order = |uri: &str| {
+        features
+            .iter()
+            .position(|feature| {
+                feature
+                    .path
+                    .as_ref()
+                    .is_some_and(|path| path.display().to_string() == uri)
+            })
+            .unwrap_or(usize::MAX)
+    };
+    scenarios.sort_by_key(|run| (order(&run.feature_uri), run.line));
+}
+
+type AfterHook = Box<
+    dyn for<'a> Fn(
+        &'a gherkin::Feature,
+        Option<&'a gherkin::Rule>,
+        &'a gherkin::Scenario,
+        &'a cucumber::event::ScenarioFinished,
+        Option<&'a mut SuiteWorld>,
+    ) -> futures::future::LocalBoxFuture<'a, ()>,
+>;
+
+/// After each scenario: undo its changes to a real instance, then hand its observations to the reports.
+fn after_hook(observations: Observations) -> AfterHook {
+    let observations: Arc<Mutex<_>> = observations;
+    Box::new(move |feature, _, scenario, _, world| {
+        let observations = observations.clone();
+        Box::pin(async move {
+            let Some(world) = world else { return };
+            for problem in world.restore().await {
+                eprintln!(
+                    "sncc: could not restore a change of \"{}\": {problem}",
+                    scenario.name
+                );
+            }
+            observations
+                .lock()
+                .expect("observations lock")
+                .insert(key_of(feature, scenario), world.take_observation());
+        })
+    })
+}

@@ -1,0 +1,537 @@
+//! One scenario's world: its own instance (a fresh mock, or the real target), the names it created, the
+//! last response, and what it observed. Provisioning goes through the Table API on every target.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use sncc::client::control::MockControl;
+use sncc::client::{Credentials, Reply, ServiceNow, TokenRequest};
+use sncc::mock::breaks::Breaks;
+use sncc::mock::seed::Seed;
+use sncc::mock::{MockOptions, MockServer, random};
+use sncc::report::Observation;
+
+use super::context::{self, Context, Target};
+
+/// The property that turns the grant on (SPEC §2).
+pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
+
+/// A user the scenario named, as the instance knows it.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub user_name: String,
+    /// Unknown on a client target until the token says who it acts as.
+    pub sys_id: Option<String>,
+}
+
+/// An OAuth API endpoint the scenario named.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// Unknown on a client target.
+    pub sys_id: Option<String>,
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// How to put back a change the scenario made to a real instance.
+enum Undo {
+    Delete {
+        table: String,
+        sys_id: String,
+    },
+    Restore {
+        table: String,
+        sys_id: String,
+        values: Value,
+    },
+    Recreate {
+        table: String,
+        values: Value,
+    },
+}
+
+#[derive(cucumber::World)]
+#[world(init = Self::start)]
+pub struct SuiteWorld {
+    pub context: Arc<Context>,
+    /// This scenario's own mock (mock target only); dropping the world stops it.
+    _mock: Option<MockServer>,
+    pub servicenow: ServiceNow,
+    pub control: Option<MockControl>,
+    admin: Option<Credentials>,
+    users: HashMap<String, User>,
+    endpoints: HashMap<String, Endpoint>,
+    /// Every token response, newest last.
+    pub replies: Vec<Reply>,
+    /// The response to the last REST call made with (or without) a token.
+    pub rest_reply: Option<Reply>,
+    pub facts: BTreeMap<String, Value>,
+    undo: Vec<Undo>,
+}
+
+impl fmt::Debug for SuiteWorld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SuiteWorld")
+            .field("target", &self.context.target.instance())
+            .field("users", &self.users.keys().collect::<Vec<_>>())
+            .field("endpoints", &self.endpoints.keys().collect::<Vec<_>>())
+            .field("facts", &self.facts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SuiteWorld {
+    async fn start() -> Result<SuiteWorld, std::io::Error> {
+        let context = context::current();
+        let (mock, base_url, admin) = match &context.target {
+            Target::Mock { release, breaks } => {
+                let password = SecretString::from(random::secret());
+                let (mut instance, _) = Seed::default()
+                    .build(&password, Some(*release))
+                    .map_err(std::io::Error::other)?;
+                instance.breaks = Breaks::new(breaks.iter().copied());
+                let options = MockOptions {
+                    listen: "127.0.0.1:0".parse().expect("loopback address"),
+                    tls: None,
+                    instance,
+                };
+                let server = MockServer::start(options).await.map_err(|error| {
+                    std::io::Error::other(format!("cannot start the mock instance: {error}"))
+                })?;
+                let url = server.base_url().to_owned();
+                let admin = Credentials::Basic {
+                    user: "admin".into(),
+                    password,
+                };
+                (Some(server), url, Some(admin))
+            }
+            Target::Admin {
+                url,
+                user,
+                password,
+            } => {
+                let admin = Credentials::Basic {
+                    user: user.clone(),
+                    password: password.clone(),
+                };
+                (None, url.clone(), Some(admin))
+            }
+            Target::Client { url, .. } => (None, url.clone(), None),
+        };
+        let servicenow = ServiceNow::new(context.http.clone(), &base_url);
+        let control = mock
+            .as_ref()
+            .map(|_| MockControl::new(context.http.clone(), &base_url));
+        if let Some(Credentials::Basic { password, .. }) = &admin {
+            servicenow.recorder().know_secret(password);
+        }
+        Ok(SuiteWorld {
+            context,
+            _mock: mock,
+            servicenow,
+            control,
+            admin,
+            users: HashMap::new(),
+            endpoints: HashMap::new(),
+            replies: Vec::new(),
+            rest_reply: None,
+            facts: BTreeMap::new(),
+            undo: Vec::new(),
+        })
+    }
+
+    fn is_client_target(&self) -> bool {
+        matches!(self.context.target, Target::Client { .. })
+    }
+
+    /// Admin credentials, or why this target has none.
+    pub fn admin(&self) -> Result<&Credentials, String> {
+        self.admin
+            .as_ref()
+            .ok_or_else(|| "this step changes the instance and needs an admin target".to_owned())
+    }
+
+    /// The name a logical name gets on the instance: prefixed on a real one, as written on the mock.
+    fn instance_name(&self, logical: &str) -> String {
+        match self.context.target {
+            Target::Mock { .. } => logical.to_owned(),
+            _ => format!("{}{logical}", self.context.prefix),
+        }
+    }
+
+    fn keeps_undo(&self) -> bool {
+        matches!(self.context.target, Target::Admin { .. })
+    }
+
+    pub fn user(&self, logical: &str) -> Result<&User, String> {
+        self.users
+            .get(logical)
+            .ok_or_else(|| format!("no user \"{logical}\" in this scenario"))
+    }
+
+    pub fn endpoint(&self, logical: &str) -> Result<&Endpoint, String> {
+        self.endpoints
+            .get(logical)
+            .ok_or_else(|| format!("no OAuth API endpoint \"{logical}\" in this scenario"))
+    }
+
+    // --- Table API, as admin -------------------------------------------------------------
+
+    /// Creates a record and returns it; on a real instance, remembers to delete it afterwards.
+    pub async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
+        let reply = self
+            .servicenow
+            .create(self.admin()?, table, &record)
+            .await
+            .map_err(|e| e.to_string())?;
+        let created = expect_result(&reply, 201, &format!("create a {table} record"))?;
+        let sys_id = text(&created, "sys_id");
+        if self.keeps_undo() {
+            self.undo.push(Undo::Delete {
+                table: table.into(),
+                sys_id,
+            });
+        }
+        Ok(created)
+    }
+
+    /// Changes a record's fields; on a real instance, remembers their old values.
+    pub async fn update(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        changes: Value,
+    ) -> Result<(), String> {
+        if self.keeps_undo() {
+            let before = self
+                .servicenow
+                .get(self.admin()?, table, sys_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let before = expect_result(&before, 200, &format!("read {table} {sys_id}"))?;
+            let values: serde_json::Map<String, Value> = changes
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(name, _)| (name.clone(), json!(text(&before, name))))
+                .collect();
+            self.undo.push(Undo::Restore {
+                table: table.into(),
+                sys_id: sys_id.into(),
+                values: Value::Object(values),
+            });
+        }
+        let reply = self
+            .servicenow
+            .update(self.admin()?, table, sys_id, &changes)
+            .await
+            .map_err(|e| e.to_string())?;
+        expect_result(&reply, 200, &format!("update {table} {sys_id}")).map(drop)
+    }
+
+    /// Deletes a record; on a real instance, remembers it so it can be recreated.
+    pub async fn delete(&mut self, table: &str, sys_id: &str, keep: Value) -> Result<(), String> {
+        let reply = self
+            .servicenow
+            .delete(self.admin()?, table, sys_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if reply.status != 204 {
+            return Err(format!(
+                "deleting {table} {sys_id} answered {}: {}",
+                reply.status, reply.body
+            ));
+        }
+        if self.keeps_undo() {
+            self.undo.push(Undo::Recreate {
+                table: table.into(),
+                values: keep,
+            });
+        }
+        Ok(())
+    }
+
+    /// Deletes a record that must stay deleted (revoked tokens): nothing to restore.
+    pub async fn delete_for_good(&mut self, table: &str, sys_id: &str) -> Result<(), String> {
+        let reply = self
+            .servicenow
+            .delete(self.admin()?, table, sys_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        match reply.status {
+            204 => Ok(()),
+            status => Err(format!(
+                "deleting {table} {sys_id} answered {status}: {}",
+                reply.body
+            )),
+        }
+    }
+
+    /// Remembers to delete, on a real instance, a record the scenario caused to exist some other way
+    /// (an incident created with a token).
+    pub fn clean_up_later(&mut self, table: &str, sys_id: &str) {
+        if self.keeps_undo() {
+            self.undo.push(Undo::Delete {
+                table: table.into(),
+                sys_id: sys_id.into(),
+            });
+        }
+    }
+
+    /// Records matching an encoded query, as admin.
+    pub async fn find(&self, table: &str, query: &str) -> Result<Vec<Value>, String> {
+        let params = [
+            ("sysparm_query", query),
+            ("sysparm_exclude_reference_link", "true"),
+        ];
+        let reply = self
+            .servicenow
+            .list(self.admin()?, table, &params)
+            .await
+            .map_err(|e| e.to_string())?;
+        let result = expect_result(&reply, 200, &format!("query {table}"))?;
+        Ok(result.as_array().cloned().unwrap_or_default())
+    }
+
+    // --- The scenario's vocabulary ----------------------------------------------------------
+
+    /// `a user "X"`: created on the mock or an admin target; the expected user on a client target.
+    pub async fn add_user(&mut self, logical: &str) -> Result<(), String> {
+        let user = match &self.context.target {
+            Target::Client { expect_user, .. } => User {
+                user_name: expect_user.clone(),
+                sys_id: None,
+            },
+            _ => {
+                let user_name = self.instance_name(logical);
+                let record = json!({
+                    "user_name": user_name,
+                    "first_name": "sncc",
+                    "last_name": logical,
+                    "web_service_access_only": "true",
+                });
+                let created = self.create("sys_user", record).await?;
+                User {
+                    user_name,
+                    sys_id: Some(text(&created, "sys_id")),
+                }
+            }
+        };
+        self.users.insert(logical.to_owned(), user);
+        Ok(())
+    }
+
+    /// `an OAuth API endpoint "C" whose OAuth Application User is "U"` (or none): the configured client on
+    /// a client target.
+    pub async fn add_endpoint(&mut self, logical: &str, user: Option<&str>) -> Result<(), String> {
+        let endpoint = match &self.context.target {
+            Target::Client {
+                client_id,
+                client_secret,
+                ..
+            } => Endpoint {
+                sys_id: None,
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+            },
+            _ => {
+                let user_sys_id = match user {
+                    Some(user) => self.user(user)?.sys_id.clone().unwrap_or_default(),
+                    None => String::new(),
+                };
+                let secret = SecretString::from(random::secret());
+                self.servicenow.recorder().know_secret(&secret);
+                let record = json!({
+                    "name": self.instance_name(logical),
+                    "type": "client",
+                    "client_secret": secret.expose_secret(),
+                    "user": user_sys_id,
+                    "default_grant_type": "client_credentials",
+                });
+                let created = self.create("oauth_entity", record).await?;
+                let client_id = text(&created, "client_id");
+                if client_id.is_empty() {
+                    return Err("the new OAuth API endpoint has no client_id".into());
+                }
+                Endpoint {
+                    sys_id: Some(text(&created, "sys_id")),
+                    client_id,
+                    client_secret: secret,
+                }
+            }
+        };
+        self.endpoints.insert(logical.to_owned(), endpoint);
+        Ok(())
+    }
+
+    /// Sets the grant property (`None` removes it). On a client target the property cannot be seen:
+    /// `"true"` is what such a run presumes, anything else is an error.
+    pub async fn set_grant_property(&mut self, value: Option<&str>) -> Result<(), String> {
+        if self.is_client_target() {
+            return match value {
+                Some("true") => Ok(()),
+                _ => Err("a client target cannot change the grant property".into()),
+            };
+        }
+        let existing = self
+            .find("sys_properties", &format!("name={GRANT_PROPERTY}"))
+            .await?;
+        match (existing.first(), value) {
+            (Some(property), Some(value)) => {
+                let sys_id = text(property, "sys_id");
+                self.update("sys_properties", &sys_id, json!({ "value": value }))
+                    .await
+            }
+            (None, Some(value)) => {
+                let record = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
+                self.create("sys_properties", record).await.map(drop)
+            }
+            (Some(property), None) => {
+                let keep = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": text(property, "value") });
+                let sys_id = text(property, "sys_id");
+                self.delete("sys_properties", &sys_id, keep).await
+            }
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// Changes an endpoint's fields.
+    pub async fn update_endpoint(&mut self, logical: &str, changes: Value) -> Result<(), String> {
+        let sys_id = self
+            .endpoint(logical)?
+            .sys_id
+            .clone()
+            .ok_or("this target cannot change endpoints")?;
+        self.update("oauth_entity", &sys_id, changes).await
+    }
+
+    /// Gives an endpoint a new client secret, and uses it from then on.
+    pub async fn set_client_secret(&mut self, logical: &str, secret: String) -> Result<(), String> {
+        let secret = SecretString::from(secret);
+        self.servicenow.recorder().know_secret(&secret);
+        self.update_endpoint(logical, json!({ "client_secret": secret.expose_secret() }))
+            .await?;
+        if let Some(endpoint) = self.endpoints.get_mut(logical) {
+            endpoint.client_secret = secret;
+        }
+        Ok(())
+    }
+
+    /// Changes a user's fields.
+    pub async fn update_user(&mut self, logical: &str, changes: Value) -> Result<(), String> {
+        let sys_id = self
+            .user(logical)?
+            .sys_id
+            .clone()
+            .ok_or("this target cannot change users")?;
+        self.update("sys_user", &sys_id, changes).await
+    }
+
+    // --- Tokens and REST calls --------------------------------------------------------------
+
+    /// Sends a token request and keeps the response.
+    pub async fn request_token(&mut self, request: TokenRequest) -> Result<(), String> {
+        let reply = self
+            .servicenow
+            .request_token(&request)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.replies.push(reply);
+        Ok(())
+    }
+
+    /// The last token response.
+    pub fn last_reply(&self) -> Result<&Reply, String> {
+        self.replies
+            .last()
+            .ok_or_else(|| "no token was requested yet".to_owned())
+    }
+
+    /// The newest access token issued in this scenario.
+    pub fn current_token(&self) -> Result<SecretString, String> {
+        self.replies
+            .iter()
+            .rev()
+            .find_map(access_token)
+            .ok_or_else(|| "no token was issued in this scenario".to_owned())
+    }
+
+    pub fn record_fact(&mut self, name: &str, value: Value) {
+        self.facts.insert(name.to_owned(), value);
+    }
+
+    /// Hands the scenario's facts and redacted exchanges to the reports.
+    pub fn take_observation(&mut self) -> Observation {
+        Observation {
+            facts: std::mem::take(&mut self.facts),
+            exchanges: self.servicenow.recorder().exchanges(),
+        }
+    }
+
+    /// Undoes, newest first, every change the scenario made to a real instance. Returns what could
+    /// not be undone.
+    pub async fn restore(&mut self) -> Vec<String> {
+        let mut problems = Vec::new();
+        while let Some(undo) = self.undo.pop() {
+            let Ok(admin) = self.admin().cloned() else {
+                break;
+            };
+            let outcome = match &undo {
+                Undo::Delete { table, sys_id } => {
+                    self.servicenow.delete(&admin, table, sys_id).await
+                }
+                Undo::Restore {
+                    table,
+                    sys_id,
+                    values,
+                } => self.servicenow.update(&admin, table, sys_id, values).await,
+                Undo::Recreate { table, values } => {
+                    self.servicenow.create(&admin, table, values).await
+                }
+            };
+            match outcome {
+                Ok(reply) if reply.status < 300 || reply.status == 404 => {}
+                Ok(reply) => {
+                    problems.push(format!("undo answered {}: {}", reply.status, reply.body))
+                }
+                Err(error) => problems.push(error.to_string()),
+            }
+        }
+        problems
+    }
+}
+
+/// The access token in a token response, if one was issued.
+pub fn access_token(reply: &Reply) -> Option<SecretString> {
+    let token = reply.json()?.get("access_token")?.as_str()?.to_owned();
+    (reply.status == 200 && !token.is_empty()).then(|| SecretString::from(token))
+}
+
+/// A field of a record as text (references rendered without links).
+pub fn text(record: &Value, field: &str) -> String {
+    match &record[field] {
+        Value::String(value) => value.clone(),
+        Value::Object(reference) => reference
+            .get("value")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The `result` of a Table API reply with the expected status, or an error saying what went wrong.
+pub fn expect_result(reply: &Reply, status: u16, what: &str) -> Result<Value, String> {
+    if reply.status != status {
+        return Err(format!(
+            "could not {what}: the instance answered {} {}",
+            reply.status, reply.body
+        ));
+    }
+    reply
+        .result()
+        .ok_or_else(|| format!("could not {what}: no result in {}", reply.body))
+}

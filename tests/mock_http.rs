@@ -1,0 +1,984 @@
+//! The mock instance's behaviour through real HTTP (SPEC §1–§5 catalogue), plus its control plane and faults.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::{ADMIN_PASSWORD, FORM, Mock, urlencode};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
+const GENERIC_ERROR: &str = r#"{"error_description":"access_denied","error":"server_error"}"#;
+
+/// A fresh mock from a built-in seed; reqwest (built with `rustls-no-provider`) needs a crypto provider first.
+async fn start(seed: &str) -> Mock {
+    sncc::mock::tls::install_default_crypto_provider();
+    common::start(seed).await
+}
+
+/// Asserts the captured generic token refusal (C6), status and body byte for byte.
+async fn assert_generic_refusal(response: Response, why: &str) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{why}");
+    assert_eq!(response.text().await.unwrap(), GENERIC_ERROR, "{why}");
+}
+
+/// Asserts the REST 401 of SPEC §3 (E2): the captured envelope, compared as JSON, and the BASIC challenge.
+async fn assert_not_authenticated(response: Response, why: &str) {
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{why}");
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        r#"BASIC realm="Service-now""#,
+        "{why}"
+    );
+    let body: Value = response.json().await.unwrap();
+    let expected = json!({
+        "error": {"message": "User Not Authenticated", "detail": "Required to provide Auth information"},
+        "status": "failure"
+    });
+    assert_eq!(body, expected, "{why}");
+}
+
+/// Sends a Table API request as `admin`, with an optional JSON body; returns status and JSON body (null when empty).
+async fn admin_call(
+    mock: &Mock,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = mock.admin(method, path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    (status, value)
+}
+
+/// The records of `table` matching an encoded query, read as `admin`, references as plain sys_ids.
+async fn records(mock: &Mock, table: &str, query: &str) -> Vec<Value> {
+    let path = format!(
+        "/api/now/table/{table}?sysparm_exclude_reference_link=true&sysparm_query={}",
+        urlencode(query)
+    );
+    let (status, body) = admin_call(mock, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body["result"].as_array().unwrap().clone()
+}
+
+/// The sys_id of the one record matching a query.
+async fn sys_id_of(mock: &Mock, table: &str, query: &str) -> String {
+    let found = records(mock, table, query).await;
+    assert_eq!(found.len(), 1, "{table} {query}: {found:?}");
+    found[0]["sys_id"].as_str().unwrap().to_owned()
+}
+
+/// Creates a record as `admin`; returns its sys_id.
+async fn create(mock: &Mock, table: &str, fields: Value) -> String {
+    let (status, body) = admin_call(
+        mock,
+        Method::POST,
+        &format!("/api/now/table/{table}"),
+        Some(fields),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{table}: {body}");
+    body["result"]["sys_id"].as_str().unwrap().to_owned()
+}
+
+/// Changes a record as `admin`.
+async fn patch(mock: &Mock, table: &str, sys_id: &str, fields: Value) {
+    let path = format!("/api/now/table/{table}/{sys_id}");
+    let (status, body) = admin_call(mock, Method::PATCH, &path, Some(fields)).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+}
+
+/// Deletes a record as `admin`.
+async fn delete(mock: &Mock, table: &str, sys_id: &str) {
+    let path = format!("/api/now/table/{table}/{sys_id}");
+    let (status, body) = admin_call(mock, Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{path}: {body}");
+}
+
+async fn entity_sys_id(mock: &Mock) -> String {
+    sys_id_of(
+        mock,
+        "oauth_entity",
+        &format!("client_id={}", mock.client_id()),
+    )
+    .await
+}
+
+async fn user_sys_id(mock: &Mock, user_name: &str) -> String {
+    sys_id_of(mock, "sys_user", &format!("user_name={user_name}")).await
+}
+
+async fn patch_entity(mock: &Mock, fields: Value) {
+    let entity = entity_sys_id(mock).await;
+    patch(mock, "oauth_entity", &entity, fields).await;
+}
+
+async fn patch_user(mock: &Mock, user_name: &str, fields: Value) {
+    let user = user_sys_id(mock, user_name).await;
+    patch(mock, "sys_user", &user, fields).await;
+}
+
+async fn set_grant_property(mock: &Mock, value: &str) {
+    let property = sys_id_of(mock, "sys_properties", &format!("name={GRANT_PROPERTY}")).await;
+    patch(mock, "sys_properties", &property, json!({ "value": value })).await;
+}
+
+/// A token request for the seeded client id with this (form-encoded) secret.
+async fn post_secret(mock: &Mock, client_id: &str, secret: &str) -> Response {
+    let body = format!(
+        "grant_type=client_credentials&client_id={client_id}&client_secret={}",
+        urlencode(secret)
+    );
+    mock.post_token(body).await
+}
+
+/// The successful token response body, asserting C1's shape.
+async fn issued(response: Response) -> Value {
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["access_token", "scope", "token_type", "expires_in"]);
+    assert_eq!(body["token_type"], "Bearer");
+    body
+}
+
+fn bearer(mock: &Mock, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+    mock.http
+        .request(method, mock.url(path))
+        .bearer_auth(token)
+        .header("accept", "application/json")
+}
+
+/// `current_user` as the token sees it.
+async fn current_user(mock: &Mock, token: &str) -> Value {
+    let response = bearer(mock, Method::GET, "/api/now/ui/user/current_user", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["result"].clone()
+}
+
+async fn control_json(mock: &Mock, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
+    let response = mock.control(method, path).json(&body).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+async fn arm_fault(mock: &Mock, fault: Value) {
+    let (status, body) = control_json(mock, Method::POST, "/faults", fault).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+async fn armed_faults(mock: &Mock) -> Vec<Value> {
+    let response = mock.control(Method::GET, "/faults").send().await.unwrap();
+    let body: Value = response.json().await.unwrap();
+    body["faults"].as_array().unwrap().clone()
+}
+
+async fn switches(mock: &Mock) -> Value {
+    let response = mock.control(Method::GET, "/switches").send().await.unwrap();
+    response.json().await.unwrap()
+}
+
+async fn journal_text(mock: &Mock) -> String {
+    let response = mock.control(Method::GET, "/journal").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+async fn advance_clock(mock: &Mock, seconds: i64) {
+    let (status, body) = control_json(
+        mock,
+        Method::POST,
+        "/clock/advance",
+        json!({ "seconds": seconds }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// `X-Total-Count` of a table as `admin` sees it.
+async fn total(mock: &Mock, table: &str) -> usize {
+    let response = mock
+        .admin(
+            Method::GET,
+            &format!("/api/now/table/{table}?sysparm_limit=1"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a3_c1_d1_e1_token_then_bearer_table_api_acts_as_the_application_user() {
+    let mock = start("ready").await;
+    let body = issued(mock.post_token(mock.token_form()).await).await;
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(token.len(), 86);
+    assert!(
+        token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    assert_eq!(body["scope"], "useraccount");
+    assert_eq!(body["expires_in"], 1799);
+
+    let incidents = bearer(&mock, Method::GET, "/api/now/table/incident", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(incidents.status(), StatusCode::OK);
+    assert_eq!(incidents.headers()["x-total-count"], "0");
+    let list: Value = incidents.json().await.unwrap();
+    assert_eq!(list, json!({ "result": [] }));
+
+    let me = current_user(&mock, token).await;
+    assert_eq!(me["user_name"], "svc.cc");
+    assert_eq!(me["user_sys_id"], user_sys_id(&mock, "svc.cc").await);
+    assert_eq!(me["name"], "Client Credentials Integration");
+}
+
+#[tokio::test]
+async fn a1_absent_property_refuses_a_configured_client() {
+    let mock = start("ready").await;
+    let property = sys_id_of(&mock, "sys_properties", &format!("name={GRANT_PROPERTY}")).await;
+    delete(&mock, "sys_properties", &property).await;
+    assert_generic_refusal(mock.post_token(mock.token_form()).await, "property absent").await;
+}
+
+#[tokio::test]
+async fn a2_a4_false_property_refuses_and_the_property_is_read_live() {
+    let mock = start("ready").await;
+    for (value, issues) in [
+        ("false", false),
+        ("true", true),
+        ("false", false),
+        ("true", true),
+    ] {
+        set_grant_property(&mock, value).await;
+        let response = mock.post_token(mock.token_form()).await;
+        if issues {
+            issued(response).await;
+        } else {
+            assert_generic_refusal(response, value).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn b1_entity_without_application_user_is_unauthorized_client_naming_the_entity() {
+    let mock = start("ready").await;
+    let entity = entity_sys_id(&mock).await;
+    patch_entity(&mock, json!({ "user": "" })).await;
+    let expected = json!({
+        "error": "unauthorized_client",
+        "error_description": format!(
+            "Received client_credentials grant_type request however integration user is not configured for OAuth:{entity}"
+        ),
+    });
+    for status in [401, 400] {
+        let (switched, body) = control_json(
+            &mock,
+            Method::PATCH,
+            "/switches",
+            json!({ "unauthorized_client_status": status }),
+        )
+        .await;
+        assert_eq!(switched, StatusCode::OK, "{body}");
+        let response = mock.post_token(mock.token_form()).await;
+        assert_eq!(response.status(), status);
+        assert_eq!(response.json::<Value>().await.unwrap(), expected);
+    }
+}
+
+#[tokio::test]
+async fn b2_application_user_deleted_is_refused_like_b1() {
+    let mock = start("ready").await;
+    let user = user_sys_id(&mock, "svc.cc").await;
+    delete(&mock, "sys_user", &user).await;
+    let response = mock.post_token(mock.token_form()).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized_client");
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description.ends_with(&format!(":{}", entity_sys_id(&mock).await)),
+        "{description}"
+    );
+}
+
+#[tokio::test]
+async fn b3_wrong_secret_is_the_generic_401() {
+    let mock = start("ready").await;
+    let wrong = format!("{}x", mock.client_secret());
+    assert_generic_refusal(
+        post_secret(&mock, mock.client_id(), &wrong).await,
+        "wrong secret",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn b4_unknown_client_id_is_the_generic_401() {
+    let mock = start("ready").await;
+    let unknown = "0".repeat(32);
+    assert_generic_refusal(
+        post_secret(&mock, &unknown, &mock.client_secret()).await,
+        "unknown client",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn b5_inactive_entity_is_the_generic_401() {
+    let mock = start("ready").await;
+    patch_entity(&mock, json!({ "active": false })).await;
+    assert_generic_refusal(mock.post_token(mock.token_form()).await, "inactive entity").await;
+}
+
+#[tokio::test]
+async fn b6_default_grant_type_password_still_issues() {
+    let mock = start("ready").await;
+    patch_entity(&mock, json!({ "default_grant_type": "password" })).await;
+    issued(mock.post_token(mock.token_form()).await).await;
+}
+
+#[tokio::test]
+async fn b7_expires_in_is_the_entity_lifespan_minus_one() {
+    let mock = start("ready").await;
+    let default = issued(mock.post_token(mock.token_form()).await).await;
+    assert_eq!(default["expires_in"], 1799);
+    patch_entity(&mock, json!({ "access_token_lifespan": "600" })).await;
+    let changed = issued(mock.post_token(mock.token_form()).await).await;
+    assert_eq!(changed["expires_in"], 599);
+}
+
+#[tokio::test]
+async fn d2_changing_the_application_user_makes_new_tokens_act_as_the_new_user() {
+    let mock = start("ready").await;
+    let other = create(
+        &mock,
+        "sys_user",
+        json!({ "user_name": "svc.other", "first_name": "Other" }),
+    )
+    .await;
+    patch_entity(&mock, json!({ "user": other })).await;
+    let me = current_user(&mock, &mock.token().await).await;
+    assert_eq!(me["user_name"], "svc.other");
+    assert_eq!(me["user_sys_id"], other);
+}
+
+#[tokio::test]
+async fn d3_a_token_user_without_admin_cannot_read_sys_properties() {
+    let mock = start("ready").await;
+    let token = mock.token().await;
+    let response = bearer(&mock, Method::GET, "/api/now/table/sys_properties", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: Value = response.json().await.unwrap();
+    let expected = json!({
+        "error": {"message": "Insufficient rights to query records", "detail": null},
+        "status": "failure"
+    });
+    assert_eq!(body, expected);
+}
+
+#[tokio::test]
+async fn d4_incident_created_with_a_token_is_created_by_the_application_user() {
+    let mock = start("ready").await;
+    let user = user_sys_id(&mock, "svc.cc").await;
+    // The ready seed grants svc.cc `itil`; take it away first, so the grant below is what allows the insert.
+    let seeded = sys_id_of(&mock, "sys_user_has_role", &format!("user={user}")).await;
+    delete(&mock, "sys_user_has_role", &seeded).await;
+    let token = mock.token().await;
+    let incident = json!({ "short_description": "printer on fire" });
+    let denied = bearer(&mock, Method::POST, "/api/now/table/incident", &token)
+        .json(&incident)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+
+    let itil = sys_id_of(&mock, "sys_user_role", "name=itil").await;
+    create(
+        &mock,
+        "sys_user_has_role",
+        json!({ "user": user, "role": itil }),
+    )
+    .await;
+    let created = bearer(&mock, Method::POST, "/api/now/table/incident", &token)
+        .json(&incident)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let body: Value = created.json().await.unwrap();
+    assert_eq!(body["result"]["sys_created_by"], "svc.cc");
+    assert_eq!(body["result"]["short_description"], "printer on fire");
+}
+
+#[tokio::test]
+async fn d5_d6_d7_inactive_locked_out_or_reset_pending_user_is_the_generic_401() {
+    for (column, value) in [
+        ("active", false),
+        ("locked_out", true),
+        ("password_needs_reset", true),
+    ] {
+        let mock = start("ready").await;
+        patch_user(&mock, "svc.cc", json!({ column: value })).await;
+        assert_generic_refusal(mock.post_token(mock.token_form()).await, column).await;
+    }
+}
+
+#[tokio::test]
+async fn e2_no_credentials_get_the_captured_401_and_basic_challenge() {
+    let mock = start("ready").await;
+    let response = mock
+        .http
+        .get(mock.url("/api/now/table/incident"))
+        .send()
+        .await
+        .unwrap();
+    assert_not_authenticated(response, "no credentials").await;
+}
+
+#[tokio::test]
+async fn e3_a_made_up_token_is_401() {
+    let mock = start("ready").await;
+    let made_up = "A".repeat(86);
+    let response = bearer(&mock, Method::GET, "/api/now/table/incident", &made_up)
+        .send()
+        .await
+        .unwrap();
+    assert_not_authenticated(response, "made-up token").await;
+}
+
+#[tokio::test]
+async fn e4_a_token_expires_when_its_lifespan_has_elapsed() {
+    let mock = start("ready").await;
+    let token = mock.token().await;
+    advance_clock(&mock, 1700).await;
+    assert_eq!(current_user(&mock, &token).await["user_name"], "svc.cc");
+    advance_clock(&mock, 101).await;
+    let response = bearer(&mock, Method::GET, "/api/now/table/incident", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_not_authenticated(response, "expired token").await;
+}
+
+#[tokio::test]
+async fn e5_deleting_the_entity_oauth_credential_rows_revokes_the_token() {
+    let mock = start("ready").await;
+    let token = mock.token().await;
+    let entity = entity_sys_id(&mock).await;
+    let rows = records(&mock, "oauth_credential", &format!("peer={entity}")).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["user"], user_sys_id(&mock, "svc.cc").await);
+    delete(
+        &mock,
+        "oauth_credential",
+        rows[0]["sys_id"].as_str().unwrap(),
+    )
+    .await;
+    let response = bearer(&mock, Method::GET, "/api/now/table/incident", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_not_authenticated(response, "revoked token").await;
+}
+
+#[tokio::test]
+async fn e6_access_token_in_the_query_string_does_not_authenticate() {
+    let mock = start("ready").await;
+    let token = mock.token().await;
+    let response = mock
+        .http
+        .get(mock.url("/api/now/table/incident"))
+        .query(&[("access_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_not_authenticated(response, "query token").await;
+}
+
+#[tokio::test]
+async fn f1_json_request_body_gets_no_token() {
+    let mock = start("ready").await;
+    let response = mock
+        .http
+        .post(mock.url("/oauth_token.do"))
+        .json(&json!({
+            "grant_type": "client_credentials",
+            "client_id": mock.client_id(),
+            "client_secret": mock.client_secret(),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_generic_refusal(response, "JSON body").await;
+}
+
+#[tokio::test]
+async fn f2_client_credentials_only_in_the_query_string_get_no_token() {
+    let mock = start("ready").await;
+    for body in ["", "grant_type=client_credentials"] {
+        let response = mock
+            .http
+            .post(format!(
+                "{}?{}",
+                mock.url("/oauth_token.do"),
+                mock.token_form()
+            ))
+            .header("content-type", FORM)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_generic_refusal(response, body).await;
+    }
+}
+
+#[tokio::test]
+async fn f3_get_with_valid_parameters_gets_no_token() {
+    let mock = start("ready").await;
+    let url = format!("{}?{}", mock.url("/oauth_token.do"), mock.token_form());
+    assert_generic_refusal(mock.http.get(url).send().await.unwrap(), "GET").await;
+}
+
+#[tokio::test]
+async fn f4_http_basic_client_authentication_issues_unless_switched_off() {
+    let mock = start("ready").await;
+    let basic = || {
+        mock.http
+            .post(mock.url("/oauth_token.do"))
+            .basic_auth(mock.client_id(), Some(mock.client_secret()))
+            .header("content-type", FORM)
+            .body("grant_type=client_credentials")
+    };
+    issued(basic().send().await.unwrap()).await;
+    let (status, body) = control_json(
+        &mock,
+        Method::PATCH,
+        "/switches",
+        json!({ "basic_client_auth": false }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_generic_refusal(basic().send().await.unwrap(), "Basic switched off").await;
+}
+
+#[tokio::test]
+async fn f5_unsupported_grant_type_gets_no_token() {
+    let mock = start("ready").await;
+    let body = mock.token_form().replace("client_credentials", "password");
+    assert_generic_refusal(mock.post_token(body).await, "grant_type=password").await;
+}
+
+#[tokio::test]
+async fn f6_missing_client_secret_gets_no_token() {
+    let mock = start("ready").await;
+    let body = format!(
+        "grant_type=client_credentials&client_id={}",
+        mock.client_id()
+    );
+    assert_generic_refusal(mock.post_token(body).await, "no secret").await;
+}
+
+#[tokio::test]
+async fn f7_scope_useraccount_is_granted_and_an_unknown_scope_refused() {
+    let mock = start("ready").await;
+    let explicit = issued(
+        mock.post_token(format!("{}&scope=useraccount", mock.token_form()))
+            .await,
+    )
+    .await;
+    assert_eq!(explicit["scope"], "useraccount");
+    let unknown = mock
+        .post_token(format!("{}&scope=admin", mock.token_form()))
+        .await;
+    assert_generic_refusal(unknown, "scope=admin").await;
+}
+
+#[tokio::test]
+async fn f8_a_secret_with_reserved_characters_form_encoded_issues() {
+    let mock = start("ready").await;
+    let secret = "s+e%c:r/e[t~ 1";
+    let client_id = "0123456789abcdef0123456789abcdef";
+    let svc = user_sys_id(&mock, "svc.cc").await;
+    create(
+        &mock,
+        "oauth_entity",
+        json!({ "name": "f8", "client_id": client_id, "client_secret": secret, "user": svc }),
+    )
+    .await;
+    let encoded = issued(post_secret(&mock, client_id, secret).await).await;
+    assert_eq!(
+        current_user(&mock, encoded["access_token"].as_str().unwrap()).await["user_name"],
+        "svc.cc"
+    );
+    let raw = format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}");
+    assert_generic_refusal(
+        mock.post_token(raw).await,
+        "secret sent without form encoding",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn g1_release_before_washington_dc_refuses_even_when_configured() {
+    let mock = start("ready").await;
+    let buildtag = || async {
+        records(&mock, "sys_properties", "name=glide.buildtag").await[0]["value"].clone()
+    };
+    for (release, issues) in [("vancouver", false), ("washingtondc", true)] {
+        let (status, body) = control_json(
+            &mock,
+            Method::PUT,
+            "/release",
+            json!({ "release": release }),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["release"], release);
+        let tag = buildtag().await;
+        assert!(
+            tag.as_str()
+                .unwrap()
+                .starts_with(&format!("glide-{release}-")),
+            "{tag}"
+        );
+        let response = mock.post_token(mock.token_form()).await;
+        if issues {
+            issued(response).await;
+        } else {
+            assert_generic_refusal(response, release).await;
+        }
+    }
+    let (status, body) = control_json(
+        &mock,
+        Method::PUT,
+        "/release",
+        json!({ "release": "kingston" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"].as_str().unwrap().contains("kingston"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn control_status_answers_at_the_address_sncc_mock_prints_and_without_the_slash() {
+    let mock = start("ready").await;
+    for path in ["/__mock", "/__mock/"] {
+        let response = mock.http.get(mock.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let summary: Value = response.json().await.unwrap();
+        assert_eq!(summary["release"], "washingtondc", "{path}");
+        assert_eq!(summary["records"]["oauth_entity"], 1, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn control_reset_restores_the_seed_and_clears_journal_and_faults() {
+    let mock = start("ready").await;
+    set_grant_property(&mock, "false").await;
+    create(
+        &mock,
+        "incident",
+        json!({ "short_description": "gone after reset" }),
+    )
+    .await;
+    arm_fault(&mock, json!({ "path": "/nowhere", "action": "close" })).await;
+    advance_clock(&mock, 3600).await;
+
+    let response = mock.control(Method::POST, "/reset").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let summary: Value = response.json().await.unwrap();
+    assert_eq!(summary["armed_faults"], 0);
+    assert_eq!(summary["clock_offset_seconds"], 0);
+    assert_eq!(summary["records"]["incident"], 0);
+    let journal: Value = serde_json::from_str(&journal_text(&mock).await).unwrap();
+    assert_eq!(journal, json!({ "entries": [] }));
+    assert!(armed_faults(&mock).await.is_empty());
+    issued(mock.post_token(mock.token_form()).await).await;
+    assert_eq!(total(&mock, "incident").await, 0);
+}
+
+#[tokio::test]
+async fn control_patch_switches_is_partial_and_refuses_bad_values_with_a_message() {
+    let mock = start("ready").await;
+    let before = switches(&mock).await;
+    let (status, after) = control_json(
+        &mock,
+        Method::PATCH,
+        "/switches",
+        json!({ "repeat_token": "current" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut expected = before.clone();
+    expected["repeat_token"] = json!("current");
+    assert_eq!(after, expected);
+
+    for (bad, says) in [
+        (json!({ "unauthorized_client_status": 500 }), "400 or 401"),
+        (json!({ "basic_client_auth": "yes" }), "invalid switches"),
+        (json!({ "typo": true }), "unknown field"),
+        (json!(["repeat_token"]), "JSON object"),
+    ] {
+        let (status, body) = control_json(&mock, Method::PATCH, "/switches", bad.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        let message = body["error"].as_str().unwrap();
+        assert!(message.contains(says), "{bad}: {message}");
+        assert_eq!(switches(&mock).await, expected, "{bad} changed nothing");
+    }
+}
+
+#[tokio::test]
+async fn control_repeat_token_current_returns_the_live_token() {
+    let mock = start("ready").await;
+    let (status, _) = control_json(
+        &mock,
+        Method::PATCH,
+        "/switches",
+        json!({ "repeat_token": "current" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let first = issued(mock.post_token(mock.token_form()).await).await;
+    advance_clock(&mock, 100).await;
+    let second = issued(mock.post_token(mock.token_form()).await).await;
+    assert_eq!(second["access_token"], first["access_token"]);
+    let left = second["expires_in"].as_i64().unwrap();
+    assert!((1697..=1699).contains(&left), "expires_in {left}");
+}
+
+#[tokio::test]
+async fn control_journal_never_holds_the_secret_the_admin_password_or_a_token() {
+    let mock = start("ready").await;
+    let token = mock.token().await;
+    let basic_token = issued(
+        mock.http
+            .post(mock.url("/oauth_token.do"))
+            .basic_auth(mock.client_id(), Some(mock.client_secret()))
+            .header("content-type", FORM)
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query_secret = format!("{}?{}", mock.url("/oauth_token.do"), mock.token_form());
+    mock.http
+        .post(query_secret)
+        .header("content-type", FORM)
+        .send()
+        .await
+        .unwrap();
+    let json_body = json!({ "grant_type": "client_credentials", "client_id": mock.client_id(), "client_secret": mock.client_secret() });
+    mock.http
+        .post(mock.url("/oauth_token.do"))
+        .json(&json_body)
+        .send()
+        .await
+        .unwrap();
+    current_user(&mock, &token).await;
+    let query_token = format!(
+        "{}?access_token={token}",
+        mock.url("/api/now/table/incident")
+    );
+    mock.http.get(query_token).send().await.unwrap();
+    let new_secret = "journal-must-not-see-this-secret";
+    create(
+        &mock,
+        "oauth_entity",
+        json!({ "name": "j", "client_secret": new_secret }),
+    )
+    .await;
+    records(&mock, "oauth_credential", "").await;
+
+    let journal = journal_text(&mock).await;
+    assert!(
+        journal.contains("/oauth_token.do") && journal.contains("issued"),
+        "{journal}"
+    );
+    let admin_basic = STANDARD.encode(format!("admin:{ADMIN_PASSWORD}"));
+    for secret in [
+        mock.client_secret().as_str(),
+        ADMIN_PASSWORD,
+        admin_basic.as_str(),
+        &token,
+        &basic_token,
+        new_secret,
+    ] {
+        assert!(!journal.contains(secret), "{secret} is in the journal");
+    }
+    let response = mock
+        .control(Method::DELETE, "/journal")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(journal_text(&mock).await, r#"{"entries":[]}"#);
+}
+
+#[tokio::test]
+async fn fault_respond_503_with_retry_after_for_two_requests_then_normal() {
+    let mock = start("ready").await;
+    arm_fault(
+        &mock,
+        json!({ "path": "/oauth_token.do", "times": 2, "action": "respond", "status": 503,
+                "headers": { "Retry-After": "7" }, "body": "down for maintenance" }),
+    )
+    .await;
+    for remaining in [1, 0] {
+        let response = mock.post_token(mock.token_form()).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "7");
+        assert_eq!(response.text().await.unwrap(), "down for maintenance");
+        let armed = armed_faults(&mock).await;
+        assert_eq!(armed.len(), remaining);
+    }
+    issued(mock.post_token(mock.token_form()).await).await;
+}
+
+#[tokio::test]
+async fn fault_delay_still_answers_correctly() {
+    let mock = start("ready").await;
+    arm_fault(
+        &mock,
+        json!({ "path": "/oauth_token.do", "action": "delay", "millis": 50 }),
+    )
+    .await;
+    let body = issued(mock.post_token(mock.token_form()).await).await;
+    assert_eq!(
+        current_user(&mock, body["access_token"].as_str().unwrap()).await["user_name"],
+        "svc.cc"
+    );
+    assert!(armed_faults(&mock).await.is_empty());
+}
+
+#[tokio::test]
+async fn fault_close_drops_the_connection_and_the_next_request_works() {
+    let mock = start("ready").await;
+    arm_fault(
+        &mock,
+        json!({ "path": "/oauth_token.do", "action": "close" }),
+    )
+    .await;
+    let error = mock
+        .http
+        .post(mock.url("/oauth_token.do"))
+        .header("content-type", FORM)
+        .body(mock.token_form())
+        .send()
+        .await
+        .expect_err("the connection is closed without an answer");
+    assert!(error.is_request() || error.is_connect(), "{error:?}");
+    issued(mock.post_token(mock.token_form()).await).await;
+}
+
+#[tokio::test]
+async fn fault_on_a_prefix_applies_to_every_path_under_it() {
+    let mock = start("ready").await;
+    let token = mock.token().await;
+    arm_fault(
+        &mock,
+        json!({ "path": "/api/*", "times": 2, "action": "respond", "status": 500 }),
+    )
+    .await;
+    issued(mock.post_token(mock.token_form()).await).await;
+    for path in ["/api/now/table/incident", "/api/now/ui/user/current_user"] {
+        let response = bearer(&mock, Method::GET, path, &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path}"
+        );
+    }
+    assert_eq!(current_user(&mock, &token).await["user_name"], "svc.cc");
+    let (status, body) = control_json(
+        &mock,
+        Method::POST,
+        "/faults",
+        json!({ "path": "/__mock/*", "action": "close" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test]
+async fn fault_delete_disarms_every_fault() {
+    let mock = start("ready").await;
+    arm_fault(
+        &mock,
+        json!({ "path": "/oauth_token.do", "times": 5, "action": "close" }),
+    )
+    .await;
+    arm_fault(
+        &mock,
+        json!({ "path": "/api/*", "action": "respond", "status": 502 }),
+    )
+    .await;
+    assert_eq!(armed_faults(&mock).await.len(), 2);
+    let response = mock
+        .control(Method::DELETE, "/faults")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(armed_faults(&mock).await.is_empty());
+    let token = mock.token().await;
+    assert_eq!(current_user(&mock, &token).await["user_name"], "svc.cc");
+}
+
+#[tokio::test]
+async fn two_mocks_in_one_test_do_not_share_state() {
+    let (first, second) = (start("ready").await, start("ready").await);
+    assert_ne!(first.server.base_url(), second.server.base_url());
+    set_grant_property(&first, "false").await;
+    assert_generic_refusal(first.post_token(first.token_form()).await, "first disabled").await;
+    let token = second.token().await;
+    let on_first = bearer(&first, Method::GET, "/api/now/table/incident", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_not_authenticated(on_first, "a token from the other mock").await;
+    assert_eq!(total(&first, "oauth_credential").await, 0);
+    assert_eq!(total(&second, "oauth_credential").await, 1);
+}
