@@ -14,12 +14,6 @@ const GENERIC_ERROR: &str = r#"{"error_description":"access_denied","error":"ser
 /// A body one byte larger than the mock reads (`observe::MAX_BODY_BYTES`).
 const TOO_LARGE: usize = 1024 * 1024 + 1;
 
-/// A fresh mock from a built-in seed; reqwest (built with `rustls-no-provider`) needs a crypto provider first.
-async fn start(seed: &str) -> Mock {
-    sncc::mock::tls::install_default_crypto_provider();
-    common::start(seed).await
-}
-
 /// The mock is healthy: it issues a token for the seeded client, and the token acts as `svc.cc`.
 async fn assert_still_serving(mock: &Mock) {
     let token = mock.token().await;
@@ -125,7 +119,7 @@ async fn control_summary(mock: &Mock) -> Value {
 
 #[tokio::test]
 async fn bodies_over_one_mib_are_413_and_create_nothing() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let huge_form = format!("{}&pad={}", mock.token_form(), "a".repeat(TOO_LARGE));
     let response = mock.post_token(huge_form).await;
     assert_failure(
@@ -158,7 +152,7 @@ async fn bodies_over_one_mib_are_413_and_create_nothing() {
 
 #[tokio::test]
 async fn undecodable_form_pairs_are_skipped_like_tomcat() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let id = mock.client_id().to_owned();
     for body in [
         format!("grant_type=client_credentials&client_id={id}&client_secret=%zz"),
@@ -187,7 +181,7 @@ async fn undecodable_form_pairs_are_skipped_like_tomcat() {
 
 #[tokio::test]
 async fn duplicate_parameters_first_value_wins() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let good_then_wrong = format!("{}&client_secret=wrong", mock.token_form());
     assert_eq!(
         mock.post_token(good_then_wrong).await.status(),
@@ -204,7 +198,7 @@ async fn duplicate_parameters_first_value_wins() {
 
 #[tokio::test]
 async fn bad_json_on_table_api_writes_is_400_and_writes_nothing() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let svc = record(&mock, "sys_user", "user_name=svc.cc").await;
     let svc_path = format!(
         "/api/now/table/sys_user/{}",
@@ -255,7 +249,7 @@ async fn bad_json_on_table_api_writes_is_400_and_writes_nothing() {
 
 #[tokio::test]
 async fn unknown_tables_are_400_invalid_table() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     for method in [Method::GET, Method::POST] {
         let response = admin_send(&mock, method.clone(), "/api/now/table/u_nope", "{}").await;
         let detail = json!("Table u_nope does not exist");
@@ -272,7 +266,7 @@ async fn unknown_tables_are_400_invalid_table() {
 
 #[tokio::test]
 async fn unknown_fields_in_a_post_body_are_ignored() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let body =
         json!({ "short_description": "kept", "u_bogus": "dropped", "sys_created_by": "mallory" });
     let response = admin_send(
@@ -297,7 +291,7 @@ async fn unknown_fields_in_a_post_body_are_ignored() {
 
 #[tokio::test]
 async fn unknown_query_fields_are_ignored_unless_invalid_query_returns_no_rows() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let users = total(&mock, "sys_user").await;
     assert_eq!(users, 2, "admin and svc.cc");
     let query = [("sysparm_query", "u_bogus=1^user_name=svc.cc")];
@@ -321,7 +315,7 @@ async fn unknown_query_fields_are_ignored_unless_invalid_query_returns_no_rows()
 
 #[tokio::test]
 async fn huge_limits_and_garbage_offsets_are_handled() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let huge = "99999999999999999999";
     let usize_max = usize::MAX.to_string();
     for (limit, offset, rows) in [
@@ -347,7 +341,7 @@ async fn huge_limits_and_garbage_offsets_are_handled() {
 
 #[tokio::test]
 async fn garbage_authorization_headers_are_refused_not_crashed_on() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let long = format!("Bearer {}", "x".repeat(60_000));
     let garbage: [&[u8]; 11] = [
         b"Bearer",
@@ -392,7 +386,7 @@ async fn garbage_authorization_headers_are_refused_not_crashed_on() {
 
 #[tokio::test]
 async fn control_plane_bad_bodies_are_400_and_change_nothing() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let before = control_summary(&mock).await;
     for (method, path, body) in [
         (Method::PUT, "/release", ""),
@@ -437,7 +431,7 @@ async fn control_plane_bad_bodies_are_400_and_change_nothing() {
 
 #[tokio::test]
 async fn absurd_entity_lifespans_never_break_issuing() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let entity = record(
         &mock,
         "oauth_entity",
@@ -470,7 +464,7 @@ async fn absurd_entity_lifespans_never_break_issuing() {
 
 #[tokio::test]
 async fn odd_paths_and_methods_get_an_answer() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     for (method, path, expected) in [
         (Method::GET, "/api/now/table/%ff", StatusCode::BAD_REQUEST),
         (
@@ -498,7 +492,7 @@ async fn odd_paths_and_methods_get_an_answer() {
 
 #[tokio::test]
 async fn malformed_bodies_carrying_a_secret_stay_out_of_the_journal() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let secret = mock.client_secret();
     let form = format!("{}\n", mock.token_form());
     let broken_json = format!(r#"{{"client_secret":"{secret}""#);
@@ -530,7 +524,7 @@ fn check_over_http<S: Strategy>(
         .enable_all()
         .build()
         .unwrap();
-    let mock = runtime.block_on(start("ready"));
+    let mock = runtime.block_on(common::start("ready"));
     let config = Config {
         cases: 64,
         failure_persistence: None,

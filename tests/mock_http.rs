@@ -11,12 +11,6 @@ use serde_json::{Value, json};
 const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
 const GENERIC_ERROR: &str = r#"{"error_description":"access_denied","error":"server_error"}"#;
 
-/// A fresh mock from a built-in seed; reqwest (built with `rustls-no-provider`) needs a crypto provider first.
-async fn start(seed: &str) -> Mock {
-    sncc::mock::tls::install_default_crypto_provider();
-    common::start(seed).await
-}
-
 /// Asserts the captured generic token refusal (C6), status and body byte for byte.
 async fn assert_generic_refusal(response: Response, why: &str) {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{why}");
@@ -235,7 +229,7 @@ async fn total(mock: &Mock, table: &str) -> usize {
 
 #[tokio::test]
 async fn a3_c1_d1_e1_token_then_bearer_table_api_acts_as_the_application_user() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let body = issued(mock.post_token(mock.token_form()).await).await;
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(token.len(), 86);
@@ -264,7 +258,7 @@ async fn a3_c1_d1_e1_token_then_bearer_table_api_acts_as_the_application_user() 
 
 #[tokio::test]
 async fn a1_absent_property_refuses_a_configured_client() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let property = sys_id_of(&mock, "sys_properties", &format!("name={GRANT_PROPERTY}")).await;
     delete(&mock, "sys_properties", &property).await;
     assert_generic_refusal(mock.post_token(mock.token_form()).await, "property absent").await;
@@ -272,7 +266,7 @@ async fn a1_absent_property_refuses_a_configured_client() {
 
 #[tokio::test]
 async fn a2_a4_false_property_refuses_and_the_property_is_read_live() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     for (value, issues) in [
         ("false", false),
         ("true", true),
@@ -291,7 +285,7 @@ async fn a2_a4_false_property_refuses_and_the_property_is_read_live() {
 
 #[tokio::test]
 async fn b1_entity_without_application_user_is_unauthorized_client_naming_the_entity() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let entity = entity_sys_id(&mock).await;
     patch_entity(&mock, json!({ "user": "" })).await;
     let expected = json!({
@@ -317,7 +311,7 @@ async fn b1_entity_without_application_user_is_unauthorized_client_naming_the_en
 
 #[tokio::test]
 async fn b2_application_user_deleted_is_refused_like_b1() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let user = user_sys_id(&mock, "svc.cc").await;
     delete(&mock, "sys_user", &user).await;
     let response = mock.post_token(mock.token_form()).await;
@@ -333,7 +327,7 @@ async fn b2_application_user_deleted_is_refused_like_b1() {
 
 #[tokio::test]
 async fn b3_wrong_secret_is_the_generic_401() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let wrong = format!("{}x", mock.client_secret());
     assert_generic_refusal(
         post_secret(&mock, mock.client_id(), &wrong).await,
@@ -344,7 +338,7 @@ async fn b3_wrong_secret_is_the_generic_401() {
 
 #[tokio::test]
 async fn b4_unknown_client_id_is_the_generic_401() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let unknown = "0".repeat(32);
     assert_generic_refusal(
         post_secret(&mock, &unknown, &mock.client_secret()).await,
@@ -355,21 +349,21 @@ async fn b4_unknown_client_id_is_the_generic_401() {
 
 #[tokio::test]
 async fn b5_inactive_entity_is_the_generic_401() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     patch_entity(&mock, json!({ "active": false })).await;
     assert_generic_refusal(mock.post_token(mock.token_form()).await, "inactive entity").await;
 }
 
 #[tokio::test]
 async fn b6_default_grant_type_password_still_issues() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     patch_entity(&mock, json!({ "default_grant_type": "password" })).await;
     issued(mock.post_token(mock.token_form()).await).await;
 }
 
 #[tokio::test]
 async fn b7_expires_in_is_the_entity_lifespan_minus_one() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let default = issued(mock.post_token(mock.token_form()).await).await;
     assert_eq!(default["expires_in"], 1799);
     patch_entity(&mock, json!({ "access_token_lifespan": "600" })).await;
@@ -379,7 +373,7 @@ async fn b7_expires_in_is_the_entity_lifespan_minus_one() {
 
 #[tokio::test]
 async fn d2_changing_the_application_user_makes_new_tokens_act_as_the_new_user() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let other = create(
         &mock,
         "sys_user",
@@ -394,7 +388,7 @@ async fn d2_changing_the_application_user_makes_new_tokens_act_as_the_new_user()
 
 #[tokio::test]
 async fn d3_a_token_user_without_admin_cannot_read_sys_properties() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let token = mock.token().await;
     let response = bearer(&mock, Method::GET, "/api/now/table/sys_properties", &token)
         .send()
@@ -411,7 +405,7 @@ async fn d3_a_token_user_without_admin_cannot_read_sys_properties() {
 
 #[tokio::test]
 async fn d4_incident_created_with_a_token_is_created_by_the_application_user() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let user = user_sys_id(&mock, "svc.cc").await;
     // The ready seed grants svc.cc `itil`; take it away first, so the grant below is what allows the insert.
     let seeded = sys_id_of(&mock, "sys_user_has_role", &format!("user={user}")).await;
@@ -450,7 +444,7 @@ async fn d5_d6_d7_inactive_locked_out_or_reset_pending_user_is_the_generic_401()
         ("locked_out", true),
         ("password_needs_reset", true),
     ] {
-        let mock = start("ready").await;
+        let mock = common::start("ready").await;
         patch_user(&mock, "svc.cc", json!({ column: value })).await;
         assert_generic_refusal(mock.post_token(mock.token_form()).await, column).await;
     }
@@ -458,7 +452,7 @@ async fn d5_d6_d7_inactive_locked_out_or_reset_pending_user_is_the_generic_401()
 
 #[tokio::test]
 async fn e2_no_credentials_get_the_captured_401_and_basic_challenge() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let response = mock
         .http
         .get(mock.url("/api/now/table/incident"))
@@ -470,7 +464,7 @@ async fn e2_no_credentials_get_the_captured_401_and_basic_challenge() {
 
 #[tokio::test]
 async fn e3_a_made_up_token_is_401() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let made_up = "A".repeat(86);
     let response = bearer(&mock, Method::GET, "/api/now/table/incident", &made_up)
         .send()
@@ -481,7 +475,7 @@ async fn e3_a_made_up_token_is_401() {
 
 #[tokio::test]
 async fn e4_a_token_expires_when_its_lifespan_has_elapsed() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let token = mock.token().await;
     advance_clock(&mock, 1700).await;
     assert_eq!(current_user(&mock, &token).await["user_name"], "svc.cc");
@@ -495,7 +489,7 @@ async fn e4_a_token_expires_when_its_lifespan_has_elapsed() {
 
 #[tokio::test]
 async fn e5_deleting_the_entity_oauth_credential_rows_revokes_the_token() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let token = mock.token().await;
     let entity = entity_sys_id(&mock).await;
     let rows = records(&mock, "oauth_credential", &format!("peer={entity}")).await;
@@ -516,7 +510,7 @@ async fn e5_deleting_the_entity_oauth_credential_rows_revokes_the_token() {
 
 #[tokio::test]
 async fn e6_access_token_in_the_query_string_does_not_authenticate() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let token = mock.token().await;
     let response = mock
         .http
@@ -530,7 +524,7 @@ async fn e6_access_token_in_the_query_string_does_not_authenticate() {
 
 #[tokio::test]
 async fn f1_json_request_body_gets_no_token() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let response = mock
         .http
         .post(mock.url("/oauth_token.do"))
@@ -547,7 +541,7 @@ async fn f1_json_request_body_gets_no_token() {
 
 #[tokio::test]
 async fn f2_client_credentials_only_in_the_query_string_get_no_token() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     for body in ["", "grant_type=client_credentials"] {
         let response = mock
             .http
@@ -567,14 +561,14 @@ async fn f2_client_credentials_only_in_the_query_string_get_no_token() {
 
 #[tokio::test]
 async fn f3_get_with_valid_parameters_gets_no_token() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let url = format!("{}?{}", mock.url("/oauth_token.do"), mock.token_form());
     assert_generic_refusal(mock.http.get(url).send().await.unwrap(), "GET").await;
 }
 
 #[tokio::test]
 async fn f4_http_basic_client_authentication_issues_unless_switched_off() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let basic = || {
         mock.http
             .post(mock.url("/oauth_token.do"))
@@ -596,14 +590,14 @@ async fn f4_http_basic_client_authentication_issues_unless_switched_off() {
 
 #[tokio::test]
 async fn f5_unsupported_grant_type_gets_no_token() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let body = mock.token_form().replace("client_credentials", "password");
     assert_generic_refusal(mock.post_token(body).await, "grant_type=password").await;
 }
 
 #[tokio::test]
 async fn f6_missing_client_secret_gets_no_token() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let body = format!(
         "grant_type=client_credentials&client_id={}",
         mock.client_id()
@@ -613,7 +607,7 @@ async fn f6_missing_client_secret_gets_no_token() {
 
 #[tokio::test]
 async fn f7_scope_useraccount_is_granted_and_an_unknown_scope_refused() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let explicit = issued(
         mock.post_token(format!("{}&scope=useraccount", mock.token_form()))
             .await,
@@ -628,7 +622,7 @@ async fn f7_scope_useraccount_is_granted_and_an_unknown_scope_refused() {
 
 #[tokio::test]
 async fn f8_a_secret_with_reserved_characters_form_encoded_issues() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let secret = "s+e%c:r/e[t~ 1";
     let client_id = "0123456789abcdef0123456789abcdef";
     let svc = user_sys_id(&mock, "svc.cc").await;
@@ -653,7 +647,7 @@ async fn f8_a_secret_with_reserved_characters_form_encoded_issues() {
 
 #[tokio::test]
 async fn g1_release_before_washington_dc_refuses_even_when_configured() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let buildtag = || async {
         records(&mock, "sys_properties", "name=glide.buildtag").await[0]["value"].clone()
     };
@@ -697,7 +691,7 @@ async fn g1_release_before_washington_dc_refuses_even_when_configured() {
 
 #[tokio::test]
 async fn control_status_answers_at_the_address_sncc_mock_prints_and_without_the_slash() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     for path in ["/__mock", "/__mock/"] {
         let response = mock.http.get(mock.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -709,7 +703,7 @@ async fn control_status_answers_at_the_address_sncc_mock_prints_and_without_the_
 
 #[tokio::test]
 async fn control_reset_restores_the_seed_and_clears_journal_and_faults() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     set_grant_property(&mock, "false").await;
     create(
         &mock,
@@ -735,7 +729,7 @@ async fn control_reset_restores_the_seed_and_clears_journal_and_faults() {
 
 #[tokio::test]
 async fn control_patch_switches_is_partial_and_refuses_bad_values_with_a_message() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let before = switches(&mock).await;
     let (status, after) = control_json(
         &mock,
@@ -765,7 +759,7 @@ async fn control_patch_switches_is_partial_and_refuses_bad_values_with_a_message
 
 #[tokio::test]
 async fn control_repeat_token_current_returns_the_live_token() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let (status, _) = control_json(
         &mock,
         Method::PATCH,
@@ -784,7 +778,7 @@ async fn control_repeat_token_current_returns_the_live_token() {
 
 #[tokio::test]
 async fn control_journal_never_holds_the_secret_the_admin_password_or_a_token() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let token = mock.token().await;
     let basic_token = issued(
         mock.http
@@ -856,7 +850,7 @@ async fn control_journal_never_holds_the_secret_the_admin_password_or_a_token() 
 
 #[tokio::test]
 async fn fault_respond_503_with_retry_after_for_two_requests_then_normal() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     arm_fault(
         &mock,
         json!({ "path": "/oauth_token.do", "times": 2, "action": "respond", "status": 503,
@@ -876,7 +870,7 @@ async fn fault_respond_503_with_retry_after_for_two_requests_then_normal() {
 
 #[tokio::test]
 async fn fault_delay_still_answers_correctly() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     arm_fault(
         &mock,
         json!({ "path": "/oauth_token.do", "action": "delay", "millis": 50 }),
@@ -892,7 +886,7 @@ async fn fault_delay_still_answers_correctly() {
 
 #[tokio::test]
 async fn fault_close_drops_the_connection_and_the_next_request_works() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     arm_fault(
         &mock,
         json!({ "path": "/oauth_token.do", "action": "close" }),
@@ -912,7 +906,7 @@ async fn fault_close_drops_the_connection_and_the_next_request_works() {
 
 #[tokio::test]
 async fn fault_on_a_prefix_applies_to_every_path_under_it() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     let token = mock.token().await;
     arm_fault(
         &mock,
@@ -944,7 +938,7 @@ async fn fault_on_a_prefix_applies_to_every_path_under_it() {
 
 #[tokio::test]
 async fn fault_delete_disarms_every_fault() {
-    let mock = start("ready").await;
+    let mock = common::start("ready").await;
     arm_fault(
         &mock,
         json!({ "path": "/oauth_token.do", "times": 5, "action": "close" }),
@@ -969,7 +963,7 @@ async fn fault_delete_disarms_every_fault() {
 
 #[tokio::test]
 async fn two_mocks_in_one_test_do_not_share_state() {
-    let (first, second) = (start("ready").await, start("ready").await);
+    let (first, second) = (common::start("ready").await, common::start("ready").await);
     assert_ne!(first.server.base_url(), second.server.base_url());
     set_grant_property(&first, "false").await;
     assert_generic_refusal(first.post_token(first.token_form()).await, "first disabled").await;
