@@ -25,7 +25,8 @@ Feature: Using the token on the REST API
 
   @CC-E4 @doc @must @admin @slow @grant @RFC6750-3.1
   Scenario: An expired token is refused
-    Given "svc-cc" holds a token
+    Given the OAuth API endpoint "svc-cc" has an access token lifespan of 60 seconds
+    And "svc-cc" holds a token
     When the token's lifespan has passed
     And the token is used to read the table "sys_user"
     Then the request is rejected as not authenticated

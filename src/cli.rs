@@ -4,11 +4,13 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 use secrecy::SecretString;
+use sncc::client::transport::{self, Transport};
 use sncc::features::{self, FeatureSource};
 use sncc::mock::breaks::Break;
 use sncc::mock::instance::Instance;
@@ -39,6 +41,8 @@ enum RawCommand {
     Run(Box<RunArgs>),
     /// Print the behaviour catalogue: id, title, evidence, severity, targets.
     List(ListArgs),
+    /// Undo what an interrupted or killed admin run left on an instance, from its change journal.
+    Restore(RestoreArgs),
     /// Run the bundled mock instance until Ctrl-C, for your own clients (curl, PySNC, Postman…).
     Mock(MockArgs),
 }
@@ -87,9 +91,67 @@ struct RunArgs {
     /// Run the .feature files of this folder instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     features_dir: Option<PathBuf>,
+    #[command(flatten)]
+    transport: TransportArgs,
+    /// Where an admin run journals its changes before making them (default: sncc-<run>-journal.jsonl in
+    /// the report folder or here).
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
     /// Make the bundled mock deliberately wrong (for proving the suite can fail).
     #[arg(long, value_parser = clap::value_parser!(Break), hide = true)]
     mock_break: Vec<Break>,
+}
+
+#[derive(clap::Args)]
+struct TransportArgs {
+    /// Also trust the certificate authorities in this PEM file (the system's roots are always trusted).
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Seconds to wait for a connection.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    connect_timeout: u64,
+    /// Seconds a whole request may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout: u64,
+}
+
+impl TransportArgs {
+    fn validate(self) -> Result<Transport, String> {
+        let ca_pem = self
+            .ca_cert
+            .map(|path| {
+                std::fs::read(&path)
+                    .map_err(|error| format!("--ca-cert {}: {error}", path.display()))
+            })
+            .transpose()?;
+        Ok(Transport {
+            ca_pem,
+            connect_timeout: Duration::from_secs(self.connect_timeout),
+            timeout: Duration::from_secs(self.timeout),
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct RestoreArgs {
+    /// The change journal the run wrote (it names the instance).
+    #[arg(long, value_name = "FILE")]
+    journal: PathBuf,
+    /// Admin user for the instance (password from SNCC_ADMIN_PASSWORD).
+    #[arg(long, value_name = "USER")]
+    admin_user: String,
+    #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
+    admin_password: Option<String>,
+    #[command(flatten)]
+    transport: TransportArgs,
+}
+
+/// `sncc restore`, validated.
+pub struct RestoreConfig {
+    pub journal: PathBuf,
+    pub admin_user: String,
+    pub admin_password: SecretString,
+    pub transport: Transport,
 }
 
 #[derive(clap::Args)]
@@ -122,6 +184,7 @@ struct MockArgs {
 pub enum Command {
     Run(RunConfig),
     List(Vec<FeatureSource>),
+    Restore(RestoreConfig),
     Mock(MockConfig),
 }
 
@@ -153,6 +216,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, ExitCo
         RawCommand::List(args) => feature_sources(args.features_dir.as_deref())
             .map(Command::List)
             .map_err(fail),
+        RawCommand::Restore(args) => restore_config(args).map(Command::Restore).map_err(fail),
         RawCommand::Mock(args) => mock_config(args).map(Command::Mock).map_err(fail),
     }
 }
@@ -174,12 +238,12 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
             return Err("--mock-break applies to the bundled mock only".into());
         }
         (Some(url), Some(user), None) => Target::Admin {
-            url: instance_url(&url)?,
+            url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
             user,
             password: secret(args.admin_password, "SNCC_ADMIN_PASSWORD", "--admin-user")?,
         },
         (Some(url), None, Some(client_id)) => Target::Client {
-            url: instance_url(&url)?,
+            url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
             client_id,
             client_secret: secret(args.client_secret, "SNCC_CLIENT_SECRET", "--client-id")?,
             expect_user: args.expect_user.ok_or("--client-id needs --expect-user")?,
@@ -202,7 +266,12 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
         .name
         .map(|pattern| Regex::new(&pattern).map_err(|error| format!("--name: {error}")))
         .transpose()?;
+    if matches!(target, Target::Admin { .. }) && args.concurrency.is_some_and(|n| n > 1) {
+        return Err("an admin run changes instance-wide settings, so its scenarios run one at a time: drop --concurrency".into());
+    }
     Ok(RunConfig {
+        transport: args.transport.validate()?,
+        journal: args.journal,
         target,
         release: args.release,
         tags,
@@ -214,6 +283,15 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
     })
 }
 
+fn restore_config(args: RestoreArgs) -> Result<RestoreConfig, String> {
+    Ok(RestoreConfig {
+        journal: args.journal,
+        admin_user: args.admin_user,
+        admin_password: secret(args.admin_password, "SNCC_ADMIN_PASSWORD", "--admin-user")?,
+        transport: args.transport.validate()?,
+    })
+}
+
 /// A secret that must come from the environment, never from a flag that `ps` would show.
 fn secret(value: Option<String>, variable: &str, flag: &str) -> Result<SecretString, String> {
     match value {
@@ -222,17 +300,6 @@ fn secret(value: Option<String>, variable: &str, flag: &str) -> Result<SecretStr
             "{flag} needs the secret in the environment variable {variable}"
         )),
     }
-}
-
-/// An instance URL: absolute http(s), without a trailing slash.
-fn instance_url(text: &str) -> Result<String, String> {
-    let url = url::Url::parse(text).map_err(|error| format!("--instance {text}: {error}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!(
-            "--instance {text}: expected an http(s) URL such as https://dev12345.service-now.com"
-        ));
-    }
-    Ok(text.trim_end_matches('/').to_owned())
 }
 
 fn mock_config(args: MockArgs) -> Result<MockConfig, String> {

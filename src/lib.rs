@@ -1,6 +1,7 @@
 //! sncc: a conformance suite and mock instance for ServiceNow's inbound OAuth 2.0 client credentials grant.
 
 pub mod catalogue;
+pub mod changes;
 pub mod client;
 pub mod features;
 pub mod mock;

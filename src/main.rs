@@ -2,6 +2,8 @@
 
 mod cli;
 mod list;
+mod restore;
+mod signals;
 mod standalone;
 mod suite;
 
@@ -31,6 +33,7 @@ fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     match command {
         Command::Run(config) => runtime.block_on(suite::run(config)),
         Command::List(sources) => list::run(&sources),
+        Command::Restore(config) => runtime.block_on(restore::run(config)),
         Command::Mock(config) => runtime.block_on(standalone::run(config)),
     }
 }

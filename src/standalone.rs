@@ -65,7 +65,7 @@ pub async fn run(config: MockConfig) -> ExitCode {
     println!("  control plane   {url}/__mock/");
     println!("Ctrl-C stops it.");
 
-    wait_for_stop_signal().await;
+    crate::signals::stop_requested().await;
     server.stop().await;
     if let Some(path) = ca_path {
         let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
@@ -81,19 +81,4 @@ fn write_ca(pem: &str, port: u16) -> std::io::Result<PathBuf> {
     let path = folder.join("ca.pem");
     std::fs::write(&path, pem)?;
     Ok(path)
-}
-
-async fn wait_for_stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -46,6 +46,7 @@ pub struct Recorder {
 struct RecorderState {
     exchanges: Vec<Exchange>,
     secrets: Vec<SecretString>,
+    retries: usize,
 }
 
 impl Recorder {
@@ -90,6 +91,16 @@ impl Recorder {
             response_body: scrub(redact::body(response_body)),
         };
         state.exchanges.push(exchange);
+    }
+
+    /// Counts a request that was retried (its answer, a 429 or 503, is not kept).
+    pub fn count_retry(&self) {
+        self.lock().retries += 1;
+    }
+
+    /// How many requests were retried.
+    pub fn retries(&self) -> usize {
+        self.lock().retries
     }
 
     pub fn exchanges(&self) -> Vec<Exchange> {

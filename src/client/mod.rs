@@ -2,6 +2,8 @@
 
 pub mod control;
 pub mod exchange;
+pub mod probe;
+pub mod transport;
 
 use reqwest::header::{self, HeaderMap};
 use reqwest::{Method, RequestBuilder};
@@ -9,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use exchange::Recorder;
+use transport::RetryPolicy;
 
 const TOKEN_PATH: &str = "/oauth_token.do";
 
@@ -115,6 +118,7 @@ pub struct ServiceNow {
     http: reqwest::Client,
     base_url: String,
     recorder: Recorder,
+    retry: RetryPolicy,
 }
 
 impl ServiceNow {
@@ -123,7 +127,14 @@ impl ServiceNow {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
             recorder: Recorder::default(),
+            retry: RetryPolicy::default(),
         }
+    }
+
+    /// Retries 429 and 503 answers by this policy (the default retries three times).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> ServiceNow {
+        self.retry = retry;
+        self
     }
 
     pub fn base_url(&self) -> &str {
@@ -306,39 +317,69 @@ impl ServiceNow {
                 .header(header::CONTENT_TYPE, content_type)
                 .body(bytes);
         }
-        match builder.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = response.headers().clone();
-                let bytes = response.bytes().await.unwrap_or_default();
-                self.recorder.record(
-                    method.as_str(),
-                    path_and_query,
-                    authorization.as_deref(),
-                    &body_bytes,
-                    Some(status),
-                    &headers,
-                    &bytes,
-                );
-                Ok(Reply {
-                    status,
-                    headers,
-                    body: String::from_utf8_lossy(&bytes).into_owned(),
-                })
+        let mut retry = 0;
+        loop {
+            let attempt = builder.try_clone().expect("request bodies are in memory");
+            let response = match attempt.send().await {
+                Ok(response) => response,
+                Err(error) => {
+                    let no_headers = HeaderMap::new();
+                    let exchange = (None, &no_headers, &b""[..]);
+                    self.record(
+                        &method,
+                        path_and_query,
+                        authorization.as_deref(),
+                        &body_bytes,
+                        exchange,
+                    );
+                    return Err(TransportError(self.recorder.scrub(describe(&error))));
+                }
+            };
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let bytes = response.bytes().await.unwrap_or_default();
+            let retry_after = headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok());
+            if let Some(delay) = self.retry.delay(status, retry, retry_after) {
+                self.recorder.count_retry();
+                tokio::time::sleep(delay).await;
+                retry += 1;
+                continue;
             }
-            Err(error) => {
-                self.recorder.record(
-                    method.as_str(),
-                    path_and_query,
-                    authorization.as_deref(),
-                    &body_bytes,
-                    None,
-                    &HeaderMap::new(),
-                    b"",
-                );
-                Err(TransportError(self.recorder.scrub(describe(&error))))
-            }
+            let exchange = (Some(status), &headers, &bytes[..]);
+            self.record(
+                &method,
+                path_and_query,
+                authorization.as_deref(),
+                &body_bytes,
+                exchange,
+            );
+            return Ok(Reply {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            });
         }
+    }
+
+    fn record(
+        &self,
+        method: &Method,
+        path_and_query: &str,
+        authorization: Option<&str>,
+        request_body: &[u8],
+        (status, headers, body): (Option<u16>, &HeaderMap, &[u8]),
+    ) {
+        self.recorder.record(
+            method.as_str(),
+            path_and_query,
+            authorization,
+            request_body,
+            status,
+            headers,
+            body,
+        );
     }
 }
 
@@ -403,16 +444,4 @@ fn describe(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// The HTTP client every request of a run goes through: rustls with ring, no redirects followed.
-pub fn http_client() -> Result<reqwest::Client, String> {
-    crate::mock::tls::install_default_crypto_provider();
-    reqwest::Client::builder()
-        .user_agent(concat!("sncc/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .map_err(|error| format!("cannot build the HTTP client: {error}"))
 }

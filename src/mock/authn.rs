@@ -4,6 +4,7 @@
 
 use subtle::ConstantTimeEq;
 
+use super::breaks::Break;
 use super::clock::{Instant, parse_glide_datetime};
 use super::grant::basic_credentials;
 use super::instance::Instance;
@@ -75,23 +76,55 @@ pub fn authenticate(
 
 /// E1, E3, E4, E5: a token acts as its user while its record exists and has not expired.
 fn bearer(token: &str, instance: &Instance, now: Instant) -> Result<Caller, AuthFailure> {
+    let broken = |which| instance.breaks.has(which);
+    // Break (E1, C5, D1–D4): a Bearer token authenticates nothing.
+    if broken(Break::BearerRefused) {
+        return Err(AuthFailure::UnknownToken);
+    }
     let credential = instance
         .store
         .find_unique(&OAUTH_CREDENTIAL, token)
-        .filter(|record| record.raw("type") == Some("access_token"))
-        .ok_or(AuthFailure::UnknownToken)?;
+        .filter(|record| record.raw("type") == Some("access_token"));
+    if credential.is_none() {
+        // Break (E5): a token whose record was deleted still acts as its user until it expires.
+        let remembered = instance.issued_tokens.get(token);
+        if let Some((expires, user)) = remembered.filter(|_| broken(Break::RevokedTokensAccepted)) {
+            if now >= *expires {
+                return Err(AuthFailure::ExpiredToken);
+            }
+            let user = instance.store.get(&SYS_USER, user);
+            return caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance);
+        }
+        // Break (E3, E4, E5): an unknown (or purged, or revoked) bearer token acts as admin.
+        if broken(Break::AnyTokenAccepted) {
+            return admin(instance);
+        }
+    }
+    let credential = credential.ok_or(AuthFailure::UnknownToken)?;
     let expires = credential
         .raw("expires")
         .and_then(parse_glide_datetime)
         .ok_or(AuthFailure::ExpiredToken)?;
-    if now >= expires {
+    // Break (E4): expired tokens are accepted.
+    if now >= expires && !broken(Break::ExpiredTokensAccepted) {
         return Err(AuthFailure::ExpiredToken);
+    }
+    // Break (D1–D4): every token acts as admin.
+    if broken(Break::TokensActAsAdmin) {
+        return admin(instance);
     }
     let user = credential
         .raw("user")
         .and_then(|sys_id| instance.store.get(&SYS_USER, sys_id))
         .ok_or(AuthFailure::UserCannotLogIn)?;
     caller(user, instance)
+}
+
+/// The instance's `admin`, as the breaks that let a token act as admin see it.
+fn admin(instance: &Instance) -> Result<Caller, AuthFailure> {
+    let admin = instance.user_named("admin");
+    let user = admin.and_then(|sys_id| instance.store.get(&SYS_USER, &sys_id));
+    caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance)
 }
 
 fn basic(header: &str, instance: &Instance) -> Result<Caller, AuthFailure> {

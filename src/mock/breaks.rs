@@ -30,12 +30,19 @@ macro_rules! breaks {
 breaks! {
     /// A1: an absent property counts as true.
     GrantEnabledByDefault => "grant-enabled-by-default",
+    /// A2, A4: the property enables the grant whatever its value.
+    PropertyValueIgnored => "property-value-ignored",
+    /// A3, and every scenario that needs a token (A4, B6, B7, C1–C5, D1–D4, E1, E4–E6, F7, F8), and B1, B2
+    /// (refused generically before the user is looked at): the grant stays off whatever the property says.
+    GrantAlwaysDisabled => "grant-always-disabled",
     /// A4: the property is read once and cached.
     PropertyCached => "property-cached",
     /// B1, B2: a missing or deleted application user gets the generic error.
     UserlessEntityGeneric => "userless-entity-generic",
     /// B3, C6: any secret is accepted.
     AnySecretAccepted => "any-secret-accepted",
+    /// B4: an unknown client id gets RFC 6749's `invalid_client` error, not the generic one.
+    UnknownClientInvalid => "unknown-client-invalid-client",
     /// B5: an inactive entity still issues tokens.
     InactiveEntityAccepted => "inactive-entity-accepted",
     /// B6: only entities whose default grant type is client_credentials issue tokens.
@@ -50,7 +57,7 @@ breaks! {
     ShortTokens => "short-tokens",
     /// C6: the generic error's keys come in RFC order.
     ErrorBodyReordered => "error-body-reordered",
-    /// D1, D3: every token acts as admin.
+    /// D1–D4: every token acts as admin.
     TokensActAsAdmin => "tokens-act-as-admin",
     /// D2: a token acts as the first user its entity ever had.
     UserChangeIgnored => "user-change-ignored",
@@ -58,11 +65,14 @@ breaks! {
     RecordsCreatedBySystem => "records-created-by-system",
     /// D5, D6, D7: the application user's state is not checked.
     UserStateIgnored => "user-state-ignored",
-    /// E2, E3: the REST 401 has no `WWW-Authenticate` challenge.
+    /// E1, and C5, D1–D4 (which use a token): a Bearer token authenticates nothing.
+    BearerRefused => "bearer-refused",
+    /// E2–E6: the REST 401 has no `WWW-Authenticate` challenge.
     ChallengeMissing => "challenge-missing",
-    /// E3: an unknown bearer token acts as admin.
+    /// E3, E4, E5: an unknown bearer token acts as admin (as do expired ones, whose records are purged,
+    /// and revoked ones).
     AnyTokenAccepted => "any-token-accepted",
-    /// E4: expired tokens are accepted.
+    /// E4: expired tokens are accepted (and their records never purged).
     ExpiredTokensAccepted => "expired-tokens-accepted",
     /// E5: deleting a token's record does not revoke it.
     RevokedTokensAccepted => "revoked-tokens-accepted",

@@ -7,6 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
+use super::breaks::Break;
 use super::clock::{Instant, glide_datetime, parse_glide_datetime};
 use super::form::{self, Form};
 use super::instance::{GRANT_PROPERTY, Instance, pairs};
@@ -63,6 +64,8 @@ pub enum Reason {
     UnknownClient,
     WrongSecret,
     EntityInactive,
+    /// The application user is missing (only with [`Break::UserlessEntityGeneric`]; faithfully B1's refusal).
+    UserMissing,
     UserInactive,
     UserLockedOut,
     UserMustResetPassword,
@@ -81,6 +84,7 @@ impl Reason {
             Reason::UnknownClient => "unknown_client",
             Reason::WrongSecret => "wrong_secret",
             Reason::EntityInactive => "entity_inactive",
+            Reason::UserMissing => "user_missing",
             Reason::UserInactive => "user_inactive",
             Reason::UserLockedOut => "user_locked_out",
             Reason::UserMustResetPassword => "user_must_reset_password",
@@ -100,35 +104,66 @@ pub fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decision {
 fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refusal> {
     use Reason::*;
     let refuse = |reason| Err(Refusal::Generic(reason));
+    let broken = |which| instance.breaks.has(which);
 
     // F3: only POST issues tokens.
-    if !request.is_post {
+    // Break (F3): GET issues tokens (the adapter gives the rules its query string as the form).
+    if !request.is_post && !broken(Break::GetIssuesTokens) {
         return refuse(NotPost);
     }
+    // Break (F1): a JSON body is read like a form.
+    let json_form = broken(Break::JsonBodyAccepted)
+        .then(|| json_as_form(request.body))
+        .flatten();
     // F1: the servlet reads parameters from form bodies only; a JSON body has none.
-    if !is_form_encoded(request.content_type) {
+    if !is_form_encoded(request.content_type) && json_form.is_none() {
         return refuse(NotFormEncoded);
     }
-    let form = Form::parse(request.body);
+    let form = json_form.unwrap_or_else(|| Form::parse(request.body));
     // F5: the grant type must be client_credentials.
-    if form.get("grant_type") != Some("client_credentials") {
+    // Break (F5): the grant type is not checked.
+    if form.get("grant_type") != Some("client_credentials") && !broken(Break::GrantTypeIgnored) {
         return refuse(UnsupportedGrantType);
     }
     // G1: before Washington DC the inbound grant does not exist.
-    if !instance.release().supports_client_credentials() {
+    // Break (G1): releases before Washington DC issue tokens.
+    if !instance.release().supports_client_credentials() && !broken(Break::GrantOnOldReleases) {
         return refuse(ReleaseWithoutGrant);
     }
     // A1, A2, A4: the property is read live on every request; absent means false.
-    if !instance
-        .property(GRANT_PROPERTY)
-        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
-    {
+    let property = instance.property(GRANT_PROPERTY);
+    // Break (A4): the property is read once and cached.
+    let property = if broken(Break::PropertyCached) {
+        let first = &instance.first_grant_property;
+        first.get_or_init(|| property.map(str::to_owned)).as_deref()
+    } else {
+        property
+    };
+    let enabled = property.is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
+    // Break (A1): an absent property counts as true.
+    let enabled = enabled || (property.is_none() && broken(Break::GrantEnabledByDefault));
+    // Break (A2, A4): the property enables the grant whatever its value.
+    let enabled = enabled || (property.is_some() && broken(Break::PropertyValueIgnored));
+    // Break (A3, and every scenario that needs a token): the grant stays off whatever the property says.
+    let enabled = enabled && !broken(Break::GrantAlwaysDisabled);
+    if !enabled {
         return refuse(GrantDisabled);
     }
     // F6, F4, F2: credentials from the body; from HTTP Basic only when the body names no client.
-    let Some(credentials) = client_credentials(&form, request, instance.switches.basic_client_auth)
-    else {
-        return refuse(MissingClientCredentials);
+    let basic = instance.switches.basic_client_auth;
+    let credentials = match client_credentials(&form, request, basic) {
+        Some(credentials) => credentials,
+        // Break (F6): a client id without a secret is let through, as if it had sent the right one.
+        None if broken(Break::MissingSecretAccepted) && form.get("client_id").is_some() => {
+            let id = form.get("client_id").unwrap_or_default();
+            let entity = instance.store.find(&OAUTH_ENTITY, "client_id", id);
+            let stored = entity.and_then(|entity| entity.raw("client_secret"));
+            ClientCredentials {
+                id: id.to_owned(),
+                secrets: vec![stored.unwrap_or_default().to_owned()],
+            }
+        }
+        None => return refuse(MissingClientCredentials),
     };
     // B4: the client must be registered.
     let Some(entity) = instance
@@ -137,34 +172,65 @@ fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refus
     else {
         return refuse(UnknownClient);
     };
+    // Break (F8): the secret is compared as sent, before form-decoding.
+    let credentials = match raw_parameter(request.body, "client_secret") {
+        Some(raw) if broken(Break::SecretNotDecoded) => ClientCredentials {
+            secrets: vec![raw],
+            ..credentials
+        },
+        _ => credentials,
+    };
     // B3, F8: the secret must match, compared in constant time.
     let stored_secret = entity.raw("client_secret").unwrap_or_default();
-    if stored_secret.is_empty() || !credentials.matches(stored_secret) {
+    // Break (B3, C6): any secret is accepted.
+    if (stored_secret.is_empty() || !credentials.matches(stored_secret))
+        && !broken(Break::AnySecretAccepted)
+    {
         return refuse(WrongSecret);
     }
     // B5: an inactive entity issues nothing.
-    if !entity.is_true("active") {
+    // Break (B5): an inactive entity still issues tokens.
+    if !entity.is_true("active") && !broken(Break::InactiveEntityAccepted) {
         return refuse(EntityInactive);
     }
+    // Break (B6): only entities whose default grant type is client_credentials issue tokens.
+    if broken(Break::DefaultGrantTypeEnforced)
+        && entity.raw("default_grant_type") != Some("client_credentials")
+    {
+        return refuse(UnsupportedGrantType);
+    }
+    // Break (D2): a token acts as the first user its entity ever had.
+    let first_user = instance
+        .first_users
+        .get(entity.sys_id())
+        .filter(|_| broken(Break::UserChangeIgnored));
     // B1, B2: the OAuth Application User must be set and exist.
-    let user = entity
-        .raw("user")
+    let user = first_user
+        .map(String::as_str)
+        .or(entity.raw("user"))
         .filter(|sys_id| !sys_id.is_empty())
         .and_then(|sys_id| instance.store.get(&SYS_USER, sys_id));
     let Some(user) = user else {
+        // Break (B1, B2): a missing or deleted application user gets the generic error.
+        if broken(Break::UserlessEntityGeneric) {
+            return refuse(UserMissing);
+        }
         return Err(Refusal::UnauthorizedClient {
             entity_sys_id: entity.sys_id().to_owned(),
         });
     };
     // D5, D6, D7: the user must be able to log in.
-    if !user.is_true("active") {
-        return refuse(UserInactive);
-    }
-    if user.is_true("locked_out") {
-        return refuse(UserLockedOut);
-    }
-    if user.is_true("password_needs_reset") {
-        return refuse(UserMustResetPassword);
+    // Break (D5, D6, D7): the application user's state is not checked.
+    if !broken(Break::UserStateIgnored) {
+        if !user.is_true("active") {
+            return refuse(UserInactive);
+        }
+        if user.is_true("locked_out") {
+            return refuse(UserLockedOut);
+        }
+        if user.is_true("password_needs_reset") {
+            return refuse(UserMustResetPassword);
+        }
     }
     // F7: only `useraccount` is granted; none requested means `useraccount`.
     let scope = match form.get("scope").map(str::trim).filter(|s| !s.is_empty()) {
@@ -172,6 +238,8 @@ fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refus
         Some(requested) if requested.split_whitespace().all(|s| s == DEFAULT_SCOPE) => {
             DEFAULT_SCOPE
         }
+        // Break (F7): any scope is granted.
+        Some(requested) if broken(Break::ScopeIgnored) => requested,
         Some(_) => return refuse(ScopeNotAllowed),
     };
     // B6: the entity's default grant type does not matter. B7: the lifespan comes from the entity
@@ -238,6 +306,28 @@ fn client_credentials(
     })
 }
 
+/// A JSON object's string members as a form (only [`Break::JsonBodyAccepted`] reads one).
+fn json_as_form(body: &[u8]) -> Option<Form> {
+    let serde_json::Value::Object(members) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    let mut encoded = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in &members {
+        if let Some(text) = value.as_str() {
+            encoded.append_pair(name, text);
+        }
+    }
+    Some(Form::parse(encoded.finish().as_bytes()))
+}
+
+/// A body parameter's first value as sent, not form-decoded (only [`Break::SecretNotDecoded`] reads it).
+fn raw_parameter(body: &[u8], name: &str) -> Option<String> {
+    let body = std::str::from_utf8(body).ok()?;
+    body.split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .map(str::to_owned)
+}
+
 /// Splits an `Authorization: Basic …` header into id and secret.
 pub fn basic_credentials(header: &str) -> Option<(String, String)> {
     let (scheme, encoded) = header.trim().split_once(' ')?;
@@ -266,6 +356,12 @@ pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant) -> IssuedToke
         }
     }
     let access_token = random::access_token();
+    // Break (C5): tokens are 16 characters long.
+    let access_token = if instance.breaks.has(Break::ShortTokens) {
+        access_token[..16].to_owned()
+    } else {
+        access_token
+    };
     let expires = now.saturating_add(grant.lifespan);
     let changes = pairs(&[
         ("token", &access_token),
@@ -279,10 +375,21 @@ pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant) -> IssuedToke
         .store
         .insert(&OAUTH_CREDENTIAL, &changes, &grant.user_name, now);
     instance.track_expiry(expires, sys_id);
+    // Break (E5): the token is remembered apart from its record, so deleting the record does not revoke it.
+    if instance.breaks.has(Break::RevokedTokensAccepted) {
+        let issued = (expires, grant.user_sys_id.clone());
+        instance.issued_tokens.insert(access_token.clone(), issued);
+    }
+    // Break (B7): `expires_in` is the lifespan itself, not one less.
+    let expires_in = if instance.breaks.has(Break::ExpiresInOffByOne) {
+        grant.lifespan
+    } else {
+        grant.lifespan - 1
+    };
     IssuedToken {
         access_token,
         scope: grant.scope.clone(),
-        expires_in: grant.lifespan - 1,
+        expires_in,
     }
 }
 

@@ -12,6 +12,7 @@ use axum::routing::{any, get};
 use serde_json::{Value, json};
 
 use super::authn::{self, Caller};
+use super::breaks::Break;
 use super::grant::{self, Decision, TokenRequest};
 use super::shared::Shared;
 use super::table_api::{self, Params};
@@ -46,23 +47,34 @@ fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
 async fn token(
     State(shared): State<Arc<Shared>>,
     method: Method,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let mut state = shared.lock();
+    let breaks = &state.instance.breaks;
+    // Break (F2): parameters are read from the query string too. Break (F3): so are a GET's.
+    let reads_query = breaks.has(Break::QueryStringRead)
+        || (method == Method::GET && breaks.has(Break::GetIssuesTokens));
+    let body = match query.filter(|_| reads_query) {
+        Some(query) => Bytes::from([&body[..], b"&", query.as_bytes()].concat()),
+        None => body,
+    };
     let request = TokenRequest {
         is_post: method == Method::POST,
         content_type: header_text(&headers, header::CONTENT_TYPE),
         authorization: header_text(&headers, header::AUTHORIZATION),
         body: &body,
     };
-    let mut state = shared.lock();
     match grant::decide(&request, &state.instance) {
         Decision::Issue(granted) => {
             let now = state.instance.clock.now();
             let issued = grant::issue(&mut state.instance, &granted, now);
-            wire::token_issued(&issued)
+            wire::token_issued(&issued, &state.instance.breaks)
         }
-        Decision::Refuse(refusal) => wire::token_refused(&refusal, &state.instance.switches),
+        Decision::Refuse(refusal) => {
+            wire::token_refused(&refusal, &state.instance.switches, &state.instance.breaks)
+        }
     }
 }
 
@@ -75,13 +87,20 @@ impl FromRequestParts<Arc<Shared>> for Authenticated {
     async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
         let state = shared.lock();
         let now = state.instance.clock.now();
+        let breaks = &state.instance.breaks;
+        // Break (E6): `?access_token=` authenticates, as a Bearer token when no header is sent.
+        let query_token = query_pairs(parts.uri.query())
+            .into_iter()
+            .find(|(name, _)| name == "access_token" && breaks.has(Break::QueryTokenAccepted))
+            .map(|(_, token)| format!("Bearer {token}"));
+        let authorization = header_text(&parts.headers, header::AUTHORIZATION);
         authn::authenticate(
-            header_text(&parts.headers, header::AUTHORIZATION),
+            authorization.or(query_token.as_deref()),
             &state.instance,
             now,
         )
         .map(Authenticated)
-        .map_err(wire::not_authenticated)
+        .map_err(|failure| wire::not_authenticated(failure, breaks))
     }
 }
 

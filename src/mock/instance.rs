@@ -1,9 +1,10 @@
 //! One simulated instance: its records, virtual clock and fidelity switches, and the expiry of issued tokens.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::OnceLock;
 
-use super::breaks::Breaks;
+use super::breaks::{Break, Breaks};
 use super::clock::{Clock, Instant, parse_glide_datetime};
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
 use super::store::{Changes, Store};
@@ -24,6 +25,15 @@ pub struct Instance {
     pub switches: Switches,
     /// Deliberate infidelities (none unless a test asks); see [`super::breaks`].
     pub breaks: Breaks,
+    /// [`Break::PropertyCached`] only: the grant property's
+    /// value at the first token request, used from then on.
+    pub first_grant_property: OnceLock<Option<String>>,
+    /// [`Break::UserChangeIgnored`] only: each entity's
+    /// application user before it was first changed, by entity sys_id.
+    pub first_users: BTreeMap<String, String>,
+    /// [`Break::RevokedTokensAccepted`] only: every issued
+    /// token's expiry and user, kept when its `oauth_credential` record is deleted.
+    pub issued_tokens: BTreeMap<String, (Instant, String)>,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
     expiries: BinaryHeap<Reverse<(Instant, String)>>,
 }
@@ -113,6 +123,10 @@ impl Instance {
 
     /// Deletes the records of issued tokens that have expired by `now`, so memory stays bounded.
     pub fn purge_expired_tokens(&mut self, now: Instant) {
+        // Break (E4): expired tokens are accepted, so their records are kept.
+        if self.breaks.has(Break::ExpiredTokensAccepted) {
+            return;
+        }
         while let Some(Reverse((expires, _))) = self.expiries.peek() {
             if *expires > now {
                 break;

@@ -3,11 +3,12 @@
 use serde_json::Value;
 
 use super::authn::Caller;
+use super::breaks::Break;
 use super::clock::Instant;
-use super::instance::Instance;
+use super::instance::{Instance, SYSTEM_ACTOR};
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
-use super::schema::{self, Table};
+use super::schema::{self, OAUTH_ENTITY, Table};
 use super::store::{Changes, RecordRef};
 
 /// The most records one page returns, whatever `sysparm_limit` asks (also the default).
@@ -190,9 +191,13 @@ pub fn create(
 ) -> Result<(String, Value), TableError> {
     let table = writable(table, caller, Operation::Insert)?;
     let changes = changes_from_json(body)?;
-    let sys_id = instance
-        .store
-        .insert(table, &changes, &caller.user_name, now);
+    // Break (D4): records are created by `system`.
+    let actor = if instance.breaks.has(Break::RecordsCreatedBySystem) {
+        SYSTEM_ACTOR
+    } else {
+        &caller.user_name
+    };
+    let sys_id = instance.store.insert(table, &changes, actor, now);
     let record = instance.store.get(table, &sys_id).expect("just inserted");
     let shown = params.rendering.render(record, &instance.store);
     Ok((sys_id, shown))
@@ -210,6 +215,19 @@ pub fn update(
 ) -> Result<Value, TableError> {
     let table = writable(table, caller, Operation::Update)?;
     let changes = changes_from_json(body)?;
+    // Break (D2): an entity's application user is remembered before its first change (see grant).
+    if instance.breaks.has(Break::UserChangeIgnored) && table.name == OAUTH_ENTITY.name {
+        let record = instance.store.get(table, sys_id);
+        if let Some(user) = record.and_then(|entity| entity.raw("user")) {
+            if !user.is_empty() {
+                let first = user.to_owned();
+                instance
+                    .first_users
+                    .entry(sys_id.to_owned())
+                    .or_insert(first);
+            }
+        }
+    }
     if !instance
         .store
         .update(table, sys_id, &changes, &caller.user_name, now)

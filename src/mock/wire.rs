@@ -6,13 +6,20 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::authn::AuthFailure;
-use super::grant::{IssuedToken, Refusal};
+use super::breaks::{Break, Breaks};
+use super::grant::{IssuedToken, Reason, Refusal};
+use super::random;
 use super::switches::Switches;
 use super::table_api::{Operation, TableError};
 
 /// The captured generic token error, with its inverted names and key order (C6).
 pub const GENERIC_TOKEN_ERROR: &str =
     r#"{"error_description":"access_denied","error":"server_error"}"#;
+/// The generic token error with its keys in RFC 6749 order (only [`Break::ErrorBodyReordered`] sends it).
+const REORDERED_TOKEN_ERROR: &str =
+    r#"{"error":"server_error","error_description":"access_denied"}"#;
+/// RFC 6749's error for an unknown client (only [`Break::UnknownClientInvalid`] sends it).
+const INVALID_CLIENT_ERROR: &str = r#"{"error":"invalid_client"}"#;
 /// The challenge an instance sends with a REST 401 (E2, E7).
 pub const REST_CHALLENGE: &str = r#"BASIC realm="Service-now""#;
 
@@ -60,19 +67,44 @@ struct TokenBody<'a> {
     expires_in: i64,
 }
 
-pub fn token_issued(issued: &IssuedToken) -> Response {
+pub fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
     let body = TokenBody {
         access_token: &issued.access_token,
         scope: &issued.scope,
         token_type: "Bearer",
         expires_in: issued.expires_in,
     };
-    let text = serde_json::to_string(&body).expect("token body serialises");
-    with_outcome(json_response(StatusCode::OK, text), "issued")
+    let mut text = serde_json::to_string(&body).expect("token body serialises");
+    // Break (C1, C2): a refresh token is returned.
+    if breaks.has(Break::RefreshTokenReturned) {
+        let mut body = serde_json::to_value(&body).expect("token body serialises");
+        body["refresh_token"] = Value::from(random::access_token());
+        text = body.to_string();
+    }
+    let mut response = json_response(StatusCode::OK, text);
+    // Break (C3, C4): the token response carries no cache headers.
+    if breaks.has(Break::CacheHeadersMissing) {
+        for name in [header::CACHE_CONTROL, header::PRAGMA, header::EXPIRES] {
+            response.headers_mut().remove(name);
+        }
+    }
+    with_outcome(response, "issued")
 }
 
-pub fn token_refused(refusal: &Refusal, switches: &Switches) -> Response {
+pub fn token_refused(refusal: &Refusal, switches: &Switches, breaks: &Breaks) -> Response {
     match refusal {
+        // Break (B4): an unknown client id gets RFC 6749's `invalid_client` error.
+        Refusal::Generic(Reason::UnknownClient) if breaks.has(Break::UnknownClientInvalid) => {
+            with_outcome(
+                json_response(StatusCode::UNAUTHORIZED, INVALID_CLIENT_ERROR.to_owned()),
+                "refused: invalid_client",
+            )
+        }
+        // Break (C6): the generic error's keys come in RFC order.
+        Refusal::Generic(reason) if breaks.has(Break::ErrorBodyReordered) => with_outcome(
+            json_response(StatusCode::UNAUTHORIZED, REORDERED_TOKEN_ERROR.to_owned()),
+            format!("refused: {}", reason.code()),
+        ),
         Refusal::Generic(reason) => with_outcome(
             json_response(StatusCode::UNAUTHORIZED, GENERIC_TOKEN_ERROR.to_owned()),
             format!("refused: {}", reason.code()),
@@ -100,7 +132,7 @@ pub fn failure(status: StatusCode, message: &str, detail: Option<&str>) -> Respo
     json_response(status, body.to_string())
 }
 
-pub fn not_authenticated(reason: AuthFailure) -> Response {
+pub fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {
     let mut response = failure(
         StatusCode::UNAUTHORIZED,
         "User Not Authenticated",
@@ -110,6 +142,10 @@ pub fn not_authenticated(reason: AuthFailure) -> Response {
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static(REST_CHALLENGE),
     );
+    // Break (E2–E6): the REST 401 has no `WWW-Authenticate` challenge.
+    if breaks.has(Break::ChallengeMissing) {
+        response.headers_mut().remove(header::WWW_AUTHENTICATE);
+    }
     with_outcome(response, format!("unauthenticated: {}", reason.code()))
 }
 

@@ -1,15 +1,33 @@
-//! Writing a run's report files into `--report-dir`.
+//! Writing a run's report files into `--report-dir`: the summary JSON, Cucumber JSON and JUnit XML.
 
 use std::path::Path;
 
-use super::RunReport;
+use serde::Serialize;
+
+use super::{BehaviourRun, RunReport, cucumber_json, junit};
 
 /// The summary JSON's file name.
 pub const SUMMARY: &str = "summary.json";
 
-/// Writes every report format into `dir`, creating it if needed.
+/// The summary: the run as it is, then each behaviour id once (worst outcome, facts merged).
+#[derive(Serialize)]
+struct Summary<'a> {
+    #[serde(flatten)]
+    run: &'a RunReport,
+    behaviours: Vec<BehaviourRun>,
+}
+
+/// Writes every report format into `dir`, creating it if needed; messages are redacted once more on the way.
 pub fn write_all(dir: &Path, report: &RunReport) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let summary = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
-    std::fs::write(dir.join(SUMMARY), summary + "\n")
+    let report = &report.redacted();
+    let summary = Summary {
+        run: report,
+        behaviours: report.behaviours(),
+    };
+    let summary = serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join(SUMMARY), summary + "\n")?;
+    let cucumber = cucumber_json::render(report).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join(cucumber_json::FILE), cucumber)?;
+    std::fs::write(dir.join(junit::FILE), junit::render(report))
 }

@@ -2,15 +2,20 @@
 
 pub mod collector;
 pub mod console;
+pub mod cucumber_json;
 pub mod files;
+pub mod junit;
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
+use regex::{Captures, Regex};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::catalogue::{ScenarioInfo, Severity};
 use crate::client::exchange::Exchange;
+use crate::redact;
 
 /// How a scenario ended, severity applied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,8 +46,33 @@ impl Outcome {
         }
     }
 
-    /// The outcome of a scenario whose step failed with `message`, given its severity.
+    /// The same outcome, its message redacted by shape.
+    fn redacted(&self) -> Outcome {
+        match self {
+            Outcome::Failed { message } => Outcome::Failed {
+                message: redact_text(message),
+            },
+            Outcome::Warning { message } => Outcome::Warning {
+                message: redact_text(message),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// How bad it is, for picking a behaviour's worst scenario: skipped < passed < warning < failed.
+    fn rank(&self) -> u8 {
+        match self {
+            Outcome::Skipped { .. } => 0,
+            Outcome::Passed => 1,
+            Outcome::Warning { .. } => 2,
+            Outcome::Failed { .. } => 3,
+        }
+    }
+
+    /// The outcome of a scenario whose step failed with `message`, given its severity; the message is
+    /// redacted, as a step quotes the target's answer and an answer can carry a token.
     pub fn of_deviation(severity: Severity, strict: bool, message: String) -> Outcome {
+        let message = redact_text(&message);
         match severity {
             Severity::Must => Outcome::Failed { message },
             Severity::Should if strict => Outcome::Failed { message },
@@ -72,6 +102,13 @@ pub struct StepRun {
     pub duration_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl StepRun {
+    /// Whether the step held; a failed step or one no definition matched did not.
+    pub fn held(&self) -> bool {
+        self.status == StepStatus::Passed
+    }
 }
 
 /// What a scenario observed of the target, beyond pass or fail.
@@ -153,9 +190,255 @@ pub struct RunReport {
     pub scenarios: Vec<ScenarioRun>,
 }
 
+impl RunReport {
+    /// The scenarios grouped by feature, features and scenarios in run order.
+    pub fn features(&self) -> Vec<Vec<&ScenarioRun>> {
+        let mut features: Vec<Vec<&ScenarioRun>> = Vec::new();
+        for run in &self.scenarios {
+            match features
+                .iter_mut()
+                .find(|group| group[0].feature_uri == run.feature_uri)
+            {
+                Some(group) => group.push(run),
+                None => features.push(vec![run]),
+            }
+        }
+        features
+    }
+
+    /// A copy for the report files with every message, step error and fact redacted by shape: steps quote
+    /// the target's answers in their errors, and an answer can carry a token.
+    pub fn redacted(&self) -> RunReport {
+        let mut report = self.clone();
+        for run in &mut report.scenarios {
+            run.outcome = run.outcome.redacted();
+            for step in &mut run.steps {
+                step.error = step.error.as_deref().map(redact_text);
+            }
+            run.observation.facts.values_mut().for_each(redact::json);
+        }
+        report
+    }
+
+    /// Each behaviour id once: the worst outcome of its scenarios, their facts merged.
+    pub fn behaviours(&self) -> Vec<BehaviourRun> {
+        let mut by_id: BTreeMap<&str, BehaviourRun> = BTreeMap::new();
+        for run in &self.scenarios {
+            let behaviour = by_id
+                .entry(&run.info.id)
+                .or_insert_with(|| BehaviourRun::of(run));
+            behaviour.add(run);
+        }
+        by_id.into_values().collect()
+    }
+}
+
+/// `"name":"value"` in free text, as a step quotes a JSON body.
+static JSON_MEMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#""([A-Za-z_]{1,40})"\s*:\s*"(?:[^"\\]|\\.)*""#).expect("valid pattern")
+});
+/// `name=value` in free text, as a step quotes a form or a query.
+static FORM_PARAMETER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\b([A-Za-z_]{1,40})=[^&\s"']*"#).expect("valid pattern"));
+/// An `Authorization` credential in free text.
+static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]{16,}").expect("valid pattern")
+});
+
+/// Free text (a message that may quote the target's answer) with secret values redacted by their shape:
+/// JSON members and form parameters with a secret name, and `Bearer`/`Basic` credentials.
+pub fn redact_text(text: &str) -> String {
+    let secret_only = |captures: &Captures, redacted: String| {
+        if redact::is_secret_name(&captures[1]) {
+            redacted
+        } else {
+            captures[0].to_owned()
+        }
+    };
+    let text = JSON_MEMBER.replace_all(text, |c: &Captures| {
+        secret_only(c, format!("\"{}\":\"{}\"", &c[1], redact::REDACTED))
+    });
+    let text = FORM_PARAMETER.replace_all(&text, |c: &Captures| {
+        secret_only(c, format!("{}={}", &c[1], redact::REDACTED))
+    });
+    CREDENTIAL
+        .replace_all(&text, format!("$1 {}", redact::REDACTED))
+        .into_owned()
+}
+
+/// One behaviour of the catalogue as the run found it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BehaviourRun {
+    pub id: String,
+    pub evidence: Vec<String>,
+    pub severity: Severity,
+    pub clauses: Vec<String>,
+    /// The worst outcome of its scenarios, with that scenario's message or reason.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// The unique names of its scenarios.
+    pub scenarios: Vec<String>,
+    /// Every fact its scenarios recorded; a later scenario's value wins.
+    pub facts: BTreeMap<String, Value>,
+}
+
+impl BehaviourRun {
+    fn of(run: &ScenarioRun) -> BehaviourRun {
+        BehaviourRun {
+            id: run.info.id.clone(),
+            evidence: run.info.evidence.clone(),
+            severity: run.info.severity,
+            clauses: Vec::new(),
+            outcome: run.outcome.clone(),
+            scenarios: Vec::new(),
+            facts: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, run: &ScenarioRun) {
+        if run.outcome.rank() > self.outcome.rank() {
+            self.outcome = run.outcome.clone();
+        }
+        for clause in &run.info.clauses {
+            if !self.clauses.contains(clause) {
+                self.clauses.push(clause.clone());
+            }
+        }
+        self.scenarios.push(run.unique_name());
+        self.facts.extend(run.observation.facts.clone());
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TargetSummary {
     pub kind: String,
     /// The instance URL, or `bundled mock`.
     pub instance: String,
+}
+
+/// Hand-made runs for the report formats' tests.
+#[cfg(test)]
+pub(crate) mod sample {
+    use super::*;
+
+    /// `A sample` at line 5 of `features/sample.feature`, a `@must` check of `CC-A1`, without steps.
+    pub fn scenario(outcome: Outcome) -> ScenarioRun {
+        let tags: Vec<String> = ["CC-A1", "doc", "must"].map(str::to_owned).into();
+        ScenarioRun {
+            feature: "Sample".into(),
+            feature_uri: "features/sample.feature".into(),
+            feature_line: 1,
+            feature_description: String::new(),
+            name: "A sample".into(),
+            line: 5,
+            info: ScenarioInfo::from_tags(&tags).expect("sample tags"),
+            tags,
+            outcome,
+            steps: Vec::new(),
+            observation: Observation::default(),
+            duration_ms: 3,
+        }
+    }
+
+    /// `Then a step` at line 7.
+    pub fn step(status: StepStatus, error: Option<&str>) -> StepRun {
+        StepRun {
+            keyword: "Then ".into(),
+            text: "a step".into(),
+            line: 7,
+            docstring: None,
+            status,
+            duration_ms: 1,
+            error: error.map(str::to_owned),
+        }
+    }
+
+    pub fn report(scenarios: Vec<ScenarioRun>) -> RunReport {
+        RunReport {
+            sncc_version: "0.0.0".into(),
+            target: TargetSummary {
+                kind: "mock".into(),
+                instance: "bundled mock".into(),
+            },
+            release: "washingtondc".into(),
+            started_at: "2025-01-01 00:00:00".into(),
+            duration_ms: 1234,
+            strict: false,
+            tally: Tally::of(&scenarios),
+            requests: 0,
+            scenarios,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn messages_lose_secrets_by_shape() {
+        let message = r#"expected 401, got 200 {"access_token":"abc\"def","scope":"useraccount"} for client_secret=s3cr%2Bt&client_id=x with Bearer eyJhbGciOiJIUzI1NiJ9.e30 and Basic dXNlcjpwYXNzd29yZA=="#;
+        assert_eq!(
+            redact_text(message),
+            r#"expected 401, got 200 {"access_token":"[REDACTED]","scope":"useraccount"} for client_secret=[REDACTED]&client_id=x with Bearer [REDACTED] and Basic [REDACTED]"#
+        );
+        assert_eq!(
+            redact_text("A Bearer token is accepted: token_type=Bearer"),
+            "A Bearer token is accepted: token_type=Bearer"
+        );
+    }
+
+    #[test]
+    fn a_deviation_message_is_redacted() {
+        let message = r#"got 200 {"access_token":"t0k3n"}"#.to_owned();
+        let outcome = Outcome::of_deviation(Severity::Must, false, message);
+        assert_eq!(
+            outcome,
+            Outcome::Failed {
+                message: r#"got 200 {"access_token":"[REDACTED]"}"#.into()
+            }
+        );
+    }
+
+    #[test]
+    fn the_files_copy_is_redacted() {
+        let mut run = sample::scenario(Outcome::Warning {
+            message: r#"got {"access_token":"t0k3n"}"#.into(),
+        });
+        run.steps = vec![sample::step(
+            StepStatus::Failed,
+            Some(r#"got {"access_token":"t0k3n"}"#),
+        )];
+        run.observation
+            .facts
+            .insert("seen".into(), json!({"refresh_token": "r3fr3sh"}));
+        let shown = serde_json::to_string(&sample::report(vec![run]).redacted()).unwrap();
+        assert!(
+            !shown.contains("t0k3n") && !shown.contains("r3fr3sh"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_behaviour_takes_its_worst_outcome_and_all_facts() {
+        let mut skipped = sample::scenario(Outcome::Skipped {
+            reason: "admin only".into(),
+        });
+        skipped.line = 9;
+        let mut warned = sample::scenario(Outcome::Warning {
+            message: "no".into(),
+        });
+        warned.observation.facts.insert("a".into(), json!(1));
+        let mut passed = sample::scenario(Outcome::Passed);
+        passed.line = 12;
+        passed.observation.facts.insert("b".into(), json!(2));
+        let report = sample::report(vec![skipped, warned, passed]);
+        let [behaviour] = report.behaviours().try_into().unwrap();
+        assert_eq!(behaviour.id, "A1");
+        assert_eq!(behaviour.outcome.name(), "warning");
+        assert_eq!(behaviour.scenarios.len(), 3);
+        assert_eq!(behaviour.facts.len(), 2);
+        assert_eq!(report.features().len(), 1);
+    }
 }

@@ -16,6 +16,10 @@ use cucumber::writer::Ext as _;
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 use sncc::catalogue::{self, ScenarioInfo, tags_of};
+use sncc::changes::{self, Entry, Journal};
+use sncc::client::probe::{Reachability, probe};
+use sncc::client::transport::Transport;
+use sncc::client::{Credentials, ServiceNow};
 use sncc::features::FeatureSource;
 use sncc::release::{Family, Release};
 use sncc::report::collector::{Collector, Observations, ScenarioKey, key_of};
@@ -28,6 +32,7 @@ use world::SuiteWorld;
 
 /// `sncc run`, validated.
 pub struct RunConfig {
+    pub transport: Transport,
     pub target: Target,
     /// `--release`: overrides the detected release (and chooses the mock's).
     pub release: Option<Family>,
@@ -37,6 +42,9 @@ pub struct RunConfig {
     pub report_dir: Option<PathBuf>,
     pub concurrency: Option<usize>,
     pub features: Vec<FeatureSource>,
+    /// Where an admin run journals its changes (default: `sncc-journal-<run>.jsonl` in the report folder
+    /// or the working directory).
+    pub journal: Option<PathBuf>,
 }
 
 /// Scenarios at once on the mock (each has its own instance); a real instance gets one at a time.
@@ -57,13 +65,32 @@ pub async fn run(config: RunConfig) -> ExitCode {
         Ok(features) => features,
         Err(error) => return config_error(error),
     };
-    let http = match sncc::client::http_client() {
+    let http = match sncc::client::transport::http_client(&config.transport) {
         Ok(http) => http,
         Err(error) => return config_error(error),
     };
+    if let Some(url) = config.target.url() {
+        match probe(&http, url).await {
+            Reachability::Ready => {}
+            Reachability::Hibernating => {
+                return config_error(format!(
+                    "{url} is hibernating: wake it up (developer.servicenow.com, \"Wake up instance\") and run again"
+                ));
+            }
+            Reachability::Unusable(why) => return config_error(why),
+        }
+    }
     let release = match detect_release(&config, &http).await {
         Ok(release) => release,
         Err(error) => return config_error(error),
+    };
+    let prefix = format!("sncc-{}-", &sncc::mock::random::sys_id()[..8]);
+    let journal = match &config.target {
+        Target::Admin { url, .. } => match start_journal(&config, url, &prefix) {
+            Ok(journal) => Some(journal),
+            Err(error) => return config_error(error),
+        },
+        _ => None,
     };
     let selection = Selection {
         target: config.target.kind(),
@@ -90,12 +117,8 @@ pub async fn run(config: RunConfig) -> ExitCode {
         )
     );
 
-    context::install(Context {
-        target: config.target,
-        http,
-        release,
-        prefix: format!("sncc-{}-", &sncc::mock::random::sys_id()[..8]),
-    });
+    let restorer = journal.clone().zip(admin_client(&config.target, &http));
+    context::install(Context::new(config.target, http, release, prefix, journal));
     let concurrency = config.concurrency.unwrap_or(match target_kind {
         TargetKind::Mock => MOCK_CONCURRENCY,
         _ => 1,
@@ -105,7 +128,7 @@ pub async fn run(config: RunConfig) -> ExitCode {
         config.strict,
         Box::new(|run| println!("{}", console::scenario_line(run))),
     );
-    SuiteWorld::cucumber::<&str>()
+    let scenarios_run = SuiteWorld::cucumber::<&str>()
         .with_parser(parser::Features(features.clone()))
         .with_writer(collector.normalized())
         .with_cli::<cucumber::cli::Empty>(cucumber::cli::Opts::default())
@@ -113,8 +136,20 @@ pub async fn run(config: RunConfig) -> ExitCode {
         .after(after_hook(observations.clone()))
         .filter_run((), move |feature, _, scenario| {
             to_run.contains(&key_of(feature, scenario))
-        })
-        .await;
+        });
+    let interrupted = tokio::select! {
+        _ = scenarios_run => false,
+        _ = crate::signals::stop_requested() => true,
+    };
+    if interrupted {
+        eprintln!("sncc: interrupted; undoing the run's changes to the instance");
+    }
+    if let Some((journal, (servicenow, admin))) = &restorer {
+        finish_journal(journal, servicenow, admin).await;
+    }
+    if interrupted {
+        return ExitCode::from(INTERRUPTED);
+    }
 
     let parse_errors = collected
         .parse_errors
@@ -161,6 +196,85 @@ pub async fn run(config: RunConfig) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The exit status of a run stopped by Ctrl-C or SIGTERM (after its changes were undone).
+const INTERRUPTED: u8 = 130;
+
+/// Creates the change journal of an admin run and writes its first line.
+fn start_journal(config: &RunConfig, url: &str, prefix: &str) -> Result<Arc<Journal>, String> {
+    let path = config.journal.clone().unwrap_or_else(|| {
+        let dir = config
+            .report_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."));
+        dir.join(format!("{}journal.jsonl", prefix))
+    });
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    }
+    let journal = Journal::create(&path).map_err(|error| {
+        format!(
+            "cannot create the change journal {}: {error}",
+            path.display()
+        )
+    })?;
+    journal
+        .append(&Entry::Begin {
+            instance: url.to_owned(),
+            prefix: prefix.to_owned(),
+        })
+        .map_err(|error| {
+            format!(
+                "cannot write the change journal {}: {error}",
+                path.display()
+            )
+        })?;
+    println!(
+        "Changes to {url} are journaled in {} and undone at the end.",
+        path.display()
+    );
+    Ok(Arc::new(journal))
+}
+
+/// A client with admin credentials, for undoing what the journal holds.
+fn admin_client(target: &Target, http: &reqwest::Client) -> Option<(ServiceNow, Credentials)> {
+    match target {
+        Target::Admin {
+            url,
+            user,
+            password,
+        } => Some((
+            ServiceNow::new(http.clone(), url),
+            Credentials::Basic {
+                user: user.clone(),
+                password: password.clone(),
+            },
+        )),
+        _ => None,
+    }
+}
+
+/// Undoes whatever the scenarios left in the journal (all of it after an interruption), then removes
+/// the journal when nothing is left, or says how to finish the job.
+async fn finish_journal(journal: &Journal, servicenow: &ServiceNow, admin: &Credentials) {
+    let entries = changes::read(journal.path()).unwrap_or_default();
+    let (undone, problems) = changes::restore(servicenow, admin, journal, &entries).await;
+    if undone > 0 {
+        println!("Undid {undone} change(s) that scenarios had left.");
+    }
+    if problems.is_empty() {
+        let _ = std::fs::remove_file(journal.path());
+    } else {
+        for problem in &problems {
+            eprintln!("sncc: could not undo a change: {problem}");
+        }
+        eprintln!(
+            "sncc: the instance is not fully restored; run `sncc restore --journal {}` with the admin credentials",
+            journal.path().display()
+        );
     }
 }
 

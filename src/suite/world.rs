@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use sncc::changes::{self, Change, Entry};
 use sncc::client::control::MockControl;
+use sncc::client::transport::RetryPolicy;
 use sncc::client::{Credentials, Reply, ServiceNow, TokenRequest};
 use sncc::mock::breaks::Breaks;
 use sncc::mock::seed::Seed;
@@ -36,23 +38,6 @@ pub struct Endpoint {
     pub client_secret: SecretString,
 }
 
-/// How to put back a change the scenario made to a real instance.
-enum Undo {
-    Delete {
-        table: String,
-        sys_id: String,
-    },
-    Restore {
-        table: String,
-        sys_id: String,
-        values: Value,
-    },
-    Recreate {
-        table: String,
-        values: Value,
-    },
-}
-
 #[derive(cucumber::World)]
 #[world(init = Self::start)]
 pub struct SuiteWorld {
@@ -69,7 +54,13 @@ pub struct SuiteWorld {
     /// The response to the last REST call made with (or without) a token.
     pub rest_reply: Option<Reply>,
     pub facts: BTreeMap<String, Value>,
-    undo: Vec<Undo>,
+    /// The journaled changes this scenario made to a real instance, oldest first.
+    changes: Vec<(u64, Change)>,
+    /// Records as last seen (created, found or updated), by sys_id: their old values are journaled
+    /// without reading them again.
+    seen: HashMap<String, Value>,
+    /// The grant property as this scenario left it (`Some(None)`: absent); `None` until it is set.
+    grant_property: Option<Option<Value>>,
 }
 
 impl fmt::Debug for SuiteWorld {
@@ -121,7 +112,13 @@ impl SuiteWorld {
             }
             Target::Client { url, .. } => (None, url.clone(), None),
         };
-        let servicenow = ServiceNow::new(context.http.clone(), &base_url);
+        // On the mock a 503 is a scenario's own doing: never retried.
+        let retry = if mock.is_some() {
+            RetryPolicy::NEVER
+        } else {
+            RetryPolicy::default()
+        };
+        let servicenow = ServiceNow::new(context.http.clone(), &base_url).with_retry(retry);
         let control = mock
             .as_ref()
             .map(|_| MockControl::new(context.http.clone(), &base_url));
@@ -139,7 +136,9 @@ impl SuiteWorld {
             replies: Vec::new(),
             rest_reply: None,
             facts: BTreeMap::new(),
-            undo: Vec::new(),
+            changes: Vec::new(),
+            seen: HashMap::new(),
+            grant_property: None,
         })
     }
 
@@ -162,8 +161,19 @@ impl SuiteWorld {
         }
     }
 
-    fn keeps_undo(&self) -> bool {
-        matches!(self.context.target, Target::Admin { .. })
+    /// Writes a change to the run's journal before it is made (real instances only); returns its number.
+    fn journal(&self, entry: impl FnOnce(u64) -> Entry) -> Result<Option<u64>, String> {
+        let Some(journal) = &self.context.journal else {
+            return Ok(None);
+        };
+        let change = journal.next_change();
+        journal.append(&entry(change)).map_err(|error| {
+            format!(
+                "cannot write the change journal {}: {error}",
+                journal.path().display()
+            )
+        })?;
+        Ok(Some(change))
     }
 
     pub fn user(&self, logical: &str) -> Result<&User, String> {
@@ -180,8 +190,15 @@ impl SuiteWorld {
 
     // --- Table API, as admin -------------------------------------------------------------
 
-    /// Creates a record and returns it; on a real instance, remembers to delete it afterwards.
+    /// Creates a record and returns it; on a real instance, journaled first and deleted afterwards.
     pub async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
+        let find_by = find_by(&record);
+        let create = |change| Entry::Create {
+            change,
+            table: table.into(),
+            find_by: find_by.clone(),
+        };
+        let change = self.journal(create)?;
         let reply = self
             .servicenow
             .create(self.admin()?, table, &record)
@@ -189,51 +206,101 @@ impl SuiteWorld {
             .map_err(|e| e.to_string())?;
         let created = expect_result(&reply, 201, &format!("create a {table} record"))?;
         let sys_id = text(&created, "sys_id");
-        if self.keeps_undo() {
-            self.undo.push(Undo::Delete {
-                table: table.into(),
-                sys_id,
-            });
-        }
+        self.remember_created(change, table, &sys_id, find_by)?;
+        self.seen.insert(sys_id, created.clone());
         Ok(created)
     }
 
-    /// Changes a record's fields; on a real instance, remembers their old values.
+    fn remember_created(
+        &mut self,
+        change: Option<u64>,
+        table: &str,
+        sys_id: &str,
+        find_by: String,
+    ) -> Result<(), String> {
+        if let Some(change) = change {
+            self.journal(|_| Entry::Created {
+                change,
+                sys_id: sys_id.into(),
+            })?;
+            let created = Change::Created {
+                table: table.into(),
+                sys_id: Some(sys_id.into()),
+                find_by,
+            };
+            self.changes.push((change, created));
+        }
+        Ok(())
+    }
+
+    /// Changes a record's fields; on a real instance, their old values are journaled first.
     pub async fn update(
         &mut self,
         table: &str,
         sys_id: &str,
         changes: Value,
     ) -> Result<(), String> {
-        if self.keeps_undo() {
-            let before = self
-                .servicenow
-                .get(self.admin()?, table, sys_id)
-                .await
-                .map_err(|e| e.to_string())?;
-            let before = expect_result(&before, 200, &format!("read {table} {sys_id}"))?;
-            let values: serde_json::Map<String, Value> = changes
+        if self.context.journal.is_some() {
+            let before = match self.seen.get(sys_id) {
+                Some(record) => record.clone(),
+                None => {
+                    let reply = self
+                        .servicenow
+                        .get(self.admin()?, table, sys_id)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    expect_result(&reply, 200, &format!("read {table} {sys_id}"))?
+                }
+            };
+            let previous: serde_json::Map<String, Value> = changes
                 .as_object()
                 .into_iter()
                 .flatten()
+                .filter(|(name, _)| name.as_str() != "client_secret")
                 .map(|(name, _)| (name.clone(), json!(text(&before, name))))
                 .collect();
-            self.undo.push(Undo::Restore {
+            let update = |change| Entry::Update {
+                change,
                 table: table.into(),
                 sys_id: sys_id.into(),
-                values: Value::Object(values),
-            });
+                previous: previous.clone(),
+            };
+            if let Some(change) = self.journal(update)? {
+                let updated = Change::Updated {
+                    table: table.into(),
+                    sys_id: sys_id.into(),
+                    previous,
+                };
+                self.changes.push((change, updated));
+            }
         }
         let reply = self
             .servicenow
             .update(self.admin()?, table, sys_id, &changes)
             .await
             .map_err(|e| e.to_string())?;
-        expect_result(&reply, 200, &format!("update {table} {sys_id}")).map(drop)
+        let updated = expect_result(&reply, 200, &format!("update {table} {sys_id}"))?;
+        self.seen.insert(sys_id.to_owned(), updated);
+        Ok(())
     }
 
-    /// Deletes a record; on a real instance, remembers it so it can be recreated.
+    /// Deletes a record; on a real instance, its values (secrets left out) are journaled first.
     pub async fn delete(&mut self, table: &str, sys_id: &str, keep: Value) -> Result<(), String> {
+        let previous = changes::without_secrets(&keep);
+        let delete = |change| Entry::Delete {
+            change,
+            table: table.into(),
+            sys_id: sys_id.into(),
+            previous: previous.clone(),
+        };
+        if let Some(change) = self.journal(delete)? {
+            let deleted = Change::Deleted {
+                table: table.into(),
+                sys_id: sys_id.into(),
+                previous: previous.clone(),
+            };
+            self.changes.push((change, deleted));
+        }
         let reply = self
             .servicenow
             .delete(self.admin()?, table, sys_id)
@@ -244,12 +311,6 @@ impl SuiteWorld {
                 "deleting {table} {sys_id} answered {}: {}",
                 reply.status, reply.body
             ));
-        }
-        if self.keeps_undo() {
-            self.undo.push(Undo::Recreate {
-                table: table.into(),
-                values: keep,
-            });
         }
         Ok(())
     }
@@ -270,19 +331,20 @@ impl SuiteWorld {
         }
     }
 
-    /// Remembers to delete, on a real instance, a record the scenario caused to exist some other way
-    /// (an incident created with a token).
-    pub fn clean_up_later(&mut self, table: &str, sys_id: &str) {
-        if self.keeps_undo() {
-            self.undo.push(Undo::Delete {
-                table: table.into(),
-                sys_id: sys_id.into(),
-            });
-        }
+    /// Journals, on a real instance, a record the scenario caused to exist some other way (an incident
+    /// created with a token), so it is deleted afterwards.
+    pub fn clean_up_later(&mut self, table: &str, sys_id: &str) -> Result<(), String> {
+        let find_by = format!("sys_id={sys_id}");
+        let change = self.journal(|change| Entry::Create {
+            change,
+            table: table.into(),
+            find_by: find_by.clone(),
+        })?;
+        self.remember_created(change, table, sys_id, find_by)
     }
 
-    /// Records matching an encoded query, as admin.
-    pub async fn find(&self, table: &str, query: &str) -> Result<Vec<Value>, String> {
+    /// Records matching an encoded query, as admin (remembered as seen).
+    pub async fn find(&mut self, table: &str, query: &str) -> Result<Vec<Value>, String> {
         let params = [
             ("sysparm_query", query),
             ("sysparm_exclude_reference_link", "true"),
@@ -292,8 +354,14 @@ impl SuiteWorld {
             .list(self.admin()?, table, &params)
             .await
             .map_err(|e| e.to_string())?;
-        let result = expect_result(&reply, 200, &format!("query {table}"))?;
-        Ok(result.as_array().cloned().unwrap_or_default())
+        let found = expect_result(&reply, 200, &format!("query {table}"))?
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for record in &found {
+            self.seen.insert(text(record, "sys_id"), record.clone());
+        }
+        Ok(found)
     }
 
     // --- The scenario's vocabulary ----------------------------------------------------------
@@ -376,26 +444,43 @@ impl SuiteWorld {
                 _ => Err("a client target cannot change the grant property".into()),
             };
         }
-        let existing = self
-            .find("sys_properties", &format!("name={GRANT_PROPERTY}"))
-            .await?;
-        match (existing.first(), value) {
+        let now = match (
+            self.grant_property.clone(),
+            self.context.pristine_grant_property(),
+        ) {
+            (Some(known), _) | (None, Some(known)) => known,
+            (None, None) => {
+                let found = self
+                    .find("sys_properties", &format!("name={GRANT_PROPERTY}"))
+                    .await?
+                    .first()
+                    .cloned();
+                self.context.remember_pristine_grant_property(found.clone());
+                found
+            }
+        };
+        let after = match (now, value) {
             (Some(property), Some(value)) => {
-                let sys_id = text(property, "sys_id");
+                let sys_id = text(&property, "sys_id");
+                self.seen.entry(sys_id.clone()).or_insert(property);
                 self.update("sys_properties", &sys_id, json!({ "value": value }))
-                    .await
+                    .await?;
+                self.seen.get(&sys_id).cloned()
             }
             (None, Some(value)) => {
                 let record = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
-                self.create("sys_properties", record).await.map(drop)
+                Some(self.create("sys_properties", record).await?)
             }
             (Some(property), None) => {
-                let keep = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": text(property, "value") });
-                let sys_id = text(property, "sys_id");
-                self.delete("sys_properties", &sys_id, keep).await
+                let keep = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": text(&property, "value") });
+                self.delete("sys_properties", &text(&property, "sys_id"), keep)
+                    .await?;
+                None
             }
-            (None, None) => Ok(()),
-        }
+            (None, None) => None,
+        };
+        self.grant_property = Some(after);
+        Ok(())
     }
 
     /// Changes an endpoint's fields.
@@ -471,37 +556,39 @@ impl SuiteWorld {
         }
     }
 
-    /// Undoes, newest first, every change the scenario made to a real instance. Returns what could
-    /// not be undone.
+    /// Undoes, newest first, every change the scenario made to a real instance, marking each undone in
+    /// the journal. Returns what could not be undone (it stays in the journal for the end of the run).
     pub async fn restore(&mut self) -> Vec<String> {
+        let (Some(journal), Ok(admin)) = (self.context.journal.clone(), self.admin().cloned())
+        else {
+            return Vec::new();
+        };
         let mut problems = Vec::new();
-        while let Some(undo) = self.undo.pop() {
-            let Ok(admin) = self.admin().cloned() else {
-                break;
-            };
-            let outcome = match &undo {
-                Undo::Delete { table, sys_id } => {
-                    self.servicenow.delete(&admin, table, sys_id).await
+        while let Some((change, pending)) = self.changes.pop() {
+            match changes::undo(&self.servicenow, &admin, &pending).await {
+                Ok(()) => {
+                    if let Err(error) = journal.append(&Entry::Undone { change }) {
+                        problems.push(format!("cannot write the change journal: {error}"));
+                    }
                 }
-                Undo::Restore {
-                    table,
-                    sys_id,
-                    values,
-                } => self.servicenow.update(&admin, table, sys_id, values).await,
-                Undo::Recreate { table, values } => {
-                    self.servicenow.create(&admin, table, values).await
-                }
-            };
-            match outcome {
-                Ok(reply) if reply.status < 300 || reply.status == 404 => {}
-                Ok(reply) => {
-                    problems.push(format!("undo answered {}: {}", reply.status, reply.body))
-                }
-                Err(error) => problems.push(error.to_string()),
+                Err(problem) => problems.push(problem),
             }
         }
         problems
     }
+}
+
+/// An encoded query that finds a record again by what identifies it (for a create journaled before it
+/// happened, in case the run dies before learning the sys_id).
+fn find_by(record: &Value) -> String {
+    ["user_name", "name", "user", "role", "short_description"]
+        .iter()
+        .filter_map(|field| {
+            let value = record.get(*field)?.as_str()?;
+            Some(format!("{field}={value}"))
+        })
+        .collect::<Vec<_>>()
+        .join("^")
 }
 
 /// The access token in a token response, if one was issued.

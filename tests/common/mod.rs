@@ -18,6 +18,7 @@ pub struct Mock {
 
 /// Starts a fresh mock from a built-in seed (`ready`, `untouched`) on `127.0.0.1:0`.
 pub async fn start(seed: &str) -> Mock {
+    sncc::mock::tls::install_default_crypto_provider();
     let seed = Seed::load(seed).expect("built-in seed");
     let (instance, clients) = seed
         .build(&SecretString::from(ADMIN_PASSWORD), None)

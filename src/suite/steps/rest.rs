@@ -56,7 +56,7 @@ async fn create_incident(world: &mut SuiteWorld) -> Result<(), String> {
     let created = rest_reply(world)?.clone();
     if created.status == 201 {
         if let Some(sys_id) = created.result().map(|record| text(&record, "sys_id")) {
-            world.clean_up_later("incident", &sys_id);
+            world.clean_up_later("incident", &sys_id)?;
         }
     }
     Ok(())

@@ -1,0 +1,367 @@
+//! Every report format of two fixed `sncc run`s, snapshotted: the console, summary JSON, Cucumber JSON and JUnit XML.
+//!
+//! One run is the faithful mock on a handful of behaviours; one is the same run against a mock that accepts any
+//! secret (so failures quote token responses); the last runs a feature folder written here that goes wrong in
+//! every way a report must show (a `@must` failure, a `@should` warning, an `@info` step that does not hold, an
+//! undefined step, a scenario the release skips). Volatile values are normalised; secrets must be redacted
+//! everywhere.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use regex::Regex;
+use serde_json::Value;
+
+/// The longest a run may take before the test gives up on it.
+const PATIENCE: Duration = Duration::from_secs(120);
+
+const TAGS: &str = "@CC-A3 or @CC-B3 or @CC-C6 or @CC-F4 or @CC-G1";
+
+/// A feature that goes wrong in every way; markup in names to prove the escaping.
+const DEVIATIONS: &str = r#"Feature: Deviations <&> "quoted"
+  A sample that goes wrong in every way a report must show.
+
+  Background:
+    Given a user "svc.cc"
+    And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
+
+  @CC-A1 @doc @must
+  Scenario: A must deviation fails the run
+    Given the client credentials property is "false"
+    When "svc-cc" requests a token with its client id and secret
+    Then a token is issued
+    And the scope is "useraccount"
+
+  @CC-C3 @rfc @should
+  Scenario: A should deviation is a warning <with> "markup" & 'quotes'
+    Given the client credentials property is "true"
+    When "svc-cc" requests a token with a wrong client secret
+    Then the response body is exactly:
+      """
+      {"error":"<&>"}
+      """
+
+  @CC-F4 @reported @info
+  Scenario: An info scenario whose step does not hold still passes
+    Given the client credentials property is "true"
+    When "svc-cc" authenticates with HTTP Basic
+    Then whether a token was issued is recorded as "basic_client_auth_accepted"
+    And the request is refused with ServiceNow's generic error
+
+  @CC-E1 @doc @must
+  Scenario: A step without a definition fails
+    Then the moon is made of cheese
+
+  @CC-G1 @doc @must @admin @pre-washington
+  Scenario: A scenario the release cannot run is skipped
+    When "svc-cc" requests a token with its client id and secret
+"#;
+
+/// A folder of its own under the system's temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("sncc-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `sncc` in `cwd` to the end (killed after [`PATIENCE`]), without secrets in its environment.
+fn sncc(args: &[&str], cwd: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sncc"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SNCC_ADMIN_PASSWORD")
+        .env_remove("SNCC_CLIENT_SECRET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sncc starts");
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("piped")));
+    let stderr = read(Box::new(child.stderr.take().expect("piped")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for sncc") {
+            break status;
+        }
+        if started.elapsed() > PATIENCE {
+            let _ = child.kill();
+            panic!("sncc {args:?} did not finish within {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// What one run left: its console output and report files.
+struct Reports {
+    console: String,
+    summary: String,
+    cucumber: String,
+    junit: String,
+}
+
+fn run(args: &[&str], cwd: &Path, expected_exit: i32) -> Reports {
+    let report_dir = cwd.join("reports");
+    let report_dir = report_dir.to_str().expect("UTF-8 temp path");
+    let mut all = vec!["run", "--concurrency", "1", "--report-dir", report_dir];
+    all.extend(args);
+    let output = sncc(&all, cwd);
+    let console = String::from_utf8(output.stdout).expect("UTF-8 console");
+    assert_eq!(
+        output.status.code(),
+        Some(expected_exit),
+        "{console}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read = |file: &str| {
+        std::fs::read_to_string(Path::new(report_dir).join(file))
+            .unwrap_or_else(|error| panic!("{file}: {error}"))
+    };
+    Reports {
+        console,
+        summary: read("summary.json"),
+        cucumber: read("cucumber.json"),
+        junit: read("junit.xml"),
+    }
+}
+
+/// Normalises what changes from run to run: ids, times, ports, the run prefix, the version, base64 data.
+fn stable() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\b[0-9a-f]{32}\b", "[SYS_ID]");
+    settings.add_filter(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "[DATETIME]");
+    settings.add_filter(r"http://127\.0\.0\.1:\d+", "[BASE_URL]");
+    settings.add_filter(r"sncc-[0-9a-f]{8}-", "[PREFIX]");
+    settings.add_filter(r"sncc \d+\.\d+\.\d+(-[0-9A-Za-z.]+)?", "sncc [VERSION]");
+    settings.add_filter(
+        r#""sncc_version": "[^"]*""#,
+        r#""sncc_version": "[VERSION]""#,
+    );
+    settings.add_filter(r#""(duration|duration_ms)": \d+"#, r#""$1": "[DURATION]""#);
+    settings.add_filter(r#"time="\d+\.\d{3}""#, r#"time="[SECONDS]""#);
+    settings.add_filter(r#""data": "[A-Za-z0-9+/=]*""#, r#""data": "[BASE64]""#);
+    settings
+}
+
+fn snapshot_all(name: &str, reports: &Reports) {
+    stable().bind(|| {
+        insta::assert_snapshot!(format!("{name}_console"), reports.console);
+        insta::assert_snapshot!(format!("{name}_summary_json"), reports.summary);
+        insta::assert_snapshot!(format!("{name}_cucumber_json"), reports.cucumber);
+        insta::assert_snapshot!(format!("{name}_junit_xml"), reports.junit);
+    });
+}
+
+/// Every value behind a secret's name is `[REDACTED]`, no credential follows `Bearer`/`Basic`, and nothing
+/// has the shape of an access token (86 base64url characters).
+fn assert_no_secret(what: &str, text: &str) {
+    let text = text.replace("&quot;", "\"").replace("\\\"", "\"");
+    let secret_names =
+        "client_secret|access_token|refresh_token|user_password|password|authorization";
+    let json_member = Regex::new(&format!(r#"(?i)"({secret_names})"\s*:\s*"([^"]*)""#)).unwrap();
+    for found in json_member.captures_iter(&text) {
+        assert!(
+            found[2].ends_with("[REDACTED]"),
+            "{what}: {} is {}",
+            &found[1],
+            &found[2]
+        );
+    }
+    let form_parameter = Regex::new(&format!(r#"(?i)\b({secret_names})=([^&\s"]*)"#)).unwrap();
+    for found in form_parameter.captures_iter(&text) {
+        assert_eq!(&found[2], "[REDACTED]", "{what}: {}", &found[1]);
+    }
+    let credential = Regex::new(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]{12,}").unwrap();
+    assert!(!credential.is_match(&text), "{what}: a credential is shown");
+    let token = Regex::new(r"[A-Za-z0-9_-]{86}").unwrap();
+    assert!(
+        !token.is_match(&text),
+        "{what}: something token-shaped is shown"
+    );
+}
+
+/// The secret checks over every file, the Cucumber JSON's embeddings decoded first.
+fn assert_nothing_secret(reports: &Reports) {
+    assert_no_secret("console", &reports.console);
+    assert_no_secret("summary.json", &reports.summary);
+    assert_no_secret("junit.xml", &reports.junit);
+    let mut cucumber: Value = serde_json::from_str(&reports.cucumber).expect("cucumber.json");
+    for embedding in embeddings(&mut cucumber) {
+        let decoded = STANDARD
+            .decode(embedding["data"].as_str().expect("base64 data"))
+            .expect("base64");
+        assert_no_secret("an embedding", &String::from_utf8(decoded).expect("UTF-8"));
+        embedding["data"] = Value::from("[checked]");
+    }
+    assert_no_secret("cucumber.json", &cucumber.to_string());
+}
+
+fn embeddings(cucumber: &mut Value) -> Vec<&mut Value> {
+    let steps = cucumber
+        .as_array_mut()
+        .expect("an array of features")
+        .iter_mut()
+        .flat_map(|feature| feature["elements"].as_array_mut().expect("elements"))
+        .flat_map(|element| element["steps"].as_array_mut().expect("steps"));
+    steps
+        .filter_map(|step| step.get_mut("embeddings").and_then(Value::as_array_mut))
+        .flatten()
+        .collect()
+}
+
+/// The Cucumber JSON says what the summary says: an element per scenario with its tags, steps whose statuses
+/// consumers count right, and the scenario's facts and exchanges in its embedding.
+fn assert_cucumber_agrees(reports: &Reports) {
+    let summary: Value = serde_json::from_str(&reports.summary).expect("summary.json");
+    let mut cucumber: Value = serde_json::from_str(&reports.cucumber).expect("cucumber.json");
+    let scenarios = summary["scenarios"].as_array().expect("scenarios");
+    let elements: Vec<Value> = cucumber
+        .as_array()
+        .expect("features")
+        .iter()
+        .flat_map(|feature| feature["elements"].as_array().expect("elements").clone())
+        .collect();
+    assert_eq!(elements.len(), scenarios.len());
+    let mut observed = Vec::new();
+    for (scenario, element) in scenarios.iter().zip(&elements) {
+        assert_eq!(element["name"], scenario["name"]);
+        let statuses: Vec<&str> = element["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .map(|step| step["result"]["status"].as_str().expect("a status"))
+            .collect();
+        let outcome = scenario["outcome"].as_str().expect("outcome");
+        match outcome {
+            "passed" => assert!(statuses.iter().all(|status| *status == "passed")),
+            "skipped" => assert_eq!(statuses, ["skipped"]),
+            _ => assert!(statuses.contains(&"failed")),
+        }
+        let tagged_warning = element["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .any(|tag| tag["name"] == "@warning");
+        assert_eq!(tagged_warning, outcome == "warning", "{}", element["name"]);
+        let facts = scenario["facts"].as_object().expect("facts");
+        if !facts.is_empty()
+            || !scenario["exchanges"]
+                .as_array()
+                .expect("exchanges")
+                .is_empty()
+        {
+            observed.push(serde_json::json!({
+                "facts": scenario["facts"],
+                "exchanges": scenario["exchanges"],
+            }));
+        }
+    }
+    let embedded: Vec<Value> = embeddings(&mut cucumber)
+        .into_iter()
+        .map(|embedding| {
+            let data = STANDARD
+                .decode(embedding["data"].as_str().unwrap())
+                .unwrap();
+            serde_json::from_slice(&data).expect("embedded JSON")
+        })
+        .collect();
+    assert_eq!(embedded, observed);
+}
+
+/// Test case names are unique and every case's classname is its suite's (feature's) name.
+fn assert_junit_names(junit: &str) {
+    let suite = Regex::new(r#"<testsuite name="([^"]*)""#).unwrap();
+    let case = Regex::new(r#"<testcase classname="([^"]*)" name="([^"]*)""#).unwrap();
+    let mut names = std::collections::HashSet::new();
+    let mut current_suite = String::new();
+    for line in junit.lines() {
+        if let Some(found) = suite.captures(line) {
+            current_suite = found[1].to_owned();
+        }
+        if let Some(found) = case.captures(line) {
+            assert_eq!(found[1], current_suite);
+            assert!(names.insert(found[2].to_owned()), "duplicate {}", &found[2]);
+        }
+    }
+    assert!(!names.is_empty());
+}
+
+fn check(name: &str, reports: &Reports) {
+    assert_nothing_secret(reports);
+    assert_cucumber_agrees(reports);
+    assert_junit_names(&reports.junit);
+    snapshot_all(name, reports);
+}
+
+#[test]
+fn a_faithful_run_in_every_format() {
+    let dir = TempDir::new("faithful-reports");
+    let reports = run(&["--tags", TAGS], &dir.0, 0);
+    assert!(
+        reports
+            .console
+            .ends_with("5 passed, 0 failed, 0 warnings, 1 skipped\n"),
+        "{}",
+        reports.console
+    );
+    check("faithful", &reports);
+}
+
+#[test]
+fn a_run_against_a_mock_that_accepts_any_secret_in_every_format() {
+    let dir = TempDir::new("broken-reports");
+    let reports = run(
+        &["--tags", TAGS, "--mock-break", "any-secret-accepted"],
+        &dir.0,
+        1,
+    );
+    assert!(
+        reports
+            .console
+            .ends_with("3 passed, 2 failed, 0 warnings, 1 skipped\n"),
+        "{}",
+        reports.console
+    );
+    check("any_secret_accepted", &reports);
+}
+
+#[test]
+fn a_run_with_every_kind_of_deviation_in_every_format() {
+    let dir = TempDir::new("deviation-reports");
+    std::fs::create_dir(dir.0.join("deviations")).unwrap();
+    std::fs::write(dir.0.join("deviations/deviations.feature"), DEVIATIONS).unwrap();
+    let reports = run(&["--features-dir", "deviations"], &dir.0, 1);
+    assert!(
+        reports
+            .console
+            .ends_with("1 passed, 2 failed, 1 warnings, 1 skipped\n"),
+        "{}",
+        reports.console
+    );
+    check("deviations", &reports);
+}
