@@ -317,27 +317,26 @@ impl ServiceNow {
                 .header(header::CONTENT_TYPE, content_type)
                 .body(bytes);
         }
+        // No complete answer (no response, or its body cut short): recorded without a status.
+        let failed = |error: reqwest::Error| {
+            let no_headers = HeaderMap::new();
+            let exchange = (None, &no_headers, &b""[..]);
+            self.record(
+                &method,
+                path_and_query,
+                authorization.as_deref(),
+                &body_bytes,
+                exchange,
+            );
+            TransportError(self.recorder.scrub(describe(&error)))
+        };
         let mut retry = 0;
         loop {
             let attempt = builder.try_clone().expect("request bodies are in memory");
-            let response = match attempt.send().await {
-                Ok(response) => response,
-                Err(error) => {
-                    let no_headers = HeaderMap::new();
-                    let exchange = (None, &no_headers, &b""[..]);
-                    self.record(
-                        &method,
-                        path_and_query,
-                        authorization.as_deref(),
-                        &body_bytes,
-                        exchange,
-                    );
-                    return Err(TransportError(self.recorder.scrub(describe(&error))));
-                }
-            };
+            let response = attempt.send().await.map_err(failed)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let bytes = response.bytes().await.unwrap_or_default();
+            let bytes = response.bytes().await.map_err(failed)?;
             let retry_after = headers
                 .get(header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok());

@@ -72,7 +72,7 @@ impl Collector {
         let key = key_of(feature, scenario);
         match event {
             Scenario::Started => {
-                let run = start(feature, scenario);
+                let run = scenario_run(feature, scenario);
                 let now = Instant::now();
                 self.running.insert(
                     key,
@@ -108,7 +108,8 @@ impl Collector {
     }
 }
 
-fn start(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> ScenarioRun {
+/// A scenario's report entry before it runs: passed, no steps, nothing observed yet.
+pub fn scenario_run(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> ScenarioRun {
     let tags = tags_of(feature, scenario);
     let info = ScenarioInfo::from_tags(&tags).expect("scenarios are validated before the run");
     ScenarioRun {
