@@ -331,16 +331,31 @@ impl SuiteWorld {
         }
     }
 
-    /// Journals, on a real instance, a record the scenario caused to exist some other way (an incident
-    /// created with a token), so it is deleted afterwards.
-    pub fn clean_up_later(&mut self, table: &str, sys_id: &str) -> Result<(), String> {
-        let find_by = format!("sys_id={sys_id}");
-        let change = self.journal(|change| Entry::Create {
+    /// Creates a record with the scenario's token rather than as admin (an incident, for D4). On a real
+    /// instance it is journaled first, like an admin create, so it is deleted afterwards.
+    pub async fn create_with_token(&mut self, table: &str, record: Value) -> Result<Reply, String> {
+        let token = Credentials::Bearer(self.current_token()?);
+        let find_by = find_by(&record);
+        let create = |change| Entry::Create {
             change,
             table: table.into(),
             find_by: find_by.clone(),
-        })?;
-        self.remember_created(change, table, sys_id, find_by)
+        };
+        let change = self.journal(create)?;
+        let reply = self
+            .servicenow
+            .create(&token, table, &record)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(created) = reply.result().filter(|_| reply.status == 201) {
+            self.remember_created(change, table, &text(&created, "sys_id"), find_by)?;
+        }
+        Ok(reply)
+    }
+
+    /// A text that marks what the suite writes on a real instance as its own (the run's prefix).
+    pub fn marked(&self, text: &str) -> String {
+        format!("{}{text}", self.context.prefix)
     }
 
     /// Records matching an encoded query, as admin (remembered as seen).
@@ -472,9 +487,9 @@ impl SuiteWorld {
                 Some(self.create("sys_properties", record).await?)
             }
             (Some(property), None) => {
-                let keep = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": text(&property, "value") });
-                self.delete("sys_properties", &text(&property, "sys_id"), keep)
-                    .await?;
+                // The whole record is kept (its description too), so restoring it recreates it as it was.
+                let sys_id = text(&property, "sys_id");
+                self.delete("sys_properties", &sys_id, property).await?;
                 None
             }
             (None, None) => None,

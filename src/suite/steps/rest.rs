@@ -47,18 +47,12 @@ async fn read_table(world: &mut SuiteWorld, table: String) -> Result<(), String>
 
 #[when("the token is used to create an incident")]
 async fn create_incident(world: &mut SuiteWorld) -> Result<(), String> {
-    let record = json!({ "short_description": "sncc conformance check: created with a client credentials token" });
+    let description =
+        world.marked("conformance check: an incident created with a client credentials token");
     let reply = world
-        .servicenow
-        .create(&bearer(world)?, "incident", &record)
-        .await;
-    keep(world, reply)?;
-    let created = rest_reply(world)?.clone();
-    if created.status == 201 {
-        if let Some(sys_id) = created.result().map(|record| text(&record, "sys_id")) {
-            world.clean_up_later("incident", &sys_id)?;
-        }
-    }
+        .create_with_token("incident", json!({ "short_description": description }))
+        .await?;
+    world.rest_reply = Some(reply);
     Ok(())
 }
 
