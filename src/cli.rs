@@ -11,6 +11,8 @@ use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 use secrecy::SecretString;
 use sncc::client::transport::{self, Transport};
+use sncc::compare::Format;
+use sncc::deviations::ExpectedDeviations;
 use sncc::features::{self, FeatureSource};
 use sncc::mock::breaks::Break;
 use sncc::mock::instance::Instance;
@@ -18,6 +20,8 @@ use sncc::mock::seed::{self, Seed, SeededClient};
 use sncc::mock::{random, tls};
 use sncc::release::Family;
 
+use crate::compare_command::CompareConfig;
+use crate::list::ListConfig;
 use crate::suite::RunConfig;
 use crate::suite::context::Target;
 
@@ -45,6 +49,9 @@ enum RawCommand {
     Restore(RestoreArgs),
     /// Run the bundled mock instance until Ctrl-C, for your own clients (curl, PySNC, Postman…).
     Mock(MockArgs),
+    /// What changed between two runs' summary.json (say, before and after an upgrade); exit 1 when a @must
+    /// behaviour changed.
+    Compare(CompareArgs),
 }
 
 #[derive(clap::Args)]
@@ -76,9 +83,13 @@ struct RunArgs {
     /// Only scenarios whose name matches this regular expression.
     #[arg(long, value_name = "REGEX")]
     name: Option<String>,
-    /// Fail the run on @should deviations too.
+    /// Fail the run on @should deviations too (and on an expected deviation that no longer happens).
     #[arg(long)]
     strict: bool,
+    /// A TOML file of behaviours this instance is known to get wrong ([[deviation]] id = "C4" reason = "…"):
+    /// their failures are reported as expected and do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    expect_deviations: Option<PathBuf>,
     /// Write the reports (summary.json and the others) into this folder.
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
@@ -159,6 +170,27 @@ struct ListArgs {
     /// List the .feature files of this folder instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     features_dir: Option<PathBuf>,
+    /// Print a markdown table instead of aligned columns.
+    #[arg(long)]
+    markdown: bool,
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// The earlier run's summary.json.
+    before: PathBuf,
+    /// The later run's summary.json.
+    after: PathBuf,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = RawFormat::Text)]
+    format: RawFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RawFormat {
+    Text,
+    Markdown,
+    Html,
 }
 
 #[derive(clap::Args)]
@@ -183,9 +215,10 @@ struct MockArgs {
 /// A command, validated and ready to run.
 pub enum Command {
     Run(RunConfig),
-    List(Vec<FeatureSource>),
+    List(ListConfig),
     Restore(RestoreConfig),
     Mock(MockConfig),
+    Compare(CompareConfig),
 }
 
 pub struct MockConfig {
@@ -214,10 +247,16 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, ExitCo
     match cli.command {
         RawCommand::Run(args) => run_config(*args).map(Command::Run).map_err(fail),
         RawCommand::List(args) => feature_sources(args.features_dir.as_deref())
-            .map(Command::List)
+            .map(|features| {
+                Command::List(ListConfig {
+                    features,
+                    markdown: args.markdown,
+                })
+            })
             .map_err(fail),
         RawCommand::Restore(args) => restore_config(args).map(Command::Restore).map_err(fail),
         RawCommand::Mock(args) => mock_config(args).map(Command::Mock).map_err(fail),
+        RawCommand::Compare(args) => Ok(Command::Compare(compare_config(args))),
     }
 }
 
@@ -280,7 +319,24 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
         report_dir: args.report_dir,
         concurrency: args.concurrency.map(usize::from),
         features: feature_sources(args.features_dir.as_deref())?,
+        expected: args
+            .expect_deviations
+            .map(|path| ExpectedDeviations::load(&path))
+            .transpose()?
+            .unwrap_or_default(),
     })
+}
+
+fn compare_config(args: CompareArgs) -> CompareConfig {
+    CompareConfig {
+        before: args.before,
+        after: args.after,
+        format: match args.format {
+            RawFormat::Text => Format::Text,
+            RawFormat::Markdown => Format::Markdown,
+            RawFormat::Html => Format::Html,
+        },
+    }
 }
 
 fn restore_config(args: RestoreArgs) -> Result<RestoreConfig, String> {

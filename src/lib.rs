@@ -3,6 +3,8 @@
 pub mod catalogue;
 pub mod changes;
 pub mod client;
+pub mod compare;
+pub mod deviations;
 pub mod features;
 pub mod mock;
 pub mod redact;

@@ -1,6 +1,7 @@
 //! The `sncc` command: `main` → `run` → `ExitCode`; raw flags become a validated config before anything runs.
 
 mod cli;
+mod compare_command;
 mod list;
 mod restore;
 mod signals;
@@ -32,8 +33,9 @@ fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     };
     match command {
         Command::Run(config) => runtime.block_on(suite::run(config)),
-        Command::List(sources) => list::run(&sources),
+        Command::List(config) => list::run(&config),
         Command::Restore(config) => runtime.block_on(restore::run(config)),
         Command::Mock(config) => runtime.block_on(standalone::run(config)),
+        Command::Compare(config) => compare_command::run(&config),
     }
 }

@@ -143,8 +143,13 @@ impl Running {
             Step::Failed(_, _, _, error) => (StepStatus::Failed, Some(step_error(&error))),
         };
         if let Some(error) = &error {
-            self.failure
-                .get_or_insert_with(|| format!("{}{}: {error}", step.keyword, step.value));
+            self.failure.get_or_insert_with(|| {
+                format!(
+                    "{}{}: {error}",
+                    step.keyword,
+                    step.value.trim_end_matches(':')
+                )
+            });
         }
         self.run.steps.push(StepRun {
             keyword: step.keyword.clone(),

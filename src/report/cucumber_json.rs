@@ -4,7 +4,9 @@
 //! target or release cannot run gets one synthetic skipped step carrying the reason; a `@should` deviation stays a
 //! failed step and its element gets the tag `@warning`; a step no definition matches is `failed` (not `undefined`,
 //! which cucumber-html-reporter does not count as a failure, while sncc fails the run); a step that did not hold in
-//! an `@info` scenario is shown passed with a note, as an `@info` scenario only records. Facts and exchanges
+//! an `@info` scenario is shown passed with a note, as an `@info` scenario only records. An expected deviation
+//! (`--expect-deviations`) does not fail the run either: its element gets the tag `@expected-deviation`, its steps
+//! that did not hold are shown passed with a note, and its last step says why it is expected. Facts and exchanges
 //! (already redacted) ride on the last step: facts as `output` lines, both as an `application/json` embedding.
 
 use base64::Engine as _;
@@ -120,8 +122,10 @@ fn element(run: &ScenarioRun) -> Element {
         .iter()
         .map(|name| tag(format!("@{name}")))
         .collect();
-    if matches!(run.outcome, Outcome::Warning { .. }) {
-        tags.push(tag("@warning".to_owned()));
+    match run.outcome {
+        Outcome::Warning { .. } => tags.push(tag("@warning".to_owned())),
+        Outcome::Expected { .. } => tags.push(tag("@expected-deviation".to_owned())),
+        _ => {}
     }
     Element {
         id: format!("{};{}", slug(&run.feature), slug(&run.name)),
@@ -136,11 +140,15 @@ fn element(run: &ScenarioRun) -> Element {
 }
 
 fn steps(run: &ScenarioRun) -> Vec<Step> {
-    let only_records = run.outcome == Outcome::Passed;
+    let recorded_only = match &run.outcome {
+        Outcome::Passed => Some("an @info scenario only records".to_owned()),
+        Outcome::Expected { reason, .. } => Some(format!("an expected deviation: {reason}")),
+        _ => None,
+    };
     let mut steps: Vec<Step> = run
         .steps
         .iter()
-        .map(|step| step_of(step, only_records))
+        .map(|step| step_of(step, recorded_only.as_deref()))
         .collect();
     match &run.outcome {
         Outcome::Skipped { reason } => steps.push(synthetic(
@@ -165,23 +173,25 @@ fn steps(run: &ScenarioRun) -> Vec<Step> {
         _ => {}
     }
     if let Some(last) = steps.last_mut() {
+        if let Outcome::Expected { reason, message } = &run.outcome {
+            last.output
+                .push(format!("expected deviation ({reason}): {message}"));
+        }
         attach_observation(last, run);
     }
     steps
 }
 
-/// A step as run; `only_records`: the scenario passed whatever its steps did (`@info`).
-fn step_of(step: &StepRun, only_records: bool) -> Step {
-    let (status, error_message, output) = match (step.status, &step.error) {
-        (StepStatus::Passed, _) | (_, None) => ("passed", None, Vec::new()),
-        (_, Some(error)) if only_records => (
+/// A step as run; `recorded_only`: why the scenario passed whatever its steps did (`@info`, an expected deviation).
+fn step_of(step: &StepRun, recorded_only: Option<&str>) -> Step {
+    let (status, error_message, output) = match (step.status, &step.error, recorded_only) {
+        (StepStatus::Passed, _, _) | (_, None, _) => ("passed", None, Vec::new()),
+        (_, Some(error), Some(why)) => (
             "passed",
             None,
-            vec![format!(
-                "did not hold (an @info scenario only records): {error}"
-            )],
+            vec![format!("did not hold ({why}): {error}")],
         ),
-        (_, Some(error)) => ("failed", Some(error.clone()), Vec::new()),
+        (_, Some(error), None) => ("failed", Some(error.clone()), Vec::new()),
     };
     Step {
         keyword: step.keyword.clone(),
@@ -297,6 +307,30 @@ mod tests {
         let step = &element(&run).steps[0];
         assert_eq!(step.result.status, "passed");
         assert!(step.output[0].contains("no definition"));
+    }
+
+    #[test]
+    fn an_expected_deviation_passes_tagged_with_a_note() {
+        let mut run = sample::scenario(Outcome::Expected {
+            reason: "known quirk".into(),
+            message: "Then a step: no".into(),
+        });
+        run.steps = vec![sample::step(StepStatus::Failed, Some("no"))];
+        let element = element(&run);
+        assert_eq!(statuses(&element), ["passed"]);
+        assert!(
+            element
+                .tags
+                .iter()
+                .any(|tag| tag.name == "@expected-deviation")
+        );
+        assert_eq!(
+            element.steps[0].output,
+            [
+                "did not hold (an expected deviation: known quirk): no",
+                "expected deviation (known quirk): Then a step: no"
+            ]
+        );
     }
 
     #[test]

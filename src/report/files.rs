@@ -1,10 +1,11 @@
-//! Writing a run's report files into `--report-dir`: the summary JSON, Cucumber JSON and JUnit XML.
+//! Writing a run's report files into `--report-dir`: the summary JSON, Cucumber JSON, JUnit XML, the HTML page and
+//! Cucumber Messages.
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::{BehaviourRun, RunReport, cucumber_json, junit};
+use super::{BehaviourRun, RunReport, cucumber_json, html, junit, messages};
 
 /// The summary JSON's file name.
 pub const SUMMARY: &str = "summary.json";
@@ -29,5 +30,7 @@ pub fn write_all(dir: &Path, report: &RunReport) -> std::io::Result<()> {
     std::fs::write(dir.join(SUMMARY), summary + "\n")?;
     let cucumber = cucumber_json::render(report).map_err(std::io::Error::other)?;
     std::fs::write(dir.join(cucumber_json::FILE), cucumber)?;
-    std::fs::write(dir.join(junit::FILE), junit::render(report))
+    std::fs::write(dir.join(junit::FILE), junit::render(report))?;
+    std::fs::write(dir.join(html::FILE), html::render(report))?;
+    std::fs::write(dir.join(messages::FILE), messages::render(report))
 }

@@ -2,8 +2,9 @@
 //!
 //! A failed scenario is a `<failure>` typed by its severity. A `@should` deviation without `--strict` passes (the
 //! run passes too) and says `WARNING:` in its `<system-out>` and its `outcome` property; with `--strict` it is
-//! already failed. A scenario the target or release cannot run is `<skipped>` with the reason. Facts and a line per
-//! (redacted) exchange go to `<system-out>`.
+//! already failed. A scenario the target or release cannot run is `<skipped>` with the reason. An expected deviation
+//! (`--expect-deviations`) passes and says `EXPECTED DEVIATION:` with its reason and message in its `<system-out>`
+//! and `expected` in its `outcome` property. Facts and a line per (redacted) exchange go to `<system-out>`.
 
 use std::fmt::Write as _;
 
@@ -71,7 +72,7 @@ fn case(xml: &mut String, run: &ScenarioRun) {
         Outcome::Skipped { reason } => {
             let _ = writeln!(xml, "      <skipped message=\"{}\"/>", attribute(reason));
         }
-        Outcome::Passed | Outcome::Warning { .. } => {}
+        Outcome::Passed | Outcome::Warning { .. } | Outcome::Expected { .. } => {}
     }
     let out = system_out(run);
     if !out.is_empty() {
@@ -121,12 +122,16 @@ fn failure_detail(run: &ScenarioRun, message: &str) -> String {
     detail
 }
 
-/// A warning, notes on steps an `@info` scenario did not hold, the facts, and a line per exchange.
+/// A warning or an expected deviation, notes on steps an `@info` scenario did not hold, the facts, and a line per
+/// exchange.
 fn system_out(run: &ScenarioRun) -> String {
     let mut out = String::new();
     match &run.outcome {
         Outcome::Warning { message } => {
             let _ = writeln!(out, "WARNING: {message}");
+        }
+        Outcome::Expected { reason, message } => {
+            let _ = writeln!(out, "EXPECTED DEVIATION: {reason}\n{message}");
         }
         Outcome::Passed => {
             for step in run.steps.iter().filter(|step| !step.held()) {
@@ -250,6 +255,26 @@ mod tests {
         );
         assert!(
             xml.contains(r#"<property name="outcome" value="warning"/>"#),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn an_expected_deviation_passes_with_a_note() {
+        let run = sample::scenario(Outcome::Expected {
+            reason: "known <quirk>".into(),
+            message: "Then y: no".into(),
+        });
+        let xml = report(vec![run]);
+        assert!(!xml.contains("<failure"), "{xml}");
+        assert!(
+            xml.contains(
+                "<system-out>EXPECTED DEVIATION: known &lt;quirk&gt;\nThen y: no\n</system-out>"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="outcome" value="expected"/>"#),
             "{xml}"
         );
     }

@@ -4,13 +4,15 @@ pub mod collector;
 pub mod console;
 pub mod cucumber_json;
 pub mod files;
+pub mod html;
 pub mod junit;
+pub mod messages;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalogue::{ScenarioInfo, Severity};
@@ -34,6 +36,13 @@ pub enum Outcome {
     Skipped {
         reason: String,
     },
+    /// A deviation this instance is known to have (`--expect-deviations`): reported, the run passes.
+    Expected {
+        /// Why it is expected, from the expectations file.
+        reason: String,
+        /// What the failing step said.
+        message: String,
+    },
 }
 
 impl Outcome {
@@ -43,6 +52,7 @@ impl Outcome {
             Outcome::Failed { .. } => "failed",
             Outcome::Warning { .. } => "warning",
             Outcome::Skipped { .. } => "skipped",
+            Outcome::Expected { .. } => "expected",
         }
     }
 
@@ -55,17 +65,22 @@ impl Outcome {
             Outcome::Warning { message } => Outcome::Warning {
                 message: redact_text(message),
             },
+            Outcome::Expected { reason, message } => Outcome::Expected {
+                reason: reason.clone(),
+                message: redact_text(message),
+            },
             other => other.clone(),
         }
     }
 
-    /// How bad it is, for picking a behaviour's worst scenario: skipped < passed < warning < failed.
+    /// How bad it is, for picking a behaviour's worst scenario: skipped < passed < expected < warning < failed.
     fn rank(&self) -> u8 {
         match self {
             Outcome::Skipped { .. } => 0,
             Outcome::Passed => 1,
-            Outcome::Warning { .. } => 2,
-            Outcome::Failed { .. } => 3,
+            Outcome::Expected { .. } => 2,
+            Outcome::Warning { .. } => 3,
+            Outcome::Failed { .. } => 4,
         }
     }
 
@@ -143,13 +158,20 @@ impl ScenarioRun {
     }
 }
 
-/// Counts for the closing line: `N passed, N failed, N warnings, N skipped`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+/// Counts for the closing line: `N passed, N failed, N warnings, N skipped` (`, N expected` when there are any).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub passed: usize,
     pub failed: usize,
     pub warnings: usize,
     pub skipped: usize,
+    /// Expected deviations (`--expect-deviations`); left out of the summary when there are none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub expected: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 impl Tally {
@@ -161,16 +183,21 @@ impl Tally {
                 Outcome::Failed { .. } => tally.failed += 1,
                 Outcome::Warning { .. } => tally.warnings += 1,
                 Outcome::Skipped { .. } => tally.skipped += 1,
+                Outcome::Expected { .. } => tally.expected += 1,
             }
         }
         tally
     }
 
     pub fn line(&self) -> String {
-        format!(
+        let line = format!(
             "{} passed, {} failed, {} warnings, {} skipped",
             self.passed, self.failed, self.warnings, self.skipped
-        )
+        );
+        match self.expected {
+            0 => line,
+            expected => format!("{line}, {expected} expected"),
+        }
     }
 }
 
@@ -418,6 +445,39 @@ mod tests {
             !shown.contains("t0k3n") && !shown.contains("r3fr3sh"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn the_tally_line_counts_expected_deviations_only_when_there_are_some() {
+        let expected = Outcome::Expected {
+            reason: "known".into(),
+            message: "no".into(),
+        };
+        let mut tally = Tally::of(&[sample::scenario(Outcome::Passed)]);
+        assert_eq!(tally.line(), "1 passed, 0 failed, 0 warnings, 0 skipped");
+        assert!(!serde_json::to_string(&tally).unwrap().contains("expected"));
+        tally = Tally::of(&[sample::scenario(expected)]);
+        assert_eq!(
+            tally.line(),
+            "0 passed, 0 failed, 0 warnings, 0 skipped, 1 expected"
+        );
+    }
+
+    #[test]
+    fn an_expected_deviation_ranks_between_passed_and_warning() {
+        let expected = Outcome::Expected {
+            reason: "known".into(),
+            message: "no".into(),
+        };
+        let warning = Outcome::Warning {
+            message: "no".into(),
+        };
+        let worst = |outcomes: [Outcome; 2]| {
+            let report = sample::report(outcomes.map(sample::scenario).into());
+            report.behaviours()[0].outcome.name()
+        };
+        assert_eq!(worst([Outcome::Passed, expected.clone()]), "expected");
+        assert_eq!(worst([expected, warning]), "warning");
     }
 
     #[test]

@@ -20,10 +20,11 @@ use sncc::changes::{self, Entry, Journal};
 use sncc::client::probe::{Reachability, probe};
 use sncc::client::transport::Transport;
 use sncc::client::{Credentials, ServiceNow};
+use sncc::deviations::ExpectedDeviations;
 use sncc::features::FeatureSource;
 use sncc::release::{Family, Release};
-use sncc::report::collector::{Collector, Observations, ScenarioKey, key_of};
-use sncc::report::{Observation, Outcome, RunReport, ScenarioRun, Tally, TargetSummary, console};
+use sncc::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
+use sncc::report::{Outcome, RunReport, ScenarioRun, Tally, TargetSummary, console};
 use sncc::selection::{Selection, TargetKind, Verdict};
 
 use crate::cli::CONFIG_ERROR;
@@ -45,6 +46,8 @@ pub struct RunConfig {
     /// Where an admin run journals its changes (default: `sncc-journal-<run>.jsonl` in the report folder
     /// or the working directory).
     pub journal: Option<PathBuf>,
+    /// `--expect-deviations`: deviations this instance is known to have (none by default).
+    pub expected: ExpectedDeviations,
 }
 
 /// Scenarios at once on the mock (each has its own instance); a real instance gets one at a time.
@@ -59,7 +62,7 @@ pub async fn run(config: RunConfig) -> ExitCode {
     let started = Instant::now();
     let started_at = sncc::mock::clock::glide_datetime(sncc::mock::clock::Clock::default().now());
     let features = match sncc::features::parse(&config.features).and_then(|features| {
-        catalogue::behaviours(&features)?;
+        config.expected.check(&catalogue::behaviours(&features)?)?;
         Ok(features)
     }) {
         Ok(features) => features,
@@ -124,9 +127,14 @@ pub async fn run(config: RunConfig) -> ExitCode {
         _ => 1,
     });
     let observations = Observations::default();
+    let expected = config.expected.clone();
     let (collector, collected) = Collector::new(
         config.strict,
-        Box::new(|run| println!("{}", console::scenario_line(run))),
+        Box::new(move |run| {
+            let mut run = run.clone();
+            expected.expect(&mut run);
+            println!("{}", console::scenario_line(&run));
+        }),
     );
     let scenarios_run = SuiteWorld::cucumber::<&str>()
         .with_parser(parser::Features(features.clone()))
@@ -168,6 +176,9 @@ pub async fn run(config: RunConfig) -> ExitCode {
     }
     scenarios.extend(skipped);
     sort_in_feature_order(&mut scenarios, &features);
+    for stale in config.expected.apply(&mut scenarios, config.strict) {
+        println!("{}", console::scenario_line(&scenarios[stale]));
+    }
     let requests = scenarios
         .iter()
         .map(|run| run.observation.exchanges.len())
@@ -337,18 +348,8 @@ fn select(
                     to_run.insert(key_of(feature, scenario));
                 }
                 Verdict::Skip(reason) => skipped.push(ScenarioRun {
-                    feature: feature.name.clone(),
-                    feature_uri: key_of(feature, scenario).0,
-                    feature_line: feature.position.line,
-                    feature_description: feature.description.clone().unwrap_or_default(),
-                    name: scenario.name.clone(),
-                    line: scenario.position.line,
-                    tags,
-                    info,
                     outcome: Outcome::Skipped { reason },
-                    steps: Vec::new(),
-                    observation: Observation::default(),
-                    duration_ms: 0,
+                    ..scenario_run(feature, scenario)
                 }),
                 Verdict::Excluded => {}
             }

@@ -1,0 +1,1132 @@
+//! `sncc compare`: what changed between two runs (say, before and after an upgrade), read from their summary.json.
+//!
+//! Per behaviour, grouped by severity: each scenario's outcome; the status, the headers that matter
+//! (Content-Type, Cache-Control, Pragma, WWW-Authenticate) and the body of each exchange of a scenario that ran
+//! both times, aligned request by request; and the facts it recorded (the token's shape among them). Volatile
+//! values (sys_ids and client ids, dates, the instance's address, a run's `sncc-<run>-` prefix) are masked first,
+//! so only what the instance does differently shows. The release, target and tally head the comparison.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use crate::catalogue::Severity;
+use crate::report::Tally;
+
+/// A run's summary.json, as much of it as a comparison reads.
+#[derive(Debug, Deserialize)]
+pub struct Summary {
+    #[serde(default)]
+    sncc_version: String,
+    target: Target,
+    release: String,
+    tally: Tally,
+    scenarios: Vec<Scenario>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Target {
+    kind: String,
+    instance: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Scenario {
+    name: String,
+    info: Info,
+    outcome: String,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    facts: BTreeMap<String, Value>,
+    #[serde(default)]
+    exchanges: Vec<Exchange>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Info {
+    id: String,
+    #[serde(deserialize_with = "severity")]
+    severity: Severity,
+}
+
+#[derive(Debug, Deserialize)]
+struct Exchange {
+    method: String,
+    path: String,
+    #[serde(default)]
+    authorization: Option<String>,
+    status: Option<u16>,
+    #[serde(default)]
+    response_headers: Vec<(String, String)>,
+    #[serde(default)]
+    response_body: String,
+}
+
+fn severity<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Severity, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    [Severity::Must, Severity::Should, Severity::Info]
+        .into_iter()
+        .find(|severity| severity.name() == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown severity {name:?}")))
+}
+
+/// Reads a summary.json, or says why it cannot.
+pub fn load(path: &Path) -> Result<Summary, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|error| format!("{} is not an sncc summary.json: {error}", path.display()))
+}
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Html,
+}
+
+/// What changed between two runs.
+#[derive(Debug, PartialEq)]
+pub struct Comparison {
+    /// `release`, `target`, `sncc` and `tally`, each before and after.
+    pub head: Vec<(&'static str, String, String)>,
+    /// The behaviours that changed, by severity then id.
+    pub behaviours: Vec<BehaviourChange>,
+}
+
+/// A behaviour that changed, and how.
+#[derive(Debug, PartialEq)]
+pub struct BehaviourChange {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub changes: Vec<Change>,
+}
+
+/// One thing observed differently.
+#[derive(Debug, PartialEq)]
+pub struct Change {
+    /// The scenario it belongs to, named when its behaviour has several.
+    pub scenario: Option<String>,
+    pub subject: Subject,
+    pub before: String,
+    pub after: String,
+    /// How many times it was seen (the same response to several requests of a scenario, say).
+    pub times: usize,
+}
+
+/// What a change is about.
+#[derive(Debug, PartialEq)]
+pub enum Subject {
+    /// A scenario's outcome, its name (`passed`, `skipped`, `not run`…) before and after.
+    Outcome {
+        before: String,
+        after: String,
+    },
+    Fact(String),
+    /// An aspect (`status`, a header's name, `body`) of the response to a request (method and masked path).
+    Exchange {
+        request: String,
+        aspect: &'static str,
+    },
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Outcome { .. } => write!(f, "outcome"),
+            Subject::Fact(name) => write!(f, "fact {name}"),
+            Subject::Exchange { request, aspect } => write!(f, "{request} {aspect}"),
+        }
+    }
+}
+
+impl Comparison {
+    /// Whether a `@must` behaviour changed: the exit status is then 1.
+    pub fn must_changed(&self) -> bool {
+        self.behaviours
+            .iter()
+            .any(|behaviour| behaviour.severity == Severity::Must)
+    }
+
+    /// The comparison as text, markdown, or a self-contained HTML page.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Text => self.text(),
+            Format::Markdown => self.markdown(),
+            Format::Html => self.html(),
+        }
+    }
+
+    fn of_severity(&self, severity: Severity) -> Vec<&BehaviourChange> {
+        self.behaviours
+            .iter()
+            .filter(|behaviour| behaviour.severity == severity)
+            .collect()
+    }
+
+    /// How many scenarios went from one outcome to another, most frequent first: `36 skipped → passed`.
+    fn transitions(&self) -> Vec<String> {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        let changes = self
+            .behaviours
+            .iter()
+            .flat_map(|behaviour| &behaviour.changes);
+        for change in changes {
+            if let Subject::Outcome { before, after } = &change.subject {
+                let transition = format!("{before} → {after}");
+                match counts.iter_mut().find(|(seen, _)| *seen == transition) {
+                    Some((_, count)) => *count += 1,
+                    None => counts.push((transition, 1)),
+                }
+            }
+        }
+        counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+        counts
+            .into_iter()
+            .map(|(transition, count)| format!("{count} {transition}"))
+            .collect()
+    }
+
+    /// `scenarios: 36 skipped → passed, 1 passed → skipped`, when any outcome changed.
+    fn transitions_line(&self) -> Option<String> {
+        let transitions = self.transitions();
+        (!transitions.is_empty()).then(|| format!("scenarios: {}", transitions.join(", ")))
+    }
+
+    /// `3 must, 1 should, 0 info behaviours changed`, or that none did.
+    fn verdict(&self) -> String {
+        if self.behaviours.is_empty() {
+            return "no behaviour changed".to_owned();
+        }
+        let counts: Vec<String> = SEVERITIES
+            .iter()
+            .map(|severity| format!("{} {}", self.of_severity(*severity).len(), severity.name()))
+            .collect();
+        format!("{} behaviours changed", counts.join(", "))
+    }
+}
+
+const SEVERITIES: [Severity; 3] = [Severity::Must, Severity::Should, Severity::Info];
+
+/// Response headers whose change matters.
+const HEADERS: [&str; 4] = [
+    "Content-Type",
+    "Cache-Control",
+    "Pragma",
+    "WWW-Authenticate",
+];
+
+/// Compares two runs.
+pub fn compare(before: &Summary, after: &Summary) -> Comparison {
+    let target = |summary: &Summary| {
+        format!(
+            "{} ({} target)",
+            summary.target.instance, summary.target.kind
+        )
+    };
+    let head = vec![
+        ("release", before.release.clone(), after.release.clone()),
+        ("target", target(before), target(after)),
+        (
+            "sncc",
+            before.sncc_version.clone(),
+            after.sncc_version.clone(),
+        ),
+        ("tally", before.tally.line(), after.tally.line()),
+    ];
+    let (before, after) = (by_behaviour(before), by_behaviour(after));
+    let mut ids: Vec<&String> = before.keys().chain(after.keys()).collect();
+    ids.sort_by_key(|id| natural(id));
+    ids.dedup();
+    let mut behaviours: Vec<BehaviourChange> = ids
+        .into_iter()
+        .filter_map(|id| behaviour_change(id, runs_of(&before, id), runs_of(&after, id)))
+        .collect();
+    behaviours.sort_by_key(|behaviour| behaviour.severity);
+    Comparison { head, behaviours }
+}
+
+/// `C10` sorts after `C9`.
+fn natural(id: &str) -> (String, u32) {
+    let digits = id.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let prefix = &id[..id.len() - digits.len()];
+    (prefix.to_owned(), digits.parse().unwrap_or(u32::MAX))
+}
+
+fn runs_of<'a>(by_id: &'a BTreeMap<String, Vec<&'a Scenario>>, id: &str) -> &'a [&'a Scenario] {
+    by_id.get(id).map_or(&[], Vec::as_slice)
+}
+
+fn by_behaviour(summary: &Summary) -> BTreeMap<String, Vec<&Scenario>> {
+    let mut by_id: BTreeMap<String, Vec<&Scenario>> = BTreeMap::new();
+    for run in &summary.scenarios {
+        by_id.entry(run.info.id.clone()).or_default().push(run);
+    }
+    by_id
+}
+
+fn behaviour_change(
+    id: &str,
+    before: &[&Scenario],
+    after: &[&Scenario],
+) -> Option<BehaviourChange> {
+    let first = after.first().or(before.first())?;
+    let several = before.len() > 1 || after.len() > 1;
+    let mut changes = Vec::new();
+    for (was, now) in pairs(before, after) {
+        let scenario = was.or(now).filter(|_| several).map(|run| run.name.clone());
+        for difference in scenario_changes(was, now) {
+            add(&mut changes, &scenario, difference);
+        }
+    }
+    if ran(before) && ran(after) {
+        for difference in fact_changes(&facts(before), &facts(after)) {
+            add(&mut changes, &None, difference);
+        }
+    }
+    (!changes.is_empty()).then(|| BehaviourChange {
+        id: id.to_owned(),
+        title: first.name.clone(),
+        severity: first.info.severity,
+        changes,
+    })
+}
+
+/// A subject with its value before and after.
+type Difference = (Subject, String, String);
+
+/// Adds a difference to a behaviour's changes, or counts it once more when the same one is there already.
+fn add(changes: &mut Vec<Change>, scenario: &Option<String>, (subject, before, after): Difference) {
+    let same = |change: &&mut Change| {
+        (
+            &change.scenario,
+            &change.subject,
+            &change.before,
+            &change.after,
+        ) == (scenario, &subject, &before, &after)
+    };
+    match changes.iter_mut().find(same) {
+        Some(change) => change.times += 1,
+        None => changes.push(Change {
+            scenario: scenario.clone(),
+            subject,
+            before,
+            after,
+            times: 1,
+        }),
+    }
+}
+
+/// The scenarios of a behaviour paired by name (the n-th of a name with the n-th), either side possibly missing.
+fn pairs<'a>(
+    before: &[&'a Scenario],
+    after: &[&'a Scenario],
+) -> Vec<(Option<&'a Scenario>, Option<&'a Scenario>)> {
+    let mut unmatched: Vec<Option<&Scenario>> = before.iter().copied().map(Some).collect();
+    let mut pairs = Vec::new();
+    for now in after {
+        let was = unmatched
+            .iter_mut()
+            .find(|was| was.is_some_and(|was| was.name == now.name))
+            .and_then(Option::take);
+        pairs.push((was, Some(*now)));
+    }
+    pairs.extend(unmatched.into_iter().flatten().map(|was| (Some(was), None)));
+    pairs
+}
+
+fn scenario_changes(was: Option<&Scenario>, now: Option<&Scenario>) -> Vec<Difference> {
+    let outcome = |run: Option<&Scenario>| run.map_or("not run".to_owned(), outcome_text);
+    let name = |run: Option<&Scenario>| run.map_or("not run".to_owned(), |run| run.outcome.clone());
+    let mut changes = Vec::new();
+    if outcome(was) != outcome(now) {
+        let subject = Subject::Outcome {
+            before: name(was),
+            after: name(now),
+        };
+        changes.push((subject, outcome(was), outcome(now)));
+    }
+    if let (Some(was), Some(now)) = (was, now) {
+        if was.outcome != "skipped" && now.outcome != "skipped" {
+            changes.extend(exchange_changes(&was.exchanges, &now.exchanges));
+        }
+    }
+    changes
+}
+
+/// `passed`, `skipped (why)`, `failed: what`, masked.
+fn outcome_text(run: &Scenario) -> String {
+    let message = mask(&run.message.clone().unwrap_or_default().replace('\n', " "));
+    let reason = run.reason.clone().unwrap_or_default();
+    match run.outcome.as_str() {
+        "passed" => "passed".to_owned(),
+        "skipped" => format!("skipped ({reason})"),
+        "expected" => format!("expected deviation ({reason}): {message}"),
+        other => format!("{other}: {message}"),
+    }
+}
+
+/// Whether any scenario of a behaviour ran (was not skipped).
+fn ran(runs: &[&Scenario]) -> bool {
+    runs.iter().any(|run| run.outcome != "skipped")
+}
+
+/// A behaviour's facts, a later scenario's value winning.
+fn facts(runs: &[&Scenario]) -> BTreeMap<String, String> {
+    runs.iter()
+        .flat_map(|run| &run.facts)
+        .map(|(name, value)| (name.clone(), mask(&value.to_string())))
+        .collect()
+}
+
+fn fact_changes(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> Vec<Difference> {
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    let value = |facts: &BTreeMap<String, String>, name: &String| {
+        facts
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| "not recorded".to_owned())
+    };
+    names
+        .into_iter()
+        .filter(|name| before.get(*name) != after.get(*name))
+        .map(|name| {
+            (
+                Subject::Fact(name.clone()),
+                value(before, name),
+                value(after, name),
+            )
+        })
+        .collect()
+}
+
+/// How two scenarios' exchanges line up.
+enum Aligned<'a> {
+    Both(&'a Exchange, &'a Exchange),
+    Before(&'a Exchange),
+    After(&'a Exchange),
+}
+
+/// Aligns the exchanges on their requests (method and masked path), in order: the longest common subsequence.
+fn align<'a>(before: &'a [Exchange], after: &'a [Exchange]) -> Vec<Aligned<'a>> {
+    let request = |exchange: &Exchange| request(exchange);
+    let (n, m) = (before.len(), after.len());
+    let mut longest = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            longest[i][j] = if request(&before[i]) == request(&after[j]) {
+                longest[i + 1][j + 1] + 1
+            } else {
+                longest[i + 1][j].max(longest[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut aligned) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && request(&before[i]) == request(&after[j]) {
+            aligned.push(Aligned::Both(&before[i], &after[j]));
+            (i, j) = (i + 1, j + 1);
+        } else if j == m || (i < n && longest[i + 1][j] >= longest[i][j + 1]) {
+            aligned.push(Aligned::Before(&before[i]));
+            i += 1;
+        } else {
+            aligned.push(Aligned::After(&after[j]));
+            j += 1;
+        }
+    }
+    aligned
+}
+
+/// `POST /oauth_token.do`, its path masked.
+fn request(exchange: &Exchange) -> String {
+    format!("{} {}", exchange.method, mask(&exchange.path))
+}
+
+fn exchange_changes(before: &[Exchange], after: &[Exchange]) -> Vec<Difference> {
+    let mut changes = Vec::new();
+    for aligned in align(before, after) {
+        match aligned {
+            Aligned::Both(was, now) => changes.extend(response_changes(was, now)),
+            Aligned::Before(was) if !is_lookup(was) => {
+                changes.push(one_sided(was, status(was), "not requested".into()))
+            }
+            Aligned::After(now) if !is_lookup(now) => {
+                changes.push(one_sided(now, "not requested".into(), status(now)))
+            }
+            Aligned::Before(_) | Aligned::After(_) => {}
+        }
+    }
+    changes
+}
+
+/// An admin's read (a GET with HTTP Basic): a run caches some, so which scenario makes them varies from run to run.
+fn is_lookup(exchange: &Exchange) -> bool {
+    exchange.method == "GET"
+        && exchange
+            .authorization
+            .as_deref()
+            .is_some_and(|authorization| authorization.starts_with("Basic "))
+}
+
+fn one_sided(exchange: &Exchange, before: String, after: String) -> Difference {
+    let subject = Subject::Exchange {
+        request: request(exchange),
+        aspect: "status",
+    };
+    (subject, before, after)
+}
+
+fn status(exchange: &Exchange) -> String {
+    exchange
+        .status
+        .map_or("no response".to_owned(), |status| status.to_string())
+}
+
+fn response_changes(was: &Exchange, now: &Exchange) -> Vec<Difference> {
+    let subject = |aspect| Subject::Exchange {
+        request: request(now),
+        aspect,
+    };
+    let mut changes = Vec::new();
+    if was.status != now.status {
+        changes.push((subject("status"), status(was), status(now)));
+    }
+    for name in HEADERS {
+        let (before, after) = (header(was, name), header(now, name));
+        if before != after {
+            changes.push((subject(name), before, after));
+        }
+    }
+    let (before, after) = (mask(&was.response_body), mask(&now.response_body));
+    if before != after {
+        let (before, after) = excerpts(&before, &after);
+        changes.push((subject("body"), before, after));
+    }
+    changes
+}
+
+fn header(exchange: &Exchange, name: &str) -> String {
+    exchange
+        .response_headers
+        .iter()
+        .find(|(header, _)| header.eq_ignore_ascii_case(name))
+        .map_or("absent".to_owned(), |(_, value)| mask(value))
+}
+
+/// Characters of a body shown around where two bodies start to differ.
+const EXCERPT: usize = 100;
+/// Characters before the first difference kept for context.
+const CONTEXT: usize = 30;
+
+/// Two differing bodies, whole when short, else around where they start to differ (`…` marks a cut).
+fn excerpts(before: &str, after: &str) -> (String, String) {
+    let differs_at = before
+        .chars()
+        .zip(after.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let start = differs_at.saturating_sub(CONTEXT);
+    let excerpt = |body: &str| {
+        if body.is_empty() {
+            return "empty".to_owned();
+        }
+        let count = body.chars().count();
+        if count <= EXCERPT {
+            return body.to_owned();
+        }
+        let shown: String = body.chars().skip(start).take(EXCERPT).collect();
+        let lead = if start > 0 { "…" } else { "" };
+        let tail = if start + EXCERPT < count { "…" } else { "" };
+        format!("{lead}{shown}{tail}")
+    };
+    (excerpt(before), excerpt(after))
+}
+
+/// Masks what differs from run to run whatever the instance does.
+fn mask(text: &str) -> String {
+    static VOLATILE: LazyLock<[(Regex, &str); 4]> = LazyLock::new(|| {
+        [
+            (r#"https?://[^/\s"']+"#, "<instance>"),
+            (r"\b[0-9a-f]{32}\b", "<sys_id>"),
+            (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "<datetime>"),
+            (r"\bsncc-[0-9a-f]{8}-", "sncc-<run>-"),
+        ]
+        .map(|(pattern, replacement)| (Regex::new(pattern).expect("valid pattern"), replacement))
+    });
+    VOLATILE
+        .iter()
+        .fold(text.to_owned(), |text, (pattern, replacement)| {
+            pattern.replace_all(&text, *replacement).into_owned()
+        })
+}
+
+impl Change {
+    /// `outcome`, `outcome in "scenario"`, `POST /oauth_token.do Pragma (3 times)`.
+    fn what(&self) -> String {
+        let what = match &self.scenario {
+            Some(scenario) => format!("{} in \"{scenario}\"", self.subject),
+            None => self.subject.to_string(),
+        };
+        match self.times {
+            1 => what,
+            times => format!("{what} ({times} times)"),
+        }
+    }
+}
+
+impl Comparison {
+    fn text(&self) -> String {
+        let mut text = String::new();
+        for (name, before, after) in &self.head {
+            let _ = writeln!(text, "{name}: {}", arrow(before, after));
+        }
+        if let Some(transitions) = self.transitions_line() {
+            let _ = writeln!(text, "{transitions}");
+        }
+        for severity in SEVERITIES {
+            let behaviours = self.of_severity(severity);
+            let _ = writeln!(text, "\n{}", group_heading(severity, behaviours.len()));
+            for behaviour in behaviours {
+                let _ = writeln!(
+                    text,
+                    "  {} ({}) {}",
+                    behaviour.id,
+                    severity.name(),
+                    behaviour.title
+                );
+                for change in &behaviour.changes {
+                    let _ = writeln!(
+                        text,
+                        "      {}: {} → {}",
+                        change.what(),
+                        change.before,
+                        change.after
+                    );
+                }
+            }
+        }
+        let _ = writeln!(text, "\n{}", self.verdict());
+        text
+    }
+
+    fn markdown(&self) -> String {
+        let mut md = String::from("# sncc compare\n\n| | before | after |\n|---|---|---|\n");
+        for (name, before, after) in &self.head {
+            let _ = writeln!(md, "| {name} | {} | {} |", cell(before), cell(after));
+        }
+        if let Some(transitions) = self.transitions_line() {
+            let _ = writeln!(md, "\n{}", cell(&transitions));
+        }
+        for severity in SEVERITIES {
+            let behaviours = self.of_severity(severity);
+            let _ = writeln!(md, "\n## {}\n", group_heading(severity, behaviours.len()));
+            if behaviours.is_empty() {
+                continue;
+            }
+            md.push_str("| behaviour | what | before | after |\n|---|---|---|---|\n");
+            for behaviour in behaviours {
+                let mut first = true;
+                for change in &behaviour.changes {
+                    let name = if first {
+                        format!("**{}** {}", behaviour.id, cell(&behaviour.title))
+                    } else {
+                        String::new()
+                    };
+                    first = false;
+                    let _ = writeln!(
+                        md,
+                        "| {name} | {} | {} | {} |",
+                        markdown_what(change),
+                        code(&change.before),
+                        code(&change.after)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(md, "\n{}", cell(&self.verdict()));
+        md
+    }
+
+    fn html(&self) -> String {
+        let mut html = String::from(HTML_HEAD);
+        html.push_str("<table>\n<tr><th></th><th>before</th><th>after</th></tr>\n");
+        for (name, before, after) in &self.head {
+            let class = if before == after {
+                ""
+            } else {
+                " class=\"changed\""
+            };
+            let _ = writeln!(
+                html,
+                "<tr{class}><th>{name}</th><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                escape(before),
+                escape(after)
+            );
+        }
+        html.push_str("</table>\n");
+        if let Some(transitions) = self.transitions_line() {
+            let _ = writeln!(html, "<p>{}</p>", escape(&transitions));
+        }
+        for severity in SEVERITIES {
+            let behaviours = self.of_severity(severity);
+            let heading = group_heading(severity, behaviours.len());
+            let _ = writeln!(
+                html,
+                "<h2 class=\"{}\">{}</h2>",
+                severity.name(),
+                escape(&heading)
+            );
+            if behaviours.is_empty() {
+                continue;
+            }
+            html.push_str(
+                "<table>\n<tr><th>behaviour</th><th>what</th><th>before</th><th>after</th></tr>\n",
+            );
+            for behaviour in behaviours {
+                html_behaviour(&mut html, behaviour);
+            }
+            html.push_str("</table>\n");
+        }
+        let _ = write!(
+            html,
+            "<p>{}</p>\n</body>\n</html>\n",
+            escape(&self.verdict())
+        );
+        html
+    }
+}
+
+/// `before → after`, or the value once when it did not change.
+fn arrow(before: &str, after: &str) -> String {
+    if before == after {
+        before.to_owned()
+    } else {
+        format!("{before} → {after}")
+    }
+}
+
+/// `must: 3 behaviours changed`.
+fn group_heading(severity: Severity, count: usize) -> String {
+    match count {
+        0 => format!("{}: nothing changed", severity.name()),
+        1 => format!("{}: 1 behaviour changed", severity.name()),
+        n => format!("{}: {n} behaviours changed", severity.name()),
+    }
+}
+
+/// Text for a markdown table cell: on one line, pipes escaped, HTML's markup characters as entities.
+fn cell(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+}
+
+/// A value as a markdown code span, on one line, pipes escaped (GitHub reads them as cell breaks even in code).
+fn code(text: &str) -> String {
+    let text = text.replace('|', "\\|").replace('\n', " ");
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+fn markdown_what(change: &Change) -> String {
+    let subject = match &change.subject {
+        Subject::Outcome { .. } => "outcome".to_owned(),
+        Subject::Fact(name) => format!("fact {}", code(name)),
+        Subject::Exchange { request, aspect } => format!("{} {aspect}", code(request)),
+    };
+    let subject = match &change.scenario {
+        Some(scenario) => format!("{subject} in “{}”", cell(scenario)),
+        None => subject,
+    };
+    match change.times {
+        1 => subject,
+        times => format!("{subject} ({times} times)"),
+    }
+}
+
+fn html_behaviour(html: &mut String, behaviour: &BehaviourChange) {
+    let rows = behaviour.changes.len();
+    for (index, change) in behaviour.changes.iter().enumerate() {
+        html.push_str("<tr>");
+        if index == 0 {
+            let _ = write!(
+                html,
+                "<td rowspan=\"{rows}\"><b>{}</b> {}</td>",
+                escape(&behaviour.id),
+                escape(&behaviour.title)
+            );
+        }
+        let _ = writeln!(
+            html,
+            "<td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+            escape(&change.what()),
+            escape(&change.before),
+            escape(&change.after)
+        );
+    }
+}
+
+const HTML_HEAD: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>sncc compare</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin-bottom: 1em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+code { white-space: pre-wrap; word-break: break-all; }
+tr.changed { background: #fff4d6; }
+h2.must { color: #b00020; }
+h2.should { color: #a15c00; }
+h2.info { color: #225; }
+</style>
+</head>
+<body>
+<h1>sncc compare</h1>
+"#;
+
+/// HTML escaping for element content and attribute values.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn token_exchange(status: u16, pragma: &str, body: &str) -> Value {
+        json!({
+            "method": "POST",
+            "path": "/oauth_token.do",
+            "status": status,
+            "response_headers": [["content-type", "application/json;charset=UTF-8"], ["pragma", pragma]],
+            "response_body": body,
+        })
+    }
+
+    fn scenario(id: &str, severity: &str, outcome: Value, extra: Value) -> Value {
+        let mut scenario = json!({
+            "name": format!("{id} scenario"),
+            "info": {"id": id, "severity": severity},
+        });
+        for part in [outcome, extra] {
+            scenario
+                .as_object_mut()
+                .unwrap()
+                .extend(part.as_object().unwrap().clone());
+        }
+        scenario
+    }
+
+    fn summary(release: &str, scenarios: Vec<Value>) -> Summary {
+        serde_json::from_value(json!({
+            "sncc_version": "0.1.0",
+            "target": {"kind": "mock", "instance": "bundled mock"},
+            "release": release,
+            "tally": {"passed": 1, "failed": 0, "warnings": 0, "skipped": 0},
+            "scenarios": scenarios,
+        }))
+        .unwrap()
+    }
+
+    fn passed() -> Value {
+        json!({"outcome": "passed"})
+    }
+
+    #[test]
+    fn identical_runs_differ_only_in_volatile_values() {
+        let run = |sys_id: &str, when: &str| {
+            let body = format!(r#"{{"sys_id":"{sys_id}","sys_created_on":"{when}"}}"#);
+            let exchange = token_exchange(200, "no-cache", &body);
+            summary(
+                "washingtondc",
+                vec![scenario(
+                    "A1",
+                    "must",
+                    passed(),
+                    json!({"exchanges": [exchange], "facts": {"user": format!("sncc-{}-svc", &sys_id[..8])}}),
+                )],
+            )
+        };
+        let before = run("0123456789abcdef0123456789abcdef", "2024-01-01 10:00:00");
+        let after = run("fedcba9876543210fedcba9876543210", "2025-02-02 11:11:11");
+        let comparison = compare(&before, &after);
+        assert!(comparison.behaviours.is_empty(), "{comparison:?}");
+        assert!(!comparison.must_changed());
+        assert!(
+            comparison
+                .render(Format::Text)
+                .contains("no behaviour changed")
+        );
+    }
+
+    #[test]
+    fn outcomes_statuses_headers_bodies_and_facts_are_compared() {
+        let before = summary(
+            "vancouver",
+            vec![
+                scenario(
+                    "A3",
+                    "must",
+                    json!({"outcome": "skipped", "reason": "not applicable"}),
+                    json!({}),
+                ),
+                scenario(
+                    "C4",
+                    "should",
+                    passed(),
+                    json!({"exchanges": [token_exchange(200, "no-store,no-cache", r#"{"expires_in":1799}"#)], "facts": {"expires_in": 1799}}),
+                ),
+            ],
+        );
+        let after = summary(
+            "washingtondc",
+            vec![
+                scenario("A3", "must", passed(), json!({})),
+                scenario(
+                    "C4",
+                    "should",
+                    json!({"outcome": "warning", "message": "Then Pragma: no"}),
+                    json!({"exchanges": [token_exchange(401, "no-store", r#"{"expires_in":599}"#)], "facts": {"expires_in": 599, "token_lengths": [86]}}),
+                ),
+            ],
+        );
+        let comparison = compare(&before, &after);
+        assert_eq!(
+            comparison.head[0],
+            ("release", "vancouver".into(), "washingtondc".into())
+        );
+        assert!(comparison.must_changed());
+        let [a3, c4] = comparison.behaviours.as_slice() else {
+            panic!("{comparison:?}");
+        };
+        assert_eq!((a3.id.as_str(), a3.severity), ("A3", Severity::Must));
+        assert_eq!(
+            a3.changes,
+            [Change {
+                scenario: None,
+                subject: Subject::Outcome {
+                    before: "skipped".into(),
+                    after: "passed".into()
+                },
+                before: "skipped (not applicable)".into(),
+                after: "passed".into(),
+                times: 1,
+            }]
+        );
+        let lines: Vec<String> = c4
+            .changes
+            .iter()
+            .map(|change| format!("{}: {} → {}", change.what(), change.before, change.after))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "outcome: passed → warning: Then Pragma: no",
+                "POST /oauth_token.do status: 200 → 401",
+                "POST /oauth_token.do Pragma: no-store,no-cache → no-store",
+                r#"POST /oauth_token.do body: {"expires_in":1799} → {"expires_in":599}"#,
+                "fact expires_in: 1799 → 599",
+                "fact token_lengths: not recorded → [86]",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_skipped_side_compares_only_the_outcome() {
+        let exchange = token_exchange(200, "no-cache", "{}");
+        let before = summary(
+            "vancouver",
+            vec![scenario(
+                "A1",
+                "must",
+                json!({"outcome": "skipped", "reason": "old"}),
+                json!({}),
+            )],
+        );
+        let after = summary(
+            "washingtondc",
+            vec![scenario(
+                "A1",
+                "must",
+                passed(),
+                json!({"exchanges": [exchange], "facts": {"x": 1}}),
+            )],
+        );
+        let [behaviour] = compare(&before, &after).behaviours.try_into().unwrap();
+        assert_eq!(behaviour.changes.len(), 1);
+        assert_eq!(behaviour.changes[0].subject.to_string(), "outcome");
+    }
+
+    #[test]
+    fn exchanges_are_aligned_and_admin_lookups_on_one_side_ignored() {
+        let lookup = json!({"method": "GET", "path": "/api/now/table/sys_properties", "authorization": "Basic [REDACTED]", "status": 200});
+        let token = token_exchange(200, "no-cache", "{}");
+        let refused = token_exchange(401, "no-cache", "{}");
+        let current = json!({"method": "GET", "path": "/api/now/ui/user/current_user", "authorization": "Bearer [REDACTED]", "status": 200});
+        let before = summary(
+            "washingtondc",
+            vec![scenario(
+                "D1",
+                "must",
+                passed(),
+                json!({"exchanges": [lookup, token, current]}),
+            )],
+        );
+        let after = summary(
+            "washingtondc",
+            vec![scenario(
+                "D1",
+                "must",
+                passed(),
+                json!({"exchanges": [refused]}),
+            )],
+        );
+        let [behaviour] = compare(&before, &after).behaviours.try_into().unwrap();
+        let lines: Vec<String> = behaviour
+            .changes
+            .iter()
+            .map(|change| format!("{}: {} → {}", change.what(), change.before, change.after))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "POST /oauth_token.do status: 200 → 401",
+                "GET /api/now/ui/user/current_user status: 200 → not requested",
+            ]
+        );
+    }
+
+    #[test]
+    fn scenarios_are_named_when_a_behaviour_has_several_and_missing_ones_did_not_run() {
+        let mut second = scenario(
+            "G1",
+            "must",
+            json!({"outcome": "skipped", "reason": "newer"}),
+            json!({}),
+        );
+        second["name"] = json!("G1 second");
+        let before = summary(
+            "vancouver",
+            vec![
+                scenario("G1", "must", passed(), json!({})),
+                scenario("B1", "must", passed(), json!({})),
+            ],
+        );
+        let after = summary(
+            "washingtondc",
+            vec![scenario("G1", "must", passed(), json!({})), second],
+        );
+        let comparison = compare(&before, &after);
+        let ids: Vec<&str> = comparison
+            .behaviours
+            .iter()
+            .map(|b| b.id.as_str())
+            .collect();
+        assert_eq!(ids, ["B1", "G1"]);
+        assert_eq!(comparison.behaviours[0].changes[0].after, "not run");
+        assert_eq!(
+            comparison.behaviours[1].changes[0].what(),
+            "outcome in \"G1 second\""
+        );
+    }
+
+    #[test]
+    fn groups_are_ordered_by_severity_and_every_format_escapes() {
+        let before = summary(
+            "vancouver",
+            vec![
+                scenario("F4", "info", passed(), json!({"facts": {"seen": "<a|b>"}})),
+                scenario("C3", "should", passed(), json!({})),
+            ],
+        );
+        let after = summary(
+            "vancouver",
+            vec![
+                scenario("F4", "info", passed(), json!({"facts": {"seen": "<c&d>"}})),
+                scenario(
+                    "C3",
+                    "should",
+                    json!({"outcome": "warning", "message": "`x`"}),
+                    json!({}),
+                ),
+            ],
+        );
+        let comparison = compare(&before, &after);
+        assert!(!comparison.must_changed());
+        assert_eq!(comparison.behaviours[0].id, "C3");
+        let text = comparison.render(Format::Text);
+        assert!(text.contains("release: vancouver\n"), "{text}");
+        assert!(text.contains("must: nothing changed"), "{text}");
+        assert!(
+            text.contains("  C3 (should) C3 scenario\n      outcome: passed → warning: `x`"),
+            "{text}"
+        );
+        let md = comparison.render(Format::Markdown);
+        assert!(
+            md.contains(r#"| fact `seen` | `"<a\|b>"` | `"<c&d>"` |"#),
+            "{md}"
+        );
+        assert!(md.contains("`` warning: `x` ``"), "{md}");
+        let html = comparison.render(Format::Html);
+        assert!(html.contains("&quot;&lt;c&amp;d&gt;&quot;"), "{html}");
+        assert!(!html.contains("<c&d>"), "{html}");
+        assert!(html.ends_with("</html>\n"));
+    }
+
+    #[test]
+    fn ids_sort_naturally() {
+        let mut ids = vec!["C10", "C9", "A1"];
+        ids.sort_by_key(|id| natural(id));
+        assert_eq!(ids, ["A1", "C9", "C10"]);
+    }
+
+    #[test]
+    fn long_bodies_are_cut_around_the_first_difference() {
+        let common = "x".repeat(200);
+        let (before, after) = excerpts(
+            &format!("{common}AAA{common}"),
+            &format!("{common}BBB{common}"),
+        );
+        assert!(before.starts_with('…') && before.ends_with('…'), "{before}");
+        assert!(
+            before.contains(&format!("{}AAA", "x".repeat(CONTEXT))),
+            "{before}"
+        );
+        assert!(after.contains("BBB"), "{after}");
+        assert_eq!(excerpts("", "{}"), ("empty".to_owned(), "{}".to_owned()));
+    }
+}

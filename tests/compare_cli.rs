@@ -1,0 +1,173 @@
+//! `sncc compare` through the binary, on two real runs of the mock: as Vancouver (before) and as Washington DC
+//! (after). The changes are grouped by severity, the release change heads them, a changed `@must` behaviour exits
+//! 1, identical runs exit 0, unreadable input exits 2; the markdown output is snapshotted.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A folder of its own under the system's temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The two runs' summaries, in their folder.
+struct Runs {
+    dir: TempDir,
+    before: String,
+    after: String,
+}
+
+impl Runs {
+    fn make() -> Runs {
+        let path = std::env::temp_dir().join(format!("sncc-compare-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("temp dir");
+        let dir = TempDir(path);
+        let before = summary_of(&dir.0, "vancouver");
+        let after = summary_of(&dir.0, "washingtondc");
+        Runs { dir, before, after }
+    }
+
+    fn compare(&self, args: &[&str]) -> (Option<i32>, String) {
+        let mut all = vec!["compare", self.before.as_str(), self.after.as_str()];
+        all.extend(args);
+        let output = sncc(&all, &self.dir.0);
+        (output.status.code(), stdout(&output))
+    }
+}
+
+fn sncc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sncc"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SNCC_ADMIN_PASSWORD")
+        .env_remove("SNCC_CLIENT_SECRET")
+        .output()
+        .expect("sncc runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+/// Runs the mock as `release` and gives the path of its summary.json.
+fn summary_of(dir: &Path, release: &str) -> String {
+    let reports = dir.join(release);
+    let reports = reports.to_str().expect("UTF-8 temp path");
+    let output = sncc(&["run", "--release", release, "--report-dir", reports], dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    format!("{reports}/summary.json")
+}
+
+/// One pair of runs for every check: they are what takes time.
+#[test]
+fn vancouver_then_washingtondc() {
+    let runs = Runs::make();
+    the_changes_are_grouped_by_severity_and_fail(&runs);
+    the_markdown_output_is_stable(&runs);
+    the_html_output_is_a_whole_escaped_page(&runs);
+    the_same_run_twice_changes_nothing(&runs);
+    unreadable_input_exits_2(&runs);
+}
+
+fn the_changes_are_grouped_by_severity_and_fail(runs: &Runs) {
+    let (code, text) = runs.compare(&[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.starts_with("release: vancouver → washingtondc\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("scenarios: 38 skipped → passed, 1 passed → skipped\n"),
+        "{text}"
+    );
+    let groups: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("behaviours changed") && !line.starts_with(' '))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "must: 22 behaviours changed",
+            "should: 14 behaviours changed",
+            "info: 3 behaviours changed",
+            "22 must, 14 should, 3 info behaviours changed",
+        ]
+    );
+    let became_applicable = "  A3 (must) With the system property true the client gets a token\n      \
+        outcome: skipped (not applicable to this release (vancouver): the grant exists from Washington DC on) → passed\n";
+    assert!(text.contains(became_applicable), "{text}");
+    let no_longer_applicable = "      outcome in \"On this release, older than Washington DC, a configured client is refused\": \
+        passed → skipped (applies only to releases before Washington DC)\n";
+    assert!(text.contains(no_longer_applicable), "{text}");
+    assert!(
+        text.contains("      fact release: \"vancouver\" → \"washingtondc\"\n"),
+        "{text}"
+    );
+    let must = text.find("must: 22").unwrap();
+    let should = text.find("should: 14").unwrap();
+    let info = text.find("info: 3").unwrap();
+    assert!(must < should && should < info, "{text}");
+    assert!(text[should..info].contains("C4 (should)"), "{text}");
+    assert!(text[info..].contains("G2 (info)"), "{text}");
+}
+
+fn the_markdown_output_is_stable(runs: &Runs) {
+    let (code, markdown) = runs.compare(&["--format", "markdown"]);
+    assert_eq!(code, Some(1), "{markdown}");
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(
+        r"\| sncc \| [^|]+ \| [^|]+ \|",
+        "| sncc | [VERSION] | [VERSION] |",
+    );
+    settings.bind(|| insta::assert_snapshot!("vancouver_to_washingtondc_markdown", markdown));
+}
+
+fn the_html_output_is_a_whole_escaped_page(runs: &Runs) {
+    let (code, html) = runs.compare(&["--format", "html"]);
+    assert_eq!(code, Some(1));
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<h2 class=\"must\">must: 22 behaviours changed</h2>"));
+    assert!(
+        html.contains("user&#39;s rights") && !html.contains("user's"),
+        "{html}"
+    );
+    assert!(html.contains("&quot;vancouver&quot;"), "{html}");
+    assert!(html.trim_end().ends_with("</html>"));
+}
+
+fn the_same_run_twice_changes_nothing(runs: &Runs) {
+    let output = sncc(&["compare", &runs.after, &runs.after], &runs.dir.0);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.ends_with("\nno behaviour changed\n"), "{text}");
+}
+
+fn unreadable_input_exits_2(runs: &Runs) {
+    let missing = sncc(
+        &["compare", &runs.before, "no-such-summary.json"],
+        &runs.dir.0,
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-summary.json"));
+    let not_a_summary = runs.dir.0.join("not-a-summary.json");
+    std::fs::write(&not_a_summary, "{\"release\": 3}").unwrap();
+    let not_a_summary = not_a_summary.to_str().expect("UTF-8 temp path");
+    let wrong = sncc(&["compare", not_a_summary, &runs.after], &runs.dir.0);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("is not an sncc summary.json"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+}
