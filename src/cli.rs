@@ -93,6 +93,9 @@ struct RunArgs {
     /// Write the reports (summary.json and the others) into this folder.
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
+    /// Write the HTML report, one self-contained file, here (it is also in --report-dir).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// The release to expect (tokyo … brazil) instead of the detected one; on the mock, the release it runs.
     #[arg(long, value_parser = clap::value_parser!(Family))]
     release: Option<Family>,
@@ -317,6 +320,7 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
         name,
         strict: args.strict,
         report_dir: args.report_dir,
+        html: args.html,
         concurrency: args.concurrency.map(usize::from),
         features: feature_sources(args.features_dir.as_deref())?,
         expected: args

@@ -41,9 +41,11 @@ pub struct RunConfig {
     pub name: Option<Regex>,
     pub strict: bool,
     pub report_dir: Option<PathBuf>,
+    /// `--html`: the HTML report, one self-contained file.
+    pub html: Option<PathBuf>,
     pub concurrency: Option<usize>,
     pub features: Vec<FeatureSource>,
-    /// Where an admin run journals its changes (default: `sncc-journal-<run>.jsonl` in the report folder
+    /// Where an admin run journals its changes (default: `sncc-<run>-journal.jsonl` in the report folder
     /// or the working directory).
     pub journal: Option<PathBuf>,
     /// `--expect-deviations`: deviations this instance is known to have (none by default).
@@ -60,51 +62,71 @@ fn config_error(message: impl std::fmt::Display) -> ExitCode {
 
 pub async fn run(config: RunConfig) -> ExitCode {
     let started = Instant::now();
+    let plan = match prepare(config).await {
+        Ok(plan) => plan,
+        Err(error) => return config_error(error),
+    };
+    let Some(scenarios) = execute(&plan).await else {
+        return ExitCode::from(INTERRUPTED);
+    };
+    let scenarios = match scenarios {
+        Ok(scenarios) => scenarios,
+        Err(error) => return config_error(error),
+    };
+    finish(plan, scenarios, started)
+}
+
+/// Everything settled before the first scenario runs.
+struct Plan {
+    features: Vec<gherkin::Feature>,
+    to_run: HashSet<ScenarioKey>,
+    skipped: Vec<ScenarioRun>,
+    target: TargetSummary,
+    release: String,
+    started_at: String,
+    concurrency: usize,
+    strict: bool,
+    expected: ExpectedDeviations,
+    report_dir: Option<PathBuf>,
+    html: Option<PathBuf>,
+    /// The change journal of an admin run, and the means to undo what it holds.
+    restorer: Option<(Arc<Journal>, (ServiceNow, Credentials))>,
+}
+
+/// Reads the features, reaches the target, learns its release, starts the change journal, selects the
+/// scenarios and installs the run's context.
+async fn prepare(config: RunConfig) -> Result<Plan, String> {
     let started_at = sncc::mock::clock::glide_datetime(sncc::mock::clock::Clock::default().now());
-    let features = match sncc::features::parse(&config.features).and_then(|features| {
-        config.expected.check(&catalogue::behaviours(&features)?)?;
-        Ok(features)
-    }) {
-        Ok(features) => features,
-        Err(error) => return config_error(error),
-    };
-    let http = match sncc::client::transport::http_client(&config.transport) {
-        Ok(http) => http,
-        Err(error) => return config_error(error),
-    };
+    let features = sncc::features::parse(&config.features)?;
+    config.expected.check(&catalogue::behaviours(&features)?)?;
+    let http = sncc::client::transport::http_client(&config.transport)?;
     if let Some(url) = config.target.url() {
         match probe(&http, url).await {
             Reachability::Ready => {}
             Reachability::Hibernating => {
-                return config_error(format!(
+                return Err(format!(
                     "{url} is hibernating: wake it up (developer.servicenow.com, \"Wake up instance\") and run again"
                 ));
             }
-            Reachability::Unusable(why) => return config_error(why),
+            Reachability::Unusable(why) => return Err(why),
         }
     }
-    let release = match detect_release(&config, &http).await {
-        Ok(release) => release,
-        Err(error) => return config_error(error),
-    };
+    let release = detect_release(&config, &http).await?;
     let prefix = format!("sncc-{}-", &sncc::mock::random::sys_id()[..8]);
     let journal = match &config.target {
-        Target::Admin { url, .. } => match start_journal(&config, url, &prefix) {
-            Ok(journal) => Some(journal),
-            Err(error) => return config_error(error),
-        },
+        Target::Admin { url, .. } => Some(start_journal(&config, url, &prefix)?),
         _ => None,
     };
+    let kind = config.target.kind();
     let selection = Selection {
-        target: config.target.kind(),
+        target: kind,
         release: release.clone(),
         tags: config.tags,
         name: config.name,
     };
     let (to_run, skipped) = select(&features, &selection);
-    let target_kind = config.target.kind();
     let target = TargetSummary {
-        kind: target_kind.name().into(),
+        kind: kind.name().into(),
         instance: config.target.instance(),
     };
     let release_name = release
@@ -119,28 +141,47 @@ pub async fn run(config: RunConfig) -> ExitCode {
             to_run.len() + skipped.len()
         )
     );
-
     let restorer = journal.clone().zip(admin_client(&config.target, &http));
     context::install(Context::new(config.target, http, release, prefix, journal));
-    let concurrency = config.concurrency.unwrap_or(match target_kind {
-        TargetKind::Mock => MOCK_CONCURRENCY,
-        _ => 1,
-    });
+    Ok(Plan {
+        features,
+        to_run,
+        skipped,
+        target,
+        release: release_name,
+        started_at,
+        concurrency: config.concurrency.unwrap_or(if kind == TargetKind::Mock {
+            MOCK_CONCURRENCY
+        } else {
+            1
+        }),
+        strict: config.strict,
+        expected: config.expected,
+        report_dir: config.report_dir,
+        html: config.html,
+        restorer,
+    })
+}
+
+/// Runs the selected scenarios, printing each as it finishes, then undoes what the journal still holds.
+/// `None` when Ctrl-C or SIGTERM stopped the run.
+async fn execute(plan: &Plan) -> Option<Result<Vec<ScenarioRun>, String>> {
     let observations = Observations::default();
-    let expected = config.expected.clone();
+    let expected = plan.expected.clone();
     let (collector, collected) = Collector::new(
-        config.strict,
+        plan.strict,
         Box::new(move |run| {
             let mut run = run.clone();
             expected.expect(&mut run);
             println!("{}", console::scenario_line(&run));
         }),
     );
+    let to_run = plan.to_run.clone();
     let scenarios_run = SuiteWorld::cucumber::<&str>()
-        .with_parser(parser::Features(features.clone()))
+        .with_parser(parser::Features(plan.features.clone()))
         .with_writer(collector.normalized())
         .with_cli::<cucumber::cli::Empty>(cucumber::cli::Opts::default())
-        .max_concurrent_scenarios(concurrency)
+        .max_concurrent_scenarios(plan.concurrency)
         .after(after_hook(observations.clone()))
         .filter_run((), move |feature, _, scenario| {
             to_run.contains(&key_of(feature, scenario))
@@ -152,20 +193,19 @@ pub async fn run(config: RunConfig) -> ExitCode {
     if interrupted {
         eprintln!("sncc: interrupted; undoing the run's changes to the instance");
     }
-    if let Some((journal, (servicenow, admin))) = &restorer {
+    if let Some((journal, (servicenow, admin))) = &plan.restorer {
         finish_journal(journal, servicenow, admin).await;
     }
     if interrupted {
-        return ExitCode::from(INTERRUPTED);
+        return None;
     }
-
-    let parse_errors = collected
+    if let Some(error) = collected
         .parse_errors
         .lock()
         .expect("collector lock")
-        .clone();
-    if let Some(error) = parse_errors.first() {
-        return config_error(error);
+        .first()
+    {
+        return Some(Err(error.clone()));
     }
     let mut scenarios = collected.scenarios.lock().expect("collector lock").clone();
     let mut observed = observations.lock().expect("observations lock");
@@ -174,32 +214,45 @@ pub async fn run(config: RunConfig) -> ExitCode {
             run.observation = observation;
         }
     }
-    scenarios.extend(skipped);
-    sort_in_feature_order(&mut scenarios, &features);
-    for stale in config.expected.apply(&mut scenarios, config.strict) {
+    Some(Ok(scenarios))
+}
+
+/// Completes the report (skipped scenarios, expected deviations), prints the tally, writes the files,
+/// and says how the run went.
+fn finish(plan: Plan, mut scenarios: Vec<ScenarioRun>, started: Instant) -> ExitCode {
+    scenarios.extend(plan.skipped);
+    sort_in_feature_order(&mut scenarios, &plan.features);
+    for stale in plan.expected.apply(&mut scenarios, plan.strict) {
         println!("{}", console::scenario_line(&scenarios[stale]));
     }
-    let requests = scenarios
-        .iter()
-        .map(|run| run.observation.exchanges.len())
-        .sum();
     let report = RunReport {
         sncc_version: env!("CARGO_PKG_VERSION").into(),
-        target,
-        release: release_name,
-        started_at,
+        target: plan.target,
+        release: plan.release,
+        started_at: plan.started_at,
         duration_ms: started.elapsed().as_millis() as u64,
-        strict: config.strict,
+        strict: plan.strict,
         tally: Tally::of(&scenarios),
-        requests,
+        requests: scenarios
+            .iter()
+            .map(|run| run.observation.exchanges.len())
+            .sum(),
         scenarios,
     };
     println!("{}", console::closing(&report));
-    if let Some(dir) = &config.report_dir {
+    if let Some(dir) = &plan.report_dir {
         if let Err(error) = sncc::report::files::write_all(dir, &report) {
             return config_error(format!(
                 "cannot write the reports to {}: {error}",
                 dir.display()
+            ));
+        }
+    }
+    if let Some(path) = &plan.html {
+        if let Err(error) = std::fs::write(path, sncc::report::html::render(&report)) {
+            return config_error(format!(
+                "cannot write the HTML report {}: {error}",
+                path.display()
             ));
         }
     }
