@@ -26,13 +26,13 @@ pub fn render(report: &RunReport) -> String {
         seconds(report.duration_ms),
     );
     for runs in report.features() {
-        suite(&mut xml, &runs);
+        suite(&mut xml, report, &runs);
     }
     xml.push_str("</testsuites>\n");
     xml
 }
 
-fn suite(xml: &mut String, runs: &[&ScenarioRun]) {
+fn suite(xml: &mut String, report: &RunReport, runs: &[&ScenarioRun]) {
     let count =
         |wanted: fn(&Outcome) -> bool| runs.iter().filter(|run| wanted(&run.outcome)).count();
     let _ = writeln!(
@@ -44,10 +44,31 @@ fn suite(xml: &mut String, runs: &[&ScenarioRun]) {
         count(|outcome| matches!(outcome, Outcome::Skipped { .. })),
         seconds(runs.iter().map(|run| run.duration_ms).sum()),
     );
+    run_properties(xml, report);
     for run in runs {
         case(xml, run);
     }
     xml.push_str("  </testsuite>\n");
+}
+
+/// What every suite of the run shares: what was checked, and with which sncc.
+fn run_properties(xml: &mut String, report: &RunReport) {
+    xml.push_str("    <properties>\n");
+    let shared = [
+        ("sncc_version", report.sncc_version.as_str()),
+        ("target", report.target.kind.as_str()),
+        ("instance", report.target.instance.as_str()),
+        ("release", report.release.as_str()),
+        ("started_at", report.started_at.as_str()),
+    ];
+    for (name, value) in shared {
+        let _ = writeln!(
+            xml,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            attribute(value)
+        );
+    }
+    xml.push_str("    </properties>\n");
 }
 
 fn case(xml: &mut String, run: &ScenarioRun) {
@@ -217,6 +238,24 @@ mod tests {
 
     fn report(runs: Vec<ScenarioRun>) -> String {
         render(&sample::report(runs))
+    }
+
+    #[test]
+    fn every_suite_names_the_target_and_release_it_checked() {
+        let mut sample = sample::report(vec![sample::scenario(Outcome::Passed)]);
+        sample.release = "vancouver".into();
+        let xml = render(&sample);
+        assert!(
+            xml.contains(r#"<property name="release" value="vancouver"/>"#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(&format!(
+                r#"<property name="target" value="{}"/>"#,
+                sample.target.kind
+            )),
+            "{xml}"
+        );
     }
 
     #[test]
