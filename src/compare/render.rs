@@ -1,0 +1,238 @@
+//! How a comparison reads: plain text for a terminal, markdown for a merge request, a self-contained HTML page.
+
+use std::fmt::Write as _;
+
+use super::{BehaviourChange, Change, Comparison, SEVERITIES, Subject};
+use crate::catalogue::Severity;
+use crate::report::html::escape;
+
+impl Change {
+    /// `outcome`, `outcome in "scenario"`, `POST /oauth_token.do Pragma (3 times)`.
+    pub(super) fn what(&self) -> String {
+        let what = match &self.scenario {
+            Some(scenario) => format!("{} in \"{scenario}\"", self.subject),
+            None => self.subject.to_string(),
+        };
+        match self.times {
+            1 => what,
+            times => format!("{what} ({times} times)"),
+        }
+    }
+}
+
+impl Comparison {
+    pub(super) fn text(&self) -> String {
+        let mut text = String::new();
+        for (name, before, after) in &self.head {
+            let _ = writeln!(text, "{name}: {}", arrow(before, after));
+        }
+        if let Some(transitions) = self.transitions_line() {
+            let _ = writeln!(text, "{transitions}");
+        }
+        for severity in SEVERITIES {
+            let behaviours = self.of_severity(severity);
+            let _ = writeln!(text, "\n{}", group_heading(severity, behaviours.len()));
+            for behaviour in behaviours {
+                let _ = writeln!(
+                    text,
+                    "  {} ({}) {}",
+                    behaviour.id,
+                    severity.name(),
+                    behaviour.title
+                );
+                for change in &behaviour.changes {
+                    let _ = writeln!(
+                        text,
+                        "      {}: {} → {}",
+                        change.what(),
+                        change.before,
+                        change.after
+                    );
+                }
+            }
+        }
+        let _ = writeln!(text, "\n{}", self.verdict());
+        text
+    }
+
+    pub(super) fn markdown(&self) -> String {
+        let mut md = String::from("# sncc compare\n\n| | before | after |\n|---|---|---|\n");
+        for (name, before, after) in &self.head {
+            let _ = writeln!(md, "| {name} | {} | {} |", cell(before), cell(after));
+        }
+        if let Some(transitions) = self.transitions_line() {
+            let _ = writeln!(md, "\n{}", cell(&transitions));
+        }
+        for severity in SEVERITIES {
+            let behaviours = self.of_severity(severity);
+            let _ = writeln!(md, "\n## {}\n", group_heading(severity, behaviours.len()));
+            if behaviours.is_empty() {
+                continue;
+            }
+            md.push_str("| behaviour | what | before | after |\n|---|---|---|---|\n");
+            for behaviour in behaviours {
+                let mut first = true;
+                for change in &behaviour.changes {
+                    let name = if first {
+                        format!("**{}** {}", behaviour.id, cell(&behaviour.title))
+                    } else {
+                        String::new()
+                    };
+                    first = false;
+                    let _ = writeln!(
+                        md,
+                        "| {name} | {} | {} | {} |",
+                        markdown_what(change),
+                        code(&change.before),
+                        code(&change.after)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(md, "\n{}", cell(&self.verdict()));
+        md
+    }
+
+    pub(super) fn html(&self) -> String {
+        let mut html = String::from(HTML_HEAD);
+        html.push_str("<table>\n<tr><th></th><th>before</th><th>after</th></tr>\n");
+        for (name, before, after) in &self.head {
+            let class = if before == after {
+                ""
+            } else {
+                " class=\"changed\""
+            };
+            let _ = writeln!(
+                html,
+                "<tr{class}><th>{name}</th><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                escape(before),
+                escape(after)
+            );
+        }
+        html.push_str("</table>\n");
+        if let Some(transitions) = self.transitions_line() {
+            let _ = writeln!(html, "<p>{}</p>", escape(&transitions));
+        }
+        for severity in SEVERITIES {
+            let behaviours = self.of_severity(severity);
+            let heading = group_heading(severity, behaviours.len());
+            let _ = writeln!(
+                html,
+                "<h2 class=\"{}\">{}</h2>",
+                severity.name(),
+                escape(&heading)
+            );
+            if behaviours.is_empty() {
+                continue;
+            }
+            html.push_str(
+                "<table>\n<tr><th>behaviour</th><th>what</th><th>before</th><th>after</th></tr>\n",
+            );
+            for behaviour in behaviours {
+                html_behaviour(&mut html, behaviour);
+            }
+            html.push_str("</table>\n");
+        }
+        let _ = write!(
+            html,
+            "<p>{}</p>\n</body>\n</html>\n",
+            escape(&self.verdict())
+        );
+        html
+    }
+}
+
+/// `before → after`, or the value once when it did not change.
+fn arrow(before: &str, after: &str) -> String {
+    if before == after {
+        before.to_owned()
+    } else {
+        format!("{before} → {after}")
+    }
+}
+
+/// `must: 3 behaviours changed`.
+fn group_heading(severity: Severity, count: usize) -> String {
+    match count {
+        0 => format!("{}: nothing changed", severity.name()),
+        1 => format!("{}: 1 behaviour changed", severity.name()),
+        n => format!("{}: {n} behaviours changed", severity.name()),
+    }
+}
+
+/// Text for a markdown table cell: on one line, pipes escaped, HTML's markup characters as entities.
+fn cell(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+}
+
+/// A value as a markdown code span, on one line, pipes escaped (GitHub reads them as cell breaks even in code).
+fn code(text: &str) -> String {
+    let text = text.replace('|', "\\|").replace('\n', " ");
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+fn markdown_what(change: &Change) -> String {
+    let subject = match &change.subject {
+        Subject::Outcome { .. } => "outcome".to_owned(),
+        Subject::Fact(name) => format!("fact {}", code(name)),
+        Subject::Exchange { request, aspect } => format!("{} {aspect}", code(request)),
+    };
+    let subject = match &change.scenario {
+        Some(scenario) => format!("{subject} in “{}”", cell(scenario)),
+        None => subject,
+    };
+    match change.times {
+        1 => subject,
+        times => format!("{subject} ({times} times)"),
+    }
+}
+
+fn html_behaviour(html: &mut String, behaviour: &BehaviourChange) {
+    let rows = behaviour.changes.len();
+    for (index, change) in behaviour.changes.iter().enumerate() {
+        html.push_str("<tr>");
+        if index == 0 {
+            let _ = write!(
+                html,
+                "<td rowspan=\"{rows}\"><b>{}</b> {}</td>",
+                escape(&behaviour.id),
+                escape(&behaviour.title)
+            );
+        }
+        let _ = writeln!(
+            html,
+            "<td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+            escape(&change.what()),
+            escape(&change.before),
+            escape(&change.after)
+        );
+    }
+}
+
+const HTML_HEAD: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>sncc compare</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin-bottom: 1em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+code { white-space: pre-wrap; word-break: break-all; }
+tr.changed { background: #fff4d6; }
+h2.must { color: #b00020; }
+h2.should { color: #a15c00; }
+h2.info { color: #225; }
+</style>
+</head>
+<body>
+<h1>sncc compare</h1>
+"#;
