@@ -2,18 +2,14 @@
 //! (after). The changes are grouped by severity, the release change heads them, a changed `@must` behaviour exits
 //! 1, identical runs exit 0, unreadable input exits 2; the markdown output is snapshotted.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::TempDir;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// A folder of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The two runs' summaries, in their folder.
 struct Runs {
     dir: TempDir,

@@ -3,21 +3,15 @@
 //! warns that it should come off the list (and fails with `--strict`), and a file naming a behaviour the catalogue
 //! does not have is a configuration error.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::TempDir;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// A folder of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
 impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path =
-            std::env::temp_dir().join(format!("sncc-deviations-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-
     /// Writes the expectations file and gives its path.
     fn expectations(&self, toml: &str) -> String {
         let path = self.0.join("known-deviations.toml");
@@ -28,12 +22,6 @@ impl TempDir {
     fn read(&self, file: &str) -> String {
         std::fs::read_to_string(self.0.join("reports").join(file))
             .unwrap_or_else(|error| panic!("{file}: {error}"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -95,7 +83,7 @@ reason = "Tracked as INC0012345"
 
 #[test]
 fn listed_should_deviations_are_expected_and_the_run_passes() {
-    let dir = TempDir::new("should");
+    let dir = TempDir::new("deviations-should");
     let file = dir.expectations(CACHE_HEADERS);
     let tags = ["--tags", "@CC-C3 or @CC-C4 or @CC-A3"];
     let broken = ["--mock-break", "cache-headers-missing"];
@@ -152,7 +140,7 @@ fn listed_should_deviations_are_expected_and_the_run_passes() {
 
 #[test]
 fn listed_must_deviations_no_longer_fail_the_run() {
-    let dir = TempDir::new("must");
+    let dir = TempDir::new("deviations-must");
     let file = dir.expectations(ANY_SECRET);
     let tags = ["--tags", "@CC-B3 or @CC-C6"];
     let broken = ["--mock-break", "any-secret-accepted"];
@@ -172,7 +160,7 @@ fn listed_must_deviations_no_longer_fail_the_run() {
 
 #[test]
 fn a_listed_deviation_that_no_longer_happens_warns_or_fails_when_strict() {
-    let dir = TempDir::new("stale");
+    let dir = TempDir::new("deviations-stale");
     let file = dir.expectations(CACHE_HEADERS);
     let args = ["--tags", "@CC-C4", "--expect-deviations", &file];
     let finished = run(&dir.0, &args);
@@ -210,7 +198,7 @@ fn a_listed_deviation_that_no_longer_happens_warns_or_fails_when_strict() {
 
 #[test]
 fn an_id_the_catalogue_does_not_have_is_a_configuration_error() {
-    let dir = TempDir::new("unknown");
+    let dir = TempDir::new("deviations-unknown");
     let file = dir.expectations("[[deviation]]\nid = \"C9\"\nreason = \"typo\"\n");
     let finished = run(&dir.0, &["--expect-deviations", &file]);
     assert_eq!(finished.code, Some(2), "{}", finished.stdout);

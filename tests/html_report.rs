@@ -8,6 +8,10 @@
 //! package through `SNCC_HTML_FORMATTER` (its folder, e.g. `<prefix>/node_modules/@cucumber/html-formatter`) and
 //! fails when it is not set.
 
+mod common;
+
+use common::TempDir;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -38,23 +42,6 @@ html.end();
 "#;
 
 /// A folder of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("sncc-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Waits for `child` at most [`PATIENCE`], killing it after.
 fn wait(mut child: Child, what: &str) -> ExitStatus {
     let started = Instant::now();

@@ -2,6 +2,10 @@
 //! that passes, fails, is killed and restored, or is interrupted leaves every table it touched as it was; a
 //! client run writes nothing; no password, secret or token reaches any output.
 
+mod common;
+
+use common::TempDir;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -90,16 +94,7 @@ fn form_encoded(text: &str) -> String {
 }
 
 /// A folder of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
 impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("sncc-real-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-
     /// A path in the folder, as the UTF-8 text a command line takes.
     fn join(&self, name: &str) -> String {
         self.0
@@ -124,12 +119,6 @@ impl TempDir {
             }
         }
         found
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -628,7 +617,7 @@ fn summary(reports: &str) -> Value {
 #[test]
 fn a_passing_admin_run_leaves_every_table_as_it_was() {
     let mock = Mock::start("untouched");
-    let dir = TempDir::new("passing");
+    let dir = TempDir::new("real-passing");
     let reports = dir.join("reports");
     assert_eq!(mock.grant_property(), None, "the untouched seed has none");
     let before = mock.snapshot();
@@ -657,7 +646,7 @@ fn a_passing_admin_run_leaves_every_table_as_it_was() {
 #[test]
 fn a_grant_property_that_was_false_is_false_again_with_its_sys_id() {
     let mock = Mock::start("untouched");
-    let dir = TempDir::new("false-property");
+    let dir = TempDir::new("real-false-property");
     let property = mock.create_grant_property("false");
     let sys_id = property["sys_id"].as_str().expect("a sys_id").to_owned();
     let mut before = mock.snapshot();
@@ -684,7 +673,7 @@ fn a_grant_property_that_was_false_is_false_again_with_its_sys_id() {
 #[test]
 fn a_failing_admin_run_leaves_every_table_as_it_was() {
     let mock = Mock::start("untouched");
-    let dir = TempDir::new("failing");
+    let dir = TempDir::new("real-failing");
     let before = mock.snapshot();
     mock.arm_fault(json!({
         "path": "/oauth_token.do",
@@ -704,7 +693,7 @@ fn a_failing_admin_run_leaves_every_table_as_it_was() {
 #[test]
 fn a_run_killed_mid_way_is_undone_by_restore_and_restore_can_repeat() {
     let mock = Mock::start("untouched");
-    let dir = TempDir::new("kill");
+    let dir = TempDir::new("real-kill");
     let journal = dir.join("changes.jsonl");
     let before = mock.snapshot();
 
@@ -745,7 +734,7 @@ fn a_run_killed_mid_way_is_undone_by_restore_and_restore_can_repeat() {
 #[test]
 fn sigterm_mid_run_undoes_the_changes_and_exits_130() {
     let mock = Mock::start("untouched");
-    let dir = TempDir::new("sigterm");
+    let dir = TempDir::new("real-sigterm");
     let journal = dir.join("changes.jsonl");
     let before = mock.snapshot();
 
@@ -765,7 +754,7 @@ fn sigterm_mid_run_undoes_the_changes_and_exits_130() {
 #[test]
 fn a_client_run_writes_nothing_and_skips_admin_scenarios() {
     let mock = Mock::start("ready");
-    let dir = TempDir::new("client");
+    let dir = TempDir::new("real-client");
     let reports = dir.join("reports");
     let mut before = mock.snapshot();
     mock.clear_requests();
@@ -806,7 +795,7 @@ fn a_client_run_writes_nothing_and_skips_admin_scenarios() {
 
 #[test]
 fn no_password_secret_or_token_reaches_any_output() {
-    let dir = TempDir::new("secrets");
+    let dir = TempDir::new("real-secrets");
     let admin_mock = Mock::start("untouched");
     let admin_reports = dir.join("admin-reports");
     let admin = admin_mock

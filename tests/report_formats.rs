@@ -6,8 +6,12 @@
 //! undefined step, a scenario the release skips). Volatile values are normalised; secrets must be redacted
 //! everywhere.
 
+mod common;
+
+use common::TempDir;
+
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -62,23 +66,6 @@ const DEVIATIONS: &str = r#"Feature: Deviations <&> "quoted"
 "#;
 
 /// A folder of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("sncc-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Runs `sncc` in `cwd` to the end (killed after [`PATIENCE`]), without secrets in its environment.
 fn sncc(args: &[&str], cwd: &Path) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sncc"))

@@ -1,6 +1,10 @@
 //! `sncc run` and `sncc list` through the binary: exit codes, the closing tally, narrowing, configuration
 //! errors, the built-in features from any directory, and feature folders of one's own.
 
+mod common;
+
+use common::TempDir;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -10,16 +14,7 @@ use std::time::{Duration, Instant};
 const PATIENCE: Duration = Duration::from_secs(120);
 
 /// A folder of its own under the system's temp dir, removed on drop.
-struct TempDir(PathBuf);
-
 impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("sncc-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-
     /// Writes a file into the folder and gives its path.
     fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
@@ -29,12 +24,6 @@ impl TempDir {
 
     fn path(&self) -> &str {
         self.0.to_str().expect("UTF-8 temp path")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -346,7 +335,7 @@ fn list_prints_every_behaviour_with_severity_and_targets() {
 
 #[test]
 fn the_built_in_features_travel_with_the_binary() {
-    let elsewhere = TempDir::new("elsewhere");
+    let elsewhere = TempDir::new("cli-elsewhere");
     let run = sncc_in(&elsewhere.0, &["run", "--tags", "@CC-A3"], &[]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     assert_eq!(run.last_line(), "1 passed, 0 failed, 0 warnings, 0 skipped");
@@ -361,7 +350,7 @@ fn the_built_in_features_travel_with_the_binary() {
 
 #[test]
 fn a_features_dir_runs_and_lists_its_own_feature() {
-    let dir = TempDir::new("own-features");
+    let dir = TempDir::new("cli-own-features");
     dir.write("mine.feature", ONE_SCENARIO);
     let run = passing_run(&["--features-dir", dir.path()]);
     assert!(
@@ -382,7 +371,7 @@ fn a_features_dir_runs_and_lists_its_own_feature() {
 
 #[test]
 fn a_mis_tagged_scenario_is_named_by_file_and_line() {
-    let dir = TempDir::new("mis-tagged");
+    let dir = TempDir::new("cli-mis-tagged");
     let file = dir.write("bad.feature", MIS_TAGGED);
     let place = format!("{}:4", file.display());
     for command in ["run", "list"] {
