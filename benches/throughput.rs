@@ -1,2 +1,421 @@
-//! Placeholder until the benchmark lands.
-fn main() {}
+//! Throughput and latency of the in-process mock against a bare axum server, plus the mock's start time.
+//!
+//! Measures token issuance (`POST /oauth_token.do`), a Bearer Table API read
+//! (`GET /api/now/table/sys_user?sysparm_limit=1`) and a bare axum "hello" route, each at 1, 16 and 64
+//! keep-alive connections, then the median time from the `ready` seed to a serving mock.
+//! Run with `cargo bench --bench throughput`; `SNCC_BENCH_SECONDS` sets the seconds per cell (default 3).
+//! Timings are reported, never asserted; every response's status is checked and errors are counted.
+
+use std::error::Error;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use sncc::mock::seed::{Seed, SeededClient};
+use sncc::mock::{MockOptions, MockServer};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+type BoxError = Box<dyn Error + Send + Sync>;
+
+const CONCURRENCY: [usize; 3] = [1, 16, 64];
+const DEFAULT_SECONDS: f64 = 3.0;
+const WARM_UP: Duration = Duration::from_millis(500);
+const STARTS: usize = 50;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const TARGET_RATIO: f64 = 0.60;
+/// Clock ticks per second of the CPU times in `/proc` (`USER_HZ`, 100 on Linux).
+const USER_HZ: f64 = 100.0;
+const ADMIN_PASSWORD: &str = "bench-admin-password";
+
+/// What a cell loads: the mock's two hot endpoints, and the bare baseline.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Token,
+    Table,
+    Bare,
+}
+
+impl Target {
+    const ALL: [Target; 3] = [Target::Token, Target::Table, Target::Bare];
+
+    fn name(self) -> &'static str {
+        match self {
+            Target::Token => "token (POST /oauth_token.do)",
+            Target::Table => "table (Bearer GET sys_user)",
+            Target::Bare => "bare axum hello",
+        }
+    }
+}
+
+/// A server started for one cell; dropping it stops the server.
+enum Server {
+    /// Held for its `Drop`, which stops the mock.
+    Mock {
+        _running: MockServer,
+    },
+    Bare(JoinHandle<io::Result<()>>),
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Server::Bare(task) = self {
+            task.abort();
+        }
+    }
+}
+
+/// What one cell (target × concurrency) measured.
+struct Cell {
+    target: Target,
+    connections: usize,
+    requests_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    /// Process CPU time (load generator and server together) per good answer: steal-proof, unlike rates.
+    cpu_per_request: Duration,
+    errors: usize,
+    first_error: Option<String>,
+}
+
+/// What one connection saw: the latency of each good answer, and its failures.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: usize,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn fail(&mut self, error: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(error);
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let seconds = bench_seconds()?;
+    sncc::mock::tls::install_default_crypto_provider();
+    // Each concurrency's targets run back to back, so the mock and the bare server meet the same machine.
+    let mut cells = Vec::new();
+    for connections in CONCURRENCY {
+        for target in Target::ALL {
+            cells.push(measure(target, connections, seconds).await?);
+        }
+    }
+    cells.sort_by_key(|cell| (cell.target, cell.connections));
+    print_table(&cells, seconds);
+    print_ratios(&cells);
+    print_start_time().await?;
+    Ok(())
+}
+
+fn bench_seconds() -> Result<Duration, BoxError> {
+    let seconds = match std::env::var("SNCC_BENCH_SECONDS") {
+        Ok(text) => text.parse::<f64>()?,
+        Err(_) => DEFAULT_SECONDS,
+    };
+    Ok(Duration::try_from_secs_f64(seconds)?)
+}
+
+/// Starts a fresh server for one cell (so no cell inherits an earlier one's tokens) and builds the request
+/// to load it with.
+async fn prepare(target: Target) -> Result<(Server, reqwest::Request), BoxError> {
+    let http = reqwest::Client::new();
+    if target == Target::Bare {
+        let (task, url) = start_bare().await?;
+        return Ok((Server::Bare(task), http.get(url).build()?));
+    }
+    let (mock, client) = start_mock().await?;
+    let base = mock.base_url();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", client.client_id.as_str()),
+        ("client_secret", client.client_secret.expose_secret()),
+    ];
+    let mut request = http
+        .post(format!("{base}/oauth_token.do"))
+        .form(&form)
+        .build()?;
+    if target == Target::Table {
+        let token = fetch_token(&http, &request).await?;
+        request = http
+            .get(format!("{base}/api/now/table/sys_user?sysparm_limit=1"))
+            .bearer_auth(token)
+            .header("accept", "application/json")
+            .build()?;
+    }
+    Ok((Server::Mock { _running: mock }, request))
+}
+
+/// A mock built from the `ready` seed, with its seeded client.
+async fn start_mock() -> Result<(MockServer, SeededClient), BoxError> {
+    let seed = Seed::load("ready")?;
+    let (instance, clients) = seed.build(&SecretString::from(ADMIN_PASSWORD), None)?;
+    let client = clients
+        .into_iter()
+        .next()
+        .ok_or("the ready seed has a client")?;
+    let options = MockOptions {
+        listen: "127.0.0.1:0".parse()?,
+        tls: None,
+        instance,
+    };
+    Ok((MockServer::start(options).await?, client))
+}
+
+/// The baseline: axum serving one short body, no middleware, no state; `TCP_NODELAY` as the mock sets it.
+async fn start_bare() -> Result<(JoinHandle<io::Result<()>>, String), BoxError> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hello", listener.local_addr()?);
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    let router = Router::new().route("/hello", get(|| async { "hello" }));
+    let task = tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok((task, url))
+}
+
+async fn fetch_token(
+    http: &reqwest::Client,
+    request: &reqwest::Request,
+) -> Result<String, BoxError> {
+    let response = http.execute(cloned(request)).await?.error_for_status()?;
+    let body: serde_json::Value = response.json().await?;
+    let token = body["access_token"].as_str().ok_or("no access_token")?;
+    Ok(token.to_owned())
+}
+
+fn cloned(request: &reqwest::Request) -> reqwest::Request {
+    request
+        .try_clone()
+        .expect("benchmark requests have buffered bodies")
+}
+
+/// Starts the cell's server, warms up, then loads it for `duration` over `connections` keep-alive
+/// connections; every answer must be a 200.
+async fn measure(target: Target, connections: usize, duration: Duration) -> Result<Cell, BoxError> {
+    let (_server, request) = prepare(target).await?;
+    let clients: Vec<_> = (0..connections).map(|_| connection()).collect();
+    run(&request, &clients, WARM_UP).await;
+    let (started, cpu_before) = (Instant::now(), process_cpu()?);
+    let tally = run(&request, &clients, duration).await;
+    let (elapsed, cpu) = (started.elapsed(), process_cpu()? - cpu_before);
+    Ok(summarise(target, connections, tally, elapsed, cpu))
+}
+
+/// The CPU time this process has used so far (user and system, every thread), from `/proc/self/stat`.
+fn process_cpu() -> Result<Duration, BoxError> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // After the command name (which may hold spaces) come `state` (field 3) … `utime` (14), `stime` (15).
+    let (_, fields) = stat.rsplit_once(')').ok_or("unreadable /proc/self/stat")?;
+    let ticks: Vec<u64> = fields
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    let [utime, stime] = ticks[..] else {
+        return Err("no utime and stime in /proc/self/stat".into());
+    };
+    Ok(Duration::from_secs_f64((utime + stime) as f64 / USER_HZ))
+}
+
+/// A client holding at most one idle connection: one task, one keep-alive connection.
+fn connection() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("a plain HTTP client builds")
+}
+
+/// Runs one task per client, each sending requests back to back until `duration` has passed.
+async fn run(request: &reqwest::Request, clients: &[reqwest::Client], duration: Duration) -> Tally {
+    let deadline = Instant::now() + duration;
+    let prototype = Arc::new(cloned(request));
+    let tasks: Vec<_> = clients
+        .iter()
+        .map(|client| {
+            let (client, prototype) = (client.clone(), prototype.clone());
+            tokio::spawn(drive(client, prototype, deadline))
+        })
+        .collect();
+    let mut total = Tally::default();
+    for task in tasks {
+        total.merge(task.await.expect("a load task panicked"));
+    }
+    total
+}
+
+async fn drive(
+    client: reqwest::Client,
+    prototype: Arc<reqwest::Request>,
+    deadline: Instant,
+) -> Tally {
+    let mut tally = Tally::default();
+    while Instant::now() < deadline {
+        let sent = Instant::now();
+        match exchange(&client, &prototype).await {
+            Ok(StatusCode::OK) => tally.latencies.push(sent.elapsed()),
+            Ok(status) => tally.fail(format!("status {status}, expected 200")),
+            Err(error) => tally.fail(error.to_string()),
+        }
+    }
+    tally
+}
+
+/// One request, its body read to the end so the connection is reused.
+async fn exchange(
+    client: &reqwest::Client,
+    prototype: &reqwest::Request,
+) -> reqwest::Result<StatusCode> {
+    let response = client.execute(cloned(prototype)).await?;
+    let status = response.status();
+    response.bytes().await?;
+    Ok(status)
+}
+
+fn summarise(
+    target: Target,
+    connections: usize,
+    mut tally: Tally,
+    elapsed: Duration,
+    cpu: Duration,
+) -> Cell {
+    tally.latencies.sort_unstable();
+    Cell {
+        target,
+        connections,
+        requests_per_second: tally.latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&tally.latencies, 0.50),
+        p99: percentile(&tally.latencies, 0.99),
+        cpu_per_request: cpu.div_f64(tally.latencies.len().max(1) as f64),
+        errors: tally.errors,
+        first_error: tally.first_error,
+    }
+}
+
+/// The value at `fraction` of sorted samples (nearest rank); zero when there are none.
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (fraction * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn micros(duration: Duration) -> String {
+    format!("{:.0}", duration.as_secs_f64() * 1e6)
+}
+
+fn print_table(cells: &[Cell], seconds: Duration) {
+    println!(
+        "\n## Throughput ({:.1} s per cell after {} ms warm-up, {} cores shared by load and server)\n",
+        seconds.as_secs_f64(),
+        WARM_UP.as_millis(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    println!("| target | connections | requests/s | p50 µs | p99 µs | CPU µs/request | errors |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for cell in cells {
+        println!(
+            "| {} | {} | {:.0} | {} | {} | {} | {} |",
+            cell.target.name(),
+            cell.connections,
+            cell.requests_per_second,
+            micros(cell.p50),
+            micros(cell.p99),
+            micros(cell.cpu_per_request),
+            cell.errors,
+        );
+    }
+    for cell in cells {
+        if let Some(error) = &cell.first_error {
+            println!(
+                "errors in {} × {}: {} (first: {error})",
+                cell.target.name(),
+                cell.connections,
+                cell.errors
+            );
+        }
+    }
+}
+
+/// Token throughput as a share of the bare server's, per concurrency.
+fn print_ratios(cells: &[Cell]) {
+    let of = |target| {
+        cells
+            .iter()
+            .filter(move |cell: &&Cell| cell.target == target)
+    };
+    println!(
+        "\n## Token throughput / bare throughput (target ≥ {:.0} %)\n",
+        TARGET_RATIO * 100.0
+    );
+    for (token, bare) in of(Target::Token).zip(of(Target::Bare)) {
+        let ratio = token.requests_per_second / bare.requests_per_second;
+        let verdict = if ratio >= TARGET_RATIO {
+            "meets"
+        } else {
+            "BELOW"
+        };
+        println!(
+            "- {} connections: {:.1} % ({verdict} target)",
+            token.connections,
+            ratio * 100.0
+        );
+    }
+}
+
+/// The median time from the `ready` seed to a serving mock, split into build and bind + serve.
+async fn print_start_time() -> Result<(), BoxError> {
+    let (mut builds, mut starts, mut totals) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..STARTS {
+        let (build, start) = time_one_start().await?;
+        builds.push(build);
+        starts.push(start);
+        totals.push(build + start);
+    }
+    println!("\n## Mock start time, `ready` seed (median of {STARTS}; target well under 10 ms)\n");
+    for (what, samples) in [
+        ("load + build seed", &mut builds),
+        ("MockServer::start (bind + serve)", &mut starts),
+        ("total, seed to serving", &mut totals),
+    ] {
+        samples.sort_unstable();
+        println!("- {what}: {} µs", micros(percentile(samples, 0.5)));
+    }
+    Ok(())
+}
+
+/// Builds the `ready` seed's instance and starts a mock on it: how long each took.
+async fn time_one_start() -> Result<(Duration, Duration), BoxError> {
+    let began = Instant::now();
+    let seed = Seed::load("ready")?;
+    let (instance, _) = seed.build(&SecretString::from(ADMIN_PASSWORD), None)?;
+    let built = Instant::now();
+    let options = MockOptions {
+        listen: "127.0.0.1:0".parse()?,
+        tls: None,
+        instance,
+    };
+    let server = MockServer::start(options).await?;
+    let started = Instant::now();
+    server.stop().await;
+    Ok((built - began, started - built))
+}
