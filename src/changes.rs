@@ -65,6 +65,39 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The journal line announcing this change before it is made.
+    pub fn announcement(&self, change: u64) -> Entry {
+        match self.clone() {
+            Change::Created { table, find_by, .. } => Entry::Create {
+                change,
+                table,
+                find_by,
+            },
+            Change::Updated {
+                table,
+                sys_id,
+                previous,
+            } => Entry::Update {
+                change,
+                table,
+                sys_id,
+                previous,
+            },
+            Change::Deleted {
+                table,
+                sys_id,
+                previous,
+            } => Entry::Delete {
+                change,
+                table,
+                sys_id,
+                previous,
+            },
+        }
+    }
+}
+
 /// An append-only journal file, flushed to disk line by line.
 pub struct Journal {
     path: PathBuf,

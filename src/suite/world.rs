@@ -192,13 +192,7 @@ impl SuiteWorld {
 
     /// Creates a record and returns it; on a real instance, journaled first and deleted afterwards.
     pub async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
-        let find_by = find_by(&record);
-        let create = |change| Entry::Create {
-            change,
-            table: table.into(),
-            find_by: find_by.clone(),
-        };
-        let change = self.journal(create)?;
+        let change = self.announce_create(table, &record)?;
         let reply = self
             .servicenow
             .create(self.admin()?, table, &record)
@@ -206,29 +200,44 @@ impl SuiteWorld {
             .map_err(|e| e.to_string())?;
         let created = expect_result(&reply, 201, &format!("create a {table} record"))?;
         let sys_id = text(&created, "sys_id");
-        self.remember_created(change, table, &sys_id, find_by)?;
+        self.confirm_created(change, &sys_id)?;
         self.seen.insert(sys_id, created.clone());
         Ok(created)
     }
 
-    fn remember_created(
-        &mut self,
-        change: Option<u64>,
-        table: &str,
-        sys_id: &str,
-        find_by: String,
-    ) -> Result<(), String> {
-        if let Some(change) = change {
-            self.journal(|_| Entry::Created {
-                change,
-                sys_id: sys_id.into(),
-            })?;
-            let created = Change::Created {
-                table: table.into(),
-                sys_id: Some(sys_id.into()),
-                find_by,
-            };
-            self.changes.push((change, created));
+    /// Journals a change before it is made, and keeps it to undo at the end of the scenario (real
+    /// instances only). Returns its number.
+    fn announce(&mut self, pending: Change) -> Result<Option<u64>, String> {
+        let number = self.journal(|change| pending.announcement(change))?;
+        if let Some(number) = number {
+            self.changes.push((number, pending));
+        }
+        Ok(number)
+    }
+
+    fn announce_create(&mut self, table: &str, record: &Value) -> Result<Option<u64>, String> {
+        self.announce(Change::Created {
+            table: table.into(),
+            sys_id: None,
+            find_by: find_by(record),
+        })
+    }
+
+    /// Journals the sys_id an announced create got, so undoing it needs no search.
+    fn confirm_created(&mut self, change: Option<u64>, sys_id: &str) -> Result<(), String> {
+        let Some(change) = change else {
+            return Ok(());
+        };
+        self.journal(|_| Entry::Created {
+            change,
+            sys_id: sys_id.into(),
+        })?;
+        if let Some((_, Change::Created { sys_id: known, .. })) = self
+            .changes
+            .iter_mut()
+            .find(|(number, _)| *number == change)
+        {
+            *known = Some(sys_id.into());
         }
         Ok(())
     }
@@ -259,20 +268,11 @@ impl SuiteWorld {
                 .filter(|(name, _)| name.as_str() != "client_secret")
                 .map(|(name, _)| (name.clone(), json!(text(&before, name))))
                 .collect();
-            let update = |change| Entry::Update {
-                change,
+            self.announce(Change::Updated {
                 table: table.into(),
                 sys_id: sys_id.into(),
-                previous: previous.clone(),
-            };
-            if let Some(change) = self.journal(update)? {
-                let updated = Change::Updated {
-                    table: table.into(),
-                    sys_id: sys_id.into(),
-                    previous,
-                };
-                self.changes.push((change, updated));
-            }
+                previous,
+            })?;
         }
         let reply = self
             .servicenow
@@ -287,20 +287,11 @@ impl SuiteWorld {
     /// Deletes a record; on a real instance, its values (secrets left out) are journaled first.
     pub async fn delete(&mut self, table: &str, sys_id: &str, keep: Value) -> Result<(), String> {
         let previous = changes::without_secrets(&keep);
-        let delete = |change| Entry::Delete {
-            change,
+        self.announce(Change::Deleted {
             table: table.into(),
             sys_id: sys_id.into(),
-            previous: previous.clone(),
-        };
-        if let Some(change) = self.journal(delete)? {
-            let deleted = Change::Deleted {
-                table: table.into(),
-                sys_id: sys_id.into(),
-                previous: previous.clone(),
-            };
-            self.changes.push((change, deleted));
-        }
+            previous,
+        })?;
         let reply = self
             .servicenow
             .delete(self.admin()?, table, sys_id)
@@ -335,20 +326,14 @@ impl SuiteWorld {
     /// instance it is journaled first, like an admin create, so it is deleted afterwards.
     pub async fn create_with_token(&mut self, table: &str, record: Value) -> Result<Reply, String> {
         let token = Credentials::Bearer(self.current_token()?);
-        let find_by = find_by(&record);
-        let create = |change| Entry::Create {
-            change,
-            table: table.into(),
-            find_by: find_by.clone(),
-        };
-        let change = self.journal(create)?;
+        let change = self.announce_create(table, &record)?;
         let reply = self
             .servicenow
             .create(&token, table, &record)
             .await
             .map_err(|e| e.to_string())?;
         if let Some(created) = reply.result().filter(|_| reply.status == 201) {
-            self.remember_created(change, table, &text(&created, "sys_id"), find_by)?;
+            self.confirm_created(change, &text(&created, "sys_id"))?;
         }
         Ok(reply)
     }
