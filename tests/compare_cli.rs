@@ -7,7 +7,6 @@ mod common;
 use common::TempDir;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 /// A folder of its own under the system's temp dir, removed on drop.
 /// The two runs' summaries, in their folder.
@@ -31,36 +30,26 @@ impl Runs {
     fn compare(&self, args: &[&str]) -> (Option<i32>, String) {
         let mut all = vec!["compare", self.before.as_str(), self.after.as_str()];
         all.extend(args);
-        let output = sncc(&all, &self.dir.0);
-        (output.status.code(), stdout(&output))
+        let output = common::sncc(&self.dir.0, &all, &[]);
+        (output.code, output.stdout)
     }
-}
-
-fn sncc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sncc"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SNCC_ADMIN_PASSWORD")
-        .env_remove("SNCC_CLIENT_SECRET")
-        .output()
-        .expect("sncc runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
 /// Runs the mock as `release` and gives the path of its summary.json.
 fn summary_of(dir: &Path, release: &str) -> String {
     let reports = dir.join(release);
     let reports = reports.to_str().expect("UTF-8 temp path");
-    let output = sncc(&["run", "--release", release, "--report-dir", reports], dir);
+    let output = common::sncc(
+        dir,
+        &["run", "--release", release, "--report-dir", reports],
+        &[],
+    );
     assert_eq!(
-        output.status.code(),
+        output.code,
         Some(0),
         "{}{}",
-        stdout(&output),
-        String::from_utf8_lossy(&output.stderr)
+        output.stdout.clone(),
+        output.stderr
     );
     format!("{reports}/summary.json")
 }
@@ -143,27 +132,28 @@ fn the_html_output_is_a_whole_escaped_page(runs: &Runs) {
 }
 
 fn the_same_run_twice_changes_nothing(runs: &Runs) {
-    let output = sncc(&["compare", &runs.after, &runs.after], &runs.dir.0);
-    let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(0), "{text}");
+    let output = common::sncc(&runs.dir.0, &["compare", &runs.after, &runs.after], &[]);
+    let text = output.stdout.clone();
+    assert_eq!(output.code, Some(0), "{text}");
     assert!(text.ends_with("\nno behaviour changed\n"), "{text}");
 }
 
 fn unreadable_input_exits_2(runs: &Runs) {
-    let missing = sncc(
-        &["compare", &runs.before, "no-such-summary.json"],
+    let missing = common::sncc(
         &runs.dir.0,
+        &["compare", &runs.before, "no-such-summary.json"],
+        &[],
     );
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-summary.json"));
+    assert_eq!(missing.code, Some(2));
+    assert!(missing.stderr.contains("no-such-summary.json"));
     let not_a_summary = runs.dir.0.join("not-a-summary.json");
     std::fs::write(&not_a_summary, "{\"release\": 3}").unwrap();
     let not_a_summary = not_a_summary.to_str().expect("UTF-8 temp path");
-    let wrong = sncc(&["compare", not_a_summary, &runs.after], &runs.dir.0);
-    assert_eq!(wrong.status.code(), Some(2));
+    let wrong = common::sncc(&runs.dir.0, &["compare", not_a_summary, &runs.after], &[]);
+    assert_eq!(wrong.code, Some(2));
     assert!(
-        String::from_utf8_lossy(&wrong.stderr).contains("is not an sncc summary.json"),
+        wrong.stderr.contains("is not an sncc summary.json"),
         "{}",
-        String::from_utf8_lossy(&wrong.stderr)
+        wrong.stderr
     );
 }

@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::TempDir;
+use common::{Finished, TempDir};
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 /// A folder of its own under the system's temp dir, removed on drop.
 impl TempDir {
@@ -25,19 +24,6 @@ impl TempDir {
     }
 }
 
-/// A finished run: exit code, console, errors.
-struct Finished {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Finished {
-    fn last_line(&self) -> &str {
-        self.stdout.lines().last().unwrap_or_default()
-    }
-}
-
 /// `sncc run` on the mock in `dir`, writing its reports into `dir/reports`.
 fn run(dir: &Path, args: &[&str]) -> Finished {
     let reports = dir.join("reports");
@@ -47,18 +33,7 @@ fn run(dir: &Path, args: &[&str]) -> Finished {
         reports.to_str().expect("UTF-8 temp path"),
     ];
     all.extend(args);
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_sncc"))
-        .args(&all)
-        .current_dir(dir)
-        .env_remove("SNCC_ADMIN_PASSWORD")
-        .env_remove("SNCC_CLIENT_SECRET")
-        .output()
-        .expect("sncc runs");
-    Finished {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 console"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 errors"),
-    }
+    common::sncc(dir, &all, &[])
 }
 
 const CACHE_HEADERS: &str = r#"

@@ -10,18 +10,12 @@ mod common;
 
 use common::TempDir;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use regex::Regex;
 use serde_json::Value;
-
-/// The longest a run may take before the test gives up on it.
-const PATIENCE: Duration = Duration::from_secs(120);
 
 const TAGS: &str = "@CC-A3 or @CC-B3 or @CC-C6 or @CC-F4 or @CC-G1";
 
@@ -65,45 +59,6 @@ const DEVIATIONS: &str = r#"Feature: Deviations <&> "quoted"
     When "svc-cc" requests a token with its client id and secret
 "#;
 
-/// A folder of its own under the system's temp dir, removed on drop.
-/// Runs `sncc` in `cwd` to the end (killed after [`PATIENCE`]), without secrets in its environment.
-fn sncc(args: &[&str], cwd: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sncc"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SNCC_ADMIN_PASSWORD")
-        .env_remove("SNCC_CLIENT_SECRET")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sncc starts");
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = read(Box::new(child.stdout.take().expect("piped")));
-    let stderr = read(Box::new(child.stderr.take().expect("piped")));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for sncc") {
-            break status;
-        }
-        if started.elapsed() > PATIENCE {
-            let _ = child.kill();
-            panic!("sncc {args:?} did not finish within {PATIENCE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    Output {
-        status,
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-    }
-}
-
 /// What one run left: its console output and report files.
 struct Reports {
     console: String,
@@ -117,13 +72,13 @@ fn run(args: &[&str], cwd: &Path, expected_exit: i32) -> Reports {
     let report_dir = report_dir.to_str().expect("UTF-8 temp path");
     let mut all = vec!["run", "--concurrency", "1", "--report-dir", report_dir];
     all.extend(args);
-    let output = sncc(&all, cwd);
-    let console = String::from_utf8(output.stdout).expect("UTF-8 console");
+    let output = common::sncc(cwd, &all, &[]);
+    let console = output.stdout;
     assert_eq!(
-        output.status.code(),
+        output.code,
         Some(expected_exit),
         "{console}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        output.stderr
     );
     let read = |file: &str| {
         std::fs::read_to_string(Path::new(report_dir).join(file))

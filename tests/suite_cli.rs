@@ -3,17 +3,11 @@
 
 mod common;
 
-use common::TempDir;
+use common::{Finished, TempDir};
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-/// The longest a command may take before the test gives up on it.
-const PATIENCE: Duration = Duration::from_secs(120);
-
-/// A folder of its own under the system's temp dir, removed on drop.
+/// Files a test writes into its folder.
 impl TempDir {
     /// Writes a file into the folder and gives its path.
     fn write(&self, name: &str, text: &str) -> PathBuf {
@@ -27,61 +21,8 @@ impl TempDir {
     }
 }
 
-/// What a finished `sncc` left.
-struct Finished {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Finished {
-    fn last_line(&self) -> &str {
-        self.stdout.lines().last().unwrap_or_default()
-    }
-}
-
-/// Runs `sncc` to the end (killed after [`PATIENCE`]) in `cwd`, with only the given secrets in its environment.
-fn sncc_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Finished {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sncc"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SNCC_ADMIN_PASSWORD")
-        .env_remove("SNCC_CLIENT_SECRET")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sncc starts");
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = read(Box::new(child.stdout.take().expect("piped")));
-    let stderr = read(Box::new(child.stderr.take().expect("piped")));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for sncc") {
-            break status;
-        }
-        if started.elapsed() > PATIENCE {
-            let _ = child.kill();
-            panic!("sncc {args:?} did not finish within {PATIENCE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    Finished {
-        code: status.code(),
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-    }
-}
-
 fn sncc(args: &[&str]) -> Finished {
-    sncc_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, &[])
+    common::sncc(Path::new(env!("CARGO_MANIFEST_DIR")), args, &[])
 }
 
 /// Runs `sncc run` with these flags, expecting it to pass.
@@ -99,7 +40,7 @@ fn passing_run(args: &[&str]) -> Finished {
 
 /// Runs `sncc` expecting the configuration error exit (2); gives its stderr.
 fn config_error(args: &[&str], env: &[(&str, &str)]) -> String {
-    let finished = sncc_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, env);
+    let finished = common::sncc(Path::new(env!("CARGO_MANIFEST_DIR")), args, env);
     assert_eq!(
         finished.code,
         Some(2),
@@ -336,10 +277,10 @@ fn list_prints_every_behaviour_with_severity_and_targets() {
 #[test]
 fn the_built_in_features_travel_with_the_binary() {
     let elsewhere = TempDir::new("cli-elsewhere");
-    let run = sncc_in(&elsewhere.0, &["run", "--tags", "@CC-A3"], &[]);
+    let run = common::sncc(&elsewhere.0, &["run", "--tags", "@CC-A3"], &[]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     assert_eq!(run.last_line(), "1 passed, 0 failed, 0 warnings, 0 skipped");
-    let list = sncc_in(&elsewhere.0, &["list"], &[]);
+    let list = common::sncc(&elsewhere.0, &["list"], &[]);
     assert_eq!(list.code, Some(0), "{}", list.stderr);
     assert!(
         list.stdout.lines().any(|line| line.starts_with("G2 ")),

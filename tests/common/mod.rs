@@ -117,3 +117,61 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// What a finished `sncc` left: exit code, console, errors.
+pub struct Finished {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    pub fn last_line(&self) -> &str {
+        self.stdout.lines().last().unwrap_or_default()
+    }
+}
+
+/// How long an `sncc` child may take before a test kills it.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `sncc` in `cwd` to the end (killed after [`PATIENCE`]), with no secret in its environment but `env`'s.
+pub fn sncc(cwd: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Finished {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sncc"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SNCC_ADMIN_PASSWORD")
+        .env_remove("SNCC_CLIENT_SECRET")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sncc starts");
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("piped")));
+    let stderr = read(Box::new(child.stderr.take().expect("piped")));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for sncc") {
+            break status;
+        }
+        if started.elapsed() > PATIENCE {
+            let _ = child.kill();
+            panic!("sncc {args:?} did not finish within {PATIENCE:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    Finished {
+        code: status.code(),
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
