@@ -82,13 +82,13 @@ impl FromStr for Family {
 
     /// Accepts the build-tag word, case-insensitively, and `washington` for Washington DC.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let word = text.trim().to_ascii_lowercase();
-        if word == "washington" {
+        let word = text.trim();
+        if word.eq_ignore_ascii_case("washington") {
             return Ok(Family::WashingtonDc);
         }
         Family::ALL
             .into_iter()
-            .find(|family| family.name() == word)
+            .find(|family| family.name().eq_ignore_ascii_case(word))
             .ok_or_else(|| {
                 let known: Vec<_> = Family::ALL.iter().map(|f| f.name()).collect();
                 format!("unknown release '{text}' (known: {})", known.join(", "))

@@ -32,13 +32,37 @@ impl Clock {
     }
 }
 
-/// Formats an instant as ServiceNow stores date-times: `YYYY-MM-DD HH:MM:SS` in UTC.
+/// Formats an instant as ServiceNow stores date-times: `YYYY-MM-DD HH:MM:SS` in UTC; empty when out of
+/// range. Written digit by digit: every issued token formats two of these.
 pub fn glide_datetime(instant: Instant) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    OffsetDateTime::from_unix_timestamp(instant)
+    let Ok(moment) = OffsetDateTime::from_unix_timestamp(instant) else {
+        return String::new();
+    };
+    let Some(year) = u16::try_from(moment.year())
         .ok()
-        .and_then(|moment| moment.format(&format).ok())
-        .unwrap_or_default()
+        .filter(|year| *year <= 9999)
+    else {
+        let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        return moment.format(&format).unwrap_or_default();
+    };
+    let (hour, minute, second) = moment.to_hms();
+    let pairs = [
+        year / 100,
+        year % 100,
+        u8::from(moment.month()).into(),
+        moment.day().into(),
+        hour.into(),
+        minute.into(),
+        second.into(),
+    ];
+    let after = ["", "-", "-", " ", ":", ":", ""];
+    let mut text = String::with_capacity(19);
+    for (pair, separator) in pairs.into_iter().zip(after) {
+        text.push(char::from(b'0' + (pair / 10) as u8));
+        text.push(char::from(b'0' + (pair % 10) as u8));
+        text.push_str(separator);
+    }
+    text
 }
 
 /// Parses a glide date-time back into an instant; `None` when it is not one.
@@ -57,6 +81,10 @@ mod tests {
     fn formats_and_parses_glide_datetimes() {
         assert_eq!(glide_datetime(0), "1970-01-01 00:00:00");
         assert_eq!(glide_datetime(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(glide_datetime(253_402_300_799), "9999-12-31 23:59:59");
+        assert_eq!(glide_datetime(-62_135_596_800), "0001-01-01 00:00:00");
+        assert_eq!(glide_datetime(-62_198_755_200), "-0001-01-01 00:00:00");
+        assert_eq!(glide_datetime(i64::MAX), "");
         assert_eq!(
             parse_glide_datetime("2023-11-14 22:13:20"),
             Some(1_700_000_000)

@@ -44,7 +44,7 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     serde_json::from_slice(body).map_err(|error| format!("invalid request body: {error}"))
 }
 
-fn summary(state: &MockState) -> Value {
+fn summary(shared: &Shared, state: &MockState) -> Value {
     let instance = &state.instance;
     let now = instance.clock.now();
     let tables: serde_json::Map<String, Value> = schema::TABLES
@@ -56,14 +56,14 @@ fn summary(state: &MockState) -> Value {
         "now": glide_datetime(now),
         "clock_offset_seconds": instance.clock.offset_seconds(),
         "switches": instance.switches,
-        "armed_faults": state.faults.armed().len(),
+        "armed_faults": shared.faults().armed().len(),
         "records": tables,
     })
 }
 
 /// `GET /__mock`: the running instance in brief (also served at `/__mock/`, the address `sncc mock` prints).
 pub async fn status(State(shared): State<Arc<Shared>>) -> Response {
-    ok(summary(&shared.lock()))
+    ok(summary(&shared, &shared.lock()))
 }
 
 #[derive(Deserialize)]
@@ -84,7 +84,7 @@ async fn set_release(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
     };
     let mut state = shared.lock();
     state.instance.set_release(family);
-    ok(summary(&state))
+    ok(summary(&shared, &state))
 }
 
 /// How far virtual time may run ahead of real time, so every expiry stays a writable glide date-time.
@@ -114,31 +114,30 @@ async fn advance_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
     state.instance.clock.advance(advance.seconds);
     let now = state.instance.clock.now();
     state.instance.purge_expired_tokens(now);
-    ok(summary(&state))
+    ok(summary(&shared, &state))
 }
 
 /// `POST /__mock/reset`: the instance as it started, with an empty journal and no faults.
 async fn reset(State(shared): State<Arc<Shared>>) -> Response {
     let mut state = shared.lock();
     state.instance = state.pristine.clone();
-    state.journal.clear();
-    state.faults.clear();
-    ok(summary(&state))
+    shared.journal().clear();
+    shared.faults().clear();
+    ok(summary(&shared, &state))
 }
 
 async fn journal(State(shared): State<Arc<Shared>>) -> Response {
-    let state = shared.lock();
-    let entries: Vec<_> = state.journal.entries().collect();
+    let entries: Vec<_> = shared.journal().entries().collect();
     ok(json!({ "entries": entries }))
 }
 
 async fn clear_journal(State(shared): State<Arc<Shared>>) -> Response {
-    shared.lock().journal.clear();
+    shared.journal().clear();
     StatusCode::NO_CONTENT.into_response()
 }
 
 async fn faults(State(shared): State<Arc<Shared>>) -> Response {
-    ok(json!({ "faults": shared.lock().faults.armed() }))
+    ok(json!({ "faults": shared.faults().armed() }))
 }
 
 /// `POST /__mock/faults {"path":"/oauth_token.do","times":2,"action":"respond","status":503}`.
@@ -146,7 +145,7 @@ async fn arm_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     match Fault::from_json(&body) {
         Ok(fault) => {
             let shown = json!(fault);
-            shared.lock().faults.arm(fault);
+            shared.faults().arm(fault);
             (StatusCode::CREATED, axum::Json(shown)).into_response()
         }
         Err(error) => bad_request(error),
@@ -154,7 +153,7 @@ async fn arm_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
 }
 
 async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
-    shared.lock().faults.clear();
+    shared.faults().clear();
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -1,14 +1,17 @@
 //! `application/x-www-form-urlencoded` bodies, read as the instance's servlet container reads them.
 
+use std::borrow::Cow;
+
 /// Decoded parameters in body order. Like Tomcat, a pair that does not decode (a bad `%` escape or
 /// bytes that are not UTF-8) is skipped, and lookups return the first value of a repeated name.
+/// Components that need no decoding are borrowed from the body.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Form {
-    pairs: Vec<(String, String)>,
+pub struct Form<'a> {
+    pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
-impl Form {
-    pub fn parse(body: &[u8]) -> Form {
+impl<'a> Form<'a> {
+    pub fn parse(body: &'a [u8]) -> Form<'a> {
         let pairs = body
             .split(|&byte| byte == b'&')
             .filter(|chunk| !chunk.is_empty())
@@ -24,17 +27,30 @@ impl Form {
         Form { pairs }
     }
 
+    /// The same form, owning its text.
+    pub fn into_owned(self) -> Form<'static> {
+        let pairs = self.pairs.into_iter();
+        Form {
+            pairs: pairs
+                .map(|(name, value)| (name.into_owned().into(), value.into_owned().into()))
+                .collect(),
+        }
+    }
+
     /// The first value given for `name` (`ServletRequest.getParameter`).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value.as_ref())
     }
 }
 
 /// Decodes one form component: `+` is a space, `%XX` a byte; `None` for a bad escape or non-UTF-8.
-pub fn decode(component: &[u8]) -> Option<String> {
+pub fn decode(component: &[u8]) -> Option<Cow<'_, str>> {
+    if !component.contains(&b'+') && !component.contains(&b'%') {
+        return std::str::from_utf8(component).ok().map(Cow::Borrowed);
+    }
     let mut bytes = Vec::with_capacity(component.len());
     let mut rest = component.iter();
     while let Some(&byte) = rest.next() {
@@ -48,7 +64,7 @@ pub fn decode(component: &[u8]) -> Option<String> {
             other => other,
         });
     }
-    String::from_utf8(bytes).ok()
+    String::from_utf8(bytes).ok().map(Cow::Owned)
 }
 
 fn hex_value(digit: u8) -> Option<u8> {
@@ -87,7 +103,9 @@ mod tests {
 
     #[test]
     fn utf8_escapes_decode() {
-        assert_eq!(decode(b"caf%C3%A9"), Some("café".to_owned()));
+        assert_eq!(decode(b"caf%C3%A9").as_deref(), Some("café"));
+        assert_eq!(decode(b"caf\xC3\xA9").as_deref(), Some("café"));
+        assert_eq!(decode(b"caf\xC3"), None, "raw bytes that are not UTF-8");
     }
 
     proptest! {

@@ -3,6 +3,8 @@
 //! The query string is deliberately not part of [`TokenRequest`]: an instance never reads parameters
 //! from it (`glide.oauth.allow.parameters.in.post.body.only`, SPEC F2).
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
@@ -10,7 +12,7 @@ use subtle::ConstantTimeEq;
 use super::breaks::Break;
 use super::clock::{Instant, glide_datetime, parse_glide_datetime};
 use super::form::{self, Form};
-use super::instance::{GRANT_PROPERTY, Instance, pairs};
+use super::instance::{GRANT_PROPERTY, Instance};
 use super::random;
 use super::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
 use super::switches::RepeatToken;
@@ -283,7 +285,7 @@ impl ClientCredentials {
 }
 
 fn client_credentials(
-    form: &Form,
+    form: &Form<'_>,
     request: &TokenRequest<'_>,
     basic_enabled: bool,
 ) -> Option<ClientCredentials> {
@@ -299,15 +301,21 @@ fn client_credentials(
     }
     let (id, secret) = basic_credentials(request.authorization?)?;
     let mut secrets = vec![secret.clone()];
-    secrets.extend(form::decode(secret.as_bytes()).filter(|decoded| *decoded != secret));
+    secrets.extend(
+        form::decode(secret.as_bytes())
+            .filter(|decoded| *decoded != secret)
+            .map(Cow::into_owned),
+    );
     Some(ClientCredentials {
-        id: form::decode(id.as_bytes()).unwrap_or(id),
+        id: form::decode(id.as_bytes())
+            .map(Cow::into_owned)
+            .unwrap_or(id),
         secrets,
     })
 }
 
 /// A JSON object's string members as a form (only [`Break::JsonBodyAccepted`] reads one).
-fn json_as_form(body: &[u8]) -> Option<Form> {
+fn json_as_form(body: &[u8]) -> Option<Form<'static>> {
     let serde_json::Value::Object(members) = serde_json::from_slice(body).ok()? else {
         return None;
     };
@@ -317,7 +325,7 @@ fn json_as_form(body: &[u8]) -> Option<Form> {
             encoded.append_pair(name, text);
         }
     }
-    Some(Form::parse(encoded.finish().as_bytes()))
+    Some(Form::parse(encoded.finish().as_bytes()).into_owned())
 }
 
 /// A body parameter's first value as sent, not form-decoded (only [`Break::SecretNotDecoded`] reads it).
@@ -363,14 +371,15 @@ pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant) -> IssuedToke
         access_token
     };
     let expires = now.saturating_add(grant.lifespan);
-    let changes = pairs(&[
-        ("token", &access_token),
+    let expires_at = glide_datetime(expires);
+    let changes = [
+        ("token", access_token.as_str()),
         ("type", "access_token"),
-        ("expires", &glide_datetime(expires)),
+        ("expires", &expires_at),
         ("peer", &grant.entity_sys_id),
         ("user", &grant.user_sys_id),
         ("scopes", &grant.scope),
-    ]);
+    ];
     let sys_id = instance
         .store
         .insert(&OAUTH_CREDENTIAL, &changes, &grant.user_name, now);

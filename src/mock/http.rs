@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::body::{Bytes, to_bytes};
+use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::response::Response;
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::authn::{self, Caller};
 use super::breaks::Break;
 use super::grant::{self, Decision, TokenRequest};
+use super::observe::MAX_BODY_BYTES;
 use super::shared::Shared;
 use super::table_api::{self, Params};
 use super::{control, observe, wire};
@@ -44,13 +45,11 @@ fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
 }
 
 /// `POST /oauth_token.do` (any other method is refused by the rules, F3).
-async fn token(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // The observe middleware has already read the body (and refused one over its limit).
+    let body = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
+    let (method, query, headers) = (parts.method, parts.uri.query(), &parts.headers);
     let mut state = shared.lock();
     let breaks = &state.instance.breaks;
     // Break (F2): parameters are read from the query string too. Break (F3): so are a GET's.
@@ -62,19 +61,26 @@ async fn token(
     };
     let request = TokenRequest {
         is_post: method == Method::POST,
-        content_type: header_text(&headers, header::CONTENT_TYPE),
-        authorization: header_text(&headers, header::AUTHORIZATION),
+        content_type: header_text(headers, header::CONTENT_TYPE),
+        authorization: header_text(headers, header::AUTHORIZATION),
         body: &body,
     };
-    match grant::decide(&request, &state.instance) {
+    let answer = match grant::decide(&request, &state.instance) {
         Decision::Issue(granted) => {
             let now = state.instance.clock.now();
-            let issued = grant::issue(&mut state.instance, &granted, now);
-            wire::token_issued(&issued, &state.instance.breaks)
+            Ok(grant::issue(&mut state.instance, &granted, now))
         }
-        Decision::Refuse(refusal) => {
-            wire::token_refused(&refusal, &state.instance.switches, &state.instance.breaks)
-        }
+        Decision::Refuse(refusal) => Err(refusal),
+    };
+    let (breaks, switches) = (
+        state.instance.breaks.clone(),
+        state.instance.switches.clone(),
+    );
+    // The response is written after the instance is unlocked: other requests wait only for the rules.
+    drop(state);
+    match answer {
+        Ok(issued) => wire::token_issued(&issued, &breaks),
+        Err(refusal) => wire::token_refused(&refusal, &switches, &breaks),
     }
 }
 

@@ -1,14 +1,19 @@
-//! The request journal: what clients sent and got, secrets redacted, newest last, bounded in size.
+//! The request journal: what clients sent and got, newest last, bounded in size, secrets redacted when read.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
+use axum::body::Bytes;
+use axum::http::Method;
 use serde::Serialize;
 
+use super::clock::{Instant, glide_datetime};
 use crate::redact;
 
 /// How many entries are kept; older ones are dropped so memory stays flat under load.
 pub const CAPACITY: usize = 10_000;
 
+/// A journal entry as the control plane shows it, every secret redacted.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Entry {
     pub seq: u64,
@@ -31,54 +36,59 @@ pub struct Entry {
     pub outcome: Option<String>,
 }
 
-/// An exchange as the HTTP adapter saw it, before redaction.
-pub struct Exchange<'a> {
-    pub at: String,
-    pub method: &'a str,
-    pub path: &'a str,
-    pub query: &'a str,
-    pub authorization: Option<&'a str>,
-    pub content_type: Option<&'a str>,
-    pub request_body: &'a [u8],
+/// An exchange as the HTTP adapter saw it. Only the `Authorization` header is redacted on the way in
+/// (its scheme is all that is kept); query and bodies are redacted when the journal is read, so serving a
+/// request never pays for parsing them again.
+pub struct Exchange {
+    pub at: Instant,
+    pub method: Method,
+    pub path: String,
+    pub query: String,
+    pub authorization: Option<String>,
+    pub content_type: Option<String>,
+    pub request_body: Bytes,
     pub status: u16,
-    pub response_body: &'a [u8],
-    pub outcome: Option<String>,
+    pub response_body: Bytes,
+    pub outcome: Option<Cow<'static, str>>,
 }
 
-#[derive(Debug, Default)]
+/// The exchanges recorded, each with its sequence number. Deliberately not `Debug`: it holds secrets
+/// until they are read out through [`Journal::entries`].
+#[derive(Default)]
 pub struct Journal {
-    entries: VecDeque<Entry>,
+    exchanges: VecDeque<(u64, Exchange)>,
     next_seq: u64,
 }
 
 impl Journal {
-    /// Records an exchange, redacting every secret before it is stored.
-    pub fn record(&mut self, exchange: Exchange<'_>) {
+    pub fn record(&mut self, mut exchange: Exchange) {
         self.next_seq += 1;
-        if self.entries.len() == CAPACITY {
-            self.entries.pop_front();
+        if self.exchanges.len() == CAPACITY {
+            self.exchanges.pop_front();
         }
-        self.entries.push_back(Entry {
-            seq: self.next_seq,
-            at: exchange.at,
-            method: exchange.method.to_owned(),
-            path: exchange.path.to_owned(),
-            query: redact::form(exchange.query),
-            authorization: exchange.authorization.map(redact::authorization),
-            content_type: exchange.content_type.map(str::to_owned),
-            request_body: redacted_body(exchange.request_body),
-            status: exchange.status,
-            response_body: redacted_body(exchange.response_body),
-            outcome: exchange.outcome,
-        });
+        exchange.authorization = exchange.authorization.as_deref().map(redact::authorization);
+        self.exchanges.push_back((self.next_seq, exchange));
     }
 
-    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter()
+    /// Every kept exchange, oldest first, redacted.
+    pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.exchanges.iter().map(|(seq, exchange)| Entry {
+            seq: *seq,
+            at: glide_datetime(exchange.at),
+            method: exchange.method.to_string(),
+            path: exchange.path.clone(),
+            query: redact::form(&exchange.query),
+            authorization: exchange.authorization.clone(),
+            content_type: exchange.content_type.clone(),
+            request_body: redacted_body(&exchange.request_body),
+            status: exchange.status,
+            response_body: redacted_body(&exchange.response_body),
+            outcome: exchange.outcome.as_deref().map(str::to_owned),
+        })
     }
 
     pub fn clear(&mut self) {
-        self.entries.clear();
+        self.exchanges.clear();
     }
 }
 
@@ -102,17 +112,17 @@ fn redacted_body(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn exchange<'a>(query: &'a str, body: &'a [u8], response: &'a [u8]) -> Exchange<'a> {
+    fn exchange(query: &str, body: &'static [u8], response: &'static [u8]) -> Exchange {
         Exchange {
-            at: "2024-01-01 00:00:00".into(),
-            method: "POST",
-            path: "/oauth_token.do",
-            query,
-            authorization: Some("Basic c2VjcmV0"),
-            content_type: Some("application/x-www-form-urlencoded"),
-            request_body: body,
+            at: 1_704_067_200,
+            method: Method::POST,
+            path: "/oauth_token.do".into(),
+            query: query.into(),
+            authorization: Some("Basic c2VjcmV0".into()),
+            content_type: Some("application/x-www-form-urlencoded".into()),
+            request_body: Bytes::from_static(body),
             status: 200,
-            response_body: response,
+            response_body: Bytes::from_static(response),
             outcome: Some("issued".into()),
         }
     }
@@ -130,6 +140,9 @@ mod tests {
             assert!(!stored.contains(secret), "{secret} leaked: {stored}");
         }
         assert!(stored.contains("client_id=id") && stored.contains("useraccount"));
+        assert!(stored.contains("2024-01-01 00:00:00"), "{stored}");
+        let kept = &journal.exchanges[0].1;
+        assert_eq!(kept.authorization.as_deref(), Some("Basic [REDACTED]"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod observe;
 pub mod query;
 pub mod random;
 pub mod render;
+mod repoll;
 pub mod schema;
 pub mod seed;
 pub mod server;

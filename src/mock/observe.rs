@@ -3,13 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::clock::glide_datetime;
 use super::faults::FaultAction;
 use super::journal::Exchange;
 use super::server::ConnectionCloser;
@@ -22,11 +21,11 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const CONTROL_PREFIX: &str = "/__mock";
 
 pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
+    let path = request.uri().path();
     if path == CONTROL_PREFIX || path.starts_with("/__mock/") {
         return next.run(request).await;
     }
-    let fault = shared.lock().faults.take(&path);
+    let fault = shared.faults().take(path);
     let canned = match fault {
         Some(FaultAction::Respond {
             status,
@@ -46,24 +45,25 @@ pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: 
         None => None,
     };
 
-    let method = request.method().to_string();
-    let query = request.uri().query().unwrap_or_default().to_owned();
-    let (authorization, content_type) = (
-        header_text(&request, header::AUTHORIZATION),
-        header_text(&request, header::CONTENT_TYPE),
-    );
     let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    let authorization = header_text(&parts.headers, header::AUTHORIZATION);
+    let content_type = header_text(&parts.headers, header::CONTENT_TYPE);
     let (request_body, response) = match to_bytes(body, MAX_BODY_BYTES).await {
-        Err(_) => (Default::default(), wire::body_too_large()),
-        Ok(bytes) => match canned {
-            Some(response) => (bytes, response),
-            None => {
-                let response = next
-                    .run(Request::from_parts(parts, Body::from(bytes.clone())))
-                    .await;
-                (bytes, response)
+        Err(_) => (Bytes::new(), wire::body_too_large()),
+        Ok(bytes) => {
+            // A copy, so the journal does not pin the connection's read buffer the body was cut from.
+            let kept = Bytes::copy_from_slice(&bytes);
+            match canned {
+                Some(response) => (kept, response),
+                None => {
+                    let request = Request::from_parts(parts, Body::from(bytes));
+                    (kept, next.run(request).await)
+                }
             }
-        },
+        }
     };
 
     let (mut response_parts, response_body) = response.into_parts();
@@ -74,26 +74,24 @@ pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: 
         .extensions
         .remove::<Outcome>()
         .map(|Outcome(why)| why);
-    let mut state = shared.lock();
-    let at = glide_datetime(state.instance.clock.now());
-    state.journal.record(Exchange {
-        at,
-        method: &method,
-        path: &path,
-        query: &query,
-        authorization: authorization.as_deref(),
-        content_type: content_type.as_deref(),
-        request_body: &request_body,
+    let exchange = Exchange {
+        at: shared.lock().instance.clock.now(),
+        method,
+        path,
+        query,
+        authorization,
+        content_type,
+        request_body,
         status: response_parts.status.as_u16(),
-        response_body: &response_bytes,
+        response_body: response_bytes.clone(),
         outcome,
-    });
+    };
+    shared.journal().record(exchange);
     Response::from_parts(response_parts, Body::from(response_bytes))
 }
 
-fn header_text(request: &Request, name: HeaderName) -> Option<String> {
-    request
-        .headers()
+fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<String> {
+    headers
         .get(name)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
@@ -118,6 +116,6 @@ fn canned(
     }
     response
         .extensions_mut()
-        .insert(Outcome("fault: respond".to_owned()));
+        .insert(Outcome("fault: respond".into()));
     response
 }

@@ -17,6 +17,7 @@ use tower::ServiceExt;
 
 use super::http;
 use super::instance::Instance;
+use super::repoll::Repoll;
 use super::shared::Shared;
 use super::tls::TlsIdentity;
 
@@ -168,7 +169,7 @@ async fn serve_connection<S>(
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(Duration::from_secs(30))
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-    let connection = watcher.watch(connection);
+    let connection = Repoll::new(watcher.watch(connection));
     tokio::select! {
         _ = connection => {}
         _ = closer.0.notified() => {}

@@ -1,5 +1,6 @@
 //! Records of every served table, kept in insertion order with a sys_id index; the one place rows change.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use super::clock::{Instant, glide_datetime};
@@ -10,10 +11,41 @@ use super::schema::{self, Default, Kind, Table};
 /// How a secret column reads back through the Table API: set or not, never its value.
 pub const MASKED_SECRET: &str = "********";
 
-/// One row: values in the order of [`Table::all_columns`]. Deliberately not `Debug`: it holds secrets.
+/// One row: values in the order of [`Table::all_columns`], packed into one string (two allocations a row
+/// however wide the table). Deliberately not `Debug`: it holds secrets.
 #[derive(Clone)]
 struct Record {
-    values: Vec<String>,
+    text: String,
+    /// Where each value ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Record {
+    fn pack(values: &[Cow<'_, str>]) -> Record {
+        let mut text = String::with_capacity(values.iter().map(|value| value.len()).sum());
+        let ends = values
+            .iter()
+            .map(|value| {
+                text.push_str(value);
+                text.len()
+            })
+            .collect();
+        Record { text, ends }
+    }
+
+    fn value(&self, position: usize) -> &str {
+        let start = position
+            .checked_sub(1)
+            .map_or(0, |before| self.ends[before]);
+        &self.text[start..self.ends[position]]
+    }
+
+    /// Every value, borrowed, ready to be changed and packed again.
+    fn values(&self) -> Vec<Cow<'_, str>> {
+        (0..self.ends.len())
+            .map(|position| Cow::Borrowed(self.value(position)))
+            .collect()
+    }
 }
 
 #[derive(Clone)]
@@ -36,7 +68,7 @@ impl Rows {
 
     fn unique_value<'r>(&self, record: &'r Record) -> Option<&'r str> {
         let position = self.table.position(self.table.unique_column?)?;
-        Some(record.values[position].as_str()).filter(|value| !value.is_empty())
+        Some(record.value(position)).filter(|value| !value.is_empty())
     }
 
     fn index(&mut self, sequence: u64) {
@@ -71,13 +103,13 @@ impl<'a> RecordRef<'a> {
     }
 
     pub fn sys_id(&self) -> &'a str {
-        &self.record.values[0]
+        self.record.value(0)
     }
 
     /// The stored value, secrets included: for the instance's own rules, never for output.
     pub fn raw(&self, column: &str) -> Option<&'a str> {
         let position = self.table.position(column)?;
-        Some(&self.record.values[position])
+        Some(self.record.value(position))
     }
 
     /// The value as the Table API shows it: secrets masked.
@@ -106,6 +138,22 @@ impl Fields for RecordRef<'_> {
 
 /// The values a write gives, by column name, as strings.
 pub type Changes = Vec<(String, String)>;
+
+/// One value a write gives: a column name and its value, owned or borrowed.
+pub trait Change {
+    fn column(&self) -> &str;
+    fn value(&self) -> &str;
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> Change for (N, V) {
+    fn column(&self) -> &str {
+        self.0.as_ref()
+    }
+
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
 
 /// Every table's rows.
 #[derive(Clone)]
@@ -193,44 +241,47 @@ impl Store {
     pub fn insert(
         &mut self,
         table: &Table,
-        changes: &Changes,
+        changes: &[impl Change],
         actor: &str,
         now: Instant,
     ) -> String {
         let schema = self.rows(table).table;
-        let mut values: Vec<String> = Vec::with_capacity(schema.width());
+        let mut values: Vec<Cow<'_, str>> = Vec::with_capacity(schema.width());
         for column in schema.all_columns() {
             values.push(match column.default {
-                Default::Empty => String::new(),
-                Default::Value(value) => value.to_owned(),
-                Default::ClientId => random::client_id(),
-                Default::Secret => random::secret(),
+                Default::Empty => Cow::Borrowed(""),
+                Default::Value(value) => Cow::Borrowed(value),
+                Default::ClientId => Cow::Owned(random::client_id()),
+                Default::Secret => Cow::Owned(random::secret()),
                 Default::IncidentNumber => {
                     self.next_incident += 1;
-                    format!("INC{:07}", self.next_incident - 1)
+                    Cow::Owned(format!("INC{:07}", self.next_incident - 1))
                 }
             });
         }
         let requested_id = changes
             .iter()
-            .find(|(name, _)| name == "sys_id")
-            .map(|(_, id)| id.to_ascii_lowercase())
+            .find(|change| change.column() == "sys_id")
+            .map(|change| change.value().to_ascii_lowercase())
             .filter(|id| is_sys_id(id) && self.get(table, id).is_none());
         let sys_id = requested_id.unwrap_or_else(random::sys_id);
         let stamp = glide_datetime(now);
-        values[0] = sys_id.clone();
-        for (name, value) in [("sys_created_on", &stamp), ("sys_updated_on", &stamp)] {
-            values[schema.position(name).expect("system column")] = value.clone();
-        }
-        for name in ["sys_created_by", "sys_updated_by"] {
-            values[schema.position(name).expect("system column")] = actor.to_owned();
+        values[0] = Cow::Borrowed(&sys_id);
+        for (name, value) in [
+            ("sys_created_on", stamp.as_str()),
+            ("sys_updated_on", &stamp),
+            ("sys_created_by", actor),
+            ("sys_updated_by", actor),
+        ] {
+            values[schema.position(name).expect("system column")] = Cow::Borrowed(value);
         }
         apply(schema, &mut values, changes);
+        let record = Record::pack(&values);
 
         self.next_sequence += 1;
         let sequence = self.next_sequence;
         let rows = self.rows_mut(table);
-        rows.by_sequence.insert(sequence, Record { values });
+        rows.by_sequence.insert(sequence, record);
         rows.sequence_of.insert(sys_id.clone(), sequence);
         rows.index(sequence);
         sys_id
@@ -252,16 +303,16 @@ impl Store {
         rows.unindex(sequence);
         let schema = rows.table;
         let record = rows.by_sequence.get_mut(&sequence).expect("indexed record");
-        apply(schema, &mut record.values, changes);
-        let set = |values: &mut Vec<String>, name: &str, value: String| {
-            values[schema.position(name).expect("system column")] = value;
-        };
-        let count = record.values[schema.position("sys_mod_count").expect("system column")]
+        let mut values = record.values();
+        apply(schema, &mut values, changes);
+        let position = |name: &str| schema.position(name).expect("system column");
+        let count = values[position("sys_mod_count")]
             .parse::<u64>()
             .unwrap_or(0);
-        set(&mut record.values, "sys_mod_count", (count + 1).to_string());
-        set(&mut record.values, "sys_updated_on", glide_datetime(now));
-        set(&mut record.values, "sys_updated_by", actor.to_owned());
+        values[position("sys_mod_count")] = Cow::Owned((count + 1).to_string());
+        values[position("sys_updated_on")] = Cow::Owned(glide_datetime(now));
+        values[position("sys_updated_by")] = Cow::Borrowed(actor);
+        *record = Record::pack(&values);
         rows.index(sequence);
         true
     }
@@ -283,8 +334,9 @@ fn is_sys_id(text: &str) -> bool {
 }
 
 /// Writes the given values of a record's own (non-system) columns, normalised to their kinds.
-fn apply(table: &Table, values: &mut [String], changes: &Changes) {
-    for (name, value) in changes {
+fn apply<'v>(table: &Table, values: &mut [Cow<'v, str>], changes: &'v [impl Change]) {
+    for change in changes {
+        let (name, value) = (change.column(), change.value());
         let Some(position) = table.position(name) else {
             continue;
         };
@@ -292,41 +344,39 @@ fn apply(table: &Table, values: &mut [String], changes: &Changes) {
             continue;
         }
         let kind = table.column(name).expect("positioned column").kind;
-        values[position] = normalise(kind, value);
+        values[position] = Cow::Borrowed(normalise(kind, value));
     }
     derive_full_name(table, values, changes);
 }
 
 /// A user's `name` follows first and last name unless the write sets it, as on an instance.
-fn derive_full_name(table: &Table, values: &mut [String], changes: &Changes) {
-    let written = |column: &str| changes.iter().any(|(name, _)| name == column);
+fn derive_full_name(table: &Table, values: &mut [Cow<'_, str>], changes: &[impl Change]) {
+    let written = |column: &str| changes.iter().any(|change| change.column() == column);
     if table.name != schema::SYS_USER.name
         || written("name")
         || !(written("first_name") || written("last_name"))
     {
         return;
     }
-    let value = |column: &str| values[table.position(column).expect("user column")].clone();
+    let value = |column: &str| &values[table.position(column).expect("user column")];
     let full = format!("{} {}", value("first_name"), value("last_name"));
-    values[table.position("name").expect("user column")] = full.trim().to_owned();
+    values[table.position("name").expect("user column")] = Cow::Owned(full.trim().to_owned());
 }
 
 /// Coerces a written value the way an instance stores it for the column's kind.
-fn normalise(kind: Kind, value: &str) -> String {
+fn normalise(kind: Kind, value: &str) -> &str {
     match kind {
-        Kind::Boolean => {
-            let truthy = value.eq_ignore_ascii_case("true") || value == "1";
-            truthy.to_string()
-        }
+        Kind::Boolean if value.eq_ignore_ascii_case("true") || value == "1" => "true",
+        Kind::Boolean => "false",
         Kind::Integer => {
             let trimmed = value.trim();
             if trimmed.is_empty() || trimmed.parse::<i64>().is_ok() {
-                trimmed.to_owned()
+                trimmed
             } else {
-                "0".to_owned()
+                "0"
             }
         }
-        _ => value.to_owned(),
+        _ => value,
     }
 }
 

@@ -1,5 +1,8 @@
 //! ServiceNow's wire shapes (SPEC §1–§3): status codes, bodies byte for byte, and headers.
 
+use std::borrow::Cow;
+
+use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -27,11 +30,14 @@ const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
 /// Why a response was given, kept in the journal (never sent).
 #[derive(Clone, Debug)]
-pub struct Outcome(pub String);
+pub struct Outcome(pub Cow<'static, str>);
 
 /// A JSON response with the headers an instance sends on REST and token responses.
 pub fn json_response(status: StatusCode, body: String) -> Response {
-    let mut response = (status, body).into_response();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    // Room for every header a response here gets, so adding them never regrows the map.
+    response.headers_mut().reserve(8);
     no_cache(response.headers_mut());
     response
         .headers_mut()
@@ -53,7 +59,7 @@ fn no_cache(headers: &mut HeaderMap) {
     }
 }
 
-fn with_outcome(mut response: Response, outcome: impl Into<String>) -> Response {
+fn with_outcome(mut response: Response, outcome: impl Into<Cow<'static, str>>) -> Response {
     response.extensions_mut().insert(Outcome(outcome.into()));
     response
 }
