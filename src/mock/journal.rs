@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use axum::body::Bytes;
 use axum::http::Method;
 use serde::Serialize;
 
@@ -36,59 +35,116 @@ pub struct Entry {
     pub outcome: Option<String>,
 }
 
-/// An exchange as the HTTP adapter saw it. Only the `Authorization` header is redacted on the way in
-/// (its scheme is all that is kept); query and bodies are redacted when the journal is read, so serving a
-/// request never pays for parsing them again.
-pub struct Exchange {
+/// An exchange as the HTTP adapter saw it, borrowed for the moment it is recorded.
+pub struct Exchange<'a> {
     pub at: Instant,
-    pub method: Method,
-    pub path: String,
-    pub query: String,
-    pub authorization: Option<String>,
-    pub content_type: Option<String>,
-    pub request_body: Bytes,
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub authorization: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub request_body: &'a [u8],
     pub status: u16,
-    pub response_body: Bytes,
+    pub response_body: &'a [u8],
     pub outcome: Option<Cow<'static, str>>,
 }
 
-/// The exchanges recorded, each with its sequence number. Deliberately not `Debug`: it holds secrets
-/// until they are read out through [`Journal::entries`].
+/// A recorded exchange: its text in one allocation (kept exchanges are the mock's longest-lived memory
+/// after tokens). Only `Authorization` is redacted on the way in (its scheme is all that is kept); query
+/// and bodies are redacted when the journal is read, so serving a request never parses them again.
+struct Kept {
+    seq: u64,
+    at: Instant,
+    method: Method,
+    status: u16,
+    outcome: Option<Cow<'static, str>>,
+    /// Path, query, authorization, content type, request body and response body, back to back.
+    text: Box<[u8]>,
+    /// Where each of those ends in `text`, then whether authorization and content type were sent.
+    ends: [u32; 6],
+    sent: [bool; 2],
+}
+
+impl Kept {
+    fn new(seq: u64, exchange: Exchange<'_>) -> Kept {
+        let authorization = exchange.authorization.map(redact::authorization);
+        let parts: [&[u8]; 6] = [
+            exchange.path.as_bytes(),
+            exchange.query.as_bytes(),
+            authorization.as_deref().unwrap_or_default().as_bytes(),
+            exchange.content_type.unwrap_or_default().as_bytes(),
+            exchange.request_body,
+            exchange.response_body,
+        ];
+        let text = parts.concat().into_boxed_slice();
+        let mut end = 0;
+        let ends = parts.map(|part| {
+            end += part.len();
+            u32::try_from(end).expect("a journaled exchange is far below 4 GiB")
+        });
+        Kept {
+            seq,
+            at: exchange.at,
+            method: exchange.method.clone(),
+            status: exchange.status,
+            outcome: exchange.outcome,
+            text,
+            ends,
+            sent: [authorization.is_some(), exchange.content_type.is_some()],
+        }
+    }
+
+    fn part(&self, index: usize) -> &[u8] {
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[start as usize..self.ends[index] as usize]
+    }
+
+    fn text(&self, index: usize) -> String {
+        String::from_utf8_lossy(self.part(index)).into_owned()
+    }
+
+    /// The entry as shown: every secret redacted.
+    fn entry(&self) -> Entry {
+        Entry {
+            seq: self.seq,
+            at: glide_datetime(self.at),
+            method: self.method.to_string(),
+            path: self.text(0),
+            query: redact::form(&self.text(1)),
+            authorization: self.sent[0].then(|| self.text(2)),
+            content_type: self.sent[1].then(|| self.text(3)),
+            request_body: redacted_body(self.part(4)),
+            status: self.status,
+            response_body: redacted_body(self.part(5)),
+            outcome: self.outcome.as_deref().map(str::to_owned),
+        }
+    }
+}
+
+/// The exchanges recorded, oldest first. Deliberately not `Debug`: it holds secrets until they are read
+/// out through [`Journal::entries`].
 #[derive(Default)]
 pub struct Journal {
-    exchanges: VecDeque<(u64, Exchange)>,
+    kept: VecDeque<Kept>,
     next_seq: u64,
 }
 
 impl Journal {
-    pub fn record(&mut self, mut exchange: Exchange) {
+    pub fn record(&mut self, exchange: Exchange<'_>) {
         self.next_seq += 1;
-        if self.exchanges.len() == CAPACITY {
-            self.exchanges.pop_front();
+        if self.kept.len() == CAPACITY {
+            self.kept.pop_front();
         }
-        exchange.authorization = exchange.authorization.as_deref().map(redact::authorization);
-        self.exchanges.push_back((self.next_seq, exchange));
+        self.kept.push_back(Kept::new(self.next_seq, exchange));
     }
 
     /// Every kept exchange, oldest first, redacted.
     pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
-        self.exchanges.iter().map(|(seq, exchange)| Entry {
-            seq: *seq,
-            at: glide_datetime(exchange.at),
-            method: exchange.method.to_string(),
-            path: exchange.path.clone(),
-            query: redact::form(&exchange.query),
-            authorization: exchange.authorization.clone(),
-            content_type: exchange.content_type.clone(),
-            request_body: redacted_body(&exchange.request_body),
-            status: exchange.status,
-            response_body: redacted_body(&exchange.response_body),
-            outcome: exchange.outcome.as_deref().map(str::to_owned),
-        })
+        self.kept.iter().map(Kept::entry)
     }
 
     pub fn clear(&mut self) {
-        self.exchanges.clear();
+        self.kept.clear();
     }
 }
 
@@ -112,17 +168,17 @@ fn redacted_body(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn exchange(query: &str, body: &'static [u8], response: &'static [u8]) -> Exchange {
+    fn exchange<'a>(query: &'a str, body: &'a [u8], response: &'a [u8]) -> Exchange<'a> {
         Exchange {
             at: 1_704_067_200,
-            method: Method::POST,
-            path: "/oauth_token.do".into(),
-            query: query.into(),
-            authorization: Some("Basic c2VjcmV0".into()),
-            content_type: Some("application/x-www-form-urlencoded".into()),
-            request_body: Bytes::from_static(body),
+            method: &Method::POST,
+            path: "/oauth_token.do",
+            query,
+            authorization: Some("Basic c2VjcmV0"),
+            content_type: Some("application/x-www-form-urlencoded"),
+            request_body: body,
             status: 200,
-            response_body: Bytes::from_static(response),
+            response_body: response,
             outcome: Some("issued".into()),
         }
     }
@@ -140,9 +196,21 @@ mod tests {
             assert!(!stored.contains(secret), "{secret} leaked: {stored}");
         }
         assert!(stored.contains("client_id=id") && stored.contains("useraccount"));
-        assert!(stored.contains("2024-01-01 00:00:00"), "{stored}");
-        let kept = &journal.exchanges[0].1;
-        assert_eq!(kept.authorization.as_deref(), Some("Basic [REDACTED]"));
+        let kept = &journal.kept[0];
+        assert!(!String::from_utf8_lossy(&kept.text).contains("c2VjcmV0"));
+        let entry = journal.entries().next().unwrap();
+        assert_eq!(entry.at, "2024-01-01 00:00:00");
+        assert_eq!(entry.authorization.as_deref(), Some("Basic [REDACTED]"));
+        assert_eq!(
+            entry.content_type.as_deref(),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(
+            (entry.method.as_str(), entry.path.as_str()),
+            ("POST", "/oauth_token.do")
+        );
+        assert_eq!(entry.query, "access_token=[REDACTED]");
+        assert_eq!(entry.outcome.as_deref(), Some("issued"));
     }
 
     #[test]

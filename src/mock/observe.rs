@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -46,24 +46,19 @@ pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: 
     };
 
     let (parts, body) = request.into_parts();
-    let method = parts.method.clone();
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().unwrap_or_default().to_owned();
-    let authorization = header_text(&parts.headers, header::AUTHORIZATION);
-    let content_type = header_text(&parts.headers, header::CONTENT_TYPE);
+    // Cheap handles (shared buffers) on what the journal needs once the request itself is gone.
+    let (method, uri) = (parts.method.clone(), parts.uri.clone());
+    let authorization = parts.headers.get(header::AUTHORIZATION).cloned();
+    let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
     let (request_body, response) = match to_bytes(body, MAX_BODY_BYTES).await {
         Err(_) => (Bytes::new(), wire::body_too_large()),
-        Ok(bytes) => {
-            // A copy, so the journal does not pin the connection's read buffer the body was cut from.
-            let kept = Bytes::copy_from_slice(&bytes);
-            match canned {
-                Some(response) => (kept, response),
-                None => {
-                    let request = Request::from_parts(parts, Body::from(bytes));
-                    (kept, next.run(request).await)
-                }
+        Ok(bytes) => match canned {
+            Some(response) => (bytes, response),
+            None => {
+                let request = Request::from_parts(parts, Body::from(bytes.clone()));
+                (bytes, next.run(request).await)
             }
-        }
+        },
     };
 
     let (mut response_parts, response_body) = response.into_parts();
@@ -74,27 +69,20 @@ pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: 
         .extensions
         .remove::<Outcome>()
         .map(|Outcome(why)| why);
-    let exchange = Exchange {
-        at: shared.lock().instance.clock.now(),
-        method,
-        path,
-        query,
-        authorization,
-        content_type,
-        request_body,
+    let at = shared.lock().instance.clock.now();
+    shared.journal().record(Exchange {
+        at,
+        method: &method,
+        path: uri.path(),
+        query: uri.query().unwrap_or_default(),
+        authorization: authorization.as_ref().and_then(|value| value.to_str().ok()),
+        content_type: content_type.as_ref().and_then(|value| value.to_str().ok()),
+        request_body: &request_body,
         status: response_parts.status.as_u16(),
-        response_body: response_bytes.clone(),
+        response_body: &response_bytes,
         outcome,
-    };
-    shared.journal().record(exchange);
+    });
     Response::from_parts(response_parts, Body::from(response_bytes))
-}
-
-fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
 }
 
 /// The response an armed `respond` fault gives.
