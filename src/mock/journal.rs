@@ -99,7 +99,7 @@ impl Kept {
         &self.text[start as usize..self.ends[index] as usize]
     }
 
-    fn text(&self, index: usize) -> String {
+    fn part_text(&self, index: usize) -> String {
         String::from_utf8_lossy(self.part(index)).into_owned()
     }
 
@@ -109,10 +109,10 @@ impl Kept {
             seq: self.seq,
             at: glide_datetime(self.at),
             method: self.method.to_string(),
-            path: self.text(0),
-            query: redact::form(&self.text(1)),
-            authorization: self.sent[0].then(|| self.text(2)),
-            content_type: self.sent[1].then(|| self.text(3)),
+            path: self.part_text(0),
+            query: redact::form(&self.part_text(1)),
+            authorization: self.sent[0].then(|| self.part_text(2)),
+            content_type: self.sent[1].then(|| self.part_text(3)),
             request_body: redacted_body(self.part(4)),
             status: self.status,
             response_body: redacted_body(self.part(5)),
