@@ -161,7 +161,6 @@ mod tests {
 
     use super::*;
     use crate::mock::clock::glide_datetime;
-    use crate::mock::instance::pairs;
 
     const TOKEN: &str = "tok";
 
@@ -169,23 +168,23 @@ mod tests {
         let mut instance = Instance::default();
         let user = instance.store.insert(
             &SYS_USER,
-            &pairs(&[
+            &[
                 ("user_name", "svc.cc"),
                 ("user_password", "pw"),
                 ("first_name", "Svc"),
-            ]),
+            ],
             "admin",
             0,
         );
         instance.grant_role(&user, "itil");
-        let credential = pairs(&[
+        let credential: &[(&str, &str)] = &[
             ("token", TOKEN),
             ("expires", &glide_datetime(100)),
             ("user", &user),
-        ]);
+        ];
         instance
             .store
-            .insert(&OAUTH_CREDENTIAL, &credential, "system", 0);
+            .insert(&OAUTH_CREDENTIAL, credential, "system", 0);
         (instance, user)
     }
 
@@ -246,7 +245,7 @@ mod tests {
         );
         instance
             .store
-            .update(&SYS_USER, &user, &pairs(&[("locked_out", "true")]), "a", 0);
+            .update(&SYS_USER, &user, &[("locked_out", "true")], "a", 0);
         assert_eq!(
             authenticate(Some(&basic_header("svc.cc", "pw")), &instance, 0),
             Err(AuthFailure::UserCannotLogIn)
@@ -262,7 +261,7 @@ mod tests {
         let mut instance = Instance::default();
         instance
             .store
-            .insert(&SYS_USER, &pairs(&[("user_name", "nopw")]), "a", 0);
+            .insert(&SYS_USER, &[("user_name", "nopw")], "a", 0);
         assert_eq!(
             authenticate(Some(&basic_header("nopw", "")), &instance, 0),
             Err(AuthFailure::WrongPassword)

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use super::breaks::{Break, Breaks};
 use super::clock::{Clock, Instant, parse_glide_datetime};
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
-use super::store::{Changes, Store};
+use super::store::Store;
 use super::switches::Switches;
 use crate::release::{Family, Release};
 
@@ -51,15 +51,15 @@ impl Instance {
             .store
             .find(&SYS_PROPERTIES, "name", name)
             .map(|record| record.sys_id().to_owned());
-        let changes = pairs(&[("name", name), ("type", kind), ("value", value)]);
+        let changes: &[(&str, &str)] = &[("name", name), ("type", kind), ("value", value)];
         match existing {
             Some(sys_id) => {
                 self.store
-                    .update(&SYS_PROPERTIES, &sys_id, &changes, SYSTEM_ACTOR, now);
+                    .update(&SYS_PROPERTIES, &sys_id, changes, SYSTEM_ACTOR, now);
             }
             None => {
                 self.store
-                    .insert(&SYS_PROPERTIES, &changes, SYSTEM_ACTOR, now);
+                    .insert(&SYS_PROPERTIES, changes, SYSTEM_ACTOR, now);
             }
         }
     }
@@ -91,18 +91,18 @@ impl Instance {
             return role.sys_id().to_owned();
         }
         let now = self.clock.now();
-        let changes = pairs(&[("name", role_name)]);
+        let changes: &[(&str, &str)] = &[("name", role_name)];
         self.store
-            .insert(&SYS_USER_ROLE, &changes, SYSTEM_ACTOR, now)
+            .insert(&SYS_USER_ROLE, changes, SYSTEM_ACTOR, now)
     }
 
     /// Grants a role by name (see [`Instance::ensure_role`]).
     pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str) {
         let role = self.ensure_role(role_name);
         let now = self.clock.now();
-        let changes = pairs(&[("user", user_sys_id), ("role", &role)]);
+        let changes: &[(&str, &str)] = &[("user", user_sys_id), ("role", &role)];
         self.store
-            .insert(&SYS_USER_HAS_ROLE, &changes, SYSTEM_ACTOR, now);
+            .insert(&SYS_USER_HAS_ROLE, changes, SYSTEM_ACTOR, now);
     }
 
     /// Finds a user by `user_name`, case-insensitively as a login does.
@@ -148,14 +148,6 @@ impl Instance {
     }
 }
 
-/// Builds write changes from string pairs.
-pub fn pairs(values: &[(&str, &str)]) -> Changes {
-    values
-        .iter()
-        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,12 +176,12 @@ mod tests {
         let mut instance = Instance::default();
         let user = instance
             .store
-            .insert(&SYS_USER, &pairs(&[("user_name", "Svc.CC")]), "a", 0);
+            .insert(&SYS_USER, &[("user_name", "Svc.CC")], "a", 0);
         instance.grant_role(&user, "itil");
         instance.grant_role(&user, "admin");
         let other = instance
             .store
-            .insert(&SYS_USER, &pairs(&[("user_name", "x")]), "a", 0);
+            .insert(&SYS_USER, &[("user_name", "x")], "a", 0);
         instance.grant_role(&other, "itil");
         assert_eq!(instance.roles_of(&user), ["itil", "admin"]);
         assert_eq!(instance.store.count(&SYS_USER_ROLE), 2);
@@ -200,21 +192,21 @@ mod tests {
     fn expired_tokens_are_purged_and_live_or_extended_ones_kept() {
         let mut instance = Instance::default();
         let issue = |instance: &mut Instance, expires: Instant| {
-            let changes = pairs(&[
+            let changes: &[(&str, &str)] = &[
                 ("token", &format!("t{expires}")),
                 ("expires", &glide_datetime(expires)),
-            ]);
-            let id = instance.store.insert(&OAUTH_CREDENTIAL, &changes, "a", 0);
+            ];
+            let id = instance.store.insert(&OAUTH_CREDENTIAL, changes, "a", 0);
             instance.track_expiry(expires, id.clone());
             id
         };
         let expired = issue(&mut instance, 100);
         let live = issue(&mut instance, 300);
         let extended = issue(&mut instance, 150);
-        let later = pairs(&[("expires", &glide_datetime(500))]);
+        let later: &[(&str, &str)] = &[("expires", &glide_datetime(500))];
         instance
             .store
-            .update(&OAUTH_CREDENTIAL, &extended, &later, "admin", 0);
+            .update(&OAUTH_CREDENTIAL, &extended, later, "admin", 0);
 
         instance.purge_expired_tokens(200);
         assert!(instance.store.get(&OAUTH_CREDENTIAL, &expired).is_none());

@@ -123,24 +123,23 @@ fn resolves(record: RecordRef<'_>, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::instance::pairs;
     use crate::mock::schema::{OAUTH_ENTITY, SYS_USER};
 
     fn store() -> (Store, String) {
         let mut store = Store::default();
         let user = store.insert(
             &SYS_USER,
-            &pairs(&[
+            &[
                 ("user_name", "svc.cc"),
                 ("first_name", "Svc"),
                 ("last_name", "CC"),
-            ]),
+            ],
             "admin",
             0,
         );
         let entity = store.insert(
             &OAUTH_ENTITY,
-            &pairs(&[("name", "svc-cc"), ("user", &user), ("client_secret", "s")]),
+            &[("name", "svc-cc"), ("user", &user), ("client_secret", "s")],
             "admin",
             0,
         );

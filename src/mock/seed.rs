@@ -5,7 +5,7 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::instance::{Instance, SYSTEM_ACTOR, pairs};
+use super::instance::{Instance, SYSTEM_ACTOR};
 use super::random;
 use super::schema::{OAUTH_ENTITY, SYS_USER};
 use crate::release::Family;
@@ -184,7 +184,7 @@ fn add_user(instance: &mut Instance, user: &UserSeed) -> Result<(), String> {
         .as_ref()
         .map(|secret| secret.expose_secret().to_owned())
         .unwrap_or_default();
-    let changes = pairs(&[
+    let changes: &[(&str, &str)] = &[
         ("user_name", &user.user_name),
         ("first_name", &user.first_name),
         ("last_name", &user.last_name),
@@ -196,11 +196,9 @@ fn add_user(instance: &mut Instance, user: &UserSeed) -> Result<(), String> {
             &flag(user.web_service_access_only),
         ),
         ("user_password", &password),
-    ]);
+    ];
     let now = instance.clock.now();
-    let sys_id = instance
-        .store
-        .insert(&SYS_USER, &changes, SYSTEM_ACTOR, now);
+    let sys_id = instance.store.insert(&SYS_USER, changes, SYSTEM_ACTOR, now);
     for role in &user.roles {
         instance.grant_role(&sys_id, role);
     }
@@ -227,7 +225,7 @@ fn add_client(instance: &mut Instance, client: &ClientSeed) -> Result<SeededClie
         .map(|secret| secret.expose_secret().to_owned())
         .unwrap_or_else(random::secret);
     let lifespan = client.access_token_lifespan.unwrap_or(1800).to_string();
-    let changes = pairs(&[
+    let changes: &[(&str, &str)] = &[
         ("name", &client.name),
         ("client_id", &client_id),
         ("client_secret", &secret),
@@ -235,11 +233,11 @@ fn add_client(instance: &mut Instance, client: &ClientSeed) -> Result<SeededClie
         ("default_grant_type", &client.default_grant_type),
         ("access_token_lifespan", &lifespan),
         ("active", &client.active.to_string()),
-    ]);
+    ];
     let now = instance.clock.now();
     instance
         .store
-        .insert(&OAUTH_ENTITY, &changes, SYSTEM_ACTOR, now);
+        .insert(&OAUTH_ENTITY, changes, SYSTEM_ACTOR, now);
     Ok(SeededClient {
         name: client.name.clone(),
         client_id,

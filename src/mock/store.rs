@@ -292,7 +292,7 @@ impl Store {
         &mut self,
         table: &Table,
         sys_id: &str,
-        changes: &Changes,
+        changes: &[impl Change],
         actor: &str,
         now: Instant,
     ) -> bool {

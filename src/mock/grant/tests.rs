@@ -1,7 +1,7 @@
 //! Unit tests of every token endpoint rule, without HTTP.
 
 use super::*;
-use crate::mock::instance::{GRANT_PROPERTY, Instance, pairs};
+use crate::mock::instance::{GRANT_PROPERTY, Instance};
 use crate::mock::schema::{OAUTH_ENTITY, SYS_USER};
 use crate::mock::switches::RepeatToken;
 use crate::release::Family;
@@ -23,14 +23,14 @@ fn ready() -> Setup {
     instance.set_property(GRANT_PROPERTY, "boolean", "true");
     let user = instance
         .store
-        .insert(&SYS_USER, &pairs(&[("user_name", "svc.cc")]), "admin", 0);
+        .insert(&SYS_USER, &[("user_name", "svc.cc")], "admin", 0);
     let entity = instance.store.insert(
         &OAUTH_ENTITY,
-        &pairs(&[
+        &[
             ("name", "svc-cc"),
             ("client_secret", SECRET),
             ("user", &user),
-        ]),
+        ],
         "admin",
         0,
     );
@@ -71,17 +71,17 @@ impl Setup {
     }
 
     fn set_entity(&mut self, column: &str, value: &str) {
-        let changes = pairs(&[(column, value)]);
+        let changes: &[(&str, &str)] = &[(column, value)];
         self.instance
             .store
-            .update(&OAUTH_ENTITY, &self.entity, &changes, "admin", 0);
+            .update(&OAUTH_ENTITY, &self.entity, changes, "admin", 0);
     }
 
     fn set_user(&mut self, column: &str, value: &str) {
-        let changes = pairs(&[(column, value)]);
+        let changes: &[(&str, &str)] = &[(column, value)];
         self.instance
             .store
-            .update(&SYS_USER, &self.user, &changes, "admin", 0);
+            .update(&SYS_USER, &self.user, changes, "admin", 0);
     }
 }
 

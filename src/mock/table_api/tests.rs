@@ -3,7 +3,6 @@
 use serde_json::json;
 
 use super::*;
-use crate::mock::instance::pairs;
 use crate::mock::schema::{INCIDENT, SYS_PROPERTIES, SYS_USER};
 
 fn caller(roles: &[&str]) -> Caller {
@@ -28,7 +27,7 @@ fn with_users(names: &[&str]) -> Instance {
     for name in names {
         instance
             .store
-            .insert(&SYS_USER, &pairs(&[("user_name", name)]), "admin", 0);
+            .insert(&SYS_USER, &[("user_name", name)], "admin", 0);
     }
     instance
 }
