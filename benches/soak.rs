@@ -7,6 +7,10 @@
 //! every answer must be a 200.
 //! Run with `cargo bench --bench soak`; `SNCC_SOAK_REQUESTS` sets the total (default 1,000,000).
 
+/// The allocator `sncc` ships with, so the mock is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::error::Error;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

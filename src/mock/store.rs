@@ -1,7 +1,11 @@
 //! Records of every served table, kept in insertion order with a sys_id index; the one place rows change.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// foldhash, not SipHash: keys are sys_ids and tokens, hashed on every token request (and rehashed as a
+// table grows) while the instance is locked.
+use foldhash::HashMap;
 
 use super::clock::{Instant, glide_datetime};
 use super::query::Fields;
@@ -61,8 +65,8 @@ impl Rows {
         Rows {
             table,
             by_sequence: BTreeMap::new(),
-            sequence_of: HashMap::new(),
-            unique: HashMap::new(),
+            sequence_of: HashMap::default(),
+            unique: HashMap::default(),
         }
     }
 
