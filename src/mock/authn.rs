@@ -176,7 +176,7 @@ mod tests {
             "admin",
             0,
         );
-        instance.grant_role(&user, "itil");
+        instance.grant_role(&user, "itil", 0);
         let credential: &[(&str, &str)] = &[
             ("token", TOKEN),
             ("expires", &glide_datetime(100)),

@@ -1,5 +1,6 @@
 //! The mock's virtual clock: real time plus an offset the control plane can advance, and glide date-times.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use time::OffsetDateTime;
@@ -8,28 +9,42 @@ use time::macros::format_description;
 /// Seconds since the Unix epoch.
 pub type Instant = i64;
 
-/// Wall-clock time shifted by an offset, so expiry is tested without sleeping.
-#[derive(Clone, Copy, Debug, Default)]
+/// Wall-clock time shifted by an offset, so expiry is tested without sleeping. One per running mock, read
+/// by every request without taking the instance's lock.
+#[derive(Debug, Default)]
 pub struct Clock {
-    offset_seconds: i64,
+    offset_seconds: AtomicI64,
 }
 
 impl Clock {
     pub fn now(&self) -> Instant {
-        let real = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_secs() as i64);
-        real.saturating_add(self.offset_seconds)
+        real_now().saturating_add(self.offset_seconds())
     }
 
     /// Moves virtual time forward (never backwards: a negative amount is ignored).
-    pub fn advance(&mut self, seconds: i64) {
-        self.offset_seconds = self.offset_seconds.saturating_add(seconds.max(0));
+    pub fn advance(&self, seconds: i64) {
+        let _ = self
+            .offset_seconds
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |offset| {
+                Some(offset.saturating_add(seconds.max(0)))
+            });
+    }
+
+    /// Back to real time, as the mock started.
+    pub fn rewind(&self) {
+        self.offset_seconds.store(0, Ordering::Release);
     }
 
     pub fn offset_seconds(&self) -> i64 {
-        self.offset_seconds
+        self.offset_seconds.load(Ordering::Acquire)
     }
+}
+
+/// Real time, in seconds since the Unix epoch (0 if the system clock is set before it).
+pub fn real_now() -> Instant {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
 /// Formats an instant as ServiceNow stores date-times: `YYYY-MM-DD HH:MM:SS` in UTC; empty when out of
@@ -93,12 +108,15 @@ mod tests {
     }
 
     #[test]
-    fn advancing_moves_now_forward_only() {
-        let mut clock = Clock::default();
+    fn advancing_moves_now_forward_only_and_rewinding_returns_to_real_time() {
+        let clock = Clock::default();
         let before = clock.now();
         clock.advance(3600);
         clock.advance(-7200);
         assert!(clock.now() - before >= 3600);
         assert_eq!(clock.offset_seconds(), 3600);
+        clock.rewind();
+        assert_eq!(clock.offset_seconds(), 0);
+        assert!(clock.now() - real_now() <= 1);
     }
 }

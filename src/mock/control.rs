@@ -46,7 +46,7 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 
 fn summary(shared: &Shared, state: &MockState) -> Value {
     let instance = &state.instance;
-    let now = instance.clock.now();
+    let now = shared.clock.now();
     let tables: serde_json::Map<String, Value> = schema::TABLES
         .iter()
         .map(|table| (table.name.to_owned(), json!(instance.store.count(table))))
@@ -54,7 +54,7 @@ fn summary(shared: &Shared, state: &MockState) -> Value {
     json!({
         "release": instance.release().to_string(),
         "now": glide_datetime(now),
-        "clock_offset_seconds": instance.clock.offset_seconds(),
+        "clock_offset_seconds": shared.clock.offset_seconds(),
         "switches": instance.switches,
         "armed_faults": shared.faults().armed().len(),
         "records": tables,
@@ -83,7 +83,7 @@ async fn set_release(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
         Err(error) => return bad_request(error),
     };
     let mut state = shared.lock();
-    state.instance.set_release(family);
+    state.instance.set_release(family, shared.clock.now());
     ok(summary(&shared, &state))
 }
 
@@ -106,13 +106,13 @@ async fn advance_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
         return bad_request("the clock only moves forward: seconds must not be negative");
     }
     let mut state = shared.lock();
-    if advance.seconds > MAX_CLOCK_OFFSET_SECONDS - state.instance.clock.offset_seconds() {
+    if advance.seconds > MAX_CLOCK_OFFSET_SECONDS - shared.clock.offset_seconds() {
         return bad_request(format!(
             "the clock moves at most {MAX_CLOCK_OFFSET_SECONDS} seconds (100 years) ahead in all"
         ));
     }
-    state.instance.clock.advance(advance.seconds);
-    let now = state.instance.clock.now();
+    shared.clock.advance(advance.seconds);
+    let now = shared.clock.now();
     state.instance.purge_expired_tokens(now);
     ok(summary(&shared, &state))
 }
@@ -121,6 +121,7 @@ async fn advance_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
 async fn reset(State(shared): State<Arc<Shared>>) -> Response {
     let mut state = shared.lock();
     state.instance = state.pristine.clone();
+    shared.clock.rewind();
     shared.journal().clear();
     shared.faults().clear();
     ok(summary(&shared, &state))

@@ -66,10 +66,11 @@ async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response 
         body: &body,
     };
     let answer = match grant::decide(&request, &state.instance) {
-        Decision::Issue(granted) => {
-            let now = state.instance.clock.now();
-            Ok(grant::issue(&mut state.instance, &granted, now))
-        }
+        Decision::Issue(granted) => Ok(grant::issue(
+            &mut state.instance,
+            &granted,
+            shared.clock.now(),
+        )),
         Decision::Refuse(refusal) => Err(refusal),
     };
     let (breaks, switches) = (
@@ -92,7 +93,7 @@ impl FromRequestParts<Arc<Shared>> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
         let state = shared.lock();
-        let now = state.instance.clock.now();
+        let now = shared.clock.now();
         let breaks = &state.instance.breaks;
         // Break (E6): `?access_token=` authenticates, as a Bearer token when no header is sent.
         let query_token = query_pairs(parts.uri.query())
@@ -173,7 +174,7 @@ async fn create(
 ) -> Response {
     let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
     let mut state = shared.lock();
-    let now = state.instance.clock.now();
+    let now = shared.clock.now();
     match table_api::create(&mut state.instance, &caller, &table, &body, &params, now) {
         Ok((sys_id, record)) => {
             let mut response = wire::result(StatusCode::CREATED, record);
@@ -194,7 +195,7 @@ async fn update(
 ) -> Response {
     let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
     let mut state = shared.lock();
-    let now = state.instance.clock.now();
+    let now = shared.clock.now();
     match table_api::update(
         &mut state.instance,
         &caller,

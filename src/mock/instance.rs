@@ -1,11 +1,11 @@
-//! One simulated instance: its records, virtual clock and fidelity switches, and the expiry of issued tokens.
+//! One simulated instance: its records and fidelity switches, and the expiry of issued tokens.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::OnceLock;
 
 use super::breaks::{Break, Breaks};
-use super::clock::{Clock, Instant, parse_glide_datetime};
+use super::clock::{Instant, parse_glide_datetime};
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
 use super::store::Store;
 use super::switches::Switches;
@@ -21,7 +21,6 @@ pub const SYSTEM_ACTOR: &str = "system";
 #[derive(Clone, Debug, Default)]
 pub struct Instance {
     pub store: Store,
-    pub clock: Clock,
     pub switches: Switches,
     /// Deliberate infidelities (none unless a test asks); see [`super::breaks`].
     pub breaks: Breaks,
@@ -45,8 +44,7 @@ impl Instance {
     }
 
     /// Creates the property or changes its value, as an admin would.
-    pub fn set_property(&mut self, name: &str, kind: &str, value: &str) {
-        let now = self.clock.now();
+    pub fn set_property(&mut self, name: &str, kind: &str, value: &str, now: Instant) {
         let existing = self
             .store
             .find(&SYS_PROPERTIES, "name", name)
@@ -71,8 +69,8 @@ impl Instance {
             .unwrap_or_else(|| Release::Newer("unknown".into()))
     }
 
-    pub fn set_release(&mut self, family: Family) {
-        self.set_property(BUILDTAG_PROPERTY, "string", &family.buildtag());
+    pub fn set_release(&mut self, family: Family, now: Instant) {
+        self.set_property(BUILDTAG_PROPERTY, "string", &family.buildtag(), now);
     }
 
     /// The names of the roles granted to a user.
@@ -86,20 +84,18 @@ impl Instance {
     }
 
     /// The sys_id of the role with this name, creating the role when the instance does not have it yet.
-    pub fn ensure_role(&mut self, role_name: &str) -> String {
+    pub fn ensure_role(&mut self, role_name: &str, now: Instant) -> String {
         if let Some(role) = self.store.find(&SYS_USER_ROLE, "name", role_name) {
             return role.sys_id().to_owned();
         }
-        let now = self.clock.now();
         let changes: &[(&str, &str)] = &[("name", role_name)];
         self.store
             .insert(&SYS_USER_ROLE, changes, SYSTEM_ACTOR, now)
     }
 
     /// Grants a role by name (see [`Instance::ensure_role`]).
-    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str) {
-        let role = self.ensure_role(role_name);
-        let now = self.clock.now();
+    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str, now: Instant) {
+        let role = self.ensure_role(role_name, now);
         let changes: &[(&str, &str)] = &[("user", user_sys_id), ("role", &role)];
         self.store
             .insert(&SYS_USER_HAS_ROLE, changes, SYSTEM_ACTOR, now);
@@ -157,8 +153,8 @@ mod tests {
     fn properties_are_created_then_updated_in_place() {
         let mut instance = Instance::default();
         assert_eq!(instance.property(GRANT_PROPERTY), None);
-        instance.set_property(GRANT_PROPERTY, "boolean", "true");
-        instance.set_property(GRANT_PROPERTY, "boolean", "false");
+        instance.set_property(GRANT_PROPERTY, "boolean", "true", 0);
+        instance.set_property(GRANT_PROPERTY, "boolean", "false", 0);
         assert_eq!(instance.property(GRANT_PROPERTY), Some("false"));
         assert_eq!(instance.store.count(&SYS_PROPERTIES), 1);
     }
@@ -167,7 +163,7 @@ mod tests {
     fn release_follows_the_buildtag_property() {
         let mut instance = Instance::default();
         assert!(matches!(instance.release(), Release::Newer(_)));
-        instance.set_release(Family::Vancouver);
+        instance.set_release(Family::Vancouver, 0);
         assert_eq!(instance.release(), Release::Known(Family::Vancouver));
     }
 
@@ -177,12 +173,12 @@ mod tests {
         let user = instance
             .store
             .insert(&SYS_USER, &[("user_name", "Svc.CC")], "a", 0);
-        instance.grant_role(&user, "itil");
-        instance.grant_role(&user, "admin");
+        instance.grant_role(&user, "itil", 0);
+        instance.grant_role(&user, "admin", 0);
         let other = instance
             .store
             .insert(&SYS_USER, &[("user_name", "x")], "a", 0);
-        instance.grant_role(&other, "itil");
+        instance.grant_role(&other, "itil", 0);
         assert_eq!(instance.roles_of(&user), ["itil", "admin"]);
         assert_eq!(instance.store.count(&SYS_USER_ROLE), 2);
         assert_eq!(instance.user_named("svc.cc"), Some(user));

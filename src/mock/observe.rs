@@ -69,7 +69,7 @@ pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: 
         .extensions
         .remove::<Outcome>()
         .map(|Outcome(why)| why);
-    let at = shared.lock().instance.clock.now();
+    let at = shared.clock.now();
     shared.journal().record(Exchange {
         at,
         method: &method,

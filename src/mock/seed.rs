@@ -5,6 +5,7 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use super::clock::{Instant, real_now};
 use super::instance::{Instance, SYSTEM_ACTOR};
 use super::random;
 use super::schema::{OAUTH_ENTITY, SYS_USER};
@@ -144,8 +145,10 @@ impl Seed {
         admin_password: &SecretString,
         release_override: Option<Family>,
     ) -> Result<(Instance, Vec<SeededClient>), String> {
+        // Seeded records are stamped with real time: a mock's virtual clock starts there.
+        let now = real_now();
         let mut instance = Instance::default();
-        instance.set_release(self.release(release_override)?);
+        instance.set_release(self.release(release_override)?, now);
         let admin = UserSeed {
             user_name: "admin".into(),
             first_name: "System".into(),
@@ -157,24 +160,24 @@ impl Seed {
             roles: vec!["admin".into()],
             password: Some(admin_password.clone()),
         };
-        add_user(&mut instance, &admin)?;
-        instance.ensure_role("itil");
+        add_user(&mut instance, &admin, now)?;
+        instance.ensure_role("itil", now);
         for property in &self.properties {
-            instance.set_property(&property.name, &property.kind, &property.value);
+            instance.set_property(&property.name, &property.kind, &property.value, now);
         }
         for user in &self.users {
-            add_user(&mut instance, user)?;
+            add_user(&mut instance, user, now)?;
         }
         let clients = self
             .clients
             .iter()
-            .map(|client| add_client(&mut instance, client))
+            .map(|client| add_client(&mut instance, client, now))
             .collect::<Result<_, _>>()?;
         Ok((instance, clients))
     }
 }
 
-fn add_user(instance: &mut Instance, user: &UserSeed) -> Result<(), String> {
+fn add_user(instance: &mut Instance, user: &UserSeed, now: Instant) -> Result<(), String> {
     if instance.user_named(&user.user_name).is_some() {
         return Err(format!("user {} is seeded twice", user.user_name));
     }
@@ -197,15 +200,18 @@ fn add_user(instance: &mut Instance, user: &UserSeed) -> Result<(), String> {
         ),
         ("user_password", &password),
     ];
-    let now = instance.clock.now();
     let sys_id = instance.store.insert(&SYS_USER, changes, SYSTEM_ACTOR, now);
     for role in &user.roles {
-        instance.grant_role(&sys_id, role);
+        instance.grant_role(&sys_id, role, now);
     }
     Ok(())
 }
 
-fn add_client(instance: &mut Instance, client: &ClientSeed) -> Result<SeededClient, String> {
+fn add_client(
+    instance: &mut Instance,
+    client: &ClientSeed,
+    now: Instant,
+) -> Result<SeededClient, String> {
     let user_sys_id = match &client.user {
         Some(name) => Some(instance.user_named(name).ok_or_else(|| {
             format!(
@@ -234,7 +240,6 @@ fn add_client(instance: &mut Instance, client: &ClientSeed) -> Result<SeededClie
         ("access_token_lifespan", &lifespan),
         ("active", &client.active.to_string()),
     ];
-    let now = instance.clock.now();
     instance
         .store
         .insert(&OAUTH_ENTITY, changes, SYSTEM_ACTOR, now);

@@ -1,8 +1,14 @@
-//! The state one running mock shares across its connections: the instance and its pristine copy, and, each
-//! behind its own lock so recording and fault checks never wait on the instance, the journal and faults.
+//! The state one running mock shares across its connections: the instance and its pristine copy; and, each
+//! apart from the instance's lock so time, recording and fault checks never wait on it, the virtual clock,
+//! the journal and faults.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
+/// How often [`Shared::lock`] tries a busy instance before sleeping: tens of microseconds of pauses, longer
+/// than the rules hold it.
+const TRIES_BEFORE_SLEEPING: usize = 2000;
+
+use super::clock::Clock;
 use super::faults::Faults;
 use super::instance::Instance;
 use super::journal::Journal;
@@ -16,6 +22,8 @@ pub struct MockState {
 pub struct Shared {
     /// The URL clients reach this mock at (reference links and `Location` use it).
     pub base_url: String,
+    /// Virtual time, read by every request without the instance's lock.
+    pub clock: Clock,
     state: Mutex<MockState>,
     journal: Mutex<Journal>,
     faults: Mutex<Faults>,
@@ -25,6 +33,7 @@ impl Shared {
     pub fn new(base_url: String, instance: Instance) -> Shared {
         Shared {
             base_url,
+            clock: Clock::default(),
             state: Mutex::new(MockState {
                 pristine: instance.clone(),
                 instance,
@@ -36,7 +45,18 @@ impl Shared {
 
     /// Locks the instance. Every critical section is synchronous and short; a panic in one (a bug) does
     /// not take the mock down, as each request leaves the state consistent before it can panic.
+    ///
+    /// A busy instance is tried again for a while before the thread sleeps on it: the holder lets go within
+    /// microseconds, while a runtime worker that sleeps leaves its core idle (there is one worker per core)
+    /// and its wake-up costs a system call on each side.
     pub fn lock(&self) -> MutexGuard<'_, MockState> {
+        for _ in 0..TRIES_BEFORE_SLEEPING {
+            match self.state.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => std::hint::spin_loop(),
+            }
+        }
         unpoisoned(&self.state)
     }
 

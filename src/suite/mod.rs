@@ -96,7 +96,7 @@ struct Plan {
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
 /// scenarios and installs the run's context.
 async fn prepare(config: RunConfig) -> Result<Plan, String> {
-    let started_at = sncc::mock::clock::glide_datetime(sncc::mock::clock::Clock::default().now());
+    let started_at = sncc::mock::clock::glide_datetime(sncc::mock::clock::real_now());
     let features = sncc::features::parse(&config.features)?;
     config.expected.check(&catalogue::behaviours(&features)?)?;
     let http = sncc::client::transport::http_client(&config.transport)?;

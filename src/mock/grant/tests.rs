@@ -19,8 +19,8 @@ struct Setup {
 /// A Washington DC instance with the grant enabled and one client acting as `svc.cc`.
 fn ready() -> Setup {
     let mut instance = Instance::default();
-    instance.set_release(Family::WashingtonDc);
-    instance.set_property(GRANT_PROPERTY, "boolean", "true");
+    instance.set_release(Family::WashingtonDc, 0);
+    instance.set_property(GRANT_PROPERTY, "boolean", "true", 0);
     let user = instance
         .store
         .insert(&SYS_USER, &[("user_name", "svc.cc")], "admin", 0);
@@ -131,11 +131,11 @@ fn a1_a2_a4_the_property_gates_the_grant_live() {
     assert_eq!(setup.decide(), refused(Reason::GrantDisabled), "absent");
     setup
         .instance
-        .set_property(GRANT_PROPERTY, "boolean", "false");
+        .set_property(GRANT_PROPERTY, "boolean", "false", 0);
     assert_eq!(setup.decide(), refused(Reason::GrantDisabled), "false");
     setup
         .instance
-        .set_property(GRANT_PROPERTY, "boolean", "TRUE");
+        .set_property(GRANT_PROPERTY, "boolean", "TRUE", 0);
     assert!(matches!(setup.decide(), Decision::Issue(_)), "true again");
 }
 
@@ -309,24 +309,24 @@ fn f7_only_useraccount_scope_is_granted() {
 fn g1_releases_before_washington_dc_refuse_even_when_configured() {
     let mut setup = ready();
     for family in [Family::Tokyo, Family::Utah, Family::Vancouver] {
-        setup.instance.set_release(family);
+        setup.instance.set_release(family, 0);
         assert_eq!(
             setup.decide(),
             refused(Reason::ReleaseWithoutGrant),
             "{family}"
         );
     }
-    setup.instance.set_release(Family::Zurich);
+    setup.instance.set_release(Family::Zurich, 0);
     assert!(matches!(setup.decide(), Decision::Issue(_)));
 }
 
 #[test]
 fn the_check_order_puts_grant_type_before_release_before_property() {
     let mut setup = ready();
-    setup.instance.set_release(Family::Vancouver);
+    setup.instance.set_release(Family::Vancouver, 0);
     setup
         .instance
-        .set_property(GRANT_PROPERTY, "boolean", "false");
+        .set_property(GRANT_PROPERTY, "boolean", "false", 0);
     let password = setup.body().replace("client_credentials", "password");
     assert_eq!(
         setup.decide_body(&password),

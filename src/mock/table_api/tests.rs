@@ -76,7 +76,7 @@ fn unknown_query_fields_are_ignored_unless_the_instance_says_otherwise() {
             .total,
         2
     );
-    instance.set_property(INVALID_QUERY_PROPERTY, "boolean", "true");
+    instance.set_property(INVALID_QUERY_PROPERTY, "boolean", "true", 0);
     assert_eq!(
         list(&instance, &caller(&[]), "sys_user", &query)
             .unwrap()
@@ -121,7 +121,7 @@ fn d3_admin_tables_are_denied_to_other_users_and_unknown_tables_invalid() {
 #[test]
 fn a_record_the_caller_may_not_read_is_not_found() {
     let mut instance = Instance::default();
-    instance.set_property("p", "string", "v");
+    instance.set_property("p", "string", "v", 0);
     let id = instance
         .store
         .all(&SYS_PROPERTIES)
