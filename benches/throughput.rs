@@ -188,7 +188,7 @@ fn bench_plan() -> Result<Plan, BoxError> {
     })
 }
 
-/// Starts a fresh server for one cell (so no cell inherits an earlier one's tokens) and builds the request
+/// Starts a fresh server for one round (so no round inherits an earlier one's tokens) and builds the request
 /// to load it with.
 async fn prepare(target: Target) -> Result<(Server, reqwest::Request), BoxError> {
     let http = reqwest::Client::new();
