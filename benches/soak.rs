@@ -7,10 +7,6 @@
 //! every answer must be a 200.
 //! Run with `cargo bench --bench soak`; `SNCC_SOAK_REQUESTS` sets the total (default 1,000,000).
 
-/// The allocator `sncc` ships with, so the mock is measured as it runs there.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::error::Error;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +17,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use sncc::mock::seed::Seed;
 use sncc::mock::{MockOptions, MockServer};
+
+/// The allocator `sncc` ships with, so the mock is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 

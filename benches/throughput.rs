@@ -9,10 +9,6 @@
 //! `SNCC_BENCH_SECONDS` the seconds per round (default 1).
 //! Timings are reported, never asserted; every response's status is checked and errors are counted.
 
-/// The allocator `sncc` ships with, so the mock is measured as it runs there.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::error::Error;
 use std::io;
 use std::sync::Arc;
@@ -27,6 +23,10 @@ use sncc::mock::seed::{Seed, SeededClient};
 use sncc::mock::{MockOptions, MockServer};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+/// The allocator `sncc` ships with, so the mock is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 

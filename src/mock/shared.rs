@@ -4,14 +4,14 @@
 
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
-/// How often [`Shared::lock`] tries a busy instance before sleeping: tens of microseconds of pauses, longer
-/// than the rules hold it.
-const TRIES_BEFORE_SLEEPING: usize = 2000;
-
 use super::clock::Clock;
 use super::faults::Faults;
 use super::instance::Instance;
 use super::journal::Journal;
+
+/// How often [`Shared::lock`] tries a busy instance before sleeping: tens of microseconds of pauses, longer
+/// than the rules hold it.
+const TRIES_BEFORE_SLEEPING: usize = 2000;
 
 pub struct MockState {
     pub instance: Instance,
