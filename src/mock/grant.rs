@@ -42,7 +42,8 @@ pub struct Grant {
     pub entity_sys_id: String,
     pub user_sys_id: String,
     pub user_name: String,
-    pub scope: String,
+    /// Always [`DEFAULT_SCOPE`] unless [`Break::ScopeIgnored`] grants a requested one.
+    pub scope: Cow<'static, str>,
     pub lifespan: i64,
 }
 
@@ -161,8 +162,9 @@ fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refus
             let entity = instance.store.find(&OAUTH_ENTITY, "client_id", id);
             let stored = entity.and_then(|entity| entity.raw("client_secret"));
             ClientCredentials {
-                id: id.to_owned(),
-                secrets: vec![stored.unwrap_or_default().to_owned()],
+                id: Cow::Borrowed(id),
+                secret: Cow::Borrowed(stored.unwrap_or_default()),
+                decoded_secret: None,
             }
         }
         None => return refuse(MissingClientCredentials),
@@ -175,12 +177,16 @@ fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refus
         return refuse(UnknownClient);
     };
     // Break (F8): the secret is compared as sent, before form-decoding.
-    let credentials = match raw_parameter(request.body, "client_secret") {
-        Some(raw) if broken(Break::SecretNotDecoded) => ClientCredentials {
-            secrets: vec![raw],
+    let raw_secret = broken(Break::SecretNotDecoded)
+        .then(|| raw_parameter(request.body, "client_secret"))
+        .flatten();
+    let credentials = match raw_secret {
+        Some(raw) => ClientCredentials {
+            secret: Cow::Borrowed(raw),
+            decoded_secret: None,
             ..credentials
         },
-        _ => credentials,
+        None => credentials,
     };
     // B3, F8: the secret must match, compared in constant time.
     let stored_secret = entity.raw("client_secret").unwrap_or_default();
@@ -236,12 +242,12 @@ fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refus
     }
     // F7: only `useraccount` is granted; none requested means `useraccount`.
     let scope = match form.get("scope").map(str::trim).filter(|s| !s.is_empty()) {
-        None => DEFAULT_SCOPE,
+        None => Cow::Borrowed(DEFAULT_SCOPE),
         Some(requested) if requested.split_whitespace().all(|s| s == DEFAULT_SCOPE) => {
-            DEFAULT_SCOPE
+            Cow::Borrowed(DEFAULT_SCOPE)
         }
         // Break (F7): any scope is granted.
-        Some(requested) if broken(Break::ScopeIgnored) => requested,
+        Some(requested) if broken(Break::ScopeIgnored) => Cow::Owned(requested.to_owned()),
         Some(_) => return refuse(ScopeNotAllowed),
     };
     // B6: the entity's default grant type does not matter. B7: the lifespan comes from the entity
@@ -255,7 +261,7 @@ fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refus
         entity_sys_id: entity.sys_id().to_owned(),
         user_sys_id: user.sys_id().to_owned(),
         user_name: user.raw("user_name").unwrap_or_default().to_owned(),
-        scope: scope.to_owned(),
+        scope,
         lifespan,
     })
 }
@@ -270,47 +276,50 @@ fn is_form_encoded(content_type: Option<&str>) -> bool {
         })
 }
 
-/// A client id and the secrets it may have meant (a Basic secret as sent and form-decoded).
-struct ClientCredentials {
-    id: String,
-    secrets: Vec<String>,
+/// A client id and the secrets it may have meant (a Basic secret as sent, and form-decoded).
+struct ClientCredentials<'a> {
+    id: Cow<'a, str>,
+    secret: Cow<'a, str>,
+    /// A Basic secret form-decoded, when that differs from it as sent.
+    decoded_secret: Option<String>,
 }
 
-impl ClientCredentials {
+impl ClientCredentials<'_> {
+    /// Whether a secret it may have meant is `stored`, each compared in constant time.
     fn matches(&self, stored: &str) -> bool {
-        self.secrets.iter().fold(false, |found, given| {
-            found | bool::from(given.as_bytes().ct_eq(stored.as_bytes()))
-        })
+        let equal = |given: &str| bool::from(given.as_bytes().ct_eq(stored.as_bytes()));
+        equal(&self.secret) | self.decoded_secret.as_deref().is_some_and(equal)
     }
 }
 
-fn client_credentials(
-    form: &Form<'_>,
+fn client_credentials<'a>(
+    form: &'a Form<'_>,
     request: &TokenRequest<'_>,
     basic_enabled: bool,
-) -> Option<ClientCredentials> {
+) -> Option<ClientCredentials<'a>> {
     if let Some(id) = form.get("client_id") {
         let secret = form.get("client_secret")?;
         return Some(ClientCredentials {
-            id: id.to_owned(),
-            secrets: vec![secret.to_owned()],
+            id: Cow::Borrowed(id),
+            secret: Cow::Borrowed(secret),
+            decoded_secret: None,
         });
     }
     if !basic_enabled {
         return None;
     }
     let (id, secret) = basic_credentials(request.authorization?)?;
-    let mut secrets = vec![secret.clone()];
-    secrets.extend(
-        form::decode(secret.as_bytes())
-            .filter(|decoded| *decoded != secret)
-            .map(Cow::into_owned),
-    );
+    let decoded_secret = form::decode(secret.as_bytes())
+        .filter(|decoded| *decoded != secret)
+        .map(Cow::into_owned);
     Some(ClientCredentials {
-        id: form::decode(id.as_bytes())
-            .map(Cow::into_owned)
-            .unwrap_or(id),
-        secrets,
+        id: Cow::Owned(
+            form::decode(id.as_bytes())
+                .map(Cow::into_owned)
+                .unwrap_or(id),
+        ),
+        secret: Cow::Owned(secret),
+        decoded_secret,
     })
 }
 
@@ -329,11 +338,10 @@ fn json_as_form(body: &[u8]) -> Option<Form<'static>> {
 }
 
 /// A body parameter's first value as sent, not form-decoded (only [`Break::SecretNotDecoded`] reads it).
-fn raw_parameter(body: &[u8], name: &str) -> Option<String> {
+fn raw_parameter<'b>(body: &'b [u8], name: &str) -> Option<&'b str> {
     let body = std::str::from_utf8(body).ok()?;
     body.split('&')
         .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-        .map(str::to_owned)
 }
 
 /// Splits an `Authorization: Basic …` header into id and secret.
@@ -351,7 +359,7 @@ pub fn basic_credentials(header: &str) -> Option<(String, String)> {
 #[derive(Clone, PartialEq, Eq)]
 pub struct IssuedToken {
     pub access_token: String,
-    pub scope: String,
+    pub scope: Cow<'static, str>,
     pub expires_in: i64,
 }
 
@@ -380,10 +388,10 @@ pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant) -> IssuedToke
         ("user", &grant.user_sys_id),
         ("scopes", &grant.scope),
     ];
-    let sys_id = instance
+    let credential = instance
         .store
-        .insert(&OAUTH_CREDENTIAL, &changes, &grant.user_name, now);
-    instance.track_expiry(expires, sys_id);
+        .insert_row(&OAUTH_CREDENTIAL, &changes, &grant.user_name, now);
+    instance.track_expiry(expires, credential);
     // Break (E5): the token is remembered apart from its record, so deleting the record does not revoke it.
     if instance.breaks.has(Break::RevokedTokensAccepted) {
         let issued = (expires, grant.user_sys_id.clone());
@@ -409,7 +417,7 @@ fn live_token(instance: &Instance, grant: &Grant, now: Instant) -> Option<Issued
         .rev()
         .filter(|record| record.raw("peer") == Some(grant.entity_sys_id.as_str()))
         .filter(|record| record.raw("user") == Some(grant.user_sys_id.as_str()))
-        .filter(|record| record.raw("scopes") == Some(grant.scope.as_str()))
+        .filter(|record| record.raw("scopes") == Some(grant.scope.as_ref()))
         .find_map(|record| {
             let expires = parse_glide_datetime(record.raw("expires")?)?;
             let access_token = record.raw("token")?.to_owned();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Bytes, to_bytes};
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
@@ -12,14 +12,15 @@ use axum::routing::{any, get};
 use serde_json::{Value, json};
 
 use super::authn::{self, Caller};
+use super::body::{MAX_BODY_BYTES, read_whole};
 use super::breaks::Break;
 use super::grant::{self, Decision, TokenRequest};
-use super::observe::MAX_BODY_BYTES;
 use super::shared::Shared;
 use super::table_api::{self, Params};
-use super::{control, observe, wire};
+use super::{control, wire};
 
-/// Every route the mock answers: the instance's, then the control plane under `/__mock`.
+/// Every route the mock answers: the instance's, then the control plane under `/__mock`
+/// ([`super::observe`] wraps each request).
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/oauth_token.do", any(token))
@@ -33,10 +34,6 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .fallback(no_such_resource)
         .nest("/__mock", control::router())
         .route("/__mock/", get(control::status))
-        .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            observe::observe,
-        ))
         .with_state(shared)
 }
 
@@ -47,8 +44,8 @@ fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
 /// `POST /oauth_token.do` (any other method is refused by the rules, F3).
 async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    // The observe middleware has already read the body (and refused one over its limit).
-    let body = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
+    // `observe` has already read the body (and refused one over its limit).
+    let body = read_whole(body, MAX_BODY_BYTES).await.unwrap_or_default();
     let (method, query, headers) = (parts.method, parts.uri.query(), &parts.headers);
     let mut state = shared.lock();
     let breaks = &state.instance.breaks;

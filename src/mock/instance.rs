@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use super::breaks::{Break, Breaks};
 use super::clock::{Instant, parse_glide_datetime};
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
-use super::store::Store;
+use super::store::{RowId, Store};
 use super::switches::Switches;
 use crate::release::{Family, Release};
 
@@ -34,7 +34,7 @@ pub struct Instance {
     /// token's expiry and user, kept when its `oauth_credential` record is deleted.
     pub issued_tokens: BTreeMap<String, (Instant, String)>,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
-    expiries: BinaryHeap<Reverse<(Instant, String)>>,
+    expiries: BinaryHeap<Reverse<(Instant, RowId)>>,
 }
 
 impl Instance {
@@ -113,8 +113,8 @@ impl Instance {
     }
 
     /// Remembers when an issued token's record expires.
-    pub fn track_expiry(&mut self, expires: Instant, credential_sys_id: String) {
-        self.expiries.push(Reverse((expires, credential_sys_id)));
+    pub fn track_expiry(&mut self, expires: Instant, credential: RowId) {
+        self.expiries.push(Reverse((expires, credential)));
     }
 
     /// Deletes the records of issued tokens that have expired by `now`, so memory stays bounded.
@@ -127,16 +127,16 @@ impl Instance {
             if *expires > now {
                 break;
             }
-            let Reverse((_, sys_id)) = self.expiries.pop().expect("peeked");
+            let Reverse((_, credential)) = self.expiries.pop().expect("peeked");
             let current_expiry = self
                 .store
-                .get(&OAUTH_CREDENTIAL, &sys_id)
+                .row(&OAUTH_CREDENTIAL, credential)
                 .map(|record| record.raw("expires").and_then(parse_glide_datetime));
             match current_expiry {
                 // An admin moved the expiry later: keep the record and look again then.
-                Some(Some(later)) if later > now => self.track_expiry(later, sys_id),
+                Some(Some(later)) if later > now => self.track_expiry(later, credential),
                 Some(_) => {
-                    self.store.delete(&OAUTH_CREDENTIAL, &sys_id);
+                    self.store.delete_row(&OAUTH_CREDENTIAL, credential);
                 }
                 None => {}
             }
@@ -192,9 +192,12 @@ mod tests {
                 ("token", &format!("t{expires}")),
                 ("expires", &glide_datetime(expires)),
             ];
-            let id = instance.store.insert(&OAUTH_CREDENTIAL, changes, "a", 0);
-            instance.track_expiry(expires, id.clone());
-            id
+            let row = instance
+                .store
+                .insert_row(&OAUTH_CREDENTIAL, changes, "a", 0);
+            instance.track_expiry(expires, row);
+            let record = instance.store.row(&OAUTH_CREDENTIAL, row).unwrap();
+            record.sys_id().to_owned()
         };
         let expired = issue(&mut instance, 100);
         let live = issue(&mut instance, 300);

@@ -1,9 +1,10 @@
 //! The bundled mock instance: a faithful simulator of the ServiceNow REST surface the grant involves.
 //!
 //! The protocol rules are pure code ([`grant`], [`authn`], [`table_api`]: request and state in, decision
-//! out); [`http`] and [`observe`] are the thin axum adapter around them, [`server`] serves it.
+//! out); [`http`] is the thin axum adapter around them, [`server`] serves it through [`observe`].
 
 pub mod authn;
+pub mod body;
 pub mod breaks;
 pub mod clock;
 pub mod control;

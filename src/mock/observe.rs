@@ -1,29 +1,42 @@
-//! Middleware around every instance route: armed faults first, then the exchange, recorded in the journal.
+//! What wraps every request the mock serves: armed faults first, then the exchange, recorded in the journal.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::Router;
+use axum::body::{Body, Bytes, HttpBody};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tower::ServiceExt;
 
+use super::body::{MAX_BODY_BYTES, read_whole};
 use super::faults::FaultAction;
 use super::journal::Exchange;
 use super::server::ConnectionCloser;
 use super::shared::Shared;
 use super::wire::{self, Outcome};
 
-/// The largest request body the mock reads; a larger one is refused with 413.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Where the control plane lives: never faulted, never journaled.
 pub const CONTROL_PREFIX: &str = "/__mock";
 
-pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+/// Serves one request through `router` (the mock's routes), applying armed faults and journaling the
+/// exchange; `closer` drops the request's connection for a `close` fault.
+///
+/// A plain function the connection calls rather than an axum middleware layer: a layer would box and
+/// clone the routes' services on every request.
+pub async fn observe<B>(
+    shared: Arc<Shared>,
+    router: Router,
+    closer: ConnectionCloser,
+    request: Request<B>,
+) -> Response
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     let path = request.uri().path();
     if path == CONTROL_PREFIX || path.starts_with("/__mock/") {
-        return next.run(request).await;
+        return route(router, request).await;
     }
     let fault = shared.faults().take(path);
     let canned = match fault {
@@ -37,9 +50,7 @@ pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: 
             None
         }
         Some(FaultAction::Close) => {
-            if let Some(closer) = request.extensions().get::<ConnectionCloser>() {
-                closer.close();
-            }
+            closer.close();
             return std::future::pending().await;
         }
         None => None,
@@ -50,19 +61,19 @@ pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: 
     let (method, uri) = (parts.method.clone(), parts.uri.clone());
     let authorization = parts.headers.get(header::AUTHORIZATION).cloned();
     let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
-    let (request_body, response) = match to_bytes(body, MAX_BODY_BYTES).await {
+    let (request_body, response) = match read_whole(body, MAX_BODY_BYTES).await {
         Err(_) => (Bytes::new(), wire::body_too_large()),
         Ok(bytes) => match canned {
             Some(response) => (bytes, response),
             None => {
                 let request = Request::from_parts(parts, Body::from(bytes.clone()));
-                (bytes, next.run(request).await)
+                (bytes, route(router, request).await)
             }
         },
     };
 
     let (mut response_parts, response_body) = response.into_parts();
-    let response_bytes = to_bytes(response_body, usize::MAX)
+    let response_bytes = read_whole(response_body, usize::MAX)
         .await
         .unwrap_or_default();
     let outcome = response_parts
@@ -83,6 +94,17 @@ pub async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: 
         outcome,
     });
     Response::from_parts(response_parts, Body::from(response_bytes))
+}
+
+async fn route<B>(router: Router, request: Request<B>) -> Response
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    router
+        .oneshot(request)
+        .await
+        .unwrap_or_else(|never| match never {})
 }
 
 /// The response an armed `respond` fault gives.

@@ -1,5 +1,6 @@
 //! Serving the mock: an accept loop over plain TCP or TLS, one hyper connection per client, graceful stop.
 
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,10 +14,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
 
 use super::http;
 use super::instance::Instance;
+use super::observe::observe;
 use super::repoll::Repoll;
 use super::shared::Shared;
 use super::tls::TlsIdentity;
@@ -66,12 +67,15 @@ impl MockServer {
         };
         let base_url = format!("{scheme}://{host}:{}", local_addr.port());
         let shared = Arc::new(Shared::new(base_url.clone(), options.instance));
-        let router = http::router(shared.clone());
+        let routes = Routes {
+            shared: shared.clone(),
+            router: http::router(shared.clone()),
+        };
         let acceptor = options
             .tls
             .map(|identity| TlsAcceptor::from(identity.server_config));
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(serve(listener, acceptor, router, stopped));
+        let task = tokio::spawn(serve(listener, acceptor, routes, stopped));
         Ok(MockServer {
             base_url,
             local_addr,
@@ -113,10 +117,17 @@ impl Drop for MockServer {
     }
 }
 
+/// What every connection serves: the mock's state and its routes.
+#[derive(Clone)]
+struct Routes {
+    shared: Arc<Shared>,
+    router: Router,
+}
+
 async fn serve(
     listener: TcpListener,
     acceptor: Option<TlsAcceptor>,
-    router: Router,
+    routes: Routes,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -126,7 +137,7 @@ async fn serve(
                 // A failed accept (e.g. too many open files) drops that client, not the mock.
                 if let Ok((stream, _)) = accepted {
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, acceptor.clone(), router.clone(), graceful.watcher()));
+                    tokio::spawn(connection(stream, acceptor.clone(), routes.clone(), graceful.watcher()));
                 }
             }
             _ = &mut stopped => break,
@@ -139,14 +150,14 @@ async fn serve(
 async fn connection(
     stream: TcpStream,
     acceptor: Option<TlsAcceptor>,
-    router: Router,
+    routes: Routes,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
     match acceptor {
-        None => serve_connection(stream, router, watcher).await,
+        None => serve_connection(stream, routes, watcher).await,
         Some(acceptor) => {
             if let Ok(Ok(tls)) = tokio::time::timeout(PATIENCE, acceptor.accept(stream)).await {
-                serve_connection(tls, router, watcher).await;
+                serve_connection(tls, routes, watcher).await;
             }
         }
     }
@@ -154,16 +165,19 @@ async fn connection(
 
 async fn serve_connection<S>(
     stream: S,
-    router: Router,
+    routes: Routes,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let closer = ConnectionCloser(Arc::new(Notify::new()));
     let handle = closer.clone();
-    let service = tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-        request.extensions_mut().insert(handle.clone());
-        router.clone().oneshot(request)
+    let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let (routes, handle) = (routes.clone(), handle.clone());
+        async move {
+            let response = observe(routes.shared, routes.router, handle, request).await;
+            Ok::<_, Infallible>(response)
+        }
     });
     // No header-read timeout: hyper would arm a timer for every request (about 4 % of token throughput at
     // 64 connections), and a mock serves test clients; a connection that never sends stays one idle task

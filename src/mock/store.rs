@@ -2,10 +2,13 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
-// foldhash, not SipHash: keys are sys_ids and tokens, hashed on every token request (and rehashed as a
-// table grows) while the instance is locked.
-use foldhash::HashMap;
+// foldhash, not SipHash: keys are sys_ids and tokens, hashed on every token request while the instance
+// is locked.
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 use super::clock::{Instant, glide_datetime};
 use super::query::Fields;
@@ -19,9 +22,9 @@ pub const MASKED_SECRET: &str = "********";
 /// however wide the table). Deliberately not `Debug`: it holds secrets.
 #[derive(Clone)]
 struct Record {
-    text: String,
-    /// Where each value ends in `text`.
-    ends: Vec<usize>,
+    text: Box<str>,
+    /// Where each value ends in `text` (a row is far below 4 GiB: request bodies are limited).
+    ends: Box<[u32]>,
 }
 
 impl Record {
@@ -31,17 +34,20 @@ impl Record {
             .iter()
             .map(|value| {
                 text.push_str(value);
-                text.len()
+                u32::try_from(text.len()).expect("a row is far below 4 GiB")
             })
             .collect();
-        Record { text, ends }
+        Record {
+            text: text.into_boxed_str(),
+            ends,
+        }
     }
 
     fn value(&self, position: usize) -> &str {
         let start = position
             .checked_sub(1)
             .map_or(0, |before| self.ends[before]);
-        &self.text[start..self.ends[position]]
+        &self.text[start as usize..self.ends[position] as usize]
     }
 
     /// Every value, borrowed, ready to be changed and packed again.
@@ -52,46 +58,138 @@ impl Record {
     }
 }
 
+/// A record's place in the store: its table's rows keep records in the order of these, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RowId(u64);
+
+/// Rows by the value of one column (the sys_id, or the table's unique column). An entry holds the value's
+/// hash and the row, not a copy of the value: a match is confirmed against the row itself.
+#[derive(Clone, Default)]
+struct KeyIndex {
+    entries: HashTable<(u64, RowId)>,
+}
+
+impl KeyIndex {
+    fn find<'r>(
+        &self,
+        hash: u64,
+        key: &str,
+        key_of: impl Fn(RowId) -> Option<&'r str>,
+    ) -> Option<RowId> {
+        self.entries
+            .find(hash, |&(found, row)| {
+                found == hash && key_of(row) == Some(key)
+            })
+            .map(|&(_, row)| row)
+    }
+
+    /// Points `key` at `row`, instead of any row it pointed at before.
+    fn insert<'r>(
+        &mut self,
+        hash: u64,
+        key: &str,
+        row: RowId,
+        key_of: impl Fn(RowId) -> Option<&'r str>,
+    ) {
+        let same_key = |&(found, other): &(u64, RowId)| found == hash && key_of(other) == Some(key);
+        match self.entries.entry(hash, same_key, |&(found, _)| found) {
+            Entry::Occupied(mut entry) => entry.get_mut().1 = row,
+            Entry::Vacant(entry) => {
+                entry.insert((hash, row));
+            }
+        }
+    }
+
+    /// Forgets the key with this hash if it points at `row`.
+    fn remove(&mut self, hash: u64, row: RowId) {
+        if let Ok(entry) = self
+            .entries
+            .find_entry(hash, |&(found, other)| found == hash && other == row)
+        {
+            entry.remove();
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Rows {
     table: &'static Table,
-    by_sequence: BTreeMap<u64, Record>,
-    sequence_of: HashMap<String, u64>,
-    unique: HashMap<String, u64>,
+    by_row: BTreeMap<RowId, Record>,
+    by_sys_id: KeyIndex,
+    /// By the table's unique column (see [`Table::unique_column`]), when it has one and it is not empty.
+    by_unique: KeyIndex,
+    hasher: RandomState,
 }
 
 impl Rows {
     fn new(table: &'static Table) -> Self {
         Rows {
             table,
-            by_sequence: BTreeMap::new(),
-            sequence_of: HashMap::default(),
-            unique: HashMap::default(),
+            by_row: BTreeMap::new(),
+            by_sys_id: KeyIndex::default(),
+            by_unique: KeyIndex::default(),
+            hasher: RandomState::default(),
         }
     }
 
-    fn unique_value<'r>(&self, record: &'r Record) -> Option<&'r str> {
-        let position = self.table.position(self.table.unique_column?)?;
-        Some(record.value(position)).filter(|value| !value.is_empty())
+    fn unique_position(&self) -> Option<usize> {
+        self.table.position(self.table.unique_column?)
     }
 
-    fn index(&mut self, sequence: u64) {
-        let record = &self.by_sequence[&sequence];
-        if let Some(value) = self.unique_value(record) {
-            self.unique.insert(value.to_owned(), sequence);
+    fn find_sys_id(&self, sys_id: &str) -> Option<RowId> {
+        let hash = self.hasher.hash_one(sys_id);
+        self.by_sys_id.find(hash, sys_id, value_at(&self.by_row, 0))
+    }
+
+    fn find_unique(&self, value: &str) -> Option<RowId> {
+        let position = self.unique_position()?;
+        let hash = self.hasher.hash_one(value);
+        self.by_unique
+            .find(hash, value, value_at(&self.by_row, position))
+    }
+
+    /// Adds a stored row to the indexes.
+    fn index(&mut self, row: RowId) {
+        let unique_position = self.unique_position();
+        let Rows {
+            by_row,
+            by_sys_id,
+            by_unique,
+            hasher,
+            ..
+        } = self;
+        let record = &by_row[&row];
+        let sys_id = record.value(0);
+        by_sys_id.insert(hasher.hash_one(sys_id), sys_id, row, value_at(by_row, 0));
+        if let Some(position) = unique_position {
+            let value = record.value(position);
+            if !value.is_empty() {
+                let hash = hasher.hash_one(value);
+                by_unique.insert(hash, value, row, value_at(by_row, position));
+            }
         }
     }
 
-    fn unindex(&mut self, sequence: u64) {
-        if let Some(value) = self
-            .by_sequence
-            .get(&sequence)
-            .and_then(|r| self.unique_value(r))
-        {
-            let value = value.to_owned();
-            self.unique.remove(&value);
+    /// Takes a row out of the indexes (it stays stored).
+    fn unindex(&mut self, row: RowId) {
+        let Some(record) = self.by_row.get(&row) else {
+            return;
+        };
+        self.by_sys_id
+            .remove(self.hasher.hash_one(record.value(0)), row);
+        if let Some(position) = self.unique_position() {
+            let hash = self.hasher.hash_one(record.value(position));
+            self.by_unique.remove(hash, row);
         }
     }
+}
+
+/// Reads the value at `position` of a stored row, for confirming an index's match.
+fn value_at<'r>(
+    by_row: &'r BTreeMap<RowId, Record>,
+    position: usize,
+) -> impl Fn(RowId) -> Option<&'r str> {
+    move |row| by_row.get(&row).map(|record| record.value(position))
 }
 
 /// A read-only view of one record.
@@ -163,7 +261,7 @@ impl<N: AsRef<str>, V: AsRef<str>> Change for (N, V) {
 #[derive(Clone)]
 pub struct Store {
     tables: Vec<Rows>,
-    next_sequence: u64,
+    next_row: u64,
     next_incident: u64,
 }
 
@@ -171,7 +269,7 @@ impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut counts = f.debug_map();
         for rows in &self.tables {
-            counts.entry(&rows.table.name, &rows.by_sequence.len());
+            counts.entry(&rows.table.name, &rows.by_row.len());
         }
         counts.finish()
     }
@@ -181,7 +279,7 @@ impl std::default::Default for Store {
     fn default() -> Self {
         Store {
             tables: schema::TABLES.into_iter().map(Rows::new).collect(),
-            next_sequence: 0,
+            next_row: 0,
             next_incident: 10001,
         }
     }
@@ -205,33 +303,34 @@ impl Store {
     /// Every record of a table, oldest first.
     pub fn all<'s>(&'s self, table: &Table) -> impl DoubleEndedIterator<Item = RecordRef<'s>> {
         let rows = self.rows(table);
-        rows.by_sequence.values().map(move |record| RecordRef {
+        rows.by_row.values().map(move |record| RecordRef {
             table: rows.table,
             record,
         })
     }
 
     pub fn count(&self, table: &Table) -> usize {
-        self.rows(table).by_sequence.len()
+        self.rows(table).by_row.len()
     }
 
     pub fn get<'s>(&'s self, table: &Table, sys_id: &str) -> Option<RecordRef<'s>> {
         let rows = self.rows(table);
-        let sequence = rows.sequence_of.get(sys_id)?;
+        self.row(table, rows.find_sys_id(sys_id)?)
+    }
+
+    /// The record at `row`, unless it was deleted.
+    pub fn row<'s>(&'s self, table: &Table, row: RowId) -> Option<RecordRef<'s>> {
+        let rows = self.rows(table);
         Some(RecordRef {
             table: rows.table,
-            record: &rows.by_sequence[sequence],
+            record: rows.by_row.get(&row)?,
         })
     }
 
     /// The record whose unique column (see [`Table::unique_column`]) holds `value`.
     pub fn find_unique<'s>(&'s self, table: &Table, value: &str) -> Option<RecordRef<'s>> {
         let rows = self.rows(table);
-        let sequence = rows.unique.get(value)?;
-        Some(RecordRef {
-            table: rows.table,
-            record: &rows.by_sequence[sequence],
-        })
+        self.row(table, rows.find_unique(value)?)
     }
 
     /// The oldest record whose `column` equals `value` exactly.
@@ -249,6 +348,19 @@ impl Store {
         actor: &str,
         now: Instant,
     ) -> String {
+        let row = self.insert_row(table, changes, actor, now);
+        let record = self.row(table, row).expect("just inserted");
+        record.sys_id().to_owned()
+    }
+
+    /// Inserts a record as [`Store::insert`] does; returns where it is.
+    pub fn insert_row(
+        &mut self,
+        table: &Table,
+        changes: &[impl Change],
+        actor: &str,
+        now: Instant,
+    ) -> RowId {
         let schema = self.rows(table).table;
         let mut values: Vec<Cow<'_, str>> = Vec::with_capacity(schema.width());
         for column in schema.all_columns() {
@@ -282,13 +394,12 @@ impl Store {
         apply(schema, &mut values, changes);
         let record = Record::pack(&values);
 
-        self.next_sequence += 1;
-        let sequence = self.next_sequence;
+        self.next_row += 1;
+        let row = RowId(self.next_row);
         let rows = self.rows_mut(table);
-        rows.by_sequence.insert(sequence, record);
-        rows.sequence_of.insert(sys_id.clone(), sequence);
-        rows.index(sequence);
-        sys_id
+        rows.by_row.insert(row, record);
+        rows.index(row);
+        row
     }
 
     /// Applies changes to a record; returns false when there is no such record.
@@ -301,12 +412,12 @@ impl Store {
         now: Instant,
     ) -> bool {
         let rows = self.rows_mut(table);
-        let Some(&sequence) = rows.sequence_of.get(sys_id) else {
+        let Some(row) = rows.find_sys_id(sys_id) else {
             return false;
         };
-        rows.unindex(sequence);
+        rows.unindex(row);
         let schema = rows.table;
-        let record = rows.by_sequence.get_mut(&sequence).expect("indexed record");
+        let record = rows.by_row.get_mut(&row).expect("indexed record");
         let mut values = record.values();
         apply(schema, &mut values, changes);
         let position = |name: &str| schema.position(name).expect("system column");
@@ -317,19 +428,21 @@ impl Store {
         values[position("sys_updated_on")] = Cow::Owned(glide_datetime(now));
         values[position("sys_updated_by")] = Cow::Borrowed(actor);
         *record = Record::pack(&values);
-        rows.index(sequence);
+        rows.index(row);
         true
     }
 
     /// Deletes a record; returns false when there was none.
     pub fn delete(&mut self, table: &Table, sys_id: &str) -> bool {
+        let row = self.rows(table).find_sys_id(sys_id);
+        row.is_some_and(|row| self.delete_row(table, row))
+    }
+
+    /// Deletes the record at `row`; returns false when there was none.
+    pub fn delete_row(&mut self, table: &Table, row: RowId) -> bool {
         let rows = self.rows_mut(table);
-        let Some(sequence) = rows.sequence_of.remove(sys_id) else {
-            return false;
-        };
-        rows.unindex(sequence);
-        rows.by_sequence.remove(&sequence);
-        true
+        rows.unindex(row);
+        rows.by_row.remove(&row).is_some()
     }
 }
 
@@ -502,6 +615,38 @@ mod tests {
         assert!(store.find_unique(&OAUTH_CREDENTIAL, "t2").is_some());
         store.delete(&OAUTH_CREDENTIAL, &id);
         assert!(store.find_unique(&OAUTH_CREDENTIAL, "t2").is_none());
+    }
+
+    #[test]
+    fn a_unique_value_finds_its_newest_record_until_that_one_goes() {
+        let mut store = Store::default();
+        let token: &[(&str, &str)] = &[("token", "same")];
+        let older = store.insert(&OAUTH_CREDENTIAL, token, "a", 0);
+        let newer = store.insert(&OAUTH_CREDENTIAL, token, "a", 0);
+        let found = |store: &Store| {
+            let record = store.find_unique(&OAUTH_CREDENTIAL, "same");
+            record.map(|record| record.sys_id().to_owned())
+        };
+        assert_eq!(found(&store), Some(newer.clone()));
+        store.delete(&OAUTH_CREDENTIAL, &older);
+        assert_eq!(found(&store), Some(newer.clone()));
+        store.delete(&OAUTH_CREDENTIAL, &newer);
+        assert_eq!(found(&store), None);
+    }
+
+    #[test]
+    fn a_key_index_tells_apart_keys_that_share_a_hash() {
+        let keys = ["alpha", "beta"];
+        let key_of = |row: RowId| keys.get(row.0 as usize).copied();
+        let mut index = KeyIndex::default();
+        index.insert(7, "alpha", RowId(0), key_of);
+        index.insert(7, "beta", RowId(1), key_of);
+        assert_eq!(index.find(7, "alpha", key_of), Some(RowId(0)));
+        assert_eq!(index.find(7, "beta", key_of), Some(RowId(1)));
+        assert_eq!(index.find(7, "gamma", key_of), None);
+        index.remove(7, RowId(0));
+        assert_eq!(index.find(7, "alpha", key_of), None);
+        assert_eq!(index.find(7, "beta", key_of), Some(RowId(1)));
     }
 
     #[test]

@@ -1,0 +1,93 @@
+//! Reading a request or response body whole, within a size limit, without copying a body that arrives in one piece.
+
+use std::future::poll_fn;
+use std::pin::pin;
+
+use axum::body::{Bytes, HttpBody};
+
+/// The largest request body the mock reads; a larger one is refused with 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Why a body could not be read: larger than the limit, or its stream failed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unreadable;
+
+/// The whole body, or [`Unreadable`] once it passes `limit` bytes or its stream fails.
+///
+/// Unlike `axum::body::to_bytes`, a body that comes as one data frame (every body the mock's own
+/// handlers write, and most small requests) is handed back as is, with no buffer list allocated.
+pub async fn read_whole<B: HttpBody<Data = Bytes>>(
+    body: B,
+    limit: usize,
+) -> Result<Bytes, Unreadable> {
+    let mut body = pin!(body);
+    let mut first = Bytes::new();
+    let mut more: Vec<u8> = Vec::new();
+    while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+        let Ok(data) = frame.map_err(|_| Unreadable)?.into_data() else {
+            continue; // Trailers carry nothing the mock reads.
+        };
+        if first.len() + more.len() + data.len() > limit {
+            return Err(Unreadable);
+        }
+        if first.is_empty() && more.is_empty() {
+            first = data;
+        } else {
+            if more.is_empty() {
+                more.extend_from_slice(&first);
+            }
+            more.extend_from_slice(&data);
+        }
+    }
+    Ok(if more.is_empty() {
+        first
+    } else {
+        Bytes::from(more)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use futures::stream;
+
+    fn chunked(chunks: &[&'static [u8]]) -> Body {
+        let frames = chunks
+            .iter()
+            .map(|chunk| Ok::<_, std::io::Error>(Bytes::from_static(chunk)));
+        Body::from_stream(stream::iter(frames.collect::<Vec<_>>()))
+    }
+
+    #[tokio::test]
+    async fn one_piece_is_handed_back_without_a_copy() {
+        let sent = Bytes::from_static(b"grant_type=client_credentials");
+        let read = read_whole(Body::from(sent.clone()), 100).await.unwrap();
+        assert_eq!(read, sent);
+        assert_eq!(read.as_ptr(), sent.as_ptr());
+    }
+
+    #[tokio::test]
+    async fn pieces_are_joined_in_order() {
+        let read = read_whole(chunked(&[b"a=1", b"&b", b"=2"]), 100).await;
+        assert_eq!(read.unwrap(), Bytes::from_static(b"a=1&b=2"));
+        let read = read_whole(chunked(&[b"", b"x", b"", b"yz"]), 100).await;
+        assert_eq!(read.unwrap(), Bytes::from_static(b"xyz"));
+        assert_eq!(read_whole(Body::empty(), 0).await.unwrap(), Bytes::new());
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_or_a_failed_stream_is_unreadable() {
+        assert_eq!(
+            read_whole(chunked(&[b"12", b"34"]), 3).await,
+            Err(Unreadable)
+        );
+        assert_eq!(read_whole(chunked(&[b"1234"]), 3).await, Err(Unreadable));
+        assert!(read_whole(chunked(&[b"123"]), 3).await.is_ok());
+        let failing = Body::from_stream(stream::iter([
+            Ok(Bytes::from_static(b"a")),
+            Err(std::io::Error::other("reset")),
+        ]));
+        assert_eq!(read_whole(failing, 100).await, Err(Unreadable));
+    }
+}
