@@ -363,24 +363,40 @@ pub struct IssuedToken {
     pub expires_in: i64,
 }
 
-/// Issues the granted token: a new `oauth_credential` record (or the live one, per [`RepeatToken`]).
-pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant) -> IssuedToken {
+/// The random parts of a token about to be issued: drawn before the instance is locked, since the
+/// operating system's random source now and then takes a system call.
+pub struct Fresh {
+    access_token: String,
+    credential_sys_id: String,
+}
+
+impl Fresh {
+    pub fn draw() -> Fresh {
+        Fresh {
+            access_token: random::access_token(),
+            credential_sys_id: random::sys_id(),
+        }
+    }
+}
+
+/// Issues the granted token: a new `oauth_credential` record made from `fresh` (or the live one, per
+/// [`RepeatToken`]).
+pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant, fresh: Fresh) -> IssuedToken {
     instance.purge_expired_tokens(now);
     if instance.switches.repeat_token == RepeatToken::Current {
         if let Some(live) = live_token(instance, grant, now) {
             return live;
         }
     }
-    let access_token = random::access_token();
+    let mut access_token = fresh.access_token;
     // Break (C5): tokens are 16 characters long.
-    let access_token = if instance.breaks.has(Break::ShortTokens) {
-        access_token[..16].to_owned()
-    } else {
-        access_token
-    };
+    if instance.breaks.has(Break::ShortTokens) {
+        access_token.truncate(16);
+    }
     let expires = now.saturating_add(grant.lifespan);
     let expires_at = glide_datetime(expires);
     let changes = [
+        ("sys_id", fresh.credential_sys_id.as_str()),
         ("token", access_token.as_str()),
         ("type", "access_token"),
         ("expires", &expires_at),

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::authn::{self, Caller};
 use super::body::{MAX_BODY_BYTES, read_whole};
 use super::breaks::Break;
-use super::grant::{self, Decision, TokenRequest};
+use super::grant::{self, Decision, Fresh, TokenRequest};
 use super::shared::Shared;
 use super::table_api::{self, Params};
 use super::{control, wire};
@@ -47,6 +47,7 @@ async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     // `observe` has already read the body (and refused one over its limit).
     let body = read_whole(body, MAX_BODY_BYTES).await.unwrap_or_default();
     let (method, query, headers) = (parts.method, parts.uri.query(), &parts.headers);
+    let fresh = Fresh::draw();
     let mut state = shared.lock();
     let breaks = &state.instance.breaks;
     // Break (F2): parameters are read from the query string too. Break (F3): so are a GET's.
@@ -67,6 +68,7 @@ async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response 
             &mut state.instance,
             &granted,
             shared.clock.now(),
+            fresh,
         )),
         Decision::Refuse(refusal) => Err(refusal),
     };

@@ -185,7 +185,7 @@ fn b6_b7_default_grant_type_is_irrelevant_and_lifespan_comes_from_the_entity() {
         panic!("expected a grant");
     };
     assert_eq!(grant.lifespan, 600);
-    let issued = issue(&mut setup.instance, &grant, 1_000);
+    let issued = issue(&mut setup.instance, &grant, 1_000, Fresh::draw());
     assert_eq!(issued.expires_in, 599);
 }
 
@@ -341,7 +341,7 @@ fn issuing_records_an_oauth_credential_with_an_86_char_token() {
     let Decision::Issue(grant) = setup.decide() else {
         panic!("expected a grant");
     };
-    let issued = issue(&mut setup.instance, &grant, 0);
+    let issued = issue(&mut setup.instance, &grant, 0, Fresh::draw());
     assert_eq!(issued.access_token.len(), 86);
     assert_eq!(issued.expires_in, 1799);
     let record = setup
@@ -361,15 +361,15 @@ fn repeat_token_switch_chooses_a_new_or_the_live_token() {
     let Decision::Issue(grant) = setup.decide() else {
         panic!("expected a grant");
     };
-    let first = issue(&mut setup.instance, &grant, 0);
-    let second = issue(&mut setup.instance, &grant, 10);
+    let first = issue(&mut setup.instance, &grant, 0, Fresh::draw());
+    let second = issue(&mut setup.instance, &grant, 10, Fresh::draw());
     assert_ne!(first.access_token, second.access_token);
 
     setup.instance.switches.repeat_token = RepeatToken::Current;
-    let third = issue(&mut setup.instance, &grant, 100);
+    let third = issue(&mut setup.instance, &grant, 100, Fresh::draw());
     assert_eq!(third.access_token, second.access_token);
     assert_eq!(third.expires_in, 1800 + 10 - 100 - 1);
-    let after_expiry = issue(&mut setup.instance, &grant, 5000);
+    let after_expiry = issue(&mut setup.instance, &grant, 5000, Fresh::draw());
     assert_ne!(after_expiry.access_token, second.access_token);
 }
 
