@@ -364,7 +364,8 @@ pub struct IssuedToken {
 }
 
 /// The random parts of a token about to be issued: drawn before the instance is locked, since the
-/// operating system's random source now and then takes a system call.
+/// operating system's random source now and then takes a system call. Deliberately not `Debug`: it holds
+/// the token.
 pub struct Fresh {
     access_token: String,
     credential_sys_id: String,
