@@ -5,7 +5,7 @@
 //! keep-alive connections, then the median time from the `ready` seed to a serving mock.
 //! Each cell is measured in rounds, interleaved with the other targets' rounds, on a fresh server each time;
 //! rates are the median round's, so one unlucky round on a shared machine does not decide a ratio.
-//! Run with `cargo bench --bench throughput`; `SNCC_BENCH_ROUNDS` sets the rounds per cell (default 9) and
+//! Run with `cargo bench --bench throughput`; `SNCC_BENCH_ROUNDS` sets the rounds per cell (default 15) and
 //! `SNCC_BENCH_SECONDS` the seconds per round (default 1).
 //! Timings are reported, never asserted; every response's status is checked and errors are counted.
 
@@ -31,7 +31,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 type BoxError = Box<dyn Error + Send + Sync>;
 
 const CONCURRENCY: [usize; 3] = [1, 16, 64];
-const DEFAULT_ROUNDS: usize = 9;
+const DEFAULT_ROUNDS: usize = 15;
 const DEFAULT_SECONDS: f64 = 1.0;
 const WARM_UP: Duration = Duration::from_millis(250);
 const STARTS: usize = 50;
