@@ -21,28 +21,25 @@ pub async fn read_whole<B: HttpBody<Data = Bytes>>(
     limit: usize,
 ) -> Result<Bytes, Unreadable> {
     let mut body = pin!(body);
-    let mut first = Bytes::new();
-    let mut more: Vec<u8> = Vec::new();
+    let (mut first, mut joined): (Option<Bytes>, Option<Vec<u8>>) = (None, None);
+    let mut total = 0;
     while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
         let Ok(data) = frame.map_err(|_| Unreadable)?.into_data() else {
             continue; // Trailers carry nothing the mock reads.
         };
-        if first.len() + more.len() + data.len() > limit {
+        total += data.len();
+        if total > limit {
             return Err(Unreadable);
         }
-        if first.is_empty() && more.is_empty() {
-            first = data;
-        } else {
-            if more.is_empty() {
-                more.extend_from_slice(&first);
-            }
-            more.extend_from_slice(&data);
+        match (&mut joined, &first) {
+            (Some(joined), _) => joined.extend_from_slice(&data),
+            (None, None) => first = Some(data),
+            (None, Some(first)) => joined = Some([&first[..], &data[..]].concat()),
         }
     }
-    Ok(if more.is_empty() {
-        first
-    } else {
-        Bytes::from(more)
+    Ok(match joined {
+        Some(joined) => Bytes::from(joined),
+        None => first.unwrap_or_default(),
     })
 }
 
@@ -84,6 +81,8 @@ mod tests {
         );
         assert_eq!(read_whole(chunked(&[b"1234"]), 3).await, Err(Unreadable));
         assert!(read_whole(chunked(&[b"123"]), 3).await.is_ok());
+        let at_the_limit = read_whole(chunked(&[b"1", b"2", b"3"]), 3).await;
+        assert_eq!(at_the_limit.unwrap(), Bytes::from_static(b"123"));
         let failing = Body::from_stream(stream::iter([
             Ok(Bytes::from_static(b"a")),
             Err(std::io::Error::other("reset")),
