@@ -132,6 +132,14 @@ impl Rows {
         }
     }
 
+    /// A stored row, for reading.
+    fn view(&self, row: RowId) -> Option<RecordRef<'_>> {
+        Some(RecordRef {
+            table: self.table,
+            record: self.by_row.get(&row)?,
+        })
+    }
+
     fn unique_position(&self) -> Option<usize> {
         self.table.position(self.table.unique_column?)
     }
@@ -315,22 +323,18 @@ impl Store {
 
     pub fn get<'s>(&'s self, table: &Table, sys_id: &str) -> Option<RecordRef<'s>> {
         let rows = self.rows(table);
-        self.row(table, rows.find_sys_id(sys_id)?)
+        rows.view(rows.find_sys_id(sys_id)?)
     }
 
     /// The record at `row`, unless it was deleted.
     pub fn row<'s>(&'s self, table: &Table, row: RowId) -> Option<RecordRef<'s>> {
-        let rows = self.rows(table);
-        Some(RecordRef {
-            table: rows.table,
-            record: rows.by_row.get(&row)?,
-        })
+        self.rows(table).view(row)
     }
 
     /// The record whose unique column (see [`Table::unique_column`]) holds `value`.
     pub fn find_unique<'s>(&'s self, table: &Table, value: &str) -> Option<RecordRef<'s>> {
         let rows = self.rows(table);
-        self.row(table, rows.find_unique(value)?)
+        rows.view(rows.find_unique(value)?)
     }
 
     /// The oldest record whose `column` equals `value` exactly.
