@@ -675,6 +675,27 @@ fn a_failing_admin_run_leaves_every_table_as_it_was() {
     let mock = Mock::start("untouched");
     let dir = TempDir::new("real-failing");
     let before = mock.snapshot();
+    // A 400 is an answer, so a deviation (a 5xx would leave the scenarios inconclusive: see below).
+    mock.arm_fault(json!({
+        "path": "/oauth_token.do",
+        "times": 5,
+        "action": "respond",
+        "status": 400,
+        "body": "boom",
+    }));
+
+    let finished = mock.admin_run(&dir, &NOT_SLOW).finish().expect_code(1);
+    assert!(finished.stdout.contains("FAIL"), "{}", finished.stdout);
+
+    assert_unchanged(&before, &mock.snapshot(), "after a failing run");
+    assert_eq!(dir.journals(), Vec::<PathBuf>::new(), "journal left");
+}
+
+#[test]
+fn server_errors_leave_scenarios_inconclusive_and_every_table_as_it_was() {
+    let mock = Mock::start("untouched");
+    let dir = TempDir::new("real-faulty");
+    let before = mock.snapshot();
     mock.arm_fault(json!({
         "path": "/oauth_token.do",
         "times": 5,
@@ -683,10 +704,22 @@ fn a_failing_admin_run_leaves_every_table_as_it_was() {
         "body": "boom",
     }));
 
-    let finished = mock.admin_run(&dir, &NOT_SLOW).finish().expect_code(1);
-    assert!(finished.stdout.contains("FAIL"), "{}", finished.stdout);
+    let finished = mock.admin_run(&dir, &NOT_SLOW).finish();
+    assert!(
+        finished.stdout.contains(
+            "inconclusive: the instance answered 500 to POST /oauth_token.do: a server or gateway error decides nothing"
+        ),
+        "{}",
+        finished.stdout
+    );
+    assert!(!finished.stdout.contains("] FAIL "), "{}", finished.stdout);
+    assert!(
+        finished.stdout.contains(", 5 inconclusive in "),
+        "{}",
+        finished.stdout
+    );
 
-    assert_unchanged(&before, &mock.snapshot(), "after a failing run");
+    assert_unchanged(&before, &mock.snapshot(), "after a faulty run");
     assert_eq!(dir.journals(), Vec::<PathBuf>::new(), "journal left");
 }
 

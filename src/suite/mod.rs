@@ -168,12 +168,15 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
 async fn execute(plan: &Plan) -> Option<Result<Vec<ScenarioRun>, String>> {
     let observations = Observations::default();
     let expected = plan.expected.clone();
+    let (total, mut finished) = (plan.to_run.len() + plan.skipped.len(), 0);
     let (collector, collected) = Collector::new(
         plan.strict,
+        observations.clone(),
         Box::new(move |run| {
             let mut run = run.clone();
             expected.expect(&mut run);
-            println!("{}", console::scenario_line(&run));
+            finished += 1;
+            println!("{}", console::scenario_line(&run, (finished, total)));
         }),
     );
     let to_run = plan.to_run.clone();
@@ -207,13 +210,7 @@ async fn execute(plan: &Plan) -> Option<Result<Vec<ScenarioRun>, String>> {
     {
         return Some(Err(error.clone()));
     }
-    let mut scenarios = collected.scenarios.lock().expect("collector lock").clone();
-    let mut observed = observations.lock().expect("observations lock");
-    for run in &mut scenarios {
-        if let Some(observation) = observed.remove(&(run.feature_uri.clone(), run.line)) {
-            run.observation = observation;
-        }
-    }
+    let scenarios = collected.scenarios.lock().expect("collector lock").clone();
     Some(Ok(scenarios))
 }
 
@@ -223,7 +220,10 @@ fn finish(plan: Plan, mut scenarios: Vec<ScenarioRun>, started: Instant) -> Exit
     scenarios.extend(plan.skipped);
     sort_in_feature_order(&mut scenarios, &plan.features);
     for stale in plan.expected.apply(&mut scenarios, plan.strict) {
-        println!("{}", console::scenario_line(&scenarios[stale]));
+        println!(
+            "{}",
+            console::scenario_line(&scenarios[stale], (stale + 1, scenarios.len()))
+        );
     }
     let report = RunReport {
         sncc_version: env!("CARGO_PKG_VERSION").into(),
@@ -443,16 +443,22 @@ fn after_hook(observations: Observations) -> AfterHook {
         let observations = observations.clone();
         Box::pin(async move {
             let Some(world) = world else { return };
-            for problem in world.restore().await {
+            let problems = world.restore().await;
+            for problem in &problems {
                 eprintln!(
                     "sncc: could not restore a change of \"{}\": {problem}",
                     scenario.name
                 );
             }
+            let mut observation = world.take_observation();
+            if !problems.is_empty() {
+                let problems = problems.join("; ");
+                observation.inconclusive = Some(format!("undoing its changes failed: {problems}"));
+            }
             observations
                 .lock()
                 .expect("observations lock")
-                .insert(key_of(feature, scenario), world.take_observation());
+                .insert(key_of(feature, scenario), observation);
         })
     })
 }

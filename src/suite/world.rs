@@ -553,6 +553,7 @@ impl SuiteWorld {
         Observation {
             facts: std::mem::take(&mut self.facts),
             exchanges: self.servicenow.recorder().exchanges(),
+            inconclusive: None,
         }
     }
 
