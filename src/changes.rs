@@ -599,6 +599,24 @@ fn created_records(entries: &[Entry]) -> HashSet<(String, String)> {
         .collect()
 }
 
+/// The records the journal shows existed before the run (it updated or deleted them, and did not create
+/// them): a search for a create of unknown outcome never takes one of them for it.
+fn pre_existing_records(
+    entries: &[Entry],
+    created: &HashSet<(String, String)>,
+) -> HashSet<(String, String)> {
+    entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Update { table, sys_id, .. } | Entry::Delete { table, sys_id, .. } => {
+                Some((table.clone(), sys_id.clone()))
+            }
+            _ => None,
+        })
+        .filter(|record| !created.contains(record))
+        .collect()
+}
+
 /// The outstanding changes in scope, per record, records in the order of their first change.
 fn consolidate(entries: &[Entry], scope: Scope<'_>) -> Vec<Record> {
     let mut records: Vec<Record> = Vec::new();
@@ -641,6 +659,8 @@ fn consolidate(entries: &[Entry], scope: Scope<'_>) -> Vec<Record> {
 struct Undoer<'a> {
     servicenow: &'a ServiceNow,
     admin: &'a Credentials,
+    /// Records that existed before the run, by table and sys_id: never deleted as a late create.
+    pre_existing: HashSet<(String, String)>,
 }
 
 impl Undoer<'_> {
@@ -794,7 +814,12 @@ impl Undoer<'_> {
             }
             Key::Query(query) => query,
         };
-        let found = self.find(&record.table, query).await?;
+        let mut found = self.find(&record.table, query).await?;
+        found.retain(|sys_id| {
+            !self
+                .pre_existing
+                .contains(&(record.table.clone(), sys_id.clone()))
+        });
         for sys_id in &found {
             self.delete_created(&record.table, sys_id).await?;
         }
@@ -856,12 +881,17 @@ pub async fn restore(
             return report;
         }
     };
+    let created_by_run = created_records(&entries);
+    let undoer = Undoer {
+        servicenow,
+        admin,
+        pre_existing: pre_existing_records(&entries, &created_by_run),
+    };
     let created = match scope {
-        Scope::All => created_records(&entries),
+        Scope::All => created_by_run,
         Scope::Changes(_) => HashSet::new(),
     };
     let records = consolidate(&entries, scope);
-    let undoer = Undoer { servicenow, admin };
     let mut absent = Vec::new();
     let mut present = Vec::new();
     for record in &records {

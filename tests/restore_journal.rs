@@ -615,3 +615,59 @@ async fn sncc_restore_waits_the_grace_and_deletes_a_create_that_landed_late() {
     );
     assert_eq!(outstanding(&path), Vec::<u64>::new());
 }
+
+#[tokio::test]
+async fn a_search_for_a_late_create_never_takes_a_record_that_existed_before() {
+    let instance = Instance::start("untouched").await;
+    let dir = TempDir::new("restore-search-pre-existing");
+    let (path, journal) = new_journal(&dir, &instance.url());
+    let property = instance
+        .create(
+            "sys_properties",
+            json!({"name": GRANT_PROPERTY, "type": "boolean", "value": "true"}),
+        )
+        .await;
+    let id = sys_id(&property);
+    // The run deletes the instance's own property, then creates one that gets no answer (and never lands).
+    journal
+        .announce(&Change::Deleted {
+            table: "sys_properties".into(),
+            sys_id: id.clone(),
+            previous: changes::without_secrets(&property),
+        })
+        .unwrap();
+    instance.delete("sys_properties", &id).await;
+    let create = journal
+        .announce(&create_of(
+            "sys_properties",
+            &format!("name={GRANT_PROPERTY}"),
+        ))
+        .unwrap();
+    journal.unanswered(create).unwrap();
+
+    // The scenario's restore brings the property back and leaves the create for the end of the run.
+    let within = Grace {
+        period: Duration::from_secs(600),
+        wait: false,
+    };
+    let report = instance
+        .restore(&journal, Scope::Changes(&[1, create]), within)
+        .await;
+    assert_eq!(report.awaiting_late_writes, 1, "{report:?}");
+    assert!(report.problems.is_empty(), "{report:?}");
+    assert_eq!(outstanding(&path), vec![create]);
+
+    // The end of the run finds the property by the create's query: it is the instance's own, kept.
+    let after = Grace {
+        period: Duration::ZERO,
+        wait: true,
+    };
+    let report = instance.restore(&journal, Scope::All, after).await;
+    assert!(report.complete(), "{report:?}");
+    let found = instance
+        .records("sys_properties", &format!("name={GRANT_PROPERTY}"))
+        .await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["sys_id"], id.as_str());
+    assert_eq!(found[0]["value"], "true");
+}
