@@ -29,6 +29,12 @@ fn admin() -> Credentials {
     }
 }
 
+/// A plain HTTP client (for wiremock and the resetting server).
+fn http() -> reqwest::Client {
+    sncc::mock::tls::install_default_crypto_provider();
+    reqwest::Client::new()
+}
+
 /// A new journal in `dir` whose first line names `instance`.
 fn new_journal(dir: &TempDir, instance: &str) -> (PathBuf, Journal) {
     let path = dir.0.join("journal.jsonl");
@@ -317,7 +323,7 @@ async fn a_failing_existence_check_keeps_the_change_and_makes_no_duplicate() {
             .await;
         let dir = TempDir::new(&format!("restore-exists-{status}"));
         let (path, journal) = deleted_property(&dir, &server.uri());
-        let servicenow = ServiceNow::new(reqwest::Client::new(), &server.uri());
+        let servicenow = ServiceNow::new(http(), &server.uri());
 
         let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
 
@@ -351,7 +357,7 @@ async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
         .await;
     let dir = TempDir::new("restore-exists-404");
     let (path, journal) = deleted_property(&dir, &server.uri());
-    let servicenow = ServiceNow::new(reqwest::Client::new(), &server.uri());
+    let servicenow = ServiceNow::new(http(), &server.uri());
 
     let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
 
@@ -412,7 +418,7 @@ async fn an_unreadable_200_lookup_is_an_error_not_no_records() {
             })
             .unwrap();
         journal.created(2, "e2").unwrap();
-        let servicenow = ServiceNow::new(reqwest::Client::new(), &server.uri());
+        let servicenow = ServiceNow::new(http(), &server.uri());
 
         let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
 
@@ -670,4 +676,89 @@ async fn a_search_for_a_late_create_never_takes_a_record_that_existed_before() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["sys_id"], id.as_str());
     assert_eq!(found[0]["value"], "true");
+}
+
+/// An address whose every connection is dropped once the request has arrived: no answer at all.
+async fn resetting_server() -> String {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buffer = [0; 4096];
+            let _ = stream.read(&mut buffer).await;
+            drop(stream);
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_reset_existence_check_keeps_every_change_of_the_record_for_a_restore_in_order() {
+    let dir = TempDir::new("restore-reset");
+    let (file, journal) = new_journal(&dir, "http://127.0.0.1:9");
+    // The instance's own property was true; the run set it false, then deleted it.
+    journal
+        .announce(&Change::Updated {
+            table: "sys_properties".into(),
+            sys_id: "p1".into(),
+            previous: changes::without_secrets(&json!({"value": "true"})),
+        })
+        .unwrap();
+    journal
+        .announce(&Change::Deleted {
+            table: "sys_properties".into(),
+            sys_id: "p1".into(),
+            previous: changes::without_secrets(&json!({"name": GRANT_PROPERTY, "value": "false"})),
+        })
+        .unwrap();
+
+    let reset = resetting_server().await;
+    let servicenow = ServiceNow::new(http(), &reset);
+    let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
+    assert_eq!(report.undone, 0, "{report:?}");
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    assert!(
+        report.problems[0].contains("sys_properties p1")
+            && report.problems[0].contains("no answer"),
+        "{}",
+        report.problems[0]
+    );
+    assert_eq!(outstanding(&file), vec![2, 1], "both changes stay");
+
+    // The next restore re-creates it as it was before the run: true.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/now/table/sys_properties/p1"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("{\"error\":{}}"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/now/table/sys_properties"))
+        .respond_with(ResponseTemplate::new(201).set_body_string("{\"result\":{}}"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"result\":{}}"))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let servicenow = ServiceNow::new(http(), &server.uri());
+    let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
+    assert!(report.complete(), "{report:?}");
+    assert_eq!(report.undone, 2);
+    let posted: Value = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .find(|request| request.method == wiremock::http::Method::POST)
+        .map(|request| serde_json::from_slice(&request.body).unwrap())
+        .unwrap();
+    assert_eq!(
+        posted,
+        json!({"value": "true", "name": GRANT_PROPERTY, "sys_id": "p1"})
+    );
+    server.verify().await;
 }
