@@ -9,14 +9,14 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cucumber::World as _;
 use cucumber::writer::Ext as _;
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 use sncc::catalogue::{self, ScenarioInfo, tags_of};
-use sncc::changes::{self, Entry, Journal};
+use sncc::changes::{self, Entry, Grace, Journal, Scope};
 use sncc::client::probe::{Reachability, probe};
 use sncc::client::transport::Transport;
 use sncc::client::{Credentials, ServiceNow};
@@ -50,6 +50,8 @@ pub struct RunConfig {
     pub journal: Option<PathBuf>,
     /// `--expect-deviations`: deviations this instance is known to have (none by default).
     pub expected: ExpectedDeviations,
+    /// `--late-write-grace`: how long a create that got no answer may still land on the instance.
+    pub late_write_grace: Duration,
 }
 
 /// Scenarios at once on the mock (each has its own instance); a real instance gets one at a time.
@@ -91,6 +93,7 @@ struct Plan {
     html: Option<PathBuf>,
     /// The change journal of an admin run, and the means to undo what it holds.
     restorer: Option<(Arc<Journal>, (ServiceNow, Credentials))>,
+    late_write_grace: Duration,
 }
 
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
@@ -160,6 +163,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         report_dir: config.report_dir,
         html: config.html,
         restorer,
+        late_write_grace: config.late_write_grace,
     })
 }
 
@@ -197,7 +201,7 @@ async fn execute(plan: &Plan) -> Option<Result<Vec<ScenarioRun>, String>> {
         eprintln!("sncc: interrupted; undoing the run's changes to the instance");
     }
     if let Some((journal, (servicenow, admin))) = &plan.restorer {
-        finish_journal(journal, servicenow, admin).await;
+        finish_journal(journal, servicenow, admin, plan.late_write_grace).await;
     }
     if interrupted {
         return None;
@@ -323,16 +327,24 @@ fn admin_client(target: &Target, http: &reqwest::Client) -> Option<(ServiceNow, 
 
 /// Undoes whatever the scenarios left in the journal (all of it after an interruption), then removes
 /// the journal when nothing is left, or says how to finish the job.
-async fn finish_journal(journal: &Journal, servicenow: &ServiceNow, admin: &Credentials) {
-    let entries = changes::read(journal.path()).unwrap_or_default();
-    let (undone, problems) = changes::restore(servicenow, admin, journal, &entries).await;
-    if undone > 0 {
-        println!("Undid {undone} change(s) that scenarios had left.");
+async fn finish_journal(
+    journal: &Journal,
+    servicenow: &ServiceNow,
+    admin: &Credentials,
+    late_write_grace: Duration,
+) {
+    let grace = Grace {
+        period: late_write_grace,
+        wait: true,
+    };
+    let report = changes::restore(servicenow, admin, journal, Scope::All, grace).await;
+    if report.undone > 0 {
+        println!("Undid {} change(s) that scenarios had left.", report.undone);
     }
-    if problems.is_empty() {
+    if report.complete() {
         let _ = std::fs::remove_file(journal.path());
     } else {
-        for problem in &problems {
+        for problem in &report.problems {
             eprintln!("sncc: could not undo a change: {problem}");
         }
         eprintln!(

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use sncc::changes::{self, Change, Entry};
+use sncc::changes::{self, Change, Grace, Journal, Scope};
 use sncc::client::control::MockControl;
 use sncc::client::transport::RetryPolicy;
-use sncc::client::{Credentials, Reply, ServiceNow, TokenRequest};
+use sncc::client::{Credentials, Reply, ServiceNow, TokenRequest, TransportError};
 use sncc::mock::breaks::Breaks;
 use sncc::mock::seed::Seed;
 use sncc::mock::{MockOptions, MockServer, random};
@@ -162,18 +162,62 @@ impl SuiteWorld {
     }
 
     /// Writes a change to the run's journal before it is made (real instances only); returns its number.
-    fn journal(&self, entry: impl FnOnce(u64) -> Entry) -> Result<Option<u64>, String> {
+    fn journal(&self, pending: &Change) -> Result<Option<u64>, String> {
         let Some(journal) = &self.context.journal else {
             return Ok(None);
         };
-        let change = journal.next_change();
-        journal.append(&entry(change)).map_err(|error| {
+        journal.announce(pending).map(Some).map_err(|error| {
             format!(
                 "cannot write the change journal {}: {error}",
                 journal.path().display()
             )
-        })?;
-        Ok(Some(change))
+        })
+    }
+
+    /// Writes how an announced create ended to the run's journal.
+    fn journal_outcome(
+        &self,
+        write: impl FnOnce(&Journal) -> std::io::Result<()>,
+    ) -> Result<(), String> {
+        let Some(journal) = &self.context.journal else {
+            return Ok(());
+        };
+        write(journal).map_err(|error| {
+            format!(
+                "cannot write the change journal {}: {error}",
+                journal.path().display()
+            )
+        })
+    }
+
+    /// Journals how an announced create ended: created (with its sys_id), refused (a 4xx answer) or
+    /// unanswered (no answer, a 5xx one, or none that names the record: it may exist or still appear).
+    fn create_ended(
+        &mut self,
+        change: Option<u64>,
+        reply: &Result<Reply, TransportError>,
+    ) -> Result<(), String> {
+        let Some(change) = change else {
+            return Ok(());
+        };
+        let created = reply
+            .as_ref()
+            .ok()
+            .filter(|reply| reply.status == 201)
+            .and_then(Reply::result)
+            .map(|record| text(&record, "sys_id"))
+            .filter(|sys_id| !sys_id.is_empty());
+        if let Some(sys_id) = created {
+            return self.confirm_created(Some(change), &sys_id);
+        }
+        let refused = matches!(reply, Ok(reply) if (400..500).contains(&reply.status));
+        self.journal_outcome(|journal| {
+            if refused {
+                journal.refused(change)
+            } else {
+                journal.unanswered(change)
+            }
+        })
     }
 
     pub fn user(&self, logical: &str) -> Result<&User, String> {
@@ -193,14 +237,11 @@ impl SuiteWorld {
     /// Creates a record and returns it; on a real instance, journaled first and deleted afterwards.
     pub async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
         let change = self.announce_create(table, &record)?;
-        let reply = self
-            .servicenow
-            .create(self.admin()?, table, &record)
-            .await
-            .map_err(|e| e.to_string())?;
+        let reply = self.servicenow.create(self.admin()?, table, &record).await;
+        self.create_ended(change, &reply)?;
+        let reply = reply.map_err(|e| e.to_string())?;
         let created = expect_result(&reply, 201, &format!("create a {table} record"))?;
         let sys_id = text(&created, "sys_id");
-        self.confirm_created(change, &sys_id)?;
         self.seen.insert(sys_id, created.clone());
         Ok(created)
     }
@@ -208,7 +249,7 @@ impl SuiteWorld {
     /// Journals a change before it is made, and keeps it to undo at the end of the scenario (real
     /// instances only). Returns its number.
     fn announce(&mut self, pending: Change) -> Result<Option<u64>, String> {
-        let number = self.journal(|change| pending.announcement(change))?;
+        let number = self.journal(&pending)?;
         if let Some(number) = number {
             self.changes.push((number, pending));
         }
@@ -228,10 +269,7 @@ impl SuiteWorld {
         let Some(change) = change else {
             return Ok(());
         };
-        self.journal(|_| Entry::Created {
-            change,
-            sys_id: sys_id.into(),
-        })?;
+        self.journal_outcome(|journal| journal.created(change, sys_id))?;
         if let Some((_, Change::Created { sys_id: known, .. })) = self
             .changes
             .iter_mut()
@@ -327,15 +365,9 @@ impl SuiteWorld {
     pub async fn create_with_token(&mut self, table: &str, record: Value) -> Result<Reply, String> {
         let token = Credentials::Bearer(self.current_token()?);
         let change = self.announce_create(table, &record)?;
-        let reply = self
-            .servicenow
-            .create(&token, table, &record)
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(created) = reply.result().filter(|_| reply.status == 201) {
-            self.confirm_created(change, &text(&created, "sys_id"))?;
-        }
-        Ok(reply)
+        let reply = self.servicenow.create(&token, table, &record).await;
+        self.create_ended(change, &reply)?;
+        reply.map_err(|e| e.to_string())
     }
 
     /// A text that marks what the suite writes on a real instance as its own (the run's prefix).
@@ -564,18 +596,20 @@ impl SuiteWorld {
         else {
             return Vec::new();
         };
-        let mut problems = Vec::new();
-        while let Some((change, pending)) = self.changes.pop() {
-            match changes::undo(&self.servicenow, &admin, &pending).await {
-                Ok(()) => {
-                    if let Err(error) = journal.append(&Entry::Undone { change }) {
-                        problems.push(format!("cannot write the change journal: {error}"));
-                    }
-                }
-                Err(problem) => problems.push(problem),
-            }
-        }
-        problems
+        let numbers: Vec<u64> = self.changes.drain(..).map(|(number, _)| number).collect();
+        let grace = Grace {
+            period: changes::DEFAULT_LATE_WRITE_GRACE,
+            wait: false,
+        };
+        changes::restore(
+            &self.servicenow,
+            &admin,
+            &journal,
+            Scope::Changes(&numbers),
+            grace,
+        )
+        .await
+        .problems
     }
 }
 
