@@ -500,13 +500,13 @@ fn outstanding_creates(path: &str) -> usize {
 }
 
 /// Starts a full admin run (CC-E4 included) and waits until it is inside CC-E4, which holds its changes
-/// for about a minute while its token expires: CC-E3, just before it in token_use.feature, is printed (its
-/// changes undone), the journal holds E4's creates still to undo, and the instance differs from `before`.
+/// while its token expires (its waiting line is printed), the journal holds creates still to undo, and
+/// the instance differs from `before`.
 fn run_into_e4(mock: &Mock, dir: &TempDir, journal: &str, before: &Snapshot) -> Sncc {
     let mut run = mock.admin_run(dir, &["--journal", journal]);
     wait_until("the run is inside CC-E4 with changes made", || {
         assert!(run.is_running(), "the run ended early");
-        run.stdout.so_far().contains("CC-E3")
+        run.stdout.so_far().contains("CC-E4 waiting")
             && outstanding_creates(journal) >= 3
             && mock.snapshot() != *before
     });

@@ -27,7 +27,7 @@ const DEVIATIONS: &str = r#"Feature: Deviations <&> "quoted"
     Given a user "svc.cc"
     And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
 
-  @CC-A1 @doc @must
+  @CC-A1 @doc @must @instance-wide
   Scenario: A must deviation fails the run
     Given the client credentials property is "false"
     When "svc-cc" requests a token with its client id and secret
@@ -60,8 +60,9 @@ const DEVIATIONS: &str = r#"Feature: Deviations <&> "quoted"
 "#;
 
 /// A feature whose setup fails on the mock (the grant is off, so no token is issued): each of its scenarios
-/// decides nothing, whatever its severity, and the run passes.
-const FAULTS: &str = r#"Feature: Faults
+/// decides nothing, whatever its severity, and the run exits 2.
+const FAULTS: &str = r#"@instance-wide
+Feature: Faults
   A sample a failed setup leaves undecided.
 
   Background:
@@ -347,7 +348,7 @@ fn a_run_a_failed_setup_leaves_inconclusive_in_every_format() {
     let dir = TempDir::new("inconclusive-reports");
     std::fs::create_dir(dir.0.join("faults")).unwrap();
     std::fs::write(dir.0.join("faults/faults.feature"), FAULTS).unwrap();
-    let reports = run(&["--features-dir", "faults"], &dir.0, 0);
+    let reports = run(&["--features-dir", "faults"], &dir.0, 2);
     assert!(
         reports
             .console
