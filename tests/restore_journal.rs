@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 use common::{ADMIN_PASSWORD, TempDir};
 use secrecy::SecretString;
 use serde_json::{Value, json};
+use sncc::captured::GRANT_PROPERTY;
 use sncc::changes::{self, Change, Entry, Grace, Journal, RestoreReport, Scope};
 use sncc::client::{Credentials, ServiceNow};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
 const NO_GRACE: Grace = Grace {
     period: Duration::ZERO,
     wait: false,

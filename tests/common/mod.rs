@@ -96,6 +96,13 @@ impl Mock {
     }
 }
 
+/// Asserts the captured generic token refusal (C6), status and body byte for byte.
+pub async fn assert_generic_refusal(response: reqwest::Response, why: &str) {
+    let captured = &sncc::captured::TOKEN_GENERIC_401;
+    assert_eq!(response.status(), captured.status, "{why}");
+    assert_eq!(response.text().await.unwrap(), captured.body, "{why}");
+}
+
 pub fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
