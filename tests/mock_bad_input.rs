@@ -16,16 +16,7 @@ const TOO_LARGE: usize = 1024 * 1024 + 1;
 /// The mock is healthy: it issues a token for the seeded client, and the token acts as `svc.cc`.
 async fn assert_still_serving(mock: &Mock) {
     let token = mock.token().await;
-    let response = mock
-        .http
-        .get(mock.url("/api/now/ui/user/current_user"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["result"]["user_name"], "svc.cc");
+    assert_eq!(mock.current_user(&token).await["user_name"], "svc.cc");
 }
 
 /// Asserts a Table API failure envelope: status, message and detail.

@@ -115,24 +115,6 @@ async fn issued(response: Response) -> Value {
     body
 }
 
-fn bearer(mock: &Mock, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
-    mock.http
-        .request(method, mock.url(path))
-        .bearer_auth(token)
-        .header("accept", "application/json")
-}
-
-/// `current_user` as the token sees it.
-async fn current_user(mock: &Mock, token: &str) -> Value {
-    let response = bearer(mock, Method::GET, "/api/now/ui/user/current_user", token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["result"].clone()
-}
-
 async fn control_json(mock: &Mock, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
     let response = mock.control(method, path).json(&body).send().await.unwrap();
     let status = response.status();
@@ -199,7 +181,8 @@ async fn a_token_user_without_itil_cannot_create_incidents_until_granted() {
     delete(&mock, "sys_user_has_role", &seeded).await;
     let token = mock.token().await;
     let incident = json!({ "short_description": "printer on fire" });
-    let denied = bearer(&mock, Method::POST, "/api/now/table/incident", &token)
+    let denied = mock
+        .bearer(Method::POST, "/api/now/table/incident", &token)
         .json(&incident)
         .send()
         .await
@@ -213,7 +196,8 @@ async fn a_token_user_without_itil_cannot_create_incidents_until_granted() {
         json!({ "user": user, "role": itil }),
     )
     .await;
-    let created = bearer(&mock, Method::POST, "/api/now/table/incident", &token)
+    let created = mock
+        .bearer(Method::POST, "/api/now/table/incident", &token)
         .json(&incident)
         .send()
         .await
@@ -229,9 +213,10 @@ async fn a_token_works_until_its_lifespan_has_elapsed_and_not_after() {
     let mock = common::start("ready").await;
     let token = mock.token().await;
     advance_clock(&mock, 1700).await;
-    assert_eq!(current_user(&mock, &token).await["user_name"], "svc.cc");
+    assert_eq!(mock.current_user(&token).await["user_name"], "svc.cc");
     advance_clock(&mock, 101).await;
-    let response = bearer(&mock, Method::GET, "/api/now/table/incident", &token)
+    let response = mock
+        .bearer(Method::GET, "/api/now/table/incident", &token)
         .send()
         .await
         .unwrap();
@@ -249,14 +234,7 @@ async fn control_switching_basic_client_auth_off_refuses_http_basic() {
             .body("grant_type=client_credentials")
     };
     issued(basic().send().await.unwrap()).await;
-    let (status, body) = control_json(
-        &mock,
-        Method::PATCH,
-        "/switches",
-        json!({ "basic_client_auth": false }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    mock.switch(json!({ "basic_client_auth": false })).await;
     assert_generic_refusal(basic().send().await.unwrap(), "Basic switched off").await;
 }
 
@@ -403,14 +381,7 @@ async fn control_reset_restores_the_seed_and_clears_journal_and_faults() {
 async fn control_patch_switches_is_partial_and_refuses_bad_values_with_a_message() {
     let mock = common::start("ready").await;
     let before = switches(&mock).await;
-    let (status, after) = control_json(
-        &mock,
-        Method::PATCH,
-        "/switches",
-        json!({ "repeat_token": "current" }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let after = mock.switch(json!({ "repeat_token": "current" })).await;
     let mut expected = before.clone();
     expected["repeat_token"] = json!("current");
     assert_eq!(after, expected);
@@ -432,14 +403,7 @@ async fn control_patch_switches_is_partial_and_refuses_bad_values_with_a_message
 #[tokio::test]
 async fn control_repeat_token_current_returns_the_live_token() {
     let mock = common::start("ready").await;
-    let (status, _) = control_json(
-        &mock,
-        Method::PATCH,
-        "/switches",
-        json!({ "repeat_token": "current" }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    mock.switch(json!({ "repeat_token": "current" })).await;
     let first = issued(mock.post_token(mock.token_form()).await).await;
     advance_clock(&mock, 100).await;
     let second = issued(mock.post_token(mock.token_form()).await).await;
@@ -480,7 +444,7 @@ async fn control_journal_never_holds_the_secret_the_admin_password_or_a_token() 
         .send()
         .await
         .unwrap();
-    current_user(&mock, &token).await;
+    mock.current_user(&token).await;
     let query_token = format!(
         "{}?access_token={token}",
         mock.url("/api/now/table/incident")
@@ -550,7 +514,8 @@ async fn fault_delay_still_answers_correctly() {
     .await;
     let body = issued(mock.post_token(mock.token_form()).await).await;
     assert_eq!(
-        current_user(&mock, body["access_token"].as_str().unwrap()).await["user_name"],
+        mock.current_user(body["access_token"].as_str().unwrap())
+            .await["user_name"],
         "svc.cc"
     );
     assert!(armed_faults(&mock).await.is_empty());
@@ -587,17 +552,14 @@ async fn fault_on_a_prefix_applies_to_every_path_under_it() {
     .await;
     issued(mock.post_token(mock.token_form()).await).await;
     for path in ["/api/now/table/incident", "/api/now/ui/user/current_user"] {
-        let response = bearer(&mock, Method::GET, path, &token)
-            .send()
-            .await
-            .unwrap();
+        let response = mock.bearer(Method::GET, path, &token).send().await.unwrap();
         assert_eq!(
             response.status(),
             StatusCode::INTERNAL_SERVER_ERROR,
             "{path}"
         );
     }
-    assert_eq!(current_user(&mock, &token).await["user_name"], "svc.cc");
+    assert_eq!(mock.current_user(&token).await["user_name"], "svc.cc");
     let (status, body) = control_json(
         &mock,
         Method::POST,
@@ -630,7 +592,7 @@ async fn fault_delete_disarms_every_fault() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(armed_faults(&mock).await.is_empty());
     let token = mock.token().await;
-    assert_eq!(current_user(&mock, &token).await["user_name"], "svc.cc");
+    assert_eq!(mock.current_user(&token).await["user_name"], "svc.cc");
 }
 
 #[tokio::test]
@@ -640,7 +602,8 @@ async fn two_mocks_in_one_test_do_not_share_state() {
     set_grant_property(&first, "false").await;
     assert_generic_refusal(first.post_token(first.token_form()).await, "first disabled").await;
     let token = second.token().await;
-    let on_first = bearer(&first, Method::GET, "/api/now/table/incident", &token)
+    let on_first = first
+        .bearer(Method::GET, "/api/now/table/incident", &token)
         .send()
         .await
         .unwrap();

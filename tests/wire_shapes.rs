@@ -142,13 +142,6 @@ fn assert_token_shape(token: &str) {
     );
 }
 
-fn bearer(mock: &Mock, method: Method, path: &str, token: &str) -> RequestBuilder {
-    mock.http
-        .request(method, mock.url(path))
-        .bearer_auth(token)
-        .header("accept", "application/json")
-}
-
 /// Creates a record as `admin` and returns it as the Table API shows it.
 async fn admin_create(mock: &Mock, table: &str, record: Value) -> Value {
     let path = format!("/api/now/table/{table}");
@@ -181,14 +174,8 @@ async fn userless_client(mock: &Mock) -> (String, String) {
 async fn assert_unauthorized_client(status: Option<u16>) {
     let mock = common::start("untouched").await;
     if let Some(status) = status {
-        let change = json!({ "unauthorized_client_status": status });
-        let response = mock
-            .control(Method::PATCH, "/switches")
-            .json(&change)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        mock.switch(json!({ "unauthorized_client_status": status }))
+            .await;
     }
     let (entity, form) = userless_client(&mock).await;
     let shape = Shape::of(mock.post_token(form).await).await;
@@ -257,13 +244,7 @@ async fn e2_rest_401_without_credentials() {
 async fn e3_rest_401_for_a_made_up_bearer_token() {
     let mock = common::start("ready").await;
     let made_up = "A".repeat(86);
-    let shape = send(bearer(
-        &mock,
-        Method::GET,
-        "/api/now/table/incident",
-        &made_up,
-    ))
-    .await;
+    let shape = send(mock.bearer(Method::GET, "/api/now/table/incident", &made_up)).await;
     assert_captured(&shape, &captured::REST_401, None, Order::Free);
 }
 
@@ -271,13 +252,7 @@ async fn e3_rest_401_for_a_made_up_bearer_token() {
 async fn d3_read_denied_403() {
     let mock = common::start("ready").await;
     let token = mock.token().await;
-    let shape = send(bearer(
-        &mock,
-        Method::GET,
-        "/api/now/table/sys_properties",
-        &token,
-    ))
-    .await;
+    let shape = send(mock.bearer(Method::GET, "/api/now/table/sys_properties", &token)).await;
     let captured = &captured::TABLE_403_INSUFFICIENT_RIGHTS;
     assert_captured(&shape, captured, None, Order::Captured);
 }
@@ -286,7 +261,7 @@ async fn d3_read_denied_403() {
 async fn write_denied_403() {
     let mock = common::start("ready").await;
     let token = mock.token().await;
-    let request = bearer(&mock, Method::POST, "/api/now/table/sys_properties", &token);
+    let request = mock.bearer(Method::POST, "/api/now/table/sys_properties", &token);
     let shape = send(request.json(&json!({ "name": "x", "value": "y" }))).await;
     assert_shape(&mock, "write_denied_403", &shape);
 }
@@ -401,7 +376,7 @@ async fn d1_current_user() {
     let mock = common::start("ready").await;
     let token = mock.token().await;
     let path = "/api/now/ui/user/current_user";
-    let shape = send(bearer(&mock, Method::GET, path, &token)).await;
+    let shape = send(mock.bearer(Method::GET, path, &token)).await;
     assert_captured(&shape, &captured::CURRENT_USER, None, Order::Captured);
 }
 
