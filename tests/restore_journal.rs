@@ -128,6 +128,28 @@ fn sys_id(record: &Value) -> String {
     record["sys_id"].as_str().expect("a sys_id").to_owned()
 }
 
+/// What a run does to a true grant property, journaled first: sets it false, then deletes it.
+async fn set_false_then_delete(instance: &Instance, journal: &Journal, id: &str) {
+    journal
+        .announce(&Change::Updated {
+            table: "sys_properties".into(),
+            sys_id: id.to_owned(),
+            previous: changes::without_secrets(&json!({"value": "true"})),
+        })
+        .unwrap();
+    let property = instance
+        .update("sys_properties", id, json!({"value": "false"}))
+        .await;
+    journal
+        .announce(&Change::Deleted {
+            table: "sys_properties".into(),
+            sys_id: id.to_owned(),
+            previous: changes::without_secrets(&property),
+        })
+        .unwrap();
+    instance.delete("sys_properties", id).await;
+}
+
 #[tokio::test]
 async fn a_record_the_run_created_then_deleted_is_never_re_created() {
     let instance = Instance::start("untouched").await;
@@ -149,24 +171,7 @@ async fn a_record_the_run_created_then_deleted_is_never_re_created() {
         .await;
     let id = sys_id(&property);
     journal.created(change, &id).unwrap();
-    journal
-        .announce(&Change::Updated {
-            table: "sys_properties".into(),
-            sys_id: id.clone(),
-            previous: changes::without_secrets(&json!({"value": "true"})),
-        })
-        .unwrap();
-    let property = instance
-        .update("sys_properties", &id, json!({"value": "false"}))
-        .await;
-    journal
-        .announce(&Change::Deleted {
-            table: "sys_properties".into(),
-            sys_id: id.clone(),
-            previous: changes::without_secrets(&property),
-        })
-        .unwrap();
-    instance.delete("sys_properties", &id).await;
+    set_false_then_delete(&instance, &journal, &id).await;
     // The same for a test user; an older restore already undid its create, not its delete.
     let user_change = journal
         .announce(&create_of("sys_user", "user_name=sncc-test-gone"))
@@ -222,24 +227,7 @@ async fn a_true_property_set_false_then_deleted_is_true_again_with_its_sys_id() 
         .await;
     let id = sys_id(&property);
 
-    journal
-        .announce(&Change::Updated {
-            table: "sys_properties".into(),
-            sys_id: id.clone(),
-            previous: changes::without_secrets(&json!({"value": "true"})),
-        })
-        .unwrap();
-    let property = instance
-        .update("sys_properties", &id, json!({"value": "false"}))
-        .await;
-    journal
-        .announce(&Change::Deleted {
-            table: "sys_properties".into(),
-            sys_id: id.clone(),
-            previous: changes::without_secrets(&property),
-        })
-        .unwrap();
-    instance.delete("sys_properties", &id).await;
+    set_false_then_delete(&instance, &journal, &id).await;
 
     let report = instance.restore(&journal, Scope::All, NO_GRACE).await;
 
