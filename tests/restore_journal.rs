@@ -329,8 +329,8 @@ async fn a_failing_existence_check_keeps_the_change_and_makes_no_duplicate() {
     }
 }
 
-#[tokio::test]
-async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
+/// A wiremock instance where the property `p1` is gone (404) and must be re-created once.
+async fn p1_gone() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/now/table/sys_properties/p1"))
@@ -343,6 +343,12 @@ async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
         .expect(1)
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
+    let server = p1_gone().await;
     let dir = TempDir::new("restore-exists-404");
     let (path, journal) = deleted_property(&dir, &server.uri());
     let servicenow = ServiceNow::new(http(), &server.uri());
@@ -715,18 +721,7 @@ async fn a_reset_existence_check_keeps_every_change_of_the_record_for_a_restore_
     assert_eq!(outstanding(&file), vec![2, 1], "both changes stay");
 
     // The next restore re-creates it as it was before the run: true.
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/now/table/sys_properties/p1"))
-        .respond_with(ResponseTemplate::new(404).set_body_string("{\"error\":{}}"))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/now/table/sys_properties"))
-        .respond_with(ResponseTemplate::new(201).set_body_string("{\"result\":{}}"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = p1_gone().await;
     Mock::given(method("PATCH"))
         .respond_with(ResponseTemplate::new(200).set_body_string("{\"result\":{}}"))
         .expect(0)
