@@ -429,6 +429,21 @@ async fn an_unreadable_200_lookup_is_an_error_not_no_records() {
     }
 }
 
+/// Creates the user `user_name` as `admin` after `delay`, as a create the run sent and never saw answered.
+fn land_late(
+    instance: &Instance,
+    user_name: &'static str,
+    delay: Duration,
+) -> tokio::task::JoinHandle<()> {
+    let late = ServiceNow::new(instance.mock.http.clone(), instance.mock.server.base_url());
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let user = json!({ "user_name": user_name });
+        let reply = late.create(&admin(), "sys_user", &user).await.unwrap();
+        assert_eq!(reply.status, 201);
+    })
+}
+
 #[tokio::test]
 async fn an_unanswered_create_that_lands_later_is_found_and_deleted_after_the_grace() {
     let instance = Instance::start("untouched").await;
@@ -438,19 +453,7 @@ async fn an_unanswered_create_that_lands_later_is_found_and_deleted_after_the_gr
         .announce(&create_of("sys_user", "user_name=sncc-test-late"))
         .unwrap();
     journal.unanswered(change).unwrap();
-    let late = ServiceNow::new(instance.mock.http.clone(), instance.mock.server.base_url());
-    let landing = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        let reply = late
-            .create(
-                &admin(),
-                "sys_user",
-                &json!({"user_name": "sncc-test-late"}),
-            )
-            .await
-            .unwrap();
-        assert_eq!(reply.status, 201);
-    });
+    let landing = land_late(&instance, "sncc-test-late", Duration::from_millis(800));
 
     let started = Instant::now();
     let grace = Grace {
@@ -588,19 +591,7 @@ async fn sncc_restore_waits_the_grace_and_deletes_a_create_that_landed_late() {
         .unwrap();
     journal.unanswered(change).unwrap();
     drop(journal);
-    let late = ServiceNow::new(instance.mock.http.clone(), instance.mock.server.base_url());
-    let landing = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let reply = late
-            .create(
-                &admin(),
-                "sys_user",
-                &json!({"user_name": "sncc-test-cli-late"}),
-            )
-            .await
-            .unwrap();
-        assert_eq!(reply.status, 201);
-    });
+    let landing = land_late(&instance, "sncc-test-cli-late", Duration::from_millis(1500));
 
     let finished = sncc_restore(&dir, &path, &["--late-write-grace", "3"]).await;
 
