@@ -329,6 +329,15 @@ async fn a_failing_existence_check_keeps_the_change_and_makes_no_duplicate() {
     }
 }
 
+/// The body of the first POST `server` received.
+async fn posted(server: &MockServer) -> Value {
+    let received = server.received_requests().await.unwrap();
+    let post = received
+        .iter()
+        .find(|request| request.method == wiremock::http::Method::POST);
+    serde_json::from_slice(&post.expect("a POST").body).unwrap()
+}
+
 /// A wiremock instance where the property `p1` is gone (404) and must be re-created once.
 async fn p1_gone() -> MockServer {
     let server = MockServer::start().await;
@@ -357,14 +366,7 @@ async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
 
     assert!(report.complete(), "{report:?}");
     assert_eq!(outstanding(&path), Vec::<u64>::new());
-    let posted: Value = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .find(|request| request.method == wiremock::http::Method::POST)
-        .map(|request| serde_json::from_slice(&request.body).unwrap())
-        .unwrap();
+    let posted = posted(&server).await;
     assert_eq!(
         posted,
         json!({"name": GRANT_PROPERTY, "value": "true", "sys_id": "p1"})
@@ -722,14 +724,7 @@ async fn a_reset_existence_check_keeps_every_change_of_the_record_for_a_restore_
     let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
     assert!(report.complete(), "{report:?}");
     assert_eq!(report.undone, 2);
-    let posted: Value = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .find(|request| request.method == wiremock::http::Method::POST)
-        .map(|request| serde_json::from_slice(&request.body).unwrap())
-        .unwrap();
+    let posted = posted(&server).await;
     assert_eq!(
         posted,
         json!({"value": "true", "name": GRANT_PROPERTY, "sys_id": "p1"})
