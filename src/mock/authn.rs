@@ -4,8 +4,8 @@
 
 use subtle::ConstantTimeEq;
 
-use super::breaks::Break;
-use super::clock::{Instant, parse_glide_datetime};
+use super::breaks::{Break, Breaks};
+use super::clock::{VirtualInstant, parse_glide_datetime};
 use super::grant::basic_credentials;
 use super::instance::Instance;
 use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
@@ -55,10 +55,43 @@ impl AuthFailure {
     }
 }
 
+/// What the rules see of a REST request's credentials.
+pub struct RestRequest<'a> {
+    pub authorization: Option<&'a str>,
+    /// Read only by [`Break::QueryTokenAccepted`].
+    pub query: Option<&'a str>,
+}
+
+/// Who a REST request acts as: the `Authorization` header's user (SPEC E6: never a query string's token).
+pub fn authenticate_request(
+    request: &RestRequest<'_>,
+    instance: &Instance,
+    now: VirtualInstant,
+) -> Result<Caller, AuthFailure> {
+    let query_token = e6_query_token(request.query, &instance.breaks);
+    authenticate(
+        request.authorization.or(query_token.as_deref()),
+        instance,
+        now,
+    )
+}
+
+/// SPEC E6: `?access_token=` authenticates nothing. Break [`Break::QueryTokenAccepted`]: it does, as a
+/// Bearer token when no header is sent.
+fn e6_query_token(query: Option<&str>, breaks: &Breaks) -> Option<String> {
+    if !breaks.has(Break::QueryTokenAccepted) {
+        return None;
+    }
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "access_token")
+        .map(|(_, token)| format!("Bearer {token}"))
+}
+
+/// Who an `Authorization` header acts as.
 pub fn authenticate(
     authorization: Option<&str>,
     instance: &Instance,
-    now: Instant,
+    now: VirtualInstant,
 ) -> Result<Caller, AuthFailure> {
     let header = authorization
         .map(str::trim)
@@ -75,7 +108,7 @@ pub fn authenticate(
 }
 
 /// E1, E3, E4, E5: a token acts as its user while its record exists and has not expired.
-fn bearer(token: &str, instance: &Instance, now: Instant) -> Result<Caller, AuthFailure> {
+fn bearer(token: &str, instance: &Instance, now: VirtualInstant) -> Result<Caller, AuthFailure> {
     let broken = |which| instance.breaks.has(which);
     // Break (E1, C5, D1–D4): a Bearer token authenticates nothing.
     if broken(Break::BearerRefused) {
@@ -87,9 +120,9 @@ fn bearer(token: &str, instance: &Instance, now: Instant) -> Result<Caller, Auth
         .filter(|record| record.raw("type") == Some("access_token"));
     if credential.is_none() {
         // Break (E5): a token whose record was deleted still acts as its user until it expires.
-        let remembered = instance.issued_tokens.get(token);
+        let remembered = instance.break_state.issued_token(token);
         if let Some((expires, user)) = remembered.filter(|_| broken(Break::RevokedTokensAccepted)) {
-            if now >= *expires {
+            if now >= expires {
                 return Err(AuthFailure::ExpiredToken);
             }
             let user = instance.store.get(&SYS_USER, user);

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 /// Seconds since the Unix epoch.
-pub type Instant = i64;
+pub type VirtualInstant = i64;
 
 /// Wall-clock time shifted by an offset, so expiry is tested without sleeping. One per running mock, read
 /// by every request without taking the instance's lock.
@@ -17,7 +17,7 @@ pub struct Clock {
 }
 
 impl Clock {
-    pub fn now(&self) -> Instant {
+    pub fn now(&self) -> VirtualInstant {
         real_now().saturating_add(self.offset_seconds())
     }
 
@@ -41,7 +41,7 @@ impl Clock {
 }
 
 /// Real time, in seconds since the Unix epoch (0 if the system clock is set before it).
-pub fn real_now() -> Instant {
+pub fn real_now() -> VirtualInstant {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
@@ -49,7 +49,7 @@ pub fn real_now() -> Instant {
 
 /// Formats an instant as ServiceNow stores date-times: `YYYY-MM-DD HH:MM:SS` in UTC; empty when out of
 /// range. Written digit by digit: every issued token formats two of these.
-pub fn glide_datetime(instant: Instant) -> String {
+pub fn glide_datetime(instant: VirtualInstant) -> String {
     let Ok(moment) = OffsetDateTime::from_unix_timestamp(instant) else {
         return String::new();
     };
@@ -81,7 +81,7 @@ pub fn glide_datetime(instant: Instant) -> String {
 }
 
 /// Parses a glide date-time back into an instant; `None` when it is not one.
-pub fn parse_glide_datetime(text: &str) -> Option<Instant> {
+pub fn parse_glide_datetime(text: &str) -> Option<VirtualInstant> {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     time::PrimitiveDateTime::parse(text, &format)
         .ok()

@@ -1,11 +1,10 @@
 //! One simulated instance: its records and fidelity switches, and the expiry of issued tokens.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::OnceLock;
+use std::collections::BinaryHeap;
 
-use super::breaks::{Break, Breaks};
-use super::clock::{Instant, parse_glide_datetime};
+use super::breaks::{Break, BreakState, Breaks};
+use super::clock::{VirtualInstant, parse_glide_datetime};
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
 use super::store::{RowId, Store};
 use super::switches::Switches;
@@ -24,17 +23,10 @@ pub struct Instance {
     pub switches: Switches,
     /// Deliberate infidelities (none unless a test asks); see [`super::breaks`].
     pub breaks: Breaks,
-    /// [`Break::PropertyCached`] only: the grant property's
-    /// value at the first token request, used from then on.
-    pub first_grant_property: OnceLock<Option<String>>,
-    /// [`Break::UserChangeIgnored`] only: each entity's
-    /// application user before it was first changed, by entity sys_id.
-    pub first_users: BTreeMap<String, String>,
-    /// [`Break::RevokedTokensAccepted`] only: every issued
-    /// token's expiry and user, kept when its `oauth_credential` record is deleted.
-    pub issued_tokens: BTreeMap<String, (Instant, String)>,
+    /// What the breaks remember between requests (nothing unless one is on).
+    pub(crate) break_state: BreakState,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
-    expiries: BinaryHeap<Reverse<(Instant, RowId)>>,
+    expiries: BinaryHeap<Reverse<(VirtualInstant, RowId)>>,
 }
 
 impl Instance {
@@ -44,7 +36,7 @@ impl Instance {
     }
 
     /// Creates the property or changes its value, as an admin would.
-    pub fn set_property(&mut self, name: &str, kind: &str, value: &str, now: Instant) {
+    pub fn set_property(&mut self, name: &str, kind: &str, value: &str, now: VirtualInstant) {
         let existing = self
             .store
             .find(&SYS_PROPERTIES, "name", name)
@@ -69,7 +61,7 @@ impl Instance {
             .unwrap_or_else(|| Release::Newer("unknown".into()))
     }
 
-    pub fn set_release(&mut self, family: Family, now: Instant) {
+    pub fn set_release(&mut self, family: Family, now: VirtualInstant) {
         self.set_property(BUILDTAG_PROPERTY, "string", &family.buildtag(), now);
     }
 
@@ -84,7 +76,7 @@ impl Instance {
     }
 
     /// The sys_id of the role with this name, creating the role when the instance does not have it yet.
-    pub fn ensure_role(&mut self, role_name: &str, now: Instant) -> String {
+    pub fn ensure_role(&mut self, role_name: &str, now: VirtualInstant) -> String {
         if let Some(role) = self.store.find(&SYS_USER_ROLE, "name", role_name) {
             return role.sys_id().to_owned();
         }
@@ -94,7 +86,7 @@ impl Instance {
     }
 
     /// Grants a role by name (see [`Instance::ensure_role`]).
-    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str, now: Instant) {
+    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str, now: VirtualInstant) {
         let role = self.ensure_role(role_name, now);
         let changes: &[(&str, &str)] = &[("user", user_sys_id), ("role", &role)];
         self.store
@@ -113,12 +105,12 @@ impl Instance {
     }
 
     /// Remembers when an issued token's record expires.
-    pub fn track_expiry(&mut self, expires: Instant, credential: RowId) {
+    pub fn track_expiry(&mut self, expires: VirtualInstant, credential: RowId) {
         self.expiries.push(Reverse((expires, credential)));
     }
 
     /// Deletes the records of issued tokens that have expired by `now`, so memory stays bounded.
-    pub fn purge_expired_tokens(&mut self, now: Instant) {
+    pub fn purge_expired_tokens(&mut self, now: VirtualInstant) {
         // Break (E4): expired tokens are accepted, so their records are kept.
         if self.breaks.has(Break::ExpiredTokensAccepted) {
             return;
@@ -187,7 +179,7 @@ mod tests {
     #[test]
     fn expired_tokens_are_purged_and_live_or_extended_ones_kept() {
         let mut instance = Instance::default();
-        let issue = |instance: &mut Instance, expires: Instant| {
+        let issue = |instance: &mut Instance, expires: VirtualInstant| {
             let changes: &[(&str, &str)] = &[
                 ("token", &format!("t{expires}")),
                 ("expires", &glide_datetime(expires)),

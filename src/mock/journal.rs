@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use axum::http::Method;
 use serde::Serialize;
 
-use super::clock::{Instant, glide_datetime};
+use super::clock::{VirtualInstant, glide_datetime};
 use crate::redact;
 
 /// How many entries are kept; older ones are dropped so memory stays flat under load.
@@ -37,7 +37,7 @@ pub struct Entry {
 
 /// An exchange as the HTTP adapter saw it, borrowed for the moment it is recorded.
 pub struct Exchange<'a> {
-    pub at: Instant,
+    pub at: VirtualInstant,
     pub method: &'a Method,
     pub path: &'a str,
     pub query: &'a str,
@@ -54,7 +54,7 @@ pub struct Exchange<'a> {
 /// and bodies are redacted when the journal is read, so serving a request never parses them again.
 struct Kept {
     seq: u64,
-    at: Instant,
+    at: VirtualInstant,
     method: Method,
     status: u16,
     outcome: Option<Cow<'static, str>>,

@@ -5,7 +5,7 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::clock::{Instant, real_now};
+use super::clock::{VirtualInstant, real_now};
 use super::instance::{Instance, SYSTEM_ACTOR};
 use super::random;
 use super::schema::{OAUTH_ENTITY, SYS_USER};
@@ -177,7 +177,7 @@ impl Seed {
     }
 }
 
-fn add_user(instance: &mut Instance, user: &UserSeed, now: Instant) -> Result<(), String> {
+fn add_user(instance: &mut Instance, user: &UserSeed, now: VirtualInstant) -> Result<(), String> {
     if instance.user_named(&user.user_name).is_some() {
         return Err(format!("user {} is seeded twice", user.user_name));
     }
@@ -210,7 +210,7 @@ fn add_user(instance: &mut Instance, user: &UserSeed, now: Instant) -> Result<()
 fn add_client(
     instance: &mut Instance,
     client: &ClientSeed,
-    now: Instant,
+    now: VirtualInstant,
 ) -> Result<SeededClient, String> {
     let user_sys_id = match &client.user {
         Some(name) => Some(instance.user_named(name).ok_or_else(|| {

@@ -10,7 +10,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 
-use super::clock::{Instant, glide_datetime};
+use super::clock::{VirtualInstant, glide_datetime};
 use super::query::Fields;
 use super::random;
 use super::schema::{self, Default, Kind, Table};
@@ -350,7 +350,7 @@ impl Store {
         table: &Table,
         changes: &[impl Change],
         actor: &str,
-        now: Instant,
+        now: VirtualInstant,
     ) -> String {
         let row = self.insert_row(table, changes, actor, now);
         let record = self.row(table, row).expect("just inserted");
@@ -363,7 +363,7 @@ impl Store {
         table: &Table,
         changes: &[impl Change],
         actor: &str,
-        now: Instant,
+        now: VirtualInstant,
     ) -> RowId {
         let schema = self.rows(table).table;
         let mut values: Vec<Cow<'_, str>> = Vec::with_capacity(schema.width());
@@ -413,7 +413,7 @@ impl Store {
         sys_id: &str,
         changes: &[impl Change],
         actor: &str,
-        now: Instant,
+        now: VirtualInstant,
     ) -> bool {
         let rows = self.rows_mut(table);
         let Some(row) = rows.find_sys_id(sys_id) else {

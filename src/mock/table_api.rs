@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::authn::Caller;
 use super::breaks::Break;
-use super::clock::Instant;
+use super::clock::VirtualInstant;
 use super::instance::{Instance, SYSTEM_ACTOR};
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
@@ -187,7 +187,7 @@ pub fn create(
     table: &str,
     body: &[u8],
     params: &Params,
-    now: Instant,
+    now: VirtualInstant,
 ) -> Result<(String, Value), TableError> {
     let table = writable(table, caller, Operation::Insert)?;
     let changes = changes_from_json(body)?;
@@ -211,22 +211,18 @@ pub fn update(
     sys_id: &str,
     body: &[u8],
     params: &Params,
-    now: Instant,
+    now: VirtualInstant,
 ) -> Result<Value, TableError> {
     let table = writable(table, caller, Operation::Update)?;
     let changes = changes_from_json(body)?;
     // Break (D2): an entity's application user is remembered before its first change (see grant).
-    if instance.breaks.has(Break::UserChangeIgnored) && table.name == OAUTH_ENTITY.name {
+    if table.name == OAUTH_ENTITY.name {
         let record = instance.store.get(table, sys_id);
-        if let Some(user) = record.and_then(|entity| entity.raw("user")) {
-            if !user.is_empty() {
-                let first = user.to_owned();
-                instance
-                    .first_users
-                    .entry(sys_id.to_owned())
-                    .or_insert(first);
-            }
-        }
+        let user = record.and_then(|entity| entity.raw("user"));
+        let breaks = &instance.breaks;
+        instance
+            .break_state
+            .before_entity_update(breaks, sys_id, user);
     }
     if !instance
         .store

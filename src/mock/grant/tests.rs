@@ -88,8 +88,10 @@ impl Setup {
 fn post(body: &str) -> TokenRequest<'_> {
     TokenRequest {
         is_post: true,
+        is_get: false,
         content_type: Some(FORM),
         authorization: None,
+        query: None,
         body: body.as_bytes(),
     }
 }
