@@ -73,7 +73,7 @@ fn fixtures_dir() -> PathBuf {
 }
 
 fn http(transport: &Transport) -> reqwest::Client {
-    sncc::mock::tls::install_default_crypto_provider();
+    sncc::crypto::install_default_crypto_provider();
     http_client(transport).expect("HTTP client")
 }
 

@@ -5,15 +5,16 @@
 use subtle::ConstantTimeEq;
 
 use super::breaks::{Break, Breaks};
-use super::clock::{VirtualInstant, parse_glide_datetime};
+use super::clock::VirtualInstant;
 use super::grant::basic_credentials;
 use super::instance::Instance;
 use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
 use super::store::RecordRef;
+use crate::glide_time::parse_glide_datetime;
 
 /// The user a request runs as, with that user's roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
+pub(crate) struct Caller {
     pub sys_id: String,
     pub user_name: String,
     pub name: String,
@@ -22,7 +23,7 @@ pub struct Caller {
 
 impl Caller {
     /// True when the caller holds one of `roles`, or `admin`, or `roles` is empty (any authenticated user).
-    pub fn has_any_role(&self, roles: &[&str]) -> bool {
+    pub(crate) fn has_any_role(&self, roles: &[&str]) -> bool {
         roles.is_empty()
             || self
                 .roles
@@ -33,7 +34,7 @@ impl Caller {
 
 /// Why a request was not authenticated; every one answers the same 401 (E2, E3, E4, E5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthFailure {
+pub(crate) enum AuthFailure {
     NoCredentials,
     UnsupportedScheme,
     WrongPassword,
@@ -43,7 +44,7 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             AuthFailure::NoCredentials => "no_credentials",
             AuthFailure::UnsupportedScheme => "unsupported_scheme",
@@ -56,14 +57,14 @@ impl AuthFailure {
 }
 
 /// What the rules see of a REST request's credentials.
-pub struct RestRequest<'a> {
+pub(crate) struct RestRequest<'a> {
     pub authorization: Option<&'a str>,
     /// Read only by [`Break::QueryTokenAccepted`].
     pub query: Option<&'a str>,
 }
 
 /// Who a REST request acts as: the `Authorization` header's user (SPEC E6: never a query string's token).
-pub fn authenticate_request(
+pub(crate) fn authenticate_request(
     request: &RestRequest<'_>,
     instance: &Instance,
     now: VirtualInstant,
@@ -88,7 +89,7 @@ fn e6_query_token(query: Option<&str>, breaks: &Breaks) -> Option<String> {
 }
 
 /// Who an `Authorization` header acts as.
-pub fn authenticate(
+pub(crate) fn authenticate(
     authorization: Option<&str>,
     instance: &Instance,
     now: VirtualInstant,
@@ -193,7 +194,7 @@ mod tests {
     use base64::engine::general_purpose::STANDARD;
 
     use super::*;
-    use crate::mock::clock::glide_datetime;
+    use crate::glide_time::glide_datetime;
 
     const TOKEN: &str = "tok";
 

@@ -12,21 +12,22 @@ use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
 use super::breaks::{Break, Breaks};
-use super::clock::{VirtualInstant, glide_datetime, parse_glide_datetime};
+use super::clock::VirtualInstant;
 use super::form::{self, Form};
 use super::instance::{GRANT_PROPERTY, Instance};
-use super::random;
 use super::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
 use super::store::RecordRef;
 use super::switches::RepeatToken;
+use crate::glide_time::{glide_datetime, parse_glide_datetime};
+use crate::random;
 
 /// The only scope an OAuth API endpoint grants by default.
-pub const DEFAULT_SCOPE: &str = "useraccount";
+pub(crate) const DEFAULT_SCOPE: &str = "useraccount";
 const DEFAULT_LIFESPAN: i64 = 1800;
 
 /// What the rules see of an HTTP request to `/oauth_token.do`.
 #[derive(Clone, Copy, Debug)]
-pub struct TokenRequest<'a> {
+pub(crate) struct TokenRequest<'a> {
     pub is_post: bool,
     pub is_get: bool,
     pub content_type: Option<&'a str>,
@@ -37,14 +38,14 @@ pub struct TokenRequest<'a> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     Issue(Grant),
     Refuse(Refusal),
 }
 
 /// A token to issue: for whom, with what scope, for how long.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Grant {
+pub(crate) struct Grant {
     pub entity_sys_id: String,
     pub user_sys_id: String,
     pub user_name: String,
@@ -54,7 +55,7 @@ pub struct Grant {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// The generic `server_error` / `access_denied` 401, whatever the cause.
     Generic(Reason),
     /// The entity has no usable OAuth Application User (B1, B2).
@@ -63,7 +64,7 @@ pub enum Refusal {
 
 /// Why a generic refusal happened: never sent to the client, kept in the mock's journal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
+pub(crate) enum Reason {
     NotPost,
     NotFormEncoded,
     UnsupportedGrantType,
@@ -82,7 +83,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Reason::NotPost => "not_post",
             Reason::NotFormEncoded => "not_form_encoded",
@@ -104,7 +105,7 @@ impl Reason {
 
 /// Decides a token request, checking in SPEC §1's order: method and form, grant type, release, property,
 /// client, secret, entity, user, user state, scope.
-pub fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decision {
+pub(crate) fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decision {
     let breaks = &instance.breaks;
     let body = f2_parameters(request, breaks);
     let outcome = read_request(request, &body, instance)
@@ -117,7 +118,7 @@ pub fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decision {
 
 /// What the breaks remember of a token request once it is decided (only [`Break::PropertyCached`] does:
 /// the grant property as the first request that reached it read it).
-pub fn remember(request: &TokenRequest<'_>, instance: &mut Instance) {
+pub(crate) fn remember(request: &TokenRequest<'_>, instance: &mut Instance) {
     let breaks = &instance.breaks;
     if breaks.has(Break::PropertyCached) && instance.break_state.cached_grant_property().is_none() {
         let body = f2_parameters(request, breaks);
@@ -478,7 +479,7 @@ fn raw_parameter<'b>(body: &'b [u8], name: &str) -> Option<&'b str> {
 }
 
 /// Splits an `Authorization: Basic …` header into id and secret.
-pub fn basic_credentials(header: &str) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(header: &str) -> Option<(String, String)> {
     let (scheme, encoded) = header.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -490,7 +491,7 @@ pub fn basic_credentials(header: &str) -> Option<(String, String)> {
 
 /// What the token endpoint returns on success.
 #[derive(Clone, PartialEq, Eq)]
-pub struct IssuedToken {
+pub(crate) struct IssuedToken {
     pub access_token: String,
     pub scope: Cow<'static, str>,
     pub expires_in: i64,
@@ -499,13 +500,13 @@ pub struct IssuedToken {
 /// The random parts of a token about to be issued: drawn before the instance is locked, since the
 /// operating system's random source now and then takes a system call. Deliberately not `Debug`: it holds
 /// the token.
-pub struct Fresh {
+pub(crate) struct Fresh {
     access_token: String,
     credential_sys_id: String,
 }
 
 impl Fresh {
-    pub fn draw() -> Fresh {
+    pub(crate) fn draw() -> Fresh {
         Fresh {
             access_token: random::access_token(),
             credential_sys_id: random::sys_id(),
@@ -515,7 +516,7 @@ impl Fresh {
 
 /// Issues the granted token: a new `oauth_credential` record made from `fresh` (or the live one, per
 /// [`RepeatToken`]).
-pub fn issue(
+pub(crate) fn issue(
     instance: &mut Instance,
     grant: &Grant,
     now: VirtualInstant,

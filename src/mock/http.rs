@@ -20,7 +20,7 @@ use super::{control, wire};
 
 /// Every route the mock answers: the instance's, then the control plane under `/__mock`
 /// ([`super::observe`] wraps each request).
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/oauth_token.do", any(token))
         .route("/api/now/table/{table}", get(list).post(create))

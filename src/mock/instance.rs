@@ -4,25 +4,26 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::breaks::{Break, BreakState, Breaks};
-use super::clock::{VirtualInstant, parse_glide_datetime};
+use super::clock::VirtualInstant;
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
 use super::store::{RowId, Store};
 use super::switches::Switches;
+use crate::glide_time::parse_glide_datetime;
 use crate::release::{Family, Release};
 
 /// The property that turns the grant on (SPEC §2); absent means false.
-pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
+pub(crate) const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
 /// The property whose value names the release (SPEC §4).
-pub const BUILDTAG_PROPERTY: &str = "glide.buildtag";
+pub(crate) const BUILDTAG_PROPERTY: &str = "glide.buildtag";
 /// The user the instance itself acts as when it changes records.
-pub const SYSTEM_ACTOR: &str = "system";
+pub(crate) const SYSTEM_ACTOR: &str = "system";
 
 #[derive(Clone, Debug, Default)]
 pub struct Instance {
-    pub store: Store,
-    pub switches: Switches,
+    pub(crate) store: Store,
+    pub(crate) switches: Switches,
     /// Deliberate infidelities (none unless a test asks); see [`super::breaks`].
-    pub breaks: Breaks,
+    pub(crate) breaks: Breaks,
     /// What the breaks remember between requests (nothing unless one is on).
     pub(crate) break_state: BreakState,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
@@ -30,13 +31,24 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// The same instance, deliberately unfaithful in these ways (see [`Break`]).
+    pub fn with_breaks(self, breaks: Breaks) -> Instance {
+        Instance { breaks, ..self }
+    }
+
     /// A property's value, read live (SPEC A4).
-    pub fn property(&self, name: &str) -> Option<&str> {
+    pub(crate) fn property(&self, name: &str) -> Option<&str> {
         self.store.find(&SYS_PROPERTIES, "name", name)?.raw("value")
     }
 
     /// Creates the property or changes its value, as an admin would.
-    pub fn set_property(&mut self, name: &str, kind: &str, value: &str, now: VirtualInstant) {
+    pub(crate) fn set_property(
+        &mut self,
+        name: &str,
+        kind: &str,
+        value: &str,
+        now: VirtualInstant,
+    ) {
         let existing = self
             .store
             .find(&SYS_PROPERTIES, "name", name)
@@ -61,12 +73,12 @@ impl Instance {
             .unwrap_or_else(|| Release::Newer("unknown".into()))
     }
 
-    pub fn set_release(&mut self, family: Family, now: VirtualInstant) {
+    pub(crate) fn set_release(&mut self, family: Family, now: VirtualInstant) {
         self.set_property(BUILDTAG_PROPERTY, "string", &family.buildtag(), now);
     }
 
     /// The names of the roles granted to a user.
-    pub fn roles_of(&self, user_sys_id: &str) -> Vec<String> {
+    pub(crate) fn roles_of(&self, user_sys_id: &str) -> Vec<String> {
         self.store
             .all(&SYS_USER_HAS_ROLE)
             .filter(|grant| grant.raw("user") == Some(user_sys_id))
@@ -76,7 +88,7 @@ impl Instance {
     }
 
     /// The sys_id of the role with this name, creating the role when the instance does not have it yet.
-    pub fn ensure_role(&mut self, role_name: &str, now: VirtualInstant) -> String {
+    pub(crate) fn ensure_role(&mut self, role_name: &str, now: VirtualInstant) -> String {
         if let Some(role) = self.store.find(&SYS_USER_ROLE, "name", role_name) {
             return role.sys_id().to_owned();
         }
@@ -86,7 +98,7 @@ impl Instance {
     }
 
     /// Grants a role by name (see [`Instance::ensure_role`]).
-    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str, now: VirtualInstant) {
+    pub(crate) fn grant_role(&mut self, user_sys_id: &str, role_name: &str, now: VirtualInstant) {
         let role = self.ensure_role(role_name, now);
         let changes: &[(&str, &str)] = &[("user", user_sys_id), ("role", &role)];
         self.store
@@ -94,7 +106,7 @@ impl Instance {
     }
 
     /// Finds a user by `user_name`, case-insensitively as a login does.
-    pub fn user_named(&self, user_name: &str) -> Option<String> {
+    pub(crate) fn user_named(&self, user_name: &str) -> Option<String> {
         self.store
             .all(&SYS_USER)
             .find(|user| {
@@ -105,12 +117,12 @@ impl Instance {
     }
 
     /// Remembers when an issued token's record expires.
-    pub fn track_expiry(&mut self, expires: VirtualInstant, credential: RowId) {
+    pub(crate) fn track_expiry(&mut self, expires: VirtualInstant, credential: RowId) {
         self.expiries.push(Reverse((expires, credential)));
     }
 
     /// Deletes the records of issued tokens that have expired by `now`, so memory stays bounded.
-    pub fn purge_expired_tokens(&mut self, now: VirtualInstant) {
+    pub(crate) fn purge_expired_tokens(&mut self, now: VirtualInstant) {
         // Break (E4): expired tokens are accepted, so their records are kept.
         if self.breaks.has(Break::ExpiredTokensAccepted) {
             return;
@@ -139,7 +151,7 @@ impl Instance {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::clock::glide_datetime;
+    use crate::glide_time::glide_datetime;
 
     #[test]
     fn properties_are_created_then_updated_in_place() {
