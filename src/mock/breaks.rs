@@ -230,4 +230,20 @@ mod tests {
         assert!(!Breaks::default().has(Break::ShortTokens));
         assert!(Breaks::new([Break::ShortTokens]).has(Break::ShortTokens));
     }
+
+    #[test]
+    fn each_break_declares_ids_of_the_catalogue() {
+        let features = crate::features::parse(&crate::features::embedded()).unwrap();
+        let behaviours = crate::catalogue::behaviours(&features).unwrap();
+        let known: BTreeSet<&str> = behaviours.iter().map(|b| b.id.as_str()).collect();
+        for &which in Break::ALL {
+            assert!(!which.ids().is_empty(), "{which} declares no id");
+            for id in which.ids() {
+                assert!(
+                    known.contains(id),
+                    "{which} declares {id}, not in the catalogue"
+                );
+            }
+        }
+    }
 }

@@ -107,7 +107,7 @@ impl Reason {
 /// client, secret, entity, user, user state, scope.
 pub(crate) fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decision {
     let breaks = &instance.breaks;
-    let body = f2_parameters(request, breaks);
+    let body = f2_parameters(request, breaks); // SPEC F2
     let outcome = read_request(request, &body, instance)
         .and_then(|form| grant(request, &body, &form, instance));
     match outcome {
@@ -136,10 +136,10 @@ fn read_request<'b>(
     instance: &Instance,
 ) -> Result<Form<'b>, Refusal> {
     let breaks = &instance.breaks;
-    f3_post_only(request, breaks)?;
-    let form = f1_form_encoded(request, body, breaks)?;
-    f5_grant_type(&form, breaks)?;
-    g1_release_has_grant(instance, breaks)?;
+    f3_post_only(request, breaks)?; // SPEC F3
+    let form = f1_form_encoded(request, body, breaks)?; // SPEC F1
+    f5_grant_type(&form, breaks)?; // SPEC F5
+    g1_release_has_grant(instance, breaks)?; // SPEC G1
     Ok(form)
 }
 
@@ -151,21 +151,21 @@ fn grant(
     instance: &Instance,
 ) -> Result<Grant, Refusal> {
     let breaks = &instance.breaks;
-    a1_property_enabled(instance, breaks)?;
-    let credentials = f6_client_credentials(form, request, instance, breaks)?;
-    let entity = b4_known_client(&credentials, instance)?;
-    b3_secret_matches(credentials, entity, body, breaks)?;
-    b5_entity_active(entity, breaks)?;
-    b6_default_grant_type(entity, breaks)?;
-    let user = b1_application_user(entity, instance, breaks)?;
-    d5_user_may_sign_in(user, breaks)?;
-    let scope = f7_scope(form, breaks)?;
+    a1_property_enabled(instance, breaks)?; // SPEC A1, A2, A4
+    let credentials = f6_client_credentials(form, request, instance, breaks)?; // SPEC F6, F4, F2
+    let entity = b4_known_client(&credentials, instance)?; // SPEC B4
+    b3_secret_matches(credentials, entity, body, breaks)?; // SPEC B3, F8: constant time
+    b5_entity_active(entity, breaks)?; // SPEC B5
+    b6_default_grant_type(entity, breaks)?; // SPEC B6
+    let user = b1_application_user(entity, instance, breaks)?; // SPEC B1, B2, D2
+    d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
+    let scope = f7_scope(form, breaks)?; // SPEC F7
     Ok(Grant {
         entity_sys_id: entity.sys_id().to_owned(),
         user_sys_id: user.sys_id().to_owned(),
         user_name: user.raw("user_name").unwrap_or_default().to_owned(),
         scope,
-        lifespan: b7_lifespan(entity),
+        lifespan: b7_lifespan(entity), // SPEC B7
     })
 }
 

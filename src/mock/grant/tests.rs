@@ -308,6 +308,26 @@ fn f7_only_useraccount_scope_is_granted() {
 }
 
 #[test]
+fn a4_break_the_cached_property_is_the_one_the_first_request_reaching_it_read() {
+    let mut setup = ready();
+    setup.instance = setup
+        .instance
+        .with_breaks(Breaks::new([Break::PropertyCached]));
+    let get = TokenRequest {
+        is_post: false,
+        ..post("")
+    };
+    remember(&get, &mut setup.instance);
+    assert_eq!(setup.instance.break_state.cached_grant_property(), None);
+    let body = setup.body();
+    remember(&post(&body), &mut setup.instance);
+    setup
+        .instance
+        .set_property(GRANT_PROPERTY, "boolean", "false", 0);
+    assert!(matches!(setup.decide(), Decision::Issue(_)), "cached true");
+}
+
+#[test]
 fn g1_releases_before_washington_dc_refuse_even_when_configured() {
     let mut setup = ready();
     for family in [Family::Tokyo, Family::Utah, Family::Vancouver] {
