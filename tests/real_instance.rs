@@ -287,7 +287,7 @@ impl Mock {
                 word_after(line, "client_secret ")?.to_owned(),
             ))
         });
-        sncc::mock::tls::install_default_crypto_provider();
+        sncc::crypto::install_default_crypto_provider();
         Mock {
             _process: child,
             _output: (stdout, stderr),
