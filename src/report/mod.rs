@@ -20,7 +20,7 @@ use crate::client::exchange::Exchange;
 use crate::redact;
 
 /// How a scenario ended, severity applied.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum Outcome {
     Passed,
@@ -110,7 +110,7 @@ impl Outcome {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
     Passed,
@@ -118,7 +118,7 @@ pub enum StepStatus {
     Skipped,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRun {
     pub keyword: String,
     pub text: String,
@@ -205,9 +205,11 @@ fn inconclusive_message(reason: &str, error: &str) -> String {
 }
 
 /// What a scenario observed of the target, beyond pass or fail.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
+    #[serde(default)]
     pub facts: BTreeMap<String, Value>,
+    #[serde(default)]
     pub exchanges: Vec<Exchange>,
     /// Why the scenario decides nothing whatever its steps said, as the suite found after it (undoing its
     /// changes failed, say); the collector makes such a scenario inconclusive.
@@ -240,21 +242,31 @@ impl Observation {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One scenario as it ran; `sncc compare` reads it back from a summary, which needs only its name, id, severity,
+/// outcome and observation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioRun {
+    #[serde(default)]
     pub feature: String,
+    #[serde(default)]
     pub feature_uri: String,
+    #[serde(default)]
     pub feature_line: usize,
+    #[serde(default)]
     pub feature_description: String,
     pub name: String,
+    #[serde(default)]
     pub line: usize,
+    #[serde(default)]
     pub tags: Vec<String>,
     pub info: ScenarioInfo,
     #[serde(flatten)]
     pub outcome: Outcome,
+    #[serde(default)]
     pub steps: Vec<StepRun>,
     #[serde(flatten)]
     pub observation: Observation,
+    #[serde(default)]
     pub duration_ms: u64,
 }
 
@@ -396,18 +408,23 @@ impl Tally {
     }
 }
 
-/// A whole run, as the summary JSON and every other report read it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A whole run, as the summary JSON and every other report read it, and as `sncc compare` reads a summary back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
+    #[serde(default)]
     pub sncc_version: String,
     pub target: TargetSummary,
     /// The release family, `unknown` when it could not be known.
     pub release: String,
+    #[serde(default)]
     pub started_at: String,
+    #[serde(default)]
     pub duration_ms: u64,
+    #[serde(default)]
     pub strict: bool,
     pub tally: Tally,
     /// HTTP requests the scenarios made to the target (retries excluded).
+    #[serde(default)]
     pub requests: usize,
     pub scenarios: Vec<ScenarioRun>,
 }
@@ -532,7 +549,7 @@ impl BehaviourRun {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetSummary {
     pub kind: String,
     /// The instance URL, or `bundled mock`.
@@ -796,6 +813,19 @@ mod tests {
             shown(skipped, Vec::new()),
             [(ShownStatus::Skipped, Some("admin only".into()), None, true)]
         );
+    }
+
+    #[test]
+    fn a_summary_reads_back_as_the_report_it_was() {
+        let mut run = sample::scenario(Outcome::Expected {
+            reason: "known".into(),
+            message: "no".into(),
+        });
+        run.steps = vec![sample::step(StepStatus::Failed, Some("no"))];
+        run.observation.facts.insert("a".into(), json!(1));
+        let report = sample::report(vec![run, sample::scenario(Outcome::Passed)]);
+        let summary = serde_json::to_string(&report).unwrap();
+        assert_eq!(serde_json::from_str::<RunReport>(&summary).unwrap(), report);
     }
 
     #[test]
