@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use sncc::changes::{self, Change, Grace, Scope};
-use sncc::client::control::MockControl;
-use sncc::client::transport::RetryPolicy;
-use sncc::client::{Credentials, Reply, ServiceNow, TokenRequest};
-use sncc::mock::breaks::Breaks;
-use sncc::mock::seed::Seed;
-use sncc::mock::{MockOptions, MockServer, random};
-use sncc::report::Observation;
+
+use crate::changes::{self, Change, Grace, Scope};
+use crate::client::control::MockControl;
+use crate::client::transport::RetryPolicy;
+use crate::client::{Credentials, Reply, ServiceNow, TokenRequest};
+use crate::mock::breaks::Breaks;
+use crate::mock::seed::Seed;
+use crate::mock::{MockOptions, MockServer, random};
+use crate::report::Observation;
 
 use super::context::{self, Context, InstanceLock, Target};
 
@@ -211,7 +212,7 @@ impl SuiteWorld {
     fn settle_create(
         &self,
         change: Option<u64>,
-        reply: &Result<Reply, sncc::client::TransportError>,
+        reply: &Result<Reply, crate::client::TransportError>,
     ) -> Result<(), String> {
         let (Some(journal), Some(change)) = (&self.context.journal, change) else {
             return Ok(());

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
-use sncc::release::{Family, Release};
-use sncc::report::console;
 
+use crate::release::{Family, Release};
+use crate::report::console;
 use crate::suite::world::{SuiteWorld, text};
 
 /// An OAuth API endpoint's `access_token_lifespan` unless a scenario sets one (SPEC §2).

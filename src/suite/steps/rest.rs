@@ -4,8 +4,8 @@ use cucumber::{then, when};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use sncc::client::{Credentials, Reply};
 
+use crate::client::{Credentials, Reply};
 use crate::suite::world::{SuiteWorld, text};
 
 /// The captured 401 envelope for missing credentials (E2).
@@ -17,7 +17,7 @@ fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
 
 fn keep(
     world: &mut SuiteWorld,
-    reply: Result<Reply, sncc::client::TransportError>,
+    reply: Result<Reply, crate::client::TransportError>,
 ) -> Result<(), String> {
     world.rest_reply = Some(reply.map_err(|error| error.to_string())?);
     Ok(())

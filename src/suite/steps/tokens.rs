@@ -5,8 +5,8 @@ use cucumber::{given, then, when};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use sncc::client::{Placement, Reply, TokenRequest};
 
+use crate::client::{Placement, Reply, TokenRequest};
 use crate::suite::world::{SuiteWorld, access_token};
 
 /// The captured generic refusal (C6).
@@ -341,7 +341,7 @@ async fn tokens_have_entropy(world: &mut SuiteWorld) -> Result<(), String> {
         if !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err("a token has characters that are not printable ASCII".into());
         }
-        let credentials = sncc::client::Credentials::Bearer(SecretString::from(token.to_owned()));
+        let credentials = crate::client::Credentials::Bearer(SecretString::from(token.to_owned()));
         let reply = world
             .servicenow
             .current_user(&credentials)
