@@ -221,9 +221,10 @@ struct MockArgs {
 /// Parses and validates the arguments (`--help` and `--version` come back as `CommandError::Flags` too).
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CommandError> {
     let cli = Cli::try_parse_from(args).map_err(CommandError::Flags)?;
-    let fail = CommandError::Config;
     match cli.command {
-        RawCommand::Run(args) => run_config(*args).map(Command::Run).map_err(fail),
+        RawCommand::Run(args) => run_config(*args)
+            .map(Command::Run)
+            .map_err(CommandError::Config),
         RawCommand::List(args) => feature_sources(args.features_dir.as_deref())
             .map(|features| {
                 Command::List(ListConfig {
@@ -231,9 +232,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Comman
                     markdown: args.markdown,
                 })
             })
-            .map_err(fail),
-        RawCommand::Restore(args) => restore_config(args).map(Command::Restore).map_err(fail),
-        RawCommand::Mock(args) => mock_config(args).map(Command::Mock).map_err(fail),
+            .map_err(CommandError::Config),
+        RawCommand::Restore(args) => restore_config(args)
+            .map(Command::Restore)
+            .map_err(CommandError::Config),
+        RawCommand::Mock(args) => mock_config(args)
+            .map(Command::Mock)
+            .map_err(CommandError::Config),
         RawCommand::Compare(args) => Ok(Command::Compare(compare_config(args))),
     }
 }

@@ -3,7 +3,7 @@
 pub mod context;
 mod parser;
 mod steps;
-pub mod world;
+mod world;
 
 use std::collections::HashSet;
 use std::path::PathBuf;

@@ -13,14 +13,12 @@ use crate::client::control::MockControl;
 use crate::client::transport::RetryPolicy;
 use crate::client::{Credentials, Reply, ServiceNow, TokenRequest};
 use crate::mock::breaks::Breaks;
+use crate::mock::instance::GRANT_PROPERTY;
 use crate::mock::seed::Seed;
 use crate::mock::{MockOptions, MockServer, random};
 use crate::report::Observation;
 
 use super::context::{self, Context, InstanceLock, Target};
-
-/// The property that turns the grant on (SPEC §2).
-pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
 
 /// A user the scenario named, as the instance knows it.
 #[derive(Clone, Debug)]
