@@ -17,7 +17,6 @@ use sncc::mock::breaks::Break;
 use sncc::mock::seed::{self, Seed};
 use sncc::mock::{random, tls};
 use sncc::release::Family;
-
 use sncc::suite::RunConfig;
 use sncc::suite::context::Target;
 
