@@ -13,9 +13,8 @@ use sncc::client::transport::{self, Transport};
 use sncc::compare::Format;
 use sncc::deviations::ExpectedDeviations;
 use sncc::features::{self, FeatureSource};
-use sncc::mock::breaks::Break;
-use sncc::mock::seed::{self, Seed};
-use sncc::mock::{random, tls};
+use sncc::mock::{self, Break, Seed};
+use sncc::random;
 use sncc::release::Family;
 use sncc::suite::RunConfig;
 use sncc::suite::context::Target;
@@ -252,7 +251,7 @@ fn feature_sources(dir: Option<&Path>) -> Result<Vec<FeatureSource>, String> {
 fn run_config(args: RunArgs) -> Result<RunConfig, String> {
     let target = match (args.instance, args.admin_user, args.client_id) {
         (None, _, _) => Target::Mock {
-            release: args.release.unwrap_or(seed::DEFAULT_RELEASE),
+            release: args.release.unwrap_or(mock::DEFAULT_RELEASE),
             breaks: args.mock_break,
         },
         (Some(_), _, _) if !args.mock_break.is_empty() => {
@@ -356,7 +355,7 @@ fn mock_config(args: MockArgs) -> Result<MockConfig, String> {
     let (instance, clients) = seed.build(&admin_password, args.release)?;
     let tls = if args.tls {
         Some(
-            tls::generate()
+            mock::generate_tls()
                 .map_err(|error| format!("cannot create the TLS certificate: {error}"))?,
         )
     } else {

@@ -18,6 +18,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use regex::Regex;
 use serde_json::{Map, Value, json};
+use sncc::captured::GRANT_PROPERTY;
 
 /// The longest a child may take to print its banner, reach a state or exit before the test gives up.
 const PATIENCE: Duration = Duration::from_secs(120);
@@ -25,7 +26,6 @@ const POLL: Duration = Duration::from_millis(50);
 /// The mock's admin password: distinctive, with characters that form encoding changes but JSON and XML
 /// leave alone, so a leak shows verbatim in any output.
 const ADMIN_PASSWORD: &str = "sncc+Adm1n/pw=7q%3F~x";
-const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
 /// The secret CC-F8 gives an endpoint. It is written in features/request_format.feature, so it is public
 /// as such; its form-encoded form goes only into request bodies, which must be redacted.
 const F8_SECRET: &str = "p+ss%w:rd/[x]~1";
@@ -49,10 +49,12 @@ const AUDIT_FIELDS: [&str; 3] = ["sys_updated_on", "sys_updated_by", "sys_mod_co
 const NOT_SLOW: [&str; 2] = ["--tags", "not @slow"];
 
 /// Like the `ready` seed, with a client secret that form encoding changes (and JSON and XML do not).
-const RESERVED_SECRET_SEED: &str = r#"release = "washingtondc"
+fn reserved_secret_seed() -> String {
+    format!(
+        r#"release = "washingtondc"
 
 [[properties]]
-name = "glide.oauth.inbound.client.credential.grant_type.enabled"
+name = "{GRANT_PROPERTY}"
 type = "boolean"
 value = "true"
 
@@ -65,7 +67,9 @@ roles = ["itil"]
 name = "svc-cc"
 client_secret = "cli+Secret/4=%7Ez~q"
 user = "svc.cc"
-"#;
+"#
+    )
+}
 
 /// `--tags 'not @slow' --report-dir DIR`.
 fn not_slow_reporting_to(reports: &str) -> [&str; 4] {
@@ -283,7 +287,7 @@ impl Mock {
                 word_after(line, "client_secret ")?.to_owned(),
             ))
         });
-        sncc::mock::tls::install_default_crypto_provider();
+        sncc::crypto::install_default_crypto_provider();
         Mock {
             _process: child,
             _output: (stdout, stderr),
@@ -837,7 +841,7 @@ fn no_password_secret_or_token_reaches_any_output() {
         .expect_code(0);
 
     let seed = dir.join("reserved-secret.toml");
-    std::fs::write(&seed, RESERVED_SECRET_SEED).expect("write the seed");
+    std::fs::write(&seed, reserved_secret_seed()).expect("write the seed");
     let client_mock = Mock::start(&seed);
     let client_reports = dir.join("client-reports");
     let client = client_mock

@@ -4,10 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
-use sncc::mock::instance::Instance;
-use sncc::mock::seed::SeededClient;
-use sncc::mock::tls::TlsIdentity;
-use sncc::mock::{MockOptions, MockServer};
+use sncc::mock::{Instance, MockOptions, MockServer, SeededClient, TlsIdentity};
 use sncc::signals;
 
 use super::CommandError;

@@ -17,19 +17,19 @@ use super::shared::Shared;
 use super::wire::{self, Outcome};
 
 /// Where the control plane lives: never faulted, never journaled.
-pub const CONTROL_PREFIX: &str = "/__mock";
+pub(crate) const CONTROL_PREFIX: &str = "/__mock";
 
 /// Lets a handler drop its own connection without answering (the `close` fault).
 #[derive(Clone, Default)]
-pub struct ConnectionCloser(Arc<Notify>);
+pub(crate) struct ConnectionCloser(Arc<Notify>);
 
 impl ConnectionCloser {
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.0.notify_one();
     }
 
     /// Resolves once a handler asked for the connection to be dropped.
-    pub async fn closed(&self) {
+    pub(crate) async fn closed(&self) {
         self.0.notified().await;
     }
 }
@@ -39,7 +39,7 @@ impl ConnectionCloser {
 ///
 /// A plain function the connection calls rather than an axum middleware layer: a layer would box and
 /// clone the routes' services on every request.
-pub async fn observe<B>(
+pub(crate) async fn observe<B>(
     shared: Arc<Shared>,
     router: Router,
     closer: ConnectionCloser,

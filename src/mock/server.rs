@@ -35,7 +35,6 @@ pub struct MockOptions {
 pub struct MockServer {
     base_url: String,
     local_addr: SocketAddr,
-    shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -69,7 +68,6 @@ impl MockServer {
         Ok(MockServer {
             base_url,
             local_addr,
-            shared,
             stop: Some(stop),
             task: Some(task),
         })
@@ -81,11 +79,6 @@ impl MockServer {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
-    }
-
-    /// The running state, for in-process inspection (tests, the suite's mock target).
-    pub fn shared(&self) -> &Arc<Shared> {
-        &self.shared
     }
 
     /// Stops accepting, lets open requests finish (up to a few seconds), then returns.

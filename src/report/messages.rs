@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{Outcome, RunReport, ScenarioRun, StepRun, StepStatus};
-use crate::mock::clock::parse_glide_datetime;
+use crate::glide_time::parse_glide_datetime;
 
 /// The file's name in the report folder.
 pub const FILE: &str = "messages.ndjson";

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use crate::changes::Journal;
-use crate::mock::breaks::Break;
+use crate::mock::Break;
 use crate::release::{Family, Release};
 use crate::selection::TargetKind;
 

@@ -134,7 +134,7 @@ struct Plan {
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
 /// scenarios and installs the run's context.
 async fn prepare(config: RunConfig) -> Result<Plan, String> {
-    let started_at = crate::mock::clock::glide_datetime(crate::mock::clock::real_now());
+    let started_at = crate::glide_time::glide_datetime(crate::glide_time::real_now());
     let features = crate::features::parse(&config.features)?;
     config.expected.check(&catalogue::behaviours(&features)?)?;
     let http = crate::client::transport::http_client(&config.transport)?;
@@ -150,7 +150,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         }
     }
     let release = detect_release(&config, &http).await?;
-    let prefix = format!("sncc-{}-", &crate::mock::random::sys_id()[..8]);
+    let prefix = format!("sncc-{}-", &crate::random::sys_id()[..8]);
     let journal = match &config.target {
         Target::Admin { url, .. } => Some(start_journal(&config, url, &prefix)?),
         _ => None,

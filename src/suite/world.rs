@@ -8,14 +8,13 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
+use crate::captured::GRANT_PROPERTY;
 use crate::changes::{self, Change, Grace, Scope};
 use crate::client::control::MockControl;
 use crate::client::transport::RetryPolicy;
 use crate::client::{Credentials, Reply, ServiceNow, TokenRequest};
-use crate::mock::breaks::Breaks;
-use crate::mock::instance::GRANT_PROPERTY;
-use crate::mock::seed::Seed;
-use crate::mock::{MockOptions, MockServer, random};
+use crate::mock::{Breaks, MockOptions, MockServer, Seed};
+use crate::random;
 use crate::report::Observation;
 
 use super::context::{self, Context, InstanceLock, Target};
@@ -95,10 +94,10 @@ impl SuiteWorld {
         let (mock, base_url, admin) = match &context.target {
             Target::Mock { release, breaks } => {
                 let password = SecretString::from(random::secret());
-                let (mut instance, _) = Seed::default()
+                let (instance, _) = Seed::default()
                     .build(&password, Some(*release))
                     .map_err(std::io::Error::other)?;
-                instance.breaks = Breaks::new(breaks.iter().copied());
+                let instance = instance.with_breaks(Breaks::new(breaks.iter().copied()));
                 let options = MockOptions {
                     listen: "127.0.0.1:0".parse().expect("loopback address"),
                     tls: None,

@@ -2,8 +2,7 @@
 #![allow(dead_code)]
 
 use secrecy::SecretString;
-use sncc::mock::seed::{Seed, SeededClient};
-use sncc::mock::{MockOptions, MockServer};
+use sncc::mock::{MockOptions, MockServer, Seed, SeededClient};
 
 pub const ADMIN_PASSWORD: &str = "admin-test-password";
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -18,7 +17,7 @@ pub struct Mock {
 
 /// Starts a fresh mock from a built-in seed (`ready`, `untouched`) on `127.0.0.1:0`.
 pub async fn start(seed: &str) -> Mock {
-    sncc::mock::tls::install_default_crypto_provider();
+    sncc::crypto::install_default_crypto_provider();
     let seed = Seed::load(seed).expect("built-in seed");
     let (instance, clients) = seed
         .build(&SecretString::from(ADMIN_PASSWORD), None)
@@ -89,11 +88,49 @@ impl Mock {
             .header("accept", "application/json")
     }
 
+    /// A request with `token` as a Bearer.
+    pub fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .header("accept", "application/json")
+    }
+
+    /// `current_user` as the token sees it (panics unless it answers 200).
+    pub async fn current_user(&self, token: &str) -> serde_json::Value {
+        let path = "/api/now/ui/user/current_user";
+        let response = self.bearer(reqwest::Method::GET, path, token);
+        let response = response.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["result"].clone()
+    }
+
+    /// Changes the switches (`PATCH /__mock/switches`) and returns them all (panics unless it answers 200).
+    pub async fn switch(&self, change: serde_json::Value) -> serde_json::Value {
+        let request = self.control(reqwest::Method::PATCH, "/switches");
+        let response = request.json(&change).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{change}");
+        response.json().await.unwrap()
+    }
+
     /// A control-plane request (`/__mock/...`).
     pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, self.url(&format!("/__mock{path}")))
     }
+}
+
+/// Asserts the captured generic token refusal (C6), status and body byte for byte.
+pub async fn assert_generic_refusal(response: reqwest::Response, why: &str) {
+    let captured = &sncc::captured::TOKEN_GENERIC_401;
+    assert_eq!(response.status(), captured.status, "{why}");
+    assert_eq!(response.text().await.unwrap(), captured.body, "{why}");
 }
 
 pub fn urlencode(text: &str) -> String {
