@@ -3,7 +3,6 @@
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -14,21 +13,17 @@ use sncc::client::transport::{self, Transport};
 use sncc::compare::Format;
 use sncc::deviations::ExpectedDeviations;
 use sncc::features::{self, FeatureSource};
-use sncc::mock::{self, Break, Instance, Seed, SeededClient, TlsIdentity};
+use sncc::mock::{self, Break, Seed};
 use sncc::random;
 use sncc::release::Family;
+use sncc::suite::RunConfig;
+use sncc::suite::context::Target;
 
-use crate::compare_command::CompareConfig;
-use crate::list::ListConfig;
-use crate::suite::RunConfig;
-use crate::suite::context::Target;
-
-/// The exit status for bad flags, an unusable seed, or a target that cannot be reached.
-pub const CONFIG_ERROR: u8 = 2;
-
-/// The exit status when a restore could not undo everything: changes are left on the instance; the journal
-/// is kept.
-pub const RESTORE_INCOMPLETE: u8 = 3;
+use crate::commands::compare::CompareConfig;
+use crate::commands::list::ListConfig;
+use crate::commands::mock::MockConfig;
+use crate::commands::restore::RestoreConfig;
+use crate::commands::{Command, CommandError};
 
 #[derive(Parser)]
 #[command(
@@ -174,17 +169,6 @@ struct RestoreArgs {
     transport: TransportArgs,
 }
 
-/// `sncc restore`, validated.
-pub struct RestoreConfig {
-    pub journal: PathBuf,
-    /// `--instance`: overrides the instance the journal names.
-    pub instance: Option<String>,
-    pub late_write_grace: Duration,
-    pub admin_user: String,
-    pub admin_password: SecretString,
-    pub transport: Transport,
-}
-
 #[derive(clap::Args)]
 struct ListArgs {
     /// List the .feature files of this folder instead of the built-in ones.
@@ -232,40 +216,13 @@ struct MockArgs {
     admin_password: Option<String>,
 }
 
-/// A command, validated and ready to run.
-pub enum Command {
-    Run(RunConfig),
-    List(ListConfig),
-    Restore(RestoreConfig),
-    Mock(MockConfig),
-    Compare(CompareConfig),
-}
-
-pub struct MockConfig {
-    pub listen: SocketAddr,
-    pub tls: Option<TlsIdentity>,
-    pub seed_name: String,
-    pub instance: Instance,
-    pub clients: Vec<SeededClient>,
-    pub admin_password: SecretString,
-}
-
-/// Parses and validates the arguments; on failure the message is printed and the exit code returned.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, ExitCode> {
-    let cli = Cli::try_parse_from(args).map_err(|error| {
-        let _ = error.print();
-        if error.use_stderr() {
-            ExitCode::from(CONFIG_ERROR)
-        } else {
-            ExitCode::SUCCESS
-        }
-    })?;
-    let fail = |message: String| {
-        eprintln!("sncc: {message}");
-        ExitCode::from(CONFIG_ERROR)
-    };
+/// Parses and validates the arguments (`--help` and `--version` come back as `CommandError::Flags` too).
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CommandError> {
+    let cli = Cli::try_parse_from(args).map_err(CommandError::Flags)?;
     match cli.command {
-        RawCommand::Run(args) => run_config(*args).map(Command::Run).map_err(fail),
+        RawCommand::Run(args) => run_config(*args)
+            .map(Command::Run)
+            .map_err(CommandError::Config),
         RawCommand::List(args) => feature_sources(args.features_dir.as_deref())
             .map(|features| {
                 Command::List(ListConfig {
@@ -273,9 +230,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, ExitCo
                     markdown: args.markdown,
                 })
             })
-            .map_err(fail),
-        RawCommand::Restore(args) => restore_config(args).map(Command::Restore).map_err(fail),
-        RawCommand::Mock(args) => mock_config(args).map(Command::Mock).map_err(fail),
+            .map_err(CommandError::Config),
+        RawCommand::Restore(args) => restore_config(args)
+            .map(Command::Restore)
+            .map_err(CommandError::Config),
+        RawCommand::Mock(args) => mock_config(args)
+            .map(Command::Mock)
+            .map_err(CommandError::Config),
         RawCommand::Compare(args) => Ok(Command::Compare(compare_config(args))),
     }
 }

@@ -15,3 +15,5 @@ pub mod redact;
 pub mod release;
 pub mod report;
 pub mod selection;
+pub mod signals;
+pub mod suite;

@@ -1,16 +1,14 @@
-//! The `sncc` command: `main` → `run` → `ExitCode`; raw flags become a validated config before anything runs.
+//! The `sncc` command: `main` → `cli::parse` → `commands::dispatch` → an outcome or an error, which `main`
+//! alone turns into the exit code.
 
 mod cli;
-mod compare_command;
-mod list;
-mod restore;
-mod signals;
-mod standalone;
-mod suite;
+mod commands;
 
 use std::process::ExitCode;
 
-use cli::Command;
+use commands::compare::CompareOutcome;
+use commands::{CommandError, Outcome};
+use sncc::suite::RunOutcome;
 
 /// mimalloc: glibc's malloc locks an arena on every `realloc` and on frees from another thread, which a
 /// busy multi-threaded mock does for most requests (measured: most futex calls under load were malloc's).
@@ -18,29 +16,79 @@ use cli::Command;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    run(std::env::args_os())
+    match cli::parse(std::env::args_os()).and_then(commands::dispatch) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(error) => {
+            match &error {
+                CommandError::Flags(error) => {
+                    let _ = error.print();
+                }
+                CommandError::Config(message) | CommandError::NotRestored(message) => {
+                    eprintln!("sncc: {message}");
+                }
+            }
+            error.exit_code()
+        }
+    }
 }
 
-fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
-    let command = match cli::parse(args) {
-        Ok(command) => command,
-        Err(exit) => return exit,
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("sncc: cannot start the async runtime: {error}");
-            return ExitCode::from(cli::CONFIG_ERROR);
+/// The exit codes, the one place that knows their numbers (the README's "Exit codes" table):
+///
+/// | code | means |
+/// |---|---|
+/// | 0 | done: nothing failed, no `@must` behaviour changed, everything undone (and `--help`, `--version`) |
+/// | 1 | a behaviour failed (`run`), a `@must` behaviour changed (`compare`) |
+/// | 2 | bad flags or configuration, an unreachable target, an unreadable file; or a run without failures in which a scenario was inconclusive |
+/// | 3 | the instance is not fully restored: changes are left and the journal is kept, whatever else happened |
+/// | 130 | interrupted (Ctrl-C or SIGTERM), after undoing the run's changes |
+trait ExitStatus {
+    fn exit_code(&self) -> ExitCode;
+}
+
+const FAILED: u8 = 1;
+const CONFIG_ERROR_OR_INCONCLUSIVE: u8 = 2;
+const NOT_RESTORED: u8 = 3;
+const INTERRUPTED: u8 = 130;
+
+impl ExitStatus for Outcome {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Outcome::Done => ExitCode::SUCCESS,
+            Outcome::Run(outcome) => outcome.exit_code(),
+            Outcome::Compare(outcome) => outcome.exit_code(),
         }
-    };
-    match command {
-        Command::Run(config) => runtime.block_on(suite::run(config)),
-        Command::List(config) => list::run(&config),
-        Command::Restore(config) => runtime.block_on(restore::run(config)),
-        Command::Mock(config) => runtime.block_on(standalone::run(config)),
-        Command::Compare(config) => compare_command::run(&config),
+    }
+}
+
+impl ExitStatus for RunOutcome {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            RunOutcome::Passed => ExitCode::SUCCESS,
+            RunOutcome::Failed => ExitCode::from(FAILED),
+            RunOutcome::Inconclusive => ExitCode::from(CONFIG_ERROR_OR_INCONCLUSIVE),
+            RunOutcome::Interrupted => ExitCode::from(INTERRUPTED),
+            RunOutcome::NotRestored => ExitCode::from(NOT_RESTORED),
+        }
+    }
+}
+
+impl ExitStatus for CompareOutcome {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            CompareOutcome::Unchanged => ExitCode::SUCCESS,
+            CompareOutcome::MustChanged => ExitCode::from(FAILED),
+        }
+    }
+}
+
+impl ExitStatus for CommandError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            CommandError::Flags(error) if !error.use_stderr() => ExitCode::SUCCESS,
+            CommandError::Flags(_) | CommandError::Config(_) => {
+                ExitCode::from(CONFIG_ERROR_OR_INCONCLUSIVE)
+            }
+            CommandError::NotRestored(_) => ExitCode::from(NOT_RESTORED),
+        }
     }
 }

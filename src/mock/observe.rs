@@ -7,17 +7,32 @@ use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tokio::sync::Notify;
 use tower::ServiceExt;
 
 use super::body::{MAX_BODY_BYTES, read_whole};
 use super::faults::FaultAction;
 use super::journal::Exchange;
-use super::server::ConnectionCloser;
 use super::shared::Shared;
 use super::wire::{self, Outcome};
 
 /// Where the control plane lives: never faulted, never journaled.
 pub(crate) const CONTROL_PREFIX: &str = "/__mock";
+
+/// Lets a handler drop its own connection without answering (the `close` fault).
+#[derive(Clone, Default)]
+pub(crate) struct ConnectionCloser(Arc<Notify>);
+
+impl ConnectionCloser {
+    pub(crate) fn close(&self) {
+        self.0.notify_one();
+    }
+
+    /// Resolves once a handler asked for the connection to be dropped.
+    pub(crate) async fn closed(&self) {
+        self.0.notified().await;
+    }
+}
 
 /// Serves one request through `router` (the mock's routes), applying armed faults and journaling the
 /// exchange; `closer` drops the request's connection for a `close` fault.

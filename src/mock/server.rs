@@ -11,29 +11,19 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use super::http;
 use super::instance::Instance;
-use super::observe::observe;
+use super::observe::{ConnectionCloser, observe};
 use super::repoll::Repoll;
 use super::shared::Shared;
 use super::tls::TlsIdentity;
 
 /// How long a TLS handshake or a graceful stop may take.
 const PATIENCE: Duration = Duration::from_secs(5);
-
-/// Lets a handler drop its own connection without answering (the `close` fault).
-#[derive(Clone)]
-pub(crate) struct ConnectionCloser(Arc<Notify>);
-
-impl ConnectionCloser {
-    pub(crate) fn close(&self) {
-        self.0.notify_one();
-    }
-}
 
 pub struct MockOptions {
     pub listen: SocketAddr,
@@ -163,7 +153,7 @@ async fn serve_connection<S>(
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let closer = ConnectionCloser(Arc::new(Notify::new()));
+    let closer = ConnectionCloser::default();
     let handle = closer.clone();
     let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
         let (routes, handle) = (routes.clone(), handle.clone());
@@ -180,6 +170,6 @@ async fn serve_connection<S>(
     let connection = Repoll::new(watcher.watch(connection));
     tokio::select! {
         _ = connection => {}
-        _ = closer.0.notified() => {}
+        _ = closer.closed() => {}
     }
 }

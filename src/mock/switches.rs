@@ -1,4 +1,4 @@
-//! Fidelity switches for what SPEC leaves open; the control plane flips them, each scenario may choose.
+//! Fidelity switches for what the captures leave open; the control plane flips them, each scenario may choose.
 
 use serde::{Deserialize, Serialize};
 

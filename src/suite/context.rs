@@ -4,11 +4,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use secrecy::SecretString;
-use sncc::changes::Journal;
-use sncc::mock::Break;
-use sncc::release::{Family, Release};
-use sncc::selection::TargetKind;
 use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
+
+use crate::changes::Journal;
+use crate::mock::Break;
+use crate::release::{Family, Release};
+use crate::selection::TargetKind;
 
 /// Where the suite runs.
 #[derive(Clone)]
@@ -74,11 +75,8 @@ pub struct Context {
     pub grant_baseline: Mutex<()>,
 }
 
-/// A scenario's turn on a real instance, held until the scenario's world is dropped.
-#[expect(
-    dead_code,
-    reason = "a guard is held, never read: dropping it ends the turn"
-)]
+/// A scenario's turn on a real instance, held until the scenario's world is dropped (the guard is held,
+/// never read: dropping it ends the turn).
 pub enum InstanceLock {
     Shared(OwnedRwLockReadGuard<()>),
     Alone(OwnedRwLockWriteGuard<()>),

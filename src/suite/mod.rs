@@ -3,11 +3,10 @@
 pub mod context;
 mod parser;
 mod steps;
-pub mod world;
+mod world;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,19 +14,19 @@ use cucumber::World as _;
 use cucumber::writer::Ext as _;
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
-use sncc::catalogue::{self, ScenarioInfo, tags_of};
-use sncc::changes::{self, Entry, Grace, Journal, Scope};
-use sncc::client::probe::{Reachability, probe};
-use sncc::client::transport::Transport;
-use sncc::client::{Credentials, ServiceNow};
-use sncc::deviations::ExpectedDeviations;
-use sncc::features::FeatureSource;
-use sncc::release::{Family, Release};
-use sncc::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
-use sncc::report::{Outcome, RunReport, ScenarioRun, Tally, TargetSummary, console};
-use sncc::selection::{Selection, TargetKind, Verdict};
 
-use crate::cli::{CONFIG_ERROR, RESTORE_INCOMPLETE};
+use crate::catalogue::{self, ScenarioInfo, tags_of};
+use crate::changes::{self, Entry, Grace, Journal, Scope};
+use crate::client::probe::{Reachability, probe};
+use crate::client::transport::Transport;
+use crate::client::{Credentials, ServiceNow};
+use crate::deviations::ExpectedDeviations;
+use crate::features::FeatureSource;
+use crate::release::{Family, Release};
+use crate::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
+use crate::report::{Outcome, RunReport, ScenarioRun, Tally, TargetSummary, console};
+use crate::selection::{Selection, TargetKind, Verdict};
+
 use context::{Context, Target};
 use world::SuiteWorld;
 
@@ -60,27 +59,48 @@ const MOCK_CONCURRENCY: usize = 16;
 /// instance-wide state runs alone all the same.
 const REAL_CONCURRENCY: usize = 8;
 
-fn config_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("sncc: {message}");
-    ExitCode::from(CONFIG_ERROR)
+/// How a run that got to its verdict ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Nothing failed (warnings and expected deviations do not fail).
+    Passed,
+    /// A `@must` scenario (or, with `--strict`, a `@should` one) failed.
+    Failed,
+    /// Nothing failed, but a scenario could not be judged (a server or gateway error, no answer, a failed
+    /// setup or undo).
+    Inconclusive,
+    /// Ctrl-C or SIGTERM stopped the run, after its changes were undone.
+    Interrupted,
+    /// Changes are left on the instance and the journal is kept, whatever else happened.
+    NotRestored,
 }
 
-pub async fn run(config: RunConfig) -> ExitCode {
+/// Why a run gave no verdict.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// Bad configuration, a target that cannot be reached, features that do not parse, reports that
+    /// cannot be written.
+    Config(String),
+    /// One of those, after the run left changes on the instance (the journal keeps them).
+    NotRestored(String),
+}
+
+/// Runs the selected scenarios against the target, prints them and the tally, writes the reports, and
+/// undoes the run's changes to a real instance.
+pub async fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
-    let plan = match prepare(config).await {
-        Ok(plan) => plan,
-        Err(error) => return config_error(error),
-    };
+    let plan = prepare(config).await.map_err(RunError::Config)?;
     let executed = execute(&plan).await;
-    let code = match executed.scenarios {
-        _ if executed.interrupted => ExitCode::from(INTERRUPTED),
-        Err(error) => config_error(error),
+    let ended = match executed.scenarios {
+        _ if executed.interrupted => Ok(RunOutcome::Interrupted),
+        Err(error) => Err(error),
         Ok(scenarios) => finish(plan, scenarios, started),
     };
     // Whatever else happened, changes left on the instance come first: no CI job may read this as green.
-    match executed.restored {
-        true => code,
-        false => ExitCode::from(RESTORE_INCOMPLETE),
+    match (executed.restored, ended) {
+        (true, ended) => ended.map_err(RunError::Config),
+        (false, Ok(_)) => Ok(RunOutcome::NotRestored),
+        (false, Err(error)) => Err(RunError::NotRestored(error)),
     }
 }
 
@@ -114,10 +134,10 @@ struct Plan {
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
 /// scenarios and installs the run's context.
 async fn prepare(config: RunConfig) -> Result<Plan, String> {
-    let started_at = sncc::glide_time::glide_datetime(sncc::glide_time::real_now());
-    let features = sncc::features::parse(&config.features)?;
+    let started_at = crate::glide_time::glide_datetime(crate::glide_time::real_now());
+    let features = crate::features::parse(&config.features)?;
     config.expected.check(&catalogue::behaviours(&features)?)?;
-    let http = sncc::client::transport::http_client(&config.transport)?;
+    let http = crate::client::transport::http_client(&config.transport)?;
     if let Some(url) = config.target.url() {
         match probe(&http, url).await {
             Reachability::Ready => {}
@@ -130,7 +150,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         }
     }
     let release = detect_release(&config, &http).await?;
-    let prefix = format!("sncc-{}-", &sncc::random::sys_id()[..8]);
+    let prefix = format!("sncc-{}-", &crate::random::sys_id()[..8]);
     let journal = match &config.target {
         Target::Admin { url, .. } => Some(start_journal(&config, url, &prefix)?),
         _ => None,
@@ -257,7 +277,11 @@ async fn execute(plan: &Plan) -> Executed {
 
 /// Completes the report (skipped scenarios, expected deviations), prints the tally, writes the files,
 /// and says how the run went.
-fn finish(plan: Plan, mut scenarios: Vec<ScenarioRun>, started: Instant) -> ExitCode {
+fn finish(
+    plan: Plan,
+    mut scenarios: Vec<ScenarioRun>,
+    started: Instant,
+) -> Result<RunOutcome, String> {
     scenarios.extend(plan.skipped);
     sort_in_feature_order(&mut scenarios, &plan.features);
     for stale in plan.expected.apply(&mut scenarios, plan.strict) {
@@ -282,37 +306,29 @@ fn finish(plan: Plan, mut scenarios: Vec<ScenarioRun>, started: Instant) -> Exit
     };
     println!("{}", console::closing(&report));
     if let Some(dir) = &plan.report_dir {
-        if let Err(error) = sncc::report::files::write_all(dir, &report) {
-            return config_error(format!(
+        if let Err(error) = crate::report::files::write_all(dir, &report) {
+            return Err(format!(
                 "cannot write the reports to {}: {error}",
                 dir.display()
             ));
         }
     }
     if let Some(path) = &plan.html {
-        if let Err(error) = std::fs::write(path, sncc::report::html::render(&report)) {
-            return config_error(format!(
+        if let Err(error) = std::fs::write(path, crate::report::html::render(&report)) {
+            return Err(format!(
                 "cannot write the HTML report {}: {error}",
                 path.display()
             ));
         }
     }
-    if report.tally.failed > 0 {
-        ExitCode::from(FAILED)
+    Ok(if report.tally.failed > 0 {
+        RunOutcome::Failed
     } else if report.tally.inconclusive > 0 {
-        ExitCode::from(INCONCLUSIVE)
+        RunOutcome::Inconclusive
     } else {
-        ExitCode::SUCCESS
-    }
+        RunOutcome::Passed
+    })
 }
-
-/// The exit status of a run in which a `@must` scenario (or, with `--strict`, a `@should` one) failed.
-const FAILED: u8 = 1;
-/// The exit status of a run without failures in which a scenario could not be judged (a server or
-/// gateway error, no answer, a failed setup or undo): the same as a run that could not start.
-const INCONCLUSIVE: u8 = CONFIG_ERROR;
-/// The exit status of a run stopped by Ctrl-C or SIGTERM (after its changes were undone).
-const INTERRUPTED: u8 = 130;
 
 /// Creates the change journal of an admin run and writes its first line.
 fn start_journal(config: &RunConfig, url: &str, prefix: &str) -> Result<Arc<Journal>, String> {
@@ -416,8 +432,8 @@ async fn detect_release(
             user,
             password,
         } => {
-            let servicenow = sncc::client::ServiceNow::new(http.clone(), url);
-            let admin = sncc::client::Credentials::Basic {
+            let servicenow = crate::client::ServiceNow::new(http.clone(), url);
+            let admin = crate::client::Credentials::Basic {
                 user: user.clone(),
                 password: password.clone(),
             };

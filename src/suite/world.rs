@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use sncc::captured::GRANT_PROPERTY;
-use sncc::changes::{self, Change, Grace, Scope};
-use sncc::client::control::MockControl;
-use sncc::client::transport::RetryPolicy;
-use sncc::client::{Credentials, Reply, ServiceNow, TokenRequest};
-use sncc::mock::{Breaks, MockOptions, MockServer, Seed};
-use sncc::random;
-use sncc::report::Observation;
+
+use crate::captured::GRANT_PROPERTY;
+use crate::changes::{self, Change, Grace, Scope};
+use crate::client::control::MockControl;
+use crate::client::transport::RetryPolicy;
+use crate::client::{Credentials, Reply, ServiceNow, TokenRequest};
+use crate::mock::{Breaks, MockOptions, MockServer, Seed};
+use crate::random;
+use crate::report::Observation;
 
 use super::context::{self, Context, InstanceLock, Target};
 
@@ -208,7 +209,7 @@ impl SuiteWorld {
     fn settle_create(
         &self,
         change: Option<u64>,
-        reply: &Result<Reply, sncc::client::TransportError>,
+        reply: &Result<Reply, crate::client::TransportError>,
     ) -> Result<(), String> {
         let (Some(journal), Some(change)) = (&self.context.journal, change) else {
             return Ok(());

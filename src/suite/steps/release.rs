@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
-use sncc::captured::BUILDTAG_PROPERTY;
-use sncc::release::{Family, Release};
-use sncc::report::console;
 
+use crate::captured::BUILDTAG_PROPERTY;
+use crate::release::{Family, Release};
+use crate::report::console;
 use crate::suite::world::{SuiteWorld, text};
 
 /// An OAuth API endpoint's `access_token_lifespan` unless a scenario sets one (SPEC §2).

@@ -4,9 +4,9 @@ use cucumber::{then, when};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use sncc::captured::REST_401 as NOT_AUTHENTICATED;
-use sncc::client::{Credentials, Reply};
 
+use crate::captured::REST_401 as NOT_AUTHENTICATED;
+use crate::client::{Credentials, Reply};
 use crate::suite::world::{SuiteWorld, text};
 
 fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
@@ -15,7 +15,7 @@ fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
 
 fn keep(
     world: &mut SuiteWorld,
-    reply: Result<Reply, sncc::client::TransportError>,
+    reply: Result<Reply, crate::client::TransportError>,
 ) -> Result<(), String> {
     world.rest_reply = Some(reply.map_err(|error| error.to_string())?);
     Ok(())

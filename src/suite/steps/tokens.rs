@@ -5,9 +5,9 @@ use cucumber::{given, then, when};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use sncc::captured::TOKEN_GENERIC_401 as GENERIC_ERROR;
-use sncc::client::{Placement, Reply, TokenRequest};
 
+use crate::captured::TOKEN_GENERIC_401 as GENERIC_ERROR;
+use crate::client::{Placement, Reply, TokenRequest};
 use crate::suite::world::{SuiteWorld, access_token};
 
 fn request_for(world: &SuiteWorld, endpoint: &str) -> Result<TokenRequest, String> {
@@ -338,7 +338,7 @@ async fn tokens_have_entropy(world: &mut SuiteWorld) -> Result<(), String> {
         if !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err("a token has characters that are not printable ASCII".into());
         }
-        let credentials = sncc::client::Credentials::Bearer(SecretString::from(token.to_owned()));
+        let credentials = crate::client::Credentials::Bearer(SecretString::from(token.to_owned()));
         let reply = world
             .servicenow
             .current_user(&credentials)

@@ -1,11 +1,9 @@
 //! `sncc list`: the behaviour catalogue the features check, as aligned columns or a markdown table.
 
-use std::process::ExitCode;
-
 use sncc::catalogue::{self, Behaviour};
 use sncc::features::{self, FeatureSource};
 
-use crate::cli::CONFIG_ERROR;
+use super::CommandError;
 
 /// `sncc list`, validated.
 pub struct ListConfig {
@@ -14,21 +12,16 @@ pub struct ListConfig {
     pub markdown: bool,
 }
 
-pub fn run(config: &ListConfig) -> ExitCode {
-    let behaviours =
-        match features::parse(&config.features).and_then(|parsed| catalogue::behaviours(&parsed)) {
-            Ok(behaviours) => behaviours,
-            Err(error) => {
-                eprintln!("sncc: {error}");
-                return ExitCode::from(CONFIG_ERROR);
-            }
-        };
+pub fn run(config: &ListConfig) -> Result<(), CommandError> {
+    let behaviours = features::parse(&config.features)
+        .and_then(|parsed| catalogue::behaviours(&parsed))
+        .map_err(CommandError::Config)?;
     if config.markdown {
         print!("{}", markdown(&behaviours));
     } else {
         print!("{}", columns(&behaviours));
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 fn columns(behaviours: &[Behaviour]) -> String {

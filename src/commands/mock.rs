@@ -1,14 +1,25 @@
 //! `sncc mock`: the bundled instance served until Ctrl-C or SIGTERM, with what a client needs printed.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use secrecy::ExposeSecret;
-use sncc::mock::{MockOptions, MockServer};
+use secrecy::{ExposeSecret, SecretString};
+use sncc::mock::{Instance, MockOptions, MockServer, SeededClient, TlsIdentity};
+use sncc::signals;
 
-use crate::cli::{CONFIG_ERROR, MockConfig};
+use super::CommandError;
 
-pub async fn run(config: MockConfig) -> ExitCode {
+/// `sncc mock`, validated.
+pub struct MockConfig {
+    pub listen: SocketAddr,
+    pub tls: Option<TlsIdentity>,
+    pub seed_name: String,
+    pub instance: Instance,
+    pub clients: Vec<SeededClient>,
+    pub admin_password: SecretString,
+}
+
+pub async fn run(config: MockConfig) -> Result<(), CommandError> {
     let ca_pem = config.tls.as_ref().map(|identity| identity.ca_pem.clone());
     let release = config.instance.release();
     let options = MockOptions {
@@ -16,23 +27,15 @@ pub async fn run(config: MockConfig) -> ExitCode {
         tls: config.tls,
         instance: config.instance,
     };
-    let server = match MockServer::start(options).await {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("sncc: cannot listen on {}: {error}", config.listen);
-            return ExitCode::from(CONFIG_ERROR);
-        }
-    };
-    let ca_path = match ca_pem
+    let server = MockServer::start(options).await.map_err(|error| {
+        CommandError::Config(format!("cannot listen on {}: {error}", config.listen))
+    })?;
+    let ca_path = ca_pem
         .map(|pem| write_ca(&pem, server.local_addr().port()))
         .transpose()
-    {
-        Ok(path) => path,
-        Err(error) => {
-            eprintln!("sncc: cannot write the CA certificate: {error}");
-            return ExitCode::from(CONFIG_ERROR);
-        }
-    };
+        .map_err(|error| {
+            CommandError::Config(format!("cannot write the CA certificate: {error}"))
+        })?;
 
     let url = server.base_url();
     println!(
@@ -65,13 +68,13 @@ pub async fn run(config: MockConfig) -> ExitCode {
     println!("  control plane   {url}/__mock/");
     println!("Ctrl-C stops it.");
 
-    crate::signals::stop_requested().await;
+    signals::stop_requested().await;
     server.stop().await;
     if let Some(path) = ca_path {
         let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
     }
     println!("sncc mock instance stopped.");
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// Writes the CA certificate where `curl --cacert` and `REQUESTS_CA_BUNDLE` can read it.

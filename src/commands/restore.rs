@@ -1,52 +1,47 @@
 //! `sncc restore`: undoes, from its change journal, what an interrupted or killed admin run left behind.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
+use std::time::Duration;
 
+use secrecy::SecretString;
 use sncc::changes::{self, Grace, Journal, Scope};
-use sncc::client::transport::{http_client, instance_url};
+use sncc::client::transport::{Transport, http_client, instance_url};
 use sncc::client::{Credentials, ServiceNow};
 
-use crate::cli::{CONFIG_ERROR, RESTORE_INCOMPLETE, RestoreConfig};
+use super::CommandError;
 
-/// Why `sncc restore` did not finish the job.
-enum Failure {
-    /// The journal, the flags or the transport are unusable: nothing was tried.
-    Config(String),
-    /// Changes stay on the instance; the journal keeps them.
-    Incomplete(String),
+/// `sncc restore`, validated.
+pub struct RestoreConfig {
+    pub journal: PathBuf,
+    /// `--instance`: overrides the instance the journal names.
+    pub instance: Option<String>,
+    pub late_write_grace: Duration,
+    pub admin_user: String,
+    pub admin_password: SecretString,
+    pub transport: Transport,
 }
 
-pub async fn run(config: RestoreConfig) -> ExitCode {
-    match restore(&config).await {
-        Ok(message) => {
-            println!("{message}");
-            ExitCode::SUCCESS
-        }
-        Err(Failure::Config(message)) => {
-            eprintln!("sncc: {message}");
-            ExitCode::from(CONFIG_ERROR)
-        }
-        Err(Failure::Incomplete(message)) => {
-            eprintln!("sncc: {message}");
-            ExitCode::from(RESTORE_INCOMPLETE)
-        }
-    }
+/// Undoes what the journal holds, saying so on stdout; `NotRestored` when changes are still outstanding.
+pub async fn run(config: RestoreConfig) -> Result<(), CommandError> {
+    let message = restore(&config).await?;
+    println!("{message}");
+    Ok(())
 }
 
-async fn restore(config: &RestoreConfig) -> Result<String, Failure> {
+async fn restore(config: &RestoreConfig) -> Result<String, CommandError> {
     let path = &config.journal;
     let entries = changes::read(path).map_err(|error| {
-        Failure::Config(format!(
+        CommandError::Config(format!(
             "cannot read the journal {}: {error}",
             path.display()
         ))
     })?;
     let named = changes::instance(&entries).ok_or_else(|| {
-        Failure::Config(format!("{} is not an sncc change journal", path.display()))
+        CommandError::Config(format!("{} is not an sncc change journal", path.display()))
     })?;
     let url = match &config.instance {
         Some(url) => url.clone(),
-        None => instance_url(named).map_err(Failure::Config)?,
+        None => instance_url(named).map_err(CommandError::Config)?,
     };
     let pending = changes::outstanding(&entries).len();
     if pending == 0 {
@@ -55,14 +50,14 @@ async fn restore(config: &RestoreConfig) -> Result<String, Failure> {
             path.display()
         ));
     }
-    let http = http_client(&config.transport).map_err(Failure::Config)?;
+    let http = http_client(&config.transport).map_err(CommandError::Config)?;
     let servicenow = ServiceNow::new(http, &url);
     let admin = Credentials::Basic {
         user: config.admin_user.clone(),
         password: config.admin_password.clone(),
     };
     let journal = Journal::reopen(path).map_err(|error| {
-        Failure::Config(format!("cannot append to {}: {error}", path.display()))
+        CommandError::Config(format!("cannot append to {}: {error}", path.display()))
     })?;
     let grace = Grace {
         period: config.late_write_grace,
@@ -83,7 +78,7 @@ async fn restore(config: &RestoreConfig) -> Result<String, Failure> {
                 report.awaiting_late_writes
             ));
         }
-        Err(Failure::Incomplete(format!(
+        Err(CommandError::NotRestored(format!(
             "the instance is not fully restored: undid {} of {pending} change(s) on {url}; still outstanding: {} (the journal {} keeps them: run again once fixed)",
             report.undone,
             left.join("; "),

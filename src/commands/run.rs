@@ -1,0 +1,9 @@
+//! `sncc run`: the library's suite, run against the configured target.
+
+use sncc::suite::{self, RunConfig, RunOutcome};
+
+use super::CommandError;
+
+pub async fn run(config: RunConfig) -> Result<RunOutcome, CommandError> {
+    Ok(suite::run(config).await?)
+}
