@@ -6,7 +6,6 @@
 //! `SNCC_BENCH_TAGS` narrows both runs (e.g. `'not @slow'`; default: every scenario).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::collections::BTreeMap;
