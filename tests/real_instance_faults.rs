@@ -227,6 +227,129 @@ fn outstanding(journal: &str) -> usize {
         .count()
 }
 
+// The proxy itself.
+
+#[test]
+fn the_proxy_does_what_each_action_says() {
+    let mock = Mock::in_process("untouched", &[]);
+    let proxy = Proxy::start(&mock.url);
+    let actions = [
+        Action::Reset,
+        Action::ForwardThenReset,
+        Action::ForwardThenStatus(503),
+        Action::Refuse(403),
+        Action::ForwardThenTruncate,
+        Action::Unparseable,
+        Action::Delay(Duration::from_millis(20)),
+        Action::Hold(Duration::from_secs(2)),
+        Action::Hang,
+    ];
+    for (index, action) in actions.iter().enumerate() {
+        let path = format!(
+            r"^/api/now/table/sys_properties\?sysparm_limit={}$",
+            index + 1
+        );
+        proxy.add(Rule::new("GET", &path, Occurrence::Nth(1), action.clone()));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("a client");
+    // Each request's status (None: no answer) and whether its body is complete JSON.
+    let get = |limit: usize| -> (Option<u16>, bool) {
+        runtime.block_on(async {
+            let url = format!(
+                "{}/api/now/table/sys_properties?sysparm_limit={limit}",
+                proxy.url()
+            );
+            let request = http
+                .get(url)
+                .basic_auth("admin", Some(common::instance::ADMIN_PASSWORD));
+            let Ok(response) = request.send().await else {
+                return (None, false);
+            };
+            let status = response.status().as_u16();
+            let json = match response.bytes().await {
+                Ok(body) => serde_json::from_slice::<Value>(&body).is_ok(),
+                Err(_) => return (None, false),
+            };
+            (Some(status), json)
+        })
+    };
+    assert_eq!(get(1), (None, false), "reset");
+    assert_eq!(get(2), (None, false), "forward then reset");
+    assert_eq!(get(3), (Some(503), true), "forward then 503");
+    assert_eq!(get(4), (Some(403), true), "refuse");
+    assert_eq!(get(5), (None, false), "truncate");
+    assert_eq!(get(6), (Some(200), false), "unparseable");
+    assert_eq!(get(7), (Some(200), true), "delay");
+    assert_eq!(get(8), (None, false), "hold past the client's timeout");
+    assert_eq!(get(9), (None, false), "hang");
+    assert_eq!(get(1), (Some(200), true), "only the first is reset");
+    wait_until("the held request is forwarded", || {
+        proxy.requests()[7].upstream_status == Some(200)
+    });
+    let reached: Vec<bool> = proxy.requests()[..9]
+        .iter()
+        .map(|seen| seen.upstream_status.is_some())
+        .collect();
+    let forwards: Vec<bool> = actions.iter().map(Action::forwards).collect();
+    assert_eq!(reached, forwards, "which requests reached the instance");
+    assert_eq!(proxy.count(), 10);
+}
+
+#[test]
+fn the_random_schedule_is_the_same_for_the_same_seed() {
+    let draws = |seed| {
+        let mut random = SplitMix64::new(seed);
+        (0..8).map(|_| random.below(1000)).collect::<Vec<_>>()
+    };
+    assert_eq!(draws(7), draws(7));
+    assert_ne!(draws(7), draws(8));
+    let mock = Mock::in_process("untouched", &[]);
+    let proxy = Proxy::start(&mock.url);
+    proxy.set_schedule(Schedule {
+        seed: 1,
+        per_mille: 1000,
+        actions: vec![Action::Refuse(418)],
+    });
+    let status = mock.runtime_get(&format!("{}/api/now/table/incident", proxy.url()));
+    assert_eq!(
+        status,
+        Some(418),
+        "every request meets the schedule's fault"
+    );
+}
+
+#[test]
+fn a_run_through_the_proxy_without_faults_passes_and_every_request_is_counted() {
+    let case = Case::untouched("no-faults");
+    case.mock.clear_requests();
+
+    case.run(&["--tags", "not @slow"]).expect_code(0);
+
+    let received = case.mock.requests().len();
+    assert_eq!(
+        case.proxy.count(),
+        received,
+        "the proxy forwards each request once"
+    );
+    for scenario in scenarios(&case.reports) {
+        assert!(
+            matches!(scenario["outcome"].as_str(), Some("passed" | "skipped")),
+            "{}: {}",
+            scenario["name"],
+            scenario["outcome"]
+        );
+    }
+    assert!(!case.journal_kept(), "the journal is removed");
+    case.assert_restored("after a run through the proxy");
+}
+
 // (1) A reset on the check of CC-A1's deleted property, and its variants.
 
 #[test]
@@ -410,6 +533,36 @@ fn an_unparseable_answer_to_the_token_clean_up_lookup_is_not_an_empty_list() {
 
     case.restore().expect_code(0);
     case.assert_restored("after a run whose token lookup was unparseable, and a restore");
+}
+
+#[test]
+fn an_unreadable_lookup_of_a_created_user_before_deleting_it_is_a_failed_setup() {
+    for (name, action) in [
+        ("user-lookup-unparseable", Action::Unparseable),
+        ("user-lookup-truncated", Action::ForwardThenTruncate),
+    ] {
+        let case = Case::untouched(name);
+        // CC-B2 reads its user (to journal what it deletes) before deleting it: that read is unreadable.
+        case.proxy.add(Rule::new(
+            "GET",
+            r"^/api/now/table/sys_user\?sysparm_query=sys_id",
+            Occurrence::Every,
+            action,
+        ));
+
+        let done = case.run(&["--tags", "@CC-B2"]);
+
+        assert!(case.fired(), "{name}: CC-B2 read its user");
+        done.expect_code(2);
+        assert_eq!(
+            case.outcome("B2"),
+            "inconclusive",
+            "{name}: its setup failed"
+        );
+        assert!(!case.journal_kept(), "{name}: the journal is removed");
+        assert_eq!(case.recreations("sys_user"), Vec::<String>::new(), "{name}");
+        case.assert_restored(&format!("{name}: after the run"));
+    }
 }
 
 // (3) An error, not a 404, on an existence check.
@@ -866,6 +1019,13 @@ fn sweep_round(seed: u64) {
     }
     let done = Done::of(run.finish());
     let faults = proxy.faulted().len();
+    println!(
+        "sweep: seed {seed:#x}: {faults} faults, {}, killed: {killed}, exit {:?}",
+        deviation.map_or("faithful".to_owned(), |(broken, _)| format!(
+            "deviating: {broken}"
+        )),
+        done.code
+    );
     proxy.clear_faults();
     let context = format!(
         "seed {seed:#x} ({faults} faults, {}, {}, exit {:?})",

@@ -422,6 +422,14 @@ impl Mock {
         self.send(self.control(reqwest::Method::POST, "/faults").json(&fault));
     }
 
+    /// The status of an anonymous GET of `url` (`None`: no answer), on this mock's client.
+    pub fn runtime_get(&self, url: &str) -> Option<u16> {
+        self.runtime.block_on(async {
+            let response = self.http.get(url).send().await.ok()?;
+            Some(response.status().as_u16())
+        })
+    }
+
     /// Disarms every fault armed through the control plane.
     pub fn clear_faults(&self) {
         self.send(self.control(reqwest::Method::DELETE, "/faults"));
