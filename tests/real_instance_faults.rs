@@ -1018,6 +1018,10 @@ fn sweep_round(seed: u64) {
         }
     }
     let done = Done::of(run.finish());
+    // What the killed run had sent reaches the instance before the restore (late writes are (4)'s).
+    wait_until("the proxy has handled every request", || {
+        proxy.in_flight() == 0
+    });
     let faults = proxy.faulted().len();
     println!(
         "sweep: seed {seed:#x}: {faults} faults, {}, killed: {killed}, exit {:?}",

@@ -180,6 +180,8 @@ struct State {
     latency: Duration,
     random: Option<(Schedule, SplitMix64)>,
     log: Vec<Seen>,
+    /// Requests received whose handling (forwarding, answering) is not over.
+    in_flight: usize,
 }
 
 impl State {
@@ -284,6 +286,11 @@ impl Proxy {
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<Seen> {
         self.lock().log.clone()
+    }
+
+    /// How many requests are still being handled (held, delayed, forwarded and not yet answered).
+    pub fn in_flight(&self) -> usize {
+        self.lock().in_flight
     }
 
     /// How many requests it received.
@@ -445,6 +452,19 @@ async fn connection(mut client: TcpStream, upstream: String, state: Arc<Mutex<St
         if client.write_all(&answer).await.is_err() || request.close {
             return;
         }
+    }
+}
+
+/// Counts a request as in flight until dropped.
+struct Handling(Arc<Mutex<State>>);
+
+impl Drop for Handling {
+    fn drop(&mut self) {
+        let mut state = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.in_flight -= 1;
     }
 }
 
