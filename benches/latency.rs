@@ -17,6 +17,9 @@ use common::instance::{Mock, admin_run, assert_unchanged, summary};
 use common::proxy::Proxy;
 use serde_json::Value;
 
+/// The longest one run may take.
+const PATIENCE: Duration = Duration::from_secs(30 * 60);
+
 /// What one run gave.
 struct Measured {
     wall: Duration,
@@ -111,7 +114,7 @@ fn measure(name: &str, latency: Duration, tags: Option<&str>, extra: &[&str]) ->
     }
     args.extend(extra);
     let started = Instant::now();
-    let finished = admin_run(proxy.url(), &dir, &args).finish();
+    let finished = admin_run(proxy.url(), &dir, &args).finish_within(PATIENCE);
     let wall = started.elapsed();
     let proxied = proxy.count();
     assert!(

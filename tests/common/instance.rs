@@ -201,8 +201,20 @@ impl Sncc {
     }
 
     /// Waits for the exit (at most [`PATIENCE`]) and gives what it printed.
-    pub fn finish(mut self) -> Finished {
-        wait_until("sncc exits", || !self.is_running());
+    pub fn finish(self) -> Finished {
+        self.finish_within(PATIENCE)
+    }
+
+    /// Waits for the exit (at most `patience`) and gives what it printed.
+    pub fn finish_within(mut self, patience: Duration) -> Finished {
+        let started = Instant::now();
+        while self.is_running() {
+            assert!(
+                started.elapsed() < patience,
+                "gave up waiting until sncc exits"
+            );
+            std::thread::sleep(POLL);
+        }
         let status = self.child.0.wait().expect("exit status");
         Finished {
             code: status.code(),
