@@ -25,7 +25,7 @@ Feature: Using the token on the REST API
 
   @CC-E4 @doc @must @admin @slow @grant @RFC6750-3.1
   Scenario: An expired token is refused
-    Given the OAuth API endpoint "svc-cc" has an access token lifespan of 60 seconds
+    Given the OAuth API endpoint "svc-cc" has an access token lifespan of 15 seconds
     And "svc-cc" holds a token
     When the token's lifespan has passed
     And the token is used to read the table "sys_user"

@@ -16,10 +16,12 @@ Feature: Every token acts as the OAuth Application User
   @CC-D2 @doc @must @admin @grant
   Scenario: Changing the OAuth Application User changes who new tokens act as
     Given a user "svc.other"
-    And the OAuth Application User of "svc-cc" is changed to "svc.other"
     And "svc-cc" holds a token
-    When the token is used to ask who it acts as
+    When the OAuth Application User of "svc-cc" is changed to "svc.other"
+    And "svc-cc" requests a token with its client id and secret
+    And the token is used to ask who it acts as
     Then the token acts as "svc.other"
+    And who the first token acts as is recorded as "first_token_acts_as"
 
   @CC-D3 @doc @must @admin @grant @RFC9700-2.3
   Scenario: The token has the user's rights and no more

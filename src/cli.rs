@@ -28,6 +28,10 @@ use crate::suite::context::Target;
 /// The exit status for bad flags, an unusable seed, or a target that cannot be reached.
 pub const CONFIG_ERROR: u8 = 2;
 
+/// The exit status when a restore could not undo everything: changes are left on the instance; the journal
+/// is kept.
+pub const RESTORE_INCOMPLETE: u8 = 3;
+
 #[derive(Parser)]
 #[command(
     name = "sncc",
@@ -99,7 +103,8 @@ struct RunArgs {
     /// The release to expect (tokyo … brazil) instead of the detected one; on the mock, the release it runs.
     #[arg(long, value_parser = clap::value_parser!(Family))]
     release: Option<Family>,
-    /// Scenarios at once (default: 16 on the mock, 1 on a real instance).
+    /// Scenarios at once (default: 16 on the mock, 8 on a real instance, where a scenario that changes
+    /// instance-wide settings always runs alone).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: Option<u16>,
     /// Run the .feature files of this folder instead of the built-in ones.
@@ -111,6 +116,10 @@ struct RunArgs {
     /// the report folder or here).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
+    /// Seconds a create that got no answer may still land on the instance: restoring waits this long
+    /// before it counts a create it cannot find as never made.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    late_write_grace: u64,
     /// Make the bundled mock deliberately wrong (for proving the suite can fail).
     #[arg(long, value_parser = clap::value_parser!(Break), hide = true)]
     mock_break: Vec<Break>,
@@ -151,11 +160,18 @@ struct RestoreArgs {
     /// The change journal the run wrote (it names the instance).
     #[arg(long, value_name = "FILE")]
     journal: PathBuf,
+    /// The instance's URL, when the one the journal names no longer reaches it.
+    #[arg(long, value_name = "URL")]
+    instance: Option<String>,
     /// Admin user for the instance (password from SNCC_ADMIN_PASSWORD).
     #[arg(long, value_name = "USER")]
     admin_user: String,
     #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
     admin_password: Option<String>,
+    /// Seconds a create that got no answer may still land on the instance: restoring waits this long
+    /// before it counts a create it cannot find as never made.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    late_write_grace: u64,
     #[command(flatten)]
     transport: TransportArgs,
 }
@@ -163,6 +179,9 @@ struct RestoreArgs {
 /// `sncc restore`, validated.
 pub struct RestoreConfig {
     pub journal: PathBuf,
+    /// `--instance`: overrides the instance the journal names.
+    pub instance: Option<String>,
+    pub late_write_grace: Duration,
     pub admin_user: String,
     pub admin_password: SecretString,
     pub transport: Transport,
@@ -308,12 +327,10 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
         .name
         .map(|pattern| Regex::new(&pattern).map_err(|error| format!("--name: {error}")))
         .transpose()?;
-    if matches!(target, Target::Admin { .. }) && args.concurrency.is_some_and(|n| n > 1) {
-        return Err("an admin run changes instance-wide settings, so its scenarios run one at a time: drop --concurrency".into());
-    }
     Ok(RunConfig {
         transport: args.transport.validate()?,
         journal: args.journal,
+        late_write_grace: Duration::from_secs(args.late_write_grace),
         target,
         release: args.release,
         tags,
@@ -346,6 +363,11 @@ fn compare_config(args: CompareArgs) -> CompareConfig {
 fn restore_config(args: RestoreArgs) -> Result<RestoreConfig, String> {
     Ok(RestoreConfig {
         journal: args.journal,
+        instance: args
+            .instance
+            .map(|url| transport::instance_url(&url).map_err(|error| format!("--instance {error}")))
+            .transpose()?,
+        late_write_grace: Duration::from_secs(args.late_write_grace),
         admin_user: args.admin_user,
         admin_password: secret(args.admin_password, "SNCC_ADMIN_PASSWORD", "--admin-user")?,
         transport: args.transport.validate()?,

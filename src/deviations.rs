@@ -90,7 +90,8 @@ impl ExpectedDeviations {
         Ok(())
     }
 
-    /// A failure or warning of a listed behaviour becomes an expected deviation.
+    /// A failure or warning of a listed behaviour becomes an expected deviation; an inconclusive scenario stays
+    /// inconclusive (a fault is never the deviation an instance is known for).
     pub fn expect(&self, run: &mut ScenarioRun) {
         let Some(reason) = self.reasons.get(&run.info.id) else {
             return;
@@ -105,15 +106,20 @@ impl ExpectedDeviations {
 
     /// Applies the expectations to a whole run: each scenario as [`Self::expect`] says, then, for each listed
     /// behaviour that ran and no longer deviates, its first scenario warns (fails with `strict`) that the
-    /// deviation should come off the list. Returns the indices of those scenarios.
+    /// deviation should come off the list; a behaviour with an inconclusive scenario is not known to have stopped
+    /// deviating. Returns the indices of those scenarios.
     pub fn apply(&self, scenarios: &mut [ScenarioRun], strict: bool) -> Vec<usize> {
         scenarios.iter_mut().for_each(|run| self.expect(run));
         let mut stale = Vec::new();
         for id in self.reasons.keys() {
             let of_id = |run: &ScenarioRun| &run.info.id == id;
-            let still_deviates = scenarios
-                .iter()
-                .any(|run| of_id(run) && matches!(run.outcome, Outcome::Expected { .. }));
+            let still_deviates = scenarios.iter().any(|run| {
+                of_id(run)
+                    && matches!(
+                        run.outcome,
+                        Outcome::Expected { .. } | Outcome::Inconclusive { .. }
+                    )
+            });
             let first_passed = scenarios
                 .iter()
                 .position(|run| of_id(run) && run.outcome == Outcome::Passed);
@@ -253,6 +259,23 @@ mod tests {
         let mut strict = runs;
         expected().apply(&mut strict, true);
         assert_eq!(strict[1].outcome.name(), "failed");
+    }
+
+    #[test]
+    fn an_inconclusive_scenario_is_never_expected_nor_proof_the_deviation_is_gone() {
+        let inconclusive = Outcome::Inconclusive {
+            reason: "the instance answered 503 to POST /oauth_token.do".into(),
+        };
+        let mut runs = vec![
+            sample::scenario(inconclusive.clone()),
+            sample::scenario(Outcome::Passed),
+        ];
+        assert!(expected().apply(&mut runs, true).is_empty());
+        assert_eq!(runs[0].outcome, inconclusive);
+        assert_eq!(runs[1].outcome, Outcome::Passed);
+        let mut only = vec![sample::scenario(inconclusive.clone())];
+        assert!(expected().apply(&mut only, false).is_empty());
+        assert_eq!(only[0].outcome, inconclusive);
     }
 
     #[test]

@@ -165,10 +165,15 @@ fn assert_png(path: &Path, width: u32, height: u32) {
 #[ignore = "needs Debian's chromium; .ci/run runs it with --ignored"]
 fn the_html_report_renders_in_chromium() {
     let dir = TempDir::new("html-report");
-    let runs: [(&str, &[&str], i32); 3] = [
+    let runs: [(&str, &[&str], i32); 4] = [
         ("faithful", &[], 0),
         ("warnings", &["--mock-break", "cache-headers-missing"], 0),
         ("failures", &["--mock-break", "any-secret-accepted"], 1),
+        (
+            "inconclusive",
+            &["--mock-break", "grant-always-disabled"],
+            1,
+        ),
     ];
     for (name, args, exit) in runs {
         let reports = sncc_run(&dir.0, name, args, exit);
@@ -243,26 +248,29 @@ fn without_scripts(dom: &str) -> String {
 fn the_cucumber_messages_render_in_the_official_formatter() {
     formatter();
     let dir = TempDir::new("cucumber-messages");
-    let reports = sncc_run(
-        &dir.0,
-        "failures",
-        &["--mock-break", "any-secret-accepted"],
-        1,
-    );
-    let page = dir.0.join("cucumber.html");
+    // Failures, and scenarios a failed setup leaves inconclusive (their steps `UNKNOWN`).
+    let runs: [(&str, &[&str]); 2] = [
+        ("failures", &["--mock-break", "any-secret-accepted"]),
+        ("inconclusive", &["--mock-break", "grant-always-disabled"]),
+    ];
+    for (name, args) in runs {
+        let reports = sncc_run(&dir.0, name, args, 1);
+        formatted_run(&dir.0, name, &reports);
+    }
+}
+
+/// The formatter's page of one run shows every scenario of it.
+fn formatted_run(dir: &Path, name: &str, reports: &Path) {
+    let page = dir.join(format!("{name}.html"));
     format_messages(&reports.join("messages.ndjson"), &page);
     let html = read(&page);
-    let summary = summary(&reports);
+    let summary = summary(reports);
     let scenarios = summary["scenarios"].as_array().expect("scenarios");
     for scenario in scenarios {
         let name = scenario["name"].as_str().expect("a name");
         assert!(html.contains(&embedded(name)), "{name} is not in the page");
     }
-    let dom = chromium(
-        &dir.0,
-        &page,
-        &["--virtual-time-budget=10000", "--dump-dom"],
-    );
+    let dom = chromium(dir, &page, &["--virtual-time-budget=10000", "--dump-dom"]);
     let shown = without_scripts(&dom);
     let unfolded = unfolded_features(scenarios);
     assert!(!unfolded.is_empty());

@@ -40,13 +40,13 @@ user = "svc.cc"
 "#;
 
 /// Starts a full admin run (CC-E4 included) and waits until it is inside CC-E4, which holds its changes
-/// for about a minute while its token expires: CC-E3, just before it in token_use.feature, is printed (its
-/// changes undone), the journal holds E4's creates still to undo, and the instance differs from `before`.
+/// while its token expires (its waiting line is printed), the journal holds creates still to undo, and
+/// the instance differs from `before`.
 fn run_into_e4(mock: &Mock, dir: &TempDir, journal: &str, before: &Snapshot) -> Sncc {
     let mut run = mock.admin_run(dir, &["--journal", journal]);
     wait_until("the run is inside CC-E4 with changes made", || {
         assert!(run.is_running(), "the run ended early");
-        run.stdout.so_far().contains("CC-E3")
+        run.stdout.so_far().contains("CC-E4 waiting")
             && outstanding_creates(journal) >= 3
             && mock.snapshot() != *before
     });
@@ -210,6 +210,27 @@ fn a_failing_admin_run_leaves_every_table_as_it_was() {
     let mock = Mock::start("untouched");
     let dir = TempDir::new("real-failing");
     let before = mock.snapshot();
+    // A 400 is an answer, so a deviation (a 5xx would leave the scenarios inconclusive: see below).
+    mock.arm_fault(json!({
+        "path": "/oauth_token.do",
+        "times": 5,
+        "action": "respond",
+        "status": 400,
+        "body": "boom",
+    }));
+
+    let finished = mock.admin_run(&dir, &NOT_SLOW).finish().expect_code(1);
+    assert!(finished.stdout.contains("FAIL"), "{}", finished.stdout);
+
+    assert_unchanged(&before, &mock.snapshot(), "after a failing run");
+    assert_eq!(dir.journals(), Vec::<PathBuf>::new(), "journal left");
+}
+
+#[test]
+fn server_errors_leave_scenarios_inconclusive_and_every_table_as_it_was() {
+    let mock = Mock::start("untouched");
+    let dir = TempDir::new("real-faulty");
+    let before = mock.snapshot();
     mock.arm_fault(json!({
         "path": "/oauth_token.do",
         "times": 5,
@@ -218,10 +239,22 @@ fn a_failing_admin_run_leaves_every_table_as_it_was() {
         "body": "boom",
     }));
 
-    let finished = mock.admin_run(&dir, &NOT_SLOW).finish().expect_code(1);
-    assert!(finished.stdout.contains("FAIL"), "{}", finished.stdout);
+    let finished = mock.admin_run(&dir, &NOT_SLOW).finish();
+    assert!(
+        finished.stdout.contains(
+            "inconclusive: the instance answered 500 to POST /oauth_token.do: a server or gateway error decides nothing"
+        ),
+        "{}",
+        finished.stdout
+    );
+    assert!(!finished.stdout.contains("] FAIL "), "{}", finished.stdout);
+    assert!(
+        finished.stdout.contains(", 5 inconclusive in "),
+        "{}",
+        finished.stdout
+    );
 
-    assert_unchanged(&before, &mock.snapshot(), "after a failing run");
+    assert_unchanged(&before, &mock.snapshot(), "after a faulty run");
     assert_eq!(dir.journals(), Vec::<PathBuf>::new(), "journal left");
 }
 

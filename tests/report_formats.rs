@@ -3,8 +3,8 @@
 //! One run is the faithful mock on a handful of behaviours; one is the same run against a mock that accepts any
 //! secret (so failures quote token responses); the last runs a feature folder written here that goes wrong in
 //! every way a report must show (a `@must` failure, a `@should` warning, an `@info` step that does not hold, an
-//! undefined step, a scenario the release skips). Volatile values are normalised; secrets must be redacted
-//! everywhere.
+//! undefined step, a scenario the release skips); another runs a feature whose setup fails, so its scenarios are
+//! inconclusive. Volatile values are normalised; secrets must be redacted everywhere.
 
 mod common;
 
@@ -27,7 +27,7 @@ const DEVIATIONS: &str = r#"Feature: Deviations <&> "quoted"
     Given a user "svc.cc"
     And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
 
-  @CC-A1 @doc @must
+  @CC-A1 @doc @must @instance-wide
   Scenario: A must deviation fails the run
     Given the client credentials property is "false"
     When "svc-cc" requests a token with its client id and secret
@@ -57,6 +57,34 @@ const DEVIATIONS: &str = r#"Feature: Deviations <&> "quoted"
   @CC-G1 @doc @must @admin @pre-washington
   Scenario: A scenario the release cannot run is skipped
     When "svc-cc" requests a token with its client id and secret
+"#;
+
+/// A feature whose setup fails on the mock (the grant is off, so no token is issued): each of its scenarios
+/// decides nothing, whatever its severity, and the run exits 2.
+const FAULTS: &str = r#"@instance-wide
+Feature: Faults
+  A sample a failed setup leaves undecided.
+
+  Background:
+    Given a user "svc.cc"
+    And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
+    And the client credentials property is "false"
+
+  @CC-D1 @doc @must
+  Scenario: A must scenario whose setup fails is inconclusive
+    Given "svc-cc" holds a token
+    When the token is used to ask who it acts as
+    Then the token acts as "svc.cc"
+
+  @CC-F4 @reported @info
+  Scenario: An info scenario whose setup fails is inconclusive too
+    Given "svc-cc" holds a token
+    Then whether a token was issued is recorded as "basic_client_auth_accepted"
+
+  @CC-A1 @doc @must
+  Scenario: A scenario beside them still passes
+    When "svc-cc" requests a token with its client id and secret
+    Then the request is refused with ServiceNow's generic error
 "#;
 
 /// What one run left: its console output and report files.
@@ -106,6 +134,10 @@ fn stable() -> insta::Settings {
     );
     settings.add_filter(r#""(duration|duration_ms)": \d+"#, r#""$1": "[DURATION]""#);
     settings.add_filter(r#"time="\d+\.\d{3}""#, r#"time="[SECONDS]""#);
+    settings.add_filter(
+        r"(skipped|inconclusive|expected) in \d+\.\d s\n",
+        "$1 in [SECONDS] s\n",
+    );
     settings.add_filter(r#""data": "[A-Za-z0-9+/=]*""#, r#""data": "[BASE64]""#);
     settings
 }
@@ -202,6 +234,9 @@ fn assert_cucumber_agrees(reports: &Reports) {
         match outcome {
             "passed" => assert!(statuses.iter().all(|status| *status == "passed")),
             "skipped" => assert_eq!(statuses, ["skipped"]),
+            "inconclusive" => {
+                assert!(statuses.contains(&"undefined") && !statuses.contains(&"failed"))
+            }
             _ => assert!(statuses.contains(&"failed")),
         }
         let tagged_warning = element["tags"]
@@ -267,7 +302,7 @@ fn a_faithful_run_in_every_format() {
     assert!(
         reports
             .console
-            .ends_with("5 passed, 0 failed, 0 warnings, 1 skipped\n"),
+            .contains("\n5 passed, 0 failed, 0 warnings, 1 skipped in "),
         "{}",
         reports.console
     );
@@ -285,7 +320,7 @@ fn a_run_against_a_mock_that_accepts_any_secret_in_every_format() {
     assert!(
         reports
             .console
-            .ends_with("3 passed, 2 failed, 0 warnings, 1 skipped\n"),
+            .contains("\n3 passed, 2 failed, 0 warnings, 1 skipped in "),
         "{}",
         reports.console
     );
@@ -301,9 +336,32 @@ fn a_run_with_every_kind_of_deviation_in_every_format() {
     assert!(
         reports
             .console
-            .ends_with("1 passed, 2 failed, 1 warnings, 1 skipped\n"),
+            .contains("\n1 passed, 2 failed, 1 warnings, 1 skipped in "),
         "{}",
         reports.console
     );
     check("deviations", &reports);
+}
+
+#[test]
+fn a_run_a_failed_setup_leaves_inconclusive_in_every_format() {
+    let dir = TempDir::new("inconclusive-reports");
+    std::fs::create_dir(dir.0.join("faults")).unwrap();
+    std::fs::write(dir.0.join("faults/faults.feature"), FAULTS).unwrap();
+    let reports = run(&["--features-dir", "faults"], &dir.0, 2);
+    assert!(
+        reports
+            .console
+            .contains("\n1 passed, 0 failed, 0 warnings, 0 skipped, 2 inconclusive in "),
+        "{}",
+        reports.console
+    );
+    assert!(
+        reports
+            .junit
+            .contains(r#"failures="0" errors="2" skipped="0""#),
+        "{}",
+        reports.junit
+    );
+    check("inconclusive", &reports);
 }

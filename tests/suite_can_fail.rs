@@ -18,8 +18,9 @@ const BREAKS: &[(&str, &[&str])] = &[
     (
         "grant-always-disabled",
         &[
-            "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "D1", "D2", "D3",
-            "D4", "E1", "E4", "E5", "E6", "F7", "F8",
+            // D1–D4 and E1, E4–E6 need a token in their setup: with the grant off they are
+            // inconclusive, which the table does not count as a deviation.
+            "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8",
         ],
     ),
     ("property-cached", &["A4"]),

@@ -122,7 +122,7 @@ fn before_washington_dc_the_grant_scenarios_are_skipped_as_not_applicable() {
     let not_applicable = finished
         .stdout
         .lines()
-        .filter(|line| line.starts_with("SKIP") && line.contains("not applicable to this release"))
+        .filter(|line| line.contains("] SKIP ") && line.contains("not applicable to this release"))
         .count();
     assert_eq!(not_applicable, grant, "{}", finished.stdout);
     let expected = format!(

@@ -93,7 +93,7 @@ impl Recorder {
         state.exchanges.push(exchange);
     }
 
-    /// Counts a request that was retried (its answer, a 429 or 503, is not kept).
+    /// Counts a request that was retried (its answer, a 429 or 503 or none at all, is not kept).
     pub fn count_retry(&self) {
         self.lock().retries += 1;
     }

@@ -131,7 +131,8 @@ impl ServiceNow {
         }
     }
 
-    /// Retries 429 and 503 answers by this policy (the default retries three times).
+    /// Retries 429 and 503 answers, and lost answers to GET, DELETE and PATCH, by this policy (the default
+    /// retries three times).
     pub fn with_retry(mut self, retry: RetryPolicy) -> ServiceNow {
         self.retry = retry;
         self
@@ -333,10 +334,26 @@ impl ServiceNow {
         let mut retry = 0;
         loop {
             let attempt = builder.try_clone().expect("request bodies are in memory");
-            let response = attempt.send().await.map_err(failed)?;
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let bytes = response.bytes().await.map_err(failed)?;
+            let answer = match attempt.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    response.bytes().await.map(|bytes| (status, headers, bytes))
+                }
+                Err(error) => Err(error),
+            };
+            let (status, headers, bytes) = match answer {
+                Ok(answer) => answer,
+                Err(error) => match self.retry.delay_after_no_answer(&method, retry, &error) {
+                    Some(delay) => {
+                        self.recorder.count_retry();
+                        tokio::time::sleep(delay).await;
+                        retry += 1;
+                        continue;
+                    }
+                    None => return Err(failed(error)),
+                },
+            };
             let retry_after = headers
                 .get(header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok());

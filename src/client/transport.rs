@@ -1,4 +1,5 @@
-//! How sncc reaches an instance: which URLs it accepts, trusted roots, timeouts, and retries on 429 and 503.
+//! How sncc reaches an instance: which URLs it accepts, trusted roots, timeouts, and retries (429 and 503,
+//! and a lost answer to a request that is safe to repeat).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -75,7 +76,8 @@ pub fn instance_url(text: &str) -> Result<String, String> {
     Ok(text.trim_end_matches('/').to_owned())
 }
 
-/// Bounded retries for 429 and 503 (and only those), honouring `Retry-After`.
+/// Bounded retries for 429 and 503, honouring `Retry-After`, and for a request safe to repeat (GET, DELETE,
+/// PATCH) whose answer was lost to a reset or a cut body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     pub max_retries: u32,
@@ -113,6 +115,27 @@ impl RetryPolicy {
             .map(Duration::from_secs);
         Some(asked.unwrap_or(backoff).min(self.max_delay))
     }
+
+    /// How long to wait before retry number `retry` of a request that got no complete answer, or `None`
+    /// when it must not be repeated: a POST may have been carried out (a token issued, a record
+    /// created), and a timeout already cost the whole `--timeout`.
+    pub fn delay_after_no_answer(
+        &self,
+        method: &reqwest::Method,
+        retry: u32,
+        error: &reqwest::Error,
+    ) -> Option<std::time::Duration> {
+        if error.is_timeout() || !is_safe_to_repeat(method) {
+            return None;
+        }
+        self.delay(503, retry, None)
+    }
+}
+
+/// GET and DELETE are idempotent by definition; sncc's PATCHes set fields to given values, so they are too.
+fn is_safe_to_repeat(method: &reqwest::Method) -> bool {
+    use reqwest::Method;
+    [Method::GET, Method::DELETE, Method::PATCH].contains(method)
 }
 
 #[cfg(test)]

@@ -5,6 +5,10 @@
 //! both times, aligned request by request; and the facts it recorded (the token's shape among them). Volatile
 //! values (sys_ids and client ids, dates, the instance's address, a run's `sncc-<run>-` prefix) are masked first,
 //! so only what the instance does differently shows. The release, target and tally head the comparison.
+//!
+//! An inconclusive scenario (a fault decided nothing) is neither a regression nor a fix: its outcome change is
+//! listed as such (`passed → inconclusive`), its exchanges and facts are not compared, and a `@must` behaviour
+//! whose only change is that does not fail the comparison.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -150,12 +154,31 @@ impl fmt::Display for Subject {
     }
 }
 
+impl Change {
+    /// Whether it is an outcome change to, from or between inconclusive outcomes, which decides nothing.
+    pub fn is_inconclusive(&self) -> bool {
+        matches!(&self.subject, Subject::Outcome { before, after }
+            if before == INCONCLUSIVE || after == INCONCLUSIVE)
+    }
+}
+
+impl BehaviourChange {
+    /// Whether something changed beyond a scenario becoming, or ceasing to be, inconclusive.
+    pub fn decisive(&self) -> bool {
+        self.changes.iter().any(|change| !change.is_inconclusive())
+    }
+}
+
+/// The outcome name of a scenario a fault left undecided.
+const INCONCLUSIVE: &str = "inconclusive";
+
 impl Comparison {
-    /// Whether a `@must` behaviour changed: the exit status is then 1.
+    /// Whether a `@must` behaviour changed (beyond becoming or ceasing to be inconclusive): the exit status is
+    /// then 1.
     pub fn must_changed(&self) -> bool {
         self.behaviours
             .iter()
-            .any(|behaviour| behaviour.severity == Severity::Must)
+            .any(|behaviour| behaviour.severity == Severity::Must && behaviour.decisive())
     }
 
     /// The comparison as text, markdown, or a self-contained HTML page.
@@ -203,7 +226,8 @@ impl Comparison {
         (!transitions.is_empty()).then(|| format!("scenarios: {}", transitions.join(", ")))
     }
 
-    /// `3 must, 1 should, 0 info behaviours changed`, or that none did.
+    /// `3 must, 1 should, 0 info behaviours changed`, or that none did, then how many of them only became or
+    /// ceased to be inconclusive.
     fn verdict(&self) -> String {
         if self.behaviours.is_empty() {
             return "no behaviour changed".to_owned();
@@ -212,7 +236,13 @@ impl Comparison {
             .iter()
             .map(|severity| format!("{} {}", self.of_severity(*severity).len(), severity.name()))
             .collect();
-        format!("{} behaviours changed", counts.join(", "))
+        let verdict = format!("{} behaviours changed", counts.join(", "));
+        match self.behaviours.iter().filter(|b| !b.decisive()).count() {
+            0 => verdict,
+            undecided => format!(
+                "{verdict}; {undecided} of them only became or ceased to be inconclusive, which decides nothing"
+            ),
+        }
     }
 }
 
@@ -357,11 +387,16 @@ fn scenario_changes(was: Option<&Scenario>, now: Option<&Scenario>) -> Vec<Diffe
         changes.push((subject, outcome(was), outcome(now)));
     }
     if let (Some(was), Some(now)) = (was, now) {
-        if was.outcome != "skipped" && now.outcome != "skipped" {
+        if decided(was) && decided(now) {
             changes.extend(exchange_changes(&was.exchanges, &now.exchanges));
         }
     }
     changes
+}
+
+/// Whether a scenario ran and reached a verdict: neither skipped nor inconclusive.
+fn decided(run: &Scenario) -> bool {
+    run.outcome != "skipped" && run.outcome != INCONCLUSIVE
 }
 
 /// `passed`, `skipped (why)`, `failed: what`, masked.
@@ -371,14 +406,15 @@ fn outcome_text(run: &Scenario) -> String {
     match run.outcome.as_str() {
         "passed" => "passed".to_owned(),
         "skipped" => format!("skipped ({reason})"),
+        INCONCLUSIVE => format!("inconclusive ({})", mask(&reason)),
         "expected" => format!("expected deviation ({reason}): {message}"),
         other => format!("{other}: {message}"),
     }
 }
 
-/// Whether any scenario of a behaviour ran (was not skipped).
+/// Whether any scenario of a behaviour ran and reached a verdict (was neither skipped nor inconclusive).
 fn ran(runs: &[&Scenario]) -> bool {
-    runs.iter().any(|run| run.outcome != "skipped")
+    runs.iter().any(|run| decided(run))
 }
 
 /// A behaviour's facts, a later scenario's value winning.
@@ -860,6 +896,67 @@ mod tests {
         assert!(html.contains("&quot;&lt;c&amp;d&gt;&quot;"), "{html}");
         assert!(!html.contains("<c&d>"), "{html}");
         assert!(html.ends_with("</html>\n"));
+    }
+
+    #[test]
+    fn an_inconclusive_scenario_is_listed_as_such_and_never_fails_the_comparison() {
+        let inconclusive = json!({"outcome": "inconclusive", "reason": "the instance answered 503 to POST /oauth_token.do"});
+        let before = summary(
+            "washingtondc",
+            vec![
+                scenario(
+                    "A1",
+                    "must",
+                    passed(),
+                    json!({"exchanges": [token_exchange(200, "no-cache", "{}")], "facts": {"x": 1}}),
+                ),
+                scenario("A2", "must", passed(), json!({})),
+            ],
+        );
+        let after = summary(
+            "washingtondc",
+            vec![
+                scenario(
+                    "A1",
+                    "must",
+                    inconclusive,
+                    json!({"exchanges": [token_exchange(503, "no-cache", "down")], "facts": {"x": 2}}),
+                ),
+                scenario("A2", "must", passed(), json!({})),
+            ],
+        );
+        let comparison = compare(&before, &after);
+        assert!(!comparison.must_changed(), "{comparison:?}");
+        let [behaviour] = comparison.behaviours.as_slice() else {
+            panic!("{comparison:?}");
+        };
+        assert!(!behaviour.decisive());
+        assert_eq!(
+            behaviour.changes,
+            [Change {
+                scenario: None,
+                subject: Subject::Outcome {
+                    before: "passed".into(),
+                    after: "inconclusive".into()
+                },
+                before: "passed".into(),
+                after: "inconclusive (the instance answered 503 to POST /oauth_token.do)".into(),
+                times: 1,
+            }]
+        );
+        let text = comparison.render(Format::Text);
+        assert!(
+            text.contains("scenarios: 1 passed → inconclusive\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1 must, 0 should, 0 info behaviours changed; 1 of them only became or ceased to be inconclusive"),
+            "{text}"
+        );
+        // The other way round is no fix either.
+        assert!(!compare(&after, &before).must_changed());
+        // A summary written before sncc knew inconclusive outcomes has no such count.
+        assert_eq!(before.tally.inconclusive, 0);
     }
 
     #[test]

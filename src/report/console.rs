@@ -2,19 +2,22 @@
 
 use super::{Outcome, RunReport, ScenarioRun};
 
-/// `PASS  CC-A3  must    With the system property true the client gets a token`, plus details; an expected
-/// deviation is `XFAIL`.
-pub fn scenario_line(run: &ScenarioRun) -> String {
+/// `[12/44] PASS  CC-A3  must    With the system property true the client gets a token`, plus details; an
+/// expected deviation is `XFAIL`, a scenario a fault left undecided `INCON`. `position` is the line's place and
+/// how many there are.
+pub fn scenario_line(run: &ScenarioRun, position: (usize, usize)) -> String {
     let label = match run.outcome {
         Outcome::Passed => "PASS",
         Outcome::Failed { .. } => "FAIL",
         Outcome::Warning { .. } => "WARN",
         Outcome::Skipped { .. } => "SKIP",
         Outcome::Expected { .. } => "XFAIL",
+        Outcome::Inconclusive { .. } => "INCON",
     };
     let id = format!("CC-{}", run.info.id);
+    let (at, of) = position;
     let mut line = format!(
-        "{label:<5} {id:<6} {:<6}  {}",
+        "[{at}/{of}] {label:<5} {id:<6} {:<6}  {}",
         run.info.severity.name(),
         run.name
     );
@@ -25,6 +28,9 @@ pub fn scenario_line(run: &ScenarioRun) -> String {
         Outcome::Expected { reason, message } => {
             line.push_str(&format!("\n      expected deviation: {reason}"));
             line.push_str(&details(run, message));
+        }
+        Outcome::Inconclusive { reason } => {
+            line.push_str(&details(run, &format!("inconclusive: {reason}")));
         }
         Outcome::Skipped { reason } => line.push_str(&format!("  ({reason})")),
         Outcome::Passed => {}
@@ -42,6 +48,13 @@ fn details(run: &ScenarioRun, message: &str) -> String {
     )
 }
 
+/// `CC-E4 waiting 61 s for the token to expire`: a scenario says why the run pauses. `id` is the behaviour's id
+/// (`E4` or `CC-E4`), `what` what it waits for.
+pub fn waiting(id: &str, seconds: u64, what: &str) -> String {
+    let id = id.strip_prefix("CC-").unwrap_or(id);
+    format!("CC-{id} waiting {seconds} s for {what}")
+}
+
 /// The heading printed before the scenarios.
 pub fn heading(target: &str, instance: &str, release: &str, scenarios: usize) -> String {
     format!(
@@ -50,18 +63,25 @@ pub fn heading(target: &str, instance: &str, release: &str, scenarios: usize) ->
     )
 }
 
-/// The closing lines: skipped scenarios (not printed live), then the tally.
+/// The closing lines: skipped scenarios (not printed live; numbered after the scenarios that ran), then the
+/// tally and the run's wall time: `5 passed, 0 failed, 0 warnings, 1 skipped in 12.3 s`.
 pub fn closing(report: &RunReport) -> String {
     let mut text = String::new();
-    for run in report
+    let total = report.scenarios.len();
+    let skipped = report
         .scenarios
         .iter()
-        .filter(|run| matches!(run.outcome, Outcome::Skipped { .. }))
-    {
-        text.push_str(&scenario_line(run));
+        .filter(|run| matches!(run.outcome, Outcome::Skipped { .. }));
+    for (index, run) in skipped.enumerate() {
+        let at = total - report.tally.skipped + index + 1;
+        text.push_str(&scenario_line(run, (at, total)));
         text.push('\n');
     }
-    text.push_str(&report.tally.line());
+    text.push_str(&format!(
+        "{} in {:.1} s",
+        report.tally.line(),
+        report.duration_ms as f64 / 1000.0
+    ));
     text
 }
 
@@ -77,11 +97,57 @@ mod tests {
             message: "Then a step: no".into(),
         });
         assert_eq!(
-            scenario_line(&run),
-            "XFAIL CC-A1  must    A sample\n      expected deviation: known quirk\n      Then a step: no\n      \
+            scenario_line(&run, (3, 44)),
+            "[3/44] XFAIL CC-A1  must    A sample\n      expected deviation: known quirk\n      Then a step: no\n      \
              at features/sample.feature:5"
         );
         let passed = sample::scenario(Outcome::Passed);
-        assert_eq!(scenario_line(&passed), "PASS  CC-A1  must    A sample");
+        assert_eq!(
+            scenario_line(&passed, (12, 44)),
+            "[12/44] PASS  CC-A1  must    A sample"
+        );
+    }
+
+    #[test]
+    fn an_inconclusive_scenario_says_why_and_where() {
+        let run = sample::scenario(Outcome::Inconclusive {
+            reason: "the instance answered 503 to POST /oauth_token.do: a server or gateway error decides nothing"
+                .into(),
+        });
+        assert_eq!(
+            scenario_line(&run, (1, 2)),
+            "[1/2] INCON CC-A1  must    A sample\n      inconclusive: the instance answered 503 to POST \
+             /oauth_token.do: a server or gateway error decides nothing\n      at features/sample.feature:5"
+        );
+    }
+
+    #[test]
+    fn a_wait_says_who_waits_how_long_and_for_what() {
+        assert_eq!(
+            waiting("E4", 61, "the token to expire"),
+            "CC-E4 waiting 61 s for the token to expire"
+        );
+        assert_eq!(
+            waiting("CC-E4", 61, "the token to expire"),
+            "CC-E4 waiting 61 s for the token to expire"
+        );
+    }
+
+    #[test]
+    fn the_closing_line_counts_every_outcome_and_gives_the_wall_time() {
+        let report = sample::report(vec![
+            sample::scenario(Outcome::Passed),
+            sample::scenario(Outcome::Skipped {
+                reason: "admin only".into(),
+            }),
+            sample::scenario(Outcome::Inconclusive {
+                reason: "setup failed".into(),
+            }),
+        ]);
+        assert_eq!(
+            closing(&report),
+            "[3/3] SKIP  CC-A1  must    A sample  (admin only)\n\
+             1 passed, 0 failed, 0 warnings, 1 skipped, 1 inconclusive in 1.2 s"
+        );
     }
 }

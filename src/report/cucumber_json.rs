@@ -6,7 +6,10 @@
 //! which cucumber-html-reporter does not count as a failure, while sncc fails the run); a step that did not hold in
 //! an `@info` scenario is shown passed with a note, as an `@info` scenario only records. An expected deviation
 //! (`--expect-deviations`) does not fail the run either: its element gets the tag `@expected-deviation`, its steps
-//! that did not hold are shown passed with a note, and its last step says why it is expected. Facts and exchanges
+//! that did not hold are shown passed with a note, and its last step says why it is expected. A scenario a fault
+//! left undecided (inconclusive) gets the tag `@inconclusive` and its steps that did not hold are `undefined` (no
+//! verdict; cucumber-html-reporter counts it apart from passed and failed), the reason first in their error; when
+//! every step held, one synthetic `undefined` step carries the reason. Facts and exchanges
 //! (already redacted) ride on the last step: facts as `output` lines, both as an `application/json` embedding.
 
 use base64::Engine as _;
@@ -73,7 +76,7 @@ pub struct DocString {
 
 #[derive(Debug, Serialize)]
 pub struct StepResult {
-    /// `passed`, `failed` or `skipped`.
+    /// `passed`, `failed`, `skipped` or `undefined` (inconclusive).
     pub status: &'static str,
     /// Nanoseconds.
     pub duration: u64,
@@ -125,6 +128,7 @@ fn element(run: &ScenarioRun) -> Element {
     match run.outcome {
         Outcome::Warning { .. } => tags.push(tag("@warning".to_owned())),
         Outcome::Expected { .. } => tags.push(tag("@expected-deviation".to_owned())),
+        Outcome::Inconclusive { .. } => tags.push(tag("@inconclusive".to_owned())),
         _ => {}
     }
     Element {
@@ -148,7 +152,10 @@ fn steps(run: &ScenarioRun) -> Vec<Step> {
     let mut steps: Vec<Step> = run
         .steps
         .iter()
-        .map(|step| step_of(step, recorded_only.as_deref()))
+        .map(|step| match &run.outcome {
+            Outcome::Inconclusive { reason } => undecided(step, reason),
+            _ => step_of(step, recorded_only.as_deref()),
+        })
         .collect();
     match &run.outcome {
         Outcome::Skipped { reason } => steps.push(synthetic(
@@ -168,6 +175,15 @@ fn steps(run: &ScenarioRun) -> Vec<Step> {
                 run.line,
                 "failed",
                 message,
+            ))
+        }
+        Outcome::Inconclusive { reason } if run.steps.iter().all(StepRun::held) => {
+            steps.push(synthetic(
+                "Then ",
+                "the target's answers decide the scenario",
+                run.line,
+                "undefined",
+                &format!("inconclusive: {reason}"),
             ))
         }
         _ => {}
@@ -208,6 +224,25 @@ fn step_of(step: &StepRun, recorded_only: Option<&str>) -> Step {
         },
         output,
         embeddings: Vec::new(),
+    }
+}
+
+/// A step of an inconclusive scenario: as it ran when it held, else `undefined` with the reason and its error.
+fn undecided(step: &StepRun, reason: &str) -> Step {
+    let mut shown = step_of(step, None);
+    if let Some(error) = step.error.as_deref().filter(|_| !step.held()) {
+        shown.result.status = "undefined";
+        shown.result.error_message = Some(inconclusive_message(reason, error));
+    }
+    shown
+}
+
+/// `inconclusive: <reason>`, then the step's own error unless the reason quotes it already.
+pub(crate) fn inconclusive_message(reason: &str, error: &str) -> String {
+    if reason.contains(error) {
+        format!("inconclusive: {reason}")
+    } else {
+        format!("inconclusive: {reason}\n{error}")
     }
 }
 
@@ -342,6 +377,37 @@ mod tests {
         assert_eq!(statuses(&element(&run)), ["passed", "failed"]);
         run.steps = vec![sample::step(StepStatus::Skipped, Some("no definition"))];
         assert_eq!(statuses(&element(&run)), ["failed"]);
+    }
+
+    #[test]
+    fn an_inconclusive_scenario_shows_undefined_steps_with_the_reason_and_is_tagged() {
+        let reason = "the instance answered 503 to POST /oauth_token.do: a server or gateway error decides nothing";
+        let mut run = sample::scenario(Outcome::Inconclusive {
+            reason: reason.into(),
+        });
+        run.steps = vec![
+            sample::step(StepStatus::Passed, None),
+            sample::step(StepStatus::Failed, Some("expected 200, got 503")),
+        ];
+        let shown = element(&run);
+        assert_eq!(statuses(&shown), ["passed", "undefined"]);
+        assert_eq!(
+            shown.steps[1].result.error_message.as_deref(),
+            Some(format!("inconclusive: {reason}\nexpected 200, got 503").as_str())
+        );
+        assert!(shown.tags.iter().any(|tag| tag.name == "@inconclusive"));
+        run.steps.truncate(1);
+        let shown = element(&run);
+        assert_eq!(statuses(&shown), ["passed", "undefined"]);
+        assert_eq!(
+            shown.steps[1].name,
+            "the target's answers decide the scenario"
+        );
+        let setup = "setup failed: Given a step: no";
+        assert_eq!(
+            inconclusive_message(setup, "no"),
+            "inconclusive: setup failed: Given a step: no"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub const FILE: &str = "report.html";
 const CSS: &str = r#"
 :root { --passed: #1a7f37; --passed-bg: #e8f5ec; --failed: #b42318; --failed-bg: #fdecea;
   --warning: #8a5300; --warning-bg: #fff4dc; --skipped: #5c6370; --skipped-bg: #f0f1f3;
-  --expected: #6639ba; --expected-bg: #f3effb; }
+  --expected: #6639ba; --expected-bg: #f3effb; --inconclusive: #0b6374; --inconclusive-bg: #e3f3f6; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif;
   color: #1f2328; margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 72rem; }
 h1 { font-size: 1.5rem; margin: 0 0 .75rem; }
@@ -39,6 +39,7 @@ dl.run dd { margin: 0; }
 .warning .badge, .badge.warning { background: var(--warning); }
 .skipped .badge, .badge.skipped { background: var(--skipped); }
 .expected .badge, .badge.expected { background: var(--expected); }
+.inconclusive .badge, .badge.inconclusive { background: var(--inconclusive); }
 .verdict.passed { background: var(--passed-bg); color: var(--passed); }
 .verdict.failed { background: var(--failed-bg); color: var(--failed); }
 ul.legend { list-style: none; padding: 0; margin: 0; }
@@ -52,11 +53,12 @@ ul.glance a.failed { color: var(--failed); background: var(--failed-bg); }
 ul.glance a.warning { color: var(--warning); background: var(--warning-bg); }
 ul.glance a.skipped { color: var(--skipped); background: var(--skipped-bg); }
 ul.glance a.expected { color: var(--expected); background: var(--expected-bg); }
+ul.glance a.inconclusive { color: var(--inconclusive); background: var(--inconclusive-bg); }
 table.behaviours { border-collapse: collapse; width: 100%; table-layout: fixed; }
 table.behaviours th { text-align: left; font-size: .85rem; color: #59636e; border-bottom: 2px solid #d8dee4;
   padding: .3rem .5rem; }
 table.behaviours td { vertical-align: top; padding: .45rem .5rem; }
-th.outcome { width: 6.5rem; } th.severity { width: 4.5rem; } th.evidence { width: 6.5rem; }
+th.outcome { width: 7.5rem; } th.severity { width: 4.5rem; } th.evidence { width: 6.5rem; }
 th.clauses { width: 7.5rem; } th.facts { width: 24%; }
 td a.clause { white-space: nowrap; }
 tbody.behaviour { border-bottom: 1px solid #d8dee4; }
@@ -70,6 +72,8 @@ tbody.skipped { background: var(--skipped-bg); color: #3d444d; }
 tbody.skipped td:first-child { border-left-color: var(--skipped); }
 tbody.expected { background: var(--expected-bg); }
 tbody.expected td:first-child { border-left-color: var(--expected); }
+tbody.inconclusive { background: var(--inconclusive-bg); }
+tbody.inconclusive td:first-child { border-left-color: var(--inconclusive); }
 tr.details td { padding-top: 0; }
 .id { font-weight: 700; white-space: nowrap; }
 .message { margin: .25rem 0 0; }
@@ -87,12 +91,13 @@ ol.steps li { margin: .15rem 0; }
 li.passed .status { color: var(--passed); }
 li.failed .status { color: var(--failed); }
 li.undefined .status { color: var(--failed); }
+li.inconclusive .status { color: var(--inconclusive); }
 pre.error { background: var(--failed-bg); border-color: var(--failed); }
 .exchange { margin-left: 1rem; }
 "#;
 
 /// What each outcome means, for the legend.
-const LEGEND: [(&str, &str); 5] = [
+const LEGEND: [(&str, &str); 6] = [
     (
         "passed",
         "the target behaved as the catalogue says ServiceNow behaves.",
@@ -108,6 +113,10 @@ const LEGEND: [(&str, &str); 5] = [
     (
         "skipped",
         "this target or release cannot run the check: nothing was concluded.",
+    ),
+    (
+        "inconclusive",
+        "a fault (a server error, a rate limit, no answer, a failed setup or undo) decided nothing: neither a pass nor a deviation; run it again.",
     ),
     (
         "expected",
@@ -190,7 +199,12 @@ fn header(html: &mut String, report: &RunReport) {
         let _ = writeln!(html, "<dt>{name}</dt><dd>{}</dd>", escape(&value));
     }
     html.push_str("</dl>\n");
-    let (class, verdict) = if report.tally.failed == 0 {
+    let (class, verdict) = if report.tally.failed == 0 && report.tally.inconclusive > 0 {
+        (
+            "passed",
+            "The run passed: no behaviour failed, but some scenarios were inconclusive.",
+        )
+    } else if report.tally.failed == 0 {
         ("passed", "The run passed: no behaviour failed.")
     } else {
         ("failed", "The run failed: at least one behaviour failed.")
@@ -217,7 +231,14 @@ fn legend(html: &mut String) {
 /// The behaviour ids by outcome, worst first, each linking to its row.
 fn index(html: &mut String, behaviours: &[BehaviourRun]) {
     html.push_str("<nav>\n<h2>Behaviours at a glance</h2>\n<ul class=\"glance\">\n");
-    for outcome in ["failed", "warning", "expected", "skipped", "passed"] {
+    for outcome in [
+        "failed",
+        "inconclusive",
+        "warning",
+        "expected",
+        "skipped",
+        "passed",
+    ] {
         let ids: Vec<String> = behaviours
             .iter()
             .filter(|behaviour| behaviour.outcome.name() == outcome)
@@ -285,7 +306,10 @@ fn row(html: &mut String, behaviour: &BehaviourRun, scenarios: &[&ScenarioRun]) 
 
 fn details_row(html: &mut String, behaviour: &BehaviourRun, scenarios: &[&ScenarioRun]) {
     let open = match behaviour.outcome {
-        Outcome::Failed { .. } | Outcome::Warning { .. } | Outcome::Expected { .. } => " open",
+        Outcome::Failed { .. }
+        | Outcome::Warning { .. }
+        | Outcome::Expected { .. }
+        | Outcome::Inconclusive { .. } => " open",
         Outcome::Passed | Outcome::Skipped { .. } => "",
     };
     let count = scenarios.len();
@@ -331,18 +355,23 @@ fn scenario(html: &mut String, run: &ScenarioRun) {
         );
         html.push_str("is a fact, not a deviation.</p>\n");
     }
-    steps(html, &run.steps);
+    let undecided = matches!(run.outcome, Outcome::Inconclusive { .. });
+    steps(html, &run.steps, undecided);
     exchanges(html, &run.observation.exchanges);
     html.push_str("</section>\n");
 }
 
-fn steps(html: &mut String, steps: &[StepRun]) {
+/// The steps with their statuses; in an `undecided` (inconclusive) scenario a step that did not hold was not judged.
+fn steps(html: &mut String, steps: &[StepRun], undecided: bool) {
     if steps.is_empty() {
         return;
     }
     html.push_str("<ol class=\"steps\">\n");
     for step in steps {
-        let status = step_status(step.status);
+        let status = match undecided && !step.held() {
+            true => "inconclusive",
+            false => step_status(step.status),
+        };
         let _ = write!(
             html,
             "<li class=\"{status}\"><span class=\"status\">{status}</span> <b>{}</b>{} <span class=\"muted\">line {} · {}</span>",
@@ -459,6 +488,7 @@ fn explanation(outcome: &Outcome) -> Option<String> {
         Outcome::Failed { message } | Outcome::Warning { message } => Some(message.clone()),
         Outcome::Skipped { reason } => Some(reason.clone()),
         Outcome::Expected { reason, message } => Some(format!("Expected ({reason}): {message}")),
+        Outcome::Inconclusive { reason } => Some(format!("Inconclusive: {reason}")),
     }
 }
 
@@ -624,6 +654,41 @@ mod tests {
         );
         assert!(html.contains("2 scenarios: steps and HTTP exchanges"));
         assert!(html.contains(">WARNING</span>") && html.contains(">SKIPPED</span>"));
+    }
+
+    #[test]
+    fn an_inconclusive_behaviour_has_its_own_badge_colour_and_count() {
+        let mut undecided = scenario_of(
+            "A2",
+            7,
+            Outcome::Inconclusive {
+                reason: "the instance answered 502 to POST /oauth_token.do".into(),
+            },
+        );
+        undecided.steps = vec![sample::step(StepStatus::Failed, Some("got 502"))];
+        let report = sample::report(vec![
+            undecided,
+            scenario_of(
+                "A2",
+                9,
+                Outcome::Warning {
+                    message: "no".into(),
+                },
+            ),
+            scenario_of("A3", 11, Outcome::Passed),
+        ]);
+        let html = render(&report);
+        assert!(html.contains("<tbody class=\"behaviour inconclusive\" id=\"CC-A2\">"));
+        assert!(
+            html.contains(">INCONCLUSIVE</span> 1: <a class=\"inconclusive\" href=\"#CC-A2\">")
+        );
+        assert!(html.contains("Inconclusive: the instance answered 502 to POST /oauth_token.do"));
+        assert!(
+            html.contains("<li class=\"inconclusive\"><span class=\"status\">inconclusive</span>")
+        );
+        assert!(html.contains("1 passed, 0 failed, 1 warnings, 0 skipped, 1 inconclusive"));
+        assert!(html.contains("--inconclusive: #"));
+        assert!(html.contains("some scenarios were inconclusive"));
     }
 
     #[test]

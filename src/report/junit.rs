@@ -4,7 +4,8 @@
 //! run passes too) and says `WARNING:` in its `<system-out>` and its `outcome` property; with `--strict` it is
 //! already failed. A scenario the target or release cannot run is `<skipped>` with the reason. An expected deviation
 //! (`--expect-deviations`) passes and says `EXPECTED DEVIATION:` with its reason and message in its `<system-out>`
-//! and `expected` in its `outcome` property. Facts and a line per (redacted) exchange go to `<system-out>`.
+//! and `expected` in its `outcome` property. A scenario a fault left undecided (inconclusive) is an
+//! `<error type="inconclusive">` with the reason, counted in `errors`: neither a pass nor a deviation. Facts and a line per (redacted) exchange go to `<system-out>`.
 
 use std::fmt::Write as _;
 
@@ -18,10 +19,11 @@ pub fn render(report: &RunReport) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
-        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\">",
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
         attribute(&format!("sncc {}", report.sncc_version)),
         report.scenarios.len(),
         report.tally.failed,
+        report.tally.inconclusive,
         report.tally.skipped,
         seconds(report.duration_ms),
     );
@@ -37,10 +39,11 @@ fn suite(xml: &mut String, report: &RunReport, runs: &[&ScenarioRun]) {
         |wanted: fn(&Outcome) -> bool| runs.iter().filter(|run| wanted(&run.outcome)).count();
     let _ = writeln!(
         xml,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\">",
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
         attribute(&runs[0].feature),
         runs.len(),
         count(|outcome| matches!(outcome, Outcome::Failed { .. })),
+        count(|outcome| matches!(outcome, Outcome::Inconclusive { .. })),
         count(|outcome| matches!(outcome, Outcome::Skipped { .. })),
         seconds(runs.iter().map(|run| run.duration_ms).sum()),
     );
@@ -90,6 +93,14 @@ fn case(xml: &mut String, run: &ScenarioRun) {
                 text(&failure_detail(run, message)),
             );
         }
+        Outcome::Inconclusive { reason } => {
+            let _ = writeln!(
+                xml,
+                "      <error message=\"{}\" type=\"inconclusive\">{}</error>",
+                attribute(reason),
+                text(&failure_detail(run, reason)),
+            );
+        }
         Outcome::Skipped { reason } => {
             let _ = writeln!(xml, "      <skipped message=\"{}\"/>", attribute(reason));
         }
@@ -125,9 +136,13 @@ fn properties(xml: &mut String, run: &ScenarioRun) {
     xml.push_str("      </properties>\n");
 }
 
-/// The steps that did not hold with their errors, then where the scenario is.
+/// The steps that did not hold with their errors (after the reason, for an inconclusive scenario), then where
+/// the scenario is.
 fn failure_detail(run: &ScenarioRun, message: &str) -> String {
     let mut detail = String::new();
+    if let Outcome::Inconclusive { .. } = run.outcome {
+        let _ = writeln!(detail, "inconclusive: {message}");
+    }
     for step in run.steps.iter().filter(|step| !step.held()) {
         let error = step.error.as_deref().unwrap_or_default();
         let _ = writeln!(
@@ -164,7 +179,7 @@ fn system_out(run: &ScenarioRun) -> String {
                 );
             }
         }
-        Outcome::Failed { .. } | Outcome::Skipped { .. } => {}
+        Outcome::Failed { .. } | Outcome::Skipped { .. } | Outcome::Inconclusive { .. } => {}
     }
     for (name, value) in &run.observation.facts {
         let _ = writeln!(out, "fact {name} = {value}");
@@ -314,6 +329,38 @@ mod tests {
         );
         assert!(
             xml.contains(r#"<property name="outcome" value="expected"/>"#),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn an_inconclusive_scenario_is_an_error_not_a_failure() {
+        let mut run = sample::scenario(Outcome::Inconclusive {
+            reason: "the instance answered 503 to POST /oauth_token.do: <gateway>".into(),
+        });
+        run.steps = vec![sample::step(StepStatus::Failed, Some("got 503"))];
+        let xml = report(vec![run, sample::scenario(Outcome::Passed)]);
+        assert!(!xml.contains("<failure"), "{xml}");
+        assert!(
+            xml.contains(
+                "<error message=\"the instance answered 503 to POST /oauth_token.do: &lt;gateway&gt;\" \
+                 type=\"inconclusive\">inconclusive: the instance answered 503 to POST /oauth_token.do: \
+                 &lt;gateway&gt;\nThen a step (line 7)\ngot 503\nat features/sample.feature:5</error>"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                r#"<testsuites name="sncc 0.0.0" tests="2" failures="0" errors="1" skipped="0""#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"tests="2" failures="0" errors="1" skipped="0""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="outcome" value="inconclusive"/>"#),
             "{xml}"
         );
     }

@@ -6,8 +6,11 @@
 //! background a scenario did not reach is `SKIPPED`. As in the Cucumber JSON, a scenario the target or release
 //! cannot run gets one synthetic skipped step carrying the reason, a failed hook gets one synthetic failed step, a
 //! `@should` deviation stays a failed step (the run still succeeds), and a step that did not hold in an `@info`
-//! scenario or an expected deviation is shown passed with a note. Facts and exchanges (already redacted) are JSON
-//! attachments of the last step. There are no step definition messages: the formatter does not need them.
+//! scenario or an expected deviation is shown passed with a note. A scenario a fault left undecided (inconclusive)
+//! shows its steps that did not hold as `UNKNOWN` (no verdict) with the reason first in their message, or one
+//! synthetic `UNKNOWN` step with the reason when every step held, and a note on its last step. Facts and exchanges
+//! (already redacted) are JSON attachments of the last step. There are no step definition messages: the formatter
+//! does not need them.
 
 use std::collections::BTreeMap;
 
@@ -343,6 +346,14 @@ impl GherkinScenario {
                     ids,
                 ))
             }
+            Outcome::Inconclusive { .. } if run.steps.iter().all(StepRun::held) => {
+                steps.push(GherkinStep::synthetic(
+                    after,
+                    "Then ",
+                    "the target's answers decide the scenario",
+                    ids,
+                ))
+            }
             _ => {}
         }
         GherkinScenario {
@@ -629,8 +640,17 @@ fn step_result(run: &ScenarioRun, ast: &GherkinStep) -> StepResult {
         Outcome::Expected { reason, .. } => Some(format!("an expected deviation: {reason}")),
         _ => None,
     };
+    let undecided = match &run.outcome {
+        Outcome::Inconclusive { reason } => Some(reason.as_str()),
+        _ => None,
+    };
     let (status, message, notes) = match (step.status, &step.error, recorded_only) {
         (StepStatus::Passed, _, _) | (_, None, _) => ("PASSED", None, Vec::new()),
+        (_, Some(error), _) if undecided.is_some() => {
+            let reason = undecided.unwrap_or_default();
+            let message = super::cucumber_json::inconclusive_message(reason, error);
+            ("UNKNOWN", Some(message), Vec::new())
+        }
         (_, Some(error), Some(why)) => (
             "PASSED",
             None,
@@ -658,6 +678,7 @@ fn synthetic_result(run: &ScenarioRun, in_background: bool) -> StepResult {
         Outcome::Failed { message } | Outcome::Warning { message } => {
             ("FAILED", Some(message.clone()))
         }
+        Outcome::Inconclusive { reason } => ("UNKNOWN", Some(format!("inconclusive: {reason}"))),
         Outcome::Passed | Outcome::Expected { .. } => ("SKIPPED", None),
     };
     StepResult {
@@ -678,6 +699,12 @@ fn outcome_note(outcome: &Outcome) -> Option<Attachment> {
         Outcome::Expected { reason, message } => Some(Attachment::note(
             "expected-deviation.txt",
             format!("expected deviation ({reason}): {message}"),
+        )),
+        Outcome::Inconclusive { reason } => Some(Attachment::note(
+            "inconclusive.txt",
+            format!(
+                "INCONCLUSIVE: {reason}. Neither a pass nor a deviation: a fault decided nothing."
+            ),
         )),
         Outcome::Passed | Outcome::Failed { .. } | Outcome::Skipped { .. } => None,
     }
@@ -907,6 +934,35 @@ mod tests {
             Some(r#"{"access_token":"t0k3n"}"#),
         )];
         assert!(!render(&sample::report(vec![run])).contains("t0k3n"));
+    }
+
+    #[test]
+    fn an_inconclusive_scenario_has_unknown_steps_and_says_why() {
+        let mut run = sample::scenario(Outcome::Inconclusive {
+            reason: "setup failed: Then a step: got 503".into(),
+        });
+        run.steps = vec![sample::step(StepStatus::Failed, Some("got 503"))];
+        let first = envelopes(&sample::report(vec![run.clone()]));
+        assert_eq!(statuses(&first), ["UNKNOWN"]);
+        let finished = of_kind(&first, "testStepFinished");
+        assert_eq!(
+            finished[0]["testStepResult"]["message"],
+            "inconclusive: setup failed: Then a step: got 503"
+        );
+        let notes: Vec<&str> = of_kind(&first, "attachment")
+            .iter()
+            .map(|attachment| attachment["fileName"].as_str().unwrap())
+            .collect();
+        assert_eq!(notes, ["inconclusive.txt"]);
+        run.steps = vec![sample::step(StepStatus::Passed, None)];
+        let second = envelopes(&sample::report(vec![run]));
+        assert_eq!(statuses(&second), ["PASSED", "UNKNOWN"]);
+        let pickle = of_kind(&second, "pickle")[0];
+        assert_eq!(
+            pickle["steps"][1]["text"],
+            "the target's answers decide the scenario"
+        );
+        assert_eq!(of_kind(&second, "testRunFinished")[0]["success"], true);
     }
 
     #[test]

@@ -43,6 +43,12 @@ pub enum Outcome {
         /// What the failing step said.
         message: String,
     },
+    /// A fault decided nothing: a failed setup step or hook, an undo that failed, or an exchange the instance
+    /// answered with a 5xx or a 429 (after retries) or did not answer at all. Neither a pass nor a deviation,
+    /// whatever the severity.
+    Inconclusive {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -53,6 +59,7 @@ impl Outcome {
             Outcome::Warning { .. } => "warning",
             Outcome::Skipped { .. } => "skipped",
             Outcome::Expected { .. } => "expected",
+            Outcome::Inconclusive { .. } => "inconclusive",
         }
     }
 
@@ -69,18 +76,23 @@ impl Outcome {
                 reason: reason.clone(),
                 message: redact_text(message),
             },
+            Outcome::Inconclusive { reason } => Outcome::Inconclusive {
+                reason: redact_text(reason),
+            },
             other => other.clone(),
         }
     }
 
-    /// How bad it is, for picking a behaviour's worst scenario: skipped < passed < expected < warning < failed.
-    fn rank(&self) -> u8 {
+    /// How bad it is, for picking a behaviour's worst scenario: skipped < passed < expected < warning <
+    /// inconclusive < failed.
+    pub fn rank(&self) -> u8 {
         match self {
             Outcome::Skipped { .. } => 0,
             Outcome::Passed => 1,
             Outcome::Expected { .. } => 2,
             Outcome::Warning { .. } => 3,
-            Outcome::Failed { .. } => 4,
+            Outcome::Inconclusive { .. } => 4,
+            Outcome::Failed { .. } => 5,
         }
     }
 
@@ -131,6 +143,35 @@ impl StepRun {
 pub struct Observation {
     pub facts: BTreeMap<String, Value>,
     pub exchanges: Vec<Exchange>,
+    /// Why the scenario decides nothing whatever its steps said, as the suite found after it (undoing its
+    /// changes failed, say); the collector makes such a scenario inconclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<String>,
+}
+
+impl Observation {
+    /// Why an exchange decides nothing: the first that got no answer, a 429 (retries exhausted) or a 5xx.
+    pub fn fault(&self) -> Option<String> {
+        self.exchanges.iter().find_map(|exchange| {
+            let request = format!(
+                "{} {}",
+                exchange.method,
+                exchange.path.split('?').next().unwrap_or_default()
+            );
+            match exchange.status {
+                None => Some(format!(
+                    "the instance did not answer {request}: no answer decides nothing"
+                )),
+                Some(429) => Some(format!(
+                    "the instance answered 429 to {request}: a rate limit decides nothing"
+                )),
+                Some(status) if status >= 500 => Some(format!(
+                    "the instance answered {status} to {request}: a server or gateway error decides nothing"
+                )),
+                Some(_) => None,
+            }
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -158,13 +199,17 @@ impl ScenarioRun {
     }
 }
 
-/// Counts for the closing line: `N passed, N failed, N warnings, N skipped` (`, N expected` when there are any).
+/// Counts for the closing line: `N passed, N failed, N warnings, N skipped` (`, N inconclusive` and
+/// `, N expected` when there are any).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub passed: usize,
     pub failed: usize,
     pub warnings: usize,
     pub skipped: usize,
+    /// Scenarios a fault left undecided; absent from summaries written before sncc knew them.
+    #[serde(default)]
+    pub inconclusive: usize,
     /// Expected deviations (`--expect-deviations`); left out of the summary when there are none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub expected: usize,
@@ -184,20 +229,24 @@ impl Tally {
                 Outcome::Warning { .. } => tally.warnings += 1,
                 Outcome::Skipped { .. } => tally.skipped += 1,
                 Outcome::Expected { .. } => tally.expected += 1,
+                Outcome::Inconclusive { .. } => tally.inconclusive += 1,
             }
         }
         tally
     }
 
     pub fn line(&self) -> String {
-        let line = format!(
+        let mut line = format!(
             "{} passed, {} failed, {} warnings, {} skipped",
             self.passed, self.failed, self.warnings, self.skipped
         );
-        match self.expected {
-            0 => line,
-            expected => format!("{line}, {expected} expected"),
+        if self.inconclusive > 0 {
+            line.push_str(&format!(", {} inconclusive", self.inconclusive));
         }
+        if self.expected > 0 {
+            line.push_str(&format!(", {} expected", self.expected));
+        }
+        line
     }
 }
 
@@ -243,6 +292,7 @@ impl RunReport {
                 step.error = step.error.as_deref().map(redact_text);
             }
             run.observation.facts.values_mut().for_each(redact::json);
+            run.observation.inconclusive = run.observation.inconclusive.as_deref().map(redact_text);
         }
         report
     }
@@ -440,6 +490,7 @@ mod tests {
         run.observation
             .facts
             .insert("seen".into(), json!({"refresh_token": "r3fr3sh"}));
+        run.observation.inconclusive = Some(r#"undo failed: {"access_token":"t0k3n"}"#.into());
         let shown = serde_json::to_string(&sample::report(vec![run]).redacted()).unwrap();
         assert!(
             !shown.contains("t0k3n") && !shown.contains("r3fr3sh"),
@@ -478,6 +529,111 @@ mod tests {
         };
         assert_eq!(worst([Outcome::Passed, expected.clone()]), "expected");
         assert_eq!(worst([expected, warning]), "warning");
+    }
+
+    #[test]
+    fn inconclusive_ranks_between_warning_and_failed() {
+        let inconclusive = Outcome::Inconclusive {
+            reason: "the instance answered 503 to POST /oauth_token.do".into(),
+        };
+        let ranked = [
+            Outcome::Skipped { reason: "r".into() },
+            Outcome::Passed,
+            Outcome::Expected {
+                reason: "r".into(),
+                message: "m".into(),
+            },
+            Outcome::Warning {
+                message: "m".into(),
+            },
+            inconclusive.clone(),
+            Outcome::Failed {
+                message: "m".into(),
+            },
+        ];
+        assert!(
+            ranked
+                .windows(2)
+                .all(|pair| pair[0].rank() < pair[1].rank())
+        );
+        let worst = |outcomes: [Outcome; 2]| {
+            let report = sample::report(outcomes.map(sample::scenario).into());
+            report.behaviours()[0].outcome.name()
+        };
+        let warning = Outcome::Warning {
+            message: "m".into(),
+        };
+        let failed = Outcome::Failed {
+            message: "m".into(),
+        };
+        assert_eq!(worst([warning, inconclusive.clone()]), "inconclusive");
+        assert_eq!(worst([inconclusive.clone(), failed]), "failed");
+        assert_eq!(worst([Outcome::Passed, inconclusive]), "inconclusive");
+    }
+
+    #[test]
+    fn inconclusive_is_counted_serialized_and_redacted() {
+        let inconclusive = Outcome::Inconclusive {
+            reason: r#"setup failed: got {"access_token":"t0k3n"}"#.into(),
+        };
+        let tally = Tally::of(&[
+            sample::scenario(Outcome::Passed),
+            sample::scenario(inconclusive.clone()),
+        ]);
+        assert_eq!(tally.inconclusive, 1);
+        assert_eq!(
+            tally.line(),
+            "1 passed, 0 failed, 0 warnings, 0 skipped, 1 inconclusive"
+        );
+        let shown =
+            serde_json::to_value(sample::report(vec![sample::scenario(inconclusive)]).redacted())
+                .unwrap();
+        assert_eq!(shown["tally"]["inconclusive"], 1);
+        assert_eq!(shown["scenarios"][0]["outcome"], "inconclusive");
+        assert_eq!(
+            shown["scenarios"][0]["reason"],
+            r#"setup failed: got {"access_token":"[REDACTED]"}"#
+        );
+        assert!(shown["scenarios"][0].get("inconclusive").is_none());
+        let old: Tally =
+            serde_json::from_value(json!({"passed": 1, "failed": 0, "warnings": 0, "skipped": 0}))
+                .unwrap();
+        assert_eq!(old.inconclusive, 0);
+    }
+
+    #[test]
+    fn an_observation_names_its_first_fault() {
+        let exchange = |status| Exchange {
+            method: "GET".into(),
+            path: "/api/now/table/sys_user?sysparm_limit=1".into(),
+            authorization: None,
+            request_body: String::new(),
+            status,
+            response_headers: Vec::new(),
+            response_body: String::new(),
+        };
+        let observation = |statuses: Vec<Option<u16>>| Observation {
+            exchanges: statuses.into_iter().map(exchange).collect(),
+            ..Observation::default()
+        };
+        assert_eq!(
+            observation(vec![Some(200), Some(401), Some(413)]).fault(),
+            None
+        );
+        assert_eq!(
+            observation(vec![Some(200), Some(504), None])
+                .fault()
+                .as_deref(),
+            Some(
+                "the instance answered 504 to GET /api/now/table/sys_user: a server or gateway error decides nothing"
+            )
+        );
+        assert_eq!(
+            observation(vec![None]).fault().as_deref(),
+            Some(
+                "the instance did not answer GET /api/now/table/sys_user: no answer decides nothing"
+            )
+        );
     }
 
     #[test]

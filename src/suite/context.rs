@@ -1,13 +1,14 @@
 //! What every scenario of a run shares: the target, its HTTP client, the release, the run's name prefix.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use secrecy::SecretString;
-use serde_json::Value;
 use sncc::changes::Journal;
 use sncc::mock::breaks::Break;
 use sncc::release::{Family, Release};
 use sncc::selection::TargetKind;
+use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 /// Where the suite runs.
 #[derive(Clone)]
@@ -64,10 +65,23 @@ pub struct Context {
     pub prefix: String,
     /// Where changes to a real instance are journaled before they are made (admin targets only).
     pub journal: Option<Arc<Journal>>,
-    /// The grant property before any scenario changed it (`Some(None)`: absent), once a scenario looked.
-    /// Every scenario restores it, and scenarios that change an instance run one at a time, so one look
-    /// serves the run.
-    pristine_grant_property: Mutex<Option<Option<Value>>>,
+    /// How long a create whose answer was lost may take to appear before a search that finds nothing
+    /// settles it (`--late-write-grace`).
+    pub late_write_grace: Duration,
+    /// Scenarios on a real instance share it; an `@instance-wide` one holds it alone.
+    turns: Arc<RwLock<()>>,
+    /// Bringing the grant property to the run's baseline, one scenario at a time.
+    pub grant_baseline: Mutex<()>,
+}
+
+/// A scenario's turn on a real instance, held until the scenario's world is dropped.
+#[expect(
+    dead_code,
+    reason = "a guard is held, never read: dropping it ends the turn"
+)]
+pub enum InstanceLock {
+    Shared(OwnedRwLockReadGuard<()>),
+    Alone(OwnedRwLockWriteGuard<()>),
 }
 
 impl Context {
@@ -77,6 +91,7 @@ impl Context {
         release: Option<Release>,
         prefix: String,
         journal: Option<Arc<Journal>>,
+        late_write_grace: Duration,
     ) -> Context {
         Context {
             target,
@@ -84,22 +99,18 @@ impl Context {
             release,
             prefix,
             journal,
-            pristine_grant_property: Mutex::new(None),
+            late_write_grace,
+            turns: Arc::new(RwLock::new(())),
+            grant_baseline: Mutex::new(()),
         }
     }
 
-    pub fn pristine_grant_property(&self) -> Option<Option<Value>> {
-        self.pristine_grant_property
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-
-    pub fn remember_pristine_grant_property(&self, property: Option<Value>) {
-        *self
-            .pristine_grant_property
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(property);
+    /// Waits for a scenario's turn: beside the others, or alone when it changes instance-wide state.
+    pub async fn take_turn(&self, alone: bool) -> InstanceLock {
+        match alone {
+            true => InstanceLock::Alone(self.turns.clone().write_owned().await),
+            false => InstanceLock::Shared(self.turns.clone().read_owned().await),
+        }
     }
 }
 

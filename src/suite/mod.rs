@@ -9,14 +9,14 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cucumber::World as _;
 use cucumber::writer::Ext as _;
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 use sncc::catalogue::{self, ScenarioInfo, tags_of};
-use sncc::changes::{self, Entry, Journal};
+use sncc::changes::{self, Entry, Grace, Journal, Scope};
 use sncc::client::probe::{Reachability, probe};
 use sncc::client::transport::Transport;
 use sncc::client::{Credentials, ServiceNow};
@@ -27,7 +27,7 @@ use sncc::report::collector::{Collector, Observations, ScenarioKey, key_of, scen
 use sncc::report::{Outcome, RunReport, ScenarioRun, Tally, TargetSummary, console};
 use sncc::selection::{Selection, TargetKind, Verdict};
 
-use crate::cli::CONFIG_ERROR;
+use crate::cli::{CONFIG_ERROR, RESTORE_INCOMPLETE};
 use context::{Context, Target};
 use world::SuiteWorld;
 
@@ -50,10 +50,15 @@ pub struct RunConfig {
     pub journal: Option<PathBuf>,
     /// `--expect-deviations`: deviations this instance is known to have (none by default).
     pub expected: ExpectedDeviations,
+    /// `--late-write-grace`: how long a create that got no answer may still land on the instance.
+    pub late_write_grace: Duration,
 }
 
-/// Scenarios at once on the mock (each has its own instance); a real instance gets one at a time.
+/// Scenarios at once on the mock (each has its own instance).
 const MOCK_CONCURRENCY: usize = 16;
+/// Scenarios at once on a real instance: each waits on the network most of the time; one that changes
+/// instance-wide state runs alone all the same.
+const REAL_CONCURRENCY: usize = 8;
 
 fn config_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("sncc: {message}");
@@ -66,14 +71,26 @@ pub async fn run(config: RunConfig) -> ExitCode {
         Ok(plan) => plan,
         Err(error) => return config_error(error),
     };
-    let Some(scenarios) = execute(&plan).await else {
-        return ExitCode::from(INTERRUPTED);
+    let executed = execute(&plan).await;
+    let code = match executed.scenarios {
+        _ if executed.interrupted => ExitCode::from(INTERRUPTED),
+        Err(error) => config_error(error),
+        Ok(scenarios) => finish(plan, scenarios, started),
     };
-    let scenarios = match scenarios {
-        Ok(scenarios) => scenarios,
-        Err(error) => return config_error(error),
-    };
-    finish(plan, scenarios, started)
+    // Whatever else happened, changes left on the instance come first: no CI job may read this as green.
+    match executed.restored {
+        true => code,
+        false => ExitCode::from(RESTORE_INCOMPLETE),
+    }
+}
+
+/// What running the scenarios gave.
+struct Executed {
+    scenarios: Result<Vec<ScenarioRun>, String>,
+    /// Ctrl-C or SIGTERM stopped the run (its changes were undone all the same).
+    interrupted: bool,
+    /// Nothing the run changed is left on the instance (always true off admin targets).
+    restored: bool,
 }
 
 /// Everything settled before the first scenario runs.
@@ -91,6 +108,7 @@ struct Plan {
     html: Option<PathBuf>,
     /// The change journal of an admin run, and the means to undo what it holds.
     restorer: Option<(Arc<Journal>, (ServiceNow, Credentials))>,
+    late_write_grace: Duration,
 }
 
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
@@ -142,7 +160,14 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         )
     );
     let restorer = journal.clone().zip(admin_client(&config.target, &http));
-    context::install(Context::new(config.target, http, release, prefix, journal));
+    context::install(Context::new(
+        config.target,
+        http,
+        release,
+        prefix,
+        journal,
+        config.late_write_grace,
+    ));
     Ok(Plan {
         features,
         to_run,
@@ -153,27 +178,30 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         concurrency: config.concurrency.unwrap_or(if kind == TargetKind::Mock {
             MOCK_CONCURRENCY
         } else {
-            1
+            REAL_CONCURRENCY
         }),
         strict: config.strict,
         expected: config.expected,
         report_dir: config.report_dir,
         html: config.html,
+        late_write_grace: config.late_write_grace,
         restorer,
     })
 }
 
 /// Runs the selected scenarios, printing each as it finishes, then undoes what the journal still holds.
-/// `None` when Ctrl-C or SIGTERM stopped the run.
-async fn execute(plan: &Plan) -> Option<Result<Vec<ScenarioRun>, String>> {
+async fn execute(plan: &Plan) -> Executed {
     let observations = Observations::default();
     let expected = plan.expected.clone();
+    let (total, mut finished) = (plan.to_run.len() + plan.skipped.len(), 0);
     let (collector, collected) = Collector::new(
         plan.strict,
+        observations.clone(),
         Box::new(move |run| {
             let mut run = run.clone();
             expected.expect(&mut run);
-            println!("{}", console::scenario_line(&run));
+            finished += 1;
+            println!("{}", console::scenario_line(&run, (finished, total)));
         }),
     );
     let to_run = plan.to_run.clone();
@@ -182,6 +210,14 @@ async fn execute(plan: &Plan) -> Option<Result<Vec<ScenarioRun>, String>> {
         .with_writer(collector.normalized())
         .with_cli::<cucumber::cli::Empty>(cucumber::cli::Opts::default())
         .max_concurrent_scenarios(plan.concurrency)
+        .before(|feature, _, scenario, world| {
+            let tags = tags_of(feature, scenario);
+            Box::pin(async move {
+                let info = ScenarioInfo::from_tags(&tags).expect("validated by the catalogue");
+                let instance_wide = tags.iter().any(|tag| tag == "instance-wide");
+                world.begin(&info.id, instance_wide).await;
+            })
+        })
         .after(after_hook(observations.clone()))
         .filter_run((), move |feature, _, scenario| {
             to_run.contains(&key_of(feature, scenario))
@@ -193,11 +229,19 @@ async fn execute(plan: &Plan) -> Option<Result<Vec<ScenarioRun>, String>> {
     if interrupted {
         eprintln!("sncc: interrupted; undoing the run's changes to the instance");
     }
-    if let Some((journal, (servicenow, admin))) = &plan.restorer {
-        finish_journal(journal, servicenow, admin).await;
-    }
+    let restored = match &plan.restorer {
+        Some((journal, (servicenow, admin))) => {
+            finish_journal(journal, servicenow, admin, plan.late_write_grace).await
+        }
+        None => true,
+    };
+    let done = |scenarios| Executed {
+        scenarios,
+        interrupted,
+        restored,
+    };
     if interrupted {
-        return None;
+        return done(Ok(Vec::new()));
     }
     if let Some(error) = collected
         .parse_errors
@@ -205,16 +249,10 @@ async fn execute(plan: &Plan) -> Option<Result<Vec<ScenarioRun>, String>> {
         .expect("collector lock")
         .first()
     {
-        return Some(Err(error.clone()));
+        return done(Err(error.clone()));
     }
-    let mut scenarios = collected.scenarios.lock().expect("collector lock").clone();
-    let mut observed = observations.lock().expect("observations lock");
-    for run in &mut scenarios {
-        if let Some(observation) = observed.remove(&(run.feature_uri.clone(), run.line)) {
-            run.observation = observation;
-        }
-    }
-    Some(Ok(scenarios))
+    let scenarios = collected.scenarios.lock().expect("collector lock").clone();
+    done(Ok(scenarios))
 }
 
 /// Completes the report (skipped scenarios, expected deviations), prints the tally, writes the files,
@@ -223,7 +261,10 @@ fn finish(plan: Plan, mut scenarios: Vec<ScenarioRun>, started: Instant) -> Exit
     scenarios.extend(plan.skipped);
     sort_in_feature_order(&mut scenarios, &plan.features);
     for stale in plan.expected.apply(&mut scenarios, plan.strict) {
-        println!("{}", console::scenario_line(&scenarios[stale]));
+        println!(
+            "{}",
+            console::scenario_line(&scenarios[stale], (stale + 1, scenarios.len()))
+        );
     }
     let report = RunReport {
         sncc_version: env!("CARGO_PKG_VERSION").into(),
@@ -257,12 +298,19 @@ fn finish(plan: Plan, mut scenarios: Vec<ScenarioRun>, started: Instant) -> Exit
         }
     }
     if report.tally.failed > 0 {
-        ExitCode::from(1)
+        ExitCode::from(FAILED)
+    } else if report.tally.inconclusive > 0 {
+        ExitCode::from(INCONCLUSIVE)
     } else {
         ExitCode::SUCCESS
     }
 }
 
+/// The exit status of a run in which a `@must` scenario (or, with `--strict`, a `@should` one) failed.
+const FAILED: u8 = 1;
+/// The exit status of a run without failures in which a scenario could not be judged (a server or
+/// gateway error, no answer, a failed setup or undo): the same as a run that could not start.
+const INCONCLUSIVE: u8 = CONFIG_ERROR;
 /// The exit status of a run stopped by Ctrl-C or SIGTERM (after its changes were undone).
 const INTERRUPTED: u8 = 130;
 
@@ -321,25 +369,35 @@ fn admin_client(target: &Target, http: &reqwest::Client) -> Option<(ServiceNow, 
     }
 }
 
-/// Undoes whatever the scenarios left in the journal (all of it after an interruption), then removes
-/// the journal when nothing is left, or says how to finish the job.
-async fn finish_journal(journal: &Journal, servicenow: &ServiceNow, admin: &Credentials) {
-    let entries = changes::read(journal.path()).unwrap_or_default();
-    let (undone, problems) = changes::restore(servicenow, admin, journal, &entries).await;
-    if undone > 0 {
-        println!("Undid {undone} change(s) that scenarios had left.");
+/// Undoes whatever the scenarios left in the journal (all of it after an interruption), waiting for late
+/// writes, then removes the journal when nothing is left, or says how to finish the job. Whether the
+/// instance is as it was.
+async fn finish_journal(
+    journal: &Journal,
+    servicenow: &ServiceNow,
+    admin: &Credentials,
+    late_write_grace: Duration,
+) -> bool {
+    let grace = Grace {
+        period: late_write_grace,
+        wait: true,
+    };
+    let report = changes::restore(servicenow, admin, journal, Scope::All, grace).await;
+    if report.undone > 0 {
+        println!("Undid {} change(s) that scenarios had left.", report.undone);
     }
-    if problems.is_empty() {
+    if report.complete() {
         let _ = std::fs::remove_file(journal.path());
-    } else {
-        for problem in &problems {
-            eprintln!("sncc: could not undo a change: {problem}");
-        }
-        eprintln!(
-            "sncc: the instance is not fully restored; run `sncc restore --journal {}` with the admin credentials",
-            journal.path().display()
-        );
+        return true;
     }
+    for problem in &report.problems {
+        eprintln!("sncc: could not undo a change: {problem}");
+    }
+    eprintln!(
+        "sncc: the instance is not fully restored; run `sncc restore --journal {}` with the admin credentials",
+        journal.path().display()
+    );
+    false
 }
 
 /// The release scenarios run against: `--release`, else the mock's default or the admin target's build tag.
@@ -443,16 +501,22 @@ fn after_hook(observations: Observations) -> AfterHook {
         let observations = observations.clone();
         Box::pin(async move {
             let Some(world) = world else { return };
-            for problem in world.restore().await {
+            let problems = world.restore().await;
+            for problem in &problems {
                 eprintln!(
                     "sncc: could not restore a change of \"{}\": {problem}",
                     scenario.name
                 );
             }
+            let mut observation = world.take_observation();
+            if !problems.is_empty() {
+                let problems = problems.join("; ");
+                observation.inconclusive = Some(format!("undoing its changes failed: {problems}"));
+            }
             observations
                 .lock()
                 .expect("observations lock")
-                .insert(key_of(feature, scenario), world.take_observation());
+                .insert(key_of(feature, scenario), observation);
         })
     })
 }

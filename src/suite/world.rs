@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use sncc::changes::{self, Change, Entry};
+use sncc::changes::{self, Change, Grace, Scope};
 use sncc::client::control::MockControl;
 use sncc::client::transport::RetryPolicy;
 use sncc::client::{Credentials, Reply, ServiceNow, TokenRequest};
@@ -16,7 +16,7 @@ use sncc::mock::seed::Seed;
 use sncc::mock::{MockOptions, MockServer, random};
 use sncc::report::Observation;
 
-use super::context::{self, Context, Target};
+use super::context::{self, Context, InstanceLock, Target};
 
 /// The property that turns the grant on (SPEC §2).
 pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
@@ -54,13 +54,29 @@ pub struct SuiteWorld {
     /// The response to the last REST call made with (or without) a token.
     pub rest_reply: Option<Reply>,
     pub facts: BTreeMap<String, Value>,
-    /// The journaled changes this scenario made to a real instance, oldest first.
-    changes: Vec<(u64, Change)>,
+    /// The numbers of the journaled changes this scenario made to a real instance (undone at its end).
+    changes: Vec<u64>,
     /// Records as last seen (created, found or updated), by sys_id: their old values are journaled
     /// without reading them again.
     seen: HashMap<String, Value>,
-    /// The grant property as this scenario left it (`Some(None)`: absent); `None` until it is set.
-    grant_property: Option<Option<Value>>,
+    /// Whether this scenario changed the grant property away from the run's baseline (`true`).
+    grant_changed: bool,
+    /// The scenario's catalogue id (`CC-E4`), for what it prints while it runs.
+    pub scenario_id: String,
+    /// Whether the scenario is tagged `@instance-wide`: it may change what every scenario depends on.
+    instance_wide: bool,
+    /// On a real instance: held for the whole scenario, shared, or alone when it is instance-wide.
+    _instance_lock: Option<InstanceLock>,
+    /// The `access_token_lifespan` the scenario gave its endpoint, if it set one.
+    pub configured_lifespan: Option<u64>,
+}
+
+/// Where a change to a real instance is undone: at the end of the scenario, or at the end of the run
+/// (the grant property brought to the run's baseline, which every scenario beside it relies on).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UndoAt {
+    ScenarioEnd,
+    RunEnd,
 }
 
 impl fmt::Debug for SuiteWorld {
@@ -138,8 +154,22 @@ impl SuiteWorld {
             facts: BTreeMap::new(),
             changes: Vec::new(),
             seen: HashMap::new(),
-            grant_property: None,
+            grant_changed: false,
+            scenario_id: String::new(),
+            instance_wide: false,
+            _instance_lock: None,
+            configured_lifespan: None,
         })
+    }
+
+    /// Before the scenario's first step: who it is, and, on a real instance, its turn (an instance-wide
+    /// scenario runs alone; the others run side by side).
+    pub async fn begin(&mut self, id: &str, instance_wide: bool) {
+        self.scenario_id = format!("CC-{id}");
+        self.instance_wide = instance_wide;
+        if self.context.target.url().is_some() {
+            self._instance_lock = Some(self.context.take_turn(instance_wide).await);
+        }
     }
 
     fn is_client_target(&self) -> bool {
@@ -162,18 +192,41 @@ impl SuiteWorld {
     }
 
     /// Writes a change to the run's journal before it is made (real instances only); returns its number.
-    fn journal(&self, entry: impl FnOnce(u64) -> Entry) -> Result<Option<u64>, String> {
+    /// A change undone at the scenario's end is kept in the scenario's list.
+    fn announce(&mut self, at: UndoAt, pending: &Change) -> Result<Option<u64>, String> {
         let Some(journal) = &self.context.journal else {
             return Ok(None);
         };
-        let change = journal.next_change();
-        journal.append(&entry(change)).map_err(|error| {
-            format!(
-                "cannot write the change journal {}: {error}",
-                journal.path().display()
-            )
-        })?;
-        Ok(Some(change))
+        let number = journal
+            .announce(pending)
+            .map_err(|error| journal_error(journal, error))?;
+        if at == UndoAt::ScenarioEnd {
+            self.changes.push(number);
+        }
+        Ok(Some(number))
+    }
+
+    /// Journals how an announced create ended: its sys_id, refused (a 4xx: nothing was made), or unknown
+    /// (no answer, or a 5xx: a search settles it when the change is undone).
+    fn settle_create(
+        &self,
+        change: Option<u64>,
+        reply: &Result<Reply, sncc::client::TransportError>,
+    ) -> Result<(), String> {
+        let (Some(journal), Some(change)) = (&self.context.journal, change) else {
+            return Ok(());
+        };
+        let written = match reply {
+            Ok(reply) if reply.status == 201 => match reply.result() {
+                Some(created) => journal.created(change, &text(&created, "sys_id")),
+                None => journal.unanswered(change),
+            },
+            Ok(reply) if (400..500).contains(&reply.status) && reply.status != 429 => {
+                journal.refused(change)
+            }
+            _ => journal.unanswered(change),
+        };
+        written.map_err(|error| journal_error(journal, error))
     }
 
     pub fn user(&self, logical: &str) -> Result<&User, String> {
@@ -192,59 +245,39 @@ impl SuiteWorld {
 
     /// Creates a record and returns it; on a real instance, journaled first and deleted afterwards.
     pub async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
-        let change = self.announce_create(table, &record)?;
-        let reply = self
-            .servicenow
-            .create(self.admin()?, table, &record)
+        self.create_undone_at(UndoAt::ScenarioEnd, table, record)
             .await
-            .map_err(|e| e.to_string())?;
+    }
+
+    async fn create_undone_at(
+        &mut self,
+        at: UndoAt,
+        table: &str,
+        record: Value,
+    ) -> Result<Value, String> {
+        let change = self.announce(at, &created_change(table, &record))?;
+        let reply = self.servicenow.create(self.admin()?, table, &record).await;
+        self.settle_create(change, &reply)?;
+        let reply = reply.map_err(|e| e.to_string())?;
         let created = expect_result(&reply, 201, &format!("create a {table} record"))?;
-        let sys_id = text(&created, "sys_id");
-        self.confirm_created(change, &sys_id)?;
-        self.seen.insert(sys_id, created.clone());
+        self.seen.insert(text(&created, "sys_id"), created.clone());
         Ok(created)
-    }
-
-    /// Journals a change before it is made, and keeps it to undo at the end of the scenario (real
-    /// instances only). Returns its number.
-    fn announce(&mut self, pending: Change) -> Result<Option<u64>, String> {
-        let number = self.journal(|change| pending.announcement(change))?;
-        if let Some(number) = number {
-            self.changes.push((number, pending));
-        }
-        Ok(number)
-    }
-
-    fn announce_create(&mut self, table: &str, record: &Value) -> Result<Option<u64>, String> {
-        self.announce(Change::Created {
-            table: table.into(),
-            sys_id: None,
-            find_by: find_by(record),
-        })
-    }
-
-    /// Journals the sys_id an announced create got, so undoing it needs no search.
-    fn confirm_created(&mut self, change: Option<u64>, sys_id: &str) -> Result<(), String> {
-        let Some(change) = change else {
-            return Ok(());
-        };
-        self.journal(|_| Entry::Created {
-            change,
-            sys_id: sys_id.into(),
-        })?;
-        if let Some((_, Change::Created { sys_id: known, .. })) = self
-            .changes
-            .iter_mut()
-            .find(|(number, _)| *number == change)
-        {
-            *known = Some(sys_id.into());
-        }
-        Ok(())
     }
 
     /// Changes a record's fields; on a real instance, their old values are journaled first.
     pub async fn update(
         &mut self,
+        table: &str,
+        sys_id: &str,
+        changes: Value,
+    ) -> Result<(), String> {
+        self.update_undone_at(UndoAt::ScenarioEnd, table, sys_id, changes)
+            .await
+    }
+
+    async fn update_undone_at(
+        &mut self,
+        at: UndoAt,
         table: &str,
         sys_id: &str,
         changes: Value,
@@ -268,11 +301,14 @@ impl SuiteWorld {
                 .filter(|(name, _)| name.as_str() != "client_secret")
                 .map(|(name, _)| (name.clone(), json!(text(&before, name))))
                 .collect();
-            self.announce(Change::Updated {
-                table: table.into(),
-                sys_id: sys_id.into(),
-                previous,
-            })?;
+            self.announce(
+                at,
+                &Change::Updated {
+                    table: table.into(),
+                    sys_id: sys_id.into(),
+                    previous,
+                },
+            )?;
         }
         let reply = self
             .servicenow
@@ -287,11 +323,14 @@ impl SuiteWorld {
     /// Deletes a record; on a real instance, its values (secrets left out) are journaled first.
     pub async fn delete(&mut self, table: &str, sys_id: &str, keep: Value) -> Result<(), String> {
         let previous = changes::without_secrets(&keep);
-        self.announce(Change::Deleted {
-            table: table.into(),
-            sys_id: sys_id.into(),
-            previous,
-        })?;
+        self.announce(
+            UndoAt::ScenarioEnd,
+            &Change::Deleted {
+                table: table.into(),
+                sys_id: sys_id.into(),
+                previous,
+            },
+        )?;
         let reply = self
             .servicenow
             .delete(self.admin()?, table, sys_id)
@@ -326,16 +365,10 @@ impl SuiteWorld {
     /// instance it is journaled first, like an admin create, so it is deleted afterwards.
     pub async fn create_with_token(&mut self, table: &str, record: Value) -> Result<Reply, String> {
         let token = Credentials::Bearer(self.current_token()?);
-        let change = self.announce_create(table, &record)?;
-        let reply = self
-            .servicenow
-            .create(&token, table, &record)
-            .await
-            .map_err(|e| e.to_string())?;
-        if let Some(created) = reply.result().filter(|_| reply.status == 201) {
-            self.confirm_created(change, &text(&created, "sys_id"))?;
-        }
-        Ok(reply)
+        let change = self.announce(UndoAt::ScenarioEnd, &created_change(table, &record))?;
+        let reply = self.servicenow.create(&token, table, &record).await;
+        self.settle_create(change, &reply)?;
+        reply.map_err(|e| e.to_string())
     }
 
     /// A text that marks what the suite writes on a real instance as its own (the run's prefix).
@@ -435,8 +468,10 @@ impl SuiteWorld {
         Ok(())
     }
 
-    /// Sets the grant property (`None` removes it). On a client target the property cannot be seen:
-    /// `"true"` is what such a run presumes, anything else is an error.
+    /// Sets the grant property (`None` removes it), read afresh from the instance first: an earlier
+    /// scenario may have left it otherwise. `"true"` is the run's baseline: bringing it there is undone
+    /// at the end of the run, and only a scenario tagged `@instance-wide` (which runs alone) may move it
+    /// away. On a client target the property cannot be seen: `"true"` is what such a run presumes.
     pub async fn set_grant_property(&mut self, value: Option<&str>) -> Result<(), String> {
         if self.is_client_target() {
             return match value {
@@ -444,43 +479,50 @@ impl SuiteWorld {
                 _ => Err("a client target cannot change the grant property".into()),
             };
         }
-        let now = match (
-            self.grant_property.clone(),
-            self.context.pristine_grant_property(),
-        ) {
-            (Some(known), _) | (None, Some(known)) => known,
-            (None, None) => {
-                let found = self
-                    .find("sys_properties", &format!("name={GRANT_PROPERTY}"))
-                    .await?
-                    .first()
-                    .cloned();
-                self.context.remember_pristine_grant_property(found.clone());
-                found
+        let to_baseline = value == Some("true") && !self.grant_changed;
+        if !to_baseline && !self.instance_wide {
+            return Err(format!(
+                "{} changes the grant property but is not tagged @instance-wide, so it would run beside scenarios that need it",
+                self.scenario_id
+            ));
+        }
+        let context = self.context.clone();
+        let _one_at_a_time = match to_baseline {
+            true => Some(context.grant_baseline.lock().await),
+            false => None,
+        };
+        let at = match to_baseline {
+            true => UndoAt::RunEnd,
+            false => {
+                self.grant_changed = true;
+                UndoAt::ScenarioEnd
             }
         };
-        let after = match (now, value) {
+        let now = self
+            .find("sys_properties", &format!("name={GRANT_PROPERTY}"))
+            .await?
+            .first()
+            .cloned();
+        match (now, value) {
+            (Some(property), Some(value)) if text(&property, "value") == value => Ok(()),
             (Some(property), Some(value)) => {
                 let sys_id = text(&property, "sys_id");
-                self.seen.entry(sys_id.clone()).or_insert(property);
-                self.update("sys_properties", &sys_id, json!({ "value": value }))
-                    .await?;
-                self.seen.get(&sys_id).cloned()
+                self.update_undone_at(at, "sys_properties", &sys_id, json!({ "value": value }))
+                    .await
             }
             (None, Some(value)) => {
                 let record = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
-                Some(self.create("sys_properties", record).await?)
+                self.create_undone_at(at, "sys_properties", record)
+                    .await
+                    .map(drop)
             }
             (Some(property), None) => {
                 // The whole record is kept (its description too), so restoring it recreates it as it was.
                 let sys_id = text(&property, "sys_id");
-                self.delete("sys_properties", &sys_id, property).await?;
-                None
+                self.delete("sys_properties", &sys_id, property).await
             }
-            (None, None) => None,
-        };
-        self.grant_property = Some(after);
-        Ok(())
+            (None, None) => Ok(()),
+        }
     }
 
     /// Changes an endpoint's fields.
@@ -535,6 +577,14 @@ impl SuiteWorld {
             .ok_or_else(|| "no token was requested yet".to_owned())
     }
 
+    /// The first access token issued in this scenario.
+    pub fn first_token(&self) -> Result<SecretString, String> {
+        self.replies
+            .iter()
+            .find_map(access_token)
+            .ok_or_else(|| "no token was issued in this scenario".to_owned())
+    }
+
     /// The newest access token issued in this scenario.
     pub fn current_token(&self) -> Result<SecretString, String> {
         self.replies
@@ -553,29 +603,53 @@ impl SuiteWorld {
         Observation {
             facts: std::mem::take(&mut self.facts),
             exchanges: self.servicenow.recorder().exchanges(),
+            inconclusive: None,
         }
     }
 
-    /// Undoes, newest first, every change the scenario made to a real instance, marking each undone in
-    /// the journal. Returns what could not be undone (it stays in the journal for the end of the run).
+    /// Brings every record the scenario changed on a real instance back to its state before the
+    /// scenario, marking its changes undone in the journal. Returns what could not be undone (it stays in
+    /// the journal for the end of the run); a create whose answer was lost is left for the end of the run,
+    /// which waits for late writes.
     pub async fn restore(&mut self) -> Vec<String> {
         let (Some(journal), Ok(admin)) = (self.context.journal.clone(), self.admin().cloned())
         else {
             return Vec::new();
         };
-        let mut problems = Vec::new();
-        while let Some((change, pending)) = self.changes.pop() {
-            match changes::undo(&self.servicenow, &admin, &pending).await {
-                Ok(()) => {
-                    if let Err(error) = journal.append(&Entry::Undone { change }) {
-                        problems.push(format!("cannot write the change journal: {error}"));
-                    }
-                }
-                Err(problem) => problems.push(problem),
-            }
+        let numbers = std::mem::take(&mut self.changes);
+        if numbers.is_empty() {
+            return Vec::new();
         }
-        problems
+        let grace = Grace {
+            period: self.context.late_write_grace,
+            wait: false,
+        };
+        changes::restore(
+            &self.servicenow,
+            &admin,
+            &journal,
+            Scope::Changes(&numbers),
+            grace,
+        )
+        .await
+        .problems
     }
+}
+
+/// The announcement of a create: a query that finds the record again, in case its answer is lost.
+fn created_change(table: &str, record: &Value) -> Change {
+    Change::Created {
+        table: table.into(),
+        sys_id: None,
+        find_by: find_by(record),
+    }
+}
+
+fn journal_error(journal: &changes::Journal, error: std::io::Error) -> String {
+    format!(
+        "cannot write the change journal {}: {error}",
+        journal.path().display()
+    )
 }
 
 /// An encoded query that finds a record again by what identifies it (for a create journaled before it

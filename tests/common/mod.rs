@@ -129,8 +129,19 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// The last line of the output; for a run's closing tally, without its wall time (` in 1.2 s`).
     pub fn last_line(&self) -> &str {
-        self.stdout.lines().last().unwrap_or_default()
+        let line = self.stdout.lines().last().unwrap_or_default();
+        match line.rsplit_once(" in ") {
+            Some((tally, time))
+                if time
+                    .strip_suffix(" s")
+                    .is_some_and(|seconds| seconds.parse::<f64>().is_ok()) =>
+            {
+                tally
+            }
+            _ => line,
+        }
     }
 }
 

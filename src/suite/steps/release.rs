@@ -5,8 +5,12 @@ use std::time::Duration;
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
 use sncc::release::{Family, Release};
+use sncc::report::console;
 
 use crate::suite::world::{SuiteWorld, text};
+
+/// An OAuth API endpoint's `access_token_lifespan` unless a scenario sets one (SPEC §2).
+const DEFAULT_LIFESPAN: u64 = 1800;
 
 #[given(expr = "the mock instance runs the {string} release")]
 async fn mock_release(world: &mut SuiteWorld, release: String) -> Result<(), String> {
@@ -30,17 +34,27 @@ async fn lifespan_passes(world: &mut SuiteWorld) -> Result<(), String> {
         .find(|reply| crate::suite::world::access_token(reply).is_some());
     let expires_in = reply
         .and_then(|reply| reply.json())
-        .and_then(|body| body["expires_in"].as_i64())
+        .and_then(|body| body["expires_in"].as_u64())
         .ok_or("no token with expires_in was issued")?;
-    // A token lives access_token_lifespan = expires_in + 1 seconds; one more second to be past it.
-    let wait = expires_in + 2;
+    // A token lives access_token_lifespan seconds (SPEC §3); one second more is past it. The wait is
+    // bounded by the lifespan the suite configured, never by what the instance reports: a token that
+    // outlives it is then refused or not, and the scenario says which.
+    let lifespan = world.configured_lifespan.unwrap_or(DEFAULT_LIFESPAN);
+    if expires_in >= lifespan {
+        world.record_fact("expires_in_beyond_lifespan", json!(expires_in));
+    }
+    let wait = lifespan + 1;
     match &world.control {
         Some(control) => control
-            .advance_clock(wait)
+            .advance_clock(wait as i64)
             .await
             .map_err(|error| error.to_string()),
         None => {
-            tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)).await;
+            println!(
+                "{}",
+                console::waiting(&world.scenario_id, wait, "the token to expire")
+            );
+            tokio::time::sleep(Duration::from_secs(wait)).await;
             Ok(())
         }
     }

@@ -142,6 +142,22 @@ async fn acts_as(world: &mut SuiteWorld, user: String) -> Result<(), String> {
     }
 }
 
+#[then(expr = "who the first token acts as is recorded as {string}")]
+async fn first_token_recorded(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
+    let first = world.first_token()?;
+    let reply = world
+        .servicenow
+        .current_user(&Credentials::Bearer(first))
+        .await
+        .map_err(|error| error.to_string())?;
+    let acts_as = reply.result().filter(|_| reply.status == 200).map_or_else(
+        || json!(format!("refused ({})", reply.status)),
+        |result| json!(text(&result, "user_name")),
+    );
+    world.record_fact(&fact, acts_as);
+    Ok(())
+}
+
 #[then("the request succeeds")]
 async fn succeeds(world: &mut SuiteWorld) -> Result<(), String> {
     let reply = rest_reply(world)?;

@@ -64,6 +64,7 @@ async fn endpoint_lifespan(
     endpoint: String,
     seconds: u32,
 ) -> Result<(), String> {
+    world.configured_lifespan = Some(u64::from(seconds));
     world
         .update_endpoint(
             &endpoint,
@@ -82,6 +83,7 @@ async fn endpoint_secret(
 }
 
 #[given(expr = "the OAuth Application User of {string} is changed to {string}")]
+#[when(expr = "the OAuth Application User of {string} is changed to {string}")]
 async fn endpoint_user_changed(
     world: &mut SuiteWorld,
     endpoint: String,
