@@ -722,6 +722,63 @@ fn a_create_that_lands_after_the_timeout_is_found_and_removed_by_the_run() {
 }
 
 #[test]
+fn a_500_after_a_create_landed_is_searched_for_and_removed() {
+    for table in ["sys_properties", "sys_user", "oauth_entity"] {
+        let case = Case::untouched(&format!("create-500-{table}"));
+        // The record is created; the client is told 500.
+        case.proxy.add(Rule::new(
+            "POST",
+            &create_in(table),
+            Occurrence::Nth(1),
+            Action::ForwardThenStatus(500),
+        ));
+
+        let done = case.run(&["--tags", "@CC-A3"]);
+
+        assert!(case.fired(), "{table}: the run created a record there");
+        assert_eq!(
+            case.outcome("A3"),
+            "inconclusive",
+            "{table}: its setup met a 500"
+        );
+        // A 5xx says nothing of whether the write happened: the run searches for the record at the end.
+        done.expect_code(2);
+        assert!(!case.journal_kept(), "{table}: the journal is removed");
+        case.assert_restored(&format!(
+            "{table}: after a run whose create was answered 500"
+        ));
+    }
+}
+
+#[test]
+fn a_500_after_the_grant_property_was_created_leaves_no_property_when_later_scenarios_use_it() {
+    let case = Case::untouched("property-create-500");
+    // CC-A1 (instance-wide, alone and first) creates the property and is told 500; CC-A2 and CC-A3 then
+    // find the property and change it. The run must still end with no property, as before it.
+    case.proxy.add(Rule::new(
+        "POST",
+        &create_in("sys_properties"),
+        Occurrence::Nth(1),
+        Action::ForwardThenStatus(500),
+    ));
+
+    let done = case.run(&["--tags", "@CC-A1 or @CC-A2 or @CC-A3"]);
+
+    assert!(case.fired(), "the run created the property");
+    let expected = if case.journal_kept() { 3 } else { 2 };
+    done.expect_code(expected);
+    if case.journal_kept() {
+        case.restore().expect_code(0);
+    }
+    case.assert_restored("after a run whose property create was answered 500");
+    assert_eq!(
+        case.mock.grant_property(),
+        None,
+        "absent before, absent after"
+    );
+}
+
+#[test]
 fn restore_finds_a_create_that_landed_after_the_run_was_killed() {
     let case = Case::untouched("late-create-killed");
     case.proxy.add(Rule::new(
@@ -1040,7 +1097,26 @@ fn sweep_round(seed: u64) {
     wait_until("the proxy has handled every request", || {
         proxy.in_flight() == 0
     });
-    let faults = proxy.faulted().len();
+    let faulted = proxy.faulted();
+    let faults = faulted.len();
+    // What met which fault (method and path only: a body may hold a secret), for a failure's message.
+    let fault_log: Vec<String> = faulted
+        .iter()
+        .map(|seen| {
+            let action = seen
+                .fault
+                .as_ref()
+                .map(|a| format!("{a:?}"))
+                .unwrap_or_default();
+            let status = seen
+                .upstream_status
+                .map_or("-".to_owned(), |s| s.to_string());
+            format!(
+                "  {action}: {} {} (instance answered {status})",
+                seen.method, seen.target
+            )
+        })
+        .collect();
     println!(
         "sweep: seed {seed:#x}: {faults} faults, {}, killed: {killed}, exit {:?}",
         deviation.map_or("faithful".to_owned(), |(broken, _)| format!(
@@ -1083,7 +1159,10 @@ fn sweep_round(seed: u64) {
     assert_unchanged(
         &before,
         &mock.snapshot(),
-        &format!("{context}, after the run and {restores} restore(s)"),
+        &format!(
+            "{context}, after the run and {restores} restore(s); the faults:\n{}\n",
+            fault_log.join("\n")
+        ),
     );
     if killed || !Path::new(&reports).join("summary.json").exists() {
         return;
