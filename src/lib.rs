@@ -1,5 +1,6 @@
 //! sncc: a conformance suite and mock instance for ServiceNow's inbound OAuth 2.0 client credentials grant.
 
+pub mod captured;
 pub mod catalogue;
 pub mod changes;
 pub mod client;

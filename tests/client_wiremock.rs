@@ -2,14 +2,14 @@
 //! sends have the shapes ServiceNow expects with nothing secret in a URL or a recorded exchange, and it survives
 //! timeouts, 429s, 503s, malformed JSON and connection resets.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::Method;
 use secrecy::SecretString;
-use serde::Deserialize;
+use sncc::captured::{self, Captured};
 use sncc::client::exchange::Recorder;
 use sncc::client::probe::{Reachability, probe};
 use sncc::client::transport::{RetryPolicy, Transport, http_client};
@@ -31,45 +31,15 @@ const QUICK_RETRIES: RetryPolicy = RetryPolicy {
     max_delay: Duration::from_millis(50),
 };
 
-/// A recorded response: `fixtures/responses/<name>.json`.
-#[derive(Deserialize)]
-struct Fixture {
-    status: u16,
-    headers: serde_json::Map<String, serde_json::Value>,
-    body: String,
-}
-
-impl Fixture {
-    fn load(name: &str) -> Fixture {
-        Fixture::read(&fixtures_dir().join(format!("{name}.json")))
-    }
-
-    fn read(file: &Path) -> Fixture {
-        let text = std::fs::read_to_string(file)
-            .unwrap_or_else(|error| panic!("{}: {error}", file.display()));
-        serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", file.display()))
-    }
-
-    fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers.iter().map(|(name, value)| {
-            let value = value.as_str().expect("header values are strings");
-            (name.as_str(), value)
-        })
-    }
-
-    /// The response as wiremock sends it: status, headers as given, the body byte for byte.
-    fn template(&self) -> ResponseTemplate {
-        self.headers()
-            .fold(
-                ResponseTemplate::new(self.status),
-                |template, (name, value)| template.insert_header(name, value),
-            )
-            .set_body_bytes(self.body.as_bytes())
-    }
-}
-
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/responses")
+/// A recorded response as wiremock sends it: status, headers as given, the body byte for byte.
+fn template(captured: &Captured) -> ResponseTemplate {
+    captured
+        .headers()
+        .fold(
+            ResponseTemplate::new(captured.status),
+            |template, (name, value)| template.insert_header(name, value),
+        )
+        .set_body_bytes(captured.body.as_bytes())
 }
 
 fn http(transport: &Transport) -> reqwest::Client {
@@ -95,9 +65,7 @@ fn basic_credentials() -> String {
 
 /// The token the `token_success` fixture issues.
 fn issued_token() -> String {
-    let body: serde_json::Value =
-        serde_json::from_str(&Fixture::load("token_success").body).expect("JSON token body");
-    body["access_token"]
+    captured::TOKEN_SUCCESS.json()["access_token"]
         .as_str()
         .expect("access_token")
         .to_owned()
@@ -145,11 +113,15 @@ fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
 /// list and current_user with the issued token as a Bearer.
 async fn session(server: &MockServer) -> ServiceNow {
     for (verb, route, fixture) in [
-        ("POST", "/oauth_token.do", "token_success"),
-        ("GET", "/api/now/table/sys_user", "table_list"),
-        ("GET", "/api/now/ui/user/current_user", "current_user"),
+        ("POST", "/oauth_token.do", &captured::TOKEN_SUCCESS),
+        ("GET", "/api/now/table/sys_user", &captured::TABLE_LIST),
+        (
+            "GET",
+            "/api/now/ui/user/current_user",
+            &captured::CURRENT_USER,
+        ),
     ] {
-        mount(server, verb, route, Fixture::load(fixture).template()).await;
+        mount(server, verb, route, template(fixture)).await;
     }
     let servicenow = servicenow(&server.uri(), &Transport::default());
     let mut token = None;
@@ -279,7 +251,7 @@ async fn recorded_exchanges_keep_statuses_and_redacted_bodies_but_no_secret() {
         exchanges[0].response_body,
         r#"{"access_token":"[REDACTED]","scope":"useraccount","token_type":"Bearer","expires_in":1799}"#
     );
-    assert_eq!(exchanges[2].response_body, Fixture::load("table_list").body);
+    assert_eq!(exchanges[2].response_body, captured::TABLE_LIST.body);
     assert!(
         exchanges[2]
             .response_headers
@@ -290,20 +262,23 @@ async fn recorded_exchanges_keep_statuses_and_redacted_bodies_but_no_secret() {
 #[tokio::test]
 async fn every_fixture_round_trips_through_the_client() {
     let server = MockServer::start().await;
-    let mut fixtures = Vec::new();
-    for entry in std::fs::read_dir(fixtures_dir()).expect("fixtures/responses") {
-        let file = entry.expect("directory entry").path();
-        if file
-            .extension()
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/responses");
+    let files = std::fs::read_dir(directory).expect("fixtures/responses");
+    let files = files.filter(|entry| {
+        let file = entry.as_ref().expect("directory entry").path();
+        file.extension()
             .is_some_and(|extension| extension == "json")
-        {
-            let route = format!("/{}", file.file_stem().unwrap().to_string_lossy());
-            let fixture = Fixture::read(&file);
-            mount(&server, "GET", &route, fixture.template()).await;
-            fixtures.push((route, fixture));
-        }
-    }
+    });
+    let fixtures = captured::all().map(|(name, fixture)| (format!("/{name}"), fixture));
+    assert_eq!(
+        files.count(),
+        fixtures.len(),
+        "sncc::captured has every file"
+    );
     assert_eq!(fixtures.len(), 10, "one file per recorded response");
+    for (route, fixture) in &fixtures {
+        mount(&server, "GET", route, template(fixture)).await;
+    }
     let servicenow = servicenow(&server.uri(), &Transport::default());
     for (route, fixture) in &fixtures {
         let reply = servicenow
@@ -321,9 +296,7 @@ async fn every_fixture_round_trips_through_the_client() {
 #[tokio::test]
 async fn a_response_slower_than_the_timeout_is_a_transport_error() {
     let server = MockServer::start().await;
-    let slow = Fixture::load("token_success")
-        .template()
-        .set_delay(Duration::from_secs(10));
+    let slow = template(&captured::TOKEN_SUCCESS).set_delay(Duration::from_secs(10));
     mount(&server, "POST", "/oauth_token.do", slow).await;
     let transport = Transport {
         timeout: Duration::from_millis(200),
@@ -356,7 +329,7 @@ async fn after_failures(
     .mount(&server)
     .await;
     Mock::given(any())
-        .respond_with(Fixture::load("table_list").template())
+        .respond_with(template(&captured::TABLE_LIST))
         .with_priority(2)
         .mount(&server)
         .await;
@@ -490,11 +463,11 @@ async fn probed(response: ResponseTemplate) -> Reachability {
 #[tokio::test]
 async fn the_probe_tells_a_live_instance_from_a_sleeping_or_foreign_one() {
     assert_eq!(
-        probed(Fixture::load("rest_401").template()).await,
+        probed(template(&captured::REST_401)).await,
         Reachability::Ready
     );
     assert_eq!(
-        probed(Fixture::load("hibernating").template()).await,
+        probed(template(&captured::HIBERNATING)).await,
         Reachability::Hibernating
     );
     assert_eq!(

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{FORM, Mock, urlencode};
+use common::{FORM, Mock, assert_generic_refusal, urlencode};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -10,28 +10,13 @@ use reqwest::header::HeaderValue;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-const GENERIC_ERROR: &str = r#"{"error_description":"access_denied","error":"server_error"}"#;
 /// A body one byte larger than the mock reads (`observe::MAX_BODY_BYTES`).
 const TOO_LARGE: usize = 1024 * 1024 + 1;
 
 /// The mock is healthy: it issues a token for the seeded client, and the token acts as `svc.cc`.
 async fn assert_still_serving(mock: &Mock) {
     let token = mock.token().await;
-    let response = mock
-        .http
-        .get(mock.url("/api/now/ui/user/current_user"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["result"]["user_name"], "svc.cc");
-}
-
-async fn assert_generic_refusal(response: Response, why: &str) {
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{why}");
-    assert_eq!(response.text().await.unwrap(), GENERIC_ERROR, "{why}");
+    assert_eq!(mock.current_user(&token).await["user_name"], "svc.cc");
 }
 
 /// Asserts a Table API failure envelope: status, message and detail.
@@ -543,8 +528,9 @@ fn arbitrary_token_bodies_get_the_generic_401_and_the_mock_keeps_serving() {
             let response = mock
                 .post_token(String::from_utf8_lossy(&body).into_owned())
                 .await;
-            prop_assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-            prop_assert_eq!(response.text().await.unwrap(), GENERIC_ERROR);
+            let generic = &sncc::captured::TOKEN_GENERIC_401;
+            prop_assert_eq!(response.status(), generic.status);
+            prop_assert_eq!(response.text().await.unwrap(), generic.body.as_str());
             let raw = mock
                 .http
                 .post(mock.url("/oauth_token.do"))

@@ -16,15 +16,18 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use regex::Regex;
 use serde_json::{Value, json};
+use sncc::captured::GRANT_PROPERTY;
 
 /// The secret CC-F8 gives an endpoint. It is written in features/request_format.feature, so it is public
 /// as such; its form-encoded form goes only into request bodies, which must be redacted.
 const F8_SECRET: &str = "p+ss%w:rd/[x]~1";
 /// Like the `ready` seed, with a client secret that form encoding changes (and JSON and XML do not).
-const RESERVED_SECRET_SEED: &str = r#"release = "washingtondc"
+fn reserved_secret_seed() -> String {
+    format!(
+        r#"release = "washingtondc"
 
 [[properties]]
-name = "glide.oauth.inbound.client.credential.grant_type.enabled"
+name = "{GRANT_PROPERTY}"
 type = "boolean"
 value = "true"
 
@@ -37,7 +40,9 @@ roles = ["itil"]
 name = "svc-cc"
 client_secret = "cli+Secret/4=%7Ez~q"
 user = "svc.cc"
-"#;
+"#
+    )
+}
 
 /// Starts a full admin run (CC-E4 included) and waits until it is inside CC-E4, which holds its changes
 /// while its token expires (its waiting line is printed), the journal holds creates still to undo, and
@@ -372,7 +377,7 @@ fn no_password_secret_or_token_reaches_any_output() {
         .expect_code(0);
 
     let seed = dir.join("reserved-secret.toml");
-    std::fs::write(&seed, RESERVED_SECRET_SEED).expect("write the seed");
+    std::fs::write(&seed, reserved_secret_seed()).expect("write the seed");
     let client_mock = Mock::start(&seed);
     let client_reports = dir.join("client-reports");
     let client = client_mock

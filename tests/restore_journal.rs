@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 use common::{ADMIN_PASSWORD, TempDir};
 use secrecy::SecretString;
 use serde_json::{Value, json};
+use sncc::captured::GRANT_PROPERTY;
 use sncc::changes::{self, Change, Entry, Grace, Journal, RestoreReport, Scope};
 use sncc::client::{Credentials, ServiceNow};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
 const NO_GRACE: Grace = Grace {
     period: Duration::ZERO,
     wait: false,
@@ -128,6 +128,28 @@ fn sys_id(record: &Value) -> String {
     record["sys_id"].as_str().expect("a sys_id").to_owned()
 }
 
+/// What a run does to a true grant property, journaled first: sets it false, then deletes it.
+async fn set_false_then_delete(instance: &Instance, journal: &Journal, id: &str) {
+    journal
+        .announce(&Change::Updated {
+            table: "sys_properties".into(),
+            sys_id: id.to_owned(),
+            previous: changes::without_secrets(&json!({"value": "true"})),
+        })
+        .unwrap();
+    let property = instance
+        .update("sys_properties", id, json!({"value": "false"}))
+        .await;
+    journal
+        .announce(&Change::Deleted {
+            table: "sys_properties".into(),
+            sys_id: id.to_owned(),
+            previous: changes::without_secrets(&property),
+        })
+        .unwrap();
+    instance.delete("sys_properties", id).await;
+}
+
 #[tokio::test]
 async fn a_record_the_run_created_then_deleted_is_never_re_created() {
     let instance = Instance::start("untouched").await;
@@ -149,24 +171,7 @@ async fn a_record_the_run_created_then_deleted_is_never_re_created() {
         .await;
     let id = sys_id(&property);
     journal.created(change, &id).unwrap();
-    journal
-        .announce(&Change::Updated {
-            table: "sys_properties".into(),
-            sys_id: id.clone(),
-            previous: changes::without_secrets(&json!({"value": "true"})),
-        })
-        .unwrap();
-    let property = instance
-        .update("sys_properties", &id, json!({"value": "false"}))
-        .await;
-    journal
-        .announce(&Change::Deleted {
-            table: "sys_properties".into(),
-            sys_id: id.clone(),
-            previous: changes::without_secrets(&property),
-        })
-        .unwrap();
-    instance.delete("sys_properties", &id).await;
+    set_false_then_delete(&instance, &journal, &id).await;
     // The same for a test user; an older restore already undid its create, not its delete.
     let user_change = journal
         .announce(&create_of("sys_user", "user_name=sncc-test-gone"))
@@ -222,24 +227,7 @@ async fn a_true_property_set_false_then_deleted_is_true_again_with_its_sys_id() 
         .await;
     let id = sys_id(&property);
 
-    journal
-        .announce(&Change::Updated {
-            table: "sys_properties".into(),
-            sys_id: id.clone(),
-            previous: changes::without_secrets(&json!({"value": "true"})),
-        })
-        .unwrap();
-    let property = instance
-        .update("sys_properties", &id, json!({"value": "false"}))
-        .await;
-    journal
-        .announce(&Change::Deleted {
-            table: "sys_properties".into(),
-            sys_id: id.clone(),
-            previous: changes::without_secrets(&property),
-        })
-        .unwrap();
-    instance.delete("sys_properties", &id).await;
+    set_false_then_delete(&instance, &journal, &id).await;
 
     let report = instance.restore(&journal, Scope::All, NO_GRACE).await;
 
@@ -341,8 +329,17 @@ async fn a_failing_existence_check_keeps_the_change_and_makes_no_duplicate() {
     }
 }
 
-#[tokio::test]
-async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
+/// The body of the first POST `server` received.
+async fn posted(server: &MockServer) -> Value {
+    let received = server.received_requests().await.unwrap();
+    let post = received
+        .iter()
+        .find(|request| request.method == wiremock::http::Method::POST);
+    serde_json::from_slice(&post.expect("a POST").body).unwrap()
+}
+
+/// A wiremock instance where the property `p1` is gone (404) and must be re-created once.
+async fn p1_gone() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/now/table/sys_properties/p1"))
@@ -355,6 +352,12 @@ async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
         .expect(1)
         .mount(&server)
         .await;
+    server
+}
+
+#[tokio::test]
+async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
+    let server = p1_gone().await;
     let dir = TempDir::new("restore-exists-404");
     let (path, journal) = deleted_property(&dir, &server.uri());
     let servicenow = ServiceNow::new(http(), &server.uri());
@@ -363,14 +366,7 @@ async fn only_a_404_means_a_deleted_record_is_gone_and_is_re_created() {
 
     assert!(report.complete(), "{report:?}");
     assert_eq!(outstanding(&path), Vec::<u64>::new());
-    let posted: Value = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .find(|request| request.method == wiremock::http::Method::POST)
-        .map(|request| serde_json::from_slice(&request.body).unwrap())
-        .unwrap();
+    let posted = posted(&server).await;
     assert_eq!(
         posted,
         json!({"name": GRANT_PROPERTY, "value": "true", "sys_id": "p1"})
@@ -435,6 +431,21 @@ async fn an_unreadable_200_lookup_is_an_error_not_no_records() {
     }
 }
 
+/// Creates the user `user_name` as `admin` after `delay`, as a create the run sent and never saw answered.
+fn land_late(
+    instance: &Instance,
+    user_name: &'static str,
+    delay: Duration,
+) -> tokio::task::JoinHandle<()> {
+    let late = ServiceNow::new(instance.mock.http.clone(), instance.mock.server.base_url());
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let user = json!({ "user_name": user_name });
+        let reply = late.create(&admin(), "sys_user", &user).await.unwrap();
+        assert_eq!(reply.status, 201);
+    })
+}
+
 #[tokio::test]
 async fn an_unanswered_create_that_lands_later_is_found_and_deleted_after_the_grace() {
     let instance = Instance::start("untouched").await;
@@ -444,19 +455,7 @@ async fn an_unanswered_create_that_lands_later_is_found_and_deleted_after_the_gr
         .announce(&create_of("sys_user", "user_name=sncc-test-late"))
         .unwrap();
     journal.unanswered(change).unwrap();
-    let late = ServiceNow::new(instance.mock.http.clone(), instance.mock.server.base_url());
-    let landing = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        let reply = late
-            .create(
-                &admin(),
-                "sys_user",
-                &json!({"user_name": "sncc-test-late"}),
-            )
-            .await
-            .unwrap();
-        assert_eq!(reply.status, 201);
-    });
+    let landing = land_late(&instance, "sncc-test-late", Duration::from_millis(800));
 
     let started = Instant::now();
     let grace = Grace {
@@ -594,19 +593,7 @@ async fn sncc_restore_waits_the_grace_and_deletes_a_create_that_landed_late() {
         .unwrap();
     journal.unanswered(change).unwrap();
     drop(journal);
-    let late = ServiceNow::new(instance.mock.http.clone(), instance.mock.server.base_url());
-    let landing = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let reply = late
-            .create(
-                &admin(),
-                "sys_user",
-                &json!({"user_name": "sncc-test-cli-late"}),
-            )
-            .await
-            .unwrap();
-        assert_eq!(reply.status, 201);
-    });
+    let landing = land_late(&instance, "sncc-test-cli-late", Duration::from_millis(1500));
 
     let finished = sncc_restore(&dir, &path, &["--late-write-grace", "3"]).await;
 
@@ -727,18 +714,7 @@ async fn a_reset_existence_check_keeps_every_change_of_the_record_for_a_restore_
     assert_eq!(outstanding(&file), vec![2, 1], "both changes stay");
 
     // The next restore re-creates it as it was before the run: true.
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/now/table/sys_properties/p1"))
-        .respond_with(ResponseTemplate::new(404).set_body_string("{\"error\":{}}"))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/now/table/sys_properties"))
-        .respond_with(ResponseTemplate::new(201).set_body_string("{\"result\":{}}"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = p1_gone().await;
     Mock::given(method("PATCH"))
         .respond_with(ResponseTemplate::new(200).set_body_string("{\"result\":{}}"))
         .expect(0)
@@ -748,14 +724,7 @@ async fn a_reset_existence_check_keeps_every_change_of_the_record_for_a_restore_
     let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
     assert!(report.complete(), "{report:?}");
     assert_eq!(report.undone, 2);
-    let posted: Value = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .find(|request| request.method == wiremock::http::Method::POST)
-        .map(|request| serde_json::from_slice(&request.body).unwrap())
-        .unwrap();
+    let posted = posted(&server).await;
     assert_eq!(
         posted,
         json!({"value": "true", "name": GRANT_PROPERTY, "sys_id": "p1"})

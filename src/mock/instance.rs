@@ -11,10 +11,7 @@ use super::store::{RowId, Store};
 use super::switches::Switches;
 use crate::release::{Family, Release};
 
-/// The property that turns the grant on (SPEC §2); absent means false.
-pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
-/// The property whose value names the release (SPEC §4).
-pub const BUILDTAG_PROPERTY: &str = "glide.buildtag";
+pub use crate::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
 /// The user the instance itself acts as when it changes records.
 pub const SYSTEM_ACTOR: &str = "system";
 

@@ -14,17 +14,13 @@ use super::grant::{IssuedToken, Reason, Refusal};
 use super::random;
 use super::switches::Switches;
 use super::table_api::{Operation, TableError};
+use crate::captured::{REST_401, TOKEN_GENERIC_401};
 
-/// The captured generic token error, with its inverted names and key order (C6).
-pub const GENERIC_TOKEN_ERROR: &str =
-    r#"{"error_description":"access_denied","error":"server_error"}"#;
 /// The generic token error with its keys in RFC 6749 order (only [`Break::ErrorBodyReordered`] sends it).
 const REORDERED_TOKEN_ERROR: &str =
     r#"{"error":"server_error","error_description":"access_denied"}"#;
 /// RFC 6749's error for an unknown client (only [`Break::UnknownClientInvalid`] sends it).
 const INVALID_CLIENT_ERROR: &str = r#"{"error":"invalid_client"}"#;
-/// The challenge an instance sends with a REST 401 (E2, E7).
-pub const REST_CHALLENGE: &str = r#"BASIC realm="Service-now""#;
 
 const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
@@ -115,7 +111,7 @@ pub fn token_refused(refusal: &Refusal, switches: &Switches, breaks: &Breaks) ->
             format!("refused: {}", reason.code()),
         ),
         Refusal::Generic(reason) => with_outcome(
-            json_response(StatusCode::UNAUTHORIZED, GENERIC_TOKEN_ERROR.to_owned()),
+            json_response(StatusCode::UNAUTHORIZED, TOKEN_GENERIC_401.body.clone()),
             format!("refused: {}", reason.code()),
         ),
         Refusal::UnauthorizedClient { entity_sys_id } => {
@@ -141,15 +137,14 @@ pub fn failure(status: StatusCode, message: &str, detail: Option<&str>) -> Respo
     json_response(status, body.to_string())
 }
 
+/// The captured REST 401 with its challenge (E2, E7).
 pub fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {
-    let mut response = failure(
-        StatusCode::UNAUTHORIZED,
-        "User Not Authenticated",
-        Some("Required to provide Auth information"),
-    );
+    let mut response = json_response(StatusCode::UNAUTHORIZED, REST_401.body.clone());
+    let challenge = REST_401.header("www-authenticate");
+    let challenge = challenge.expect("the captured REST 401 has a challenge");
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(REST_CHALLENGE),
+        HeaderValue::from_static(challenge),
     );
     // Break (E2–E6): the REST 401 has no `WWW-Authenticate` challenge.
     if breaks.has(Break::ChallengeMissing) {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use sncc::captured::GRANT_PROPERTY;
 use sncc::changes::{self, Change, Grace, Scope};
 use sncc::client::control::MockControl;
 use sncc::client::transport::RetryPolicy;
@@ -17,9 +18,6 @@ use sncc::mock::{MockOptions, MockServer, random};
 use sncc::report::Observation;
 
 use super::context::{self, Context, InstanceLock, Target};
-
-/// The property that turns the grant on (SPEC §2).
-pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
 
 /// A user the scenario named, as the instance knows it.
 #[derive(Clone, Debug)]

@@ -19,7 +19,7 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// The mock's admin password: distinctive, with characters that form encoding changes but JSON and XML
 /// leave alone, so a leak shows verbatim in any output.
 pub const ADMIN_PASSWORD: &str = "sncc+Adm1n/pw=7q%3F~x";
-pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
+pub use sncc::captured::GRANT_PROPERTY;
 /// Every table the suite writes to, directly or through the instance (tokens, incidents made with one).
 pub const TABLES: [&str; 7] = [
     "sys_properties",

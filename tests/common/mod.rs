@@ -92,11 +92,49 @@ impl Mock {
             .header("accept", "application/json")
     }
 
+    /// A request with `token` as a Bearer.
+    pub fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .header("accept", "application/json")
+    }
+
+    /// `current_user` as the token sees it (panics unless it answers 200).
+    pub async fn current_user(&self, token: &str) -> serde_json::Value {
+        let path = "/api/now/ui/user/current_user";
+        let response = self.bearer(reqwest::Method::GET, path, token);
+        let response = response.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["result"].clone()
+    }
+
+    /// Changes the switches (`PATCH /__mock/switches`) and returns them all (panics unless it answers 200).
+    pub async fn switch(&self, change: serde_json::Value) -> serde_json::Value {
+        let request = self.control(reqwest::Method::PATCH, "/switches");
+        let response = request.json(&change).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{change}");
+        response.json().await.unwrap()
+    }
+
     /// A control-plane request (`/__mock/...`).
     pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, self.url(&format!("/__mock{path}")))
     }
+}
+
+/// Asserts the captured generic token refusal (C6), status and body byte for byte.
+pub async fn assert_generic_refusal(response: reqwest::Response, why: &str) {
+    let captured = &sncc::captured::TOKEN_GENERIC_401;
+    assert_eq!(response.status(), captured.status, "{why}");
+    assert_eq!(response.text().await.unwrap(), captured.body, "{why}");
 }
 
 pub fn urlencode(text: &str) -> String {

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
+use sncc::captured::BUILDTAG_PROPERTY;
 use sncc::release::{Family, Release};
 use sncc::report::console;
 
@@ -64,7 +65,9 @@ async fn lifespan_passes(world: &mut SuiteWorld) -> Result<(), String> {
 async fn detect_release(world: &mut SuiteWorld) -> Result<(), String> {
     let detected = match world.admin() {
         Ok(_) => {
-            let tags = world.find("sys_properties", "name=glide.buildtag").await?;
+            let tags = world
+                .find("sys_properties", &format!("name={BUILDTAG_PROPERTY}"))
+                .await?;
             let buildtag = tags
                 .first()
                 .map(|property| text(property, "value"))

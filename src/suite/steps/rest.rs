@@ -3,13 +3,11 @@
 use cucumber::{then, when};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Value, json};
+use serde_json::json;
+use sncc::captured::REST_401 as NOT_AUTHENTICATED;
 use sncc::client::{Credentials, Reply};
 
 use crate::suite::world::{SuiteWorld, text};
-
-/// The captured 401 envelope for missing credentials (E2).
-const NOT_AUTHENTICATED: &str = r#"{"error":{"message":"User Not Authenticated","detail":"Required to provide Auth information"},"status":"failure"}"#;
 
 fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
     Ok(Credentials::Bearer(world.current_token()?))
@@ -208,12 +206,11 @@ async fn created_by(world: &mut SuiteWorld, user: String) -> Result<(), String> 
 #[then("the request is rejected as not authenticated")]
 async fn not_authenticated(world: &mut SuiteWorld) -> Result<(), String> {
     let reply = rest_reply(world)?;
-    let expected: Value =
-        serde_json::from_str(NOT_AUTHENTICATED).expect("the captured envelope is JSON");
-    if reply.status != 401 || reply.json() != Some(expected) {
+    let expected = &NOT_AUTHENTICATED;
+    if reply.status != expected.status || reply.json() != Some(expected.json()) {
         return Err(format!(
-            "expected 401 {NOT_AUTHENTICATED}, got {} {}",
-            reply.status, reply.body
+            "expected {} {}, got {} {}",
+            expected.status, expected.body, reply.status, reply.body
         ));
     }
     let challenge = reply.header("www-authenticate").unwrap_or_default();

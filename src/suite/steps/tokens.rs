@@ -5,12 +5,10 @@ use cucumber::{given, then, when};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use sncc::captured::TOKEN_GENERIC_401 as GENERIC_ERROR;
 use sncc::client::{Placement, Reply, TokenRequest};
 
 use crate::suite::world::{SuiteWorld, access_token};
-
-/// The captured generic refusal (C6).
-const GENERIC_ERROR: &str = r#"{"error_description":"access_denied","error":"server_error"}"#;
 
 fn request_for(world: &SuiteWorld, endpoint: &str) -> Result<TokenRequest, String> {
     let endpoint = world.endpoint(endpoint)?;
@@ -163,11 +161,10 @@ async fn no_token(world: &mut SuiteWorld) -> Result<(), String> {
 #[then("the request is refused with ServiceNow's generic error")]
 async fn generic_error(world: &mut SuiteWorld) -> Result<(), String> {
     let reply = world.last_reply()?;
-    let expected: Value = serde_json::from_str(GENERIC_ERROR).expect("the captured body is JSON");
-    if reply.status != 401 || reply.json() != Some(expected) {
+    if reply.status != GENERIC_ERROR.status || reply.json() != Some(GENERIC_ERROR.json()) {
         return Err(format!(
-            "expected 401 {GENERIC_ERROR}, got {} {}",
-            reply.status, reply.body
+            "expected {} {}, got {} {}",
+            GENERIC_ERROR.status, GENERIC_ERROR.body, reply.status, reply.body
         ));
     }
     Ok(())

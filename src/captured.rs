@@ -1,0 +1,107 @@
+//! What real instances were seen to send and name (`fixtures/responses/`, SPEC §1–§4): the one source of the
+//! captured bodies the suite expects and the mock sends, parsed once, and of the well-known property names.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The property that turns the grant on (SPEC §2); absent means false.
+pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
+/// The property whose value names the release (SPEC §4).
+pub const BUILDTAG_PROPERTY: &str = "glide.buildtag";
+
+/// A recorded response, as `fixtures/responses/README.md` describes it.
+#[derive(Debug, Deserialize)]
+pub struct Captured {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The response headers, name → value, as recorded.
+    pub headers: serde_json::Map<String, Value>,
+    /// The body as the exact text sent: key order and spacing are kept.
+    pub body: String,
+}
+
+impl Captured {
+    fn parse(name: &str, text: &str) -> Captured {
+        serde_json::from_str(text)
+            .unwrap_or_else(|error| panic!("fixtures/responses/{name}.json: {error}"))
+    }
+
+    /// The recorded headers as name and value.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(name, value)| {
+            let value = value.as_str().expect("header values are strings");
+            (name.as_str(), value)
+        })
+    }
+
+    /// A recorded header, its name in any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers()
+            .find(|(recorded, _)| recorded.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    }
+
+    /// The body parsed as JSON (for comparisons where captures differ in key order).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("the captured body is JSON")
+    }
+}
+
+macro_rules! captured {
+    ($($(#[$doc:meta])* $constant:ident = $name:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub static $constant: LazyLock<Captured> = LazyLock::new(|| {
+                Captured::parse($name, include_str!(concat!("../fixtures/responses/", $name, ".json")))
+            });
+        )*
+        /// Every recorded response with its file's stem, in file name order.
+        pub fn all() -> [(&'static str, &'static Captured); [$($name),*].len()] {
+            [$(($name, &*$constant)),*]
+        }
+    };
+}
+
+captured! {
+    /// `GET /api/now/ui/user/current_user` (D1).
+    CURRENT_USER = "current_user";
+    /// A sleeping developer instance's page.
+    HIBERNATING = "hibernating";
+    /// The REST 401 for missing or unusable credentials, with its challenge (E2, E3, E7).
+    REST_401 = "rest_401";
+    /// The Table API's 400 for a table that does not exist.
+    TABLE_400_INVALID_TABLE = "table_400_invalid_table";
+    /// The Table API's 403 for a read an ACL denies (D3).
+    TABLE_403_INSUFFICIENT_RIGHTS = "table_403_insufficient_rights";
+    /// The Table API's 404 for a record that does not exist.
+    TABLE_404_NO_RECORD = "table_404_no_record";
+    /// A Table API list with `X-Total-Count` and `Link`.
+    TABLE_LIST = "table_list";
+    /// The generic token refusal, with its inverted names and key order (B3, B4, C6).
+    TOKEN_GENERIC_401 = "token_generic_401";
+    /// A token issued: exactly the captured members, no refresh token (C1, C2, B7).
+    TOKEN_SUCCESS = "token_success";
+    /// `unauthorized_client` naming the oauth_entity sys_id (B1).
+    TOKEN_UNAUTHORIZED_CLIENT = "token_unauthorized_client";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_recorded_response_parses_and_has_a_json_content_type_unless_html() {
+        for (name, captured) in all() {
+            let kind = captured.header("content-type").expect(name);
+            assert!(
+                kind.starts_with("application/json") || kind.starts_with("text/html"),
+                "{name}: {kind}"
+            );
+            if kind.starts_with("application/json") {
+                captured.json();
+            }
+        }
+    }
+}
