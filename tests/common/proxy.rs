@@ -43,11 +43,6 @@ pub enum Action {
 }
 
 impl Action {
-    /// Whether the client sees a complete, unaltered answer (only later).
-    pub fn is_latency(&self) -> bool {
-        matches!(self, Action::Delay(_))
-    }
-
     /// Whether the instance receives the request.
     pub fn forwards(&self) -> bool {
         !matches!(self, Action::Reset | Action::Refuse(_) | Action::Hang)
