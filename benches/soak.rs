@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use sncc::mock::seed::Seed;
-use sncc::mock::{MockOptions, MockServer};
+use sncc::mock::{MockOptions, MockServer, Seed};
 
 /// The allocator `sncc` ships with, so the mock is measured as it runs there.
 #[global_allocator]
@@ -77,7 +76,7 @@ struct Target {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    sncc::mock::tls::install_default_crypto_provider();
+    sncc::crypto::install_default_crypto_provider();
     let total = soak_requests()?;
     let target = start().await?;
     let clients: Vec<_> = (0..CONNECTIONS).map(|_| connection()).collect();

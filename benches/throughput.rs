@@ -19,8 +19,7 @@ use axum::routing::get;
 use axum::serve::ListenerExt;
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
-use sncc::mock::seed::{Seed, SeededClient};
-use sncc::mock::{MockOptions, MockServer};
+use sncc::mock::{MockOptions, MockServer, Seed, SeededClient};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -148,7 +147,7 @@ impl Tally {
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let plan = bench_plan()?;
-    sncc::mock::tls::install_default_crypto_provider();
+    sncc::crypto::install_default_crypto_provider();
     // Each concurrency's targets take turns round by round, so the mock and the bare server meet the same
     // machine.
     let mut cells = Vec::new();

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How much a deviation matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// A deviation fails the run.
@@ -29,7 +29,7 @@ impl Severity {
 pub const EVIDENCE_TAGS: [&str; 5] = ["doc", "captured", "reported", "inferred", "rfc"];
 
 /// What a scenario needs of its target.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Needs {
     /// It changes the instance (`@admin`): the mock or an admin target.
     pub admin: bool,
@@ -44,14 +44,17 @@ pub struct Needs {
 }
 
 /// One scenario's catalogue facts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     /// `A1` from `@CC-A1`.
     pub id: String,
+    #[serde(default)]
     pub evidence: Vec<String>,
     pub severity: Severity,
     /// Spec clauses such as `RFC6749-5.1`.
+    #[serde(default)]
     pub clauses: Vec<String>,
+    #[serde(default)]
     pub needs: Needs,
 }
 

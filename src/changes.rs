@@ -1054,7 +1054,7 @@ mod tests {
     fn the_file_round_trips_and_a_torn_last_line_is_ignored() {
         let path = std::env::temp_dir().join(format!(
             "sncc-journal-test-{}.jsonl",
-            crate::mock::random::sys_id()
+            crate::random::sys_id()
         ));
         let journal = Journal::create(&path).unwrap();
         assert!(

@@ -14,10 +14,8 @@ use sncc::client::transport::{self, Transport};
 use sncc::compare::Format;
 use sncc::deviations::ExpectedDeviations;
 use sncc::features::{self, FeatureSource};
-use sncc::mock::breaks::Break;
-use sncc::mock::instance::Instance;
-use sncc::mock::seed::{self, Seed, SeededClient};
-use sncc::mock::{random, tls};
+use sncc::mock::{self, Break, Instance, Seed, SeededClient, TlsIdentity};
+use sncc::random;
 use sncc::release::Family;
 
 use crate::compare_command::CompareConfig;
@@ -245,7 +243,7 @@ pub enum Command {
 
 pub struct MockConfig {
     pub listen: SocketAddr,
-    pub tls: Option<tls::TlsIdentity>,
+    pub tls: Option<TlsIdentity>,
     pub seed_name: String,
     pub instance: Instance,
     pub clients: Vec<SeededClient>,
@@ -292,7 +290,7 @@ fn feature_sources(dir: Option<&Path>) -> Result<Vec<FeatureSource>, String> {
 fn run_config(args: RunArgs) -> Result<RunConfig, String> {
     let target = match (args.instance, args.admin_user, args.client_id) {
         (None, _, _) => Target::Mock {
-            release: args.release.unwrap_or(seed::DEFAULT_RELEASE),
+            release: args.release.unwrap_or(mock::DEFAULT_RELEASE),
             breaks: args.mock_break,
         },
         (Some(_), _, _) if !args.mock_break.is_empty() => {
@@ -396,7 +394,7 @@ fn mock_config(args: MockArgs) -> Result<MockConfig, String> {
     let (instance, clients) = seed.build(&admin_password, args.release)?;
     let tls = if args.tls {
         Some(
-            tls::generate()
+            mock::generate_tls()
                 .map_err(|error| format!("cannot create the TLS certificate: {error}"))?,
         )
     } else {

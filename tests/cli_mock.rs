@@ -139,7 +139,7 @@ fn run_to_exit(args: &[&str]) -> Output {
 }
 
 fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
-    sncc::mock::tls::install_default_crypto_provider();
+    sncc::crypto::install_default_crypto_provider();
     builder.build().unwrap()
 }
 

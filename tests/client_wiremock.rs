@@ -43,7 +43,7 @@ fn template(captured: &Captured) -> ResponseTemplate {
 }
 
 fn http(transport: &Transport) -> reqwest::Client {
-    sncc::mock::tls::install_default_crypto_provider();
+    sncc::crypto::install_default_crypto_provider();
     http_client(transport).expect("HTTP client")
 }
 

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sncc::mock::breaks::Break;
+use sncc::mock::Break;
 
 /// A record of the Table API by sys_id, e.g. `/api/now/table/sys_properties/<sys_id>`.
 fn by_id(table: &str) -> String {

@@ -1,4 +1,5 @@
-//! Every report format of two fixed `sncc run`s, snapshotted: the console, summary JSON, Cucumber JSON and JUnit XML.
+//! The shape of every report format of fixed `sncc run`s, snapshotted: the console, summary JSON, Cucumber JSON and
+//! JUnit XML, exchanges reduced to `METHOD path -> status`; what an exchange carries is snapshotted once.
 //!
 //! One run is the faithful mock on a handful of behaviours; one is the same run against a mock that accepts any
 //! secret (so failures quote token responses); the last runs a feature folder written here that goes wrong in
@@ -142,10 +143,35 @@ fn stable() -> insta::Settings {
     settings
 }
 
+/// An exchange as a shape snapshot shows it: `METHOD path -> status`.
+fn request_line(exchange: &Value) -> Value {
+    let status = exchange["status"]
+        .as_u64()
+        .map_or("no response".to_owned(), |status| status.to_string());
+    let [method, path] = ["method", "path"].map(|name| exchange[name].as_str().expect(name));
+    Value::from(format!("{method} {path} -> {status}"))
+}
+
+/// The summary's shape: every scenario as it is, its exchanges reduced to their request lines (what they carry
+/// is tested once, by `the_exchanges_a_report_carries_are_the_scenarios_redacted`).
+fn summary_shape(summary: &str) -> String {
+    let mut summary: Value = serde_json::from_str(summary).expect("summary.json");
+    for scenario in summary["scenarios"].as_array_mut().expect("scenarios") {
+        let exchanges = scenario["exchanges"].as_array().expect("exchanges");
+        scenario["exchanges"] = exchanges.iter().map(request_line).collect();
+    }
+    serde_json::to_string_pretty(&summary).expect("JSON") + "\n"
+}
+
+/// Each format's shape: the console, the summary (exchanges as request lines), the Cucumber JSON (embeddings
+/// normalised) and the JUnit XML (a line per exchange already).
 fn snapshot_all(name: &str, reports: &Reports) {
     stable().bind(|| {
         insta::assert_snapshot!(format!("{name}_console"), reports.console);
-        insta::assert_snapshot!(format!("{name}_summary_json"), reports.summary);
+        insta::assert_snapshot!(
+            format!("{name}_summary_json"),
+            summary_shape(&reports.summary)
+        );
         insta::assert_snapshot!(format!("{name}_cucumber_json"), reports.cucumber);
         insta::assert_snapshot!(format!("{name}_junit_xml"), reports.junit);
     });
@@ -364,4 +390,34 @@ fn a_run_a_failed_setup_leaves_inconclusive_in_every_format() {
         reports.junit
     );
     check("inconclusive", &reports);
+}
+
+#[test]
+fn the_exchanges_a_report_carries_are_the_scenarios_redacted() {
+    let dir = TempDir::new("exchange-reports");
+    let reports = run(&["--tags", "@CC-A3"], &dir.0, 0);
+    assert_no_secret("summary.json", &reports.summary);
+    let summary: Value = serde_json::from_str(&reports.summary).expect("summary.json");
+    let [scenario] = summary["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .as_slice()
+    else {
+        panic!("one scenario: {summary:#}");
+    };
+    let exchanges = &scenario["exchanges"];
+    let token = exchanges
+        .as_array()
+        .expect("exchanges")
+        .iter()
+        .find(|exchange| exchange["path"] == "/oauth_token.do")
+        .expect("a token request");
+    let request = token["request_body"].as_str().expect("a form");
+    assert!(request.contains("client_secret=[REDACTED]"), "{request}");
+    let response = token["response_body"].as_str().expect("a token response");
+    assert!(
+        response.contains(r#""access_token":"[REDACTED]""#),
+        "{response}"
+    );
+    stable().bind(|| insta::assert_json_snapshot!("a3_exchanges", exchanges));
 }

@@ -31,7 +31,7 @@ fn admin() -> Credentials {
 
 /// A plain HTTP client (for wiremock and the resetting server).
 fn http() -> reqwest::Client {
-    sncc::mock::tls::install_default_crypto_provider();
+    sncc::crypto::install_default_crypto_provider();
     reqwest::Client::new()
 }
 

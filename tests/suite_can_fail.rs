@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-use sncc::mock::breaks::Break;
+use sncc::mock::Break;
 
 /// Every break, with the ids whose scenarios it must fail (`@must`) or warn about (`@should`); no other
 /// non-`@info` scenario may fail or warn.

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::redact;
 
@@ -20,19 +20,20 @@ const KEPT_HEADERS: [&str; 8] = [
 ];
 
 /// One request and its response, redacted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {
     pub method: String,
     /// Path and query, secret parameters redacted (the base URL is the target's, recorded once).
     pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<String>,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub request_body: String,
     /// `None` when no response came (timeout, connection reset).
     pub status: Option<u16>,
+    #[serde(default)]
     pub response_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub response_body: String,
 }
 

@@ -27,7 +27,7 @@ impl Default for Transport {
 /// The HTTP client every request of a run goes through: rustls with ring, certificates always verified,
 /// redirects never followed.
 pub fn http_client(transport: &Transport) -> Result<reqwest::Client, String> {
-    crate::mock::tls::install_default_crypto_provider();
+    crate::crypto::install_default_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("sncc/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())

@@ -16,74 +16,13 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
 
 use crate::catalogue::Severity;
-use crate::report::Tally;
-
-/// A run's summary.json, as much of it as a comparison reads.
-#[derive(Debug, Deserialize)]
-pub struct Summary {
-    #[serde(default)]
-    sncc_version: String,
-    target: Target,
-    release: String,
-    tally: Tally,
-    scenarios: Vec<Scenario>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Target {
-    kind: String,
-    instance: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct Scenario {
-    name: String,
-    info: Info,
-    outcome: String,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    facts: BTreeMap<String, Value>,
-    #[serde(default)]
-    exchanges: Vec<Exchange>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Info {
-    id: String,
-    #[serde(deserialize_with = "severity")]
-    severity: Severity,
-}
-
-#[derive(Debug, Deserialize)]
-struct Exchange {
-    method: String,
-    path: String,
-    #[serde(default)]
-    authorization: Option<String>,
-    status: Option<u16>,
-    #[serde(default)]
-    response_headers: Vec<(String, String)>,
-    #[serde(default)]
-    response_body: String,
-}
-
-fn severity<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Severity, D::Error> {
-    let name = String::deserialize(deserializer)?;
-    [Severity::Must, Severity::Should, Severity::Info]
-        .into_iter()
-        .find(|severity| severity.name() == name)
-        .ok_or_else(|| serde::de::Error::custom(format!("unknown severity {name:?}")))
-}
+use crate::client::exchange::Exchange;
+use crate::report::{Outcome, RunReport, ScenarioRun};
 
 /// Reads a summary.json, or says why it cannot.
-pub fn load(path: &Path) -> Result<Summary, String> {
+pub fn load(path: &Path) -> Result<RunReport, String> {
     let text =
         std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
     serde_json::from_str(&text)
@@ -257,8 +196,8 @@ const HEADERS: [&str; 4] = [
 ];
 
 /// Compares two runs.
-pub fn compare(before: &Summary, after: &Summary) -> Comparison {
-    let target = |summary: &Summary| {
+pub fn compare(before: &RunReport, after: &RunReport) -> Comparison {
+    let target = |summary: &RunReport| {
         format!(
             "{} ({} target)",
             summary.target.instance, summary.target.kind
@@ -293,12 +232,15 @@ fn natural(id: &str) -> (String, u32) {
     (prefix.to_owned(), digits.parse().unwrap_or(u32::MAX))
 }
 
-fn runs_of<'a>(by_id: &'a BTreeMap<String, Vec<&'a Scenario>>, id: &str) -> &'a [&'a Scenario] {
+fn runs_of<'a>(
+    by_id: &'a BTreeMap<String, Vec<&'a ScenarioRun>>,
+    id: &str,
+) -> &'a [&'a ScenarioRun] {
     by_id.get(id).map_or(&[], Vec::as_slice)
 }
 
-fn by_behaviour(summary: &Summary) -> BTreeMap<String, Vec<&Scenario>> {
-    let mut by_id: BTreeMap<String, Vec<&Scenario>> = BTreeMap::new();
+fn by_behaviour(summary: &RunReport) -> BTreeMap<String, Vec<&ScenarioRun>> {
+    let mut by_id: BTreeMap<String, Vec<&ScenarioRun>> = BTreeMap::new();
     for run in &summary.scenarios {
         by_id.entry(run.info.id.clone()).or_default().push(run);
     }
@@ -307,8 +249,8 @@ fn by_behaviour(summary: &Summary) -> BTreeMap<String, Vec<&Scenario>> {
 
 fn behaviour_change(
     id: &str,
-    before: &[&Scenario],
-    after: &[&Scenario],
+    before: &[&ScenarioRun],
+    after: &[&ScenarioRun],
 ) -> Option<BehaviourChange> {
     let first = after.first().or(before.first())?;
     let several = before.len() > 1 || after.len() > 1;
@@ -359,10 +301,10 @@ fn add(changes: &mut Vec<Change>, scenario: &Option<String>, (subject, before, a
 
 /// The scenarios of a behaviour paired by name (the n-th of a name with the n-th), either side possibly missing.
 fn pairs<'a>(
-    before: &[&'a Scenario],
-    after: &[&'a Scenario],
-) -> Vec<(Option<&'a Scenario>, Option<&'a Scenario>)> {
-    let mut unmatched: Vec<Option<&Scenario>> = before.iter().copied().map(Some).collect();
+    before: &[&'a ScenarioRun],
+    after: &[&'a ScenarioRun],
+) -> Vec<(Option<&'a ScenarioRun>, Option<&'a ScenarioRun>)> {
+    let mut unmatched: Vec<Option<&ScenarioRun>> = before.iter().copied().map(Some).collect();
     let mut pairs = Vec::new();
     for now in after {
         let was = unmatched
@@ -375,9 +317,11 @@ fn pairs<'a>(
     pairs
 }
 
-fn scenario_changes(was: Option<&Scenario>, now: Option<&Scenario>) -> Vec<Difference> {
-    let outcome = |run: Option<&Scenario>| run.map_or("not run".to_owned(), outcome_text);
-    let name = |run: Option<&Scenario>| run.map_or("not run".to_owned(), |run| run.outcome.clone());
+fn scenario_changes(was: Option<&ScenarioRun>, now: Option<&ScenarioRun>) -> Vec<Difference> {
+    let outcome = |run: Option<&ScenarioRun>| run.map_or("not run".to_owned(), outcome_text);
+    let name = |run: Option<&ScenarioRun>| {
+        run.map_or("not run".to_owned(), |run| run.outcome.name().to_owned())
+    };
     let mut changes = Vec::new();
     if outcome(was) != outcome(now) {
         let subject = Subject::Outcome {
@@ -388,39 +332,51 @@ fn scenario_changes(was: Option<&Scenario>, now: Option<&Scenario>) -> Vec<Diffe
     }
     if let (Some(was), Some(now)) = (was, now) {
         if decided(was) && decided(now) {
-            changes.extend(exchange_changes(&was.exchanges, &now.exchanges));
+            changes.extend(exchange_changes(
+                &was.observation.exchanges,
+                &now.observation.exchanges,
+            ));
         }
     }
     changes
 }
 
 /// Whether a scenario ran and reached a verdict: neither skipped nor inconclusive.
-fn decided(run: &Scenario) -> bool {
-    run.outcome != "skipped" && run.outcome != INCONCLUSIVE
+fn decided(run: &ScenarioRun) -> bool {
+    !matches!(
+        run.outcome,
+        Outcome::Skipped { .. } | Outcome::Inconclusive { .. }
+    )
 }
 
 /// `passed`, `skipped (why)`, `failed: what`, masked.
-fn outcome_text(run: &Scenario) -> String {
-    let message = mask(&run.message.clone().unwrap_or_default().replace('\n', " "));
-    let reason = run.reason.clone().unwrap_or_default();
-    match run.outcome.as_str() {
-        "passed" => "passed".to_owned(),
-        "skipped" => format!("skipped ({reason})"),
-        INCONCLUSIVE => format!("inconclusive ({})", mask(&reason)),
-        "expected" => format!("expected deviation ({reason}): {message}"),
-        other => format!("{other}: {message}"),
+fn outcome_text(run: &ScenarioRun) -> String {
+    let message = |message: &str| mask(&message.replace('\n', " "));
+    match &run.outcome {
+        Outcome::Passed => "passed".to_owned(),
+        Outcome::Skipped { reason } => format!("skipped ({reason})"),
+        Outcome::Inconclusive { reason } => format!("inconclusive ({})", mask(reason)),
+        Outcome::Expected {
+            reason,
+            message: said,
+        } => {
+            format!("expected deviation ({reason}): {}", message(said))
+        }
+        Outcome::Failed { message: said } | Outcome::Warning { message: said } => {
+            format!("{}: {}", run.outcome.name(), message(said))
+        }
     }
 }
 
 /// Whether any scenario of a behaviour ran and reached a verdict (was neither skipped nor inconclusive).
-fn ran(runs: &[&Scenario]) -> bool {
+fn ran(runs: &[&ScenarioRun]) -> bool {
     runs.iter().any(|run| decided(run))
 }
 
 /// A behaviour's facts, a later scenario's value winning.
-fn facts(runs: &[&Scenario]) -> BTreeMap<String, String> {
+fn facts(runs: &[&ScenarioRun]) -> BTreeMap<String, String> {
     runs.iter()
-        .flat_map(|run| &run.facts)
+        .flat_map(|run| &run.observation.facts)
         .map(|(name, value)| (name.clone(), mask(&value.to_string())))
         .collect()
 }
@@ -616,7 +572,7 @@ mod render;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn token_exchange(status: u16, pragma: &str, body: &str) -> Value {
         json!({
@@ -642,7 +598,7 @@ mod tests {
         scenario
     }
 
-    fn summary(release: &str, scenarios: Vec<Value>) -> Summary {
+    fn summary(release: &str, scenarios: Vec<Value>) -> RunReport {
         serde_json::from_value(json!({
             "sncc_version": "0.1.0",
             "target": {"kind": "mock", "instance": "bundled mock"},

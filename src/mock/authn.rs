@@ -4,16 +4,17 @@
 
 use subtle::ConstantTimeEq;
 
-use super::breaks::Break;
-use super::clock::{Instant, parse_glide_datetime};
+use super::breaks::{Break, Breaks};
+use super::clock::VirtualInstant;
 use super::grant::basic_credentials;
 use super::instance::Instance;
 use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
 use super::store::RecordRef;
+use crate::glide_time::parse_glide_datetime;
 
 /// The user a request runs as, with that user's roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
+pub(crate) struct Caller {
     pub sys_id: String,
     pub user_name: String,
     pub name: String,
@@ -22,7 +23,7 @@ pub struct Caller {
 
 impl Caller {
     /// True when the caller holds one of `roles`, or `admin`, or `roles` is empty (any authenticated user).
-    pub fn has_any_role(&self, roles: &[&str]) -> bool {
+    pub(crate) fn has_any_role(&self, roles: &[&str]) -> bool {
         roles.is_empty()
             || self
                 .roles
@@ -33,7 +34,7 @@ impl Caller {
 
 /// Why a request was not authenticated; every one answers the same 401 (E2, E3, E4, E5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthFailure {
+pub(crate) enum AuthFailure {
     NoCredentials,
     UnsupportedScheme,
     WrongPassword,
@@ -43,7 +44,7 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             AuthFailure::NoCredentials => "no_credentials",
             AuthFailure::UnsupportedScheme => "unsupported_scheme",
@@ -55,10 +56,43 @@ impl AuthFailure {
     }
 }
 
-pub fn authenticate(
+/// What the rules see of a REST request's credentials.
+pub(crate) struct RestRequest<'a> {
+    pub authorization: Option<&'a str>,
+    /// Read only by [`Break::QueryTokenAccepted`].
+    pub query: Option<&'a str>,
+}
+
+/// Who a REST request acts as: the `Authorization` header's user (SPEC E6: never a query string's token).
+pub(crate) fn authenticate_request(
+    request: &RestRequest<'_>,
+    instance: &Instance,
+    now: VirtualInstant,
+) -> Result<Caller, AuthFailure> {
+    let query_token = e6_query_token(request.query, &instance.breaks);
+    authenticate(
+        request.authorization.or(query_token.as_deref()),
+        instance,
+        now,
+    )
+}
+
+/// SPEC E6: `?access_token=` authenticates nothing. Break [`Break::QueryTokenAccepted`]: it does, as a
+/// Bearer token when no header is sent.
+fn e6_query_token(query: Option<&str>, breaks: &Breaks) -> Option<String> {
+    if !breaks.has(Break::QueryTokenAccepted) {
+        return None;
+    }
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "access_token")
+        .map(|(_, token)| format!("Bearer {token}"))
+}
+
+/// Who an `Authorization` header acts as.
+pub(crate) fn authenticate(
     authorization: Option<&str>,
     instance: &Instance,
-    now: Instant,
+    now: VirtualInstant,
 ) -> Result<Caller, AuthFailure> {
     let header = authorization
         .map(str::trim)
@@ -75,7 +109,7 @@ pub fn authenticate(
 }
 
 /// E1, E3, E4, E5: a token acts as its user while its record exists and has not expired.
-fn bearer(token: &str, instance: &Instance, now: Instant) -> Result<Caller, AuthFailure> {
+fn bearer(token: &str, instance: &Instance, now: VirtualInstant) -> Result<Caller, AuthFailure> {
     let broken = |which| instance.breaks.has(which);
     // Break (E1, C5, D1–D4): a Bearer token authenticates nothing.
     if broken(Break::BearerRefused) {
@@ -87,9 +121,9 @@ fn bearer(token: &str, instance: &Instance, now: Instant) -> Result<Caller, Auth
         .filter(|record| record.raw("type") == Some("access_token"));
     if credential.is_none() {
         // Break (E5): a token whose record was deleted still acts as its user until it expires.
-        let remembered = instance.issued_tokens.get(token);
+        let remembered = instance.break_state.issued_token(token);
         if let Some((expires, user)) = remembered.filter(|_| broken(Break::RevokedTokensAccepted)) {
-            if now >= *expires {
+            if now >= expires {
                 return Err(AuthFailure::ExpiredToken);
             }
             let user = instance.store.get(&SYS_USER, user);
@@ -160,7 +194,7 @@ mod tests {
     use base64::engine::general_purpose::STANDARD;
 
     use super::*;
-    use crate::mock::clock::glide_datetime;
+    use crate::glide_time::glide_datetime;
 
     const TOKEN: &str = "tok";
 

@@ -6,17 +6,17 @@ use std::pin::pin;
 use axum::body::{Bytes, HttpBody};
 
 /// The largest request body the mock reads; a larger one is refused with 413.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Why a body could not be read: larger than the limit, or its stream failed.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Unreadable;
+pub(crate) struct Unreadable;
 
 /// The whole body, or [`Unreadable`] once it passes `limit` bytes or its stream fails.
 ///
 /// Unlike `axum::body::to_bytes`, a body that comes as one data frame (every body the mock's own
 /// handlers write, and most small requests) is handed back as is, with no buffer list allocated.
-pub async fn read_whole<B: HttpBody<Data = Bytes>>(
+pub(crate) async fn read_whole<B: HttpBody<Data = Bytes>>(
     body: B,
     limit: usize,
 ) -> Result<Bytes, Unreadable> {

@@ -3,12 +3,14 @@
 //! A mock with a break is no longer faithful; breaks exist only so tests can show that every scenario
 //! can fail. They are set when a mock is built (`sncc run --mock-break …`, hidden), never by the control plane.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 
+use super::clock::VirtualInstant;
+
 macro_rules! breaks {
-    ($($(#[doc = $doc:literal])* $variant:ident => $name:literal,)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident => $name:literal breaks [$($id:literal),*],)*) => {
         /// One way of getting a SPEC behaviour wrong.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Break {
@@ -16,11 +18,21 @@ macro_rules! breaks {
         }
 
         impl Break {
+            /// Every break, in declaration order.
             pub const ALL: &[Break] = &[$(Break::$variant,)*];
 
+            /// The `--mock-break` name.
             pub fn name(self) -> &'static str {
                 match self {
                     $(Break::$variant => $name,)*
+                }
+            }
+
+            /// The catalogue ids whose `@must` or `@should` scenarios this break fails: the one place
+            /// src/ maps breaks to ids (`tests/suite_can_fail.rs` keeps its own table as the proof).
+            pub fn ids(self) -> &'static [&'static str] {
+                match self {
+                    $(Break::$variant => &[$($id),*],)*
                 }
             }
         }
@@ -28,72 +40,75 @@ macro_rules! breaks {
 }
 
 breaks! {
-    /// A1: an absent property counts as true.
-    GrantEnabledByDefault => "grant-enabled-by-default",
-    /// A2, A4: the property enables the grant whatever its value.
-    PropertyValueIgnored => "property-value-ignored",
-    /// A3, and every scenario that needs a token (A4, B6, B7, C1–C5, D1–D4, E1, E4–E6, F7, F8), and B1, B2
-    /// (refused generically before the user is looked at): the grant stays off whatever the property says.
-    GrantAlwaysDisabled => "grant-always-disabled",
-    /// A4: the property is read once and cached.
-    PropertyCached => "property-cached",
-    /// B1, B2: a missing or deleted application user gets the generic error.
-    UserlessEntityGeneric => "userless-entity-generic",
-    /// B3, C6: any secret is accepted.
-    AnySecretAccepted => "any-secret-accepted",
-    /// B4: an unknown client id gets RFC 6749's `invalid_client` error, not the generic one.
-    UnknownClientInvalid => "unknown-client-invalid-client",
-    /// B5: an inactive entity still issues tokens.
-    InactiveEntityAccepted => "inactive-entity-accepted",
-    /// B6: only entities whose default grant type is client_credentials issue tokens.
-    DefaultGrantTypeEnforced => "default-grant-type-enforced",
-    /// B7: `expires_in` is the lifespan itself, not one less.
-    ExpiresInOffByOne => "expires-in-off-by-one",
-    /// C1, C2: a refresh token is returned.
-    RefreshTokenReturned => "refresh-token-returned",
-    /// C3, C4: the token response carries no cache headers.
-    CacheHeadersMissing => "cache-headers-missing",
-    /// C5: tokens are 16 characters long.
-    ShortTokens => "short-tokens",
-    /// C6: the generic error's keys come in RFC order.
-    ErrorBodyReordered => "error-body-reordered",
-    /// D1–D4: every token acts as admin.
-    TokensActAsAdmin => "tokens-act-as-admin",
-    /// D2: a token acts as the first user its entity ever had.
-    UserChangeIgnored => "user-change-ignored",
-    /// D4: records are created by `system`.
-    RecordsCreatedBySystem => "records-created-by-system",
-    /// D5, D6, D7: the application user's state is not checked.
-    UserStateIgnored => "user-state-ignored",
-    /// E1, and C5, D1–D4 (which use a token): a Bearer token authenticates nothing.
-    BearerRefused => "bearer-refused",
-    /// E2–E6: the REST 401 has no `WWW-Authenticate` challenge.
-    ChallengeMissing => "challenge-missing",
-    /// E3, E4, E5: an unknown bearer token acts as admin (as do expired ones, whose records are purged,
+    /// An absent property counts as true.
+    GrantEnabledByDefault => "grant-enabled-by-default" breaks ["A1"],
+    /// The property enables the grant whatever its value.
+    PropertyValueIgnored => "property-value-ignored" breaks ["A2", "A4"],
+    /// The grant stays off whatever the property says: every scenario that needs a token fails (or, when
+    /// its setup needs one, as D1–D4, E1 and E4–E6 do, is inconclusive), and B1, B2 are refused generically
+    /// before the user is looked at.
+    GrantAlwaysDisabled => "grant-always-disabled" breaks [
+        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8"
+    ],
+    /// The property is read once and cached.
+    PropertyCached => "property-cached" breaks ["A4"],
+    /// A missing or deleted application user gets the generic error.
+    UserlessEntityGeneric => "userless-entity-generic" breaks ["B1", "B2"],
+    /// Any secret is accepted.
+    AnySecretAccepted => "any-secret-accepted" breaks ["B3", "C6"],
+    /// An unknown client id gets RFC 6749's `invalid_client` error, not the generic one.
+    UnknownClientInvalid => "unknown-client-invalid-client" breaks ["B4"],
+    /// An inactive entity still issues tokens.
+    InactiveEntityAccepted => "inactive-entity-accepted" breaks ["B5"],
+    /// Only entities whose default grant type is client_credentials issue tokens.
+    DefaultGrantTypeEnforced => "default-grant-type-enforced" breaks ["B6"],
+    /// `expires_in` is the lifespan itself, not one less.
+    ExpiresInOffByOne => "expires-in-off-by-one" breaks ["B7"],
+    /// A refresh token is returned.
+    RefreshTokenReturned => "refresh-token-returned" breaks ["C1", "C2"],
+    /// The token response carries no cache headers.
+    CacheHeadersMissing => "cache-headers-missing" breaks ["C3", "C4"],
+    /// Tokens are 16 characters long.
+    ShortTokens => "short-tokens" breaks ["C5"],
+    /// The generic error's keys come in RFC order.
+    ErrorBodyReordered => "error-body-reordered" breaks ["C6"],
+    /// Every token acts as admin.
+    TokensActAsAdmin => "tokens-act-as-admin" breaks ["D1", "D2", "D3", "D4"],
+    /// A token acts as the first user its entity ever had.
+    UserChangeIgnored => "user-change-ignored" breaks ["D2"],
+    /// Records are created by `system`.
+    RecordsCreatedBySystem => "records-created-by-system" breaks ["D4"],
+    /// The application user's state is not checked.
+    UserStateIgnored => "user-state-ignored" breaks ["D5", "D6", "D7"],
+    /// A Bearer token authenticates nothing.
+    BearerRefused => "bearer-refused" breaks ["C5", "D1", "D2", "D3", "D4", "E1"],
+    /// The REST 401 has no `WWW-Authenticate` challenge.
+    ChallengeMissing => "challenge-missing" breaks ["E2", "E3", "E4", "E5", "E6"],
+    /// An unknown bearer token acts as admin (as do expired ones, whose records are purged,
     /// and revoked ones).
-    AnyTokenAccepted => "any-token-accepted",
-    /// E4: expired tokens are accepted (and their records never purged).
-    ExpiredTokensAccepted => "expired-tokens-accepted",
-    /// E5: deleting a token's record does not revoke it.
-    RevokedTokensAccepted => "revoked-tokens-accepted",
-    /// E6: `?access_token=` authenticates.
-    QueryTokenAccepted => "query-token-accepted",
-    /// F1: a JSON body is read like a form.
-    JsonBodyAccepted => "json-body-accepted",
-    /// F2: parameters are read from the query string too.
-    QueryStringRead => "query-string-read",
-    /// F3: GET issues tokens.
-    GetIssuesTokens => "get-issues-tokens",
-    /// F5: the grant type is not checked.
-    GrantTypeIgnored => "grant-type-ignored",
-    /// F6: a missing secret is accepted.
-    MissingSecretAccepted => "missing-secret-accepted",
-    /// F7: any scope is granted.
-    ScopeIgnored => "scope-ignored",
-    /// F8: the secret is compared before form-decoding.
-    SecretNotDecoded => "secret-not-decoded",
-    /// G1: releases before Washington DC issue tokens.
-    GrantOnOldReleases => "grant-on-old-releases",
+    AnyTokenAccepted => "any-token-accepted" breaks ["E3", "E4", "E5"],
+    /// Expired tokens are accepted (and their records never purged).
+    ExpiredTokensAccepted => "expired-tokens-accepted" breaks ["E4"],
+    /// Deleting a token's record does not revoke it.
+    RevokedTokensAccepted => "revoked-tokens-accepted" breaks ["E5"],
+    /// `?access_token=` authenticates.
+    QueryTokenAccepted => "query-token-accepted" breaks ["E6"],
+    /// A JSON body is read like a form.
+    JsonBodyAccepted => "json-body-accepted" breaks ["F1"],
+    /// Parameters are read from the query string too.
+    QueryStringRead => "query-string-read" breaks ["F2"],
+    /// GET issues tokens.
+    GetIssuesTokens => "get-issues-tokens" breaks ["F3"],
+    /// The grant type is not checked.
+    GrantTypeIgnored => "grant-type-ignored" breaks ["F5"],
+    /// A missing secret is accepted.
+    MissingSecretAccepted => "missing-secret-accepted" breaks ["F6"],
+    /// Any scope is granted.
+    ScopeIgnored => "scope-ignored" breaks ["F7"],
+    /// The secret is compared before form-decoding.
+    SecretNotDecoded => "secret-not-decoded" breaks ["F8"],
+    /// Releases before Washington DC issue tokens.
+    GrantOnOldReleases => "grant-on-old-releases" breaks ["G1"],
 }
 
 impl fmt::Display for Break {
@@ -131,6 +146,72 @@ impl Breaks {
     }
 }
 
+/// What the breaks remember between requests, and nothing faithful does: the one place break-only state
+/// lives. The rules only read it; it is written after a decision (by the adapter, issuance and record
+/// updates), each write a no-op unless its break is on.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BreakState {
+    /// [`Break::PropertyCached`]: the grant property as the first token request that reached it read it.
+    grant_property: Option<Option<String>>,
+    /// [`Break::UserChangeIgnored`]: each entity's application user before it was first changed.
+    first_users: BTreeMap<String, String>,
+    /// [`Break::RevokedTokensAccepted`]: every issued token's expiry and user, kept when its
+    /// `oauth_credential` record is deleted.
+    issued_tokens: BTreeMap<String, (VirtualInstant, String)>,
+}
+
+impl BreakState {
+    /// The cached grant property (`Some(None)`: cached as absent), once a request has read it.
+    pub(crate) fn cached_grant_property(&self) -> Option<Option<&str>> {
+        self.grant_property.as_ref().map(Option::as_deref)
+    }
+
+    /// Caches the grant property, unless it already is.
+    pub(crate) fn cache_grant_property(&mut self, value: Option<String>) {
+        self.grant_property.get_or_insert(value);
+    }
+
+    /// The entity's application user before its first change, if it was changed.
+    pub(crate) fn first_user(&self, entity_sys_id: &str) -> Option<&str> {
+        self.first_users.get(entity_sys_id).map(String::as_str)
+    }
+
+    /// Before an entity is changed: remembers its application user, the first time only.
+    pub(crate) fn before_entity_update(
+        &mut self,
+        breaks: &Breaks,
+        entity_sys_id: &str,
+        user: Option<&str>,
+    ) {
+        let user = user.filter(|user| !user.is_empty());
+        if let Some(user) = user.filter(|_| breaks.has(Break::UserChangeIgnored)) {
+            self.first_users
+                .entry(entity_sys_id.to_owned())
+                .or_insert_with(|| user.to_owned());
+        }
+    }
+
+    /// Remembers an issued token apart from its record.
+    pub(crate) fn token_issued(
+        &mut self,
+        breaks: &Breaks,
+        token: &str,
+        expires: VirtualInstant,
+        user_sys_id: &str,
+    ) {
+        if breaks.has(Break::RevokedTokensAccepted) {
+            let issued = (expires, user_sys_id.to_owned());
+            self.issued_tokens.insert(token.to_owned(), issued);
+        }
+    }
+
+    /// A remembered token's expiry and user.
+    pub(crate) fn issued_token(&self, token: &str) -> Option<(VirtualInstant, &str)> {
+        let (expires, user) = self.issued_tokens.get(token)?;
+        Some((*expires, user))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +229,21 @@ mod tests {
         );
         assert!(!Breaks::default().has(Break::ShortTokens));
         assert!(Breaks::new([Break::ShortTokens]).has(Break::ShortTokens));
+    }
+
+    #[test]
+    fn each_break_declares_ids_of_the_catalogue() {
+        let features = crate::features::parse(&crate::features::embedded()).unwrap();
+        let behaviours = crate::catalogue::behaviours(&features).unwrap();
+        let known: BTreeSet<&str> = behaviours.iter().map(|b| b.id.as_str()).collect();
+        for &which in Break::ALL {
+            assert!(!which.ids().is_empty(), "{which} declares no id");
+            for id in which.ids() {
+                assert!(
+                    known.contains(id),
+                    "{which} declares {id}, not in the catalogue"
+                );
+            }
+        }
     }
 }

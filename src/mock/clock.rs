@@ -1,28 +1,26 @@
-//! The mock's virtual clock: real time plus an offset the control plane can advance, and glide date-times.
+//! The mock's virtual clock: real time plus an offset the control plane can advance.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use time::OffsetDateTime;
-use time::macros::format_description;
+use crate::glide_time::{UnixSeconds, real_now};
 
-/// Seconds since the Unix epoch.
-pub type Instant = i64;
+/// A moment on the mock's virtual clock, in seconds since the Unix epoch.
+pub(crate) type VirtualInstant = UnixSeconds;
 
 /// Wall-clock time shifted by an offset, so expiry is tested without sleeping. One per running mock, read
 /// by every request without taking the instance's lock.
 #[derive(Debug, Default)]
-pub struct Clock {
+pub(crate) struct Clock {
     offset_seconds: AtomicI64,
 }
 
 impl Clock {
-    pub fn now(&self) -> Instant {
+    pub(crate) fn now(&self) -> VirtualInstant {
         real_now().saturating_add(self.offset_seconds())
     }
 
     /// Moves virtual time forward (never backwards: a negative amount is ignored).
-    pub fn advance(&self, seconds: i64) {
+    pub(crate) fn advance(&self, seconds: i64) {
         let _ = self
             .offset_seconds
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |offset| {
@@ -31,81 +29,18 @@ impl Clock {
     }
 
     /// Back to real time, as the mock started.
-    pub fn rewind(&self) {
+    pub(crate) fn rewind(&self) {
         self.offset_seconds.store(0, Ordering::Release);
     }
 
-    pub fn offset_seconds(&self) -> i64 {
+    pub(crate) fn offset_seconds(&self) -> i64 {
         self.offset_seconds.load(Ordering::Acquire)
     }
-}
-
-/// Real time, in seconds since the Unix epoch (0 if the system clock is set before it).
-pub fn real_now() -> Instant {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64)
-}
-
-/// Formats an instant as ServiceNow stores date-times: `YYYY-MM-DD HH:MM:SS` in UTC; empty when out of
-/// range. Written digit by digit: every issued token formats two of these.
-pub fn glide_datetime(instant: Instant) -> String {
-    let Ok(moment) = OffsetDateTime::from_unix_timestamp(instant) else {
-        return String::new();
-    };
-    let Some(year) = u16::try_from(moment.year())
-        .ok()
-        .filter(|year| *year <= 9999)
-    else {
-        let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-        return moment.format(&format).unwrap_or_default();
-    };
-    let (hour, minute, second) = moment.to_hms();
-    let pairs = [
-        year / 100,
-        year % 100,
-        u8::from(moment.month()).into(),
-        moment.day().into(),
-        hour.into(),
-        minute.into(),
-        second.into(),
-    ];
-    let after = ["", "-", "-", " ", ":", ":", ""];
-    let mut text = String::with_capacity(19);
-    for (pair, separator) in pairs.into_iter().zip(after) {
-        text.push(char::from(b'0' + (pair / 10) as u8));
-        text.push(char::from(b'0' + (pair % 10) as u8));
-        text.push_str(separator);
-    }
-    text
-}
-
-/// Parses a glide date-time back into an instant; `None` when it is not one.
-pub fn parse_glide_datetime(text: &str) -> Option<Instant> {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::PrimitiveDateTime::parse(text, &format)
-        .ok()
-        .map(|moment| moment.assume_utc().unix_timestamp())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_and_parses_glide_datetimes() {
-        assert_eq!(glide_datetime(0), "1970-01-01 00:00:00");
-        assert_eq!(glide_datetime(1_700_000_000), "2023-11-14 22:13:20");
-        assert_eq!(glide_datetime(253_402_300_799), "9999-12-31 23:59:59");
-        assert_eq!(glide_datetime(-62_135_596_800), "0001-01-01 00:00:00");
-        assert_eq!(glide_datetime(-62_198_755_200), "-0001-01-01 00:00:00");
-        assert_eq!(glide_datetime(i64::MAX), "");
-        assert_eq!(
-            parse_glide_datetime("2023-11-14 22:13:20"),
-            Some(1_700_000_000)
-        );
-        assert_eq!(parse_glide_datetime("yesterday"), None);
-    }
 
     #[test]
     fn advancing_moves_now_forward_only_and_rewinding_returns_to_real_time() {

@@ -13,14 +13,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::clock::glide_datetime;
 use super::faults::Fault;
 use super::schema;
 use super::shared::{MockState, Shared};
 use super::switches::Switches;
+use crate::glide_time::glide_datetime;
 use crate::release::Family;
 
-pub fn router() -> Router<Arc<Shared>> {
+pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/", get(status))
         .route("/release", put(set_release))
@@ -62,7 +62,7 @@ fn summary(shared: &Shared, state: &MockState) -> Value {
 }
 
 /// `GET /__mock`: the running instance in brief (also served at `/__mock/`, the address `sncc mock` prints).
-pub async fn status(State(shared): State<Arc<Shared>>) -> Response {
+pub(crate) async fn status(State(shared): State<Arc<Shared>>) -> Response {
     ok(summary(&shared, &shared.lock()))
 }
 

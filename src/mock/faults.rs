@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// What happens to a request that meets a fault.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
-pub enum FaultAction {
+pub(crate) enum FaultAction {
     /// Answer with this status, headers and body instead of the instance.
     Respond {
         status: u16,
@@ -24,7 +24,7 @@ pub enum FaultAction {
 
 /// A fault as the control plane receives it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fault {
+pub(crate) struct Fault {
     /// The request path it applies to; a trailing `*` matches every path with that prefix.
     pub path: String,
     /// How many requests it applies to.
@@ -39,7 +39,7 @@ fn one() -> u32 {
 }
 
 /// The longest a delay may be, so a typo cannot hang a run.
-pub const MAX_DELAY_MILLIS: u64 = 120_000;
+pub(crate) const MAX_DELAY_MILLIS: u64 = 120_000;
 
 /// Every member a fault may have (serde's `flatten` cannot refuse unknown ones itself).
 const MEMBERS: [&str; 7] = [
@@ -48,7 +48,7 @@ const MEMBERS: [&str; 7] = [
 
 impl Fault {
     /// Reads and validates a fault from the control plane's JSON, refusing unknown members.
-    pub fn from_json(body: &[u8]) -> Result<Fault, String> {
+    pub(crate) fn from_json(body: &[u8]) -> Result<Fault, String> {
         let value: serde_json::Value =
             serde_json::from_slice(body).map_err(|error| format!("invalid JSON: {error}"))?;
         if let Some(unknown) = value
@@ -104,17 +104,17 @@ impl Fault {
 
 /// Armed faults, oldest first.
 #[derive(Debug, Default)]
-pub struct Faults {
+pub(crate) struct Faults {
     armed: Vec<Fault>,
 }
 
 impl Faults {
-    pub fn arm(&mut self, fault: Fault) {
+    pub(crate) fn arm(&mut self, fault: Fault) {
         self.armed.push(fault);
     }
 
     /// The action for a request to `path`, using up one of its fault's times.
-    pub fn take(&mut self, path: &str) -> Option<FaultAction> {
+    pub(crate) fn take(&mut self, path: &str) -> Option<FaultAction> {
         let index = self.armed.iter().position(|fault| fault.applies_to(path))?;
         let fault = &mut self.armed[index];
         let action = fault.action.clone();
@@ -125,11 +125,11 @@ impl Faults {
         Some(action)
     }
 
-    pub fn armed(&self) -> &[Fault] {
+    pub(crate) fn armed(&self) -> &[Fault] {
         &self.armed
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.armed.clear();
     }
 }

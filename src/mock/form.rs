@@ -6,12 +6,12 @@ use std::borrow::Cow;
 /// bytes that are not UTF-8) is skipped, and lookups return the first value of a repeated name.
 /// Components that need no decoding are borrowed from the body.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Form<'a> {
+pub(crate) struct Form<'a> {
     pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
 impl<'a> Form<'a> {
-    pub fn parse(body: &'a [u8]) -> Form<'a> {
+    pub(crate) fn parse(body: &'a [u8]) -> Form<'a> {
         let pairs = body
             .split(|&byte| byte == b'&')
             .filter(|chunk| !chunk.is_empty())
@@ -28,7 +28,7 @@ impl<'a> Form<'a> {
     }
 
     /// The same form, owning its text.
-    pub fn into_owned(self) -> Form<'static> {
+    pub(crate) fn into_owned(self) -> Form<'static> {
         let pairs = self.pairs.into_iter();
         Form {
             pairs: pairs
@@ -38,7 +38,7 @@ impl<'a> Form<'a> {
     }
 
     /// The first value given for `name` (`ServletRequest.getParameter`).
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(key, _)| key == name)
@@ -47,7 +47,7 @@ impl<'a> Form<'a> {
 }
 
 /// Decodes one form component: `+` is a space, `%XX` a byte; `None` for a bad escape or non-UTF-8.
-pub fn decode(component: &[u8]) -> Option<Cow<'_, str>> {
+pub(crate) fn decode(component: &[u8]) -> Option<Cow<'_, str>> {
     if !component.contains(&b'+') && !component.contains(&b'%') {
         return std::str::from_utf8(component).ok().map(Cow::Borrowed);
     }

@@ -1,7 +1,9 @@
 //! The token endpoint's rules (SPEC §1): a request and the instance in, a decision out; then issuance.
 //!
-//! The query string is deliberately not part of [`TokenRequest`]: an instance never reads parameters
-//! from it (`glide.oauth.allow.parameters.in.post.body.only`, SPEC F2).
+//! Each catalogue row is one small pure rule (`f3_post_only`, `a1_property_enabled`, …) that cites its
+//! SPEC id and owns the breaks of that row; [`decide`] chains them in SPEC §1's order. The query string
+//! is in [`TokenRequest`] only for the breaks: an instance never reads parameters from it
+//! (`glide.oauth.allow.parameters.in.post.body.only`, SPEC F2).
 
 use std::borrow::Cow;
 
@@ -9,36 +11,41 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
-use super::breaks::Break;
-use super::clock::{Instant, glide_datetime, parse_glide_datetime};
+use super::breaks::{Break, Breaks};
+use super::clock::VirtualInstant;
 use super::form::{self, Form};
 use super::instance::{GRANT_PROPERTY, Instance};
-use super::random;
 use super::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
+use super::store::RecordRef;
 use super::switches::RepeatToken;
+use crate::glide_time::{glide_datetime, parse_glide_datetime};
+use crate::random;
 
 /// The only scope an OAuth API endpoint grants by default.
-pub const DEFAULT_SCOPE: &str = "useraccount";
+pub(crate) const DEFAULT_SCOPE: &str = "useraccount";
 const DEFAULT_LIFESPAN: i64 = 1800;
 
 /// What the rules see of an HTTP request to `/oauth_token.do`.
 #[derive(Clone, Copy, Debug)]
-pub struct TokenRequest<'a> {
+pub(crate) struct TokenRequest<'a> {
     pub is_post: bool,
+    pub is_get: bool,
     pub content_type: Option<&'a str>,
     pub authorization: Option<&'a str>,
+    /// Read only by the F2 and F3 breaks.
+    pub query: Option<&'a str>,
     pub body: &'a [u8],
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     Issue(Grant),
     Refuse(Refusal),
 }
 
 /// A token to issue: for whom, with what scope, for how long.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Grant {
+pub(crate) struct Grant {
     pub entity_sys_id: String,
     pub user_sys_id: String,
     pub user_name: String,
@@ -48,7 +55,7 @@ pub struct Grant {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// The generic `server_error` / `access_denied` 401, whatever the cause.
     Generic(Reason),
     /// The entity has no usable OAuth Application User (B1, B2).
@@ -57,7 +64,7 @@ pub enum Refusal {
 
 /// Why a generic refusal happened: never sent to the client, kept in the mock's journal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
+pub(crate) enum Reason {
     NotPost,
     NotFormEncoded,
     UnsupportedGrantType,
@@ -76,7 +83,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Reason::NotPost => "not_post",
             Reason::NotFormEncoded => "not_form_encoded",
@@ -96,89 +103,201 @@ impl Reason {
     }
 }
 
-/// Decides a token request, checking in SPEC §1's order.
-pub fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decision {
-    match check(request, instance) {
+/// Decides a token request, checking in SPEC §1's order: method and form, grant type, release, property,
+/// client, secret, entity, user, user state, scope.
+pub(crate) fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decision {
+    let breaks = &instance.breaks;
+    let body = f2_parameters(request, breaks); // SPEC F2
+    let outcome = read_request(request, &body, instance)
+        .and_then(|form| grant(request, &body, &form, instance));
+    match outcome {
         Ok(grant) => Decision::Issue(grant),
         Err(refusal) => Decision::Refuse(refusal),
     }
 }
 
-fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refusal> {
-    use Reason::*;
-    let refuse = |reason| Err(Refusal::Generic(reason));
-    let broken = |which| instance.breaks.has(which);
+/// What the breaks remember of a token request once it is decided (only [`Break::PropertyCached`] does:
+/// the grant property as the first request that reached it read it).
+pub(crate) fn remember(request: &TokenRequest<'_>, instance: &mut Instance) {
+    let breaks = &instance.breaks;
+    if breaks.has(Break::PropertyCached) && instance.break_state.cached_grant_property().is_none() {
+        let body = f2_parameters(request, breaks);
+        if read_request(request, &body, instance).is_ok() {
+            let property = instance.property(GRANT_PROPERTY).map(str::to_owned);
+            instance.break_state.cache_grant_property(property);
+        }
+    }
+}
 
-    // F3: only POST issues tokens.
-    // Break (F3): GET issues tokens (the adapter gives the rules its query string as the form).
-    if !request.is_post && !broken(Break::GetIssuesTokens) {
-        return refuse(NotPost);
+/// The rules before the grant property is read: what the request itself must be.
+fn read_request<'b>(
+    request: &TokenRequest<'_>,
+    body: &'b [u8],
+    instance: &Instance,
+) -> Result<Form<'b>, Refusal> {
+    let breaks = &instance.breaks;
+    f3_post_only(request, breaks)?; // SPEC F3
+    let form = f1_form_encoded(request, body, breaks)?; // SPEC F1
+    f5_grant_type(&form, breaks)?; // SPEC F5
+    g1_release_has_grant(instance, breaks)?; // SPEC G1
+    Ok(form)
+}
+
+/// The rules from the grant property on: whether and for whom the instance grants a token.
+fn grant(
+    request: &TokenRequest<'_>,
+    body: &[u8],
+    form: &Form<'_>,
+    instance: &Instance,
+) -> Result<Grant, Refusal> {
+    let breaks = &instance.breaks;
+    a1_property_enabled(instance, breaks)?; // SPEC A1, A2, A4
+    let credentials = f6_client_credentials(form, request, instance, breaks)?; // SPEC F6, F4, F2
+    let entity = b4_known_client(&credentials, instance)?; // SPEC B4
+    b3_secret_matches(credentials, entity, body, breaks)?; // SPEC B3, F8: constant time
+    b5_entity_active(entity, breaks)?; // SPEC B5
+    b6_default_grant_type(entity, breaks)?; // SPEC B6
+    let user = b1_application_user(entity, instance, breaks)?; // SPEC B1, B2, D2
+    d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
+    let scope = f7_scope(form, breaks)?; // SPEC F7
+    Ok(Grant {
+        entity_sys_id: entity.sys_id().to_owned(),
+        user_sys_id: user.sys_id().to_owned(),
+        user_name: user.raw("user_name").unwrap_or_default().to_owned(),
+        scope,
+        lifespan: b7_lifespan(entity), // SPEC B7
+    })
+}
+
+fn refuse<T>(reason: Reason) -> Result<T, Refusal> {
+    Err(Refusal::Generic(reason))
+}
+
+/// SPEC F2: parameters come from the body only.
+/// Break [`Break::QueryStringRead`]: from the query string too; [`Break::GetIssuesTokens`]: so are a GET's.
+fn f2_parameters<'r>(request: &TokenRequest<'r>, breaks: &Breaks) -> Cow<'r, [u8]> {
+    let reads_query = breaks.has(Break::QueryStringRead)
+        || (request.is_get && breaks.has(Break::GetIssuesTokens));
+    match request.query.filter(|_| reads_query) {
+        Some(query) => Cow::Owned([request.body, b"&", query.as_bytes()].concat()),
+        None => Cow::Borrowed(request.body),
     }
-    // Break (F1): a JSON body is read like a form.
-    let json_form = broken(Break::JsonBodyAccepted)
-        .then(|| json_as_form(request.body))
+}
+
+/// SPEC F3: only POST issues tokens. Break [`Break::GetIssuesTokens`]: GET does too.
+fn f3_post_only(request: &TokenRequest<'_>, breaks: &Breaks) -> Result<(), Refusal> {
+    if !request.is_post && !breaks.has(Break::GetIssuesTokens) {
+        return refuse(Reason::NotPost);
+    }
+    Ok(())
+}
+
+/// SPEC F1: the servlet reads parameters from form bodies only; a JSON body has none.
+/// Break [`Break::JsonBodyAccepted`]: a JSON body is read like a form.
+fn f1_form_encoded<'b>(
+    request: &TokenRequest<'_>,
+    body: &'b [u8],
+    breaks: &Breaks,
+) -> Result<Form<'b>, Refusal> {
+    let json_form = breaks
+        .has(Break::JsonBodyAccepted)
+        .then(|| json_as_form(body))
         .flatten();
-    // F1: the servlet reads parameters from form bodies only; a JSON body has none.
     if !is_form_encoded(request.content_type) && json_form.is_none() {
-        return refuse(NotFormEncoded);
+        return refuse(Reason::NotFormEncoded);
     }
-    let form = json_form.unwrap_or_else(|| Form::parse(request.body));
-    // F5: the grant type must be client_credentials.
-    // Break (F5): the grant type is not checked.
-    if form.get("grant_type") != Some("client_credentials") && !broken(Break::GrantTypeIgnored) {
-        return refuse(UnsupportedGrantType);
+    Ok(json_form.unwrap_or_else(|| Form::parse(body)))
+}
+
+/// SPEC F5: the grant type must be client_credentials. Break [`Break::GrantTypeIgnored`]: it is not checked.
+fn f5_grant_type(form: &Form<'_>, breaks: &Breaks) -> Result<(), Refusal> {
+    if form.get("grant_type") != Some("client_credentials") && !breaks.has(Break::GrantTypeIgnored)
+    {
+        return refuse(Reason::UnsupportedGrantType);
     }
-    // G1: before Washington DC the inbound grant does not exist.
-    // Break (G1): releases before Washington DC issue tokens.
-    if !instance.release().supports_client_credentials() && !broken(Break::GrantOnOldReleases) {
-        return refuse(ReleaseWithoutGrant);
+    Ok(())
+}
+
+/// SPEC G1: before Washington DC the inbound grant does not exist.
+/// Break [`Break::GrantOnOldReleases`]: older releases issue tokens.
+fn g1_release_has_grant(instance: &Instance, breaks: &Breaks) -> Result<(), Refusal> {
+    if !instance.release().supports_client_credentials() && !breaks.has(Break::GrantOnOldReleases) {
+        return refuse(Reason::ReleaseWithoutGrant);
     }
-    // A1, A2, A4: the property is read live on every request; absent means false.
-    let property = instance.property(GRANT_PROPERTY);
-    // Break (A4): the property is read once and cached.
-    let property = if broken(Break::PropertyCached) {
-        let first = &instance.first_grant_property;
-        first.get_or_init(|| property.map(str::to_owned)).as_deref()
-    } else {
-        property
+    Ok(())
+}
+
+/// SPEC A1, A2, A4: the property is read live on every request; absent means false.
+/// Breaks: [`Break::PropertyCached`] (read once), [`Break::GrantEnabledByDefault`] (absent counts as
+/// true), [`Break::PropertyValueIgnored`] (any value enables), [`Break::GrantAlwaysDisabled`] (never on).
+fn a1_property_enabled(instance: &Instance, breaks: &Breaks) -> Result<(), Refusal> {
+    let live = instance.property(GRANT_PROPERTY);
+    let property = match instance.break_state.cached_grant_property() {
+        Some(cached) if breaks.has(Break::PropertyCached) => cached,
+        _ => live,
     };
     let enabled = property.is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
-    // Break (A1): an absent property counts as true.
-    let enabled = enabled || (property.is_none() && broken(Break::GrantEnabledByDefault));
-    // Break (A2, A4): the property enables the grant whatever its value.
-    let enabled = enabled || (property.is_some() && broken(Break::PropertyValueIgnored));
-    // Break (A3, and every scenario that needs a token): the grant stays off whatever the property says.
-    let enabled = enabled && !broken(Break::GrantAlwaysDisabled);
-    if !enabled {
-        return refuse(GrantDisabled);
+    let enabled = enabled || (property.is_none() && breaks.has(Break::GrantEnabledByDefault));
+    let enabled = enabled || (property.is_some() && breaks.has(Break::PropertyValueIgnored));
+    if !enabled || breaks.has(Break::GrantAlwaysDisabled) {
+        return refuse(Reason::GrantDisabled);
     }
-    // F6, F4, F2: credentials from the body; from HTTP Basic only when the body names no client.
+    Ok(())
+}
+
+/// SPEC F6, F4, F2: credentials from the body; from HTTP Basic only when the body names no client.
+/// Break [`Break::MissingSecretAccepted`]: a client id without a secret is let through, as if it had sent
+/// the right one.
+fn f6_client_credentials<'a>(
+    form: &'a Form<'_>,
+    request: &TokenRequest<'_>,
+    instance: &'a Instance,
+    breaks: &Breaks,
+) -> Result<ClientCredentials<'a>, Refusal> {
     let basic = instance.switches.basic_client_auth;
-    let credentials = match client_credentials(&form, request, basic) {
-        Some(credentials) => credentials,
-        // Break (F6): a client id without a secret is let through, as if it had sent the right one.
-        None if broken(Break::MissingSecretAccepted) && form.get("client_id").is_some() => {
-            let id = form.get("client_id").unwrap_or_default();
+    if let Some(credentials) = client_credentials(form, request, basic) {
+        return Ok(credentials);
+    }
+    match form.get("client_id") {
+        Some(id) if breaks.has(Break::MissingSecretAccepted) => {
             let entity = instance.store.find(&OAUTH_ENTITY, "client_id", id);
             let stored = entity.and_then(|entity| entity.raw("client_secret"));
-            ClientCredentials {
+            Ok(ClientCredentials {
                 id: Cow::Borrowed(id),
                 secret: Cow::Borrowed(stored.unwrap_or_default()),
                 decoded_secret: None,
-            }
+            })
         }
-        None => return refuse(MissingClientCredentials),
-    };
-    // B4: the client must be registered.
-    let Some(entity) = instance
+        _ => refuse(Reason::MissingClientCredentials),
+    }
+}
+
+/// SPEC B4: the client must be registered.
+fn b4_known_client<'i>(
+    credentials: &ClientCredentials<'_>,
+    instance: &'i Instance,
+) -> Result<RecordRef<'i>, Refusal> {
+    match instance
         .store
         .find(&OAUTH_ENTITY, "client_id", &credentials.id)
-    else {
-        return refuse(UnknownClient);
-    };
-    // Break (F8): the secret is compared as sent, before form-decoding.
-    let raw_secret = broken(Break::SecretNotDecoded)
-        .then(|| raw_parameter(request.body, "client_secret"))
+    {
+        Some(entity) => Ok(entity),
+        None => refuse(Reason::UnknownClient),
+    }
+}
+
+/// SPEC B3, F8: the secret must match, compared in constant time.
+/// Breaks: [`Break::SecretNotDecoded`] (compared as sent, before form-decoding),
+/// [`Break::AnySecretAccepted`] (any secret matches).
+fn b3_secret_matches(
+    credentials: ClientCredentials<'_>,
+    entity: RecordRef<'_>,
+    body: &[u8],
+    breaks: &Breaks,
+) -> Result<(), Refusal> {
+    let raw_secret = breaks
+        .has(Break::SecretNotDecoded)
+        .then(|| raw_parameter(body, "client_secret"))
         .flatten();
     let credentials = match raw_secret {
         Some(raw) => ClientCredentials {
@@ -188,82 +307,97 @@ fn check(request: &TokenRequest<'_>, instance: &Instance) -> Result<Grant, Refus
         },
         None => credentials,
     };
-    // B3, F8: the secret must match, compared in constant time.
     let stored_secret = entity.raw("client_secret").unwrap_or_default();
-    // Break (B3, C6): any secret is accepted.
     if (stored_secret.is_empty() || !credentials.matches(stored_secret))
-        && !broken(Break::AnySecretAccepted)
+        && !breaks.has(Break::AnySecretAccepted)
     {
-        return refuse(WrongSecret);
+        return refuse(Reason::WrongSecret);
     }
-    // B5: an inactive entity issues nothing.
-    // Break (B5): an inactive entity still issues tokens.
-    if !entity.is_true("active") && !broken(Break::InactiveEntityAccepted) {
-        return refuse(EntityInactive);
+    Ok(())
+}
+
+/// SPEC B5: an inactive entity issues nothing. Break [`Break::InactiveEntityAccepted`]: it still does.
+fn b5_entity_active(entity: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusal> {
+    if !entity.is_true("active") && !breaks.has(Break::InactiveEntityAccepted) {
+        return refuse(Reason::EntityInactive);
     }
-    // Break (B6): only entities whose default grant type is client_credentials issue tokens.
-    if broken(Break::DefaultGrantTypeEnforced)
+    Ok(())
+}
+
+/// SPEC B6: the entity's default grant type does not matter.
+/// Break [`Break::DefaultGrantTypeEnforced`]: only entities whose default is client_credentials issue tokens.
+fn b6_default_grant_type(entity: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusal> {
+    if breaks.has(Break::DefaultGrantTypeEnforced)
         && entity.raw("default_grant_type") != Some("client_credentials")
     {
-        return refuse(UnsupportedGrantType);
+        return refuse(Reason::UnsupportedGrantType);
     }
-    // Break (D2): a token acts as the first user its entity ever had.
+    Ok(())
+}
+
+/// SPEC B1, B2: the OAuth Application User must be set and exist (SPEC D2: as it is now).
+/// Breaks: [`Break::UserChangeIgnored`] (the entity's first user), [`Break::UserlessEntityGeneric`] (a
+/// missing user gets the generic error).
+fn b1_application_user<'i>(
+    entity: RecordRef<'i>,
+    instance: &'i Instance,
+    breaks: &Breaks,
+) -> Result<RecordRef<'i>, Refusal> {
     let first_user = instance
-        .first_users
-        .get(entity.sys_id())
-        .filter(|_| broken(Break::UserChangeIgnored));
-    // B1, B2: the OAuth Application User must be set and exist.
+        .break_state
+        .first_user(entity.sys_id())
+        .filter(|_| breaks.has(Break::UserChangeIgnored));
     let user = first_user
-        .map(String::as_str)
         .or(entity.raw("user"))
         .filter(|sys_id| !sys_id.is_empty())
         .and_then(|sys_id| instance.store.get(&SYS_USER, sys_id));
-    let Some(user) = user else {
-        // Break (B1, B2): a missing or deleted application user gets the generic error.
-        if broken(Break::UserlessEntityGeneric) {
-            return refuse(UserMissing);
-        }
-        return Err(Refusal::UnauthorizedClient {
+    match user {
+        Some(user) => Ok(user),
+        None if breaks.has(Break::UserlessEntityGeneric) => refuse(Reason::UserMissing),
+        None => Err(Refusal::UnauthorizedClient {
             entity_sys_id: entity.sys_id().to_owned(),
-        });
-    };
-    // D5, D6, D7: the user must be able to log in.
-    // Break (D5, D6, D7): the application user's state is not checked.
-    if !broken(Break::UserStateIgnored) {
-        if !user.is_true("active") {
-            return refuse(UserInactive);
-        }
-        if user.is_true("locked_out") {
-            return refuse(UserLockedOut);
-        }
-        if user.is_true("password_needs_reset") {
-            return refuse(UserMustResetPassword);
-        }
+        }),
     }
-    // F7: only `useraccount` is granted; none requested means `useraccount`.
-    let scope = match form.get("scope").map(str::trim).filter(|s| !s.is_empty()) {
-        None => Cow::Borrowed(DEFAULT_SCOPE),
+}
+
+/// SPEC D5, D6, D7: the user must be able to log in. Break [`Break::UserStateIgnored`]: not checked.
+fn d5_user_may_sign_in(user: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusal> {
+    if breaks.has(Break::UserStateIgnored) {
+        return Ok(());
+    }
+    if !user.is_true("active") {
+        return refuse(Reason::UserInactive);
+    }
+    if user.is_true("locked_out") {
+        return refuse(Reason::UserLockedOut);
+    }
+    if user.is_true("password_needs_reset") {
+        return refuse(Reason::UserMustResetPassword);
+    }
+    Ok(())
+}
+
+/// SPEC F7: only `useraccount` is granted; none requested means `useraccount`.
+/// Break [`Break::ScopeIgnored`]: any scope is granted.
+fn f7_scope(form: &Form<'_>, breaks: &Breaks) -> Result<Cow<'static, str>, Refusal> {
+    match form.get("scope").map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(Cow::Borrowed(DEFAULT_SCOPE)),
         Some(requested) if requested.split_whitespace().all(|s| s == DEFAULT_SCOPE) => {
-            Cow::Borrowed(DEFAULT_SCOPE)
+            Ok(Cow::Borrowed(DEFAULT_SCOPE))
         }
-        // Break (F7): any scope is granted.
-        Some(requested) if broken(Break::ScopeIgnored) => Cow::Owned(requested.to_owned()),
-        Some(_) => return refuse(ScopeNotAllowed),
-    };
-    // B6: the entity's default grant type does not matter. B7: the lifespan comes from the entity
-    // (an integer field, so 32 bits: a larger value is as unusable as a missing one).
-    let lifespan = entity
+        Some(requested) if breaks.has(Break::ScopeIgnored) => Ok(Cow::Owned(requested.to_owned())),
+        Some(_) => refuse(Reason::ScopeNotAllowed),
+    }
+}
+
+/// SPEC B7: the lifespan comes from the entity (an integer field, so 32 bits: a larger value is as
+/// unusable as a missing one).
+fn b7_lifespan(entity: RecordRef<'_>) -> i64 {
+    entity
         .raw("access_token_lifespan")
         .and_then(|text| text.parse::<i32>().ok())
         .filter(|seconds| *seconds > 0)
-        .map_or(DEFAULT_LIFESPAN, i64::from);
-    Ok(Grant {
-        entity_sys_id: entity.sys_id().to_owned(),
-        user_sys_id: user.sys_id().to_owned(),
-        user_name: user.raw("user_name").unwrap_or_default().to_owned(),
-        scope,
-        lifespan,
-    })
+        .map_or(DEFAULT_LIFESPAN, i64::from)
 }
 
 fn is_form_encoded(content_type: Option<&str>) -> bool {
@@ -345,7 +479,7 @@ fn raw_parameter<'b>(body: &'b [u8], name: &str) -> Option<&'b str> {
 }
 
 /// Splits an `Authorization: Basic …` header into id and secret.
-pub fn basic_credentials(header: &str) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(header: &str) -> Option<(String, String)> {
     let (scheme, encoded) = header.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -357,7 +491,7 @@ pub fn basic_credentials(header: &str) -> Option<(String, String)> {
 
 /// What the token endpoint returns on success.
 #[derive(Clone, PartialEq, Eq)]
-pub struct IssuedToken {
+pub(crate) struct IssuedToken {
     pub access_token: String,
     pub scope: Cow<'static, str>,
     pub expires_in: i64,
@@ -366,13 +500,13 @@ pub struct IssuedToken {
 /// The random parts of a token about to be issued: drawn before the instance is locked, since the
 /// operating system's random source now and then takes a system call. Deliberately not `Debug`: it holds
 /// the token.
-pub struct Fresh {
+pub(crate) struct Fresh {
     access_token: String,
     credential_sys_id: String,
 }
 
 impl Fresh {
-    pub fn draw() -> Fresh {
+    pub(crate) fn draw() -> Fresh {
         Fresh {
             access_token: random::access_token(),
             credential_sys_id: random::sys_id(),
@@ -382,7 +516,12 @@ impl Fresh {
 
 /// Issues the granted token: a new `oauth_credential` record made from `fresh` (or the live one, per
 /// [`RepeatToken`]).
-pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant, fresh: Fresh) -> IssuedToken {
+pub(crate) fn issue(
+    instance: &mut Instance,
+    grant: &Grant,
+    now: VirtualInstant,
+    fresh: Fresh,
+) -> IssuedToken {
     instance.purge_expired_tokens(now);
     if instance.switches.repeat_token == RepeatToken::Current {
         if let Some(live) = live_token(instance, grant, now) {
@@ -410,10 +549,10 @@ pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant, fresh: Fresh)
         .insert_row(&OAUTH_CREDENTIAL, &changes, &grant.user_name, now);
     instance.track_expiry(expires, credential);
     // Break (E5): the token is remembered apart from its record, so deleting the record does not revoke it.
-    if instance.breaks.has(Break::RevokedTokensAccepted) {
-        let issued = (expires, grant.user_sys_id.clone());
-        instance.issued_tokens.insert(access_token.clone(), issued);
-    }
+    let breaks = &instance.breaks;
+    instance
+        .break_state
+        .token_issued(breaks, &access_token, expires, &grant.user_sys_id);
     // Break (B7): `expires_in` is the lifespan itself, not one less.
     let expires_in = if instance.breaks.has(Break::ExpiresInOffByOne) {
         grant.lifespan
@@ -427,7 +566,7 @@ pub fn issue(instance: &mut Instance, grant: &Grant, now: Instant, fresh: Fresh)
     }
 }
 
-fn live_token(instance: &Instance, grant: &Grant, now: Instant) -> Option<IssuedToken> {
+fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option<IssuedToken> {
     instance
         .store
         .all(&OAUTH_CREDENTIAL)

@@ -11,9 +11,8 @@ use axum::response::Response;
 use axum::routing::{any, get};
 use serde_json::{Value, json};
 
-use super::authn::{self, Caller};
+use super::authn::{self, Caller, RestRequest};
 use super::body::{MAX_BODY_BYTES, read_whole};
-use super::breaks::Break;
 use super::grant::{self, Decision, Fresh, TokenRequest};
 use super::shared::Shared;
 use super::table_api::{self, Params};
@@ -21,7 +20,7 @@ use super::{control, wire};
 
 /// Every route the mock answers: the instance's, then the control plane under `/__mock`
 /// ([`super::observe`] wraps each request).
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/oauth_token.do", any(token))
         .route("/api/now/table/{table}", get(list).post(create))
@@ -48,22 +47,18 @@ async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     let body = read_whole(body, MAX_BODY_BYTES).await.unwrap_or_default();
     let (method, query, headers) = (parts.method, parts.uri.query(), &parts.headers);
     let fresh = Fresh::draw();
-    let mut state = shared.lock();
-    let breaks = &state.instance.breaks;
-    // Break (F2): parameters are read from the query string too. Break (F3): so are a GET's.
-    let reads_query = breaks.has(Break::QueryStringRead)
-        || (method == Method::GET && breaks.has(Break::GetIssuesTokens));
-    let body = match query.filter(|_| reads_query) {
-        Some(query) => Bytes::from([&body[..], b"&", query.as_bytes()].concat()),
-        None => body,
-    };
     let request = TokenRequest {
         is_post: method == Method::POST,
+        is_get: method == Method::GET,
         content_type: header_text(headers, header::CONTENT_TYPE),
         authorization: header_text(headers, header::AUTHORIZATION),
+        query,
         body: &body,
     };
-    let answer = match grant::decide(&request, &state.instance) {
+    let mut state = shared.lock();
+    let decision = grant::decide(&request, &state.instance);
+    grant::remember(&request, &mut state.instance);
+    let answer = match decision {
         Decision::Issue(granted) => Ok(grant::issue(
             &mut state.instance,
             &granted,
@@ -93,20 +88,13 @@ impl FromRequestParts<Arc<Shared>> for Authenticated {
     async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
         let state = shared.lock();
         let now = shared.clock.now();
-        let breaks = &state.instance.breaks;
-        // Break (E6): `?access_token=` authenticates, as a Bearer token when no header is sent.
-        let query_token = query_pairs(parts.uri.query())
-            .into_iter()
-            .find(|(name, _)| name == "access_token" && breaks.has(Break::QueryTokenAccepted))
-            .map(|(_, token)| format!("Bearer {token}"));
-        let authorization = header_text(&parts.headers, header::AUTHORIZATION);
-        authn::authenticate(
-            authorization.or(query_token.as_deref()),
-            &state.instance,
-            now,
-        )
-        .map(Authenticated)
-        .map_err(|failure| wire::not_authenticated(failure, breaks))
+        let request = RestRequest {
+            authorization: header_text(&parts.headers, header::AUTHORIZATION),
+            query: parts.uri.query(),
+        };
+        authn::authenticate_request(&request, &state.instance, now)
+            .map(Authenticated)
+            .map_err(|failure| wire::not_authenticated(failure, &state.instance.breaks))
     }
 }
 

@@ -1,47 +1,51 @@
 //! One simulated instance: its records and fidelity switches, and the expiry of issued tokens.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::OnceLock;
+use std::collections::BinaryHeap;
 
-use super::breaks::{Break, Breaks};
-use super::clock::{Instant, parse_glide_datetime};
+use super::breaks::{Break, BreakState, Breaks};
+use super::clock::VirtualInstant;
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
 use super::store::{RowId, Store};
 use super::switches::Switches;
+use crate::glide_time::parse_glide_datetime;
 use crate::release::{Family, Release};
 
-pub use crate::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
+pub(crate) use crate::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
 /// The user the instance itself acts as when it changes records.
-pub const SYSTEM_ACTOR: &str = "system";
+pub(crate) const SYSTEM_ACTOR: &str = "system";
 
 #[derive(Clone, Debug, Default)]
 pub struct Instance {
-    pub store: Store,
-    pub switches: Switches,
+    pub(crate) store: Store,
+    pub(crate) switches: Switches,
     /// Deliberate infidelities (none unless a test asks); see [`super::breaks`].
-    pub breaks: Breaks,
-    /// [`Break::PropertyCached`] only: the grant property's
-    /// value at the first token request, used from then on.
-    pub first_grant_property: OnceLock<Option<String>>,
-    /// [`Break::UserChangeIgnored`] only: each entity's
-    /// application user before it was first changed, by entity sys_id.
-    pub first_users: BTreeMap<String, String>,
-    /// [`Break::RevokedTokensAccepted`] only: every issued
-    /// token's expiry and user, kept when its `oauth_credential` record is deleted.
-    pub issued_tokens: BTreeMap<String, (Instant, String)>,
+    pub(crate) breaks: Breaks,
+    /// What the breaks remember between requests (nothing unless one is on).
+    pub(crate) break_state: BreakState,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
-    expiries: BinaryHeap<Reverse<(Instant, RowId)>>,
+    expiries: BinaryHeap<Reverse<(VirtualInstant, RowId)>>,
 }
 
 impl Instance {
+    /// The same instance, deliberately unfaithful in these ways (see [`Break`]).
+    pub fn with_breaks(self, breaks: Breaks) -> Instance {
+        Instance { breaks, ..self }
+    }
+
     /// A property's value, read live (SPEC A4).
-    pub fn property(&self, name: &str) -> Option<&str> {
+    pub(crate) fn property(&self, name: &str) -> Option<&str> {
         self.store.find(&SYS_PROPERTIES, "name", name)?.raw("value")
     }
 
     /// Creates the property or changes its value, as an admin would.
-    pub fn set_property(&mut self, name: &str, kind: &str, value: &str, now: Instant) {
+    pub(crate) fn set_property(
+        &mut self,
+        name: &str,
+        kind: &str,
+        value: &str,
+        now: VirtualInstant,
+    ) {
         let existing = self
             .store
             .find(&SYS_PROPERTIES, "name", name)
@@ -66,12 +70,12 @@ impl Instance {
             .unwrap_or_else(|| Release::Newer("unknown".into()))
     }
 
-    pub fn set_release(&mut self, family: Family, now: Instant) {
+    pub(crate) fn set_release(&mut self, family: Family, now: VirtualInstant) {
         self.set_property(BUILDTAG_PROPERTY, "string", &family.buildtag(), now);
     }
 
     /// The names of the roles granted to a user.
-    pub fn roles_of(&self, user_sys_id: &str) -> Vec<String> {
+    pub(crate) fn roles_of(&self, user_sys_id: &str) -> Vec<String> {
         self.store
             .all(&SYS_USER_HAS_ROLE)
             .filter(|grant| grant.raw("user") == Some(user_sys_id))
@@ -81,7 +85,7 @@ impl Instance {
     }
 
     /// The sys_id of the role with this name, creating the role when the instance does not have it yet.
-    pub fn ensure_role(&mut self, role_name: &str, now: Instant) -> String {
+    pub(crate) fn ensure_role(&mut self, role_name: &str, now: VirtualInstant) -> String {
         if let Some(role) = self.store.find(&SYS_USER_ROLE, "name", role_name) {
             return role.sys_id().to_owned();
         }
@@ -91,7 +95,7 @@ impl Instance {
     }
 
     /// Grants a role by name (see [`Instance::ensure_role`]).
-    pub fn grant_role(&mut self, user_sys_id: &str, role_name: &str, now: Instant) {
+    pub(crate) fn grant_role(&mut self, user_sys_id: &str, role_name: &str, now: VirtualInstant) {
         let role = self.ensure_role(role_name, now);
         let changes: &[(&str, &str)] = &[("user", user_sys_id), ("role", &role)];
         self.store
@@ -99,7 +103,7 @@ impl Instance {
     }
 
     /// Finds a user by `user_name`, case-insensitively as a login does.
-    pub fn user_named(&self, user_name: &str) -> Option<String> {
+    pub(crate) fn user_named(&self, user_name: &str) -> Option<String> {
         self.store
             .all(&SYS_USER)
             .find(|user| {
@@ -110,12 +114,12 @@ impl Instance {
     }
 
     /// Remembers when an issued token's record expires.
-    pub fn track_expiry(&mut self, expires: Instant, credential: RowId) {
+    pub(crate) fn track_expiry(&mut self, expires: VirtualInstant, credential: RowId) {
         self.expiries.push(Reverse((expires, credential)));
     }
 
     /// Deletes the records of issued tokens that have expired by `now`, so memory stays bounded.
-    pub fn purge_expired_tokens(&mut self, now: Instant) {
+    pub(crate) fn purge_expired_tokens(&mut self, now: VirtualInstant) {
         // Break (E4): expired tokens are accepted, so their records are kept.
         if self.breaks.has(Break::ExpiredTokensAccepted) {
             return;
@@ -144,7 +148,7 @@ impl Instance {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::clock::glide_datetime;
+    use crate::glide_time::glide_datetime;
 
     #[test]
     fn properties_are_created_then_updated_in_place() {
@@ -184,7 +188,7 @@ mod tests {
     #[test]
     fn expired_tokens_are_purged_and_live_or_extended_ones_kept() {
         let mut instance = Instance::default();
-        let issue = |instance: &mut Instance, expires: Instant| {
+        let issue = |instance: &mut Instance, expires: VirtualInstant| {
             let changes: &[(&str, &str)] = &[
                 ("token", &format!("t{expires}")),
                 ("expires", &glide_datetime(expires)),

@@ -6,15 +6,16 @@ use std::collections::VecDeque;
 use axum::http::Method;
 use serde::Serialize;
 
-use super::clock::{Instant, glide_datetime};
+use super::clock::VirtualInstant;
+use crate::glide_time::glide_datetime;
 use crate::redact;
 
 /// How many entries are kept; older ones are dropped so memory stays flat under load.
-pub const CAPACITY: usize = 10_000;
+pub(crate) const CAPACITY: usize = 10_000;
 
 /// A journal entry as the control plane shows it, every secret redacted.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub seq: u64,
     /// Virtual time (see the clock), as a glide date-time.
     pub at: String,
@@ -36,8 +37,8 @@ pub struct Entry {
 }
 
 /// An exchange as the HTTP adapter saw it, borrowed for the moment it is recorded.
-pub struct Exchange<'a> {
-    pub at: Instant,
+pub(crate) struct Exchange<'a> {
+    pub at: VirtualInstant,
     pub method: &'a Method,
     pub path: &'a str,
     pub query: &'a str,
@@ -54,7 +55,7 @@ pub struct Exchange<'a> {
 /// and bodies are redacted when the journal is read, so serving a request never parses them again.
 struct Kept {
     seq: u64,
-    at: Instant,
+    at: VirtualInstant,
     method: Method,
     status: u16,
     outcome: Option<Cow<'static, str>>,
@@ -124,13 +125,13 @@ impl Kept {
 /// The exchanges recorded, oldest first. Deliberately not `Debug`: it holds secrets until they are read
 /// out through [`Journal::entries`].
 #[derive(Default)]
-pub struct Journal {
+pub(crate) struct Journal {
     kept: VecDeque<Kept>,
     next_seq: u64,
 }
 
 impl Journal {
-    pub fn record(&mut self, exchange: Exchange<'_>) {
+    pub(crate) fn record(&mut self, exchange: Exchange<'_>) {
         self.next_seq += 1;
         if self.kept.len() == CAPACITY {
             self.kept.pop_front();
@@ -139,11 +140,11 @@ impl Journal {
     }
 
     /// Every kept exchange, oldest first, redacted.
-    pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
         self.kept.iter().map(Kept::entry)
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.kept.clear();
     }
 }

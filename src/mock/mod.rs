@@ -1,32 +1,40 @@
 //! The bundled mock instance: a faithful simulator of the ServiceNow REST surface the grant involves.
 //!
-//! The protocol rules are pure code ([`grant`], [`authn`], [`table_api`]: request and state in, decision
-//! out); [`http`] is the thin axum adapter around them, [`server`] serves it through [`observe`].
+//! The front door is small: build an [`Instance`] from a [`Seed`] (which also names its
+//! [`SeededClient`]s), optionally with [`Breaks`], and start a [`MockServer`] with [`MockOptions`]
+//! (plain or with a [`TlsIdentity`]); its URL is [`MockServer::base_url`], and its fidelity switches,
+//! clock and journal are reached over HTTP through the control plane (`/__mock`).
+//!
+//! Inside, the protocol rules are pure code (`grant`, `authn`, `table_api`: request and state in, decision
+//! out); `http` is the thin axum adapter around them, `server` serves it through `observe`.
 
-pub mod authn;
-pub mod body;
-pub mod breaks;
-pub mod clock;
-pub mod control;
-pub mod faults;
-pub mod form;
-pub mod grant;
-pub mod http;
-pub mod instance;
-pub mod journal;
-pub mod observe;
-pub mod query;
-pub mod random;
-pub mod render;
+mod authn;
+mod body;
+mod breaks;
+mod clock;
+mod control;
+mod faults;
+mod form;
+mod grant;
+mod http;
+mod instance;
+mod journal;
+mod observe;
+mod query;
+mod render;
 mod repoll;
-pub mod schema;
-pub mod seed;
-pub mod server;
-pub mod shared;
-pub mod store;
-pub mod switches;
-pub mod table_api;
-pub mod tls;
-pub mod wire;
+mod schema;
+mod seed;
+mod server;
+mod shared;
+mod store;
+mod switches;
+mod table_api;
+mod tls;
+mod wire;
 
+pub use breaks::{Break, Breaks};
+pub use instance::Instance;
+pub use seed::{DEFAULT_RELEASE, Seed, SeededClient};
 pub use server::{MockOptions, MockServer};
+pub use tls::{TlsIdentity, generate as generate_tls};

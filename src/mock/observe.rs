@@ -17,14 +17,14 @@ use super::shared::Shared;
 use super::wire::{self, Outcome};
 
 /// Where the control plane lives: never faulted, never journaled.
-pub const CONTROL_PREFIX: &str = "/__mock";
+pub(crate) const CONTROL_PREFIX: &str = "/__mock";
 
 /// Serves one request through `router` (the mock's routes), applying armed faults and journaling the
 /// exchange; `closer` drops the request's connection for a `close` fault.
 ///
 /// A plain function the connection calls rather than an axum middleware layer: a layer would box and
 /// clone the routes' services on every request.
-pub async fn observe<B>(
+pub(crate) async fn observe<B>(
     shared: Arc<Shared>,
     router: Router,
     closer: ConnectionCloser,

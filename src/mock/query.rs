@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 
 /// Read access to one record's fields. `None` = the table has no such column; `Some("")` = empty value.
-pub trait Fields {
+pub(crate) trait Fields {
     /// The value of the field called `name`, if the record has such a field.
     fn field(&self, name: &str) -> Option<&str>;
 }
@@ -19,7 +19,7 @@ impl<T: Fields + ?Sized> Fields for &T {
 
 /// Who is asking, for `javascript:gs.getUserID()` / `javascript:gs.getUserName()` values.
 #[derive(Debug, Clone, Copy)]
-pub struct QueryContext<'a> {
+pub(crate) struct QueryContext<'a> {
     /// Value of `javascript:gs.getUserID()`.
     pub user_sys_id: &'a str,
     /// Value of `javascript:gs.getUserName()`.
@@ -31,7 +31,7 @@ pub struct QueryContext<'a> {
 /// Holds `^NQ`-separated queries (ORed together), each a list of ANDed clauses,
 /// each clause a list of `^OR`-joined conditions, plus the ORDERBY keys.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct EncodedQuery {
+pub(crate) struct EncodedQuery {
     queries: Vec<Vec<Clause>>,
     order: Vec<OrderKey>,
 }
@@ -94,7 +94,7 @@ impl EncodedQuery {
     /// Terms that are not conditions (no operator after a field name) are invalid and ignored,
     /// but still start a new AND clause, so a following `^OR` term attaches to them, not to
     /// the condition before.
-    pub fn parse(text: &str) -> Self {
+    pub(crate) fn parse(text: &str) -> Self {
         let mut queries = Vec::new();
         let mut clauses: Vec<Clause> = Vec::new();
         let mut order = Vec::new();
@@ -128,7 +128,7 @@ impl EncodedQuery {
     /// Every field name the query refers to (conditions and ORDERBY), for validation by the caller.
     ///
     /// Condition fields come first, then ORDERBY fields, each name once, in query order.
-    pub fn field_names(&self) -> Vec<&str> {
+    pub(crate) fn field_names(&self) -> Vec<&str> {
         let conditions = self.queries.iter().flatten().flatten();
         let names = conditions
             .map(|condition| condition.field.as_str())
@@ -147,7 +147,7 @@ impl EncodedQuery {
     ///
     /// Ignoring is applied at every level: an `^OR` clause, or a whole `^NQ` query, made only of
     /// ignored conditions drops out as if it had not been written.
-    pub fn matches(&self, record: &impl Fields, context: &QueryContext<'_>) -> bool {
+    pub(crate) fn matches(&self, record: &impl Fields, context: &QueryContext<'_>) -> bool {
         let clause_matches = |clause: &Clause| {
             clause
                 .iter()
@@ -171,7 +171,7 @@ impl EncodedQuery {
     ///
     /// Values compare as in conditions: empty (or missing) first, then numbers by value,
     /// then other text ASCII-case-insensitively.
-    pub fn sort<R: Fields>(&self, records: &mut [R]) {
+    pub(crate) fn sort<R: Fields>(&self, records: &mut [R]) {
         records.sort_by(|a, b| {
             self.order
                 .iter()

@@ -7,7 +7,7 @@ use super::store::{RecordRef, Store};
 
 /// `sysparm_display_value`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum DisplayValue {
+pub(crate) enum DisplayValue {
     #[default]
     False,
     True,
@@ -15,7 +15,7 @@ pub enum DisplayValue {
 }
 
 impl DisplayValue {
-    pub fn parse(text: &str) -> DisplayValue {
+    pub(crate) fn parse(text: &str) -> DisplayValue {
         match text.to_ascii_lowercase().as_str() {
             "true" => DisplayValue::True,
             "all" => DisplayValue::All,
@@ -26,7 +26,7 @@ impl DisplayValue {
 
 /// How records are rendered for one request.
 #[derive(Clone, Debug, Default)]
-pub struct Rendering {
+pub(crate) struct Rendering {
     /// `sysparm_fields`; `None` renders every column.
     pub fields: Option<Vec<String>>,
     pub display_value: DisplayValue,
@@ -36,7 +36,7 @@ pub struct Rendering {
 }
 
 impl Rendering {
-    pub fn render(&self, record: RecordRef<'_>, store: &Store) -> Value {
+    pub(crate) fn render(&self, record: RecordRef<'_>, store: &Store) -> Value {
         let mut object = Map::new();
         match &self.fields {
             None => {

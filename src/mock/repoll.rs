@@ -19,7 +19,7 @@ const WOKEN_WHILE_POLLING: u8 = 2;
 const MAX_POLLS: usize = 8;
 
 /// A future polled again while it keeps waking itself during its polls.
-pub struct Repoll<F> {
+pub(crate) struct Repoll<F> {
     inner: Pin<Box<F>>,
     signal: Arc<Signal>,
     waker: Waker,
@@ -56,7 +56,7 @@ impl Wake for Signal {
 }
 
 impl<F: Future> Repoll<F> {
-    pub fn new(inner: F) -> Repoll<F> {
+    pub(crate) fn new(inner: F) -> Repoll<F> {
         let signal = Arc::new(Signal {
             state: AtomicU8::new(IDLE),
             outer: Mutex::new(None),

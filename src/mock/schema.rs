@@ -2,7 +2,7 @@
 
 /// How a column's value is stored, validated and shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Text,
     /// Stored as `"true"` / `"false"`.
     Boolean,
@@ -17,7 +17,7 @@ pub enum Kind {
 
 /// The value a column takes when an insert does not give one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Default {
+pub(crate) enum Default {
     Empty,
     Value(&'static str),
     /// 32 hex digits, as ServiceNow generates `client_id`.
@@ -29,7 +29,7 @@ pub enum Default {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Column {
+pub(crate) struct Column {
     pub name: &'static str,
     pub kind: Kind,
     pub default: Default,
@@ -56,7 +56,7 @@ const fn reference(name: &'static str, table: &'static str) -> Column {
 }
 
 /// Columns every table has, maintained by the instance; writes to them are ignored.
-pub const SYSTEM_COLUMNS: [Column; 6] = [
+pub(crate) const SYSTEM_COLUMNS: [Column; 6] = [
     text("sys_id"),
     column("sys_created_on", Kind::DateTime, Default::Empty),
     text("sys_created_by"),
@@ -68,7 +68,7 @@ pub const SYSTEM_COLUMNS: [Column; 6] = [
 /// Roles that may read or write a table; an empty list means any authenticated user.
 /// The `admin` role passes every check, as on an instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Access {
+pub(crate) struct Access {
     pub read: &'static [&'static str],
     pub write: &'static [&'static str],
 }
@@ -79,7 +79,7 @@ const ADMIN_ONLY: Access = Access {
 };
 
 #[derive(Debug, PartialEq, Eq)]
-pub struct Table {
+pub(crate) struct Table {
     pub name: &'static str,
     /// The table's own columns, after [`SYSTEM_COLUMNS`].
     pub columns: &'static [Column],
@@ -92,25 +92,25 @@ pub struct Table {
 
 impl Table {
     /// System columns first, then the table's own.
-    pub fn all_columns(&self) -> impl Iterator<Item = &Column> {
+    pub(crate) fn all_columns(&self) -> impl Iterator<Item = &Column> {
         SYSTEM_COLUMNS.iter().chain(self.columns)
     }
 
     /// The position of a column in a record's values.
-    pub fn position(&self, name: &str) -> Option<usize> {
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
         self.all_columns().position(|column| column.name == name)
     }
 
-    pub fn column(&self, name: &str) -> Option<&Column> {
+    pub(crate) fn column(&self, name: &str) -> Option<&Column> {
         self.all_columns().find(|column| column.name == name)
     }
 
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         SYSTEM_COLUMNS.len() + self.columns.len()
     }
 }
 
-pub const SYS_PROPERTIES: Table = Table {
+pub(crate) const SYS_PROPERTIES: Table = Table {
     name: "sys_properties",
     columns: &[
         text("name"),
@@ -123,7 +123,7 @@ pub const SYS_PROPERTIES: Table = Table {
     unique_column: None,
 };
 
-pub const OAUTH_ENTITY: Table = Table {
+pub(crate) const OAUTH_ENTITY: Table = Table {
     name: "oauth_entity",
     columns: &[
         text("name"),
@@ -153,7 +153,7 @@ pub const OAUTH_ENTITY: Table = Table {
     unique_column: None,
 };
 
-pub const SYS_USER: Table = Table {
+pub(crate) const SYS_USER: Table = Table {
     name: "sys_user",
     columns: &[
         text("user_name"),
@@ -175,7 +175,7 @@ pub const SYS_USER: Table = Table {
     unique_column: None,
 };
 
-pub const SYS_USER_ROLE: Table = Table {
+pub(crate) const SYS_USER_ROLE: Table = Table {
     name: "sys_user_role",
     columns: &[text("name"), text("description")],
     display_column: "name",
@@ -186,7 +186,7 @@ pub const SYS_USER_ROLE: Table = Table {
     unique_column: None,
 };
 
-pub const SYS_USER_HAS_ROLE: Table = Table {
+pub(crate) const SYS_USER_HAS_ROLE: Table = Table {
     name: "sys_user_has_role",
     columns: &[
         reference("user", "sys_user"),
@@ -197,7 +197,7 @@ pub const SYS_USER_HAS_ROLE: Table = Table {
     unique_column: None,
 };
 
-pub const OAUTH_CREDENTIAL: Table = Table {
+pub(crate) const OAUTH_CREDENTIAL: Table = Table {
     name: "oauth_credential",
     columns: &[
         column("token", Kind::Secret, Default::Empty),
@@ -212,7 +212,7 @@ pub const OAUTH_CREDENTIAL: Table = Table {
     unique_column: Some("token"),
 };
 
-pub const INCIDENT: Table = Table {
+pub(crate) const INCIDENT: Table = Table {
     name: "incident",
     columns: &[
         column("number", Kind::Text, Default::IncidentNumber),
@@ -230,7 +230,7 @@ pub const INCIDENT: Table = Table {
 };
 
 /// Every table the mock serves.
-pub const TABLES: [&Table; 7] = [
+pub(crate) const TABLES: [&Table; 7] = [
     &SYS_PROPERTIES,
     &OAUTH_ENTITY,
     &SYS_USER,
@@ -241,7 +241,7 @@ pub const TABLES: [&Table; 7] = [
 ];
 
 /// Looks a table up by name.
-pub fn table(name: &str) -> Option<&'static Table> {
+pub(crate) fn table(name: &str) -> Option<&'static Table> {
     TABLES.into_iter().find(|table| table.name == name)
 }
 

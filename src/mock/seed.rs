@@ -5,14 +5,15 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::clock::{Instant, real_now};
+use super::clock::VirtualInstant;
 use super::instance::{Instance, SYSTEM_ACTOR};
-use super::random;
 use super::schema::{OAUTH_ENTITY, SYS_USER};
+use crate::glide_time::real_now;
+use crate::random;
 use crate::release::Family;
 
 /// The seeds built into the binary, by name: usable away from the source tree.
-pub const BUILTIN: [(&str, &str); 2] = [
+pub(crate) const BUILTIN: [(&str, &str); 2] = [
     ("ready", include_str!("../../fixtures/instances/ready.toml")),
     (
         "untouched",
@@ -27,18 +28,18 @@ pub const DEFAULT_RELEASE: Family = Family::WashingtonDc;
 #[serde(deny_unknown_fields)]
 pub struct Seed {
     /// A release family name, e.g. `vancouver`; [`DEFAULT_RELEASE`] when absent.
-    pub release: Option<String>,
+    pub(crate) release: Option<String>,
     #[serde(default)]
-    pub properties: Vec<PropertySeed>,
+    pub(crate) properties: Vec<PropertySeed>,
     #[serde(default)]
-    pub users: Vec<UserSeed>,
+    pub(crate) users: Vec<UserSeed>,
     #[serde(default)]
-    pub clients: Vec<ClientSeed>,
+    pub(crate) clients: Vec<ClientSeed>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PropertySeed {
+pub(crate) struct PropertySeed {
     pub name: String,
     pub value: String,
     #[serde(rename = "type", default = "string_type")]
@@ -55,7 +56,7 @@ fn yes() -> bool {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UserSeed {
+pub(crate) struct UserSeed {
     pub user_name: String,
     #[serde(default)]
     pub first_name: String,
@@ -78,7 +79,7 @@ pub struct UserSeed {
 /// An "OAuth API endpoint for external clients" (an `oauth_entity` record).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ClientSeed {
+pub(crate) struct ClientSeed {
     pub name: String,
     /// Generated (32 hex digits) when absent.
     pub client_id: Option<String>,
@@ -125,12 +126,12 @@ impl Seed {
         Seed::parse(&text).map_err(|error| format!("seed {}: {error}", path.display()))
     }
 
-    pub fn parse(text: &str) -> Result<Seed, String> {
+    pub(crate) fn parse(text: &str) -> Result<Seed, String> {
         toml::from_str(text).map_err(|error| error.to_string())
     }
 
     /// The release to run: the override if given, else the seed's, else [`DEFAULT_RELEASE`].
-    pub fn release(&self, release_override: Option<Family>) -> Result<Family, String> {
+    pub(crate) fn release(&self, release_override: Option<Family>) -> Result<Family, String> {
         match (release_override, &self.release) {
             (Some(family), _) => Ok(family),
             (None, Some(name)) => name.parse(),
@@ -177,7 +178,7 @@ impl Seed {
     }
 }
 
-fn add_user(instance: &mut Instance, user: &UserSeed, now: Instant) -> Result<(), String> {
+fn add_user(instance: &mut Instance, user: &UserSeed, now: VirtualInstant) -> Result<(), String> {
     if instance.user_named(&user.user_name).is_some() {
         return Err(format!("user {} is seeded twice", user.user_name));
     }
@@ -210,7 +211,7 @@ fn add_user(instance: &mut Instance, user: &UserSeed, now: Instant) -> Result<()
 fn add_client(
     instance: &mut Instance,
     client: &ClientSeed,
-    now: Instant,
+    now: VirtualInstant,
 ) -> Result<SeededClient, String> {
     let user_sys_id = match &client.user {
         Some(name) => Some(instance.user_named(name).ok_or_else(|| {

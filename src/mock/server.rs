@@ -27,10 +27,10 @@ const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Lets a handler drop its own connection without answering (the `close` fault).
 #[derive(Clone)]
-pub struct ConnectionCloser(Arc<Notify>);
+pub(crate) struct ConnectionCloser(Arc<Notify>);
 
 impl ConnectionCloser {
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.0.notify_one();
     }
 }
@@ -45,7 +45,6 @@ pub struct MockOptions {
 pub struct MockServer {
     base_url: String,
     local_addr: SocketAddr,
-    shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -79,7 +78,6 @@ impl MockServer {
         Ok(MockServer {
             base_url,
             local_addr,
-            shared,
             stop: Some(stop),
             task: Some(task),
         })
@@ -91,11 +89,6 @@ impl MockServer {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
-    }
-
-    /// The running state, for in-process inspection (tests, the suite's mock target).
-    pub fn shared(&self) -> &Arc<Shared> {
-        &self.shared
     }
 
     /// Stops accepting, lets open requests finish (up to a few seconds), then returns.

@@ -13,13 +13,13 @@ use super::journal::Journal;
 /// than the rules hold it.
 const TRIES_BEFORE_SLEEPING: usize = 2000;
 
-pub struct MockState {
+pub(crate) struct MockState {
     pub instance: Instance,
     /// The instance as it started, for `/__mock/reset`.
     pub pristine: Instance,
 }
 
-pub struct Shared {
+pub(crate) struct Shared {
     /// The URL clients reach this mock at (reference links and `Location` use it).
     pub base_url: String,
     /// Virtual time, read by every request without the instance's lock.
@@ -30,7 +30,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(base_url: String, instance: Instance) -> Shared {
+    pub(crate) fn new(base_url: String, instance: Instance) -> Shared {
         Shared {
             base_url,
             clock: Clock::default(),
@@ -49,7 +49,7 @@ impl Shared {
     /// A busy instance is tried again for a while before the thread sleeps on it: the holder lets go within
     /// microseconds, while a runtime worker that sleeps leaves its core idle (there is one worker per core)
     /// and its wake-up costs a system call on each side.
-    pub fn lock(&self) -> MutexGuard<'_, MockState> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, MockState> {
         for _ in 0..TRIES_BEFORE_SLEEPING {
             match self.state.try_lock() {
                 Ok(guard) => return guard,
@@ -61,12 +61,12 @@ impl Shared {
     }
 
     /// Locks the request journal (taken after [`Shared::lock`] when both are held).
-    pub fn journal(&self) -> MutexGuard<'_, Journal> {
+    pub(crate) fn journal(&self) -> MutexGuard<'_, Journal> {
         unpoisoned(&self.journal)
     }
 
     /// Locks the armed faults (taken after [`Shared::lock`] when both are held).
-    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
         unpoisoned(&self.faults)
     }
 }

@@ -10,13 +10,14 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 
-use super::clock::{Instant, glide_datetime};
+use super::clock::VirtualInstant;
 use super::query::Fields;
-use super::random;
 use super::schema::{self, Default, Kind, Table};
+use crate::glide_time::glide_datetime;
+use crate::random;
 
 /// How a secret column reads back through the Table API: set or not, never its value.
-pub const MASKED_SECRET: &str = "********";
+pub(crate) const MASKED_SECRET: &str = "********";
 
 /// One row: values in the order of [`Table::all_columns`], packed into one string (two allocations a row
 /// however wide the table). Deliberately not `Debug`: it holds secrets.
@@ -60,7 +61,7 @@ impl Record {
 
 /// A record's place in the store: its table's rows keep records in the order of these, oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RowId(u64);
+pub(crate) struct RowId(u64);
 
 /// Rows by the value of one column (the sys_id, or the table's unique column). An entry holds the value's
 /// hash and the row, not a copy of the value: a match is confirmed against the row itself.
@@ -202,28 +203,28 @@ fn value_at<'r>(
 
 /// A read-only view of one record.
 #[derive(Clone, Copy)]
-pub struct RecordRef<'a> {
+pub(crate) struct RecordRef<'a> {
     table: &'static Table,
     record: &'a Record,
 }
 
 impl<'a> RecordRef<'a> {
-    pub fn table(&self) -> &'static Table {
+    pub(crate) fn table(&self) -> &'static Table {
         self.table
     }
 
-    pub fn sys_id(&self) -> &'a str {
+    pub(crate) fn sys_id(&self) -> &'a str {
         self.record.value(0)
     }
 
     /// The stored value, secrets included: for the instance's own rules, never for output.
-    pub fn raw(&self, column: &str) -> Option<&'a str> {
+    pub(crate) fn raw(&self, column: &str) -> Option<&'a str> {
         let position = self.table.position(column)?;
         Some(self.record.value(position))
     }
 
     /// The value as the Table API shows it: secrets masked.
-    pub fn shown(&self, column: &str) -> Option<&'a str> {
+    pub(crate) fn shown(&self, column: &str) -> Option<&'a str> {
         let found = self.table.column(column)?;
         let value = self.raw(column)?;
         Some(if found.kind == Kind::Secret && !value.is_empty() {
@@ -234,7 +235,7 @@ impl<'a> RecordRef<'a> {
     }
 
     /// A boolean column read as ServiceNow does (`"true"`, any case); absent or other values are false.
-    pub fn is_true(&self, column: &str) -> bool {
+    pub(crate) fn is_true(&self, column: &str) -> bool {
         self.raw(column)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
@@ -247,10 +248,10 @@ impl Fields for RecordRef<'_> {
 }
 
 /// The values a write gives, by column name, as strings.
-pub type Changes = Vec<(String, String)>;
+pub(crate) type Changes = Vec<(String, String)>;
 
 /// One value a write gives: a column name and its value, owned or borrowed.
-pub trait Change {
+pub(crate) trait Change {
     fn column(&self) -> &str;
     fn value(&self) -> &str;
 }
@@ -267,7 +268,7 @@ impl<N: AsRef<str>, V: AsRef<str>> Change for (N, V) {
 
 /// Every table's rows.
 #[derive(Clone)]
-pub struct Store {
+pub(crate) struct Store {
     tables: Vec<Rows>,
     next_row: u64,
     next_incident: u64,
@@ -309,7 +310,10 @@ impl Store {
     }
 
     /// Every record of a table, oldest first.
-    pub fn all<'s>(&'s self, table: &Table) -> impl DoubleEndedIterator<Item = RecordRef<'s>> {
+    pub(crate) fn all<'s>(
+        &'s self,
+        table: &Table,
+    ) -> impl DoubleEndedIterator<Item = RecordRef<'s>> {
         let rows = self.rows(table);
         rows.by_row.values().map(move |record| RecordRef {
             table: rows.table,
@@ -317,40 +321,45 @@ impl Store {
         })
     }
 
-    pub fn count(&self, table: &Table) -> usize {
+    pub(crate) fn count(&self, table: &Table) -> usize {
         self.rows(table).by_row.len()
     }
 
-    pub fn get<'s>(&'s self, table: &Table, sys_id: &str) -> Option<RecordRef<'s>> {
+    pub(crate) fn get<'s>(&'s self, table: &Table, sys_id: &str) -> Option<RecordRef<'s>> {
         let rows = self.rows(table);
         rows.view(rows.find_sys_id(sys_id)?)
     }
 
     /// The record at `row`, unless it was deleted.
-    pub fn row<'s>(&'s self, table: &Table, row: RowId) -> Option<RecordRef<'s>> {
+    pub(crate) fn row<'s>(&'s self, table: &Table, row: RowId) -> Option<RecordRef<'s>> {
         self.rows(table).view(row)
     }
 
     /// The record whose unique column (see [`Table::unique_column`]) holds `value`.
-    pub fn find_unique<'s>(&'s self, table: &Table, value: &str) -> Option<RecordRef<'s>> {
+    pub(crate) fn find_unique<'s>(&'s self, table: &Table, value: &str) -> Option<RecordRef<'s>> {
         let rows = self.rows(table);
         rows.view(rows.find_unique(value)?)
     }
 
     /// The oldest record whose `column` equals `value` exactly.
-    pub fn find<'s>(&'s self, table: &Table, column: &str, value: &str) -> Option<RecordRef<'s>> {
+    pub(crate) fn find<'s>(
+        &'s self,
+        table: &Table,
+        column: &str,
+        value: &str,
+    ) -> Option<RecordRef<'s>> {
         self.all(table)
             .find(|record| record.raw(column) == Some(value))
     }
 
     /// Inserts a record; unknown and system columns are ignored, except a well-formed unused `sys_id`.
     /// Returns the new sys_id.
-    pub fn insert(
+    pub(crate) fn insert(
         &mut self,
         table: &Table,
         changes: &[impl Change],
         actor: &str,
-        now: Instant,
+        now: VirtualInstant,
     ) -> String {
         let row = self.insert_row(table, changes, actor, now);
         let record = self.row(table, row).expect("just inserted");
@@ -358,12 +367,12 @@ impl Store {
     }
 
     /// Inserts a record as [`Store::insert`] does; returns where it is.
-    pub fn insert_row(
+    pub(crate) fn insert_row(
         &mut self,
         table: &Table,
         changes: &[impl Change],
         actor: &str,
-        now: Instant,
+        now: VirtualInstant,
     ) -> RowId {
         let schema = self.rows(table).table;
         let mut values: Vec<Cow<'_, str>> = Vec::with_capacity(schema.width());
@@ -407,13 +416,13 @@ impl Store {
     }
 
     /// Applies changes to a record; returns false when there is no such record.
-    pub fn update(
+    pub(crate) fn update(
         &mut self,
         table: &Table,
         sys_id: &str,
         changes: &[impl Change],
         actor: &str,
-        now: Instant,
+        now: VirtualInstant,
     ) -> bool {
         let rows = self.rows_mut(table);
         let Some(row) = rows.find_sys_id(sys_id) else {
@@ -437,13 +446,13 @@ impl Store {
     }
 
     /// Deletes a record; returns false when there was none.
-    pub fn delete(&mut self, table: &Table, sys_id: &str) -> bool {
+    pub(crate) fn delete(&mut self, table: &Table, sys_id: &str) -> bool {
         let row = self.rows(table).find_sys_id(sys_id);
         row.is_some_and(|row| self.delete_row(table, row))
     }
 
     /// Deletes the record at `row`; returns false when there was none.
-    pub fn delete_row(&mut self, table: &Table, row: RowId) -> bool {
+    pub(crate) fn delete_row(&mut self, table: &Table, row: RowId) -> bool {
         let rows = self.rows_mut(table);
         rows.unindex(row);
         rows.by_row.remove(&row).is_some()

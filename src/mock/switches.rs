@@ -5,13 +5,13 @@ use serde::{Deserialize, Serialize};
 /// The status of an `unauthorized_client` refusal (its body is captured, its status is not: SPEC §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "u16", into = "u16")]
-pub enum UnauthorizedClientStatus {
+pub(crate) enum UnauthorizedClientStatus {
     BadRequest,
     Unauthorized,
 }
 
 impl UnauthorizedClientStatus {
-    pub fn code(self) -> u16 {
+    pub(crate) fn code(self) -> u16 {
         match self {
             UnauthorizedClientStatus::BadRequest => 400,
             UnauthorizedClientStatus::Unauthorized => 401,
@@ -42,7 +42,7 @@ impl From<UnauthorizedClientStatus> for u16 {
 /// What a second token request from the same client gets while its first token is still valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RepeatToken {
+pub(crate) enum RepeatToken {
     /// A fresh token every time (the default: what C5 observes is recorded, not assumed).
     New,
     /// The live token again, with the seconds it has left.
@@ -51,7 +51,7 @@ pub enum RepeatToken {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Switches {
+pub(crate) struct Switches {
     /// Client id and secret accepted from HTTP Basic when the body has no `client_id` (F4).
     pub basic_client_auth: bool,
     pub unauthorized_client_status: UnauthorizedClientStatus,

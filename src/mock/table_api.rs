@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::authn::Caller;
 use super::breaks::Break;
-use super::clock::Instant;
+use super::clock::VirtualInstant;
 use super::instance::{Instance, SYSTEM_ACTOR};
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
@@ -12,13 +12,13 @@ use super::schema::{self, OAUTH_ENTITY, Table};
 use super::store::{Changes, RecordRef};
 
 /// The most records one page returns, whatever `sysparm_limit` asks (also the default).
-pub const MAX_LIMIT: usize = 10_000;
+pub(crate) const MAX_LIMIT: usize = 10_000;
 /// When true, a query naming an unknown field matches nothing instead of ignoring the condition.
-pub const INVALID_QUERY_PROPERTY: &str = "glide.invalid_query.returns_no_rows";
+pub(crate) const INVALID_QUERY_PROPERTY: &str = "glide.invalid_query.returns_no_rows";
 
 /// The `sysparm_*` parameters of one request.
 #[derive(Clone, Debug, Default)]
-pub struct Params {
+pub(crate) struct Params {
     pub query: EncodedQuery,
     pub limit: Option<usize>,
     pub offset: usize,
@@ -28,7 +28,7 @@ pub struct Params {
 
 impl Params {
     /// Reads the parameters from query-string pairs; the first of a repeated name wins, bad numbers are ignored.
-    pub fn from_pairs(pairs: &[(String, String)], base_url: &str) -> Params {
+    pub(crate) fn from_pairs(pairs: &[(String, String)], base_url: &str) -> Params {
         let get = |name: &str| {
             pairs
                 .iter()
@@ -62,21 +62,21 @@ impl Params {
     }
 
     /// The page size: `sysparm_limit` clamped to 1..=[`MAX_LIMIT`].
-    pub fn page_size(&self) -> usize {
+    pub(crate) fn page_size(&self) -> usize {
         self.limit.unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT)
     }
 }
 
 /// What a write was, for the ACL error's wording.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Operation {
+pub(crate) enum Operation {
     Insert,
     Update,
     Delete,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TableError {
+pub(crate) enum TableError {
     InvalidTable(String),
     ReadDenied,
     WriteDenied(Operation),
@@ -86,7 +86,7 @@ pub enum TableError {
 
 /// One page of a listing, with the number of records that matched in all.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Page {
+pub(crate) struct Page {
     pub records: Vec<Value>,
     pub total: usize,
 }
@@ -118,7 +118,7 @@ fn writable(
 }
 
 /// `GET /api/now/table/<table>`.
-pub fn list(
+pub(crate) fn list(
     instance: &Instance,
     caller: &Caller,
     table: &str,
@@ -162,7 +162,7 @@ pub fn list(
 }
 
 /// `GET /api/now/table/<table>/<sys_id>`: a record the caller may not read is "not found", as on an instance.
-pub fn get(
+pub(crate) fn get(
     instance: &Instance,
     caller: &Caller,
     table: &str,
@@ -181,13 +181,13 @@ pub fn get(
 }
 
 /// `POST /api/now/table/<table>`: returns the new record's sys_id and rendering.
-pub fn create(
+pub(crate) fn create(
     instance: &mut Instance,
     caller: &Caller,
     table: &str,
     body: &[u8],
     params: &Params,
-    now: Instant,
+    now: VirtualInstant,
 ) -> Result<(String, Value), TableError> {
     let table = writable(table, caller, Operation::Insert)?;
     let changes = changes_from_json(body)?;
@@ -204,29 +204,25 @@ pub fn create(
 }
 
 /// `PUT` and `PATCH /api/now/table/<table>/<sys_id>` (both change only the given fields).
-pub fn update(
+pub(crate) fn update(
     instance: &mut Instance,
     caller: &Caller,
     table: &str,
     sys_id: &str,
     body: &[u8],
     params: &Params,
-    now: Instant,
+    now: VirtualInstant,
 ) -> Result<Value, TableError> {
     let table = writable(table, caller, Operation::Update)?;
     let changes = changes_from_json(body)?;
     // Break (D2): an entity's application user is remembered before its first change (see grant).
-    if instance.breaks.has(Break::UserChangeIgnored) && table.name == OAUTH_ENTITY.name {
+    if table.name == OAUTH_ENTITY.name {
         let record = instance.store.get(table, sys_id);
-        if let Some(user) = record.and_then(|entity| entity.raw("user")) {
-            if !user.is_empty() {
-                let first = user.to_owned();
-                instance
-                    .first_users
-                    .entry(sys_id.to_owned())
-                    .or_insert(first);
-            }
-        }
+        let user = record.and_then(|entity| entity.raw("user"));
+        let breaks = &instance.breaks;
+        instance
+            .break_state
+            .before_entity_update(breaks, sys_id, user);
     }
     if !instance
         .store
@@ -239,7 +235,7 @@ pub fn update(
 }
 
 /// `DELETE /api/now/table/<table>/<sys_id>`.
-pub fn delete(
+pub(crate) fn delete(
     instance: &mut Instance,
     caller: &Caller,
     table: &str,

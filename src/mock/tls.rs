@@ -4,29 +4,17 @@ use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::ServerConfig;
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// The names the server certificate is valid for.
-pub const SERVER_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+pub(crate) const SERVER_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
 /// A server configuration and the PEM of the authority that signed its certificate.
 #[derive(Clone)]
 pub struct TlsIdentity {
-    pub server_config: Arc<ServerConfig>,
+    pub(crate) server_config: Arc<ServerConfig>,
     /// Trust this to reach the mock: `curl --cacert`, `REQUESTS_CA_BUNDLE`, `--ca-cert`.
     pub ca_pem: String,
-}
-
-/// The one crypto provider sncc uses, pure Rust.
-pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// Makes ring the process-wide provider, for clients built without one (reqwest's `rustls-no-provider`).
-pub fn install_default_crypto_provider() {
-    // Installing twice is refused and harmless: whoever came first installed this same provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn error(what: &'static str) -> impl Fn(rcgen::Error) -> String {
@@ -55,7 +43,7 @@ pub fn generate() -> Result<TlsIdentity, String> {
         .map_err(error("server certificate"))?;
 
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let mut config = ServerConfig::builder_with_provider(crypto_provider())
+    let mut config = ServerConfig::builder_with_provider(crate::crypto::provider())
         .with_safe_default_protocol_versions()
         .map_err(|cause| format!("TLS versions: {cause}"))?
         .with_no_client_auth()

@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use super::authn::AuthFailure;
 use super::breaks::{Break, Breaks};
 use super::grant::{IssuedToken, Reason, Refusal};
-use super::random;
 use super::switches::Switches;
 use super::table_api::{Operation, TableError};
 use crate::captured::{REST_401, TOKEN_GENERIC_401};
+use crate::random;
 
 /// The generic token error with its keys in RFC 6749 order (only [`Break::ErrorBodyReordered`] sends it).
 const REORDERED_TOKEN_ERROR: &str =
@@ -26,10 +26,10 @@ const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
 /// Why a response was given, kept in the journal (never sent).
 #[derive(Clone, Debug)]
-pub struct Outcome(pub Cow<'static, str>);
+pub(crate) struct Outcome(pub Cow<'static, str>);
 
 /// A JSON response with the headers an instance sends on REST and token responses.
-pub fn json_response(status: StatusCode, body: String) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     // Room for every header a response here gets, so adding them never regrows the map.
@@ -69,7 +69,7 @@ struct TokenBody<'a> {
     expires_in: i64,
 }
 
-pub fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
+pub(crate) fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
     let body = TokenBody {
         access_token: &issued.access_token,
         scope: &issued.scope,
@@ -96,7 +96,7 @@ pub fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
     with_outcome(response, "issued")
 }
 
-pub fn token_refused(refusal: &Refusal, switches: &Switches, breaks: &Breaks) -> Response {
+pub(crate) fn token_refused(refusal: &Refusal, switches: &Switches, breaks: &Breaks) -> Response {
     match refusal {
         // Break (B4): an unknown client id gets RFC 6749's `invalid_client` error.
         Refusal::Generic(Reason::UnknownClient) if breaks.has(Break::UnknownClientInvalid) => {
@@ -132,13 +132,13 @@ pub fn token_refused(refusal: &Refusal, switches: &Switches, breaks: &Breaks) ->
 }
 
 /// `{"error":{"message":…,"detail":…},"status":"failure"}`.
-pub fn failure(status: StatusCode, message: &str, detail: Option<&str>) -> Response {
+pub(crate) fn failure(status: StatusCode, message: &str, detail: Option<&str>) -> Response {
     let body = json!({ "error": { "message": message, "detail": detail }, "status": "failure" });
     json_response(status, body.to_string())
 }
 
 /// The captured REST 401 with its challenge (E2, E7).
-pub fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {
+pub(crate) fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {
     let mut response = json_response(StatusCode::UNAUTHORIZED, REST_401.body.clone());
     let challenge = REST_401.header("www-authenticate");
     let challenge = challenge.expect("the captured REST 401 has a challenge");
@@ -153,7 +153,7 @@ pub fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {
     with_outcome(response, format!("unauthenticated: {}", reason.code()))
 }
 
-pub fn table_error(error: &TableError) -> Response {
+pub(crate) fn table_error(error: &TableError) -> Response {
     match error {
         TableError::InvalidTable(table) => failure(
             StatusCode::BAD_REQUEST,
@@ -193,7 +193,7 @@ pub fn table_error(error: &TableError) -> Response {
 }
 
 /// An API path the instance does not serve.
-pub fn no_such_resource() -> Response {
+pub(crate) fn no_such_resource() -> Response {
     failure(
         StatusCode::BAD_REQUEST,
         "Requested URI does not represent any resource",
@@ -201,7 +201,7 @@ pub fn no_such_resource() -> Response {
     )
 }
 
-pub fn body_too_large() -> Response {
+pub(crate) fn body_too_large() -> Response {
     failure(
         StatusCode::PAYLOAD_TOO_LARGE,
         "Request entity too large",
@@ -210,19 +210,19 @@ pub fn body_too_large() -> Response {
 }
 
 /// `{"result": …}` with status 200 or 201.
-pub fn result(status: StatusCode, value: Value) -> Response {
+pub(crate) fn result(status: StatusCode, value: Value) -> Response {
     json_response(status, json!({ "result": value }).to_string())
 }
 
 /// `204 No Content` for a delete.
-pub fn no_content() -> Response {
+pub(crate) fn no_content() -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     no_cache(response.headers_mut());
     response
 }
 
 /// The `Link` header of a list page: first, previous, next and last pages, as an instance sends it.
-pub fn pagination_links(
+pub(crate) fn pagination_links(
     path: &str,
     pairs: &[(String, String)],
     offset: usize,
@@ -257,7 +257,7 @@ pub fn pagination_links(
 }
 
 /// Adds a header, skipping values that cannot be sent.
-pub fn add_header(response: &mut Response, name: HeaderName, value: &str) {
+pub(crate) fn add_header(response: &mut Response, name: HeaderName, value: &str) {
     if let Ok(value) = HeaderValue::from_str(value) {
         response.headers_mut().insert(name, value);
     }

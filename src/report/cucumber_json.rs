@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Outcome, RunReport, ScenarioRun, StepRun, StepStatus};
+use super::{Outcome, RunReport, ScenarioRun, ShownStatus, ShownStep};
 
 /// The file's name in the report folder.
 pub const FILE: &str = "cucumber.json";
@@ -144,50 +144,7 @@ fn element(run: &ScenarioRun) -> Element {
 }
 
 fn steps(run: &ScenarioRun) -> Vec<Step> {
-    let recorded_only = match &run.outcome {
-        Outcome::Passed => Some("an @info scenario only records".to_owned()),
-        Outcome::Expected { reason, .. } => Some(format!("an expected deviation: {reason}")),
-        _ => None,
-    };
-    let mut steps: Vec<Step> = run
-        .steps
-        .iter()
-        .map(|step| match &run.outcome {
-            Outcome::Inconclusive { reason } => undecided(step, reason),
-            _ => step_of(step, recorded_only.as_deref()),
-        })
-        .collect();
-    match &run.outcome {
-        Outcome::Skipped { reason } => steps.push(synthetic(
-            "Given ",
-            "the target can run this scenario",
-            run.line,
-            "skipped",
-            reason,
-        )),
-        // A hook failed: no step shows it, so one more step must.
-        Outcome::Failed { message } | Outcome::Warning { message }
-            if run.steps.iter().all(StepRun::held) =>
-        {
-            steps.push(synthetic(
-                "Then ",
-                "the scenario finishes cleanly",
-                run.line,
-                "failed",
-                message,
-            ))
-        }
-        Outcome::Inconclusive { reason } if run.steps.iter().all(StepRun::held) => {
-            steps.push(synthetic(
-                "Then ",
-                "the target's answers decide the scenario",
-                run.line,
-                "undefined",
-                &format!("inconclusive: {reason}"),
-            ))
-        }
-        _ => {}
-    }
+    let mut steps: Vec<Step> = run.shown_steps().iter().map(step).collect();
     if let Some(last) = steps.last_mut() {
         if let Outcome::Expected { reason, message } = &run.outcome {
             last.output
@@ -198,66 +155,28 @@ fn steps(run: &ScenarioRun) -> Vec<Step> {
     steps
 }
 
-/// A step as run; `recorded_only`: why the scenario passed whatever its steps did (`@info`, an expected deviation).
-fn step_of(step: &StepRun, recorded_only: Option<&str>) -> Step {
-    let (status, error_message, output) = match (step.status, &step.error, recorded_only) {
-        (StepStatus::Passed, _, _) | (_, None, _) => ("passed", None, Vec::new()),
-        (_, Some(error), Some(why)) => (
-            "passed",
-            None,
-            vec![format!("did not hold ({why}): {error}")],
-        ),
-        (_, Some(error), None) => ("failed", Some(error.clone()), Vec::new()),
+/// A step as shown: a step no definition matches is `failed`, an unjudged one `undefined`; a note is output.
+fn step(shown: &ShownStep) -> Step {
+    let status = match shown.status {
+        ShownStatus::Passed => "passed",
+        ShownStatus::Failed | ShownStatus::Undefined => "failed",
+        ShownStatus::Skipped => "skipped",
+        ShownStatus::Inconclusive => "undefined",
     };
     Step {
-        keyword: step.keyword.clone(),
-        name: step.text.clone(),
-        line: step.line,
-        doc_string: step.docstring.as_ref().map(|value| DocString {
-            value: value.trim_matches('\n').to_owned(),
-            line: step.line + 1,
+        keyword: shown.keyword.to_owned(),
+        name: shown.text.to_owned(),
+        line: shown.line,
+        doc_string: shown.docstring.map(|value| DocString {
+            value: value.to_owned(),
+            line: shown.line + 1,
         }),
         result: StepResult {
             status,
-            duration: step.duration_ms * 1_000_000,
-            error_message,
+            duration: shown.duration_ms * 1_000_000,
+            error_message: shown.message.clone(),
         },
-        output,
-        embeddings: Vec::new(),
-    }
-}
-
-/// A step of an inconclusive scenario: as it ran when it held, else `undefined` with the reason and its error.
-fn undecided(step: &StepRun, reason: &str) -> Step {
-    let mut shown = step_of(step, None);
-    if let Some(error) = step.error.as_deref().filter(|_| !step.held()) {
-        shown.result.status = "undefined";
-        shown.result.error_message = Some(inconclusive_message(reason, error));
-    }
-    shown
-}
-
-/// `inconclusive: <reason>`, then the step's own error unless the reason quotes it already.
-pub(crate) fn inconclusive_message(reason: &str, error: &str) -> String {
-    if reason.contains(error) {
-        format!("inconclusive: {reason}")
-    } else {
-        format!("inconclusive: {reason}\n{error}")
-    }
-}
-
-fn synthetic(keyword: &str, name: &str, line: usize, status: &'static str, why: &str) -> Step {
-    Step {
-        keyword: keyword.to_owned(),
-        name: name.to_owned(),
-        line,
-        doc_string: None,
-        result: StepResult {
-            status,
-            duration: 0,
-            error_message: Some(why.to_owned()),
-        },
-        output: Vec::new(),
+        output: shown.note.iter().cloned().collect(),
         embeddings: Vec::new(),
     }
 }
@@ -297,7 +216,7 @@ fn slug(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample;
+    use crate::report::{StepStatus, sample};
 
     fn statuses(element: &Element) -> Vec<&str> {
         element
@@ -402,11 +321,6 @@ mod tests {
         assert_eq!(
             shown.steps[1].name,
             "the target's answers decide the scenario"
-        );
-        let setup = "setup failed: Given a step: no";
-        assert_eq!(
-            inconclusive_message(setup, "no"),
-            "inconclusive: setup failed: Given a step: no"
         );
     }
 

@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, RunReport, ScenarioRun, StepRun, StepStatus};
-use crate::mock::clock::parse_glide_datetime;
+use super::{Outcome, RunReport, ScenarioRun, ShownStatus, ShownStep};
+use crate::glide_time::parse_glide_datetime;
 
 /// The file's name in the report folder.
 pub const FILE: &str = "messages.ndjson";
@@ -115,26 +115,13 @@ struct GherkinStep {
 }
 
 impl GherkinStep {
-    fn of(step: &StepRun, ids: &mut Ids) -> GherkinStep {
-        GherkinStep {
-            id: ids.next(),
-            line: step.line,
-            keyword: step.keyword.clone(),
-            text: step.text.clone(),
-            docstring: step
-                .docstring
-                .as_ref()
-                .map(|text| text.trim_matches('\n').to_owned()),
-        }
-    }
-
-    fn synthetic(line: usize, keyword: &str, text: &str, ids: &mut Ids) -> GherkinStep {
+    fn of(step: &ShownStep, line: usize, ids: &mut Ids) -> GherkinStep {
         GherkinStep {
             id: ids.next(),
             line,
-            keyword: keyword.to_owned(),
-            text: text.to_owned(),
-            docstring: None,
+            keyword: step.keyword.to_owned(),
+            text: step.text.to_owned(),
+            docstring: step.docstring.map(str::to_owned),
         }
     }
 
@@ -294,10 +281,12 @@ impl Document {
 
 /// The steps above their scenario, each once by line, in line order; `None` when no scenario has any.
 fn background(runs: &[&ScenarioRun], ids: &mut Ids) -> Option<(String, Vec<GherkinStep>)> {
-    let mut by_line: BTreeMap<usize, &StepRun> = BTreeMap::new();
+    let mut by_line: BTreeMap<usize, ShownStep> = BTreeMap::new();
     for run in runs {
-        for step in run.steps.iter().filter(|step| step.line < run.line) {
-            by_line.entry(step.line).or_insert(step);
+        for step in run.shown_steps() {
+            if !step.synthetic && step.line < run.line {
+                by_line.entry(step.line).or_insert(step);
+            }
         }
     }
     if by_line.is_empty() {
@@ -308,13 +297,24 @@ fn background(runs: &[&ScenarioRun], ids: &mut Ids) -> Option<(String, Vec<Gherk
         id,
         by_line
             .values()
-            .map(|step| GherkinStep::of(step, ids))
+            .map(|step| GherkinStep::of(step, step.line, ids))
             .collect(),
     ))
 }
 
+/// A scenario's own steps as shown (the background's apart), the synthetic one among them.
+fn own_steps<'a>(
+    run: &'a ScenarioRun,
+    shown: &'a [ShownStep],
+) -> impl Iterator<Item = &'a ShownStep<'a>> {
+    shown
+        .iter()
+        .filter(move |step| step.synthetic || step.line > run.line)
+}
+
 impl GherkinScenario {
-    /// A scenario with its own steps, plus the synthetic step that shows a skip or a failed hook.
+    /// A scenario with its own steps; the synthetic step that shows a skip stands below the scenario's line,
+    /// the one that shows a failed hook or an undecided scenario after its last step.
     fn of(run: &ScenarioRun, ids: &mut Ids) -> GherkinScenario {
         let id = ids.next();
         let tags = run
@@ -322,39 +322,15 @@ impl GherkinScenario {
             .iter()
             .map(|tag| (format!("@{tag}"), ids.next()))
             .collect();
-        let mut steps: Vec<GherkinStep> = run
-            .steps
-            .iter()
-            .filter(|step| step.line > run.line)
-            .map(|step| GherkinStep::of(step, ids))
-            .collect();
-        let after = steps.last().map_or(run.line + 1, GherkinStep::end);
-        match &run.outcome {
-            Outcome::Skipped { .. } => steps.push(GherkinStep::synthetic(
-                run.line + 1,
-                "Given ",
-                "the target can run this scenario",
-                ids,
-            )),
-            Outcome::Failed { .. } | Outcome::Warning { .. }
-                if run.steps.iter().all(StepRun::held) =>
-            {
-                steps.push(GherkinStep::synthetic(
-                    after,
-                    "Then ",
-                    "the scenario finishes cleanly",
-                    ids,
-                ))
-            }
-            Outcome::Inconclusive { .. } if run.steps.iter().all(StepRun::held) => {
-                steps.push(GherkinStep::synthetic(
-                    after,
-                    "Then ",
-                    "the target's answers decide the scenario",
-                    ids,
-                ))
-            }
-            _ => {}
+        let shown = run.shown_steps();
+        let mut steps: Vec<GherkinStep> = Vec::new();
+        for step in own_steps(run, &shown) {
+            let line = match (step.synthetic, step.status, steps.last()) {
+                (false, _, _) => step.line,
+                (true, ShownStatus::Skipped, _) => run.line + 1,
+                (true, _, last) => last.map_or(run.line + 1, GherkinStep::end),
+            };
+            steps.push(GherkinStep::of(step, line, ids));
         }
         GherkinScenario {
             id,
@@ -437,8 +413,16 @@ impl Case {
         let test_case_id = ids.next();
         let mut steps = Vec::new();
         let mut previous_type = "Unknown";
-        for ast in document.background_steps().iter().chain(&scenario.steps) {
-            let result = step_result(run, ast);
+        let shown = run.shown_steps();
+        let background = document.background_steps().iter().map(|ast| {
+            let ran = shown
+                .iter()
+                .find(|step| !step.synthetic && step.line == ast.line);
+            (ast, ran)
+        });
+        let own = scenario.steps.iter().zip(own_steps(run, &shown).map(Some));
+        for (ast, ran) in background.chain(own) {
+            let result = ran.map_or_else(StepResult::not_reached, step_result);
             let pickle_type = match keyword_type(&ast.keyword) {
                 "Conjunction" => previous_type,
                 own => own,
@@ -621,6 +605,16 @@ impl CaseStep {
 }
 
 impl StepResult {
+    /// A background step the scenario did not reach.
+    fn not_reached() -> StepResult {
+        StepResult {
+            status: "SKIPPED",
+            duration_ms: 0,
+            message: None,
+            notes: Vec::new(),
+        }
+    }
+
     fn message(&self) -> Value {
         let mut result = json!({"duration": duration(self.duration_ms), "status": self.status});
         if let Some(message) = &self.message {
@@ -630,62 +624,25 @@ impl StepResult {
     }
 }
 
-/// How the step at `ast`'s line ended in `run`: as it ran, or skipped when the scenario did not reach it.
-fn step_result(run: &ScenarioRun, ast: &GherkinStep) -> StepResult {
-    let Some(step) = run.steps.iter().find(|step| step.line == ast.line) else {
-        return synthetic_result(run, ast.line < run.line);
-    };
-    let recorded_only = match &run.outcome {
-        Outcome::Passed => Some("an @info scenario only records".to_owned()),
-        Outcome::Expected { reason, .. } => Some(format!("an expected deviation: {reason}")),
-        _ => None,
-    };
-    let undecided = match &run.outcome {
-        Outcome::Inconclusive { reason } => Some(reason.as_str()),
-        _ => None,
-    };
-    let (status, message, notes) = match (step.status, &step.error, recorded_only) {
-        (StepStatus::Passed, _, _) | (_, None, _) => ("PASSED", None, Vec::new()),
-        (_, Some(error), _) if undecided.is_some() => {
-            let reason = undecided.unwrap_or_default();
-            let message = super::cucumber_json::inconclusive_message(reason, error);
-            ("UNKNOWN", Some(message), Vec::new())
-        }
-        (_, Some(error), Some(why)) => (
-            "PASSED",
-            None,
-            vec![Attachment::note(
-                "did-not-hold.txt",
-                format!("did not hold ({why}): {error}"),
-            )],
-        ),
-        (StepStatus::Failed, Some(error), None) => ("FAILED", Some(error.clone()), Vec::new()),
-        (StepStatus::Skipped, Some(error), None) => ("UNDEFINED", Some(error.clone()), Vec::new()),
+/// How a shown step ended: `UNDEFINED` when no definition matched it, `UNKNOWN` when it was not judged; a note is
+/// attached.
+fn step_result(step: &ShownStep) -> StepResult {
+    let status = match step.status {
+        ShownStatus::Passed => "PASSED",
+        ShownStatus::Failed => "FAILED",
+        ShownStatus::Undefined => "UNDEFINED",
+        ShownStatus::Skipped => "SKIPPED",
+        ShownStatus::Inconclusive => "UNKNOWN",
     };
     StepResult {
         status,
         duration_ms: step.duration_ms,
-        message,
-        notes,
-    }
-}
-
-/// A step that did not run: a background step the scenario did not reach, or the synthetic step.
-fn synthetic_result(run: &ScenarioRun, in_background: bool) -> StepResult {
-    let (status, message) = match &run.outcome {
-        _ if in_background => ("SKIPPED", None),
-        Outcome::Skipped { reason } => ("SKIPPED", Some(reason.clone())),
-        Outcome::Failed { message } | Outcome::Warning { message } => {
-            ("FAILED", Some(message.clone()))
-        }
-        Outcome::Inconclusive { reason } => ("UNKNOWN", Some(format!("inconclusive: {reason}"))),
-        Outcome::Passed | Outcome::Expected { .. } => ("SKIPPED", None),
-    };
-    StepResult {
-        status,
-        duration_ms: 0,
-        message,
-        notes: Vec::new(),
+        message: step.message.clone(),
+        notes: step
+            .note
+            .iter()
+            .map(|note| Attachment::note("did-not-hold.txt", note.clone()))
+            .collect(),
     }
 }
 
@@ -732,7 +689,7 @@ fn observation(run: &ScenarioRun) -> Vec<Attachment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{collector, sample};
+    use crate::report::{StepRun, StepStatus, collector, sample};
 
     /// Every scenario of the built-in features as if each step had passed.
     fn all_passed() -> RunReport {

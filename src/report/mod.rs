@@ -20,7 +20,7 @@ use crate::client::exchange::Exchange;
 use crate::redact;
 
 /// How a scenario ended, severity applied.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum Outcome {
     Passed,
@@ -110,7 +110,7 @@ impl Outcome {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {
     Passed,
@@ -118,7 +118,7 @@ pub enum StepStatus {
     Skipped,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepRun {
     pub keyword: String,
     pub text: String,
@@ -138,10 +138,78 @@ impl StepRun {
     }
 }
 
+/// How a report shows a step, whatever its format calls it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShownStatus {
+    /// It held, or did not in a scenario that only records (`@info`, an expected deviation): a note says so.
+    Passed,
+    /// It did not hold, or a hook failed after every step held (the synthetic step).
+    Failed,
+    /// No step definition matched it.
+    Undefined,
+    /// The target or release cannot run the scenario (the synthetic step).
+    Skipped,
+    /// A fault left the scenario undecided: the step was not judged.
+    Inconclusive,
+}
+
+/// One step as every report shows it: a step as run, its status softened or withheld by the scenario's outcome,
+/// or the synthetic step that shows a skip, a failed hook or a scenario a fault left undecided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownStep<'a> {
+    pub keyword: &'a str,
+    pub text: &'a str,
+    /// The step's line; the scenario's for the synthetic step.
+    pub line: usize,
+    /// Its doc string, without the surrounding newlines.
+    pub docstring: Option<&'a str>,
+    pub duration_ms: u64,
+    pub status: ShownStatus,
+    /// What the status stands for: the step's error, the skip's reason, the hook's message, why it is inconclusive.
+    pub message: Option<String>,
+    /// Why a step that did not hold is shown passed.
+    pub note: Option<String>,
+    /// Whether no feature has it: the step only shows the scenario's outcome.
+    pub synthetic: bool,
+}
+
+impl ShownStep<'_> {
+    fn synthetic(
+        keyword: &'static str,
+        text: &'static str,
+        line: usize,
+        status: ShownStatus,
+        message: String,
+    ) -> ShownStep<'static> {
+        ShownStep {
+            keyword,
+            text,
+            line,
+            docstring: None,
+            duration_ms: 0,
+            status,
+            message: Some(message),
+            note: None,
+            synthetic: true,
+        }
+    }
+}
+
+/// `inconclusive: <reason>`, then the step's own error unless the reason quotes it already.
+fn inconclusive_message(reason: &str, error: &str) -> String {
+    if reason.contains(error) {
+        format!("inconclusive: {reason}")
+    } else {
+        format!("inconclusive: {reason}\n{error}")
+    }
+}
+
 /// What a scenario observed of the target, beyond pass or fail.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
+    #[serde(default)]
     pub facts: BTreeMap<String, Value>,
+    #[serde(default)]
     pub exchanges: Vec<Exchange>,
     /// Why the scenario decides nothing whatever its steps said, as the suite found after it (undoing its
     /// changes failed, say); the collector makes such a scenario inconclusive.
@@ -174,21 +242,31 @@ impl Observation {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One scenario as it ran; `sncc compare` reads it back from a summary, which needs only its name, id, severity,
+/// outcome and observation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioRun {
+    #[serde(default)]
     pub feature: String,
+    #[serde(default)]
     pub feature_uri: String,
+    #[serde(default)]
     pub feature_line: usize,
+    #[serde(default)]
     pub feature_description: String,
     pub name: String,
+    #[serde(default)]
     pub line: usize,
+    #[serde(default)]
     pub tags: Vec<String>,
     pub info: ScenarioInfo,
     #[serde(flatten)]
     pub outcome: Outcome,
+    #[serde(default)]
     pub steps: Vec<StepRun>,
     #[serde(flatten)]
     pub observation: Observation,
+    #[serde(default)]
     pub duration_ms: u64,
 }
 
@@ -196,6 +274,86 @@ impl ScenarioRun {
     /// A name unique in the run: the behaviour id, the title, and the line when an id has several scenarios.
     pub fn unique_name(&self) -> String {
         format!("CC-{} {} (line {})", self.info.id, self.name, self.line)
+    }
+
+    /// The steps as every report shows them: an `@info` scenario's or an expected deviation's step that did not
+    /// hold passes with a note; an inconclusive scenario's step that did not hold is not judged, the reason first
+    /// in its message; one more synthetic step shows a skip, a hook that failed after every step held, or a
+    /// scenario a fault left undecided although every step held.
+    pub fn shown_steps(&self) -> Vec<ShownStep<'_>> {
+        let recorded_only = match &self.outcome {
+            Outcome::Passed => Some("an @info scenario only records".to_owned()),
+            Outcome::Expected { reason, .. } => Some(format!("an expected deviation: {reason}")),
+            _ => None,
+        };
+        let mut steps: Vec<ShownStep> = self
+            .steps
+            .iter()
+            .map(|step| {
+                let (status, message, note) = match (step.status, &step.error) {
+                    (StepStatus::Passed, _) | (_, None) => (ShownStatus::Passed, None, None),
+                    (_, Some(error)) => match (&self.outcome, &recorded_only) {
+                        (Outcome::Inconclusive { reason }, _) => (
+                            ShownStatus::Inconclusive,
+                            Some(inconclusive_message(reason, error)),
+                            None,
+                        ),
+                        (_, Some(why)) => (
+                            ShownStatus::Passed,
+                            None,
+                            Some(format!("did not hold ({why}): {error}")),
+                        ),
+                        _ if step.status == StepStatus::Skipped => {
+                            (ShownStatus::Undefined, Some(error.clone()), None)
+                        }
+                        _ => (ShownStatus::Failed, Some(error.clone()), None),
+                    },
+                };
+                ShownStep {
+                    keyword: &step.keyword,
+                    text: &step.text,
+                    line: step.line,
+                    docstring: step
+                        .docstring
+                        .as_deref()
+                        .map(|text| text.trim_matches('\n')),
+                    duration_ms: step.duration_ms,
+                    status,
+                    message,
+                    note,
+                    synthetic: false,
+                }
+            })
+            .collect();
+        let all_held = self.steps.iter().all(StepRun::held);
+        let synthetic = match &self.outcome {
+            Outcome::Skipped { reason } => Some((
+                "Given ",
+                "the target can run this scenario",
+                ShownStatus::Skipped,
+                reason.clone(),
+            )),
+            // A hook failed: no step shows it, so one more step must.
+            Outcome::Failed { message } | Outcome::Warning { message } if all_held => Some((
+                "Then ",
+                "the scenario finishes cleanly",
+                ShownStatus::Failed,
+                message.clone(),
+            )),
+            Outcome::Inconclusive { reason } if all_held => Some((
+                "Then ",
+                "the target's answers decide the scenario",
+                ShownStatus::Inconclusive,
+                format!("inconclusive: {reason}"),
+            )),
+            _ => None,
+        };
+        if let Some((keyword, text, status, message)) = synthetic {
+            steps.push(ShownStep::synthetic(
+                keyword, text, self.line, status, message,
+            ));
+        }
+        steps
     }
 }
 
@@ -250,18 +408,23 @@ impl Tally {
     }
 }
 
-/// A whole run, as the summary JSON and every other report read it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A whole run, as the summary JSON and every other report read it, and as `sncc compare` reads a summary back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
+    #[serde(default)]
     pub sncc_version: String,
     pub target: TargetSummary,
     /// The release family, `unknown` when it could not be known.
     pub release: String,
+    #[serde(default)]
     pub started_at: String,
+    #[serde(default)]
     pub duration_ms: u64,
+    #[serde(default)]
     pub strict: bool,
     pub tally: Tally,
     /// HTTP requests the scenarios made to the target (retries excluded).
+    #[serde(default)]
     pub requests: usize,
     pub scenarios: Vec<ScenarioRun>,
 }
@@ -386,7 +549,7 @@ impl BehaviourRun {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetSummary {
     pub kind: String,
     /// The instance URL, or `bundled mock`.
@@ -599,6 +762,70 @@ mod tests {
             serde_json::from_value(json!({"passed": 1, "failed": 0, "warnings": 0, "skipped": 0}))
                 .unwrap();
         assert_eq!(old.inconclusive, 0);
+    }
+
+    #[test]
+    fn shown_steps_soften_withhold_or_add_a_step_by_outcome() {
+        let shown = |outcome: Outcome, steps: Vec<StepRun>| {
+            let mut run = sample::scenario(outcome);
+            run.steps = steps;
+            run.shown_steps()
+                .into_iter()
+                .map(|step| (step.status, step.message, step.note, step.synthetic))
+                .collect::<Vec<_>>()
+        };
+        let failed = || sample::step(StepStatus::Failed, Some("no"));
+        assert_eq!(
+            shown(Outcome::Passed, vec![failed()]),
+            [(
+                ShownStatus::Passed,
+                None,
+                Some("did not hold (an @info scenario only records): no".into()),
+                false
+            )]
+        );
+        let unmatched = sample::step(StepStatus::Skipped, Some("no definition"));
+        let must = || Outcome::Failed {
+            message: "m".into(),
+        };
+        assert_eq!(shown(must(), vec![unmatched])[0].0, ShownStatus::Undefined);
+        let passed = || sample::step(StepStatus::Passed, None);
+        assert_eq!(
+            shown(must(), vec![passed()])[1],
+            (ShownStatus::Failed, Some("m".into()), None, true)
+        );
+        let setup = Outcome::Inconclusive {
+            reason: "setup failed: Then a step: no".into(),
+        };
+        assert_eq!(
+            shown(setup, vec![failed()]),
+            [(
+                ShownStatus::Inconclusive,
+                Some("inconclusive: setup failed: Then a step: no".into()),
+                None,
+                false
+            )]
+        );
+        let skipped = Outcome::Skipped {
+            reason: "admin only".into(),
+        };
+        assert_eq!(
+            shown(skipped, Vec::new()),
+            [(ShownStatus::Skipped, Some("admin only".into()), None, true)]
+        );
+    }
+
+    #[test]
+    fn a_summary_reads_back_as_the_report_it_was() {
+        let mut run = sample::scenario(Outcome::Expected {
+            reason: "known".into(),
+            message: "no".into(),
+        });
+        run.steps = vec![sample::step(StepStatus::Failed, Some("no"))];
+        run.observation.facts.insert("a".into(), json!(1));
+        let report = sample::report(vec![run, sample::scenario(Outcome::Passed)]);
+        let summary = serde_json::to_string(&report).unwrap();
+        assert_eq!(serde_json::from_str::<RunReport>(&summary).unwrap(), report);
     }
 
     #[test]

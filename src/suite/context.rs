@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use sncc::changes::Journal;
-use sncc::mock::breaks::Break;
+use sncc::mock::Break;
 use sncc::release::{Family, Release};
 use sncc::selection::TargetKind;
 use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};

@@ -114,7 +114,7 @@ struct Plan {
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
 /// scenarios and installs the run's context.
 async fn prepare(config: RunConfig) -> Result<Plan, String> {
-    let started_at = sncc::mock::clock::glide_datetime(sncc::mock::clock::real_now());
+    let started_at = sncc::glide_time::glide_datetime(sncc::glide_time::real_now());
     let features = sncc::features::parse(&config.features)?;
     config.expected.check(&catalogue::behaviours(&features)?)?;
     let http = sncc::client::transport::http_client(&config.transport)?;
@@ -130,7 +130,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         }
     }
     let release = detect_release(&config, &http).await?;
-    let prefix = format!("sncc-{}-", &sncc::mock::random::sys_id()[..8]);
+    let prefix = format!("sncc-{}-", &sncc::random::sys_id()[..8]);
     let journal = match &config.target {
         Target::Admin { url, .. } => Some(start_journal(&config, url, &prefix)?),
         _ => None,

@@ -12,9 +12,8 @@ use sncc::changes::{self, Change, Grace, Scope};
 use sncc::client::control::MockControl;
 use sncc::client::transport::RetryPolicy;
 use sncc::client::{Credentials, Reply, ServiceNow, TokenRequest};
-use sncc::mock::breaks::Breaks;
-use sncc::mock::seed::Seed;
-use sncc::mock::{MockOptions, MockServer, random};
+use sncc::mock::{Breaks, MockOptions, MockServer, Seed};
+use sncc::random;
 use sncc::report::Observation;
 
 use super::context::{self, Context, InstanceLock, Target};
@@ -94,10 +93,10 @@ impl SuiteWorld {
         let (mock, base_url, admin) = match &context.target {
             Target::Mock { release, breaks } => {
                 let password = SecretString::from(random::secret());
-                let (mut instance, _) = Seed::default()
+                let (instance, _) = Seed::default()
                     .build(&password, Some(*release))
                     .map_err(std::io::Error::other)?;
-                instance.breaks = Breaks::new(breaks.iter().copied());
+                let instance = instance.with_breaks(Breaks::new(breaks.iter().copied()));
                 let options = MockOptions {
                     listen: "127.0.0.1:0".parse().expect("loopback address"),
                     tls: None,

@@ -298,13 +298,13 @@ impl Mock {
 
     /// Hosts a mock in the test process, from a built-in seed or a seed file, with deliberate breaks
     /// (what `sncc mock` has no flag for): an instance that deviates.
-    pub fn in_process(seed: &str, breaks: &[sncc::mock::breaks::Break]) -> Mock {
+    pub fn in_process(seed: &str, breaks: &[sncc::mock::Break]) -> Mock {
         use secrecy::{ExposeSecret, SecretString};
-        let seed = sncc::mock::seed::Seed::load(seed).expect("a seed");
-        let (mut instance, clients) = seed
+        let seed = sncc::mock::Seed::load(seed).expect("a seed");
+        let (instance, clients) = seed
             .build(&SecretString::from(ADMIN_PASSWORD), None)
             .expect("the seed builds");
-        instance.breaks = sncc::mock::breaks::Breaks::new(breaks.iter().copied());
+        let instance = instance.with_breaks(sncc::mock::Breaks::new(breaks.iter().copied()));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -331,7 +331,7 @@ impl Mock {
     }
 
     fn with(host: Host, url: String, client: Option<(String, String)>) -> Mock {
-        sncc::mock::tls::install_default_crypto_provider();
+        sncc::crypto::install_default_crypto_provider();
         Mock {
             _host: host,
             url,

@@ -5,8 +5,7 @@ pub mod instance;
 pub mod proxy;
 
 use secrecy::SecretString;
-use sncc::mock::seed::{Seed, SeededClient};
-use sncc::mock::{MockOptions, MockServer};
+use sncc::mock::{MockOptions, MockServer, Seed, SeededClient};
 
 pub const ADMIN_PASSWORD: &str = "admin-test-password";
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -21,7 +20,7 @@ pub struct Mock {
 
 /// Starts a fresh mock from a built-in seed (`ready`, `untouched`) on `127.0.0.1:0`.
 pub async fn start(seed: &str) -> Mock {
-    sncc::mock::tls::install_default_crypto_provider();
+    sncc::crypto::install_default_crypto_provider();
     let seed = Seed::load(seed).expect("built-in seed");
     let (instance, clients) = seed
         .build(&SecretString::from(ADMIN_PASSWORD), None)

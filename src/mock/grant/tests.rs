@@ -88,8 +88,10 @@ impl Setup {
 fn post(body: &str) -> TokenRequest<'_> {
     TokenRequest {
         is_post: true,
+        is_get: false,
         content_type: Some(FORM),
         authorization: None,
+        query: None,
         body: body.as_bytes(),
     }
 }
@@ -303,6 +305,26 @@ fn f7_only_useraccount_scope_is_granted() {
         setup.decide_body(&unknown),
         refused(Reason::ScopeNotAllowed)
     );
+}
+
+#[test]
+fn a4_break_the_cached_property_is_the_one_the_first_request_reaching_it_read() {
+    let mut setup = ready();
+    setup.instance = setup
+        .instance
+        .with_breaks(Breaks::new([Break::PropertyCached]));
+    let get = TokenRequest {
+        is_post: false,
+        ..post("")
+    };
+    remember(&get, &mut setup.instance);
+    assert_eq!(setup.instance.break_state.cached_grant_property(), None);
+    let body = setup.body();
+    remember(&post(&body), &mut setup.instance);
+    setup
+        .instance
+        .set_property(GRANT_PROPERTY, "boolean", "false", 0);
+    assert!(matches!(setup.decide(), Decision::Issue(_)), "cached true");
 }
 
 #[test]
