@@ -1,6 +1,9 @@
 //! Shared test support: a fresh in-process mock per test, and a reqwest client for it.
 #![allow(dead_code)]
 
+pub mod instance;
+pub mod proxy;
+
 use secrecy::SecretString;
 use sncc::mock::{MockOptions, MockServer, Seed, SeededClient};
 
