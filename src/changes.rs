@@ -7,7 +7,7 @@
 //! unknown (no answer, or the run died) is settled only by a search, and only once a grace period for a
 //! late write has passed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -516,8 +516,10 @@ impl Record {
         }
     }
 
-    /// `created`: (table, sys_id) of the records the whole journal says the run created.
-    fn target(&self, created: &HashSet<(String, String)>) -> Target {
+    /// `created`: (table, sys_id) of the records the whole journal says the run created. Undoing the
+    /// whole run, such a record must be absent; undoing one scenario, it keeps its state before the
+    /// scenario, except that one the scenario deleted is never re-created.
+    fn target(&self, created: &HashSet<(String, String)>, whole_run: bool) -> Target {
         let sys_id = match &self.key {
             Key::Query(_) => return Target::Absent,
             Key::SysId(sys_id) => sys_id,
@@ -526,7 +528,13 @@ impl Record {
             .changes
             .first()
             .is_some_and(|first| matches!(first.change, Change::Created { .. }));
-        if first_is_create || created.contains(&(self.table.clone(), sys_id.clone())) {
+        let deleted = || {
+            self.changes
+                .iter()
+                .any(|pending| matches!(pending.change, Change::Deleted { .. }))
+        };
+        let run_created = created.contains(&(self.table.clone(), sys_id.clone()));
+        if first_is_create || (run_created && (whole_run || deleted())) {
             return Target::Absent;
         }
         let mut values = Map::new();
@@ -599,22 +607,36 @@ fn created_records(entries: &[Entry]) -> HashSet<(String, String)> {
         .collect()
 }
 
-/// The records the journal shows existed before the run (it updated or deleted them, and did not create
-/// them): a search for a create of unknown outcome never takes one of them for it.
+/// The records the journal shows existed (it updated or deleted them, and did not create them), each with
+/// the number of the first change that shows it: a search for a create of unknown outcome never takes a
+/// record that existed before that create for it. One first seen after the create may be the create
+/// itself, landed late.
 fn pre_existing_records(
     entries: &[Entry],
     created: &HashSet<(String, String)>,
-) -> HashSet<(String, String)> {
-    entries
-        .iter()
-        .filter_map(|entry| match entry {
-            Entry::Update { table, sys_id, .. } | Entry::Delete { table, sys_id, .. } => {
-                Some((table.clone(), sys_id.clone()))
+) -> HashMap<(String, String), u64> {
+    let mut first_seen = HashMap::new();
+    for entry in entries {
+        if let Entry::Update {
+            change,
+            table,
+            sys_id,
+            ..
+        }
+        | Entry::Delete {
+            change,
+            table,
+            sys_id,
+            ..
+        } = entry
+        {
+            let record = (table.clone(), sys_id.clone());
+            if !created.contains(&record) {
+                first_seen.entry(record).or_insert(*change);
             }
-            _ => None,
-        })
-        .filter(|record| !created.contains(record))
-        .collect()
+        }
+    }
+    first_seen
 }
 
 /// The outstanding changes in scope, per record, records in the order of their first change.
@@ -660,7 +682,7 @@ struct Undoer<'a> {
     servicenow: &'a ServiceNow,
     admin: &'a Credentials,
     /// Records that existed before the run, by table and sys_id: never deleted as a late create.
-    pre_existing: HashSet<(String, String)>,
+    pre_existing: HashMap<(String, String), u64>,
 }
 
 impl Undoer<'_> {
@@ -815,10 +837,11 @@ impl Undoer<'_> {
             Key::Query(query) => query,
         };
         let mut found = self.find(&record.table, query).await?;
+        let first_create = record.changes.first().map_or(0, |pending| pending.number);
         found.retain(|sys_id| {
-            !self
-                .pre_existing
-                .contains(&(record.table.clone(), sys_id.clone()))
+            self.pre_existing
+                .get(&(record.table.clone(), sys_id.clone()))
+                .is_none_or(|first_seen| *first_seen > first_create)
         });
         for sys_id in &found {
             self.delete_created(&record.table, sys_id).await?;
@@ -887,15 +910,12 @@ pub async fn restore(
         admin,
         pre_existing: pre_existing_records(&entries, &created_by_run),
     };
-    let created = match scope {
-        Scope::All => created_by_run,
-        Scope::Changes(_) => HashSet::new(),
-    };
+    let whole_run = matches!(scope, Scope::All);
     let records = consolidate(&entries, scope);
     let mut absent = Vec::new();
     let mut present = Vec::new();
     for record in &records {
-        match record.target(&created) {
+        match record.target(&created_by_run, whole_run) {
             Target::Absent => absent.push(record),
             Target::Present {
                 sys_id,
@@ -1010,13 +1030,11 @@ mod tests {
     }
 
     fn targets(entries: &[Entry], scope: Scope<'_>) -> Vec<(Key, Target)> {
-        let created = match scope {
-            Scope::All => created_records(entries),
-            Scope::Changes(_) => HashSet::new(),
-        };
+        let created = created_records(entries);
+        let whole_run = matches!(scope, Scope::All);
         consolidate(entries, scope)
             .iter()
-            .map(|record| (record.key.clone(), record.target(&created)))
+            .map(|record| (record.key.clone(), record.target(&created, whole_run)))
             .collect()
     }
 
@@ -1120,6 +1138,51 @@ mod tests {
             changes: pending,
         };
         assert_eq!(record.deadline(Duration::from_secs(10)), 0.0, "long past");
+    }
+
+    #[test]
+    fn a_scenario_never_re_creates_a_record_the_run_created_but_patches_one_it_updated() {
+        // The run created the grant property (change 1, undone at the end of the run); one scenario
+        // updated it (2), another deleted it (3).
+        let entries = vec![
+            create(1, "sys_properties", "name=grant"),
+            created(1, "p1"),
+            update(2, "p1", json!({"value":"true"})),
+            delete(
+                3,
+                "sys_properties",
+                "p1",
+                json!({"name":"grant","value":"true"}),
+            ),
+        ];
+        assert_eq!(
+            targets(&entries, Scope::Changes(&[3])),
+            vec![(Key::SysId("p1".into()), Target::Absent)]
+        );
+        let scenario = targets(&entries, Scope::Changes(&[2]));
+        let [(_, Target::Present { patch, deleted, .. })] = scenario.as_slice() else {
+            panic!("an update within a scenario is patched back: {scenario:?}");
+        };
+        assert_eq!(
+            (Value::Object(patch.clone()), *deleted),
+            (json!({"value":"true"}), false)
+        );
+    }
+
+    #[test]
+    fn a_record_first_journaled_after_a_lost_create_may_be_that_create() {
+        let entries = vec![
+            update(1, "p0", json!({"value":"false"})),
+            create(2, "sys_properties", "name=grant"),
+            Entry::Unanswered {
+                change: 2,
+                at: None,
+            },
+            update(3, "p2", json!({"value":"true"})),
+        ];
+        let first_seen = pre_existing_records(&entries, &HashSet::new());
+        assert_eq!(first_seen[&("sys_properties".into(), "p0".into())], 1);
+        assert_eq!(first_seen[&("sys_properties".into(), "p2".into())], 3);
     }
 
     #[test]
