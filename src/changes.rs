@@ -440,6 +440,7 @@ enum UndoError {
     Unsearchable {
         table: String,
     },
+    Journal(std::io::Error),
 }
 
 impl std::fmt::Display for UndoError {
@@ -463,6 +464,7 @@ impl std::fmt::Display for UndoError {
                 f,
                 "a {table} record created with no answer has no query to find it by"
             ),
+            UndoError::Journal(error) => write!(f, "cannot write the journal: {error}"),
         }
     }
 }
@@ -822,8 +824,16 @@ impl Undoer<'_> {
     }
 
     /// Makes sure a record the run created is gone. `Some(deadline)`: a create of unknown outcome was not
-    /// found (or not all of them were) and may still land until then.
-    async fn remove(&self, record: &Record, period: Duration) -> Result<Option<f64>, UndoError> {
+    /// found (or not all of them were) and may still land until then. A record found for such a create is
+    /// journaled as that create's before it is deleted, and added to `found_late`: whatever else the run
+    /// did to it is settled by its deletion, in this restore and any later one.
+    async fn remove(
+        &self,
+        record: &Record,
+        period: Duration,
+        journal: &Journal,
+        found_late: &mut HashSet<(String, String)>,
+    ) -> Result<Option<f64>, UndoError> {
         let query = match &record.key {
             Key::SysId(sys_id) => {
                 self.delete_created(&record.table, sys_id).await?;
@@ -843,7 +853,17 @@ impl Undoer<'_> {
                 .get(&(record.table.clone(), sys_id.clone()))
                 .is_none_or(|first_seen| *first_seen > first_create)
         });
+        let unknown = record
+            .changes
+            .iter()
+            .filter(|pending| matches!(pending.change, Change::Created { sys_id: None, .. }));
+        for (sys_id, create) in found.iter().zip(unknown) {
+            journal
+                .created(create.number, sys_id)
+                .map_err(UndoError::Journal)?;
+        }
         for sys_id in &found {
+            found_late.insert((record.table.clone(), sys_id.clone()));
             self.delete_created(&record.table, sys_id).await?;
         }
         let deadline = record.deadline(period);
@@ -927,8 +947,12 @@ pub async fn restore(
     }
 
     let mut awaiting = Vec::new();
+    let mut found_late = HashSet::new();
     for record in absent {
-        match undoer.remove(record, grace.period).await {
+        match undoer
+            .remove(record, grace.period, journal, &mut found_late)
+            .await
+        {
             Ok(None) => report.settle(journal, record),
             Ok(Some(deadline)) => awaiting.push((record, deadline)),
             Err(error) => report.failed(record, error),
@@ -944,7 +968,10 @@ pub async fn restore(
             tokio::time::sleep(Duration::from_secs_f64(wait)).await;
         }
         for (record, _) in std::mem::take(&mut awaiting) {
-            match undoer.remove(record, grace.period).await {
+            match undoer
+                .remove(record, grace.period, journal, &mut found_late)
+                .await
+            {
                 Ok(None) => report.settle(journal, record),
                 Ok(Some(deadline)) => awaiting.push((record, deadline)),
                 Err(error) => report.failed(record, error),
@@ -958,6 +985,11 @@ pub async fn restore(
 
     let mut to_patch = Vec::new();
     for (record, sys_id, values, patch, deleted) in present {
+        if found_late.contains(&(record.table.clone(), sys_id.clone())) {
+            // The record was a create whose answer was lost, deleted above: nothing else to undo.
+            report.settle(journal, record);
+            continue;
+        }
         if !deleted {
             to_patch.push((record, sys_id, patch));
             continue;

@@ -482,6 +482,47 @@ async fn an_unanswered_create_that_lands_later_is_found_and_deleted_after_the_gr
 }
 
 #[tokio::test]
+async fn a_late_create_the_run_then_updated_is_deleted_and_its_update_settled() {
+    let instance = Instance::start("untouched").await;
+    let dir = TempDir::new("restore-late-then-updated");
+    let (path, journal) = new_journal(&dir, &instance.url());
+    let change = journal
+        .announce(&create_of("sys_user", "user_name=sncc-test-landed"))
+        .unwrap();
+    journal.unanswered(change).unwrap();
+    // It landed, and a later scenario, finding it, changed it (its sys_id journaled with the update).
+    land_late(&instance, "sncc-test-landed", Duration::ZERO)
+        .await
+        .unwrap();
+    let landed = instance
+        .records("sys_user", "user_name=sncc-test-landed")
+        .await;
+    let sys_id = landed[0]["sys_id"].as_str().unwrap().to_owned();
+    journal
+        .announce(&Change::Updated {
+            table: "sys_user".into(),
+            sys_id: sys_id.clone(),
+            previous: changes::without_secrets(&json!({"active": "true"})),
+        })
+        .unwrap();
+    instance
+        .update("sys_user", &sys_id, json!({"active": "false"}))
+        .await;
+
+    let report = instance.restore(&journal, Scope::All, NO_GRACE).await;
+
+    assert!(report.complete(), "{report:?}");
+    assert_eq!(outstanding(&path), Vec::<u64>::new());
+    assert!(
+        instance
+            .records("sys_user", "user_name=sncc-test-landed")
+            .await
+            .is_empty(),
+        "the late write is undone, and its update with it"
+    );
+}
+
+#[tokio::test]
 async fn a_create_not_found_awaits_its_grace_then_counts_as_never_made() {
     let instance = Instance::start("untouched").await;
     let dir = TempDir::new("restore-grace");

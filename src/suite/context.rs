@@ -1,5 +1,6 @@
 //! What every scenario of a run shares: the target, its HTTP client, the release, the run's name prefix.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -73,6 +74,8 @@ pub struct Context {
     turns: Arc<RwLock<()>>,
     /// Bringing the grant property to the run's baseline, one scenario at a time.
     pub grant_baseline: Mutex<()>,
+    /// How many scenarios have begun.
+    scenarios_begun: AtomicUsize,
 }
 
 /// A scenario's turn on a real instance, held until the scenario's world is dropped (the guard is held,
@@ -100,7 +103,13 @@ impl Context {
             late_write_grace,
             turns: Arc::new(RwLock::new(())),
             grant_baseline: Mutex::new(()),
+            scenarios_begun: AtomicUsize::new(0),
         }
+    }
+
+    /// A number for a scenario that begins, unique in the run.
+    pub fn next_scenario_number(&self) -> usize {
+        self.scenarios_begun.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// Waits for a scenario's turn: beside the others, or alone when it changes instance-wide state.

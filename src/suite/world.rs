@@ -61,6 +61,8 @@ pub struct SuiteWorld {
     grant_changed: bool,
     /// The scenario's catalogue id (`CC-E4`), for what it prints while it runs.
     pub scenario_id: String,
+    /// The scenario's number in the run (`s12`), part of the names it gives records on a real instance.
+    scenario_number: String,
     /// Whether the scenario is tagged `@instance-wide`: it may change what every scenario depends on.
     instance_wide: bool,
     /// On a real instance: held for the whole scenario, shared, or alone when it is instance-wide.
@@ -154,6 +156,7 @@ impl SuiteWorld {
             seen: HashMap::new(),
             grant_changed: false,
             scenario_id: String::new(),
+            scenario_number: String::new(),
             instance_wide: false,
             _instance_lock: None,
             configured_lifespan: None,
@@ -164,6 +167,7 @@ impl SuiteWorld {
     /// scenario runs alone; the others run side by side).
     pub async fn begin(&mut self, id: &str, instance_wide: bool) {
         self.scenario_id = format!("CC-{id}");
+        self.scenario_number = format!("s{}", self.context.next_scenario_number());
         self.instance_wide = instance_wide;
         if self.context.target.url().is_some() {
             self._instance_lock = Some(self.context.take_turn(instance_wide).await);
@@ -181,11 +185,13 @@ impl SuiteWorld {
             .ok_or_else(|| "this step changes the instance and needs an admin target".to_owned())
     }
 
-    /// The name a logical name gets on the instance: prefixed on a real one, as written on the mock.
+    /// The name a logical name gets on the instance: as written on the mock; on a real one prefixed with
+    /// the run's prefix and the scenario's number, so scenarios side by side never share a record and a
+    /// search for one scenario's record never finds another's.
     fn instance_name(&self, logical: &str) -> String {
         match self.context.target {
             Target::Mock { .. } => logical.to_owned(),
-            _ => format!("{}{logical}", self.context.prefix),
+            _ => format!("{}{}-{logical}", self.context.prefix, self.scenario_number),
         }
     }
 
