@@ -15,18 +15,18 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::catalogue::{Behaviour, Severity};
-use crate::report::{Outcome, ScenarioRun};
+use crate::report::{ScenarioOutcome, ScenarioRun};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    deviation: Vec<Entry>,
+    deviation: Vec<DeviationEntry>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Entry {
+struct DeviationEntry {
     id: String,
     reason: String,
 }
@@ -96,8 +96,10 @@ impl ExpectedDeviations {
         let Some(reason) = self.reasons.get(&run.info.id) else {
             return;
         };
-        if let Outcome::Failed { message } | Outcome::Warning { message } = &run.outcome {
-            run.outcome = Outcome::Expected {
+        if let ScenarioOutcome::Failed { message } | ScenarioOutcome::Warning { message } =
+            &run.outcome
+        {
+            run.outcome = ScenarioOutcome::Expected {
                 reason: reason.clone(),
                 message: message.clone(),
             };
@@ -117,21 +119,21 @@ impl ExpectedDeviations {
                 of_id(run)
                     && matches!(
                         run.outcome,
-                        Outcome::Expected { .. } | Outcome::Inconclusive { .. }
+                        ScenarioOutcome::Expected { .. } | ScenarioOutcome::Inconclusive { .. }
                     )
             });
             let first_passed = scenarios
                 .iter()
-                .position(|run| of_id(run) && run.outcome == Outcome::Passed);
+                .position(|run| of_id(run) && run.outcome == ScenarioOutcome::Passed);
             if let (false, Some(index)) = (still_deviates, first_passed) {
                 let message = format!(
                     "expected deviation {id} no longer happens: remove it from {}",
                     self.source
                 );
                 scenarios[index].outcome = if strict {
-                    Outcome::Failed { message }
+                    ScenarioOutcome::Failed { message }
                 } else {
-                    Outcome::Warning { message }
+                    ScenarioOutcome::Warning { message }
                 };
                 stale.push(index);
             }
@@ -166,8 +168,8 @@ mod tests {
         }
     }
 
-    fn failed() -> Outcome {
-        Outcome::Failed {
+    fn failed() -> ScenarioOutcome {
+        ScenarioOutcome::Failed {
             message: "Then x: no".into(),
         }
     }
@@ -215,7 +217,7 @@ mod tests {
 
     #[test]
     fn a_listed_failure_or_warning_is_expected_and_others_are_untouched() {
-        let warned = Outcome::Warning {
+        let warned = ScenarioOutcome::Warning {
             message: "Then y: no".into(),
         };
         let mut runs = vec![sample::scenario(failed()), sample::scenario(warned)];
@@ -223,7 +225,7 @@ mod tests {
         assert!(stale.is_empty());
         assert_eq!(
             runs[0].outcome,
-            Outcome::Expected {
+            ScenarioOutcome::Expected {
                 reason: "Our instance is special".into(),
                 message: "Then x: no".into()
             }
@@ -238,24 +240,24 @@ mod tests {
 
     #[test]
     fn a_listed_behaviour_that_passes_warns_once_or_fails_when_strict() {
-        let skipped = Outcome::Skipped {
+        let skipped = ScenarioOutcome::Skipped {
             reason: "admin only".into(),
         };
         let runs = vec![
             sample::scenario(skipped),
-            sample::scenario(Outcome::Passed),
-            sample::scenario(Outcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
         ];
         let mut relaxed = runs.clone();
         assert_eq!(expected().apply(&mut relaxed, false), [1]);
         assert_eq!(
             relaxed[1].outcome,
-            Outcome::Warning {
+            ScenarioOutcome::Warning {
                 message: "expected deviation A1 no longer happens: remove it from known.toml"
                     .into()
             }
         );
-        assert_eq!(relaxed[2].outcome, Outcome::Passed);
+        assert_eq!(relaxed[2].outcome, ScenarioOutcome::Passed);
         let mut strict = runs;
         expected().apply(&mut strict, true);
         assert_eq!(strict[1].outcome.name(), "failed");
@@ -263,16 +265,16 @@ mod tests {
 
     #[test]
     fn an_inconclusive_scenario_is_never_expected_nor_proof_the_deviation_is_gone() {
-        let inconclusive = Outcome::Inconclusive {
+        let inconclusive = ScenarioOutcome::Inconclusive {
             reason: "the instance answered 503 to POST /oauth_token.do".into(),
         };
         let mut runs = vec![
             sample::scenario(inconclusive.clone()),
-            sample::scenario(Outcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
         ];
         assert!(expected().apply(&mut runs, true).is_empty());
         assert_eq!(runs[0].outcome, inconclusive);
-        assert_eq!(runs[1].outcome, Outcome::Passed);
+        assert_eq!(runs[1].outcome, ScenarioOutcome::Passed);
         let mut only = vec![sample::scenario(inconclusive.clone())];
         assert!(expected().apply(&mut only, false).is_empty());
         assert_eq!(only[0].outcome, inconclusive);
@@ -281,12 +283,12 @@ mod tests {
     #[test]
     fn a_behaviour_that_still_deviates_somewhere_is_not_stale() {
         let mut runs = vec![
-            sample::scenario(Outcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
             sample::scenario(failed()),
         ];
         assert!(expected().apply(&mut runs, false).is_empty());
-        assert_eq!(runs[0].outcome, Outcome::Passed);
-        let mut only_skipped = vec![sample::scenario(Outcome::Skipped {
+        assert_eq!(runs[0].outcome, ScenarioOutcome::Passed);
+        let mut only_skipped = vec![sample::scenario(ScenarioOutcome::Skipped {
             reason: "admin only".into(),
         })];
         assert!(expected().apply(&mut only_skipped, false).is_empty());

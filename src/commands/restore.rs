@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::SecretString;
-use sncc::changes::{self, Grace, Journal, Scope};
+use sncc::changes::{self, ChangeJournal, Grace, Scope};
 use sncc::client::transport::{Transport, http_client, instance_url};
 use sncc::client::{Credentials, ServiceNow};
 
@@ -56,7 +56,7 @@ async fn restore(config: &RestoreConfig) -> Result<String, CommandError> {
         user: config.admin_user.clone(),
         password: config.admin_password.clone(),
     };
-    let journal = Journal::reopen(path).map_err(|error| {
+    let journal = ChangeJournal::reopen(path).map_err(|error| {
         CommandError::Config(format!("cannot append to {}: {error}", path.display()))
     })?;
     let grace = Grace {

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, RunReport, ScenarioRun, ShownStatus, ShownStep};
+use super::{RunReport, ScenarioOutcome, ScenarioRun, ShownStatus, ShownStep};
 use crate::glide_time::parse_glide_datetime;
 
 /// The file's name in the report folder.
@@ -45,7 +45,7 @@ pub fn render(report: &RunReport) -> String {
             cases.push(case);
         }
     }
-    let started = Clock::at(&report.started_at);
+    let started = RunStart::at(&report.started_at);
     envelopes.push(json!({"testRunStarted": {"timestamp": started.timestamp(0), "id": RUN_ID}}));
     envelopes.extend(
         cases
@@ -88,11 +88,11 @@ impl Ids {
 }
 
 /// The run's start, for timestamps `ms` after it.
-struct Clock(i64);
+struct RunStart(i64);
 
-impl Clock {
-    fn at(started_at: &str) -> Clock {
-        Clock(parse_glide_datetime(started_at).unwrap_or_default())
+impl RunStart {
+    fn at(started_at: &str) -> RunStart {
+        RunStart(parse_glide_datetime(started_at).unwrap_or_default())
     }
 
     fn timestamp(&self, ms: u64) -> Value {
@@ -375,7 +375,7 @@ fn keyword_type(keyword: &str) -> &'static str {
 }
 
 /// How one step of a test case ended, with what to attach to it.
-struct StepResult {
+struct StepEnding {
     status: &'static str,
     duration_ms: u64,
     message: Option<String>,
@@ -390,7 +390,7 @@ struct CaseStep {
     pickle_type: &'static str,
     text: String,
     docstring: Option<String>,
-    result: StepResult,
+    result: StepEnding,
 }
 
 /// A scenario as a pickle and a test case.
@@ -422,7 +422,7 @@ impl Case {
         });
         let own = scenario.steps.iter().zip(own_steps(run, &shown).map(Some));
         for (ast, ran) in background.chain(own) {
-            let result = ran.map_or_else(StepResult::not_reached, step_result);
+            let result = ran.map_or_else(StepEnding::not_reached, step_result);
             let pickle_type = match keyword_type(&ast.keyword) {
                 "Conjunction" => previous_type,
                 own => own,
@@ -491,7 +491,7 @@ impl Case {
 
     /// testCaseStarted, each step's start, attachments and end, testCaseFinished; the case starts with the run
     /// (scenarios run concurrently) and its steps follow one another.
-    fn execution(&self, clock: &Clock, ids: &mut Ids) -> Vec<Value> {
+    fn execution(&self, clock: &RunStart, ids: &mut Ids) -> Vec<Value> {
         let started_id = ids.next();
         let mut envelopes = vec![envelope(
             "testCaseStarted",
@@ -565,7 +565,7 @@ impl CaseStep {
     fn execution(
         &self,
         started_id: &str,
-        clock: &Clock,
+        clock: &RunStart,
         at: u64,
         observation: &[Attachment],
     ) -> Vec<Value> {
@@ -604,10 +604,10 @@ impl CaseStep {
     }
 }
 
-impl StepResult {
+impl StepEnding {
     /// A background step the scenario did not reach.
-    fn not_reached() -> StepResult {
-        StepResult {
+    fn not_reached() -> StepEnding {
+        StepEnding {
             status: "SKIPPED",
             duration_ms: 0,
             message: None,
@@ -626,7 +626,7 @@ impl StepResult {
 
 /// How a shown step ended: `UNDEFINED` when no definition matched it, `UNKNOWN` when it was not judged; a note is
 /// attached.
-fn step_result(step: &ShownStep) -> StepResult {
+fn step_result(step: &ShownStep) -> StepEnding {
     let status = match step.status {
         ShownStatus::Passed => "PASSED",
         ShownStatus::Failed => "FAILED",
@@ -634,7 +634,7 @@ fn step_result(step: &ShownStep) -> StepResult {
         ShownStatus::Skipped => "SKIPPED",
         ShownStatus::Inconclusive => "UNKNOWN",
     };
-    StepResult {
+    StepEnding {
         status,
         duration_ms: step.duration_ms,
         message: step.message.clone(),
@@ -647,23 +647,25 @@ fn step_result(step: &ShownStep) -> StepResult {
 }
 
 /// What the last step says about the scenario's outcome, when a status alone would mislead.
-fn outcome_note(outcome: &Outcome) -> Option<Attachment> {
+fn outcome_note(outcome: &ScenarioOutcome) -> Option<Attachment> {
     match outcome {
-        Outcome::Warning { .. } => Some(Attachment::note(
+        ScenarioOutcome::Warning { .. } => Some(Attachment::note(
             "warning.txt",
             "WARNING: a @should deviation is reported; the run still passes.".to_owned(),
         )),
-        Outcome::Expected { reason, message } => Some(Attachment::note(
+        ScenarioOutcome::Expected { reason, message } => Some(Attachment::note(
             "expected-deviation.txt",
             format!("expected deviation ({reason}): {message}"),
         )),
-        Outcome::Inconclusive { reason } => Some(Attachment::note(
+        ScenarioOutcome::Inconclusive { reason } => Some(Attachment::note(
             "inconclusive.txt",
             format!(
                 "INCONCLUSIVE: {reason}. Neither a pass nor a deviation: a fault decided nothing."
             ),
         )),
-        Outcome::Passed | Outcome::Failed { .. } | Outcome::Skipped { .. } => None,
+        ScenarioOutcome::Passed
+        | ScenarioOutcome::Failed { .. }
+        | ScenarioOutcome::Skipped { .. } => None,
     }
 }
 
@@ -804,7 +806,7 @@ mod tests {
 
     #[test]
     fn a_skipped_scenario_gets_one_skipped_step_with_the_reason() {
-        let report = sample::report(vec![sample::scenario(Outcome::Skipped {
+        let report = sample::report(vec![sample::scenario(ScenarioOutcome::Skipped {
             reason: "applies only to releases before Washington DC".into(),
         })]);
         let envelopes = envelopes(&report);
@@ -823,11 +825,11 @@ mod tests {
 
     #[test]
     fn failures_warnings_and_undefined_steps_keep_their_status() {
-        let mut failed = sample::scenario(Outcome::Failed {
+        let mut failed = sample::scenario(ScenarioOutcome::Failed {
             message: "Then a step: no".into(),
         });
         failed.steps = vec![sample::step(StepStatus::Failed, Some("no"))];
-        let mut warned = sample::scenario(Outcome::Warning {
+        let mut warned = sample::scenario(ScenarioOutcome::Warning {
             message: "Then a step: no".into(),
         });
         warned.line = 9;
@@ -848,7 +850,7 @@ mod tests {
 
     #[test]
     fn an_info_step_that_did_not_hold_passes_with_a_note_and_facts_are_attached() {
-        let mut run = sample::scenario(Outcome::Passed);
+        let mut run = sample::scenario(ScenarioOutcome::Passed);
         run.steps = vec![sample::step(StepStatus::Failed, Some("got 200"))];
         run.observation
             .facts
@@ -867,7 +869,7 @@ mod tests {
 
     #[test]
     fn an_expected_deviation_passes_and_says_why() {
-        let mut run = sample::scenario(Outcome::Expected {
+        let mut run = sample::scenario(ScenarioOutcome::Expected {
             reason: "known quirk".into(),
             message: "Then a step: no".into(),
         });
@@ -883,7 +885,7 @@ mod tests {
 
     #[test]
     fn secrets_in_messages_are_redacted_whoever_calls() {
-        let mut run = sample::scenario(Outcome::Failed {
+        let mut run = sample::scenario(ScenarioOutcome::Failed {
             message: r#"got {"access_token":"t0k3n"}"#.into(),
         });
         run.steps = vec![sample::step(
@@ -895,7 +897,7 @@ mod tests {
 
     #[test]
     fn an_inconclusive_scenario_has_unknown_steps_and_says_why() {
-        let mut run = sample::scenario(Outcome::Inconclusive {
+        let mut run = sample::scenario(ScenarioOutcome::Inconclusive {
             reason: "setup failed: Then a step: got 503".into(),
         });
         run.steps = vec![sample::step(StepStatus::Failed, Some("got 503"))];
@@ -924,7 +926,7 @@ mod tests {
 
     #[test]
     fn a_failed_hook_gets_a_failed_step_after_the_last() {
-        let mut run = sample::scenario(Outcome::Failed {
+        let mut run = sample::scenario(ScenarioOutcome::Failed {
             message: "hook failed: boom".into(),
         });
         run.steps = vec![sample::step(StepStatus::Passed, None)];

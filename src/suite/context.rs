@@ -6,7 +6,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
-use crate::changes::Journal;
+use crate::changes::ChangeJournal;
 use crate::mock::Break;
 use crate::release::{Family, Release};
 use crate::selection::TargetKind;
@@ -65,7 +65,7 @@ pub struct Context {
     /// Put before every name the suite creates on a real instance, so its records are recognisable.
     pub prefix: String,
     /// Where changes to a real instance are journaled before they are made (admin targets only).
-    pub journal: Option<Arc<Journal>>,
+    pub journal: Option<Arc<ChangeJournal>>,
     /// How long a create whose answer was lost may take to appear before a search that finds nothing
     /// settles it (`--late-write-grace`).
     pub late_write_grace: Duration,
@@ -88,7 +88,7 @@ impl Context {
         http: reqwest::Client,
         release: Option<Release>,
         prefix: String,
-        journal: Option<Arc<Journal>>,
+        journal: Option<Arc<ChangeJournal>>,
         late_write_grace: Duration,
     ) -> Context {
         Context {

@@ -16,7 +16,7 @@ use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 
 use crate::catalogue::{self, ScenarioInfo, tags_of};
-use crate::changes::{self, Entry, Grace, Journal, Scope};
+use crate::changes::{self, ChangeEntry, ChangeJournal, Grace, Scope};
 use crate::client::probe::{Reachability, probe};
 use crate::client::transport::Transport;
 use crate::client::{Credentials, ServiceNow};
@@ -24,7 +24,7 @@ use crate::deviations::ExpectedDeviations;
 use crate::features::FeatureSource;
 use crate::release::{Family, Release};
 use crate::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
-use crate::report::{Outcome, RunReport, ScenarioRun, Tally, TargetSummary, console};
+use crate::report::{RunReport, ScenarioOutcome, ScenarioRun, Tally, TargetSummary, console};
 use crate::selection::{Selection, TargetKind, Verdict};
 
 use context::{Context, Target};
@@ -127,7 +127,7 @@ struct Plan {
     report_dir: Option<PathBuf>,
     html: Option<PathBuf>,
     /// The change journal of an admin run, and the means to undo what it holds.
-    restorer: Option<(Arc<Journal>, (ServiceNow, Credentials))>,
+    restorer: Option<(Arc<ChangeJournal>, (ServiceNow, Credentials))>,
     late_write_grace: Duration,
 }
 
@@ -331,7 +331,11 @@ fn finish(
 }
 
 /// Creates the change journal of an admin run and writes its first line.
-fn start_journal(config: &RunConfig, url: &str, prefix: &str) -> Result<Arc<Journal>, String> {
+fn start_journal(
+    config: &RunConfig,
+    url: &str,
+    prefix: &str,
+) -> Result<Arc<ChangeJournal>, String> {
     let path = config.journal.clone().unwrap_or_else(|| {
         let dir = config
             .report_dir
@@ -343,14 +347,14 @@ fn start_journal(config: &RunConfig, url: &str, prefix: &str) -> Result<Arc<Jour
         std::fs::create_dir_all(dir)
             .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
     }
-    let journal = Journal::create(&path).map_err(|error| {
+    let journal = ChangeJournal::create(&path).map_err(|error| {
         format!(
             "cannot create the change journal {}: {error}",
             path.display()
         )
     })?;
     journal
-        .append(&Entry::Begin {
+        .append(&ChangeEntry::Begin {
             instance: url.to_owned(),
             prefix: prefix.to_owned(),
         })
@@ -389,7 +393,7 @@ fn admin_client(target: &Target, http: &reqwest::Client) -> Option<(ServiceNow, 
 /// writes, then removes the journal when nothing is left, or says how to finish the job. Whether the
 /// instance is as it was.
 async fn finish_journal(
-    journal: &Journal,
+    journal: &ChangeJournal,
     servicenow: &ServiceNow,
     admin: &Credentials,
     late_write_grace: Duration,
@@ -475,7 +479,7 @@ fn select(
                     to_run.insert(key_of(feature, scenario));
                 }
                 Verdict::Skip(reason) => skipped.push(ScenarioRun {
-                    outcome: Outcome::Skipped { reason },
+                    outcome: ScenarioOutcome::Skipped { reason },
                     ..scenario_run(feature, scenario)
                 }),
                 Verdict::Excluded => {}
