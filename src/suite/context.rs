@@ -1,6 +1,7 @@
 //! What every scenario of a run shares: the target, its HTTP client, the release, the run's name prefix.
 
-use std::sync::{Arc, OnceLock};
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -112,17 +113,20 @@ impl Context {
     }
 }
 
-static CONTEXT: OnceLock<Arc<Context>> = OnceLock::new();
-
-/// Sets the run's context once, before any scenario starts.
-pub fn install(context: Context) -> Arc<Context> {
-    CONTEXT.get_or_init(|| Arc::new(context)).clone()
+tokio::task_local! {
+    /// The context of the run whose scenarios are being polled.
+    static CONTEXT: Arc<Context>;
 }
 
-/// The run's context (scenarios only run after [`install`]).
+/// Runs `scenarios` with `context` as their run's context: the context travels with the run, so two runs
+/// in one process never see each other's target.
+pub async fn scoped<F: Future>(context: Arc<Context>, scenarios: F) -> F::Output {
+    CONTEXT.scope(context, scenarios).await
+}
+
+/// The context of the run polling this scenario (scenarios only run inside [`scoped`]).
 pub fn current() -> Arc<Context> {
     CONTEXT
-        .get()
-        .expect("the run context is installed before scenarios run")
-        .clone()
+        .try_with(Arc::clone)
+        .expect("scenarios run inside their run's context")
 }

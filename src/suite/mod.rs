@@ -115,6 +115,8 @@ struct Executed {
 
 /// Everything settled before the first scenario runs.
 struct Plan {
+    /// What every scenario of the run shares.
+    context: Arc<Context>,
     features: Vec<gherkin::Feature>,
     to_run: HashSet<ScenarioKey>,
     skipped: Vec<ScenarioRun>,
@@ -132,7 +134,7 @@ struct Plan {
 }
 
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
-/// scenarios and installs the run's context.
+/// scenarios and sets up the run's context.
 async fn prepare(config: RunConfig) -> Result<Plan, String> {
     let started_at = crate::glide_time::glide_datetime(crate::glide_time::real_now());
     let features = crate::features::parse(&config.features)?;
@@ -180,7 +182,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         )
     );
     let restorer = journal.clone().zip(admin_client(&config.target, &http));
-    context::install(Context::new(
+    let context = Arc::new(Context::new(
         config.target,
         http,
         release,
@@ -189,6 +191,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         config.late_write_grace,
     ));
     Ok(Plan {
+        context,
         features,
         to_run,
         skipped,
@@ -243,7 +246,7 @@ async fn execute(plan: &Plan) -> Executed {
             to_run.contains(&key_of(feature, scenario))
         });
     let interrupted = tokio::select! {
-        _ = scenarios_run => false,
+        _ = context::scoped(plan.context.clone(), scenarios_run) => false,
         _ = crate::signals::stop_requested() => true,
     };
     if interrupted {
