@@ -205,10 +205,7 @@ impl ChangeJournal {
     pub fn append(&self, entry: &ChangeEntry) -> std::io::Result<()> {
         let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
         line.push('\n');
-        let mut file = self
-            .file
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut file = crate::lock(&self.file);
         file.write_all(line.as_bytes())?;
         file.sync_data()
     }

@@ -118,17 +118,12 @@ impl Collector {
             }
             Scenario::Finished => {
                 if let Some(mut running) = self.running.remove(&key) {
-                    if let Some(observation) = self
-                        .observations
-                        .lock()
-                        .expect("observations lock")
-                        .remove(&key)
-                    {
+                    if let Some(observation) = crate::lock(&self.observations).remove(&key) {
                         running.run.observation = observation;
                     }
                     let run = running.finish(self.strict);
                     (self.on_finished)(&run);
-                    self.finished.lock().expect("collector lock").push(run);
+                    crate::lock(&self.finished).push(run);
                 }
             }
             Scenario::Hook(..) | Scenario::Log(_) => {}
@@ -250,10 +245,7 @@ impl<W: 'static> Writer<W> for Collector {
         let event = match event {
             Ok(event) => event.value,
             Err(error) => {
-                self.parse_errors
-                    .lock()
-                    .expect("collector lock")
-                    .push(error.to_string());
+                crate::lock(&self.parse_errors).push(error.to_string());
                 return;
             }
         };
@@ -374,13 +366,10 @@ mod tests {
                     Scenario::Hook(HookType::After, event::Hook::Failed(None, info)),
                 );
             }
-            observations
-                .lock()
-                .unwrap()
-                .insert(key_of(feature, scenario), observation);
+            crate::lock(&observations).insert(key_of(feature, scenario), observation);
             collector.scenario_event::<()>(feature, scenario, Scenario::Finished);
-            assert!(observations.lock().unwrap().is_empty(), "taken out");
-            collected.scenarios.lock().unwrap().pop().expect("a run")
+            assert!(crate::lock(&observations).is_empty(), "taken out");
+            crate::lock(&collected.scenarios).pop().expect("a run")
         }
     }
 

@@ -266,15 +266,10 @@ async fn execute(plan: &Plan) -> Executed {
     if interrupted {
         return done(Ok(Vec::new()));
     }
-    if let Some(error) = collected
-        .parse_errors
-        .lock()
-        .expect("collector lock")
-        .first()
-    {
+    if let Some(error) = crate::lock(&collected.parse_errors).first() {
         return done(Err(error.clone()));
     }
-    let scenarios = collected.scenarios.lock().expect("collector lock").clone();
+    let scenarios = crate::lock(&collected.scenarios).clone();
     done(Ok(scenarios))
 }
 
@@ -536,10 +531,7 @@ fn after_hook(observations: Observations) -> AfterHook {
                 let problems = problems.join("; ");
                 observation.inconclusive = Some(format!("undoing its changes failed: {problems}"));
             }
-            observations
-                .lock()
-                .expect("observations lock")
-                .insert(key_of(feature, scenario), observation);
+            crate::lock(&observations).insert(key_of(feature, scenario), observation);
         })
     })
 }
