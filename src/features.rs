@@ -3,7 +3,7 @@
 use std::path::Path;
 
 /// One feature file's text and where it came from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FeatureSource {
     /// `features/<file>.feature` for built-in ones, the path for a folder's.
     pub uri: String,

@@ -1,8 +1,8 @@
 //! Cucumber Messages (`messages.ndjson`): the run as one JSON envelope a line, as `@cucumber/html-formatter` reads it.
 //!
-//! The report keeps no feature text, so each feature's Gherkin is rebuilt from what ran: the feature, a background
-//! (the steps that stand above their scenario), each scenario with its tags on the line above it and the steps it
-//! ran, every line where the feature file has it. A step no definition matches is `UNDEFINED`; a step of the
+//! Each feature's source is its file's text as the run read it; its Gherkin document is rebuilt from what ran:
+//! the feature, a background (the steps that stand above their scenario), each scenario with its tags on the line
+//! above it and the steps it ran, every line where the feature file has it. A step no definition matches is `UNDEFINED`; a step of the
 //! background a scenario did not reach is `SKIPPED`. As in the Cucumber JSON, a scenario the target or release
 //! cannot run gets one synthetic skipped step carrying the reason, a failed hook gets one synthetic failed step, a
 //! `@should` deviation stays a failed step (the run still succeeds), and a step that did not hold in an `@info`
@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{RunReport, ScenarioOutcome, ScenarioRun, ShownStatus, ShownStep};
+use crate::features::FeatureSource;
 use crate::glide_time::parse_glide_datetime;
 
 /// The file's name in the report folder.
@@ -37,7 +38,7 @@ pub fn render(report: &RunReport) -> String {
     let mut cases = Vec::new();
     for runs in report.features() {
         let document = Document::of(&runs, &mut ids);
-        envelopes.push(json!({"source": document.source()}));
+        envelopes.push(json!({"source": document.source(&report.sources)}));
         envelopes.push(json!({"gherkinDocument": document.gherkin()}));
         for (run, scenario) in runs.iter().zip(&document.scenarios) {
             let case = Case::of(run, &document, scenario, &mut ids);
@@ -143,19 +144,6 @@ impl GherkinStep {
         step
     }
 
-    /// Its lines in the feature text, by line number.
-    fn lines(&self) -> Vec<(usize, String)> {
-        let mut lines = vec![(self.line, format!("    {}{}", self.keyword, self.text))];
-        if let Some(content) = &self.docstring {
-            let body = content.lines().map(|line| format!("      {line}"));
-            let delimited = std::iter::once("      \"\"\"".to_owned())
-                .chain(body)
-                .chain(std::iter::once("      \"\"\"".to_owned()));
-            lines.extend((self.line + 1..).zip(delimited));
-        }
-        lines
-    }
-
     /// The line after its last.
     fn end(&self) -> usize {
         self.line
@@ -207,45 +195,18 @@ impl Document {
         self.background.as_ref().map_or(&[], |(_, steps)| steps)
     }
 
-    fn source(&self) -> Value {
+    /// The source envelope: the feature file's text as the run read it (empty for a report read back from
+    /// `summary.json`, which leaves the texts out).
+    fn source(&self, sources: &[FeatureSource]) -> Value {
+        let text = sources
+            .iter()
+            .find(|source| source.uri == self.uri)
+            .map_or("", |source| source.text.as_str());
         json!({
             "uri": self.uri,
-            "data": self.text(),
+            "data": text,
             "mediaType": "text/x.cucumber.gherkin+plain",
         })
-    }
-
-    /// The feature text, each line where the file has it; a line already taken keeps its first text.
-    fn text(&self) -> String {
-        let mut lines: BTreeMap<usize, String> = BTreeMap::new();
-        let mut put = |line: usize, text: String| {
-            lines.entry(line).or_insert(text);
-        };
-        put(self.line, format!("Feature: {}", self.name));
-        for (line, text) in (self.line + 1..).zip(self.description.lines()) {
-            put(line, format!("  {text}"));
-        }
-        if let Some(first) = self.background_steps().first() {
-            put(first.line.saturating_sub(1), "  Background:".to_owned());
-        }
-        for scenario in &self.scenarios {
-            let tags: Vec<&str> = scenario.tags.iter().map(|(tag, _)| tag.as_str()).collect();
-            put(
-                scenario.line.saturating_sub(1),
-                format!("  {}", tags.join(" ")),
-            );
-            put(scenario.line, format!("  Scenario: {}", scenario.name));
-            for step in self.background_steps().iter().chain(&scenario.steps) {
-                step.lines()
-                    .into_iter()
-                    .for_each(|(line, text)| put(line, text));
-            }
-        }
-        let last = lines.keys().last().copied().unwrap_or_default();
-        (1..=last)
-            .map(|line| lines.get(&line).map_or("", String::as_str))
-            .map(|text| format!("{text}\n"))
-            .collect()
     }
 
     fn gherkin(&self) -> Value {
@@ -693,6 +654,19 @@ mod tests {
     use super::*;
     use crate::report::{StepRun, StepStatus, collector, sample};
 
+    /// The text of `features/sample.feature`.
+    const SAMPLE_SOURCE: &str = "Feature: Sample\n\n\n  @CC-A1 @doc @must\n  Scenario: A sample\n    Given the target can run this scenario\n";
+
+    /// A report of sample runs that read `features/sample.feature`.
+    fn sample_report(runs: Vec<ScenarioRun>) -> RunReport {
+        let mut report = sample::report(runs);
+        report.sources = vec![FeatureSource {
+            uri: "features/sample.feature".into(),
+            text: SAMPLE_SOURCE.into(),
+        }];
+        report
+    }
+
     /// Every scenario of the built-in features as if each step had passed.
     fn all_passed() -> RunReport {
         let features = crate::features::parse(&crate::features::embedded()).expect("features");
@@ -717,7 +691,9 @@ mod tests {
                 runs.push(run);
             }
         }
-        sample::report(runs)
+        let mut report = sample::report(runs);
+        report.sources = crate::features::embedded();
+        report
     }
 
     fn envelopes(report: &RunReport) -> Vec<Value> {
@@ -744,7 +720,7 @@ mod tests {
     }
 
     #[test]
-    fn the_rebuilt_gherkin_keeps_every_line_of_the_features() {
+    fn the_source_is_the_feature_file_as_read() {
         let report = all_passed();
         let envelopes = envelopes(&report);
         for source in of_kind(&envelopes, "source") {
@@ -806,7 +782,7 @@ mod tests {
 
     #[test]
     fn a_skipped_scenario_gets_one_skipped_step_with_the_reason() {
-        let report = sample::report(vec![sample::scenario(ScenarioOutcome::Skipped {
+        let report = sample_report(vec![sample::scenario(ScenarioOutcome::Skipped {
             reason: "applies only to releases before Washington DC".into(),
         })]);
         let envelopes = envelopes(&report);
@@ -835,7 +811,7 @@ mod tests {
         warned.line = 9;
         warned.steps = vec![sample::step(StepStatus::Skipped, Some("no definition"))];
         warned.steps[0].line = 10;
-        let envelopes = envelopes(&sample::report(vec![failed, warned]));
+        let envelopes = envelopes(&sample_report(vec![failed, warned]));
         assert_eq!(statuses(&envelopes), ["FAILED", "UNDEFINED"]);
         let notes: Vec<&str> = of_kind(&envelopes, "attachment")
             .iter()
@@ -855,7 +831,7 @@ mod tests {
         run.observation
             .facts
             .insert("token_length".into(), json!(86));
-        let envelopes = envelopes(&sample::report(vec![run]));
+        let envelopes = envelopes(&sample_report(vec![run]));
         assert_eq!(statuses(&envelopes), ["PASSED"]);
         let attachments = of_kind(&envelopes, "attachment");
         assert_eq!(
@@ -874,7 +850,7 @@ mod tests {
             message: "Then a step: no".into(),
         });
         run.steps = vec![sample::step(StepStatus::Failed, Some("no"))];
-        let envelopes = envelopes(&sample::report(vec![run]));
+        let envelopes = envelopes(&sample_report(vec![run]));
         assert_eq!(statuses(&envelopes), ["PASSED"]);
         let names: Vec<&str> = of_kind(&envelopes, "attachment")
             .iter()
@@ -892,7 +868,7 @@ mod tests {
             StepStatus::Failed,
             Some(r#"{"access_token":"t0k3n"}"#),
         )];
-        assert!(!render(&sample::report(vec![run])).contains("t0k3n"));
+        assert!(!render(&sample_report(vec![run])).contains("t0k3n"));
     }
 
     #[test]
@@ -901,7 +877,7 @@ mod tests {
             reason: "setup failed: Then a step: got 503".into(),
         });
         run.steps = vec![sample::step(StepStatus::Failed, Some("got 503"))];
-        let first = envelopes(&sample::report(vec![run.clone()]));
+        let first = envelopes(&sample_report(vec![run.clone()]));
         assert_eq!(statuses(&first), ["UNKNOWN"]);
         let finished = of_kind(&first, "testStepFinished");
         assert_eq!(
@@ -914,7 +890,7 @@ mod tests {
             .collect();
         assert_eq!(notes, ["inconclusive.txt"]);
         run.steps = vec![sample::step(StepStatus::Passed, None)];
-        let second = envelopes(&sample::report(vec![run]));
+        let second = envelopes(&sample_report(vec![run]));
         assert_eq!(statuses(&second), ["PASSED", "UNKNOWN"]);
         let pickle = of_kind(&second, "pickle")[0];
         assert_eq!(
@@ -930,7 +906,7 @@ mod tests {
             message: "hook failed: boom".into(),
         });
         run.steps = vec![sample::step(StepStatus::Passed, None)];
-        let envelopes = envelopes(&sample::report(vec![run]));
+        let envelopes = envelopes(&sample_report(vec![run]));
         assert_eq!(statuses(&envelopes), ["PASSED", "FAILED"]);
         let pickle = of_kind(&envelopes, "pickle")[0];
         assert_eq!(pickle["steps"][1]["text"], "the scenario finishes cleanly");

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::catalogue::{ScenarioInfo, Severity};
 use crate::client::exchange::Exchange;
+use crate::features::FeatureSource;
 use crate::redact;
 
 /// How a scenario ended, severity applied.
@@ -433,6 +434,10 @@ pub struct RunReport {
     #[serde(default)]
     pub requests: usize,
     pub scenarios: Vec<ScenarioRun>,
+    /// The text of each feature file the run read, as is (the Cucumber Messages report quotes it; kept out
+    /// of `summary.json`).
+    #[serde(skip)]
+    pub sources: Vec<FeatureSource>,
 }
 
 impl RunReport {
@@ -613,6 +618,7 @@ pub(crate) mod sample {
             tally: Tally::of(&scenarios),
             requests: 0,
             scenarios,
+            sources: Vec::new(),
         }
     }
 }

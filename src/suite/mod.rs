@@ -117,6 +117,8 @@ struct Executed {
 struct Plan {
     /// What every scenario of the run shares.
     context: Arc<Context>,
+    /// The feature files as read, and as parsed.
+    sources: Vec<FeatureSource>,
     features: Vec<gherkin::Feature>,
     to_run: HashSet<ScenarioKey>,
     skipped: Vec<ScenarioRun>,
@@ -192,6 +194,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
     ));
     Ok(Plan {
         context,
+        sources: config.features,
         features,
         to_run,
         skipped,
@@ -301,6 +304,7 @@ fn finish(
             .map(|run| run.observation.exchanges.len())
             .sum(),
         scenarios,
+        sources: plan.sources,
     };
     println!("{}", console::closing(&report));
     if let Some(dir) = &plan.report_dir {
