@@ -35,6 +35,6 @@ mod wire;
 
 pub use breaks::{Break, Breaks};
 pub use instance::Instance;
-pub use seed::{DEFAULT_RELEASE, Seed, SeededClient};
+pub use seed::{DEFAULT_RELEASE, Seed, SeedError, SeededClient};
 pub use server::{MockOptions, MockServer};
 pub use tls::{TlsIdentity, generate as generate_tls};

@@ -139,9 +139,14 @@ struct Plan {
 /// scenarios and sets up the run's context.
 async fn prepare(config: RunConfig) -> Result<Plan, String> {
     let started_at = crate::glide_time::glide_datetime(crate::glide_time::real_now());
-    let features = crate::features::parse(&config.features)?;
-    config.expected.check(&catalogue::behaviours(&features)?)?;
-    let http = crate::client::transport::http_client(&config.transport)?;
+    let features = crate::features::parse(&config.features).map_err(|error| error.to_string())?;
+    let behaviours = catalogue::behaviours(&features).map_err(|error| error.to_string())?;
+    config
+        .expected
+        .check(&behaviours)
+        .map_err(|error| error.to_string())?;
+    let http = crate::client::transport::http_client(&config.transport)
+        .map_err(|error| error.to_string())?;
     if let Some(url) = config.target.url() {
         match probe(&http, url).await {
             Reachability::Ready => {}
