@@ -302,7 +302,8 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
         expected: args
             .expect_deviations
             .map(|path| ExpectedDeviations::load(&path))
-            .transpose()?
+            .transpose()
+            .map_err(|error| error.to_string())?
             .unwrap_or_default(),
     })
 }

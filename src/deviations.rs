@@ -39,27 +39,61 @@ pub struct ExpectedDeviations {
     reasons: BTreeMap<String, String>,
 }
 
+/// Why a deviations file cannot be used; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviationsError {
+    #[error("--expect-deviations {file}: {source}")]
+    Unreadable {
+        file: String,
+        source: std::io::Error,
+    },
+    /// Not the file's TOML (the TOML error names the line).
+    #[error("--expect-deviations {file}: {source}")]
+    Invalid {
+        file: String,
+        source: toml::de::Error,
+    },
+    #[error("{file}: the deviation {id} needs a reason")]
+    NoReason { file: String, id: String },
+    #[error("{file}: the deviation {id} is listed twice")]
+    Twice { file: String, id: String },
+    #[error("{file}: {id} is not a behaviour of the catalogue (`sncc list` shows them)")]
+    NotABehaviour { file: String, id: String },
+    #[error("{file}: {id} is @info, which records facts and never deviates: nothing to expect")]
+    Info { file: String, id: String },
+}
+
 impl ExpectedDeviations {
     /// Reads and parses `path`.
-    pub fn load(path: &Path) -> Result<ExpectedDeviations, String> {
-        let source = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("--expect-deviations {source}: {error}"))?;
-        ExpectedDeviations::parse(&text, &source)
+    pub fn load(path: &Path) -> Result<ExpectedDeviations, DeviationsError> {
+        let file = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(source) => return Err(DeviationsError::Unreadable { file, source }),
+        };
+        ExpectedDeviations::parse(&text, &file)
     }
 
     /// Parses the TOML text of the file named `source`; an id may be written `C4` or `CC-C4`.
-    pub fn parse(text: &str, source: &str) -> Result<ExpectedDeviations, String> {
-        let file: File = toml::from_str(text)
-            .map_err(|error| format!("--expect-deviations {source}: {error}"))?;
+    pub fn parse(text: &str, source: &str) -> Result<ExpectedDeviations, DeviationsError> {
+        let file: File = toml::from_str(text).map_err(|error| DeviationsError::Invalid {
+            file: source.to_owned(),
+            source: error,
+        })?;
         let mut reasons = BTreeMap::new();
         for entry in file.deviation {
             let id = entry.id.strip_prefix("CC-").unwrap_or(&entry.id).to_owned();
             if entry.reason.trim().is_empty() {
-                return Err(format!("{source}: the deviation {id} needs a reason"));
+                return Err(DeviationsError::NoReason {
+                    file: source.to_owned(),
+                    id,
+                });
             }
             if reasons.insert(id.clone(), entry.reason).is_some() {
-                return Err(format!("{source}: the deviation {id} is listed twice"));
+                return Err(DeviationsError::Twice {
+                    file: source.to_owned(),
+                    id,
+                });
             }
         }
         Ok(ExpectedDeviations {
@@ -69,20 +103,20 @@ impl ExpectedDeviations {
     }
 
     /// Every id must be a behaviour of the catalogue that can deviate (an `@info` behaviour never does).
-    pub fn check(&self, catalogue: &[Behaviour]) -> Result<(), String> {
+    pub fn check(&self, catalogue: &[Behaviour]) -> Result<(), DeviationsError> {
         for id in self.reasons.keys() {
             match catalogue.iter().find(|behaviour| &behaviour.id == id) {
                 None => {
-                    return Err(format!(
-                        "{}: {id} is not a behaviour of the catalogue (`sncc list` shows them)",
-                        self.source
-                    ));
+                    return Err(DeviationsError::NotABehaviour {
+                        file: self.source.clone(),
+                        id: id.clone(),
+                    });
                 }
                 Some(behaviour) if behaviour.severity == Severity::Info => {
-                    return Err(format!(
-                        "{}: {id} is @info, which records facts and never deviates: nothing to expect",
-                        self.source
-                    ));
+                    return Err(DeviationsError::Info {
+                        file: self.source.clone(),
+                        id: id.clone(),
+                    });
                 }
                 Some(_) => {}
             }
@@ -185,12 +219,14 @@ mod tests {
         assert!(
             ExpectedDeviations::parse(&twice, "known.toml")
                 .unwrap_err()
+                .to_string()
                 .contains("listed twice")
         );
         let no_reason = "[[deviation]]\nid = \"A1\"\nreason = \" \"";
         assert!(
             ExpectedDeviations::parse(no_reason, "known.toml")
                 .unwrap_err()
+                .to_string()
                 .contains("needs a reason")
         );
         assert!(ExpectedDeviations::parse("[[deviation]]\nid = \"A1\"", "known.toml").is_err());
@@ -202,7 +238,8 @@ mod tests {
         assert!(expected().check(&[behaviour("A1", Severity::Must)]).is_ok());
         let unknown = expected()
             .check(&[behaviour("A2", Severity::Must)])
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             unknown.contains("known.toml: A1 is not a behaviour"),
             "{unknown}"
@@ -211,6 +248,7 @@ mod tests {
             expected()
                 .check(&[behaviour("A1", Severity::Info)])
                 .unwrap_err()
+                .to_string()
                 .contains("@info")
         );
     }

@@ -13,10 +13,8 @@ pub struct ListConfig {
 }
 
 pub fn run(config: &ListConfig) -> Result<(), CommandError> {
-    let parsed = features::parse(&config.features)
-        .map_err(|error| CommandError::Config(error.to_string()))?;
-    let behaviours =
-        catalogue::behaviours(&parsed).map_err(|error| CommandError::Config(error.to_string()))?;
+    let parsed = features::parse(&config.features).map_err(CommandError::config)?;
+    let behaviours = catalogue::behaviours(&parsed).map_err(CommandError::config)?;
     if config.markdown {
         print!("{}", markdown(&behaviours));
     } else {

@@ -43,6 +43,13 @@ pub enum CommandError {
     NotRestored(String),
 }
 
+impl CommandError {
+    /// A configuration error, from the library's typed error.
+    pub fn config(error: impl std::fmt::Display) -> Self {
+        Self::Config(error.to_string())
+    }
+}
+
 impl From<RunError> for CommandError {
     fn from(error: RunError) -> Self {
         match error {

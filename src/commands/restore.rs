@@ -41,7 +41,7 @@ async fn restore(config: &RestoreConfig) -> Result<String, CommandError> {
     })?;
     let url = match &config.instance {
         Some(url) => url.clone(),
-        None => instance_url(named).map_err(CommandError::Config)?,
+        None => instance_url(named).map_err(CommandError::config)?,
     };
     let pending = changes::outstanding(&entries).len();
     if pending == 0 {
@@ -50,7 +50,7 @@ async fn restore(config: &RestoreConfig) -> Result<String, CommandError> {
             path.display()
         ));
     }
-    let http = http_client(&config.transport).map_err(CommandError::Config)?;
+    let http = http_client(&config.transport).map_err(CommandError::config)?;
     let servicenow = ServiceNow::new(http, &url);
     let admin = Credentials::Basic {
         user: config.admin_user.clone(),

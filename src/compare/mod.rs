@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -21,12 +21,31 @@ use crate::catalogue::Severity;
 use crate::client::exchange::Exchange;
 use crate::report::{RunReport, ScenarioOutcome, ScenarioRun};
 
+/// Why a summary.json cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error("{}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not an sncc summary.json: {source}", path.display())]
+    NotASummary {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
 /// Reads a summary.json, or says why it cannot.
-pub fn load(path: &Path) -> Result<RunReport, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|error| format!("{} is not an sncc summary.json: {error}", path.display()))
+pub fn load(path: &Path) -> Result<RunReport, SummaryError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SummaryError::Unreadable {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| SummaryError::NotASummary {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// The output formats.

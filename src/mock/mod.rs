@@ -37,4 +37,4 @@ pub use breaks::{Break, Breaks};
 pub use instance::Instance;
 pub use seed::{DEFAULT_RELEASE, Seed, SeedError, SeededClient};
 pub use server::{MockOptions, MockServer};
-pub use tls::{TlsIdentity, generate as generate_tls};
+pub use tls::{TlsError, TlsIdentity, generate as generate_tls};
