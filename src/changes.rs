@@ -415,53 +415,27 @@ impl RestoreReport {
 }
 
 /// Why a record could not be brought back. Never holds a secret: bodies are of error answers, cut short.
-#[derive(Debug)]
-enum UndoError {
+#[derive(Debug, thiserror::Error)]
+pub enum UndoError {
+    #[error("{doing}: no answer ({error})")]
     NoAnswer {
         doing: String,
         error: TransportError,
     },
+    #[error("{doing} answered {status}: {body}")]
     Answered {
         doing: String,
         status: u16,
         body: String,
     },
-    Unreadable {
-        doing: String,
-        bytes: usize,
-    },
-    Gone {
-        table: String,
-        sys_id: String,
-    },
-    Unsearchable {
-        table: String,
-    },
-}
-
-impl std::fmt::Display for UndoError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            UndoError::NoAnswer { doing, error } => write!(f, "{doing}: no answer ({error})"),
-            UndoError::Answered {
-                doing,
-                status,
-                body,
-            } => write!(f, "{doing} answered {status}: {body}"),
-            UndoError::Unreadable { doing, bytes } => write!(
-                f,
-                "{doing}: the answer ({bytes} bytes) is not a readable {{\"result\":[…]}} list"
-            ),
-            UndoError::Gone { table, sys_id } => write!(
-                f,
-                "{table} {sys_id} is gone: the run only updated it, so its other fields are not journaled"
-            ),
-            UndoError::Unsearchable { table } => write!(
-                f,
-                "a {table} record created with no answer has no query to find it by"
-            ),
-        }
-    }
+    #[error("{doing}: the answer ({bytes} bytes) is not a readable {{\"result\":[…]}} list")]
+    Unreadable { doing: String, bytes: usize },
+    #[error(
+        "{table} {sys_id} is gone: the run only updated it, so its other fields are not journaled"
+    )]
+    Gone { table: String, sys_id: String },
+    #[error("a {table} record created with no answer has no query to find it by")]
+    Unsearchable { table: String },
 }
 
 /// The start of an answer's body, for a message.

@@ -30,16 +30,21 @@ fn mock_run(breaks: Vec<Break>, tags: &str) -> RunConfig {
     }
 }
 
+/// How the run ended, or its error's message.
+async fn outcome(config: RunConfig) -> Result<RunOutcome, String> {
+    suite::run(config).await.map_err(|error| error.to_string())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_must_scenarios_pass_in_process() {
     let config = mock_run(Vec::new(), "@must and not @slow");
-    assert_eq!(suite::run(config).await, Ok(RunOutcome::Passed));
+    assert_eq!(outcome(config).await, Ok(RunOutcome::Passed));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_run_in_the_process_runs_against_its_own_target() {
     let faithful = mock_run(Vec::new(), "@CC-B3");
-    assert_eq!(suite::run(faithful).await, Ok(RunOutcome::Passed));
+    assert_eq!(outcome(faithful).await, Ok(RunOutcome::Passed));
     let broken = mock_run(vec![Break::AnySecretAccepted], "@CC-B3");
-    assert_eq!(suite::run(broken).await, Ok(RunOutcome::Failed));
+    assert_eq!(outcome(broken).await, Ok(RunOutcome::Failed));
 }

@@ -53,8 +53,8 @@ impl CommandError {
 impl From<RunError> for CommandError {
     fn from(error: RunError) -> Self {
         match error {
-            RunError::Config(message) => Self::Config(message),
-            RunError::NotRestored(message) => Self::NotRestored(message),
+            RunError::Config(error) => Self::Config(error.to_string()),
+            RunError::NotRestored(error) => Self::NotRestored(error.to_string()),
         }
     }
 }

@@ -15,13 +15,13 @@ use cucumber::writer::Ext as _;
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 
-use crate::catalogue::{self, ScenarioInfo, tags_of};
+use crate::catalogue::{self, CatalogueError, ScenarioInfo, tags_of};
 use crate::changes::{self, ChangeEntry, ChangeJournal, Grace, Scope};
 use crate::client::probe::{Reachability, probe};
-use crate::client::transport::Transport;
-use crate::client::{Credentials, ServiceNow};
-use crate::deviations::ExpectedDeviations;
-use crate::features::FeatureSource;
+use crate::client::transport::{HttpClientError, Transport};
+use crate::client::{Credentials, ServiceNow, TransportError};
+use crate::deviations::{DeviationsError, ExpectedDeviations};
+use crate::features::{FeatureError, FeatureSource};
 use crate::release::{Family, Release};
 use crate::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
 use crate::report::{RunReport, ScenarioOutcome, ScenarioRun, Tally, TargetSummary, console};
@@ -76,13 +76,67 @@ pub enum RunOutcome {
 }
 
 /// Why a run gave no verdict.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// Bad configuration, a target that cannot be reached, features that do not parse, reports that
     /// cannot be written.
-    Config(String),
+    #[error(transparent)]
+    Config(ConfigError),
     /// One of those, after the run left changes on the instance (the journal keeps them).
-    NotRestored(String),
+    #[error(transparent)]
+    NotRestored(ConfigError),
+}
+
+/// What stopped a run from starting, or from writing what it found.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Features(#[from] FeatureError),
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
+    #[error(transparent)]
+    Deviations(#[from] DeviationsError),
+    #[error(transparent)]
+    HttpClient(#[from] HttpClientError),
+    #[error(
+        "{0} is hibernating: wake it up (developer.servicenow.com, \"Wake up instance\") and run again"
+    )]
+    Hibernating(String),
+    /// The probe's account of why the instance cannot be used.
+    #[error("{0}")]
+    Unusable(String),
+    #[error("{url} cannot be reached: {error}")]
+    Unreachable { url: String, error: TransportError },
+    #[error("{url} refused the admin credentials or the Table API ({status})")]
+    AdminRefused { url: String, status: u16 },
+    /// Cucumber could not read a feature.
+    #[error("{0}")]
+    Gherkin(String),
+    #[error("cannot create {}: {source}", path.display())]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create the change journal {}: {source}", path.display())]
+    JournalCreate {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the change journal {}: {source}", path.display())]
+    JournalWrite {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the reports to {}: {source}", path.display())]
+    Reports {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the HTML report {}: {source}", path.display())]
+    Html {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Runs the selected scenarios against the target, prints them and the tally, writes the reports, and
@@ -106,7 +160,7 @@ pub async fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
 
 /// What running the scenarios gave.
 struct Executed {
-    scenarios: Result<Vec<ScenarioRun>, String>,
+    scenarios: Result<Vec<ScenarioRun>, ConfigError>,
     /// Ctrl-C or SIGTERM stopped the run (its changes were undone all the same).
     interrupted: bool,
     /// Nothing the run changed is left on the instance (always true off admin targets).
@@ -137,25 +191,16 @@ struct Plan {
 
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
 /// scenarios and sets up the run's context.
-async fn prepare(config: RunConfig) -> Result<Plan, String> {
+async fn prepare(config: RunConfig) -> Result<Plan, ConfigError> {
     let started_at = crate::glide_time::glide_datetime(crate::glide_time::real_now());
-    let features = crate::features::parse(&config.features).map_err(|error| error.to_string())?;
-    let behaviours = catalogue::behaviours(&features).map_err(|error| error.to_string())?;
-    config
-        .expected
-        .check(&behaviours)
-        .map_err(|error| error.to_string())?;
-    let http = crate::client::transport::http_client(&config.transport)
-        .map_err(|error| error.to_string())?;
+    let features = crate::features::parse(&config.features)?;
+    config.expected.check(&catalogue::behaviours(&features)?)?;
+    let http = crate::client::transport::http_client(&config.transport)?;
     if let Some(url) = config.target.url() {
         match probe(&http, url).await {
             Reachability::Ready => {}
-            Reachability::Hibernating => {
-                return Err(format!(
-                    "{url} is hibernating: wake it up (developer.servicenow.com, \"Wake up instance\") and run again"
-                ));
-            }
-            Reachability::Unusable(why) => return Err(why),
+            Reachability::Hibernating => return Err(ConfigError::Hibernating(url.to_owned())),
+            Reachability::Unusable(why) => return Err(ConfigError::Unusable(why)),
         }
     }
     let release = detect_release(&config, &http).await?;
@@ -275,7 +320,7 @@ async fn execute(plan: &Plan) -> Executed {
         return done(Ok(Vec::new()));
     }
     if let Some(error) = crate::lock(&collected.parse_errors).first() {
-        return done(Err(error.clone()));
+        return done(Err(ConfigError::Gherkin(error.clone())));
     }
     let scenarios = crate::lock(&collected.scenarios).clone();
     done(Ok(scenarios))
@@ -287,7 +332,7 @@ fn finish(
     plan: Plan,
     mut scenarios: Vec<ScenarioRun>,
     started: Instant,
-) -> Result<RunOutcome, String> {
+) -> Result<RunOutcome, ConfigError> {
     scenarios.extend(plan.skipped);
     sort_in_feature_order(&mut scenarios, &plan.features);
     for stale in plan.expected.apply(&mut scenarios, plan.strict) {
@@ -313,19 +358,19 @@ fn finish(
     };
     println!("{}", console::closing(&report));
     if let Some(dir) = &plan.report_dir {
-        if let Err(error) = crate::report::files::write_all(dir, &report) {
-            return Err(format!(
-                "cannot write the reports to {}: {error}",
-                dir.display()
-            ));
+        if let Err(source) = crate::report::files::write_all(dir, &report) {
+            return Err(ConfigError::Reports {
+                path: dir.clone(),
+                source,
+            });
         }
     }
     if let Some(path) = &plan.html {
-        if let Err(error) = std::fs::write(path, crate::report::html::render(&report)) {
-            return Err(format!(
-                "cannot write the HTML report {}: {error}",
-                path.display()
-            ));
+        if let Err(source) = std::fs::write(path, crate::report::html::render(&report)) {
+            return Err(ConfigError::Html {
+                path: path.clone(),
+                source,
+            });
         }
     }
     Ok(if report.tally.failed > 0 {
@@ -342,7 +387,7 @@ fn start_journal(
     config: &RunConfig,
     url: &str,
     prefix: &str,
-) -> Result<Arc<ChangeJournal>, String> {
+) -> Result<Arc<ChangeJournal>, ConfigError> {
     let path = config.journal.clone().unwrap_or_else(|| {
         let dir = config
             .report_dir
@@ -351,25 +396,23 @@ fn start_journal(
         dir.join(format!("{}journal.jsonl", prefix))
     });
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| ConfigError::Folder {
+            path: dir.to_owned(),
+            source,
+        })?;
     }
-    let journal = ChangeJournal::create(&path).map_err(|error| {
-        format!(
-            "cannot create the change journal {}: {error}",
-            path.display()
-        )
-    })?;
+    let journal = match ChangeJournal::create(&path) {
+        Ok(journal) => journal,
+        Err(source) => return Err(ConfigError::JournalCreate { path, source }),
+    };
     journal
         .append(&ChangeEntry::Begin {
             instance: url.to_owned(),
             prefix: prefix.to_owned(),
         })
-        .map_err(|error| {
-            format!(
-                "cannot write the change journal {}: {error}",
-                path.display()
-            )
+        .map_err(|source| ConfigError::JournalWrite {
+            path: path.clone(),
+            source,
         })?;
     println!(
         "Changes to {url} are journaled in {} and undone at the end.",
@@ -431,7 +474,7 @@ async fn finish_journal(
 async fn detect_release(
     config: &RunConfig,
     http: &reqwest::Client,
-) -> Result<Option<Release>, String> {
+) -> Result<Option<Release>, ConfigError> {
     if let Some(family) = config.release {
         return Ok(Some(Release::Known(family)));
     }
@@ -455,12 +498,15 @@ async fn detect_release(
             let reply = servicenow
                 .list(&admin, "sys_properties", &query)
                 .await
-                .map_err(|error| format!("{url} cannot be reached: {error}"))?;
+                .map_err(|error| ConfigError::Unreachable {
+                    url: url.clone(),
+                    error,
+                })?;
             if reply.status != 200 {
-                return Err(format!(
-                    "{url} refused the admin credentials or the Table API ({})",
-                    reply.status
-                ));
+                return Err(ConfigError::AdminRefused {
+                    url: url.clone(),
+                    status: reply.status,
+                });
             }
             let buildtag = reply
                 .result()
