@@ -33,7 +33,7 @@ mod table_api;
 mod tls;
 mod wire;
 
-pub use breaks::{Break, Breaks};
+pub use breaks::{Break, Breaks, UnknownBreak};
 pub use instance::Instance;
 pub use seed::{DEFAULT_RELEASE, Seed, SeedError, SeededClient};
 pub use server::{MockOptions, MockServer};
