@@ -1,13 +1,14 @@
 //! What every scenario of a run shares: the target, its HTTP client, the release, the run's name prefix.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use secrecy::SecretString;
 use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
-use crate::changes::Journal;
+use crate::changes::ChangeJournal;
 use crate::mock::Break;
 use crate::release::{Family, Release};
 use crate::selection::TargetKind;
@@ -66,7 +67,7 @@ pub struct Context {
     /// Put before every name the suite creates on a real instance, so its records are recognisable.
     pub prefix: String,
     /// Where changes to a real instance are journaled before they are made (admin targets only).
-    pub journal: Option<Arc<Journal>>,
+    pub journal: Option<Arc<ChangeJournal>>,
     /// How long a create whose answer was lost may take to appear before a search that finds nothing
     /// settles it (`--late-write-grace`).
     pub late_write_grace: Duration,
@@ -91,7 +92,7 @@ impl Context {
         http: reqwest::Client,
         release: Option<Release>,
         prefix: String,
-        journal: Option<Arc<Journal>>,
+        journal: Option<Arc<ChangeJournal>>,
         late_write_grace: Duration,
     ) -> Context {
         Context {
@@ -121,17 +122,20 @@ impl Context {
     }
 }
 
-static CONTEXT: OnceLock<Arc<Context>> = OnceLock::new();
-
-/// Sets the run's context once, before any scenario starts.
-pub fn install(context: Context) -> Arc<Context> {
-    CONTEXT.get_or_init(|| Arc::new(context)).clone()
+tokio::task_local! {
+    /// The context of the run whose scenarios are being polled.
+    static CONTEXT: Arc<Context>;
 }
 
-/// The run's context (scenarios only run after [`install`]).
+/// Runs `scenarios` with `context` as their run's context: the context travels with the run, so two runs
+/// in one process never see each other's target.
+pub async fn scoped<F: Future>(context: Arc<Context>, scenarios: F) -> F::Output {
+    CONTEXT.scope(context, scenarios).await
+}
+
+/// The context of the run polling this scenario (scenarios only run inside [`scoped`]).
 pub fn current() -> Arc<Context> {
     CONTEXT
-        .get()
-        .expect("the run context is installed before scenarios run")
-        .clone()
+        .try_with(Arc::clone)
+        .expect("scenarios run inside their run's context")
 }

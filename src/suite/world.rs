@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use crate::captured::GRANT_PROPERTY;
-use crate::changes::{self, Change, Grace, Scope};
+use crate::changes::{self, Grace, InstanceChange, Scope};
 use crate::client::control::MockControl;
 use crate::client::transport::RetryPolicy;
 use crate::client::{Credentials, Reply, ServiceNow, TokenRequest};
@@ -197,7 +197,7 @@ impl SuiteWorld {
 
     /// Writes a change to the run's journal before it is made (real instances only); returns its number.
     /// A change undone at the scenario's end is kept in the scenario's list.
-    fn announce(&mut self, at: UndoAt, pending: &Change) -> Result<Option<u64>, String> {
+    fn announce(&mut self, at: UndoAt, pending: &InstanceChange) -> Result<Option<u64>, String> {
         let Some(journal) = &self.context.journal else {
             return Ok(None);
         };
@@ -307,7 +307,7 @@ impl SuiteWorld {
                 .collect();
             self.announce(
                 at,
-                &Change::Updated {
+                &InstanceChange::Updated {
                     table: table.into(),
                     sys_id: sys_id.into(),
                     previous,
@@ -329,7 +329,7 @@ impl SuiteWorld {
         let previous = changes::without_secrets(&keep);
         self.announce(
             UndoAt::ScenarioEnd,
-            &Change::Deleted {
+            &InstanceChange::Deleted {
                 table: table.into(),
                 sys_id: sys_id.into(),
                 previous,
@@ -641,15 +641,15 @@ impl SuiteWorld {
 }
 
 /// The announcement of a create: a query that finds the record again, in case its answer is lost.
-fn created_change(table: &str, record: &Value) -> Change {
-    Change::Created {
+fn created_change(table: &str, record: &Value) -> InstanceChange {
+    InstanceChange::Created {
         table: table.into(),
         sys_id: None,
         find_by: find_by(record),
     }
 }
 
-fn journal_error(journal: &changes::Journal, error: std::io::Error) -> String {
+fn journal_error(journal: &changes::ChangeJournal, error: std::io::Error) -> String {
     format!(
         "cannot write the change journal {}: {error}",
         journal.path().display()
