@@ -37,7 +37,7 @@ pub(crate) struct Entry {
 }
 
 /// An exchange as the HTTP adapter saw it, borrowed for the moment it is recorded.
-pub(crate) struct Exchange<'a> {
+pub(crate) struct LoggedExchange<'a> {
     pub at: VirtualInstant,
     pub method: &'a Method,
     pub path: &'a str,
@@ -67,7 +67,7 @@ struct Kept {
 }
 
 impl Kept {
-    fn new(seq: u64, exchange: Exchange<'_>) -> Kept {
+    fn new(seq: u64, exchange: LoggedExchange<'_>) -> Kept {
         let authorization = exchange.authorization.map(redact::authorization);
         let parts: [&[u8]; 6] = [
             exchange.path.as_bytes(),
@@ -123,15 +123,15 @@ impl Kept {
 }
 
 /// The exchanges recorded, oldest first. Deliberately not `Debug`: it holds secrets until they are read
-/// out through [`Journal::entries`].
+/// out through [`RequestLog::entries`].
 #[derive(Default)]
-pub(crate) struct Journal {
+pub(crate) struct RequestLog {
     kept: VecDeque<Kept>,
     next_seq: u64,
 }
 
-impl Journal {
-    pub(crate) fn record(&mut self, exchange: Exchange<'_>) {
+impl RequestLog {
+    pub(crate) fn record(&mut self, exchange: LoggedExchange<'_>) {
         self.next_seq += 1;
         if self.kept.len() == CAPACITY {
             self.kept.pop_front();
@@ -169,8 +169,8 @@ fn redacted_body(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn exchange<'a>(query: &'a str, body: &'a [u8], response: &'a [u8]) -> Exchange<'a> {
-        Exchange {
+    fn exchange<'a>(query: &'a str, body: &'a [u8], response: &'a [u8]) -> LoggedExchange<'a> {
+        LoggedExchange {
             at: 1_704_067_200,
             method: &Method::POST,
             path: "/oauth_token.do",
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn entries_are_stored_without_secrets() {
-        let mut journal = Journal::default();
+        let mut journal = RequestLog::default();
         journal.record(exchange(
             "access_token=qs-token",
             b"grant_type=client_credentials&client_id=id&client_secret=body-secret",
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn the_journal_keeps_only_the_newest_entries() {
-        let mut journal = Journal::default();
+        let mut journal = RequestLog::default();
         for _ in 0..CAPACITY + 5 {
             journal.record(exchange("", b"", b""));
         }

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, TryLockError};
 use super::clock::Clock;
 use super::faults::Faults;
 use super::instance::Instance;
-use super::journal::Journal;
+use super::journal::RequestLog;
 
 /// How often [`Shared::lock`] tries a busy instance before sleeping: tens of microseconds of pauses, longer
 /// than the rules hold it.
@@ -25,7 +25,7 @@ pub(crate) struct Shared {
     /// Virtual time, read by every request without the instance's lock.
     pub clock: Clock,
     state: Mutex<MockState>,
-    journal: Mutex<Journal>,
+    journal: Mutex<RequestLog>,
     faults: Mutex<Faults>,
 }
 
@@ -61,7 +61,7 @@ impl Shared {
     }
 
     /// Locks the request journal (taken after [`Shared::lock`] when both are held).
-    pub(crate) fn journal(&self) -> MutexGuard<'_, Journal> {
+    pub(crate) fn journal(&self) -> MutexGuard<'_, RequestLog> {
         unpoisoned(&self.journal)
     }
 
