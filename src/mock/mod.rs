@@ -22,7 +22,6 @@ mod journal;
 mod observe;
 mod query;
 mod render;
-mod repoll;
 mod schema;
 mod seed;
 mod server;
