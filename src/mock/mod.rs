@@ -22,6 +22,7 @@ mod journal;
 mod observe;
 mod query;
 mod render;
+mod repoll;
 mod schema;
 mod seed;
 mod server;
