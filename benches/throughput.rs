@@ -8,6 +8,8 @@
 //! Run with `cargo bench --bench throughput`; `SNCC_BENCH_ROUNDS` sets the rounds per cell (default 15) and
 //! `SNCC_BENCH_SECONDS` the seconds per round (default 1).
 //! Timings are reported, never asserted; every response's status is checked and errors are counted.
+//! With `SNCC_BENCH_BARE=ADDRESS:PORT` it only serves the bare server there until killed, to load it (and
+//! `sncc mock`) from a separate process such as `wrk`, which does not share this process's CPU cost.
 
 use std::error::Error;
 use std::io;
@@ -146,6 +148,11 @@ impl Tally {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
+    if let Ok(address) = std::env::var("SNCC_BENCH_BARE") {
+        let (task, url) = start_bare(&address).await?;
+        println!("bare axum server at {url}");
+        return Ok(task.await??);
+    }
     let plan = bench_plan()?;
     sncc::crypto::install_default_crypto_provider();
     // Each concurrency's targets take turns round by round, so the mock and the bare server meet the same
@@ -192,7 +199,7 @@ fn bench_plan() -> Result<Plan, BoxError> {
 async fn prepare(target: Target) -> Result<(Server, reqwest::Request), BoxError> {
     let http = reqwest::Client::new();
     if target == Target::Bare {
-        let (task, url) = start_bare().await?;
+        let (task, url) = start_bare("127.0.0.1:0").await?;
         return Ok((Server::Bare(task), http.get(url).build()?));
     }
     let (mock, client) = start_mock().await?;
@@ -234,8 +241,8 @@ async fn start_mock() -> Result<(MockServer, SeededClient), BoxError> {
 }
 
 /// The baseline: axum serving one short body, no middleware, no state; `TCP_NODELAY` as the mock sets it.
-async fn start_bare() -> Result<(JoinHandle<io::Result<()>>, String), BoxError> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+async fn start_bare(address: &str) -> Result<(JoinHandle<io::Result<()>>, String), BoxError> {
+    let listener = TcpListener::bind(address).await?;
     let url = format!("http://{}/hello", listener.local_addr()?);
     let listener = listener.tap_io(|stream| {
         let _ = stream.set_nodelay(true);

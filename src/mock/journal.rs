@@ -37,7 +37,7 @@ pub(crate) struct Entry {
 }
 
 /// An exchange as the HTTP adapter saw it, borrowed for the moment it is recorded.
-pub(crate) struct Exchange<'a> {
+pub(crate) struct LoggedExchange<'a> {
     pub at: VirtualInstant,
     pub method: &'a Method,
     pub path: &'a str,
@@ -50,58 +50,37 @@ pub(crate) struct Exchange<'a> {
     pub outcome: Option<Cow<'static, str>>,
 }
 
-/// A recorded exchange: its text in one allocation (kept exchanges are the mock's longest-lived memory
-/// after tokens). Only `Authorization` is redacted on the way in (its scheme is all that is kept); query
-/// and bodies are redacted when the journal is read, so serving a request never parses them again.
+/// A recorded exchange. Only `Authorization` is redacted on the way in (its scheme is all that is kept);
+/// query and bodies are redacted when the journal is read, so serving a request never parses them again.
 struct Kept {
     seq: u64,
     at: VirtualInstant,
     method: Method,
+    path: String,
+    query: String,
+    authorization: Option<String>,
+    content_type: Option<String>,
+    request_body: Vec<u8>,
     status: u16,
+    response_body: Vec<u8>,
     outcome: Option<Cow<'static, str>>,
-    /// Path, query, authorization, content type, request body and response body, back to back.
-    text: Box<[u8]>,
-    /// Where each of those ends in `text`, then whether authorization and content type were sent.
-    ends: [u32; 6],
-    sent: [bool; 2],
 }
 
 impl Kept {
-    fn new(seq: u64, exchange: Exchange<'_>) -> Kept {
-        let authorization = exchange.authorization.map(redact::authorization);
-        let parts: [&[u8]; 6] = [
-            exchange.path.as_bytes(),
-            exchange.query.as_bytes(),
-            authorization.as_deref().unwrap_or_default().as_bytes(),
-            exchange.content_type.unwrap_or_default().as_bytes(),
-            exchange.request_body,
-            exchange.response_body,
-        ];
-        let text = parts.concat().into_boxed_slice();
-        let mut end = 0;
-        let ends = parts.map(|part| {
-            end += part.len();
-            u32::try_from(end).expect("a journaled exchange is far below 4 GiB")
-        });
+    fn new(seq: u64, exchange: LoggedExchange<'_>) -> Kept {
         Kept {
             seq,
             at: exchange.at,
             method: exchange.method.clone(),
+            path: exchange.path.to_owned(),
+            query: exchange.query.to_owned(),
+            authorization: exchange.authorization.map(redact::authorization),
+            content_type: exchange.content_type.map(str::to_owned),
+            request_body: exchange.request_body.to_vec(),
             status: exchange.status,
+            response_body: exchange.response_body.to_vec(),
             outcome: exchange.outcome,
-            text,
-            ends,
-            sent: [authorization.is_some(), exchange.content_type.is_some()],
         }
-    }
-
-    fn part(&self, index: usize) -> &[u8] {
-        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.text[start as usize..self.ends[index] as usize]
-    }
-
-    fn part_text(&self, index: usize) -> String {
-        String::from_utf8_lossy(self.part(index)).into_owned()
     }
 
     /// The entry as shown: every secret redacted.
@@ -110,28 +89,28 @@ impl Kept {
             seq: self.seq,
             at: glide_datetime(self.at),
             method: self.method.to_string(),
-            path: self.part_text(0),
-            query: redact::form(&self.part_text(1)),
-            authorization: self.sent[0].then(|| self.part_text(2)),
-            content_type: self.sent[1].then(|| self.part_text(3)),
-            request_body: redacted_body(self.part(4)),
+            path: self.path.clone(),
+            query: redact::form(&self.query),
+            authorization: self.authorization.clone(),
+            content_type: self.content_type.clone(),
+            request_body: redacted_body(&self.request_body),
             status: self.status,
-            response_body: redacted_body(self.part(5)),
+            response_body: redacted_body(&self.response_body),
             outcome: self.outcome.as_deref().map(str::to_owned),
         }
     }
 }
 
 /// The exchanges recorded, oldest first. Deliberately not `Debug`: it holds secrets until they are read
-/// out through [`Journal::entries`].
+/// out through [`RequestLog::entries`].
 #[derive(Default)]
-pub(crate) struct Journal {
+pub(crate) struct RequestLog {
     kept: VecDeque<Kept>,
     next_seq: u64,
 }
 
-impl Journal {
-    pub(crate) fn record(&mut self, exchange: Exchange<'_>) {
+impl RequestLog {
+    pub(crate) fn record(&mut self, exchange: LoggedExchange<'_>) {
         self.next_seq += 1;
         if self.kept.len() == CAPACITY {
             self.kept.pop_front();
@@ -169,8 +148,8 @@ fn redacted_body(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn exchange<'a>(query: &'a str, body: &'a [u8], response: &'a [u8]) -> Exchange<'a> {
-        Exchange {
+    fn exchange<'a>(query: &'a str, body: &'a [u8], response: &'a [u8]) -> LoggedExchange<'a> {
+        LoggedExchange {
             at: 1_704_067_200,
             method: &Method::POST,
             path: "/oauth_token.do",
@@ -186,7 +165,7 @@ mod tests {
 
     #[test]
     fn entries_are_stored_without_secrets() {
-        let mut journal = Journal::default();
+        let mut journal = RequestLog::default();
         journal.record(exchange(
             "access_token=qs-token",
             b"grant_type=client_credentials&client_id=id&client_secret=body-secret",
@@ -198,7 +177,7 @@ mod tests {
         }
         assert!(stored.contains("client_id=id") && stored.contains("useraccount"));
         let kept = &journal.kept[0];
-        assert!(!String::from_utf8_lossy(&kept.text).contains("c2VjcmV0"));
+        assert!(!kept.authorization.as_deref().unwrap().contains("c2VjcmV0"));
         let entry = journal.entries().next().unwrap();
         assert_eq!(entry.at, "2024-01-01 00:00:00");
         assert_eq!(entry.authorization.as_deref(), Some("Basic [REDACTED]"));
@@ -216,7 +195,7 @@ mod tests {
 
     #[test]
     fn the_journal_keeps_only_the_newest_entries() {
-        let mut journal = Journal::default();
+        let mut journal = RequestLog::default();
         for _ in 0..CAPACITY + 5 {
             journal.record(exchange("", b"", b""));
         }

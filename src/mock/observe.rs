@@ -12,7 +12,7 @@ use tower::ServiceExt;
 
 use super::body::{MAX_BODY_BYTES, read_whole};
 use super::faults::FaultAction;
-use super::journal::Exchange;
+use super::journal::LoggedExchange;
 use super::shared::Shared;
 use super::wire::{self, AnswerNote};
 
@@ -96,7 +96,7 @@ where
         .remove::<AnswerNote>()
         .map(|AnswerNote(why)| why);
     let at = shared.clock.now();
-    shared.journal().record(Exchange {
+    shared.journal().record(LoggedExchange {
         at,
         method: &method,
         path: uri.path(),

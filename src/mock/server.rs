@@ -167,6 +167,9 @@ async fn serve_connection<S>(
     // until its client or the mock closes it.
     let connection = hyper::server::conn::http1::Builder::new()
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    // Repoll: at 1 connection a token request took 2.1× the server CPU with it and issue 12's three other
+    // optimizations removed, which at 1 connection only it can explain (wrk -c1, 5 interleaved rounds,
+    // medians, 2026-12-01); +20 % by median CPU in a noisier run removing it alone.
     let connection = Repoll::new(watcher.watch(connection));
     tokio::select! {
         _ = connection => {}

@@ -1,14 +1,7 @@
 //! Records of every served table, kept in insertion order with a sys_id index; the one place rows change.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::hash::BuildHasher;
-
-// foldhash, not SipHash: keys are sys_ids and tokens, hashed on every token request while the instance
-// is locked.
-use foldhash::fast::RandomState;
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use super::clock::VirtualInstant;
 use super::query::Fields;
@@ -19,42 +12,28 @@ use crate::random;
 /// How a secret column reads back through the Table API: set or not, never its value.
 pub(crate) const MASKED_SECRET: &str = "********";
 
-/// One row: values in the order of [`Table::all_columns`], packed into one string (two allocations a row
-/// however wide the table). Deliberately not `Debug`: it holds secrets.
+/// One row: values in the order of [`Table::all_columns`]. Deliberately not `Debug`: it holds secrets.
 #[derive(Clone)]
 struct Record {
-    text: Box<str>,
-    /// Where each value ends in `text` (a row is far below 4 GiB: request bodies are limited).
-    ends: Box<[u32]>,
+    values: Box<[Box<str>]>,
 }
 
 impl Record {
-    fn pack(values: &[Cow<'_, str>]) -> Record {
-        let mut text = String::with_capacity(values.iter().map(|value| value.len()).sum());
-        let ends = values
-            .iter()
-            .map(|value| {
-                text.push_str(value);
-                u32::try_from(text.len()).expect("a row is far below 4 GiB")
-            })
-            .collect();
+    fn new(values: &[Cow<'_, str>]) -> Record {
         Record {
-            text: text.into_boxed_str(),
-            ends,
+            values: values.iter().map(|value| Box::from(&**value)).collect(),
         }
     }
 
     fn value(&self, position: usize) -> &str {
-        let start = position
-            .checked_sub(1)
-            .map_or(0, |before| self.ends[before]);
-        &self.text[start as usize..self.ends[position] as usize]
+        &self.values[position]
     }
 
-    /// Every value, borrowed, ready to be changed and packed again.
+    /// Every value, borrowed, ready to be changed and stored again.
     fn values(&self) -> Vec<Cow<'_, str>> {
-        (0..self.ends.len())
-            .map(|position| Cow::Borrowed(self.value(position)))
+        self.values
+            .iter()
+            .map(|value| Cow::Borrowed(&**value))
             .collect()
     }
 }
@@ -63,63 +42,13 @@ impl Record {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct RowId(u64);
 
-/// Rows by the value of one column (the sys_id, or the table's unique column). An entry holds the value's
-/// hash and the row, not a copy of the value: a match is confirmed against the row itself.
-#[derive(Clone, Default)]
-struct KeyIndex {
-    entries: HashTable<(u64, RowId)>,
-}
-
-impl KeyIndex {
-    fn find<'r>(
-        &self,
-        hash: u64,
-        key: &str,
-        key_of: impl Fn(RowId) -> Option<&'r str>,
-    ) -> Option<RowId> {
-        self.entries
-            .find(hash, |&(found, row)| {
-                found == hash && key_of(row) == Some(key)
-            })
-            .map(|&(_, row)| row)
-    }
-
-    /// Points `key` at `row`, instead of any row it pointed at before.
-    fn insert<'r>(
-        &mut self,
-        hash: u64,
-        key: &str,
-        row: RowId,
-        key_of: impl Fn(RowId) -> Option<&'r str>,
-    ) {
-        let same_key = |&(found, other): &(u64, RowId)| found == hash && key_of(other) == Some(key);
-        match self.entries.entry(hash, same_key, |&(found, _)| found) {
-            Entry::Occupied(mut entry) => entry.get_mut().1 = row,
-            Entry::Vacant(entry) => {
-                entry.insert((hash, row));
-            }
-        }
-    }
-
-    /// Forgets the key with this hash if it points at `row`.
-    fn remove(&mut self, hash: u64, row: RowId) {
-        if let Ok(entry) = self
-            .entries
-            .find_entry(hash, |&(found, other)| found == hash && other == row)
-        {
-            entry.remove();
-        }
-    }
-}
-
 #[derive(Clone)]
 struct Rows {
     table: &'static Table,
     by_row: BTreeMap<RowId, Record>,
-    by_sys_id: KeyIndex,
+    by_sys_id: HashMap<String, RowId>,
     /// By the table's unique column (see [`Table::unique_column`]), when it has one and it is not empty.
-    by_unique: KeyIndex,
-    hasher: RandomState,
+    by_unique: HashMap<String, RowId>,
 }
 
 impl Rows {
@@ -127,9 +56,8 @@ impl Rows {
         Rows {
             table,
             by_row: BTreeMap::new(),
-            by_sys_id: KeyIndex::default(),
-            by_unique: KeyIndex::default(),
-            hasher: RandomState::default(),
+            by_sys_id: HashMap::new(),
+            by_unique: HashMap::new(),
         }
     }
 
@@ -146,59 +74,42 @@ impl Rows {
     }
 
     fn find_sys_id(&self, sys_id: &str) -> Option<RowId> {
-        let hash = self.hasher.hash_one(sys_id);
-        self.by_sys_id.find(hash, sys_id, value_at(&self.by_row, 0))
+        self.by_sys_id.get(sys_id).copied()
     }
 
     fn find_unique(&self, value: &str) -> Option<RowId> {
-        let position = self.unique_position()?;
-        let hash = self.hasher.hash_one(value);
-        self.by_unique
-            .find(hash, value, value_at(&self.by_row, position))
+        self.by_unique.get(value).copied()
     }
 
-    /// Adds a stored row to the indexes.
+    /// Adds a stored row to the indexes; a key another row had now points at this one.
     fn index(&mut self, row: RowId) {
-        let unique_position = self.unique_position();
-        let Rows {
-            by_row,
-            by_sys_id,
-            by_unique,
-            hasher,
-            ..
-        } = self;
-        let record = &by_row[&row];
-        let sys_id = record.value(0);
-        by_sys_id.insert(hasher.hash_one(sys_id), sys_id, row, value_at(by_row, 0));
-        if let Some(position) = unique_position {
+        let record = &self.by_row[&row];
+        self.by_sys_id.insert(record.value(0).to_owned(), row);
+        if let Some(position) = self.unique_position() {
             let value = record.value(position);
             if !value.is_empty() {
-                let hash = hasher.hash_one(value);
-                by_unique.insert(hash, value, row, value_at(by_row, position));
+                self.by_unique.insert(value.to_owned(), row);
             }
         }
     }
 
-    /// Takes a row out of the indexes (it stays stored).
+    /// Takes a row out of the indexes (it stays stored); a key that points at another row stays.
     fn unindex(&mut self, row: RowId) {
         let Some(record) = self.by_row.get(&row) else {
             return;
         };
-        self.by_sys_id
-            .remove(self.hasher.hash_one(record.value(0)), row);
+        forget(&mut self.by_sys_id, record.value(0), row);
         if let Some(position) = self.unique_position() {
-            let hash = self.hasher.hash_one(record.value(position));
-            self.by_unique.remove(hash, row);
+            forget(&mut self.by_unique, record.value(position), row);
         }
     }
 }
 
-/// Reads the value at `position` of a stored row, for confirming an index's match.
-fn value_at<'r>(
-    by_row: &'r BTreeMap<RowId, Record>,
-    position: usize,
-) -> impl Fn(RowId) -> Option<&'r str> {
-    move |row| by_row.get(&row).map(|record| record.value(position))
+/// Removes `key` from an index if it points at `row`.
+fn forget(index: &mut HashMap<String, RowId>, key: &str, row: RowId) {
+    if index.get(key) == Some(&row) {
+        index.remove(key);
+    }
 }
 
 /// A read-only view of one record.
@@ -405,7 +316,7 @@ impl Store {
             values[schema.position(name).expect("system column")] = Cow::Borrowed(value);
         }
         apply(schema, &mut values, changes);
-        let record = Record::pack(&values);
+        let record = Record::new(&values);
 
         self.next_row += 1;
         let row = RowId(self.next_row);
@@ -440,7 +351,7 @@ impl Store {
         values[position("sys_mod_count")] = Cow::Owned((count + 1).to_string());
         values[position("sys_updated_on")] = Cow::Owned(glide_datetime(now));
         values[position("sys_updated_by")] = Cow::Borrowed(actor);
-        *record = Record::pack(&values);
+        *record = Record::new(&values);
         rows.index(row);
         true
     }
@@ -645,21 +556,6 @@ mod tests {
         assert_eq!(found(&store), Some(newer.clone()));
         store.delete(&OAUTH_CREDENTIAL, &newer);
         assert_eq!(found(&store), None);
-    }
-
-    #[test]
-    fn a_key_index_tells_apart_keys_that_share_a_hash() {
-        let keys = ["alpha", "beta"];
-        let key_of = |row: RowId| keys.get(row.0 as usize).copied();
-        let mut index = KeyIndex::default();
-        index.insert(7, "alpha", RowId(0), key_of);
-        index.insert(7, "beta", RowId(1), key_of);
-        assert_eq!(index.find(7, "alpha", key_of), Some(RowId(0)));
-        assert_eq!(index.find(7, "beta", key_of), Some(RowId(1)));
-        assert_eq!(index.find(7, "gamma", key_of), None);
-        index.remove(7, RowId(0));
-        assert_eq!(index.find(7, "alpha", key_of), None);
-        assert_eq!(index.find(7, "beta", key_of), Some(RowId(1)));
     }
 
     #[test]
