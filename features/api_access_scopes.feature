@@ -61,7 +61,7 @@ Feature: REST API auth scopes
 
   # Yokohama Patch 11 and Zurich Patch 4 have it too; until releases carry patch levels the gate is
   # the first family that ships it whole (@since-australia), and the mock runs it as Australia.
-  @CC-H6 @doc @inferred @should @mock-only @grant @instance-wide
+  @CC-H6 @doc @inferred @should @mock-only @grant
   Scenario: An endpoint restricted to its scopes is refused an API no scope protects
     Given the mock instance runs the "australia" release
     And the OAuth API endpoint "svc-cc" is mapped to the auth scope "orders"
@@ -70,7 +70,7 @@ Feature: REST API auth scopes
     When the token is used to read the table "sys_user"
     Then the request is refused, its status and body recorded as "restricted_refusal"
 
-  @CC-H6 @doc @inferred @should @admin @grant @instance-wide @since-australia
+  @CC-H6 @doc @inferred @should @admin @grant @since-australia
   Scenario: On this release an endpoint restricted to its scopes is refused an API no scope protects
     Given the OAuth API endpoint "svc-cc" is mapped to the auth scope "orders"
     And the OAuth API endpoint "svc-cc" has the scope restriction status "restricted"
