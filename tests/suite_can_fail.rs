@@ -54,6 +54,22 @@ const BREAKS: &[(&str, &[&str])] = &[
     ("grant-on-old-releases", &["G1"]),
 ];
 
+/// Breaks of SPEC Part II rows whose scenarios the suite does not have yet, with the ids they will fail: not
+/// run here until those scenarios are in the catalogue (then move each into [`BREAKS`]).
+const AWAITING_SCENARIOS: &[(&str, &[&str])] = &[
+    ("scopes-frozen-at-issue", &["H2"]),
+    ("scope-check-skipped", &["H1", "H2", "H6"]),
+    ("scope-check-on-basic", &["H5"]),
+    ("scope-check-switch-ignored", &["H4"]),
+    ("restricted-status-ignored", &["H6"]),
+    ("useraccount-scope-ignored", &["H3"]),
+    ("revocation-ignored", &["I1", "I2"]),
+    ("revocation-deletes-row", &["I2"]),
+    ("cookie-outlives-token", &["I4"]),
+    ("last-login-not-updated", &["I5"]),
+    ("form-charset-refused", &["L1"]),
+];
+
 /// A break that only breaks `@should` behaviours, for the `--strict` run.
 const SHOULD_ONLY_BREAK: &str = "cache-headers-missing";
 const STRICT_RUN: &str = "strict";
@@ -203,9 +219,27 @@ fn the_faithful_mock_passes_every_scenario_of_every_catalogue_id() {
 
 #[test]
 fn the_table_names_every_break_once() {
-    let table: Vec<&str> = BREAKS.iter().map(|(name, _)| *name).collect();
+    let table: Vec<&str> = BREAKS
+        .iter()
+        .chain(AWAITING_SCENARIOS)
+        .map(|(name, _)| *name)
+        .collect();
     let all: Vec<&str> = Break::ALL.iter().map(|which| which.name()).collect();
     assert_eq!(table, all);
+}
+
+#[test]
+fn breaks_awaiting_scenarios_name_only_ids_the_catalogue_lacks() {
+    for (name, ids) in AWAITING_SCENARIOS {
+        let declared = Break::ALL.iter().find(|which| which.name() == *name);
+        assert_eq!(declared.map(|which| which.ids()), Some(*ids), "{name}");
+        for id in *ids {
+            assert!(
+                !CATALOGUE.contains(id),
+                "{id} has scenarios now: move {name} into BREAKS"
+            );
+        }
+    }
 }
 
 #[test]

@@ -170,13 +170,15 @@ async fn userless_client(mock: &Mock) -> (String, String) {
     (field("sys_id"), form)
 }
 
-/// B1 on a fresh untouched instance, with the `unauthorized_client` status switched first when given.
-async fn assert_unauthorized_client(status: Option<u16>) {
+/// B1 on a fresh untouched instance, with the `unauthorized_client` status switched first when given; the
+/// answer is the captured body with `status` (400 unless switched: SPEC §1).
+async fn assert_unauthorized_client(switched: Option<u16>) {
     let mock = common::start("untouched").await;
-    if let Some(status) = status {
+    if let Some(status) = switched {
         mock.switch(json!({ "unauthorized_client_status": status }))
             .await;
     }
+    let status = Some(switched.unwrap_or(400));
     let (entity, form) = userless_client(&mock).await;
     let shape = Shape::of(mock.post_token(form).await).await;
     assert!(
@@ -224,13 +226,13 @@ async fn c6_generic_token_error() {
 }
 
 #[tokio::test]
-async fn b1_unauthorized_client_at_401_by_default() {
+async fn b1_unauthorized_client_at_400_by_default() {
     assert_unauthorized_client(None).await;
 }
 
 #[tokio::test]
-async fn b1_unauthorized_client_at_400_when_switched() {
-    assert_unauthorized_client(Some(400)).await;
+async fn b1_unauthorized_client_at_401_when_switched() {
+    assert_unauthorized_client(Some(401)).await;
 }
 
 #[tokio::test]

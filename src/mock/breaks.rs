@@ -109,6 +109,28 @@ breaks! {
     SecretNotDecoded => "secret-not-decoded" breaks ["F8"],
     /// Releases before Washington DC issue tokens.
     GrantOnOldReleases => "grant-on-old-releases" breaks ["G1"],
+    /// A token's scopes are those its entity was mapped to when it was issued, not the live mappings.
+    ScopesFrozenAtIssue => "scopes-frozen-at-issue" breaks ["H2"],
+    /// The REST API auth scope check is never made.
+    ScopeCheckSkipped => "scope-check-skipped" breaks ["H1", "H2", "H6"],
+    /// The scope check applies to Basic auth too (a Basic caller carries no scope).
+    ScopeCheckOnBasic => "scope-check-on-basic" breaks ["H5"],
+    /// `com.glide.rest.api.auth.scope.check.enable=false` does not switch the check off.
+    ScopeSwitchIgnored => "scope-check-switch-ignored" breaks ["H4"],
+    /// `scope_restriction_status=restricted` is treated as `unrestricted`.
+    RestrictedStatusIgnored => "restricted-status-ignored" breaks ["H6"],
+    /// A mapping to `useraccount` (or `scope_restriction_status=useraccount`) opens nothing.
+    UseraccountScopeIgnored => "useraccount-scope-ignored" breaks ["H3"],
+    /// `oauth_revoke_token.do` answers 200 and revokes nothing.
+    RevocationIgnored => "revocation-ignored" breaks ["I1", "I2"],
+    /// `oauth_revoke_token.do` deletes the token's record instead of expiring it.
+    RevocationDeletesRow => "revocation-deletes-row" breaks ["I2"],
+    /// A session cookie still authenticates after its token expired or was revoked.
+    CookieOutlivesToken => "cookie-outlives-token" breaks ["I4"],
+    /// A Bearer call leaves the user's `last_login_time` as it was.
+    LastLoginNotUpdated => "last-login-not-updated" breaks ["I5"],
+    /// A form body whose `Content-Type` has parameters (`; charset=UTF-8`) is refused.
+    FormCharsetRefused => "form-charset-refused" breaks ["L1"],
 }
 
 impl fmt::Display for Break {
@@ -231,6 +253,12 @@ mod tests {
         assert!(Breaks::new([Break::ShortTokens]).has(Break::ShortTokens));
     }
 
+    /// SPEC Part II rows whose breaks the mock has and whose scenarios the suite has not yet: remove an id
+    /// once its scenarios are in the catalogue (the test below then insists).
+    const AWAITING_SCENARIOS: [&str; 11] = [
+        "H1", "H2", "H3", "H4", "H5", "H6", "I1", "I2", "I4", "I5", "L1",
+    ];
+
     #[test]
     fn each_break_declares_ids_of_the_catalogue() {
         let features = crate::features::parse(&crate::features::embedded()).unwrap();
@@ -240,10 +268,16 @@ mod tests {
             assert!(!which.ids().is_empty(), "{which} declares no id");
             for id in which.ids() {
                 assert!(
-                    known.contains(id),
+                    known.contains(id) || AWAITING_SCENARIOS.contains(id),
                     "{which} declares {id}, not in the catalogue"
                 );
             }
+        }
+        for id in AWAITING_SCENARIOS {
+            assert!(
+                !known.contains(id),
+                "{id} is in the catalogue now: remove it from AWAITING_SCENARIOS"
+            );
         }
     }
 }
