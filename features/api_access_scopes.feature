@@ -25,7 +25,7 @@ Feature: REST API auth scopes
     Then the request is refused for the missing auth scope "orders"
 
   @CC-H2 @doc @must @admin @grant @instance-wide
-  Scenario: Mapping the endpoint to the bound scope makes the same token work, and removing it refuses it again
+  Scenario: The same token works once mapped to the bound scope and is refused once unmapped
     Given the auth scope "orders" protects the suite's own table for "GET" method
     And the OAuth API endpoint "svc-cc" is mapped to the auth scope "other"
     And "svc-cc" holds a token
@@ -71,7 +71,7 @@ Feature: REST API auth scopes
     Then the request is refused, its status and body recorded as "restricted_refusal"
 
   @CC-H6 @doc @inferred @should @admin @grant @since-australia
-  Scenario: On this release an endpoint restricted to its scopes is refused an API no scope protects
+  Scenario: On this release a restricted endpoint's token is refused an API no scope protects
     Given the OAuth API endpoint "svc-cc" is mapped to the auth scope "orders"
     And the OAuth API endpoint "svc-cc" has the scope restriction status "restricted"
     And "svc-cc" holds a token

@@ -20,7 +20,7 @@ Feature: Request details, limits and the upgrade inventory
     Then the longest client secret that got a token is recorded as "longest_working_secret"
 
   @CC-L3 @reported @info @admin @grant
-  Scenario: Whether an inbound grant type other than client credentials refuses the grant is recorded
+  Scenario: Whether the inbound grant type authz_code refuses the grant is recorded
     Given the client credentials property is "true"
     And a user "svc.cc"
     And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
@@ -29,6 +29,6 @@ Feature: Request details, limits and the upgrade inventory
     Then whether a token was issued is recorded as "token_issued_with_inbound_grant_type_authz_code"
 
   @CC-M1 @doc @info @admin
-  Scenario: The grant settings of every inbound OAuth API endpoint and the grant properties are recorded
+  Scenario: Every inbound endpoint's grant settings and the grant properties are recorded
     When the inbound OAuth API endpoints and the grant properties are inventoried
     Then the inventory is recorded without any secret

@@ -166,7 +166,7 @@ fn inventory_summary(dir: &Path, name: &str, facts: serde_json::Value) -> String
         "release": name,
         "tally": {"passed": 1, "failed": 0, "warnings": 0, "skipped": 0},
         "scenarios": [{
-            "name": "The grant settings of every inbound OAuth API endpoint and the grant properties are recorded",
+            "name": "Every inbound endpoint's grant settings and the grant properties are recorded",
             "info": {"id": "M1", "severity": "info", "evidence": ["doc"]},
             "outcome": "passed",
             "facts": facts,
