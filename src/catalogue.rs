@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::release::Family;
+use crate::release::{Family, UnknownRelease};
 
 /// How much a deviation matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -63,23 +63,48 @@ pub struct ScenarioInfo {
     pub needs: Needs,
 }
 
+/// What is wrong with a scenario's tags.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TagError {
+    #[error("needs exactly one @CC-<id> tag, has {0}")]
+    Ids(usize),
+    #[error("needs exactly one of @must, @should, @info")]
+    Severity,
+    #[error("needs an evidence tag ({})", EVIDENCE_TAGS.map(|t| format!("@{t}")).join(" "))]
+    Evidence,
+    #[error("@since-<release>: {0}")]
+    SinceRelease(#[from] UnknownRelease),
+    #[error("needs at most one @since-<release> tag, has {0}")]
+    Sinces(usize),
+}
+
+/// A scenario of the features whose tags are wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{uri}:{line} \"{name}\": {error}")]
+pub struct CatalogueError {
+    pub uri: String,
+    pub line: usize,
+    pub name: String,
+    pub error: TagError,
+}
+
 impl ScenarioInfo {
     /// Reads the tags (without `@`), or says what is missing.
-    pub fn from_tags(tags: &[String]) -> Result<ScenarioInfo, String> {
+    pub fn from_tags(tags: &[String]) -> Result<ScenarioInfo, TagError> {
         let has = |name: &str| tags.iter().any(|tag| tag == name);
         let ids: Vec<_> = tags
             .iter()
             .filter_map(|tag| tag.strip_prefix("CC-"))
             .collect();
         let [id] = ids.as_slice() else {
-            return Err(format!("needs exactly one @CC-<id> tag, has {}", ids.len()));
+            return Err(TagError::Ids(ids.len()));
         };
         let severities: Vec<Severity> = [Severity::Must, Severity::Should, Severity::Info]
             .into_iter()
             .filter(|severity| has(severity.name()))
             .collect();
         let [severity] = severities.as_slice() else {
-            return Err("needs exactly one of @must, @should, @info".into());
+            return Err(TagError::Severity);
         };
         let evidence: Vec<String> = EVIDENCE_TAGS
             .iter()
@@ -87,10 +112,7 @@ impl ScenarioInfo {
             .map(|tag| (*tag).to_owned())
             .collect();
         if evidence.is_empty() {
-            return Err(format!(
-                "needs an evidence tag ({})",
-                EVIDENCE_TAGS.map(|t| format!("@{t}")).join(" ")
-            ));
+            return Err(TagError::Evidence);
         }
         let since: Vec<Family> = tags
             .iter()
@@ -98,7 +120,7 @@ impl ScenarioInfo {
             .map(str::parse)
             .collect::<Result<_, _>>()?;
         if since.len() > 1 {
-            return Err("needs at most one @since-<release> tag".into());
+            return Err(TagError::Sinces(since.len()));
         }
         Ok(ScenarioInfo {
             id: (*id).to_owned(),
@@ -149,20 +171,21 @@ pub struct Behaviour {
 }
 
 /// The behaviours the features check, by id; an untagged or mis-tagged scenario is an error.
-pub fn behaviours(features: &[gherkin::Feature]) -> Result<Vec<Behaviour>, String> {
+pub fn behaviours(features: &[gherkin::Feature]) -> Result<Vec<Behaviour>, CatalogueError> {
     let mut by_id: BTreeMap<String, Behaviour> = BTreeMap::new();
     for feature in features {
         for scenario in &feature.scenarios {
             let info = ScenarioInfo::from_tags(&tags_of(feature, scenario)).map_err(|error| {
-                let uri = feature
-                    .path
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                format!(
-                    "{uri}:{} \"{}\": {error}",
-                    scenario.position.line, scenario.name
-                )
+                CatalogueError {
+                    uri: feature
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    line: scenario.position.line,
+                    name: scenario.name.clone(),
+                    error,
+                }
             })?;
             let entry = by_id.entry(info.id.clone()).or_insert_with(|| Behaviour {
                 id: info.id.clone(),
@@ -211,17 +234,20 @@ mod tests {
         assert!(
             ScenarioInfo::from_tags(&tags("must doc"))
                 .unwrap_err()
+                .to_string()
                 .contains("@CC-")
         );
         assert!(
             ScenarioInfo::from_tags(&tags("CC-A1 doc"))
                 .unwrap_err()
+                .to_string()
                 .contains("@must")
         );
         assert!(ScenarioInfo::from_tags(&tags("CC-A1 doc must should")).is_err());
         assert!(
             ScenarioInfo::from_tags(&tags("CC-A1 must"))
                 .unwrap_err()
+                .to_string()
                 .contains("evidence")
         );
     }

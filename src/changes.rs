@@ -27,7 +27,7 @@ pub const DEFAULT_LATE_WRITE_GRACE: Duration = Duration::from_secs(10);
 /// One line of the journal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "entry", rename_all = "snake_case")]
-pub enum Entry {
+pub enum ChangeEntry {
     /// The first line: which instance the changes are made to.
     Begin { instance: String, prefix: String },
     /// A record is about to be created; `find_by` (an encoded query) finds it if the run dies before `Created`.
@@ -74,7 +74,7 @@ pub enum Entry {
 
 /// A change still to undo.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Change {
+pub enum InstanceChange {
     Created {
         table: String,
         sys_id: Option<String>,
@@ -92,32 +92,32 @@ pub enum Change {
     },
 }
 
-impl Change {
+impl InstanceChange {
     /// The journal line announcing this change before it is made.
-    fn announcement(&self, change: u64, at: Option<u64>) -> Entry {
+    fn announcement(&self, change: u64, at: Option<u64>) -> ChangeEntry {
         match self.clone() {
-            Change::Created { table, find_by, .. } => Entry::Create {
+            InstanceChange::Created { table, find_by, .. } => ChangeEntry::Create {
                 change,
                 table,
                 find_by,
                 at,
             },
-            Change::Updated {
+            InstanceChange::Updated {
                 table,
                 sys_id,
                 previous,
-            } => Entry::Update {
+            } => ChangeEntry::Update {
                 change,
                 table,
                 sys_id,
                 previous,
                 at,
             },
-            Change::Deleted {
+            InstanceChange::Deleted {
                 table,
                 sys_id,
                 previous,
-            } => Entry::Delete {
+            } => ChangeEntry::Delete {
                 change,
                 table,
                 sys_id,
@@ -129,25 +129,25 @@ impl Change {
 
     fn table(&self) -> &str {
         match self {
-            Change::Created { table, .. }
-            | Change::Updated { table, .. }
-            | Change::Deleted { table, .. } => table,
+            InstanceChange::Created { table, .. }
+            | InstanceChange::Updated { table, .. }
+            | InstanceChange::Deleted { table, .. } => table,
         }
     }
 }
 
 /// An append-only journal file, flushed to disk line by line.
-pub struct Journal {
+pub struct ChangeJournal {
     path: PathBuf,
     file: Mutex<File>,
     next_change: AtomicU64,
 }
 
-impl Journal {
+impl ChangeJournal {
     /// Starts a new journal; refuses to overwrite an existing file (it may hold changes still to undo).
-    pub fn create(path: &Path) -> std::io::Result<Journal> {
+    pub fn create(path: &Path) -> std::io::Result<ChangeJournal> {
         let file = OpenOptions::new().write(true).create_new(true).open(path)?;
-        Ok(Journal {
+        Ok(ChangeJournal {
             path: path.to_owned(),
             file: Mutex::new(file),
             next_change: AtomicU64::new(1),
@@ -155,14 +155,14 @@ impl Journal {
     }
 
     /// Reopens an existing journal to append to it (`sncc restore`); new changes get numbers after its own.
-    pub fn reopen(path: &Path) -> std::io::Result<Journal> {
+    pub fn reopen(path: &Path) -> std::io::Result<ChangeJournal> {
         let last = read(path)?
             .iter()
-            .filter_map(Entry::change)
+            .filter_map(ChangeEntry::change)
             .max()
             .unwrap_or(0);
         let file = OpenOptions::new().append(true).open(path)?;
-        Ok(Journal {
+        Ok(ChangeJournal {
             path: path.to_owned(),
             file: Mutex::new(file),
             next_change: AtomicU64::new(last + 1),
@@ -174,7 +174,7 @@ impl Journal {
     }
 
     /// Numbers the change, journals its announcement (with a timestamp) and syncs; the change may then be made.
-    pub fn announce(&self, change: &Change) -> std::io::Result<u64> {
+    pub fn announce(&self, change: &InstanceChange) -> std::io::Result<u64> {
         let number = self.next_change.fetch_add(1, Ordering::Relaxed);
         self.append(&change.announcement(number, Some(unix_now())))?;
         Ok(number)
@@ -182,7 +182,7 @@ impl Journal {
 
     /// The announced create `change` made a record with this sys_id.
     pub fn created(&self, change: u64, sys_id: &str) -> std::io::Result<()> {
-        self.append(&Entry::Created {
+        self.append(&ChangeEntry::Created {
             change,
             sys_id: sys_id.to_owned(),
         })
@@ -190,42 +190,39 @@ impl Journal {
 
     /// The announced create `change` was refused (a 4xx answer): nothing was made, nothing to undo.
     pub fn refused(&self, change: u64) -> std::io::Result<()> {
-        self.append(&Entry::Refused { change })
+        self.append(&ChangeEntry::Refused { change })
     }
 
     /// The announced create `change` got no answer or a 5xx one: whether it was made is unknown.
     pub fn unanswered(&self, change: u64) -> std::io::Result<()> {
-        self.append(&Entry::Unanswered {
+        self.append(&ChangeEntry::Unanswered {
             change,
             at: Some(unix_now()),
         })
     }
 
     /// Writes one entry and syncs it to disk before returning.
-    pub fn append(&self, entry: &Entry) -> std::io::Result<()> {
+    pub fn append(&self, entry: &ChangeEntry) -> std::io::Result<()> {
         let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
         line.push('\n');
-        let mut file = self
-            .file
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut file = crate::lock(&self.file);
         file.write_all(line.as_bytes())?;
         file.sync_data()
     }
 }
 
-impl Entry {
+impl ChangeEntry {
     /// The number of the change this entry is about.
     fn change(&self) -> Option<u64> {
         match self {
-            Entry::Begin { .. } => None,
-            Entry::Create { change, .. }
-            | Entry::Created { change, .. }
-            | Entry::Refused { change }
-            | Entry::Unanswered { change, .. }
-            | Entry::Update { change, .. }
-            | Entry::Delete { change, .. }
-            | Entry::Undone { change } => Some(*change),
+            ChangeEntry::Begin { .. } => None,
+            ChangeEntry::Create { change, .. }
+            | ChangeEntry::Created { change, .. }
+            | ChangeEntry::Refused { change }
+            | ChangeEntry::Unanswered { change, .. }
+            | ChangeEntry::Update { change, .. }
+            | ChangeEntry::Delete { change, .. }
+            | ChangeEntry::Undone { change } => Some(*change),
         }
     }
 }
@@ -243,15 +240,15 @@ fn unix_now_f64() -> f64 {
 }
 
 /// The instance a journal's changes were made to.
-pub fn instance(entries: &[Entry]) -> Option<&str> {
+pub fn instance(entries: &[ChangeEntry]) -> Option<&str> {
     entries.iter().find_map(|entry| match entry {
-        Entry::Begin { instance, .. } => Some(instance.as_str()),
+        ChangeEntry::Begin { instance, .. } => Some(instance.as_str()),
         _ => None,
     })
 }
 
 /// Reads a journal file; a torn last line (the run died while writing it) is ignored.
-pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
+pub fn read(path: &Path) -> std::io::Result<Vec<ChangeEntry>> {
     let reader = BufReader::new(File::open(path)?);
     let mut entries = Vec::new();
     for line in reader.lines() {
@@ -267,22 +264,22 @@ pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
 #[derive(Clone, Debug)]
 struct Pending {
     number: u64,
-    change: Change,
+    change: InstanceChange,
     /// For a create whose outcome is unknown: when it was sent or given up on (unix seconds; `None` in
     /// journals of older versions).
     since: Option<u64>,
 }
 
 /// The changes not yet undone, oldest first; a refused create made nothing and is not among them.
-fn pending(entries: &[Entry]) -> Vec<Pending> {
+fn pending(entries: &[ChangeEntry]) -> Vec<Pending> {
     let mut undone = HashSet::new();
     let mut refused = HashSet::new();
     for entry in entries {
         match entry {
-            Entry::Undone { change } => {
+            ChangeEntry::Undone { change } => {
                 undone.insert(*change);
             }
-            Entry::Refused { change } => {
+            ChangeEntry::Refused { change } => {
                 refused.insert(*change);
             }
             _ => {}
@@ -290,20 +287,20 @@ fn pending(entries: &[Entry]) -> Vec<Pending> {
     }
     let created_id = |wanted: u64| {
         entries.iter().find_map(|entry| match entry {
-            Entry::Created { change, sys_id } if *change == wanted => Some(sys_id.clone()),
+            ChangeEntry::Created { change, sys_id } if *change == wanted => Some(sys_id.clone()),
             _ => None,
         })
     };
     let gave_up = |wanted: u64| {
         entries.iter().find_map(|entry| match entry {
-            Entry::Unanswered { change, at } if *change == wanted => Some(*at),
+            ChangeEntry::Unanswered { change, at } if *change == wanted => Some(*at),
             _ => None,
         })
     };
     let mut changes: Vec<Pending> = entries
         .iter()
         .filter_map(|entry| match entry {
-            Entry::Create {
+            ChangeEntry::Create {
                 change,
                 table,
                 find_by,
@@ -316,14 +313,14 @@ fn pending(entries: &[Entry]) -> Vec<Pending> {
                 Some(Pending {
                     number: *change,
                     since: gave_up(*change).flatten().or(*at),
-                    change: Change::Created {
+                    change: InstanceChange::Created {
                         table: table.clone(),
                         sys_id,
                         find_by: find_by.clone(),
                     },
                 })
             }
-            Entry::Update {
+            ChangeEntry::Update {
                 change,
                 table,
                 sys_id,
@@ -332,13 +329,13 @@ fn pending(entries: &[Entry]) -> Vec<Pending> {
             } => Some(Pending {
                 number: *change,
                 since: None,
-                change: Change::Updated {
+                change: InstanceChange::Updated {
                     table: table.clone(),
                     sys_id: sys_id.clone(),
                     previous: previous.clone(),
                 },
             }),
-            Entry::Delete {
+            ChangeEntry::Delete {
                 change,
                 table,
                 sys_id,
@@ -347,7 +344,7 @@ fn pending(entries: &[Entry]) -> Vec<Pending> {
             } => Some(Pending {
                 number: *change,
                 since: None,
-                change: Change::Deleted {
+                change: InstanceChange::Deleted {
                     table: table.clone(),
                     sys_id: sys_id.clone(),
                     previous: previous.clone(),
@@ -362,7 +359,7 @@ fn pending(entries: &[Entry]) -> Vec<Pending> {
 }
 
 /// The changes not yet undone, newest first, each with its number (a refused create is not one).
-pub fn outstanding(entries: &[Entry]) -> Vec<(u64, Change)> {
+pub fn outstanding(entries: &[ChangeEntry]) -> Vec<(u64, InstanceChange)> {
     pending(entries)
         .into_iter()
         .rev()
@@ -418,53 +415,29 @@ impl RestoreReport {
 }
 
 /// Why a record could not be brought back. Never holds a secret: bodies are of error answers, cut short.
-#[derive(Debug)]
-enum UndoError {
+#[derive(Debug, thiserror::Error)]
+pub enum UndoError {
+    #[error("{doing}: no answer ({error})")]
     NoAnswer {
         doing: String,
         error: TransportError,
     },
+    #[error("{doing} answered {status}: {body}")]
     Answered {
         doing: String,
         status: u16,
         body: String,
     },
-    Unreadable {
-        doing: String,
-        bytes: usize,
-    },
-    Gone {
-        table: String,
-        sys_id: String,
-    },
-    Unsearchable {
-        table: String,
-    },
-}
-
-impl std::fmt::Display for UndoError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            UndoError::NoAnswer { doing, error } => write!(f, "{doing}: no answer ({error})"),
-            UndoError::Answered {
-                doing,
-                status,
-                body,
-            } => write!(f, "{doing} answered {status}: {body}"),
-            UndoError::Unreadable { doing, bytes } => write!(
-                f,
-                "{doing}: the answer ({bytes} bytes) is not a readable {{\"result\":[…]}} list"
-            ),
-            UndoError::Gone { table, sys_id } => write!(
-                f,
-                "{table} {sys_id} is gone: the run only updated it, so its other fields are not journaled"
-            ),
-            UndoError::Unsearchable { table } => write!(
-                f,
-                "a {table} record created with no answer has no query to find it by"
-            ),
-        }
-    }
+    #[error("{doing}: the answer ({bytes} bytes) is not a readable {{\"result\":[…]}} list")]
+    Unreadable { doing: String, bytes: usize },
+    #[error(
+        "{table} {sys_id} is gone: the run only updated it, so its other fields are not journaled"
+    )]
+    Gone { table: String, sys_id: String },
+    #[error("a {table} record created with no answer has no query to find it by")]
+    Unsearchable { table: String },
+    #[error("cannot write the journal: {0}")]
+    Journal(std::io::Error),
 }
 
 /// The start of an answer's body, for a message.
@@ -485,7 +458,7 @@ enum Key {
 
 /// The outstanding changes of one record, oldest first.
 #[derive(Debug)]
-struct Record {
+struct RecordChanges {
     table: String,
     key: Key,
     changes: Vec<Pending>,
@@ -493,7 +466,7 @@ struct Record {
 
 /// The state a record must be brought to.
 #[derive(Debug, PartialEq)]
-enum Target {
+enum RecordState {
     /// The run created it: it must not exist.
     Absent,
     /// It existed: with these values (earliest journaled value of each field).
@@ -508,7 +481,7 @@ enum Target {
     },
 }
 
-impl Record {
+impl RecordChanges {
     fn describe(&self) -> String {
         match &self.key {
             Key::SysId(sys_id) => format!("{} {sys_id}", self.table),
@@ -519,38 +492,38 @@ impl Record {
     /// `created`: (table, sys_id) of the records the whole journal says the run created. Undoing the
     /// whole run, such a record must be absent; undoing one scenario, it keeps its state before the
     /// scenario, except that one the scenario deleted is never re-created.
-    fn target(&self, created: &HashSet<(String, String)>, whole_run: bool) -> Target {
+    fn target(&self, created: &HashSet<(String, String)>, whole_run: bool) -> RecordState {
         let sys_id = match &self.key {
-            Key::Query(_) => return Target::Absent,
+            Key::Query(_) => return RecordState::Absent,
             Key::SysId(sys_id) => sys_id,
         };
         let first_is_create = self
             .changes
             .first()
-            .is_some_and(|first| matches!(first.change, Change::Created { .. }));
+            .is_some_and(|first| matches!(first.change, InstanceChange::Created { .. }));
         let deleted = || {
             self.changes
                 .iter()
-                .any(|pending| matches!(pending.change, Change::Deleted { .. }))
+                .any(|pending| matches!(pending.change, InstanceChange::Deleted { .. }))
         };
         let run_created = created.contains(&(self.table.clone(), sys_id.clone()));
         if first_is_create || (run_created && (whole_run || deleted())) {
-            return Target::Absent;
+            return RecordState::Absent;
         }
         let mut values = Map::new();
         let mut updated = Vec::new();
         let mut deleted = false;
         for pending in &self.changes {
             let previous = match &pending.change {
-                Change::Updated { previous, .. } => {
+                InstanceChange::Updated { previous, .. } => {
                     updated.extend(previous.keys().cloned());
                     previous
                 }
-                Change::Deleted { previous, .. } => {
+                InstanceChange::Deleted { previous, .. } => {
                     deleted = true;
                     previous
                 }
-                Change::Created { .. } => continue,
+                InstanceChange::Created { .. } => continue,
             };
             for (field, value) in previous {
                 values.entry(field.clone()).or_insert_with(|| value.clone());
@@ -561,7 +534,7 @@ impl Record {
             .into_iter()
             .filter_map(|field| Some((field.clone(), values.get(&field)?.clone())))
             .collect();
-        Target::Present {
+        RecordState::Present {
             sys_id: sys_id.clone(),
             values,
             patch,
@@ -573,7 +546,9 @@ impl Record {
     fn unknown_creates(&self) -> usize {
         self.changes
             .iter()
-            .filter(|pending| matches!(pending.change, Change::Created { sys_id: None, .. }))
+            .filter(|pending| {
+                matches!(pending.change, InstanceChange::Created { sys_id: None, .. })
+            })
             .count()
     }
 
@@ -582,7 +557,9 @@ impl Record {
     fn deadline(&self, period: Duration) -> f64 {
         self.changes
             .iter()
-            .filter(|pending| matches!(pending.change, Change::Created { sys_id: None, .. }))
+            .filter(|pending| {
+                matches!(pending.change, InstanceChange::Created { sys_id: None, .. })
+            })
             .filter_map(|pending| pending.since)
             .map(|since| since as f64 + 1.0 + period.as_secs_f64())
             .fold(0.0, f64::max)
@@ -590,18 +567,20 @@ impl Record {
 }
 
 /// The records the journal says the run created, by table and sys_id (whether undone or not).
-fn created_records(entries: &[Entry]) -> HashSet<(String, String)> {
+fn created_records(entries: &[ChangeEntry]) -> HashSet<(String, String)> {
     entries
         .iter()
         .filter_map(|entry| match entry {
-            Entry::Created { change, sys_id } => entries.iter().find_map(|create| match create {
-                Entry::Create {
-                    change: number,
-                    table,
-                    ..
-                } if number == change => Some((table.clone(), sys_id.clone())),
-                _ => None,
-            }),
+            ChangeEntry::Created { change, sys_id } => {
+                entries.iter().find_map(|create| match create {
+                    ChangeEntry::Create {
+                        change: number,
+                        table,
+                        ..
+                    } if number == change => Some((table.clone(), sys_id.clone())),
+                    _ => None,
+                })
+            }
             _ => None,
         })
         .collect()
@@ -612,18 +591,18 @@ fn created_records(entries: &[Entry]) -> HashSet<(String, String)> {
 /// record that existed before that create for it. One first seen after the create may be the create
 /// itself, landed late.
 fn pre_existing_records(
-    entries: &[Entry],
+    entries: &[ChangeEntry],
     created: &HashSet<(String, String)>,
 ) -> HashMap<(String, String), u64> {
     let mut first_seen = HashMap::new();
     for entry in entries {
-        if let Entry::Update {
+        if let ChangeEntry::Update {
             change,
             table,
             sys_id,
             ..
         }
-        | Entry::Delete {
+        | ChangeEntry::Delete {
             change,
             table,
             sys_id,
@@ -640,8 +619,8 @@ fn pre_existing_records(
 }
 
 /// The outstanding changes in scope, per record, records in the order of their first change.
-fn consolidate(entries: &[Entry], scope: Scope<'_>) -> Vec<Record> {
-    let mut records: Vec<Record> = Vec::new();
+fn consolidate(entries: &[ChangeEntry], scope: Scope<'_>) -> Vec<RecordChanges> {
+    let mut records: Vec<RecordChanges> = Vec::new();
     for pending in pending(entries) {
         if let Scope::Changes(numbers) = scope
             && !numbers.contains(&pending.number)
@@ -649,13 +628,13 @@ fn consolidate(entries: &[Entry], scope: Scope<'_>) -> Vec<Record> {
             continue;
         }
         let key = match &pending.change {
-            Change::Created {
+            InstanceChange::Created {
                 sys_id: Some(sys_id),
                 ..
             }
-            | Change::Updated { sys_id, .. }
-            | Change::Deleted { sys_id, .. } => Key::SysId(sys_id.clone()),
-            Change::Created {
+            | InstanceChange::Updated { sys_id, .. }
+            | InstanceChange::Deleted { sys_id, .. } => Key::SysId(sys_id.clone()),
+            InstanceChange::Created {
                 sys_id: None,
                 find_by,
                 ..
@@ -667,7 +646,7 @@ fn consolidate(entries: &[Entry], scope: Scope<'_>) -> Vec<Record> {
             .find(|record| record.table == table && record.key == key)
         {
             Some(record) => record.changes.push(pending),
-            None => records.push(Record {
+            None => records.push(RecordChanges {
                 table,
                 key,
                 changes: vec![pending],
@@ -822,8 +801,16 @@ impl Undoer<'_> {
     }
 
     /// Makes sure a record the run created is gone. `Some(deadline)`: a create of unknown outcome was not
-    /// found (or not all of them were) and may still land until then.
-    async fn remove(&self, record: &Record, period: Duration) -> Result<Option<f64>, UndoError> {
+    /// found (or not all of them were) and may still land until then. A record found for such a create is
+    /// journaled as that create's before it is deleted, and added to `found_late`: whatever else the run
+    /// did to it is settled by its deletion, in this restore and any later one.
+    async fn remove(
+        &self,
+        record: &RecordChanges,
+        period: Duration,
+        journal: &ChangeJournal,
+        found_late: &mut HashSet<(String, String)>,
+    ) -> Result<Option<f64>, UndoError> {
         let query = match &record.key {
             Key::SysId(sys_id) => {
                 self.delete_created(&record.table, sys_id).await?;
@@ -843,7 +830,16 @@ impl Undoer<'_> {
                 .get(&(record.table.clone(), sys_id.clone()))
                 .is_none_or(|first_seen| *first_seen > first_create)
         });
+        let unknown = record.changes.iter().filter(|pending| {
+            matches!(pending.change, InstanceChange::Created { sys_id: None, .. })
+        });
+        for (sys_id, create) in found.iter().zip(unknown) {
+            journal
+                .created(create.number, sys_id)
+                .map_err(UndoError::Journal)?;
+        }
         for sys_id in &found {
+            found_late.insert((record.table.clone(), sys_id.clone()));
             self.delete_created(&record.table, sys_id).await?;
         }
         let deadline = record.deadline(period);
@@ -857,9 +853,9 @@ impl Undoer<'_> {
 
 impl RestoreReport {
     /// Marks every change of a record that is at its target state undone.
-    fn settle(&mut self, journal: &Journal, record: &Record) {
+    fn settle(&mut self, journal: &ChangeJournal, record: &RecordChanges) {
         for pending in &record.changes {
-            match journal.append(&Entry::Undone {
+            match journal.append(&ChangeEntry::Undone {
                 change: pending.number,
             }) {
                 Ok(()) => self.undone += 1,
@@ -874,7 +870,7 @@ impl RestoreReport {
         }
     }
 
-    fn failed(&mut self, record: &Record, error: UndoError) {
+    fn failed(&mut self, record: &RecordChanges, error: UndoError) {
         self.problems
             .push(format!("{} stays changed: {error}", record.describe()));
     }
@@ -889,7 +885,7 @@ impl RestoreReport {
 pub async fn restore(
     servicenow: &ServiceNow,
     admin: &Credentials,
-    journal: &Journal,
+    journal: &ChangeJournal,
     scope: Scope<'_>,
     grace: Grace,
 ) -> RestoreReport {
@@ -916,8 +912,8 @@ pub async fn restore(
     let mut present = Vec::new();
     for record in &records {
         match record.target(&created_by_run, whole_run) {
-            Target::Absent => absent.push(record),
-            Target::Present {
+            RecordState::Absent => absent.push(record),
+            RecordState::Present {
                 sys_id,
                 values,
                 patch,
@@ -927,8 +923,12 @@ pub async fn restore(
     }
 
     let mut awaiting = Vec::new();
+    let mut found_late = HashSet::new();
     for record in absent {
-        match undoer.remove(record, grace.period).await {
+        match undoer
+            .remove(record, grace.period, journal, &mut found_late)
+            .await
+        {
             Ok(None) => report.settle(journal, record),
             Ok(Some(deadline)) => awaiting.push((record, deadline)),
             Err(error) => report.failed(record, error),
@@ -944,7 +944,10 @@ pub async fn restore(
             tokio::time::sleep(Duration::from_secs_f64(wait)).await;
         }
         for (record, _) in std::mem::take(&mut awaiting) {
-            match undoer.remove(record, grace.period).await {
+            match undoer
+                .remove(record, grace.period, journal, &mut found_late)
+                .await
+            {
                 Ok(None) => report.settle(journal, record),
                 Ok(Some(deadline)) => awaiting.push((record, deadline)),
                 Err(error) => report.failed(record, error),
@@ -958,6 +961,11 @@ pub async fn restore(
 
     let mut to_patch = Vec::new();
     for (record, sys_id, values, patch, deleted) in present {
+        if found_late.contains(&(record.table.clone(), sys_id.clone())) {
+            // The record was a create whose answer was lost, deleted above: nothing else to undo.
+            report.settle(journal, record);
+            continue;
+        }
         if !deleted {
             to_patch.push((record, sys_id, patch));
             continue;
@@ -993,8 +1001,8 @@ mod tests {
         value.as_object().cloned().unwrap()
     }
 
-    fn create(change: u64, table: &str, find_by: &str) -> Entry {
-        Entry::Create {
+    fn create(change: u64, table: &str, find_by: &str) -> ChangeEntry {
+        ChangeEntry::Create {
             change,
             table: table.into(),
             find_by: find_by.into(),
@@ -1002,15 +1010,15 @@ mod tests {
         }
     }
 
-    fn created(change: u64, sys_id: &str) -> Entry {
-        Entry::Created {
+    fn created(change: u64, sys_id: &str) -> ChangeEntry {
+        ChangeEntry::Created {
             change,
             sys_id: sys_id.into(),
         }
     }
 
-    fn update(change: u64, sys_id: &str, previous: Value) -> Entry {
-        Entry::Update {
+    fn update(change: u64, sys_id: &str, previous: Value) -> ChangeEntry {
+        ChangeEntry::Update {
             change,
             table: "sys_properties".into(),
             sys_id: sys_id.into(),
@@ -1019,8 +1027,8 @@ mod tests {
         }
     }
 
-    fn delete(change: u64, table: &str, sys_id: &str, previous: Value) -> Entry {
-        Entry::Delete {
+    fn delete(change: u64, table: &str, sys_id: &str, previous: Value) -> ChangeEntry {
+        ChangeEntry::Delete {
             change,
             table: table.into(),
             sys_id: sys_id.into(),
@@ -1029,7 +1037,7 @@ mod tests {
         }
     }
 
-    fn targets(entries: &[Entry], scope: Scope<'_>) -> Vec<(Key, Target)> {
+    fn targets(entries: &[ChangeEntry], scope: Scope<'_>) -> Vec<(Key, RecordState)> {
         let created = created_records(entries);
         let whole_run = matches!(scope, Scope::All);
         consolidate(entries, scope)
@@ -1045,9 +1053,9 @@ mod tests {
             created(1, "u1"),
             update(2, "p1", json!({"value":"false"})),
             create(3, "oauth_entity", "name=x"),
-            Entry::Undone { change: 2 },
+            ChangeEntry::Undone { change: 2 },
             create(4, "incident", "short_description=y"),
-            Entry::Refused { change: 4 },
+            ChangeEntry::Refused { change: 4 },
         ];
         let pending = outstanding(&entries);
         assert_eq!(
@@ -1059,13 +1067,15 @@ mod tests {
         );
         assert_eq!(
             pending[0].1,
-            Change::Created {
+            InstanceChange::Created {
                 table: "oauth_entity".into(),
                 sys_id: None,
                 find_by: "name=x".into()
             }
         );
-        assert!(matches!(&pending[1].1, Change::Created { sys_id: Some(id), .. } if id == "u1"));
+        assert!(
+            matches!(&pending[1].1, InstanceChange::Created { sys_id: Some(id), .. } if id == "u1")
+        );
     }
 
     #[test]
@@ -1074,12 +1084,12 @@ mod tests {
             "sncc-journal-test-{}.jsonl",
             crate::random::sys_id()
         ));
-        let journal = Journal::create(&path).unwrap();
+        let journal = ChangeJournal::create(&path).unwrap();
         assert!(
-            Journal::create(&path).is_err(),
+            ChangeJournal::create(&path).is_err(),
             "never overwrites a journal"
         );
-        let change = Change::Deleted {
+        let change = InstanceChange::Deleted {
             table: "sys_properties".into(),
             sys_id: "p".into(),
             previous: map(json!({"name":"n","value":"true"})),
@@ -1095,19 +1105,19 @@ mod tests {
         let entries = read(&path).unwrap();
         assert_eq!(entries.len(), 2);
         assert!(
-            matches!(&entries[0], Entry::Delete { change: 1, at: Some(at), .. } if *at > 1_700_000_000)
+            matches!(&entries[0], ChangeEntry::Delete { change: 1, at: Some(at), .. } if *at > 1_700_000_000)
         );
         assert!(matches!(
             &entries[1],
-            Entry::Unanswered {
+            ChangeEntry::Unanswered {
                 change: 1,
                 at: Some(_)
             }
         ));
         assert_eq!(outstanding(&entries), vec![(1, change)]);
-        let reopened = Journal::reopen(&path).unwrap();
+        let reopened = ChangeJournal::reopen(&path).unwrap();
         let next = reopened
-            .announce(&Change::Created {
+            .announce(&InstanceChange::Created {
                 table: "sys_user".into(),
                 sys_id: None,
                 find_by: "user_name=b".into(),
@@ -1123,16 +1133,16 @@ mod tests {
     #[test]
     fn a_journal_without_timestamps_still_parses() {
         let line = r#"{"entry":"create","change":1,"table":"sys_user","find_by":"user_name=a"}"#;
-        let entry: Entry = serde_json::from_str(line).unwrap();
+        let entry: ChangeEntry = serde_json::from_str(line).unwrap();
         assert_eq!(entry, create(1, "sys_user", "user_name=a"));
         let line = r#"{"entry":"delete","change":2,"table":"t","sys_id":"s","previous":{}}"#;
         assert!(matches!(
-            serde_json::from_str::<Entry>(line).unwrap(),
-            Entry::Delete { at: None, .. }
+            serde_json::from_str::<ChangeEntry>(line).unwrap(),
+            ChangeEntry::Delete { at: None, .. }
         ));
         let pending = pending(&[entry]);
         assert_eq!(pending[0].since, None);
-        let record = Record {
+        let record = RecordChanges {
             table: "sys_user".into(),
             key: Key::Query("user_name=a".into()),
             changes: pending,
@@ -1157,10 +1167,10 @@ mod tests {
         ];
         assert_eq!(
             targets(&entries, Scope::Changes(&[3])),
-            vec![(Key::SysId("p1".into()), Target::Absent)]
+            vec![(Key::SysId("p1".into()), RecordState::Absent)]
         );
         let scenario = targets(&entries, Scope::Changes(&[2]));
-        let [(_, Target::Present { patch, deleted, .. })] = scenario.as_slice() else {
+        let [(_, RecordState::Present { patch, deleted, .. })] = scenario.as_slice() else {
             panic!("an update within a scenario is patched back: {scenario:?}");
         };
         assert_eq!(
@@ -1174,7 +1184,7 @@ mod tests {
         let entries = vec![
             update(1, "p0", json!({"value":"false"})),
             create(2, "sys_properties", "name=grant"),
-            Entry::Unanswered {
+            ChangeEntry::Unanswered {
                 change: 2,
                 at: None,
             },
@@ -1200,15 +1210,15 @@ mod tests {
         ];
         assert_eq!(
             targets(&entries, Scope::All),
-            vec![(Key::SysId("p1".into()), Target::Absent)]
+            vec![(Key::SysId("p1".into()), RecordState::Absent)]
         );
         // An older restore undid the create but not the delete: still absent, never re-created.
         let mut partly = entries.clone();
-        partly.push(Entry::Undone { change: 1 });
-        partly.push(Entry::Undone { change: 2 });
+        partly.push(ChangeEntry::Undone { change: 1 });
+        partly.push(ChangeEntry::Undone { change: 2 });
         assert_eq!(
             targets(&partly, Scope::All),
-            vec![(Key::SysId("p1".into()), Target::Absent)]
+            vec![(Key::SysId("p1".into()), RecordState::Absent)]
         );
     }
 
@@ -1228,7 +1238,7 @@ mod tests {
             targets(&entries, Scope::All),
             vec![(
                 Key::SysId("p1".into()),
-                Target::Present {
+                RecordState::Present {
                     sys_id: "p1".into(),
                     values: map(json!({"value":"true","description":"d0","name":"grant"})),
                     patch: map(json!({"value":"true","description":"d0"})),
@@ -1237,7 +1247,8 @@ mod tests {
             )]
         );
         // A scenario's own restore: only its changes, from the state before them.
-        let Target::Present { values, .. } = targets(&entries, Scope::Changes(&[2, 3])).remove(0).1
+        let RecordState::Present { values, .. } =
+            targets(&entries, Scope::Changes(&[2, 3])).remove(0).1
         else {
             panic!("present")
         };
@@ -1248,7 +1259,7 @@ mod tests {
     fn creates_of_unknown_outcome_are_keyed_by_their_query() {
         let entries = vec![
             create(1, "sys_user", "user_name=a"),
-            Entry::Unanswered {
+            ChangeEntry::Unanswered {
                 change: 1,
                 at: Some(1_000),
             },

@@ -243,7 +243,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Comman
 
 fn feature_sources(dir: Option<&Path>) -> Result<Vec<FeatureSource>, String> {
     match dir {
-        Some(dir) => features::from_dir(dir),
+        Some(dir) => features::from_dir(dir).map_err(|error| error.to_string()),
         None => Ok(features::embedded()),
     }
 }
@@ -302,7 +302,8 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
         expected: args
             .expect_deviations
             .map(|path| ExpectedDeviations::load(&path))
-            .transpose()?
+            .transpose()
+            .map_err(|error| error.to_string())?
             .unwrap_or_default(),
     })
 }
@@ -351,8 +352,10 @@ fn mock_config(args: MockArgs) -> Result<MockConfig, String> {
         Some(password) => SecretString::from(password),
         None => SecretString::from(random::secret()),
     };
-    let seed = Seed::load(&args.seed)?;
-    let (instance, clients) = seed.build(&admin_password, args.release)?;
+    let seed = Seed::load(&args.seed).map_err(|error| error.to_string())?;
+    let (instance, clients) = seed
+        .build(&admin_password, args.release)
+        .map_err(|error| error.to_string())?;
     let tls = if args.tls {
         Some(
             mock::generate_tls()

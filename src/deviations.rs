@@ -15,18 +15,18 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::catalogue::{Behaviour, Severity};
-use crate::report::{Outcome, ScenarioRun};
+use crate::report::{ScenarioOutcome, ScenarioRun};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    deviation: Vec<Entry>,
+    deviation: Vec<DeviationEntry>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Entry {
+struct DeviationEntry {
     id: String,
     reason: String,
 }
@@ -39,27 +39,61 @@ pub struct ExpectedDeviations {
     reasons: BTreeMap<String, String>,
 }
 
+/// Why a deviations file cannot be used; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviationsError {
+    #[error("--expect-deviations {file}: {source}")]
+    Unreadable {
+        file: String,
+        source: std::io::Error,
+    },
+    /// Not the file's TOML (the TOML error names the line).
+    #[error("--expect-deviations {file}: {source}")]
+    Invalid {
+        file: String,
+        source: toml::de::Error,
+    },
+    #[error("{file}: the deviation {id} needs a reason")]
+    NoReason { file: String, id: String },
+    #[error("{file}: the deviation {id} is listed twice")]
+    Twice { file: String, id: String },
+    #[error("{file}: {id} is not a behaviour of the catalogue (`sncc list` shows them)")]
+    NotABehaviour { file: String, id: String },
+    #[error("{file}: {id} is @info, which records facts and never deviates: nothing to expect")]
+    Info { file: String, id: String },
+}
+
 impl ExpectedDeviations {
     /// Reads and parses `path`.
-    pub fn load(path: &Path) -> Result<ExpectedDeviations, String> {
-        let source = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("--expect-deviations {source}: {error}"))?;
-        ExpectedDeviations::parse(&text, &source)
+    pub fn load(path: &Path) -> Result<ExpectedDeviations, DeviationsError> {
+        let file = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(source) => return Err(DeviationsError::Unreadable { file, source }),
+        };
+        ExpectedDeviations::parse(&text, &file)
     }
 
     /// Parses the TOML text of the file named `source`; an id may be written `C4` or `CC-C4`.
-    pub fn parse(text: &str, source: &str) -> Result<ExpectedDeviations, String> {
-        let file: File = toml::from_str(text)
-            .map_err(|error| format!("--expect-deviations {source}: {error}"))?;
+    pub fn parse(text: &str, source: &str) -> Result<ExpectedDeviations, DeviationsError> {
+        let file: File = toml::from_str(text).map_err(|error| DeviationsError::Invalid {
+            file: source.to_owned(),
+            source: error,
+        })?;
         let mut reasons = BTreeMap::new();
         for entry in file.deviation {
             let id = entry.id.strip_prefix("CC-").unwrap_or(&entry.id).to_owned();
             if entry.reason.trim().is_empty() {
-                return Err(format!("{source}: the deviation {id} needs a reason"));
+                return Err(DeviationsError::NoReason {
+                    file: source.to_owned(),
+                    id,
+                });
             }
             if reasons.insert(id.clone(), entry.reason).is_some() {
-                return Err(format!("{source}: the deviation {id} is listed twice"));
+                return Err(DeviationsError::Twice {
+                    file: source.to_owned(),
+                    id,
+                });
             }
         }
         Ok(ExpectedDeviations {
@@ -69,20 +103,20 @@ impl ExpectedDeviations {
     }
 
     /// Every id must be a behaviour of the catalogue that can deviate (an `@info` behaviour never does).
-    pub fn check(&self, catalogue: &[Behaviour]) -> Result<(), String> {
+    pub fn check(&self, catalogue: &[Behaviour]) -> Result<(), DeviationsError> {
         for id in self.reasons.keys() {
             match catalogue.iter().find(|behaviour| &behaviour.id == id) {
                 None => {
-                    return Err(format!(
-                        "{}: {id} is not a behaviour of the catalogue (`sncc list` shows them)",
-                        self.source
-                    ));
+                    return Err(DeviationsError::NotABehaviour {
+                        file: self.source.clone(),
+                        id: id.clone(),
+                    });
                 }
                 Some(behaviour) if behaviour.severity == Severity::Info => {
-                    return Err(format!(
-                        "{}: {id} is @info, which records facts and never deviates: nothing to expect",
-                        self.source
-                    ));
+                    return Err(DeviationsError::Info {
+                        file: self.source.clone(),
+                        id: id.clone(),
+                    });
                 }
                 Some(_) => {}
             }
@@ -96,8 +130,10 @@ impl ExpectedDeviations {
         let Some(reason) = self.reasons.get(&run.info.id) else {
             return;
         };
-        if let Outcome::Failed { message } | Outcome::Warning { message } = &run.outcome {
-            run.outcome = Outcome::Expected {
+        if let ScenarioOutcome::Failed { message } | ScenarioOutcome::Warning { message } =
+            &run.outcome
+        {
+            run.outcome = ScenarioOutcome::Expected {
                 reason: reason.clone(),
                 message: message.clone(),
             };
@@ -117,21 +153,21 @@ impl ExpectedDeviations {
                 of_id(run)
                     && matches!(
                         run.outcome,
-                        Outcome::Expected { .. } | Outcome::Inconclusive { .. }
+                        ScenarioOutcome::Expected { .. } | ScenarioOutcome::Inconclusive { .. }
                     )
             });
             let first_passed = scenarios
                 .iter()
-                .position(|run| of_id(run) && run.outcome == Outcome::Passed);
+                .position(|run| of_id(run) && run.outcome == ScenarioOutcome::Passed);
             if let (false, Some(index)) = (still_deviates, first_passed) {
                 let message = format!(
                     "expected deviation {id} no longer happens: remove it from {}",
                     self.source
                 );
                 scenarios[index].outcome = if strict {
-                    Outcome::Failed { message }
+                    ScenarioOutcome::Failed { message }
                 } else {
-                    Outcome::Warning { message }
+                    ScenarioOutcome::Warning { message }
                 };
                 stale.push(index);
             }
@@ -166,8 +202,8 @@ mod tests {
         }
     }
 
-    fn failed() -> Outcome {
-        Outcome::Failed {
+    fn failed() -> ScenarioOutcome {
+        ScenarioOutcome::Failed {
             message: "Then x: no".into(),
         }
     }
@@ -183,12 +219,14 @@ mod tests {
         assert!(
             ExpectedDeviations::parse(&twice, "known.toml")
                 .unwrap_err()
+                .to_string()
                 .contains("listed twice")
         );
         let no_reason = "[[deviation]]\nid = \"A1\"\nreason = \" \"";
         assert!(
             ExpectedDeviations::parse(no_reason, "known.toml")
                 .unwrap_err()
+                .to_string()
                 .contains("needs a reason")
         );
         assert!(ExpectedDeviations::parse("[[deviation]]\nid = \"A1\"", "known.toml").is_err());
@@ -200,7 +238,8 @@ mod tests {
         assert!(expected().check(&[behaviour("A1", Severity::Must)]).is_ok());
         let unknown = expected()
             .check(&[behaviour("A2", Severity::Must)])
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             unknown.contains("known.toml: A1 is not a behaviour"),
             "{unknown}"
@@ -209,13 +248,14 @@ mod tests {
             expected()
                 .check(&[behaviour("A1", Severity::Info)])
                 .unwrap_err()
+                .to_string()
                 .contains("@info")
         );
     }
 
     #[test]
     fn a_listed_failure_or_warning_is_expected_and_others_are_untouched() {
-        let warned = Outcome::Warning {
+        let warned = ScenarioOutcome::Warning {
             message: "Then y: no".into(),
         };
         let mut runs = vec![sample::scenario(failed()), sample::scenario(warned)];
@@ -223,7 +263,7 @@ mod tests {
         assert!(stale.is_empty());
         assert_eq!(
             runs[0].outcome,
-            Outcome::Expected {
+            ScenarioOutcome::Expected {
                 reason: "Our instance is special".into(),
                 message: "Then x: no".into()
             }
@@ -238,24 +278,24 @@ mod tests {
 
     #[test]
     fn a_listed_behaviour_that_passes_warns_once_or_fails_when_strict() {
-        let skipped = Outcome::Skipped {
+        let skipped = ScenarioOutcome::Skipped {
             reason: "admin only".into(),
         };
         let runs = vec![
             sample::scenario(skipped),
-            sample::scenario(Outcome::Passed),
-            sample::scenario(Outcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
         ];
         let mut relaxed = runs.clone();
         assert_eq!(expected().apply(&mut relaxed, false), [1]);
         assert_eq!(
             relaxed[1].outcome,
-            Outcome::Warning {
+            ScenarioOutcome::Warning {
                 message: "expected deviation A1 no longer happens: remove it from known.toml"
                     .into()
             }
         );
-        assert_eq!(relaxed[2].outcome, Outcome::Passed);
+        assert_eq!(relaxed[2].outcome, ScenarioOutcome::Passed);
         let mut strict = runs;
         expected().apply(&mut strict, true);
         assert_eq!(strict[1].outcome.name(), "failed");
@@ -263,16 +303,16 @@ mod tests {
 
     #[test]
     fn an_inconclusive_scenario_is_never_expected_nor_proof_the_deviation_is_gone() {
-        let inconclusive = Outcome::Inconclusive {
+        let inconclusive = ScenarioOutcome::Inconclusive {
             reason: "the instance answered 503 to POST /oauth_token.do".into(),
         };
         let mut runs = vec![
             sample::scenario(inconclusive.clone()),
-            sample::scenario(Outcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
         ];
         assert!(expected().apply(&mut runs, true).is_empty());
         assert_eq!(runs[0].outcome, inconclusive);
-        assert_eq!(runs[1].outcome, Outcome::Passed);
+        assert_eq!(runs[1].outcome, ScenarioOutcome::Passed);
         let mut only = vec![sample::scenario(inconclusive.clone())];
         assert!(expected().apply(&mut only, false).is_empty());
         assert_eq!(only[0].outcome, inconclusive);
@@ -281,12 +321,12 @@ mod tests {
     #[test]
     fn a_behaviour_that_still_deviates_somewhere_is_not_stale() {
         let mut runs = vec![
-            sample::scenario(Outcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
             sample::scenario(failed()),
         ];
         assert!(expected().apply(&mut runs, false).is_empty());
-        assert_eq!(runs[0].outcome, Outcome::Passed);
-        let mut only_skipped = vec![sample::scenario(Outcome::Skipped {
+        assert_eq!(runs[0].outcome, ScenarioOutcome::Passed);
+        let mut only_skipped = vec![sample::scenario(ScenarioOutcome::Skipped {
             reason: "admin only".into(),
         })];
         assert!(expected().apply(&mut only_skipped, false).is_empty());

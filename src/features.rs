@@ -1,9 +1,9 @@
 //! The Gherkin features: built into the binary (an installed `sncc` works anywhere) or read from a folder.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One feature file's text and where it came from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FeatureSource {
     /// `features/<file>.feature` for built-in ones, the path for a folder's.
     pub uri: String,
@@ -40,23 +40,47 @@ pub fn embedded() -> Vec<FeatureSource> {
         .collect()
 }
 
+/// Why the features cannot be read, or are not valid Gherkin.
+#[derive(Debug, thiserror::Error)]
+pub enum FeatureError {
+    /// A folder or file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The folder holds no feature file.
+    #[error("{} holds no .feature files", .0.display())]
+    NoFeatures(PathBuf),
+    /// A feature file is not valid Gherkin.
+    #[error("{uri}: {source}")]
+    NotGherkin {
+        uri: String,
+        source: gherkin::ParseError,
+    },
+}
+
 /// Every `*.feature` file in a folder, by name.
-pub fn from_dir(dir: &Path) -> Result<Vec<FeatureSource>, String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|error| format!("cannot read {}: {error}", dir.display()))?;
+pub fn from_dir(dir: &Path) -> Result<Vec<FeatureSource>, FeatureError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| FeatureError::Unreadable {
+        path: dir.to_owned(),
+        source,
+    })?;
     let mut paths: Vec<_> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "feature"))
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(format!("{} holds no .feature files", dir.display()));
+        return Err(FeatureError::NoFeatures(dir.to_owned()));
     }
     paths
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(source) => return Err(FeatureError::Unreadable { path, source }),
+            };
             Ok(FeatureSource {
                 uri: path.display().to_string(),
                 text,
@@ -66,12 +90,15 @@ pub fn from_dir(dir: &Path) -> Result<Vec<FeatureSource>, String> {
 }
 
 /// Parses every source; the first one that is not valid Gherkin is an error naming its file.
-pub fn parse(sources: &[FeatureSource]) -> Result<Vec<gherkin::Feature>, String> {
+pub fn parse(sources: &[FeatureSource]) -> Result<Vec<gherkin::Feature>, FeatureError> {
     sources
         .iter()
         .map(|source| {
             let mut feature = gherkin::Feature::parse(&source.text, gherkin::GherkinEnv::default())
-                .map_err(|error| format!("{}: {error}", source.uri))?;
+                .map_err(|error| FeatureError::NotGherkin {
+                    uri: source.uri.clone(),
+                    source: error,
+                })?;
             feature.path = Some(source.uri.clone().into());
             Ok(feature)
         })
@@ -115,6 +142,7 @@ mod tests {
         assert!(
             parse(&[source])
                 .unwrap_err()
+                .to_string()
                 .starts_with("features/broken.feature")
         );
     }

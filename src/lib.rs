@@ -1,4 +1,9 @@
 //! sncc: a conformance suite and mock instance for ServiceNow's inbound OAuth 2.0 client credentials grant.
+//!
+//! Lock poisoning, one policy for the suite and the mock alike: a poisoned lock is recovered with
+//! [`PoisonError::into_inner`](std::sync::PoisonError::into_inner), never turned into a panic. Every lock
+//! guards data that is consistent at every point its holder can panic (a push, an insert, a whole line
+//! written), so a panicking scenario, hook or request never takes the rest of the run down with it.
 
 pub mod captured;
 pub mod catalogue;
@@ -18,3 +23,10 @@ pub mod report;
 pub mod selection;
 pub mod signals;
 pub mod suite;
+
+/// Locks `mutex`, recovering it when a holder panicked (the crate's lock policy).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

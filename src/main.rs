@@ -7,7 +7,7 @@ mod commands;
 use std::process::ExitCode;
 
 use commands::compare::CompareOutcome;
-use commands::{CommandError, Outcome};
+use commands::{CommandError, CommandOutcome};
 use sncc::suite::RunOutcome;
 
 /// mimalloc: glibc's malloc locks an arena on every `realloc` and on frees from another thread, which a
@@ -50,12 +50,12 @@ const CONFIG_ERROR_OR_INCONCLUSIVE: u8 = 2;
 const NOT_RESTORED: u8 = 3;
 const INTERRUPTED: u8 = 130;
 
-impl ExitStatus for Outcome {
+impl ExitStatus for CommandOutcome {
     fn exit_code(&self) -> ExitCode {
         match self {
-            Outcome::Done => ExitCode::SUCCESS,
-            Outcome::Run(outcome) => outcome.exit_code(),
-            Outcome::Compare(outcome) => outcome.exit_code(),
+            CommandOutcome::Done => ExitCode::SUCCESS,
+            CommandOutcome::Run(outcome) => outcome.exit_code(),
+            CommandOutcome::Compare(outcome) => outcome.exit_code(),
         }
     }
 }

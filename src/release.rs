@@ -80,8 +80,15 @@ impl fmt::Display for Family {
     }
 }
 
+/// A release name that is no family's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown release '{name}' (known: {})", Family::ALL.map(|f| f.name()).join(", "))]
+pub struct UnknownRelease {
+    pub name: String,
+}
+
 impl FromStr for Family {
-    type Err = String;
+    type Err = UnknownRelease;
 
     /// Accepts the build-tag word, case-insensitively, and `washington` for Washington DC.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -92,9 +99,8 @@ impl FromStr for Family {
         Family::ALL
             .into_iter()
             .find(|family| family.name().eq_ignore_ascii_case(word))
-            .ok_or_else(|| {
-                let known: Vec<_> = Family::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown release '{text}' (known: {})", known.join(", "))
+            .ok_or_else(|| UnknownRelease {
+                name: text.to_owned(),
             })
     }
 }
@@ -198,6 +204,7 @@ mod tests {
             "kingston"
                 .parse::<Family>()
                 .unwrap_err()
+                .to_string()
                 .contains("known: tokyo")
         );
     }

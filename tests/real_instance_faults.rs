@@ -1007,6 +1007,23 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 /// Whether an exchange of a scenario met a fault that was not retried away: no answer, or an answer the
 /// proxy made up. A failed GET, DELETE or PATCH that the same request answered right after was retried.
+/// A scenario's exchanges as `METHOD path -> status`, for a failure's message.
+fn exchanges_of(scenario: &Value) -> Vec<String> {
+    scenario["exchanges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|exchange| {
+            format!(
+                "  {} {} -> {}",
+                exchange["method"].as_str().unwrap_or_default(),
+                exchange["path"].as_str().unwrap_or_default(),
+                exchange["status"]
+            )
+        })
+        .collect()
+}
+
 fn unretried_faults(scenario: &Value) -> Vec<String> {
     let exchanges = scenario["exchanges"]
         .as_array()
@@ -1188,7 +1205,9 @@ fn sweep_round(seed: u64) {
         if let Some((broken, deviating)) = deviation {
             assert!(
                 !deviating.contains(&id),
-                "{context}: {id} passed on an instance with {broken}"
+                "{context}: {id} passed on an instance with {broken}; its exchanges:\n{}\nthe faults:\n{}\n",
+                exchanges_of(scenario).join("\n"),
+                fault_log.join("\n")
             );
         }
     }

@@ -12,7 +12,9 @@ use common::{ADMIN_PASSWORD, TempDir};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sncc::captured::GRANT_PROPERTY;
-use sncc::changes::{self, Change, Entry, Grace, Journal, RestoreReport, Scope};
+use sncc::changes::{
+    self, ChangeEntry, ChangeJournal, Grace, InstanceChange, RestoreReport, Scope,
+};
 use sncc::client::{Credentials, ServiceNow};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -36,11 +38,11 @@ fn http() -> reqwest::Client {
 }
 
 /// A new journal in `dir` whose first line names `instance`.
-fn new_journal(dir: &TempDir, instance: &str) -> (PathBuf, Journal) {
+fn new_journal(dir: &TempDir, instance: &str) -> (PathBuf, ChangeJournal) {
     let path = dir.0.join("journal.jsonl");
-    let journal = Journal::create(&path).expect("a new journal");
+    let journal = ChangeJournal::create(&path).expect("a new journal");
     journal
-        .append(&Entry::Begin {
+        .append(&ChangeEntry::Begin {
             instance: instance.into(),
             prefix: "sncc-test-".into(),
         })
@@ -55,8 +57,8 @@ fn outstanding(path: &Path) -> Vec<u64> {
         .collect()
 }
 
-fn create_of(table: &str, find_by: &str) -> Change {
-    Change::Created {
+fn create_of(table: &str, find_by: &str) -> InstanceChange {
+    InstanceChange::Created {
         table: table.into(),
         sys_id: None,
         find_by: find_by.into(),
@@ -119,7 +121,12 @@ impl Instance {
         assert_eq!(reply.status, 204, "{}", reply.body);
     }
 
-    async fn restore(&self, journal: &Journal, scope: Scope<'_>, grace: Grace) -> RestoreReport {
+    async fn restore(
+        &self,
+        journal: &ChangeJournal,
+        scope: Scope<'_>,
+        grace: Grace,
+    ) -> RestoreReport {
         changes::restore(&self.servicenow, &admin(), journal, scope, grace).await
     }
 }
@@ -129,9 +136,9 @@ fn sys_id(record: &Value) -> String {
 }
 
 /// What a run does to a true grant property, journaled first: sets it false, then deletes it.
-async fn set_false_then_delete(instance: &Instance, journal: &Journal, id: &str) {
+async fn set_false_then_delete(instance: &Instance, journal: &ChangeJournal, id: &str) {
     journal
-        .announce(&Change::Updated {
+        .announce(&InstanceChange::Updated {
             table: "sys_properties".into(),
             sys_id: id.to_owned(),
             previous: changes::without_secrets(&json!({"value": "true"})),
@@ -141,7 +148,7 @@ async fn set_false_then_delete(instance: &Instance, journal: &Journal, id: &str)
         .update("sys_properties", id, json!({"value": "false"}))
         .await;
     journal
-        .announce(&Change::Deleted {
+        .announce(&InstanceChange::Deleted {
             table: "sys_properties".into(),
             sys_id: id.to_owned(),
             previous: changes::without_secrets(&property),
@@ -181,7 +188,7 @@ async fn a_record_the_run_created_then_deleted_is_never_re_created() {
         .await;
     journal.created(user_change, &sys_id(&user)).unwrap();
     journal
-        .announce(&Change::Deleted {
+        .announce(&InstanceChange::Deleted {
             table: "sys_user".into(),
             sys_id: sys_id(&user),
             previous: changes::without_secrets(&user),
@@ -189,7 +196,7 @@ async fn a_record_the_run_created_then_deleted_is_never_re_created() {
         .unwrap();
     instance.delete("sys_user", &sys_id(&user)).await;
     journal
-        .append(&Entry::Undone {
+        .append(&ChangeEntry::Undone {
             change: user_change,
         })
         .unwrap();
@@ -283,10 +290,10 @@ async fn a_scenario_restore_undoes_only_its_own_changes() {
 }
 
 /// A journal whose one change is the deletion of a property that existed before the run.
-fn deleted_property(dir: &TempDir, url: &str) -> (PathBuf, Journal) {
+fn deleted_property(dir: &TempDir, url: &str) -> (PathBuf, ChangeJournal) {
     let (path, journal) = new_journal(dir, url);
     journal
-        .announce(&Change::Deleted {
+        .announce(&InstanceChange::Deleted {
             table: "sys_properties".into(),
             sys_id: "p1".into(),
             previous: changes::without_secrets(&json!({"name": GRANT_PROPERTY, "value": "true"})),
@@ -397,7 +404,7 @@ async fn an_unreadable_200_lookup_is_an_error_not_no_records() {
         let (path, journal) = new_journal(&dir, &server.uri());
         // A create that never got an answer, long ago: only a search can settle it.
         journal
-            .append(&Entry::Create {
+            .append(&ChangeEntry::Create {
                 change: 1,
                 table: "sys_user".into(),
                 find_by: "user_name=sncc-test-x".into(),
@@ -406,7 +413,7 @@ async fn an_unreadable_200_lookup_is_an_error_not_no_records() {
             .unwrap();
         // An endpoint the run made: its tokens are looked up before it is deleted.
         journal
-            .append(&Entry::Create {
+            .append(&ChangeEntry::Create {
                 change: 2,
                 table: "oauth_entity".into(),
                 find_by: "name=sncc-test-e".into(),
@@ -478,6 +485,47 @@ async fn an_unanswered_create_that_lands_later_is_found_and_deleted_after_the_gr
             .await
             .is_empty(),
         "the late write is undone"
+    );
+}
+
+#[tokio::test]
+async fn a_late_create_the_run_then_updated_is_deleted_and_its_update_settled() {
+    let instance = Instance::start("untouched").await;
+    let dir = TempDir::new("restore-late-then-updated");
+    let (path, journal) = new_journal(&dir, &instance.url());
+    let change = journal
+        .announce(&create_of("sys_user", "user_name=sncc-test-landed"))
+        .unwrap();
+    journal.unanswered(change).unwrap();
+    // It landed, and a later scenario, finding it, changed it (its sys_id journaled with the update).
+    land_late(&instance, "sncc-test-landed", Duration::ZERO)
+        .await
+        .unwrap();
+    let landed = instance
+        .records("sys_user", "user_name=sncc-test-landed")
+        .await;
+    let sys_id = landed[0]["sys_id"].as_str().unwrap().to_owned();
+    journal
+        .announce(&InstanceChange::Updated {
+            table: "sys_user".into(),
+            sys_id: sys_id.clone(),
+            previous: changes::without_secrets(&json!({"active": "true"})),
+        })
+        .unwrap();
+    instance
+        .update("sys_user", &sys_id, json!({"active": "false"}))
+        .await;
+
+    let report = instance.restore(&journal, Scope::All, NO_GRACE).await;
+
+    assert!(report.complete(), "{report:?}");
+    assert_eq!(outstanding(&path), Vec::<u64>::new());
+    assert!(
+        instance
+            .records("sys_user", "user_name=sncc-test-landed")
+            .await
+            .is_empty(),
+        "the late write is undone, and its update with it"
     );
 }
 
@@ -623,7 +671,7 @@ async fn a_search_for_a_late_create_never_takes_a_record_that_existed_before() {
     let id = sys_id(&property);
     // The run deletes the instance's own property, then creates one that gets no answer (and never lands).
     journal
-        .announce(&Change::Deleted {
+        .announce(&InstanceChange::Deleted {
             table: "sys_properties".into(),
             sys_id: id.clone(),
             previous: changes::without_secrets(&property),
@@ -686,14 +734,14 @@ async fn a_reset_existence_check_keeps_every_change_of_the_record_for_a_restore_
     let (file, journal) = new_journal(&dir, "http://127.0.0.1:9");
     // The instance's own property was true; the run set it false, then deleted it.
     journal
-        .announce(&Change::Updated {
+        .announce(&InstanceChange::Updated {
             table: "sys_properties".into(),
             sys_id: "p1".into(),
             previous: changes::without_secrets(&json!({"value": "true"})),
         })
         .unwrap();
     journal
-        .announce(&Change::Deleted {
+        .announce(&InstanceChange::Deleted {
             table: "sys_properties".into(),
             sys_id: "p1".into(),
             previous: changes::without_secrets(&json!({"name": GRANT_PROPERTY, "value": "false"})),

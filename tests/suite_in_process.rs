@@ -1,23 +1,23 @@
 //! The suite runs in process through `sncc::suite::run`, its steps linked into the test binary, and says how
-//! the run went as a typed outcome (one run per test process: the run's context is installed once).
+//! the run went as a typed outcome; each run's context travels with it, so runs in one process never mix.
 
 use sncc::client::transport::Transport;
 use sncc::deviations::ExpectedDeviations;
 use sncc::features;
+use sncc::mock::Break;
 use sncc::release::Family;
 use sncc::suite::context::Target;
 use sncc::suite::{self, RunConfig, RunOutcome};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_must_scenarios_pass_in_process() {
-    let config = RunConfig {
+fn mock_run(breaks: Vec<Break>, tags: &str) -> RunConfig {
+    RunConfig {
         transport: Transport::default(),
         target: Target::Mock {
             release: Family::WashingtonDc,
-            breaks: Vec::new(),
+            breaks,
         },
         release: None,
-        tags: Some("@must and not @slow".parse().expect("a tag expression")),
+        tags: Some(tags.parse().expect("a tag expression")),
         name: None,
         strict: false,
         report_dir: None,
@@ -27,6 +27,24 @@ async fn the_must_scenarios_pass_in_process() {
         journal: None,
         expected: ExpectedDeviations::default(),
         late_write_grace: std::time::Duration::ZERO,
-    };
-    assert_eq!(suite::run(config).await, Ok(RunOutcome::Passed));
+    }
+}
+
+/// How the run ended, or its error's message.
+async fn outcome(config: RunConfig) -> Result<RunOutcome, String> {
+    suite::run(config).await.map_err(|error| error.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_must_scenarios_pass_in_process() {
+    let config = mock_run(Vec::new(), "@must and not @slow");
+    assert_eq!(outcome(config).await, Ok(RunOutcome::Passed));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_run_in_the_process_runs_against_its_own_target() {
+    let faithful = mock_run(Vec::new(), "@CC-B3");
+    assert_eq!(outcome(faithful).await, Ok(RunOutcome::Passed));
+    let broken = mock_run(vec![Break::AnySecretAccepted], "@CC-B3");
+    assert_eq!(outcome(broken).await, Ok(RunOutcome::Failed));
 }

@@ -24,9 +24,40 @@ impl Default for Transport {
     }
 }
 
+/// Why the HTTP client cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpClientError {
+    #[error("--ca-cert is not a PEM certificate: {0}")]
+    NotPem(reqwest::Error),
+    #[error("--ca-cert holds no certificate")]
+    NoCertificate,
+    #[error("cannot build the HTTP client: {0}")]
+    Build(reqwest::Error),
+}
+
+/// Why a URL is not one sncc may use as an instance's.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InstanceUrlError {
+    #[error("{text} is not a URL: {source}")]
+    NotAUrl {
+        text: String,
+        source: url::ParseError,
+    },
+    #[error("{0} has no host")]
+    NoHost(String),
+    #[error(
+        "{0} uses plain http: credentials would cross the network in clear; use https (http is allowed for loopback addresses only)"
+    )]
+    PlainHttp(String),
+    #[error("{text}: expected an https URL, not {scheme}")]
+    Scheme { text: String, scheme: String },
+    #[error("{0}: give the instance's base URL only, e.g. https://dev12345.service-now.com")]
+    NotBase(String),
+}
+
 /// The HTTP client every request of a run goes through: rustls with ring, certificates always verified,
 /// redirects never followed.
-pub fn http_client(transport: &Transport) -> Result<reqwest::Client, String> {
+pub fn http_client(transport: &Transport) -> Result<reqwest::Client, HttpClientError> {
     crate::crypto::install_default_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("sncc/", env!("CARGO_PKG_VERSION")))
@@ -34,24 +65,24 @@ pub fn http_client(transport: &Transport) -> Result<reqwest::Client, String> {
         .connect_timeout(transport.connect_timeout)
         .timeout(transport.timeout);
     if let Some(pem) = &transport.ca_pem {
-        let roots = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|error| format!("--ca-cert is not a PEM certificate: {error}"))?;
+        let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(HttpClientError::NotPem)?;
         if roots.is_empty() {
-            return Err("--ca-cert holds no certificate".into());
+            return Err(HttpClientError::NoCertificate);
         }
         builder = builder.tls_certs_merge(roots);
     }
-    builder
-        .build()
-        .map_err(|error| format!("cannot build the HTTP client: {error}"))
+    builder.build().map_err(HttpClientError::Build)
 }
 
 /// An instance URL sncc may use: https, or http to a loopback address only. Returned without a trailing slash.
-pub fn instance_url(text: &str) -> Result<String, String> {
-    let url = url::Url::parse(text).map_err(|error| format!("{text} is not a URL: {error}"))?;
+pub fn instance_url(text: &str) -> Result<String, InstanceUrlError> {
+    let url = url::Url::parse(text).map_err(|source| InstanceUrlError::NotAUrl {
+        text: text.to_owned(),
+        source,
+    })?;
     let host = url
         .host_str()
-        .ok_or_else(|| format!("{text} has no host"))?;
+        .ok_or_else(|| InstanceUrlError::NoHost(text.to_owned()))?;
     let loopback = host == "localhost"
         || host
             .trim_start_matches('[')
@@ -62,16 +93,17 @@ pub fn instance_url(text: &str) -> Result<String, String> {
         "https" => {}
         "http" if loopback => {}
         "http" => {
-            return Err(format!(
-                "{text} uses plain http: credentials would cross the network in clear; use https (http is allowed for loopback addresses only)"
-            ));
+            return Err(InstanceUrlError::PlainHttp(text.to_owned()));
         }
-        other => return Err(format!("{text}: expected an https URL, not {other}")),
+        other => {
+            return Err(InstanceUrlError::Scheme {
+                text: text.to_owned(),
+                scheme: other.to_owned(),
+            });
+        }
     }
     if url.path() != "/" || url.query().is_some() {
-        return Err(format!(
-            "{text}: give the instance's base URL only, e.g. https://dev12345.service-now.com"
-        ));
+        return Err(InstanceUrlError::NotBase(text.to_owned()));
     }
     Ok(text.trim_end_matches('/').to_owned())
 }
@@ -154,11 +186,13 @@ mod tests {
         assert!(
             instance_url("http://dev1.service-now.com")
                 .unwrap_err()
+                .to_string()
                 .contains("plain http")
         );
         assert!(
             instance_url("http://10.0.0.5")
                 .unwrap_err()
+                .to_string()
                 .contains("plain http")
         );
         assert!(instance_url("ftp://x").is_err());
@@ -166,6 +200,7 @@ mod tests {
         assert!(
             instance_url("https://dev1.service-now.com/now/nav")
                 .unwrap_err()
+                .to_string()
                 .contains("base URL")
         );
     }
@@ -200,6 +235,11 @@ mod tests {
             ca_pem: Some(b"not a certificate".to_vec()),
             ..Transport::default()
         };
-        assert!(http_client(&transport).unwrap_err().contains("--ca-cert"));
+        assert!(
+            http_client(&transport)
+                .unwrap_err()
+                .to_string()
+                .contains("--ca-cert")
+        );
     }
 }

@@ -22,8 +22,8 @@ pub enum CompareOutcome {
 }
 
 pub fn run(config: &CompareConfig) -> Result<CompareOutcome, CommandError> {
-    let before = compare::load(&config.before).map_err(CommandError::Config)?;
-    let after = compare::load(&config.after).map_err(CommandError::Config)?;
+    let before = compare::load(&config.before).map_err(CommandError::config)?;
+    let after = compare::load(&config.after).map_err(CommandError::config)?;
     let comparison = compare::compare(&before, &after);
     print!("{}", comparison.render(config.format));
     Ok(if comparison.must_changed() {

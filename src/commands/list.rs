@@ -13,9 +13,8 @@ pub struct ListConfig {
 }
 
 pub fn run(config: &ListConfig) -> Result<(), CommandError> {
-    let behaviours = features::parse(&config.features)
-        .and_then(|parsed| catalogue::behaviours(&parsed))
-        .map_err(CommandError::Config)?;
+    let parsed = features::parse(&config.features).map_err(CommandError::config)?;
+    let behaviours = catalogue::behaviours(&parsed).map_err(CommandError::config)?;
     if config.markdown {
         print!("{}", markdown(&behaviours));
     } else {

@@ -24,7 +24,7 @@ pub enum Command {
 }
 
 /// How a command that did its job ended.
-pub enum Outcome {
+pub enum CommandOutcome {
     /// `list`, `mock` and `restore`: done, nothing to judge.
     Done,
     Run(RunOutcome),
@@ -43,17 +43,24 @@ pub enum CommandError {
     NotRestored(String),
 }
 
+impl CommandError {
+    /// A configuration error, from the library's typed error.
+    pub fn config(error: impl std::fmt::Display) -> Self {
+        Self::Config(error.to_string())
+    }
+}
+
 impl From<RunError> for CommandError {
     fn from(error: RunError) -> Self {
         match error {
-            RunError::Config(message) => Self::Config(message),
-            RunError::NotRestored(message) => Self::NotRestored(message),
+            RunError::Config(error) => Self::Config(error.to_string()),
+            RunError::NotRestored(error) => Self::NotRestored(error.to_string()),
         }
     }
 }
 
 /// Runs the command to its outcome, on a multi-threaded async runtime.
-pub fn dispatch(command: Command) -> Result<Outcome, CommandError> {
+pub fn dispatch(command: Command) -> Result<CommandOutcome, CommandError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -61,12 +68,14 @@ pub fn dispatch(command: Command) -> Result<Outcome, CommandError> {
             CommandError::Config(format!("cannot start the async runtime: {error}"))
         })?;
     match command {
-        Command::Run(config) => runtime.block_on(run::run(config)).map(Outcome::Run),
-        Command::List(config) => list::run(&config).map(|()| Outcome::Done),
+        Command::Run(config) => runtime.block_on(run::run(config)).map(CommandOutcome::Run),
+        Command::List(config) => list::run(&config).map(|()| CommandOutcome::Done),
         Command::Restore(config) => runtime
             .block_on(restore::run(config))
-            .map(|()| Outcome::Done),
-        Command::Mock(config) => runtime.block_on(mock::run(config)).map(|()| Outcome::Done),
-        Command::Compare(config) => compare::run(&config).map(Outcome::Compare),
+            .map(|()| CommandOutcome::Done),
+        Command::Mock(config) => runtime
+            .block_on(mock::run(config))
+            .map(|()| CommandOutcome::Done),
+        Command::Compare(config) => compare::run(&config).map(CommandOutcome::Compare),
     }
 }

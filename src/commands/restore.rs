@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::SecretString;
-use sncc::changes::{self, Grace, Journal, Scope};
+use sncc::changes::{self, ChangeJournal, Grace, Scope};
 use sncc::client::transport::{Transport, http_client, instance_url};
 use sncc::client::{Credentials, ServiceNow};
 
@@ -41,7 +41,7 @@ async fn restore(config: &RestoreConfig) -> Result<String, CommandError> {
     })?;
     let url = match &config.instance {
         Some(url) => url.clone(),
-        None => instance_url(named).map_err(CommandError::Config)?,
+        None => instance_url(named).map_err(CommandError::config)?,
     };
     let pending = changes::outstanding(&entries).len();
     if pending == 0 {
@@ -50,13 +50,13 @@ async fn restore(config: &RestoreConfig) -> Result<String, CommandError> {
             path.display()
         ));
     }
-    let http = http_client(&config.transport).map_err(CommandError::Config)?;
+    let http = http_client(&config.transport).map_err(CommandError::config)?;
     let servicenow = ServiceNow::new(http, &url);
     let admin = Credentials::Basic {
         user: config.admin_user.clone(),
         password: config.admin_password.clone(),
     };
-    let journal = Journal::reopen(path).map_err(|error| {
+    let journal = ChangeJournal::reopen(path).map_err(|error| {
         CommandError::Config(format!("cannot append to {}: {error}", path.display()))
     })?;
     let grace = Grace {

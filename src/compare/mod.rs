@@ -12,21 +12,40 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use crate::catalogue::Severity;
 use crate::client::exchange::Exchange;
-use crate::report::{Outcome, RunReport, ScenarioRun};
+use crate::report::{RunReport, ScenarioOutcome, ScenarioRun};
+
+/// Why a summary.json cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error("{}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not an sncc summary.json: {source}", path.display())]
+    NotASummary {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
 
 /// Reads a summary.json, or says why it cannot.
-pub fn load(path: &Path) -> Result<RunReport, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|error| format!("{} is not an sncc summary.json: {error}", path.display()))
+pub fn load(path: &Path) -> Result<RunReport, SummaryError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SummaryError::Unreadable {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| SummaryError::NotASummary {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// The output formats.
@@ -52,12 +71,12 @@ pub struct BehaviourChange {
     pub id: String,
     pub title: String,
     pub severity: Severity,
-    pub changes: Vec<Change>,
+    pub changes: Vec<ObservedChange>,
 }
 
 /// One thing observed differently.
 #[derive(Debug, PartialEq)]
-pub struct Change {
+pub struct ObservedChange {
     /// The scenario it belongs to, named when its behaviour has several.
     pub scenario: Option<String>,
     pub subject: Subject,
@@ -93,7 +112,7 @@ impl fmt::Display for Subject {
     }
 }
 
-impl Change {
+impl ObservedChange {
     /// Whether it is an outcome change to, from or between inconclusive outcomes, which decides nothing.
     pub fn is_inconclusive(&self) -> bool {
         matches!(&self.subject, Subject::Outcome { before, after }
@@ -230,7 +249,7 @@ pub fn compare(before: &RunReport, after: &RunReport) -> Comparison {
 /// changing (an upgrade that lost its `token_format`, say): those changes are set apart as a `@must`
 /// change of the same behaviour, whatever its own severity; the rest stay as they are.
 fn with_foreign_endpoints_apart(mut behaviour: BehaviourChange) -> Vec<BehaviourChange> {
-    let (foreign, own): (Vec<Change>, Vec<Change>) =
+    let (foreign, own): (Vec<ObservedChange>, Vec<ObservedChange>) =
         behaviour.changes.into_iter().partition(|change| {
             matches!(&change.subject, Subject::Fact(name)
                 if crate::inventory::endpoint_not_created_by_a_run(name).is_some())
@@ -304,8 +323,12 @@ fn behaviour_change(
 type Difference = (Subject, String, String);
 
 /// Adds a difference to a behaviour's changes, or counts it once more when the same one is there already.
-fn add(changes: &mut Vec<Change>, scenario: &Option<String>, (subject, before, after): Difference) {
-    let same = |change: &&mut Change| {
+fn add(
+    changes: &mut Vec<ObservedChange>,
+    scenario: &Option<String>,
+    (subject, before, after): Difference,
+) {
+    let same = |change: &&mut ObservedChange| {
         (
             &change.scenario,
             &change.subject,
@@ -315,7 +338,7 @@ fn add(changes: &mut Vec<Change>, scenario: &Option<String>, (subject, before, a
     };
     match changes.iter_mut().find(same) {
         Some(change) => change.times += 1,
-        None => changes.push(Change {
+        None => changes.push(ObservedChange {
             scenario: scenario.clone(),
             subject,
             before,
@@ -371,7 +394,7 @@ fn scenario_changes(was: Option<&ScenarioRun>, now: Option<&ScenarioRun>) -> Vec
 fn decided(run: &ScenarioRun) -> bool {
     !matches!(
         run.outcome,
-        Outcome::Skipped { .. } | Outcome::Inconclusive { .. }
+        ScenarioOutcome::Skipped { .. } | ScenarioOutcome::Inconclusive { .. }
     )
 }
 
@@ -379,16 +402,16 @@ fn decided(run: &ScenarioRun) -> bool {
 fn outcome_text(run: &ScenarioRun) -> String {
     let message = |message: &str| mask(&message.replace('\n', " "));
     match &run.outcome {
-        Outcome::Passed => "passed".to_owned(),
-        Outcome::Skipped { reason } => format!("skipped ({reason})"),
-        Outcome::Inconclusive { reason } => format!("inconclusive ({})", mask(reason)),
-        Outcome::Expected {
+        ScenarioOutcome::Passed => "passed".to_owned(),
+        ScenarioOutcome::Skipped { reason } => format!("skipped ({reason})"),
+        ScenarioOutcome::Inconclusive { reason } => format!("inconclusive ({})", mask(reason)),
+        ScenarioOutcome::Expected {
             reason,
             message: said,
         } => {
             format!("expected deviation ({reason}): {}", message(said))
         }
-        Outcome::Failed { message: said } | Outcome::Warning { message: said } => {
+        ScenarioOutcome::Failed { message: said } | ScenarioOutcome::Warning { message: said } => {
             format!("{}: {}", run.outcome.name(), message(said))
         }
     }
@@ -710,7 +733,7 @@ mod tests {
         assert_eq!((a3.id.as_str(), a3.severity), ("A3", Severity::Must));
         assert_eq!(
             a3.changes,
-            [Change {
+            [ObservedChange {
                 scenario: None,
                 subject: Subject::Outcome {
                     before: "skipped".into(),
@@ -916,7 +939,7 @@ mod tests {
         assert!(!behaviour.decisive());
         assert_eq!(
             behaviour.changes,
-            [Change {
+            [ObservedChange {
                 scenario: None,
                 subject: Subject::Outcome {
                     before: "passed".into(),

@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use super::{BehaviourChange, Change, Comparison, SEVERITIES, Subject};
+use super::{BehaviourChange, Comparison, ObservedChange, SEVERITIES, Subject};
 use crate::catalogue::Severity;
 use crate::report::html::escape;
 
-impl Change {
+impl ObservedChange {
     /// `outcome`, `outcome in "scenario"`, `POST /oauth_token.do Pragma (3 times)`.
     pub(super) fn what(&self) -> String {
         let what = match &self.scenario {
@@ -179,7 +179,7 @@ fn code(text: &str) -> String {
     }
 }
 
-fn markdown_what(change: &Change) -> String {
+fn markdown_what(change: &ObservedChange) -> String {
     let subject = match &change.subject {
         Subject::Outcome { .. } => "outcome".to_owned(),
         Subject::Fact(name) => format!("fact {}", code(name)),

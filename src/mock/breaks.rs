@@ -139,17 +139,23 @@ impl fmt::Display for Break {
     }
 }
 
+/// A name that is no break's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown mock break '{name}' (known: {})", Break::ALL.iter().map(|b| b.name()).collect::<Vec<_>>().join(", "))]
+pub struct UnknownBreak {
+    pub name: String,
+}
+
 impl FromStr for Break {
-    type Err = String;
+    type Err = UnknownBreak;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Break::ALL
             .iter()
             .copied()
             .find(|b| b.name() == text)
-            .ok_or_else(|| {
-                let names: Vec<_> = Break::ALL.iter().map(|b| b.name()).collect();
-                format!("unknown mock break '{text}' (known: {})", names.join(", "))
+            .ok_or_else(|| UnknownBreak {
+                name: text.to_owned(),
             })
     }
 }
@@ -247,6 +253,7 @@ mod tests {
             "nope"
                 .parse::<Break>()
                 .unwrap_err()
+                .to_string()
                 .contains("any-secret-accepted")
         );
         assert!(!Breaks::default().has(Break::ShortTokens));

@@ -35,13 +35,18 @@ fn ok(value: Value) -> Response {
     (StatusCode::OK, axum::Json(value)).into_response()
 }
 
-fn bad_request(message: impl Into<String>) -> Response {
-    let body = json!({ "error": message.into() });
+fn bad_request(message: impl std::fmt::Display) -> Response {
+    let body = json!({ "error": message.to_string() });
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(body).map_err(|error| format!("invalid request body: {error}"))
+/// A control request whose body is not what the route takes.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid request body: {0}")]
+struct InvalidBody(serde_json::Error);
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, InvalidBody> {
+    serde_json::from_slice(body).map_err(InvalidBody)
 }
 
 fn summary(shared: &Shared, state: &MockState) -> Value {

@@ -46,50 +46,73 @@ const MEMBERS: [&str; 7] = [
     "path", "times", "action", "status", "headers", "body", "millis",
 ];
 
+/// Why the control plane refuses a fault.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum FaultError {
+    #[error("invalid JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("unknown fault member: {0}")]
+    UnknownMember(String),
+    /// Not the shape of a fault (a missing member, an unknown action…).
+    #[error(transparent)]
+    Shape(serde_json::Error),
+    #[error("fault path must start with '/': {0}")]
+    RelativePath(String),
+    #[error("the control plane cannot be faulted")]
+    ControlPlane,
+    #[error("times must be at least 1")]
+    NoTimes,
+    #[error("status must be 100..=599, not {0}")]
+    Status(u16),
+    #[error("invalid header name: {0}")]
+    HeaderName(String),
+    #[error("invalid value for header {0}")]
+    HeaderValue(String),
+    #[error("delay must be at most {MAX_DELAY_MILLIS} ms")]
+    TooLong,
+}
+
 impl Fault {
     /// Reads and validates a fault from the control plane's JSON, refusing unknown members.
-    pub(crate) fn from_json(body: &[u8]) -> Result<Fault, String> {
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|error| format!("invalid JSON: {error}"))?;
+    pub(crate) fn from_json(body: &[u8]) -> Result<Fault, FaultError> {
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(FaultError::NotJson)?;
         if let Some(unknown) = value
             .as_object()
             .and_then(|members| members.keys().find(|key| !MEMBERS.contains(&key.as_str())))
         {
-            return Err(format!("unknown fault member: {unknown}"));
+            return Err(FaultError::UnknownMember(unknown.clone()));
         }
-        let fault: Fault = serde_json::from_value(value).map_err(|error| error.to_string())?;
+        let fault: Fault = serde_json::from_value(value).map_err(FaultError::Shape)?;
         fault.validate()?;
         Ok(fault)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), FaultError> {
         if !self.path.starts_with('/') {
-            return Err(format!("fault path must start with '/': {}", self.path));
+            return Err(FaultError::RelativePath(self.path.clone()));
         }
         if self.path.starts_with("/__mock") {
-            return Err("the control plane cannot be faulted".into());
+            return Err(FaultError::ControlPlane);
         }
         if self.times == 0 {
-            return Err("times must be at least 1".into());
+            return Err(FaultError::NoTimes);
         }
         match &self.action {
             FaultAction::Respond {
                 status, headers, ..
             } => {
                 if !(100..=599).contains(status) {
-                    return Err(format!("status must be 100..=599, not {status}"));
+                    return Err(FaultError::Status(*status));
                 }
                 for (name, value) in headers {
                     axum::http::HeaderName::try_from(name.as_str())
-                        .map_err(|_| format!("invalid header name: {name}"))?;
+                        .map_err(|_| FaultError::HeaderName(name.clone()))?;
                     axum::http::HeaderValue::try_from(value.as_str())
-                        .map_err(|_| format!("invalid value for header {name}"))?;
+                        .map_err(|_| FaultError::HeaderValue(name.clone()))?;
                 }
                 Ok(())
             }
-            FaultAction::Delay { millis } if *millis > MAX_DELAY_MILLIS => {
-                Err(format!("delay must be at most {MAX_DELAY_MILLIS} ms"))
-            }
+            FaultAction::Delay { millis } if *millis > MAX_DELAY_MILLIS => Err(FaultError::TooLong),
             FaultAction::Delay { .. } | FaultAction::Close => Ok(()),
         }
     }
@@ -203,7 +226,7 @@ mod tests {
             (r#"{"path":"/a","action":"explode"}"#, "unknown variant"),
             ("[", "invalid JSON"),
         ] {
-            let error = Fault::from_json(json.as_bytes()).unwrap_err();
+            let error = Fault::from_json(json.as_bytes()).unwrap_err().to_string();
             assert!(error.contains(why), "{json}: {error}");
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! Each catalogue row is one small pure rule (`f3_post_only`, `a1_property_enabled`, …) that cites its
 //! SPEC id and owns the breaks of that row; [`decide`] chains them in SPEC §1's order. The query string
-//! is in [`TokenRequest`] only for the breaks: an instance never reads parameters from it
+//! is in [`TokenHttpRequest`] only for the breaks: an instance never reads parameters from it
 //! (`glide.oauth.allow.parameters.in.post.body.only`, SPEC F2).
 
 use std::borrow::Cow;
@@ -28,7 +28,7 @@ const DEFAULT_LIFESPAN: i64 = 1800;
 
 /// What the rules see of an HTTP request to `/oauth_token.do`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct TokenRequest<'a> {
+pub(crate) struct TokenHttpRequest<'a> {
     pub is_post: bool,
     pub is_get: bool,
     pub content_type: Option<&'a str>,
@@ -107,7 +107,7 @@ impl Reason {
 
 /// Decides a token request, checking in SPEC §1's order: method and form, grant type, release, property,
 /// client, secret, entity, user, user state, scope.
-pub(crate) fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decision {
+pub(crate) fn decide(request: &TokenHttpRequest<'_>, instance: &Instance) -> Decision {
     let breaks = &instance.breaks;
     let body = f2_parameters(request, breaks); // SPEC F2
     let outcome = read_request(request, &body, instance)
@@ -120,7 +120,7 @@ pub(crate) fn decide(request: &TokenRequest<'_>, instance: &Instance) -> Decisio
 
 /// What the breaks remember of a token request once it is decided (only [`Break::PropertyCached`] does:
 /// the grant property as the first request that reached it read it).
-pub(crate) fn remember(request: &TokenRequest<'_>, instance: &mut Instance) {
+pub(crate) fn remember(request: &TokenHttpRequest<'_>, instance: &mut Instance) {
     let breaks = &instance.breaks;
     if breaks.has(Break::PropertyCached) && instance.break_state.cached_grant_property().is_none() {
         let body = f2_parameters(request, breaks);
@@ -133,7 +133,7 @@ pub(crate) fn remember(request: &TokenRequest<'_>, instance: &mut Instance) {
 
 /// The rules before the grant property is read: what the request itself must be.
 fn read_request<'b>(
-    request: &TokenRequest<'_>,
+    request: &TokenHttpRequest<'_>,
     body: &'b [u8],
     instance: &Instance,
 ) -> Result<Form<'b>, Refusal> {
@@ -147,7 +147,7 @@ fn read_request<'b>(
 
 /// The rules from the grant property on: whether and for whom the instance grants a token.
 fn grant(
-    request: &TokenRequest<'_>,
+    request: &TokenHttpRequest<'_>,
     body: &[u8],
     form: &Form<'_>,
     instance: &Instance,
@@ -178,7 +178,7 @@ fn refuse<T>(reason: Reason) -> Result<T, Refusal> {
 
 /// SPEC F2: parameters come from the body only.
 /// Break [`Break::QueryStringRead`]: from the query string too; [`Break::GetIssuesTokens`]: so are a GET's.
-fn f2_parameters<'r>(request: &TokenRequest<'r>, breaks: &Breaks) -> Cow<'r, [u8]> {
+fn f2_parameters<'r>(request: &TokenHttpRequest<'r>, breaks: &Breaks) -> Cow<'r, [u8]> {
     let reads_query = breaks.has(Break::QueryStringRead)
         || (request.is_get && breaks.has(Break::GetIssuesTokens));
     match request.query.filter(|_| reads_query) {
@@ -188,7 +188,7 @@ fn f2_parameters<'r>(request: &TokenRequest<'r>, breaks: &Breaks) -> Cow<'r, [u8
 }
 
 /// SPEC F3: only POST issues tokens. Break [`Break::GetIssuesTokens`]: GET does too.
-fn f3_post_only(request: &TokenRequest<'_>, breaks: &Breaks) -> Result<(), Refusal> {
+fn f3_post_only(request: &TokenHttpRequest<'_>, breaks: &Breaks) -> Result<(), Refusal> {
     if !request.is_post && !breaks.has(Break::GetIssuesTokens) {
         return refuse(Reason::NotPost);
     }
@@ -199,7 +199,7 @@ fn f3_post_only(request: &TokenRequest<'_>, breaks: &Breaks) -> Result<(), Refus
 /// body has none. Breaks: [`Break::JsonBodyAccepted`] (a JSON body is read like a form),
 /// [`Break::FormCharsetRefused`] (a form `Content-Type` with parameters is refused).
 fn f1_form_encoded<'b>(
-    request: &TokenRequest<'_>,
+    request: &TokenHttpRequest<'_>,
     body: &'b [u8],
     breaks: &Breaks,
 ) -> Result<Form<'b>, Refusal> {
@@ -260,7 +260,7 @@ fn a1_property_enabled(instance: &Instance, breaks: &Breaks) -> Result<(), Refus
 /// the right one.
 fn f6_client_credentials<'a>(
     form: &'a Form<'_>,
-    request: &TokenRequest<'_>,
+    request: &TokenHttpRequest<'_>,
     instance: &'a Instance,
     breaks: &Breaks,
 ) -> Result<ClientCredentials<'a>, Refusal> {
@@ -452,7 +452,7 @@ impl ClientCredentials<'_> {
 
 fn client_credentials<'a>(
     form: &'a Form<'_>,
-    request: &TokenRequest<'_>,
+    request: &TokenHttpRequest<'_>,
     basic_enabled: bool,
 ) -> Option<ClientCredentials<'a>> {
     if let Some(id) = form.get("client_id") {

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::authn::{self, Caller, RestRequest};
 use super::body::{MAX_BODY_BYTES, read_whole};
-use super::grant::{self, Decision, Fresh, TokenRequest};
+use super::grant::{self, Decision, Fresh, TokenHttpRequest};
 use super::revoke::{self, RevokeRequest};
 use super::schema::OAUTH_CREDENTIAL;
 use super::shared::Shared;
@@ -55,7 +55,7 @@ async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     let body = read_whole(body, MAX_BODY_BYTES).await.unwrap_or_default();
     let (method, query, headers) = (parts.method, parts.uri.query(), &parts.headers);
     let fresh = Fresh::draw();
-    let request = TokenRequest {
+    let request = TokenHttpRequest {
         is_post: method == Method::POST,
         is_get: method == Method::GET,
         content_type: header_text(headers, header::CONTENT_TYPE),

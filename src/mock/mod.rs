@@ -39,8 +39,8 @@ mod table_api;
 mod tls;
 mod wire;
 
-pub use breaks::{Break, Breaks};
+pub use breaks::{Break, Breaks, UnknownBreak};
 pub use instance::Instance;
-pub use seed::{DEFAULT_RELEASE, Seed, SeededClient};
+pub use seed::{DEFAULT_RELEASE, Seed, SeedError, SeededClient};
 pub use server::{MockOptions, MockServer};
-pub use tls::{TlsIdentity, generate as generate_tls};
+pub use tls::{TlsError, TlsIdentity, generate as generate_tls};

@@ -14,7 +14,7 @@ use super::body::{MAX_BODY_BYTES, read_whole};
 use super::faults::FaultAction;
 use super::journal::Exchange;
 use super::shared::Shared;
-use super::wire::{self, Outcome};
+use super::wire::{self, AnswerNote};
 
 /// Where the control plane lives: never faulted, never journaled.
 pub(crate) const CONTROL_PREFIX: &str = "/__mock";
@@ -93,8 +93,8 @@ where
         .unwrap_or_default();
     let outcome = response_parts
         .extensions
-        .remove::<Outcome>()
-        .map(|Outcome(why)| why);
+        .remove::<AnswerNote>()
+        .map(|AnswerNote(why)| why);
     let at = shared.clock.now();
     shared.journal().record(Exchange {
         at,
@@ -141,6 +141,6 @@ fn canned(
     }
     response
         .extensions_mut()
-        .insert(Outcome("fault: respond".into()));
+        .insert(AnswerNote("fault: respond".into()));
     response
 }

@@ -290,21 +290,19 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::HashMap;
 
-    struct Record(HashMap<String, String>);
+    struct Row(HashMap<String, String>);
 
-    impl Fields for Record {
+    impl Fields for Row {
         fn field(&self, name: &str) -> Option<&str> {
             self.0.get(name).map(String::as_str)
         }
     }
 
-    fn record(fields: &[(&str, &str)]) -> Record {
-        Record(
-            fields
-                .iter()
-                .map(|&(name, value)| (name.to_owned(), value.to_owned()))
-                .collect(),
-        )
+    fn record(fields: &[(&str, &str)]) -> Row {
+        Row(fields
+            .iter()
+            .map(|&(name, value)| (name.to_owned(), value.to_owned()))
+            .collect())
     }
 
     const CONTEXT: QueryContext<'static> = QueryContext {
@@ -312,7 +310,7 @@ mod tests {
         user_name: "admin",
     };
 
-    fn matches(query: &str, record: &Record) -> bool {
+    fn matches(query: &str, record: &Row) -> bool {
         EncodedQuery::parse(query).matches(record, &CONTEXT)
     }
 
@@ -514,7 +512,7 @@ mod tests {
             record(&[("id", "6")]),
         ];
         let ids = |query: &str| {
-            let mut refs: Vec<&Record> = rows.iter().collect();
+            let mut refs: Vec<&Row> = rows.iter().collect();
             EncodedQuery::parse(query).sort(&mut refs);
             refs.iter()
                 .map(|r| r.field("id").unwrap().to_owned())
@@ -577,7 +575,7 @@ mod tests {
             values in prop::collection::vec((any::<String>(), query_text()), 0..8),
         ) {
             let query = EncodedQuery::parse(&text);
-            let mut records: Vec<Record> = values
+            let mut records: Vec<Row> = values
                 .iter()
                 .map(|(a, b)| record(&[("a", a), ("b.c", b)]))
                 .collect();

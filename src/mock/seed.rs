@@ -1,6 +1,6 @@
 //! Seed files (TOML, see `fixtures/instances/`): the users, clients and properties an instance starts with.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use super::instance::{Instance, SYSTEM_ACTOR};
 use super::schema::{OAUTH_ENTITY, SYS_AUTH_SCOPE, SYS_USER};
 use crate::glide_time::real_now;
 use crate::random;
-use crate::release::Family;
+use crate::release::{Family, UnknownRelease};
 
 /// The seeds built into the binary, by name: usable away from the source tree.
 pub(crate) const BUILTIN: [(&str, &str); 2] = [
@@ -116,31 +116,66 @@ pub struct SeededClient {
     pub user: Option<String>,
 }
 
+/// Why a seed cannot be read or built; a TOML error names its line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("built-in seed {name}: {source}")]
+    Builtin {
+        name: String,
+        source: Box<SeedError>,
+    },
+    #[error("cannot read seed {}: {source} (built-in seeds: {})", path.display(), BUILTIN.map(|(name, _)| name).join(", "))]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("seed {}: {source}", path.display())]
+    InFile {
+        path: PathBuf,
+        source: Box<SeedError>,
+    },
+    /// Not a seed's TOML.
+    #[error(transparent)]
+    Toml(#[from] toml::de::Error),
+    #[error(transparent)]
+    Release(#[from] UnknownRelease),
+    #[error("user {0} is seeded twice")]
+    UserTwice(String),
+    #[error("client {client} names user {user}, who is not seeded")]
+    UnknownUser { client: String, user: String },
+    #[error("client {0} has an empty client_id")]
+    EmptyClientId(String),
+}
+
 impl Seed {
     /// Reads a built-in seed by name (`ready`, `untouched`) or a TOML file by path.
-    pub fn load(name_or_path: &str) -> Result<Seed, String> {
+    pub fn load(name_or_path: &str) -> Result<Seed, SeedError> {
         if let Some((_, text)) = BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
-            return Seed::parse(text)
-                .map_err(|error| format!("built-in seed {name_or_path}: {error}"));
+            return Seed::parse(text).map_err(|error| SeedError::Builtin {
+                name: name_or_path.to_owned(),
+                source: Box::new(error),
+            });
         }
-        let path = Path::new(name_or_path);
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            let builtins: Vec<_> = BUILTIN.iter().map(|(name, _)| *name).collect();
-            format!(
-                "cannot read seed {}: {error} (built-in seeds: {})",
-                path.display(),
-                builtins.join(", ")
-            )
-        })?;
-        Seed::parse(&text).map_err(|error| format!("seed {}: {error}", path.display()))
+        let path = PathBuf::from(name_or_path);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(source) => return Err(SeedError::Unreadable { path, source }),
+        };
+        Seed::parse(&text).map_err(|error| SeedError::InFile {
+            path,
+            source: Box::new(error),
+        })
     }
 
-    pub(crate) fn parse(text: &str) -> Result<Seed, String> {
-        toml::from_str(text).map_err(|error| error.to_string())
+    pub(crate) fn parse(text: &str) -> Result<Seed, SeedError> {
+        Ok(toml::from_str(text)?)
     }
 
     /// The release to run: the override if given, else the seed's, else [`DEFAULT_RELEASE`].
-    pub(crate) fn release(&self, release_override: Option<Family>) -> Result<Family, String> {
+    pub(crate) fn release(
+        &self,
+        release_override: Option<Family>,
+    ) -> Result<Family, UnknownRelease> {
         match (release_override, &self.release) {
             (Some(family), _) => Ok(family),
             (None, Some(name)) => name.parse(),
@@ -154,7 +189,7 @@ impl Seed {
         &self,
         admin_password: &SecretString,
         release_override: Option<Family>,
-    ) -> Result<(Instance, Vec<SeededClient>), String> {
+    ) -> Result<(Instance, Vec<SeededClient>), SeedError> {
         // Seeded records are stamped with real time: a mock's virtual clock starts there.
         let now = real_now();
         let mut instance = Instance::default();
@@ -201,9 +236,13 @@ fn add_out_of_box_scopes(instance: &mut Instance, now: VirtualInstant) {
     }
 }
 
-fn add_user(instance: &mut Instance, user: &UserSeed, now: VirtualInstant) -> Result<(), String> {
+fn add_user(
+    instance: &mut Instance,
+    user: &UserSeed,
+    now: VirtualInstant,
+) -> Result<(), SeedError> {
     if instance.user_named(&user.user_name).is_some() {
-        return Err(format!("user {} is seeded twice", user.user_name));
+        return Err(SeedError::UserTwice(user.user_name.clone()));
     }
     let flag = |value: bool| value.to_string();
     let password = user
@@ -235,19 +274,21 @@ fn add_client(
     instance: &mut Instance,
     client: &ClientSeed,
     now: VirtualInstant,
-) -> Result<SeededClient, String> {
+) -> Result<SeededClient, SeedError> {
     let user_sys_id = match &client.user {
-        Some(name) => Some(instance.user_named(name).ok_or_else(|| {
-            format!(
-                "client {} names user {name}, who is not seeded",
-                client.name
-            )
-        })?),
+        Some(name) => Some(
+            instance
+                .user_named(name)
+                .ok_or_else(|| SeedError::UnknownUser {
+                    client: client.name.clone(),
+                    user: name.clone(),
+                })?,
+        ),
         None => None,
     };
     let client_id = client.client_id.clone().unwrap_or_else(random::client_id);
     if client_id.is_empty() {
-        return Err(format!("client {} has an empty client_id", client.name));
+        return Err(SeedError::EmptyClientId(client.name.clone()));
     }
     let secret = client
         .client_secret
@@ -341,12 +382,13 @@ mod tests {
         for (text, expected) in cases {
             let error =
                 Seed::parse(text).and_then(|seed| seed.build(&password(), None).map(|_| ()));
-            let error = error.unwrap_err();
+            let error = error.unwrap_err().to_string();
             assert!(error.contains(expected), "{text}: {error}");
         }
         assert!(
             Seed::load("/no/such/seed.toml")
                 .unwrap_err()
+                .to_string()
                 .contains("built-in seeds: ready")
         );
     }

@@ -17,12 +17,27 @@ pub struct TlsIdentity {
     pub ca_pem: String,
 }
 
-fn error(what: &'static str) -> impl Fn(rcgen::Error) -> String {
-    move |cause| format!("{what}: {cause}")
+/// Why a TLS identity cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// A step of making the certificates (`CA key`, `server certificate`…) failed.
+    #[error("{step}: {source}")]
+    Certificate {
+        step: &'static str,
+        source: rcgen::Error,
+    },
+    #[error("TLS versions: {0}")]
+    Versions(rustls::Error),
+    #[error("TLS certificate: {0}")]
+    ServerCertificate(rustls::Error),
+}
+
+fn error(step: &'static str) -> impl Fn(rcgen::Error) -> TlsError {
+    move |source| TlsError::Certificate { step, source }
 }
 
 /// Generates a fresh authority and a server certificate for [`SERVER_NAMES`], signed by it.
-pub fn generate() -> Result<TlsIdentity, String> {
+pub fn generate() -> Result<TlsIdentity, TlsError> {
     let mut ca_params =
         CertificateParams::new(Vec::<String>::new()).map_err(error("CA parameters"))?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -45,10 +60,10 @@ pub fn generate() -> Result<TlsIdentity, String> {
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
     let mut config = ServerConfig::builder_with_provider(crate::crypto::provider())
         .with_safe_default_protocol_versions()
-        .map_err(|cause| format!("TLS versions: {cause}"))?
+        .map_err(TlsError::Versions)?
         .with_no_client_auth()
         .with_single_cert(vec![server_cert.der().clone(), ca.der().clone()], key)
-        .map_err(|cause| format!("TLS certificate: {cause}"))?;
+        .map_err(TlsError::ServerCertificate)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsIdentity {
         server_config: Arc::new(config),

@@ -32,7 +32,7 @@ const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
 /// Why a response was given, kept in the journal (never sent).
 #[derive(Clone, Debug)]
-pub(crate) struct Outcome(pub Cow<'static, str>);
+pub(crate) struct AnswerNote(pub Cow<'static, str>);
 
 /// A JSON response with the headers an instance sends on REST and token responses.
 pub(crate) fn json_response(status: StatusCode, body: String) -> Response {
@@ -62,7 +62,7 @@ fn no_cache(headers: &mut HeaderMap) {
 }
 
 fn with_outcome(mut response: Response, outcome: impl Into<Cow<'static, str>>) -> Response {
-    response.extensions_mut().insert(Outcome(outcome.into()));
+    response.extensions_mut().insert(AnswerNote(outcome.into()));
     response
 }
 

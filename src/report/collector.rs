@@ -11,7 +11,7 @@ use std::time::Instant;
 use cucumber::event::{self, Cucumber, Feature, Rule, Scenario, Step, StepError};
 use cucumber::{Event, Writer, cli, parser};
 
-use super::{Observation, Outcome, ScenarioRun, StepRun, StepStatus};
+use super::{Observation, ScenarioOutcome, ScenarioRun, StepRun, StepStatus};
 use crate::catalogue::{ScenarioInfo, tags_of};
 
 /// Identifies a scenario across events and the after hook: feature URI and scenario line.
@@ -118,17 +118,12 @@ impl Collector {
             }
             Scenario::Finished => {
                 if let Some(mut running) = self.running.remove(&key) {
-                    if let Some(observation) = self
-                        .observations
-                        .lock()
-                        .expect("observations lock")
-                        .remove(&key)
-                    {
+                    if let Some(observation) = crate::lock(&self.observations).remove(&key) {
                         running.run.observation = observation;
                     }
                     let run = running.finish(self.strict);
                     (self.on_finished)(&run);
-                    self.finished.lock().expect("collector lock").push(run);
+                    crate::lock(&self.finished).push(run);
                 }
             }
             Scenario::Hook(..) | Scenario::Log(_) => {}
@@ -149,7 +144,7 @@ pub fn scenario_run(feature: &gherkin::Feature, scenario: &gherkin::Scenario) ->
         line: scenario.position.line,
         tags,
         info,
-        outcome: Outcome::Passed,
+        outcome: ScenarioOutcome::Passed,
         steps: Vec::new(),
         observation: Observation::default(),
         duration_ms: 0,
@@ -213,16 +208,16 @@ fn outcome(
     failure: Option<String>,
     inconclusive: Option<String>,
     strict: bool,
-) -> Outcome {
+) -> ScenarioOutcome {
     let fault = inconclusive
         .or_else(|| run.observation.inconclusive.clone())
         .or_else(|| run.observation.fault());
     match (fault, failure) {
-        (Some(reason), _) => Outcome::Inconclusive {
+        (Some(reason), _) => ScenarioOutcome::Inconclusive {
             reason: super::redact_text(&reason),
         },
-        (None, Some(message)) => Outcome::of_deviation(run.info.severity, strict, message),
-        (None, None) => Outcome::Passed,
+        (None, Some(message)) => ScenarioOutcome::of_deviation(run.info.severity, strict, message),
+        (None, None) => ScenarioOutcome::Passed,
     }
 }
 
@@ -250,10 +245,7 @@ impl<W: 'static> Writer<W> for Collector {
         let event = match event {
             Ok(event) => event.value,
             Err(error) => {
-                self.parse_errors
-                    .lock()
-                    .expect("collector lock")
-                    .push(error.to_string());
+                crate::lock(&self.parse_errors).push(error.to_string());
                 return;
             }
         };
@@ -302,16 +294,16 @@ mod tests {
         Undefined,
     }
 
-    struct Feature {
+    struct FaultsFeature {
         feature: gherkin::Feature,
     }
 
-    impl Feature {
-        fn new() -> Feature {
+    impl FaultsFeature {
+        fn new() -> FaultsFeature {
             let mut feature =
                 gherkin::Feature::parse(FEATURE, gherkin::GherkinEnv::default()).expect("feature");
             feature.path = Some("features/faults.feature".into());
-            Feature { feature }
+            FaultsFeature { feature }
         }
 
         /// Runs scenario `index` through a collector: its background and steps go as `goes` says (each step
@@ -374,13 +366,10 @@ mod tests {
                     Scenario::Hook(HookType::After, event::Hook::Failed(None, info)),
                 );
             }
-            observations
-                .lock()
-                .unwrap()
-                .insert(key_of(feature, scenario), observation);
+            crate::lock(&observations).insert(key_of(feature, scenario), observation);
             collector.scenario_event::<()>(feature, scenario, Scenario::Finished);
-            assert!(observations.lock().unwrap().is_empty(), "taken out");
-            collected.scenarios.lock().unwrap().pop().expect("a run")
+            assert!(crate::lock(&observations).is_empty(), "taken out");
+            crate::lock(&collected.scenarios).pop().expect("a run")
         }
     }
 
@@ -405,27 +394,27 @@ mod tests {
 
     fn reason(run: &ScenarioRun) -> &str {
         match &run.outcome {
-            Outcome::Inconclusive { reason } => reason,
+            ScenarioOutcome::Inconclusive { reason } => reason,
             other => panic!("not inconclusive: {other:?}"),
         }
     }
 
     #[test]
     fn the_observation_is_taken_into_the_run() {
-        let feature = Feature::new();
+        let feature = FaultsFeature::new();
         let mut observation = observed(&[Some(200)]);
         observation
             .facts
             .insert("seen".into(), serde_json::json!(true));
         let run = feature.run(0, &[], false, observation.clone());
-        assert_eq!(run.outcome, Outcome::Passed);
+        assert_eq!(run.outcome, ScenarioOutcome::Passed);
         assert_eq!(run.observation, observation);
         assert_eq!(run.steps.len(), 5);
     }
 
     #[test]
     fn a_failed_setup_step_is_inconclusive_and_a_later_failure_a_deviation() {
-        let feature = Feature::new();
+        let feature = FaultsFeature::new();
         let run = feature.run(0, &[("an endpoint", Goes::Fails)], false, observed(&[]));
         assert_eq!(
             reason(&run),
@@ -452,7 +441,7 @@ mod tests {
 
     #[test]
     fn a_failed_hook_is_inconclusive_even_when_every_step_held() {
-        let feature = Feature::new();
+        let feature = FaultsFeature::new();
         let run = feature.run(0, &[], true, observed(&[Some(200)]));
         assert_eq!(reason(&run), "the after hook failed: the hook broke");
         let run = feature.run(0, &[("a token is", Goes::Fails)], true, observed(&[]));
@@ -461,7 +450,7 @@ mod tests {
 
     #[test]
     fn the_suite_can_mark_an_observation_inconclusive() {
-        let feature = Feature::new();
+        let feature = FaultsFeature::new();
         let observation = Observation {
             inconclusive: Some("undoing its changes failed: 403".into()),
             ..observed(&[Some(200)])
@@ -472,7 +461,7 @@ mod tests {
 
     #[test]
     fn a_server_error_a_rate_limit_or_no_answer_is_inconclusive_whatever_the_severity() {
-        let feature = Feature::new();
+        let feature = FaultsFeature::new();
         let run = feature.run(0, &[], false, observed(&[Some(200), Some(503)]));
         assert_eq!(
             reason(&run),
@@ -496,13 +485,13 @@ mod tests {
         );
         for status in [200, 302, 400, 401, 403, 404, 413, 499] {
             let run = feature.run(1, &[], false, observed(&[Some(status)]));
-            assert_eq!(run.outcome, Outcome::Passed, "{status}");
+            assert_eq!(run.outcome, ScenarioOutcome::Passed, "{status}");
         }
     }
 
     #[test]
     fn an_inconclusive_reason_is_redacted() {
-        let feature = Feature::new();
+        let feature = FaultsFeature::new();
         let observation = Observation {
             inconclusive: Some(r#"undo failed: {"access_token":"t0k3n"}"#.into()),
             ..Observation::default()

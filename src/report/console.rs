@@ -1,18 +1,18 @@
 //! The console report: one line per scenario as it finishes, failure details under it, then the tally.
 
-use super::{Outcome, RunReport, ScenarioRun};
+use super::{RunReport, ScenarioOutcome, ScenarioRun};
 
 /// `[12/44] PASS  CC-A3  must    With the system property true the client gets a token`, plus details; an
 /// expected deviation is `XFAIL`, a scenario a fault left undecided `INCON`. `position` is the line's place and
 /// how many there are.
 pub fn scenario_line(run: &ScenarioRun, position: (usize, usize)) -> String {
     let label = match run.outcome {
-        Outcome::Passed => "PASS",
-        Outcome::Failed { .. } => "FAIL",
-        Outcome::Warning { .. } => "WARN",
-        Outcome::Skipped { .. } => "SKIP",
-        Outcome::Expected { .. } => "XFAIL",
-        Outcome::Inconclusive { .. } => "INCON",
+        ScenarioOutcome::Passed => "PASS",
+        ScenarioOutcome::Failed { .. } => "FAIL",
+        ScenarioOutcome::Warning { .. } => "WARN",
+        ScenarioOutcome::Skipped { .. } => "SKIP",
+        ScenarioOutcome::Expected { .. } => "XFAIL",
+        ScenarioOutcome::Inconclusive { .. } => "INCON",
     };
     let id = format!("CC-{}", run.info.id);
     let (at, of) = position;
@@ -22,18 +22,18 @@ pub fn scenario_line(run: &ScenarioRun, position: (usize, usize)) -> String {
         run.name
     );
     match &run.outcome {
-        Outcome::Failed { message } | Outcome::Warning { message } => {
+        ScenarioOutcome::Failed { message } | ScenarioOutcome::Warning { message } => {
             line.push_str(&details(run, message));
         }
-        Outcome::Expected { reason, message } => {
+        ScenarioOutcome::Expected { reason, message } => {
             line.push_str(&format!("\n      expected deviation: {reason}"));
             line.push_str(&details(run, message));
         }
-        Outcome::Inconclusive { reason } => {
+        ScenarioOutcome::Inconclusive { reason } => {
             line.push_str(&details(run, &format!("inconclusive: {reason}")));
         }
-        Outcome::Skipped { reason } => line.push_str(&format!("  ({reason})")),
-        Outcome::Passed => {}
+        ScenarioOutcome::Skipped { reason } => line.push_str(&format!("  ({reason})")),
+        ScenarioOutcome::Passed => {}
     }
     line
 }
@@ -71,7 +71,7 @@ pub fn closing(report: &RunReport) -> String {
     let skipped = report
         .scenarios
         .iter()
-        .filter(|run| matches!(run.outcome, Outcome::Skipped { .. }));
+        .filter(|run| matches!(run.outcome, ScenarioOutcome::Skipped { .. }));
     for (index, run) in skipped.enumerate() {
         let at = total - report.tally.skipped + index + 1;
         text.push_str(&scenario_line(run, (at, total)));
@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn an_expected_deviation_says_why_under_its_line() {
-        let run = sample::scenario(Outcome::Expected {
+        let run = sample::scenario(ScenarioOutcome::Expected {
             reason: "known quirk".into(),
             message: "Then a step: no".into(),
         });
@@ -101,7 +101,7 @@ mod tests {
             "[3/44] XFAIL CC-A1  must    A sample\n      expected deviation: known quirk\n      Then a step: no\n      \
              at features/sample.feature:5"
         );
-        let passed = sample::scenario(Outcome::Passed);
+        let passed = sample::scenario(ScenarioOutcome::Passed);
         assert_eq!(
             scenario_line(&passed, (12, 44)),
             "[12/44] PASS  CC-A1  must    A sample"
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn an_inconclusive_scenario_says_why_and_where() {
-        let run = sample::scenario(Outcome::Inconclusive {
+        let run = sample::scenario(ScenarioOutcome::Inconclusive {
             reason: "the instance answered 503 to POST /oauth_token.do: a server or gateway error decides nothing"
                 .into(),
         });
@@ -136,11 +136,11 @@ mod tests {
     #[test]
     fn the_closing_line_counts_every_outcome_and_gives_the_wall_time() {
         let report = sample::report(vec![
-            sample::scenario(Outcome::Passed),
-            sample::scenario(Outcome::Skipped {
+            sample::scenario(ScenarioOutcome::Passed),
+            sample::scenario(ScenarioOutcome::Skipped {
                 reason: "admin only".into(),
             }),
-            sample::scenario(Outcome::Inconclusive {
+            sample::scenario(ScenarioOutcome::Inconclusive {
                 reason: "setup failed".into(),
             }),
         ]);

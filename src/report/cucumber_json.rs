@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Outcome, RunReport, ScenarioRun, ShownStatus, ShownStep};
+use super::{RunReport, ScenarioOutcome, ScenarioRun, ShownStatus, ShownStep};
 
 /// The file's name in the report folder.
 pub const FILE: &str = "cucumber.json";
@@ -126,9 +126,9 @@ fn element(run: &ScenarioRun) -> Element {
         .map(|name| tag(format!("@{name}")))
         .collect();
     match run.outcome {
-        Outcome::Warning { .. } => tags.push(tag("@warning".to_owned())),
-        Outcome::Expected { .. } => tags.push(tag("@expected-deviation".to_owned())),
-        Outcome::Inconclusive { .. } => tags.push(tag("@inconclusive".to_owned())),
+        ScenarioOutcome::Warning { .. } => tags.push(tag("@warning".to_owned())),
+        ScenarioOutcome::Expected { .. } => tags.push(tag("@expected-deviation".to_owned())),
+        ScenarioOutcome::Inconclusive { .. } => tags.push(tag("@inconclusive".to_owned())),
         _ => {}
     }
     Element {
@@ -146,7 +146,7 @@ fn element(run: &ScenarioRun) -> Element {
 fn steps(run: &ScenarioRun) -> Vec<Step> {
     let mut steps: Vec<Step> = run.shown_steps().iter().map(step).collect();
     if let Some(last) = steps.last_mut() {
-        if let Outcome::Expected { reason, message } = &run.outcome {
+        if let ScenarioOutcome::Expected { reason, message } = &run.outcome {
             last.output
                 .push(format!("expected deviation ({reason}): {message}"));
         }
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn a_skipped_scenario_shows_one_skipped_step_with_the_reason() {
-        let run = sample::scenario(Outcome::Skipped {
+        let run = sample::scenario(ScenarioOutcome::Skipped {
             reason: "not applicable to this release".into(),
         });
         let element = element(&run);
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn a_warning_keeps_its_failed_step_and_is_tagged() {
-        let mut run = sample::scenario(Outcome::Warning {
+        let mut run = sample::scenario(ScenarioOutcome::Warning {
             message: "Then x: no".into(),
         });
         run.steps = vec![
@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn an_info_step_that_did_not_hold_passes_with_a_note() {
-        let mut run = sample::scenario(Outcome::Passed);
+        let mut run = sample::scenario(ScenarioOutcome::Passed);
         run.steps = vec![sample::step(StepStatus::Skipped, Some("no definition"))];
         let step = &element(&run).steps[0];
         assert_eq!(step.result.status, "passed");
@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn an_expected_deviation_passes_tagged_with_a_note() {
-        let mut run = sample::scenario(Outcome::Expected {
+        let mut run = sample::scenario(ScenarioOutcome::Expected {
             reason: "known quirk".into(),
             message: "Then a step: no".into(),
         });
@@ -289,7 +289,7 @@ mod tests {
 
     #[test]
     fn an_unmatched_step_fails_and_a_hook_failure_gets_a_step() {
-        let mut run = sample::scenario(Outcome::Failed {
+        let mut run = sample::scenario(ScenarioOutcome::Failed {
             message: "hook failed: boom".into(),
         });
         run.steps = vec![sample::step(StepStatus::Passed, None)];
@@ -301,7 +301,7 @@ mod tests {
     #[test]
     fn an_inconclusive_scenario_shows_undefined_steps_with_the_reason_and_is_tagged() {
         let reason = "the instance answered 503 to POST /oauth_token.do: a server or gateway error decides nothing";
-        let mut run = sample::scenario(Outcome::Inconclusive {
+        let mut run = sample::scenario(ScenarioOutcome::Inconclusive {
             reason: reason.into(),
         });
         run.steps = vec![
@@ -326,7 +326,7 @@ mod tests {
 
     #[test]
     fn observations_ride_on_the_last_step() {
-        let mut run = sample::scenario(Outcome::Passed);
+        let mut run = sample::scenario(ScenarioOutcome::Passed);
         run.steps = vec![
             sample::step(StepStatus::Passed, None),
             sample::step(StepStatus::Passed, None),

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{BehaviourRun, Outcome, RunReport, ScenarioRun, StepRun, StepStatus};
+use super::{BehaviourRun, RunReport, ScenarioOutcome, ScenarioRun, StepRun, StepStatus};
 use crate::client::exchange::Exchange;
 
 /// The file's name in the report folder.
@@ -306,11 +306,11 @@ fn row(html: &mut String, behaviour: &BehaviourRun, scenarios: &[&ScenarioRun]) 
 
 fn details_row(html: &mut String, behaviour: &BehaviourRun, scenarios: &[&ScenarioRun]) {
     let open = match behaviour.outcome {
-        Outcome::Failed { .. }
-        | Outcome::Warning { .. }
-        | Outcome::Expected { .. }
-        | Outcome::Inconclusive { .. } => " open",
-        Outcome::Passed | Outcome::Skipped { .. } => "",
+        ScenarioOutcome::Failed { .. }
+        | ScenarioOutcome::Warning { .. }
+        | ScenarioOutcome::Expected { .. }
+        | ScenarioOutcome::Inconclusive { .. } => " open",
+        ScenarioOutcome::Passed | ScenarioOutcome::Skipped { .. } => "",
     };
     let count = scenarios.len();
     let plural = if count == 1 { "" } else { "s" };
@@ -349,13 +349,13 @@ fn scenario(html: &mut String, run: &ScenarioRun) {
     if let Some(why) = explanation(&run.outcome) {
         let _ = writeln!(html, "<p class=\"message\">{}</p>", escape(&why));
     }
-    if run.outcome == Outcome::Passed && !run.steps.iter().all(StepRun::held) {
+    if run.outcome == ScenarioOutcome::Passed && !run.steps.iter().all(StepRun::held) {
         html.push_str(
             "<p class=\"muted\">An @info scenario only records: the step that did not hold ",
         );
         html.push_str("is a fact, not a deviation.</p>\n");
     }
-    let undecided = matches!(run.outcome, Outcome::Inconclusive { .. });
+    let undecided = matches!(run.outcome, ScenarioOutcome::Inconclusive { .. });
     steps(html, &run.steps, undecided);
     exchanges(html, &run.observation.exchanges);
     html.push_str("</section>\n");
@@ -482,13 +482,17 @@ fn badge(outcome: &str) -> String {
 
 /// Why a scenario or behaviour did not simply pass: the deviation's message, the skip's reason, or why a
 /// deviation is expected and what it was.
-fn explanation(outcome: &Outcome) -> Option<String> {
+fn explanation(outcome: &ScenarioOutcome) -> Option<String> {
     match outcome {
-        Outcome::Passed => None,
-        Outcome::Failed { message } | Outcome::Warning { message } => Some(message.clone()),
-        Outcome::Skipped { reason } => Some(reason.clone()),
-        Outcome::Expected { reason, message } => Some(format!("Expected ({reason}): {message}")),
-        Outcome::Inconclusive { reason } => Some(format!("Inconclusive: {reason}")),
+        ScenarioOutcome::Passed => None,
+        ScenarioOutcome::Failed { message } | ScenarioOutcome::Warning { message } => {
+            Some(message.clone())
+        }
+        ScenarioOutcome::Skipped { reason } => Some(reason.clone()),
+        ScenarioOutcome::Expected { reason, message } => {
+            Some(format!("Expected ({reason}): {message}"))
+        }
+        ScenarioOutcome::Inconclusive { reason } => Some(format!("Inconclusive: {reason}")),
     }
 }
 
@@ -532,7 +536,7 @@ mod tests {
     use serde_json::json;
 
     /// A scenario of behaviour `id` at `line`.
-    fn scenario_of(id: &str, line: usize, outcome: Outcome) -> ScenarioRun {
+    fn scenario_of(id: &str, line: usize, outcome: ScenarioOutcome) -> ScenarioRun {
         let mut run = sample::scenario(outcome);
         let tags: Vec<String> = [
             format!("CC-{id}"),
@@ -553,7 +557,7 @@ mod tests {
             escape(r#"<script>alert("x" + 'y')</script> & co"#),
             "&lt;script&gt;alert(&quot;x&quot; + &#39;y&#39;)&lt;/script&gt; &amp; co"
         );
-        let mut run = sample::scenario(Outcome::Failed {
+        let mut run = sample::scenario(ScenarioOutcome::Failed {
             message: "<script>alert('boom')</script>".into(),
         });
         run.name = r#"A "quoted" <b>name</b>"#.into();
@@ -577,7 +581,7 @@ mod tests {
 
     #[test]
     fn secrets_in_messages_are_redacted_whoever_calls() {
-        let mut run = sample::scenario(Outcome::Failed {
+        let mut run = sample::scenario(ScenarioOutcome::Failed {
             message: r#"got {"access_token":"t0k3n"}"#.into(),
         });
         run.steps = vec![sample::step(
@@ -608,7 +612,11 @@ mod tests {
         );
         assert_eq!(clause_url("OIDCC-3.1"), None);
         assert_eq!(clause_url("RFCx-1"), None);
-        let html = render(&sample::report(vec![scenario_of("C3", 5, Outcome::Passed)]));
+        let html = render(&sample::report(vec![scenario_of(
+            "C3",
+            5,
+            ScenarioOutcome::Passed,
+        )]));
         assert!(html.contains(
             r#"<a class="clause" href="https://www.rfc-editor.org/rfc/rfc6749#section-5.1">RFC6749-5.1</a>"#
         ));
@@ -617,22 +625,22 @@ mod tests {
     #[test]
     fn one_row_per_behaviour_in_catalogue_order() {
         let report = sample::report(vec![
-            scenario_of("A10", 5, Outcome::Passed),
+            scenario_of("A10", 5, ScenarioOutcome::Passed),
             scenario_of(
                 "B1",
                 6,
-                Outcome::Skipped {
+                ScenarioOutcome::Skipped {
                     reason: "no admin".into(),
                 },
             ),
             scenario_of(
                 "A2",
                 7,
-                Outcome::Warning {
+                ScenarioOutcome::Warning {
                     message: "no no-store".into(),
                 },
             ),
-            scenario_of("A2", 9, Outcome::Passed),
+            scenario_of("A2", 9, ScenarioOutcome::Passed),
         ]);
         let html = render(&report);
         let rows: Vec<&str> = html
@@ -661,7 +669,7 @@ mod tests {
         let mut undecided = scenario_of(
             "A2",
             7,
-            Outcome::Inconclusive {
+            ScenarioOutcome::Inconclusive {
                 reason: "the instance answered 502 to POST /oauth_token.do".into(),
             },
         );
@@ -671,11 +679,11 @@ mod tests {
             scenario_of(
                 "A2",
                 9,
-                Outcome::Warning {
+                ScenarioOutcome::Warning {
                     message: "no".into(),
                 },
             ),
-            scenario_of("A3", 11, Outcome::Passed),
+            scenario_of("A3", 11, ScenarioOutcome::Passed),
         ]);
         let html = render(&report);
         assert!(html.contains("<tbody class=\"behaviour inconclusive\" id=\"CC-A2\">"));
@@ -693,9 +701,11 @@ mod tests {
 
     #[test]
     fn the_header_says_what_ran_and_how_it_ended() {
-        let html = render(&sample::report(vec![sample::scenario(Outcome::Failed {
-            message: "no".into(),
-        })]));
+        let html = render(&sample::report(vec![sample::scenario(
+            ScenarioOutcome::Failed {
+                message: "no".into(),
+            },
+        )]));
         for expected in [
             "bundled mock (mock)",
             "washingtondc",

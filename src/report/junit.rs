@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Outcome, RunReport, ScenarioRun};
+use super::{RunReport, ScenarioOutcome, ScenarioRun};
 
 /// The file's name in the report folder.
 pub const FILE: &str = "junit.xml";
@@ -35,16 +35,17 @@ pub fn render(report: &RunReport) -> String {
 }
 
 fn suite(xml: &mut String, report: &RunReport, runs: &[&ScenarioRun]) {
-    let count =
-        |wanted: fn(&Outcome) -> bool| runs.iter().filter(|run| wanted(&run.outcome)).count();
+    let count = |wanted: fn(&ScenarioOutcome) -> bool| {
+        runs.iter().filter(|run| wanted(&run.outcome)).count()
+    };
     let _ = writeln!(
         xml,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
         attribute(&runs[0].feature),
         runs.len(),
-        count(|outcome| matches!(outcome, Outcome::Failed { .. })),
-        count(|outcome| matches!(outcome, Outcome::Inconclusive { .. })),
-        count(|outcome| matches!(outcome, Outcome::Skipped { .. })),
+        count(|outcome| matches!(outcome, ScenarioOutcome::Failed { .. })),
+        count(|outcome| matches!(outcome, ScenarioOutcome::Inconclusive { .. })),
+        count(|outcome| matches!(outcome, ScenarioOutcome::Skipped { .. })),
         seconds(runs.iter().map(|run| run.duration_ms).sum()),
     );
     run_properties(xml, report);
@@ -84,7 +85,7 @@ fn case(xml: &mut String, run: &ScenarioRun) {
     );
     properties(xml, run);
     match &run.outcome {
-        Outcome::Failed { message } => {
+        ScenarioOutcome::Failed { message } => {
             let _ = writeln!(
                 xml,
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>",
@@ -93,7 +94,7 @@ fn case(xml: &mut String, run: &ScenarioRun) {
                 text(&failure_detail(run, message)),
             );
         }
-        Outcome::Inconclusive { reason } => {
+        ScenarioOutcome::Inconclusive { reason } => {
             let _ = writeln!(
                 xml,
                 "      <error message=\"{}\" type=\"inconclusive\">{}</error>",
@@ -101,10 +102,12 @@ fn case(xml: &mut String, run: &ScenarioRun) {
                 text(&failure_detail(run, reason)),
             );
         }
-        Outcome::Skipped { reason } => {
+        ScenarioOutcome::Skipped { reason } => {
             let _ = writeln!(xml, "      <skipped message=\"{}\"/>", attribute(reason));
         }
-        Outcome::Passed | Outcome::Warning { .. } | Outcome::Expected { .. } => {}
+        ScenarioOutcome::Passed
+        | ScenarioOutcome::Warning { .. }
+        | ScenarioOutcome::Expected { .. } => {}
     }
     let out = system_out(run);
     if !out.is_empty() {
@@ -140,7 +143,7 @@ fn properties(xml: &mut String, run: &ScenarioRun) {
 /// the scenario is.
 fn failure_detail(run: &ScenarioRun, message: &str) -> String {
     let mut detail = String::new();
-    if let Outcome::Inconclusive { .. } = run.outcome {
+    if let ScenarioOutcome::Inconclusive { .. } = run.outcome {
         let _ = writeln!(detail, "inconclusive: {message}");
     }
     for step in run.steps.iter().filter(|step| !step.held()) {
@@ -163,13 +166,13 @@ fn failure_detail(run: &ScenarioRun, message: &str) -> String {
 fn system_out(run: &ScenarioRun) -> String {
     let mut out = String::new();
     match &run.outcome {
-        Outcome::Warning { message } => {
+        ScenarioOutcome::Warning { message } => {
             let _ = writeln!(out, "WARNING: {message}");
         }
-        Outcome::Expected { reason, message } => {
+        ScenarioOutcome::Expected { reason, message } => {
             let _ = writeln!(out, "EXPECTED DEVIATION: {reason}\n{message}");
         }
-        Outcome::Passed => {
+        ScenarioOutcome::Passed => {
             for step in run.steps.iter().filter(|step| !step.held()) {
                 let error = step.error.as_deref().unwrap_or_default();
                 let _ = writeln!(
@@ -179,7 +182,9 @@ fn system_out(run: &ScenarioRun) -> String {
                 );
             }
         }
-        Outcome::Failed { .. } | Outcome::Skipped { .. } | Outcome::Inconclusive { .. } => {}
+        ScenarioOutcome::Failed { .. }
+        | ScenarioOutcome::Skipped { .. }
+        | ScenarioOutcome::Inconclusive { .. } => {}
     }
     for (name, value) in &run.observation.facts {
         let _ = writeln!(out, "fact {name} = {value}");
@@ -257,7 +262,7 @@ mod tests {
 
     #[test]
     fn every_suite_names_the_target_and_release_it_checked() {
-        let mut sample = sample::report(vec![sample::scenario(Outcome::Passed)]);
+        let mut sample = sample::report(vec![sample::scenario(ScenarioOutcome::Passed)]);
         sample.release = "vancouver".into();
         let xml = render(&sample);
         assert!(
@@ -275,7 +280,7 @@ mod tests {
 
     #[test]
     fn a_failure_names_its_step_and_severity() {
-        let mut run = sample::scenario(Outcome::Failed {
+        let mut run = sample::scenario(ScenarioOutcome::Failed {
             message: "Then x: <no>".into(),
         });
         run.steps = vec![sample::step(StepStatus::Failed, Some("expected <401>"))];
@@ -298,7 +303,7 @@ mod tests {
 
     #[test]
     fn a_warning_passes_and_says_so() {
-        let run = sample::scenario(Outcome::Warning {
+        let run = sample::scenario(ScenarioOutcome::Warning {
             message: "Then y: no".into(),
         });
         let xml = report(vec![run]);
@@ -315,7 +320,7 @@ mod tests {
 
     #[test]
     fn an_expected_deviation_passes_with_a_note() {
-        let run = sample::scenario(Outcome::Expected {
+        let run = sample::scenario(ScenarioOutcome::Expected {
             reason: "known <quirk>".into(),
             message: "Then y: no".into(),
         });
@@ -335,11 +340,11 @@ mod tests {
 
     #[test]
     fn an_inconclusive_scenario_is_an_error_not_a_failure() {
-        let mut run = sample::scenario(Outcome::Inconclusive {
+        let mut run = sample::scenario(ScenarioOutcome::Inconclusive {
             reason: "the instance answered 503 to POST /oauth_token.do: <gateway>".into(),
         });
         run.steps = vec![sample::step(StepStatus::Failed, Some("got 503"))];
-        let xml = report(vec![run, sample::scenario(Outcome::Passed)]);
+        let xml = report(vec![run, sample::scenario(ScenarioOutcome::Passed)]);
         assert!(!xml.contains("<failure"), "{xml}");
         assert!(
             xml.contains(
@@ -367,7 +372,7 @@ mod tests {
 
     #[test]
     fn a_skipped_scenario_gives_its_reason() {
-        let run = sample::scenario(Outcome::Skipped {
+        let run = sample::scenario(ScenarioOutcome::Skipped {
             reason: "needs \"admin\"".into(),
         });
         let xml = report(vec![run]);

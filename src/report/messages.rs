@@ -1,8 +1,8 @@
 //! Cucumber Messages (`messages.ndjson`): the run as one JSON envelope a line, as `@cucumber/html-formatter` reads it.
 //!
-//! The report keeps no feature text, so each feature's Gherkin is rebuilt from what ran: the feature, a background
-//! (the steps that stand above their scenario), each scenario with its tags on the line above it and the steps it
-//! ran, every line where the feature file has it. A step no definition matches is `UNDEFINED`; a step of the
+//! Each feature's source is its file's text as the run read it; its Gherkin document is rebuilt from what ran:
+//! the feature, a background (the steps that stand above their scenario), each scenario with its tags on the line
+//! above it and the steps it ran, every line where the feature file has it. A step no definition matches is `UNDEFINED`; a step of the
 //! background a scenario did not reach is `SKIPPED`. As in the Cucumber JSON, a scenario the target or release
 //! cannot run gets one synthetic skipped step carrying the reason, a failed hook gets one synthetic failed step, a
 //! `@should` deviation stays a failed step (the run still succeeds), and a step that did not hold in an `@info`
@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, RunReport, ScenarioRun, ShownStatus, ShownStep};
+use super::{RunReport, ScenarioOutcome, ScenarioRun, ShownStatus, ShownStep};
+use crate::features::FeatureSource;
 use crate::glide_time::parse_glide_datetime;
 
 /// The file's name in the report folder.
@@ -37,7 +38,7 @@ pub fn render(report: &RunReport) -> String {
     let mut cases = Vec::new();
     for runs in report.features() {
         let document = Document::of(&runs, &mut ids);
-        envelopes.push(json!({"source": document.source()}));
+        envelopes.push(json!({"source": document.source(&report.sources)}));
         envelopes.push(json!({"gherkinDocument": document.gherkin()}));
         for (run, scenario) in runs.iter().zip(&document.scenarios) {
             let case = Case::of(run, &document, scenario, &mut ids);
@@ -45,7 +46,7 @@ pub fn render(report: &RunReport) -> String {
             cases.push(case);
         }
     }
-    let started = Clock::at(&report.started_at);
+    let started = RunStart::at(&report.started_at);
     envelopes.push(json!({"testRunStarted": {"timestamp": started.timestamp(0), "id": RUN_ID}}));
     envelopes.extend(
         cases
@@ -88,11 +89,11 @@ impl Ids {
 }
 
 /// The run's start, for timestamps `ms` after it.
-struct Clock(i64);
+struct RunStart(i64);
 
-impl Clock {
-    fn at(started_at: &str) -> Clock {
-        Clock(parse_glide_datetime(started_at).unwrap_or_default())
+impl RunStart {
+    fn at(started_at: &str) -> RunStart {
+        RunStart(parse_glide_datetime(started_at).unwrap_or_default())
     }
 
     fn timestamp(&self, ms: u64) -> Value {
@@ -141,19 +142,6 @@ impl GherkinStep {
             });
         }
         step
-    }
-
-    /// Its lines in the feature text, by line number.
-    fn lines(&self) -> Vec<(usize, String)> {
-        let mut lines = vec![(self.line, format!("    {}{}", self.keyword, self.text))];
-        if let Some(content) = &self.docstring {
-            let body = content.lines().map(|line| format!("      {line}"));
-            let delimited = std::iter::once("      \"\"\"".to_owned())
-                .chain(body)
-                .chain(std::iter::once("      \"\"\"".to_owned()));
-            lines.extend((self.line + 1..).zip(delimited));
-        }
-        lines
     }
 
     /// The line after its last.
@@ -207,45 +195,18 @@ impl Document {
         self.background.as_ref().map_or(&[], |(_, steps)| steps)
     }
 
-    fn source(&self) -> Value {
+    /// The source envelope: the feature file's text as the run read it (empty for a report read back from
+    /// `summary.json`, which leaves the texts out).
+    fn source(&self, sources: &[FeatureSource]) -> Value {
+        let text = sources
+            .iter()
+            .find(|source| source.uri == self.uri)
+            .map_or("", |source| source.text.as_str());
         json!({
             "uri": self.uri,
-            "data": self.text(),
+            "data": text,
             "mediaType": "text/x.cucumber.gherkin+plain",
         })
-    }
-
-    /// The feature text, each line where the file has it; a line already taken keeps its first text.
-    fn text(&self) -> String {
-        let mut lines: BTreeMap<usize, String> = BTreeMap::new();
-        let mut put = |line: usize, text: String| {
-            lines.entry(line).or_insert(text);
-        };
-        put(self.line, format!("Feature: {}", self.name));
-        for (line, text) in (self.line + 1..).zip(self.description.lines()) {
-            put(line, format!("  {text}"));
-        }
-        if let Some(first) = self.background_steps().first() {
-            put(first.line.saturating_sub(1), "  Background:".to_owned());
-        }
-        for scenario in &self.scenarios {
-            let tags: Vec<&str> = scenario.tags.iter().map(|(tag, _)| tag.as_str()).collect();
-            put(
-                scenario.line.saturating_sub(1),
-                format!("  {}", tags.join(" ")),
-            );
-            put(scenario.line, format!("  Scenario: {}", scenario.name));
-            for step in self.background_steps().iter().chain(&scenario.steps) {
-                step.lines()
-                    .into_iter()
-                    .for_each(|(line, text)| put(line, text));
-            }
-        }
-        let last = lines.keys().last().copied().unwrap_or_default();
-        (1..=last)
-            .map(|line| lines.get(&line).map_or("", String::as_str))
-            .map(|text| format!("{text}\n"))
-            .collect()
     }
 
     fn gherkin(&self) -> Value {
@@ -375,7 +336,7 @@ fn keyword_type(keyword: &str) -> &'static str {
 }
 
 /// How one step of a test case ended, with what to attach to it.
-struct StepResult {
+struct StepEnding {
     status: &'static str,
     duration_ms: u64,
     message: Option<String>,
@@ -390,7 +351,7 @@ struct CaseStep {
     pickle_type: &'static str,
     text: String,
     docstring: Option<String>,
-    result: StepResult,
+    result: StepEnding,
 }
 
 /// A scenario as a pickle and a test case.
@@ -422,7 +383,7 @@ impl Case {
         });
         let own = scenario.steps.iter().zip(own_steps(run, &shown).map(Some));
         for (ast, ran) in background.chain(own) {
-            let result = ran.map_or_else(StepResult::not_reached, step_result);
+            let result = ran.map_or_else(StepEnding::not_reached, step_result);
             let pickle_type = match keyword_type(&ast.keyword) {
                 "Conjunction" => previous_type,
                 own => own,
@@ -491,7 +452,7 @@ impl Case {
 
     /// testCaseStarted, each step's start, attachments and end, testCaseFinished; the case starts with the run
     /// (scenarios run concurrently) and its steps follow one another.
-    fn execution(&self, clock: &Clock, ids: &mut Ids) -> Vec<Value> {
+    fn execution(&self, clock: &RunStart, ids: &mut Ids) -> Vec<Value> {
         let started_id = ids.next();
         let mut envelopes = vec![envelope(
             "testCaseStarted",
@@ -565,7 +526,7 @@ impl CaseStep {
     fn execution(
         &self,
         started_id: &str,
-        clock: &Clock,
+        clock: &RunStart,
         at: u64,
         observation: &[Attachment],
     ) -> Vec<Value> {
@@ -604,10 +565,10 @@ impl CaseStep {
     }
 }
 
-impl StepResult {
+impl StepEnding {
     /// A background step the scenario did not reach.
-    fn not_reached() -> StepResult {
-        StepResult {
+    fn not_reached() -> StepEnding {
+        StepEnding {
             status: "SKIPPED",
             duration_ms: 0,
             message: None,
@@ -626,7 +587,7 @@ impl StepResult {
 
 /// How a shown step ended: `UNDEFINED` when no definition matched it, `UNKNOWN` when it was not judged; a note is
 /// attached.
-fn step_result(step: &ShownStep) -> StepResult {
+fn step_result(step: &ShownStep) -> StepEnding {
     let status = match step.status {
         ShownStatus::Passed => "PASSED",
         ShownStatus::Failed => "FAILED",
@@ -634,7 +595,7 @@ fn step_result(step: &ShownStep) -> StepResult {
         ShownStatus::Skipped => "SKIPPED",
         ShownStatus::Inconclusive => "UNKNOWN",
     };
-    StepResult {
+    StepEnding {
         status,
         duration_ms: step.duration_ms,
         message: step.message.clone(),
@@ -647,23 +608,25 @@ fn step_result(step: &ShownStep) -> StepResult {
 }
 
 /// What the last step says about the scenario's outcome, when a status alone would mislead.
-fn outcome_note(outcome: &Outcome) -> Option<Attachment> {
+fn outcome_note(outcome: &ScenarioOutcome) -> Option<Attachment> {
     match outcome {
-        Outcome::Warning { .. } => Some(Attachment::note(
+        ScenarioOutcome::Warning { .. } => Some(Attachment::note(
             "warning.txt",
             "WARNING: a @should deviation is reported; the run still passes.".to_owned(),
         )),
-        Outcome::Expected { reason, message } => Some(Attachment::note(
+        ScenarioOutcome::Expected { reason, message } => Some(Attachment::note(
             "expected-deviation.txt",
             format!("expected deviation ({reason}): {message}"),
         )),
-        Outcome::Inconclusive { reason } => Some(Attachment::note(
+        ScenarioOutcome::Inconclusive { reason } => Some(Attachment::note(
             "inconclusive.txt",
             format!(
                 "INCONCLUSIVE: {reason}. Neither a pass nor a deviation: a fault decided nothing."
             ),
         )),
-        Outcome::Passed | Outcome::Failed { .. } | Outcome::Skipped { .. } => None,
+        ScenarioOutcome::Passed
+        | ScenarioOutcome::Failed { .. }
+        | ScenarioOutcome::Skipped { .. } => None,
     }
 }
 
@@ -691,6 +654,19 @@ mod tests {
     use super::*;
     use crate::report::{StepRun, StepStatus, collector, sample};
 
+    /// The text of `features/sample.feature`.
+    const SAMPLE_SOURCE: &str = "Feature: Sample\n\n\n  @CC-A1 @doc @must\n  Scenario: A sample\n    Given the target can run this scenario\n";
+
+    /// A report of sample runs that read `features/sample.feature`.
+    fn sample_report(runs: Vec<ScenarioRun>) -> RunReport {
+        let mut report = sample::report(runs);
+        report.sources = vec![FeatureSource {
+            uri: "features/sample.feature".into(),
+            text: SAMPLE_SOURCE.into(),
+        }];
+        report
+    }
+
     /// Every scenario of the built-in features as if each step had passed.
     fn all_passed() -> RunReport {
         let features = crate::features::parse(&crate::features::embedded()).expect("features");
@@ -715,7 +691,9 @@ mod tests {
                 runs.push(run);
             }
         }
-        sample::report(runs)
+        let mut report = sample::report(runs);
+        report.sources = crate::features::embedded();
+        report
     }
 
     fn envelopes(report: &RunReport) -> Vec<Value> {
@@ -742,7 +720,7 @@ mod tests {
     }
 
     #[test]
-    fn the_rebuilt_gherkin_keeps_every_line_of_the_features() {
+    fn the_source_is_the_feature_file_as_read() {
         let report = all_passed();
         let envelopes = envelopes(&report);
         for source in of_kind(&envelopes, "source") {
@@ -804,7 +782,7 @@ mod tests {
 
     #[test]
     fn a_skipped_scenario_gets_one_skipped_step_with_the_reason() {
-        let report = sample::report(vec![sample::scenario(Outcome::Skipped {
+        let report = sample_report(vec![sample::scenario(ScenarioOutcome::Skipped {
             reason: "applies only to releases before Washington DC".into(),
         })]);
         let envelopes = envelopes(&report);
@@ -823,17 +801,17 @@ mod tests {
 
     #[test]
     fn failures_warnings_and_undefined_steps_keep_their_status() {
-        let mut failed = sample::scenario(Outcome::Failed {
+        let mut failed = sample::scenario(ScenarioOutcome::Failed {
             message: "Then a step: no".into(),
         });
         failed.steps = vec![sample::step(StepStatus::Failed, Some("no"))];
-        let mut warned = sample::scenario(Outcome::Warning {
+        let mut warned = sample::scenario(ScenarioOutcome::Warning {
             message: "Then a step: no".into(),
         });
         warned.line = 9;
         warned.steps = vec![sample::step(StepStatus::Skipped, Some("no definition"))];
         warned.steps[0].line = 10;
-        let envelopes = envelopes(&sample::report(vec![failed, warned]));
+        let envelopes = envelopes(&sample_report(vec![failed, warned]));
         assert_eq!(statuses(&envelopes), ["FAILED", "UNDEFINED"]);
         let notes: Vec<&str> = of_kind(&envelopes, "attachment")
             .iter()
@@ -848,12 +826,12 @@ mod tests {
 
     #[test]
     fn an_info_step_that_did_not_hold_passes_with_a_note_and_facts_are_attached() {
-        let mut run = sample::scenario(Outcome::Passed);
+        let mut run = sample::scenario(ScenarioOutcome::Passed);
         run.steps = vec![sample::step(StepStatus::Failed, Some("got 200"))];
         run.observation
             .facts
             .insert("token_length".into(), json!(86));
-        let envelopes = envelopes(&sample::report(vec![run]));
+        let envelopes = envelopes(&sample_report(vec![run]));
         assert_eq!(statuses(&envelopes), ["PASSED"]);
         let attachments = of_kind(&envelopes, "attachment");
         assert_eq!(
@@ -867,12 +845,12 @@ mod tests {
 
     #[test]
     fn an_expected_deviation_passes_and_says_why() {
-        let mut run = sample::scenario(Outcome::Expected {
+        let mut run = sample::scenario(ScenarioOutcome::Expected {
             reason: "known quirk".into(),
             message: "Then a step: no".into(),
         });
         run.steps = vec![sample::step(StepStatus::Failed, Some("no"))];
-        let envelopes = envelopes(&sample::report(vec![run]));
+        let envelopes = envelopes(&sample_report(vec![run]));
         assert_eq!(statuses(&envelopes), ["PASSED"]);
         let names: Vec<&str> = of_kind(&envelopes, "attachment")
             .iter()
@@ -883,23 +861,23 @@ mod tests {
 
     #[test]
     fn secrets_in_messages_are_redacted_whoever_calls() {
-        let mut run = sample::scenario(Outcome::Failed {
+        let mut run = sample::scenario(ScenarioOutcome::Failed {
             message: r#"got {"access_token":"t0k3n"}"#.into(),
         });
         run.steps = vec![sample::step(
             StepStatus::Failed,
             Some(r#"{"access_token":"t0k3n"}"#),
         )];
-        assert!(!render(&sample::report(vec![run])).contains("t0k3n"));
+        assert!(!render(&sample_report(vec![run])).contains("t0k3n"));
     }
 
     #[test]
     fn an_inconclusive_scenario_has_unknown_steps_and_says_why() {
-        let mut run = sample::scenario(Outcome::Inconclusive {
+        let mut run = sample::scenario(ScenarioOutcome::Inconclusive {
             reason: "setup failed: Then a step: got 503".into(),
         });
         run.steps = vec![sample::step(StepStatus::Failed, Some("got 503"))];
-        let first = envelopes(&sample::report(vec![run.clone()]));
+        let first = envelopes(&sample_report(vec![run.clone()]));
         assert_eq!(statuses(&first), ["UNKNOWN"]);
         let finished = of_kind(&first, "testStepFinished");
         assert_eq!(
@@ -912,7 +890,7 @@ mod tests {
             .collect();
         assert_eq!(notes, ["inconclusive.txt"]);
         run.steps = vec![sample::step(StepStatus::Passed, None)];
-        let second = envelopes(&sample::report(vec![run]));
+        let second = envelopes(&sample_report(vec![run]));
         assert_eq!(statuses(&second), ["PASSED", "UNKNOWN"]);
         let pickle = of_kind(&second, "pickle")[0];
         assert_eq!(
@@ -924,11 +902,11 @@ mod tests {
 
     #[test]
     fn a_failed_hook_gets_a_failed_step_after_the_last() {
-        let mut run = sample::scenario(Outcome::Failed {
+        let mut run = sample::scenario(ScenarioOutcome::Failed {
             message: "hook failed: boom".into(),
         });
         run.steps = vec![sample::step(StepStatus::Passed, None)];
-        let envelopes = envelopes(&sample::report(vec![run]));
+        let envelopes = envelopes(&sample_report(vec![run]));
         assert_eq!(statuses(&envelopes), ["PASSED", "FAILED"]);
         let pickle = of_kind(&envelopes, "pickle")[0];
         assert_eq!(pickle["steps"][1]["text"], "the scenario finishes cleanly");

@@ -17,12 +17,13 @@ use serde_json::Value;
 
 use crate::catalogue::{ScenarioInfo, Severity};
 use crate::client::exchange::Exchange;
+use crate::features::FeatureSource;
 use crate::redact;
 
 /// How a scenario ended, severity applied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
-pub enum Outcome {
+pub enum ScenarioOutcome {
     Passed,
     /// A `@must` deviation (or any deviation with `--strict`): the run fails.
     Failed {
@@ -51,32 +52,32 @@ pub enum Outcome {
     },
 }
 
-impl Outcome {
+impl ScenarioOutcome {
     pub fn name(&self) -> &'static str {
         match self {
-            Outcome::Passed => "passed",
-            Outcome::Failed { .. } => "failed",
-            Outcome::Warning { .. } => "warning",
-            Outcome::Skipped { .. } => "skipped",
-            Outcome::Expected { .. } => "expected",
-            Outcome::Inconclusive { .. } => "inconclusive",
+            ScenarioOutcome::Passed => "passed",
+            ScenarioOutcome::Failed { .. } => "failed",
+            ScenarioOutcome::Warning { .. } => "warning",
+            ScenarioOutcome::Skipped { .. } => "skipped",
+            ScenarioOutcome::Expected { .. } => "expected",
+            ScenarioOutcome::Inconclusive { .. } => "inconclusive",
         }
     }
 
     /// The same outcome, its message redacted by shape.
-    fn redacted(&self) -> Outcome {
+    fn redacted(&self) -> ScenarioOutcome {
         match self {
-            Outcome::Failed { message } => Outcome::Failed {
+            ScenarioOutcome::Failed { message } => ScenarioOutcome::Failed {
                 message: redact_text(message),
             },
-            Outcome::Warning { message } => Outcome::Warning {
+            ScenarioOutcome::Warning { message } => ScenarioOutcome::Warning {
                 message: redact_text(message),
             },
-            Outcome::Expected { reason, message } => Outcome::Expected {
+            ScenarioOutcome::Expected { reason, message } => ScenarioOutcome::Expected {
                 reason: reason.clone(),
                 message: redact_text(message),
             },
-            Outcome::Inconclusive { reason } => Outcome::Inconclusive {
+            ScenarioOutcome::Inconclusive { reason } => ScenarioOutcome::Inconclusive {
                 reason: redact_text(reason),
             },
             other => other.clone(),
@@ -87,25 +88,25 @@ impl Outcome {
     /// inconclusive < failed.
     pub fn rank(&self) -> u8 {
         match self {
-            Outcome::Skipped { .. } => 0,
-            Outcome::Passed => 1,
-            Outcome::Expected { .. } => 2,
-            Outcome::Warning { .. } => 3,
-            Outcome::Inconclusive { .. } => 4,
-            Outcome::Failed { .. } => 5,
+            ScenarioOutcome::Skipped { .. } => 0,
+            ScenarioOutcome::Passed => 1,
+            ScenarioOutcome::Expected { .. } => 2,
+            ScenarioOutcome::Warning { .. } => 3,
+            ScenarioOutcome::Inconclusive { .. } => 4,
+            ScenarioOutcome::Failed { .. } => 5,
         }
     }
 
     /// The outcome of a scenario whose step failed with `message`, given its severity; the message is
     /// redacted, as a step quotes the target's answer and an answer can carry a token.
-    pub fn of_deviation(severity: Severity, strict: bool, message: String) -> Outcome {
+    pub fn of_deviation(severity: Severity, strict: bool, message: String) -> ScenarioOutcome {
         let message = redact_text(&message);
         match severity {
-            Severity::Must => Outcome::Failed { message },
-            Severity::Should if strict => Outcome::Failed { message },
-            Severity::Should => Outcome::Warning { message },
+            Severity::Must => ScenarioOutcome::Failed { message },
+            Severity::Should if strict => ScenarioOutcome::Failed { message },
+            Severity::Should => ScenarioOutcome::Warning { message },
             // An @info scenario records what it saw; a failing step there is still only a fact.
-            Severity::Info => Outcome::Passed,
+            Severity::Info => ScenarioOutcome::Passed,
         }
     }
 }
@@ -261,7 +262,7 @@ pub struct ScenarioRun {
     pub tags: Vec<String>,
     pub info: ScenarioInfo,
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub outcome: ScenarioOutcome,
     #[serde(default)]
     pub steps: Vec<StepRun>,
     #[serde(flatten)]
@@ -282,8 +283,10 @@ impl ScenarioRun {
     /// scenario a fault left undecided although every step held.
     pub fn shown_steps(&self) -> Vec<ShownStep<'_>> {
         let recorded_only = match &self.outcome {
-            Outcome::Passed => Some("an @info scenario only records".to_owned()),
-            Outcome::Expected { reason, .. } => Some(format!("an expected deviation: {reason}")),
+            ScenarioOutcome::Passed => Some("an @info scenario only records".to_owned()),
+            ScenarioOutcome::Expected { reason, .. } => {
+                Some(format!("an expected deviation: {reason}"))
+            }
             _ => None,
         };
         let mut steps: Vec<ShownStep> = self
@@ -293,7 +296,7 @@ impl ScenarioRun {
                 let (status, message, note) = match (step.status, &step.error) {
                     (StepStatus::Passed, _) | (_, None) => (ShownStatus::Passed, None, None),
                     (_, Some(error)) => match (&self.outcome, &recorded_only) {
-                        (Outcome::Inconclusive { reason }, _) => (
+                        (ScenarioOutcome::Inconclusive { reason }, _) => (
                             ShownStatus::Inconclusive,
                             Some(inconclusive_message(reason, error)),
                             None,
@@ -327,20 +330,24 @@ impl ScenarioRun {
             .collect();
         let all_held = self.steps.iter().all(StepRun::held);
         let synthetic = match &self.outcome {
-            Outcome::Skipped { reason } => Some((
+            ScenarioOutcome::Skipped { reason } => Some((
                 "Given ",
                 "the target can run this scenario",
                 ShownStatus::Skipped,
                 reason.clone(),
             )),
             // A hook failed: no step shows it, so one more step must.
-            Outcome::Failed { message } | Outcome::Warning { message } if all_held => Some((
-                "Then ",
-                "the scenario finishes cleanly",
-                ShownStatus::Failed,
-                message.clone(),
-            )),
-            Outcome::Inconclusive { reason } if all_held => Some((
+            ScenarioOutcome::Failed { message } | ScenarioOutcome::Warning { message }
+                if all_held =>
+            {
+                Some((
+                    "Then ",
+                    "the scenario finishes cleanly",
+                    ShownStatus::Failed,
+                    message.clone(),
+                ))
+            }
+            ScenarioOutcome::Inconclusive { reason } if all_held => Some((
                 "Then ",
                 "the target's answers decide the scenario",
                 ShownStatus::Inconclusive,
@@ -382,12 +389,12 @@ impl Tally {
         let mut tally = Tally::default();
         for scenario in scenarios {
             match scenario.outcome {
-                Outcome::Passed => tally.passed += 1,
-                Outcome::Failed { .. } => tally.failed += 1,
-                Outcome::Warning { .. } => tally.warnings += 1,
-                Outcome::Skipped { .. } => tally.skipped += 1,
-                Outcome::Expected { .. } => tally.expected += 1,
-                Outcome::Inconclusive { .. } => tally.inconclusive += 1,
+                ScenarioOutcome::Passed => tally.passed += 1,
+                ScenarioOutcome::Failed { .. } => tally.failed += 1,
+                ScenarioOutcome::Warning { .. } => tally.warnings += 1,
+                ScenarioOutcome::Skipped { .. } => tally.skipped += 1,
+                ScenarioOutcome::Expected { .. } => tally.expected += 1,
+                ScenarioOutcome::Inconclusive { .. } => tally.inconclusive += 1,
             }
         }
         tally
@@ -427,6 +434,10 @@ pub struct RunReport {
     #[serde(default)]
     pub requests: usize,
     pub scenarios: Vec<ScenarioRun>,
+    /// The text of each feature file the run read, as is (the Cucumber Messages report quotes it; kept out
+    /// of `summary.json`).
+    #[serde(skip)]
+    pub sources: Vec<FeatureSource>,
 }
 
 impl RunReport {
@@ -515,7 +526,7 @@ pub struct BehaviourRun {
     pub clauses: Vec<String>,
     /// The worst outcome of its scenarios, with that scenario's message or reason.
     #[serde(flatten)]
-    pub outcome: Outcome,
+    pub outcome: ScenarioOutcome,
     /// The unique names of its scenarios.
     pub scenarios: Vec<String>,
     /// Every fact its scenarios recorded; a later scenario's value wins.
@@ -562,7 +573,7 @@ pub(crate) mod sample {
     use super::*;
 
     /// `A sample` at line 5 of `features/sample.feature`, a `@must` check of `CC-A1`, without steps.
-    pub fn scenario(outcome: Outcome) -> ScenarioRun {
+    pub fn scenario(outcome: ScenarioOutcome) -> ScenarioRun {
         let tags: Vec<String> = ["CC-A1", "doc", "must"].map(str::to_owned).into();
         ScenarioRun {
             feature: "Sample".into(),
@@ -607,6 +618,7 @@ pub(crate) mod sample {
             tally: Tally::of(&scenarios),
             requests: 0,
             scenarios,
+            sources: Vec::new(),
         }
     }
 }
@@ -632,10 +644,10 @@ mod tests {
     #[test]
     fn a_deviation_message_is_redacted() {
         let message = r#"got 200 {"access_token":"t0k3n"}"#.to_owned();
-        let outcome = Outcome::of_deviation(Severity::Must, false, message);
+        let outcome = ScenarioOutcome::of_deviation(Severity::Must, false, message);
         assert_eq!(
             outcome,
-            Outcome::Failed {
+            ScenarioOutcome::Failed {
                 message: r#"got 200 {"access_token":"[REDACTED]"}"#.into()
             }
         );
@@ -643,7 +655,7 @@ mod tests {
 
     #[test]
     fn the_files_copy_is_redacted() {
-        let mut run = sample::scenario(Outcome::Warning {
+        let mut run = sample::scenario(ScenarioOutcome::Warning {
             message: r#"got {"access_token":"t0k3n"}"#.into(),
         });
         run.steps = vec![sample::step(
@@ -663,11 +675,11 @@ mod tests {
 
     #[test]
     fn the_tally_line_counts_expected_deviations_only_when_there_are_some() {
-        let expected = Outcome::Expected {
+        let expected = ScenarioOutcome::Expected {
             reason: "known".into(),
             message: "no".into(),
         };
-        let mut tally = Tally::of(&[sample::scenario(Outcome::Passed)]);
+        let mut tally = Tally::of(&[sample::scenario(ScenarioOutcome::Passed)]);
         assert_eq!(tally.line(), "1 passed, 0 failed, 0 warnings, 0 skipped");
         assert!(!serde_json::to_string(&tally).unwrap().contains("expected"));
         tally = Tally::of(&[sample::scenario(expected)]);
@@ -679,38 +691,41 @@ mod tests {
 
     #[test]
     fn an_expected_deviation_ranks_between_passed_and_warning() {
-        let expected = Outcome::Expected {
+        let expected = ScenarioOutcome::Expected {
             reason: "known".into(),
             message: "no".into(),
         };
-        let warning = Outcome::Warning {
+        let warning = ScenarioOutcome::Warning {
             message: "no".into(),
         };
-        let worst = |outcomes: [Outcome; 2]| {
+        let worst = |outcomes: [ScenarioOutcome; 2]| {
             let report = sample::report(outcomes.map(sample::scenario).into());
             report.behaviours()[0].outcome.name()
         };
-        assert_eq!(worst([Outcome::Passed, expected.clone()]), "expected");
+        assert_eq!(
+            worst([ScenarioOutcome::Passed, expected.clone()]),
+            "expected"
+        );
         assert_eq!(worst([expected, warning]), "warning");
     }
 
     #[test]
     fn inconclusive_ranks_between_warning_and_failed() {
-        let inconclusive = Outcome::Inconclusive {
+        let inconclusive = ScenarioOutcome::Inconclusive {
             reason: "the instance answered 503 to POST /oauth_token.do".into(),
         };
         let ranked = [
-            Outcome::Skipped { reason: "r".into() },
-            Outcome::Passed,
-            Outcome::Expected {
+            ScenarioOutcome::Skipped { reason: "r".into() },
+            ScenarioOutcome::Passed,
+            ScenarioOutcome::Expected {
                 reason: "r".into(),
                 message: "m".into(),
             },
-            Outcome::Warning {
+            ScenarioOutcome::Warning {
                 message: "m".into(),
             },
             inconclusive.clone(),
-            Outcome::Failed {
+            ScenarioOutcome::Failed {
                 message: "m".into(),
             },
         ];
@@ -719,28 +734,31 @@ mod tests {
                 .windows(2)
                 .all(|pair| pair[0].rank() < pair[1].rank())
         );
-        let worst = |outcomes: [Outcome; 2]| {
+        let worst = |outcomes: [ScenarioOutcome; 2]| {
             let report = sample::report(outcomes.map(sample::scenario).into());
             report.behaviours()[0].outcome.name()
         };
-        let warning = Outcome::Warning {
+        let warning = ScenarioOutcome::Warning {
             message: "m".into(),
         };
-        let failed = Outcome::Failed {
+        let failed = ScenarioOutcome::Failed {
             message: "m".into(),
         };
         assert_eq!(worst([warning, inconclusive.clone()]), "inconclusive");
         assert_eq!(worst([inconclusive.clone(), failed]), "failed");
-        assert_eq!(worst([Outcome::Passed, inconclusive]), "inconclusive");
+        assert_eq!(
+            worst([ScenarioOutcome::Passed, inconclusive]),
+            "inconclusive"
+        );
     }
 
     #[test]
     fn inconclusive_is_counted_serialized_and_redacted() {
-        let inconclusive = Outcome::Inconclusive {
+        let inconclusive = ScenarioOutcome::Inconclusive {
             reason: r#"setup failed: got {"access_token":"t0k3n"}"#.into(),
         };
         let tally = Tally::of(&[
-            sample::scenario(Outcome::Passed),
+            sample::scenario(ScenarioOutcome::Passed),
             sample::scenario(inconclusive.clone()),
         ]);
         assert_eq!(tally.inconclusive, 1);
@@ -766,7 +784,7 @@ mod tests {
 
     #[test]
     fn shown_steps_soften_withhold_or_add_a_step_by_outcome() {
-        let shown = |outcome: Outcome, steps: Vec<StepRun>| {
+        let shown = |outcome: ScenarioOutcome, steps: Vec<StepRun>| {
             let mut run = sample::scenario(outcome);
             run.steps = steps;
             run.shown_steps()
@@ -776,7 +794,7 @@ mod tests {
         };
         let failed = || sample::step(StepStatus::Failed, Some("no"));
         assert_eq!(
-            shown(Outcome::Passed, vec![failed()]),
+            shown(ScenarioOutcome::Passed, vec![failed()]),
             [(
                 ShownStatus::Passed,
                 None,
@@ -785,7 +803,7 @@ mod tests {
             )]
         );
         let unmatched = sample::step(StepStatus::Skipped, Some("no definition"));
-        let must = || Outcome::Failed {
+        let must = || ScenarioOutcome::Failed {
             message: "m".into(),
         };
         assert_eq!(shown(must(), vec![unmatched])[0].0, ShownStatus::Undefined);
@@ -794,7 +812,7 @@ mod tests {
             shown(must(), vec![passed()])[1],
             (ShownStatus::Failed, Some("m".into()), None, true)
         );
-        let setup = Outcome::Inconclusive {
+        let setup = ScenarioOutcome::Inconclusive {
             reason: "setup failed: Then a step: no".into(),
         };
         assert_eq!(
@@ -806,7 +824,7 @@ mod tests {
                 false
             )]
         );
-        let skipped = Outcome::Skipped {
+        let skipped = ScenarioOutcome::Skipped {
             reason: "admin only".into(),
         };
         assert_eq!(
@@ -817,13 +835,13 @@ mod tests {
 
     #[test]
     fn a_summary_reads_back_as_the_report_it_was() {
-        let mut run = sample::scenario(Outcome::Expected {
+        let mut run = sample::scenario(ScenarioOutcome::Expected {
             reason: "known".into(),
             message: "no".into(),
         });
         run.steps = vec![sample::step(StepStatus::Failed, Some("no"))];
         run.observation.facts.insert("a".into(), json!(1));
-        let report = sample::report(vec![run, sample::scenario(Outcome::Passed)]);
+        let report = sample::report(vec![run, sample::scenario(ScenarioOutcome::Passed)]);
         let summary = serde_json::to_string(&report).unwrap();
         assert_eq!(serde_json::from_str::<RunReport>(&summary).unwrap(), report);
     }
@@ -865,15 +883,15 @@ mod tests {
 
     #[test]
     fn a_behaviour_takes_its_worst_outcome_and_all_facts() {
-        let mut skipped = sample::scenario(Outcome::Skipped {
+        let mut skipped = sample::scenario(ScenarioOutcome::Skipped {
             reason: "admin only".into(),
         });
         skipped.line = 9;
-        let mut warned = sample::scenario(Outcome::Warning {
+        let mut warned = sample::scenario(ScenarioOutcome::Warning {
             message: "no".into(),
         });
         warned.observation.facts.insert("a".into(), json!(1));
-        let mut passed = sample::scenario(Outcome::Passed);
+        let mut passed = sample::scenario(ScenarioOutcome::Passed);
         passed.line = 12;
         passed.observation.facts.insert("b".into(), json!(2));
         let report = sample::report(vec![skipped, warned, passed]);

@@ -1,14 +1,16 @@
 //! What every scenario of a run shares: the target, its HTTP client, the release, the run's name prefix.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::Value;
 use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
-use crate::changes::Journal;
+use crate::changes::ChangeJournal;
 use crate::mock::Break;
 use crate::release::{Family, Release};
 use crate::selection::TargetKind;
@@ -67,7 +69,7 @@ pub struct Context {
     /// Put before every name the suite creates on a real instance, so its records are recognisable.
     pub prefix: String,
     /// Where changes to a real instance are journaled before they are made (admin targets only).
-    pub journal: Option<Arc<Journal>>,
+    pub journal: Option<Arc<ChangeJournal>>,
     /// How long a create whose answer was lost may take to appear before a search that finds nothing
     /// settles it (`--late-write-grace`).
     pub late_write_grace: Duration,
@@ -81,6 +83,8 @@ pub struct Context {
     /// Records every scenario of a run on a real instance shares (the suite's own table, its auth
     /// scopes), by table and name: created once, undone at the end of the run.
     pub shared_records: Mutex<HashMap<String, Value>>,
+    /// How many scenarios have begun.
+    scenarios_begun: AtomicUsize,
 }
 
 /// A scenario's turn on a real instance, held until the scenario's world is dropped (the guard is held,
@@ -96,7 +100,7 @@ impl Context {
         http: reqwest::Client,
         release: Option<Release>,
         prefix: String,
-        journal: Option<Arc<Journal>>,
+        journal: Option<Arc<ChangeJournal>>,
         late_write_grace: Duration,
     ) -> Context {
         Context {
@@ -110,7 +114,13 @@ impl Context {
             grant_baseline: Mutex::new(()),
             grant_property_before_run: std::sync::Mutex::new(None),
             shared_records: Mutex::new(HashMap::new()),
+            scenarios_begun: AtomicUsize::new(0),
         }
+    }
+
+    /// A number for a scenario that begins, unique in the run.
+    pub fn next_scenario_number(&self) -> usize {
+        self.scenarios_begun.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// Waits for a scenario's turn: beside the others, or alone when it changes instance-wide state.
@@ -122,17 +132,20 @@ impl Context {
     }
 }
 
-static CONTEXT: OnceLock<Arc<Context>> = OnceLock::new();
-
-/// Sets the run's context once, before any scenario starts.
-pub fn install(context: Context) -> Arc<Context> {
-    CONTEXT.get_or_init(|| Arc::new(context)).clone()
+tokio::task_local! {
+    /// The context of the run whose scenarios are being polled.
+    static CONTEXT: Arc<Context>;
 }
 
-/// The run's context (scenarios only run after [`install`]).
+/// Runs `scenarios` with `context` as their run's context: the context travels with the run, so two runs
+/// in one process never see each other's target.
+pub async fn scoped<F: Future>(context: Arc<Context>, scenarios: F) -> F::Output {
+    CONTEXT.scope(context, scenarios).await
+}
+
+/// The context of the run polling this scenario (scenarios only run inside [`scoped`]).
 pub fn current() -> Arc<Context> {
     CONTEXT
-        .get()
-        .expect("the run context is installed before scenarios run")
-        .clone()
+        .try_with(Arc::clone)
+        .expect("scenarios run inside their run's context")
 }

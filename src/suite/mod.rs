@@ -15,16 +15,16 @@ use cucumber::writer::Ext as _;
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 
-use crate::catalogue::{self, ScenarioInfo, tags_of};
-use crate::changes::{self, Entry, Grace, Journal, Scope};
+use crate::catalogue::{self, CatalogueError, ScenarioInfo, tags_of};
+use crate::changes::{self, ChangeEntry, ChangeJournal, Grace, Scope};
 use crate::client::probe::{Reachability, probe};
-use crate::client::transport::Transport;
-use crate::client::{Credentials, ServiceNow};
-use crate::deviations::ExpectedDeviations;
-use crate::features::FeatureSource;
+use crate::client::transport::{HttpClientError, Transport};
+use crate::client::{Credentials, ServiceNow, TransportError};
+use crate::deviations::{DeviationsError, ExpectedDeviations};
+use crate::features::{FeatureError, FeatureSource};
 use crate::release::{Family, Release};
 use crate::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
-use crate::report::{Outcome, RunReport, ScenarioRun, Tally, TargetSummary, console};
+use crate::report::{RunReport, ScenarioOutcome, ScenarioRun, Tally, TargetSummary, console};
 use crate::selection::{Selection, TargetKind, Verdict};
 
 use context::{Context, Target};
@@ -76,13 +76,67 @@ pub enum RunOutcome {
 }
 
 /// Why a run gave no verdict.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// Bad configuration, a target that cannot be reached, features that do not parse, reports that
     /// cannot be written.
-    Config(String),
+    #[error(transparent)]
+    Config(ConfigError),
     /// One of those, after the run left changes on the instance (the journal keeps them).
-    NotRestored(String),
+    #[error(transparent)]
+    NotRestored(ConfigError),
+}
+
+/// What stopped a run from starting, or from writing what it found.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Features(#[from] FeatureError),
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
+    #[error(transparent)]
+    Deviations(#[from] DeviationsError),
+    #[error(transparent)]
+    HttpClient(#[from] HttpClientError),
+    #[error(
+        "{0} is hibernating: wake it up (developer.servicenow.com, \"Wake up instance\") and run again"
+    )]
+    Hibernating(String),
+    /// The probe's account of why the instance cannot be used.
+    #[error("{0}")]
+    Unusable(String),
+    #[error("{url} cannot be reached: {error}")]
+    Unreachable { url: String, error: TransportError },
+    #[error("{url} refused the admin credentials or the Table API ({status})")]
+    AdminRefused { url: String, status: u16 },
+    /// Cucumber could not read a feature.
+    #[error("{0}")]
+    Gherkin(String),
+    #[error("cannot create {}: {source}", path.display())]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create the change journal {}: {source}", path.display())]
+    JournalCreate {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the change journal {}: {source}", path.display())]
+    JournalWrite {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the reports to {}: {source}", path.display())]
+    Reports {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the HTML report {}: {source}", path.display())]
+    Html {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Runs the selected scenarios against the target, prints them and the tally, writes the reports, and
@@ -106,7 +160,7 @@ pub async fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
 
 /// What running the scenarios gave.
 struct Executed {
-    scenarios: Result<Vec<ScenarioRun>, String>,
+    scenarios: Result<Vec<ScenarioRun>, ConfigError>,
     /// Ctrl-C or SIGTERM stopped the run (its changes were undone all the same).
     interrupted: bool,
     /// Nothing the run changed is left on the instance (always true off admin targets).
@@ -115,6 +169,10 @@ struct Executed {
 
 /// Everything settled before the first scenario runs.
 struct Plan {
+    /// What every scenario of the run shares.
+    context: Arc<Context>,
+    /// The feature files as read, and as parsed.
+    sources: Vec<FeatureSource>,
     features: Vec<gherkin::Feature>,
     to_run: HashSet<ScenarioKey>,
     skipped: Vec<ScenarioRun>,
@@ -127,13 +185,13 @@ struct Plan {
     report_dir: Option<PathBuf>,
     html: Option<PathBuf>,
     /// The change journal of an admin run, and the means to undo what it holds.
-    restorer: Option<(Arc<Journal>, (ServiceNow, Credentials))>,
+    restorer: Option<(Arc<ChangeJournal>, (ServiceNow, Credentials))>,
     late_write_grace: Duration,
 }
 
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
-/// scenarios and installs the run's context.
-async fn prepare(config: RunConfig) -> Result<Plan, String> {
+/// scenarios and sets up the run's context.
+async fn prepare(config: RunConfig) -> Result<Plan, ConfigError> {
     let started_at = crate::glide_time::glide_datetime(crate::glide_time::real_now());
     let features = crate::features::parse(&config.features)?;
     config.expected.check(&catalogue::behaviours(&features)?)?;
@@ -141,12 +199,8 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
     if let Some(url) = config.target.url() {
         match probe(&http, url).await {
             Reachability::Ready => {}
-            Reachability::Hibernating => {
-                return Err(format!(
-                    "{url} is hibernating: wake it up (developer.servicenow.com, \"Wake up instance\") and run again"
-                ));
-            }
-            Reachability::Unusable(why) => return Err(why),
+            Reachability::Hibernating => return Err(ConfigError::Hibernating(url.to_owned())),
+            Reachability::Unusable(why) => return Err(ConfigError::Unusable(why)),
         }
     }
     let release = detect_release(&config, &http).await?;
@@ -180,7 +234,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         )
     );
     let restorer = journal.clone().zip(admin_client(&config.target, &http));
-    context::install(Context::new(
+    let context = Arc::new(Context::new(
         config.target,
         http,
         release,
@@ -189,6 +243,8 @@ async fn prepare(config: RunConfig) -> Result<Plan, String> {
         config.late_write_grace,
     ));
     Ok(Plan {
+        context,
+        sources: config.features,
         features,
         to_run,
         skipped,
@@ -243,7 +299,7 @@ async fn execute(plan: &Plan) -> Executed {
             to_run.contains(&key_of(feature, scenario))
         });
     let interrupted = tokio::select! {
-        _ = scenarios_run => false,
+        _ = context::scoped(plan.context.clone(), scenarios_run) => false,
         _ = crate::signals::stop_requested() => true,
     };
     if interrupted {
@@ -263,15 +319,10 @@ async fn execute(plan: &Plan) -> Executed {
     if interrupted {
         return done(Ok(Vec::new()));
     }
-    if let Some(error) = collected
-        .parse_errors
-        .lock()
-        .expect("collector lock")
-        .first()
-    {
-        return done(Err(error.clone()));
+    if let Some(error) = crate::lock(&collected.parse_errors).first() {
+        return done(Err(ConfigError::Gherkin(error.clone())));
     }
-    let scenarios = collected.scenarios.lock().expect("collector lock").clone();
+    let scenarios = crate::lock(&collected.scenarios).clone();
     done(Ok(scenarios))
 }
 
@@ -281,7 +332,7 @@ fn finish(
     plan: Plan,
     mut scenarios: Vec<ScenarioRun>,
     started: Instant,
-) -> Result<RunOutcome, String> {
+) -> Result<RunOutcome, ConfigError> {
     scenarios.extend(plan.skipped);
     sort_in_feature_order(&mut scenarios, &plan.features);
     for stale in plan.expected.apply(&mut scenarios, plan.strict) {
@@ -303,22 +354,23 @@ fn finish(
             .map(|run| run.observation.exchanges.len())
             .sum(),
         scenarios,
+        sources: plan.sources,
     };
     println!("{}", console::closing(&report));
     if let Some(dir) = &plan.report_dir {
-        if let Err(error) = crate::report::files::write_all(dir, &report) {
-            return Err(format!(
-                "cannot write the reports to {}: {error}",
-                dir.display()
-            ));
+        if let Err(source) = crate::report::files::write_all(dir, &report) {
+            return Err(ConfigError::Reports {
+                path: dir.clone(),
+                source,
+            });
         }
     }
     if let Some(path) = &plan.html {
-        if let Err(error) = std::fs::write(path, crate::report::html::render(&report)) {
-            return Err(format!(
-                "cannot write the HTML report {}: {error}",
-                path.display()
-            ));
+        if let Err(source) = std::fs::write(path, crate::report::html::render(&report)) {
+            return Err(ConfigError::Html {
+                path: path.clone(),
+                source,
+            });
         }
     }
     Ok(if report.tally.failed > 0 {
@@ -331,7 +383,11 @@ fn finish(
 }
 
 /// Creates the change journal of an admin run and writes its first line.
-fn start_journal(config: &RunConfig, url: &str, prefix: &str) -> Result<Arc<Journal>, String> {
+fn start_journal(
+    config: &RunConfig,
+    url: &str,
+    prefix: &str,
+) -> Result<Arc<ChangeJournal>, ConfigError> {
     let path = config.journal.clone().unwrap_or_else(|| {
         let dir = config
             .report_dir
@@ -340,25 +396,23 @@ fn start_journal(config: &RunConfig, url: &str, prefix: &str) -> Result<Arc<Jour
         dir.join(format!("{}journal.jsonl", prefix))
     });
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| ConfigError::Folder {
+            path: dir.to_owned(),
+            source,
+        })?;
     }
-    let journal = Journal::create(&path).map_err(|error| {
-        format!(
-            "cannot create the change journal {}: {error}",
-            path.display()
-        )
-    })?;
+    let journal = match ChangeJournal::create(&path) {
+        Ok(journal) => journal,
+        Err(source) => return Err(ConfigError::JournalCreate { path, source }),
+    };
     journal
-        .append(&Entry::Begin {
+        .append(&ChangeEntry::Begin {
             instance: url.to_owned(),
             prefix: prefix.to_owned(),
         })
-        .map_err(|error| {
-            format!(
-                "cannot write the change journal {}: {error}",
-                path.display()
-            )
+        .map_err(|source| ConfigError::JournalWrite {
+            path: path.clone(),
+            source,
         })?;
     println!(
         "Changes to {url} are journaled in {} and undone at the end.",
@@ -389,7 +443,7 @@ fn admin_client(target: &Target, http: &reqwest::Client) -> Option<(ServiceNow, 
 /// writes, then removes the journal when nothing is left, or says how to finish the job. Whether the
 /// instance is as it was.
 async fn finish_journal(
-    journal: &Journal,
+    journal: &ChangeJournal,
     servicenow: &ServiceNow,
     admin: &Credentials,
     late_write_grace: Duration,
@@ -420,7 +474,7 @@ async fn finish_journal(
 async fn detect_release(
     config: &RunConfig,
     http: &reqwest::Client,
-) -> Result<Option<Release>, String> {
+) -> Result<Option<Release>, ConfigError> {
     if let Some(family) = config.release {
         return Ok(Some(Release::Known(family)));
     }
@@ -444,12 +498,15 @@ async fn detect_release(
             let reply = servicenow
                 .list(&admin, "sys_properties", &query)
                 .await
-                .map_err(|error| format!("{url} cannot be reached: {error}"))?;
+                .map_err(|error| ConfigError::Unreachable {
+                    url: url.clone(),
+                    error,
+                })?;
             if reply.status != 200 {
-                return Err(format!(
-                    "{url} refused the admin credentials or the Table API ({})",
-                    reply.status
-                ));
+                return Err(ConfigError::AdminRefused {
+                    url: url.clone(),
+                    status: reply.status,
+                });
             }
             let buildtag = reply
                 .result()
@@ -475,7 +532,7 @@ fn select(
                     to_run.insert(key_of(feature, scenario));
                 }
                 Verdict::Skip(reason) => skipped.push(ScenarioRun {
-                    outcome: Outcome::Skipped { reason },
+                    outcome: ScenarioOutcome::Skipped { reason },
                     ..scenario_run(feature, scenario)
                 }),
                 Verdict::Excluded => {}
@@ -529,10 +586,7 @@ fn after_hook(observations: Observations) -> AfterHook {
                 let problems = problems.join("; ");
                 observation.inconclusive = Some(format!("undoing its changes failed: {problems}"));
             }
-            observations
-                .lock()
-                .expect("observations lock")
-                .insert(key_of(feature, scenario), observation);
+            crate::lock(&observations).insert(key_of(feature, scenario), observation);
         })
     })
 }

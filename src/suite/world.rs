@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use crate::captured::GRANT_PROPERTY;
-use crate::changes::{self, Change, Grace, Scope};
+use crate::changes::{self, Grace, InstanceChange, Scope};
 use crate::client::control::MockControl;
 use crate::client::transport::RetryPolicy;
 use crate::client::{Credentials, Reply, ServiceNow, TokenRequest};
@@ -61,6 +61,8 @@ pub struct SuiteWorld {
     grant_changed: bool,
     /// The scenario's catalogue id (`CC-E4`), for what it prints while it runs.
     pub scenario_id: String,
+    /// The scenario's number in the run (`s12`), part of the names it gives records on a real instance.
+    scenario_number: String,
     /// Whether the scenario is tagged `@instance-wide`: it may change what every scenario depends on.
     instance_wide: bool,
     /// On a real instance: held for the whole scenario, shared, or alone when it is instance-wide.
@@ -161,6 +163,7 @@ impl SuiteWorld {
             seen: HashMap::new(),
             grant_changed: false,
             scenario_id: String::new(),
+            scenario_number: String::new(),
             instance_wide: false,
             _instance_lock: None,
             configured_lifespan: None,
@@ -174,6 +177,7 @@ impl SuiteWorld {
     /// scenario runs alone; the others run side by side).
     pub async fn begin(&mut self, id: &str, instance_wide: bool) {
         self.scenario_id = format!("CC-{id}");
+        self.scenario_number = format!("s{}", self.context.next_scenario_number());
         self.instance_wide = instance_wide;
         if self.context.target.url().is_some() {
             self._instance_lock = Some(self.context.take_turn(instance_wide).await);
@@ -191,17 +195,19 @@ impl SuiteWorld {
             .ok_or_else(|| "this step changes the instance and needs an admin target".to_owned())
     }
 
-    /// The name a logical name gets on the instance: prefixed on a real one, as written on the mock.
+    /// The name a logical name gets on the instance: as written on the mock; on a real one prefixed with
+    /// the run's prefix and the scenario's number, so scenarios side by side never share a record and a
+    /// search for one scenario's record never finds another's.
     fn instance_name(&self, logical: &str) -> String {
         match self.context.target {
             Target::Mock { .. } => logical.to_owned(),
-            _ => format!("{}{logical}", self.context.prefix),
+            _ => format!("{}{}-{logical}", self.context.prefix, self.scenario_number),
         }
     }
 
     /// Writes a change to the run's journal before it is made (real instances only); returns its number.
     /// A change undone at the scenario's end is kept in the scenario's list.
-    fn announce(&mut self, at: UndoAt, pending: &Change) -> Result<Option<u64>, String> {
+    fn announce(&mut self, at: UndoAt, pending: &InstanceChange) -> Result<Option<u64>, String> {
         let Some(journal) = &self.context.journal else {
             return Ok(None);
         };
@@ -311,7 +317,7 @@ impl SuiteWorld {
                 .collect();
             self.announce(
                 at,
-                &Change::Updated {
+                &InstanceChange::Updated {
                     table: table.into(),
                     sys_id: sys_id.into(),
                     previous,
@@ -333,7 +339,7 @@ impl SuiteWorld {
         let previous = changes::without_secrets(&keep);
         self.announce(
             UndoAt::ScenarioEnd,
-            &Change::Deleted {
+            &InstanceChange::Deleted {
                 table: table.into(),
                 sys_id: sys_id.into(),
                 previous,
@@ -829,15 +835,15 @@ impl SuiteWorld {
 }
 
 /// The announcement of a create: a query that finds the record again, in case its answer is lost.
-fn created_change(table: &str, record: &Value) -> Change {
-    Change::Created {
+fn created_change(table: &str, record: &Value) -> InstanceChange {
+    InstanceChange::Created {
         table: table.into(),
         sys_id: None,
         find_by: find_by(record),
     }
 }
 
-fn journal_error(journal: &changes::Journal, error: std::io::Error) -> String {
+fn journal_error(journal: &changes::ChangeJournal, error: std::io::Error) -> String {
     format!(
         "cannot write the change journal {}: {error}",
         journal.path().display()

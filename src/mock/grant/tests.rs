@@ -85,8 +85,8 @@ impl Setup {
     }
 }
 
-fn post(body: &str) -> TokenRequest<'_> {
-    TokenRequest {
+fn post(body: &str) -> TokenHttpRequest<'_> {
+    TokenHttpRequest {
         is_post: true,
         is_get: false,
         content_type: Some(FORM),
@@ -209,13 +209,13 @@ fn d5_d6_d7_the_user_must_be_able_to_log_in() {
 fn f1_f3_only_a_form_post_is_read() {
     let setup = ready();
     let body = setup.body();
-    let get = TokenRequest {
+    let get = TokenHttpRequest {
         is_post: false,
         ..post(&body)
     };
     assert_eq!(decide(&get, &setup.instance), refused(Reason::NotPost));
     for content_type in [Some("application/json"), None] {
-        let request = TokenRequest {
+        let request = TokenHttpRequest {
             content_type,
             ..post(&body)
         };
@@ -224,7 +224,7 @@ fn f1_f3_only_a_form_post_is_read() {
             refused(Reason::NotFormEncoded)
         );
     }
-    let charset = TokenRequest {
+    let charset = TokenHttpRequest {
         content_type: Some("Application/X-WWW-Form-Urlencoded; charset=UTF-8"),
         ..post(&body)
     };
@@ -256,7 +256,7 @@ fn f5_f6_grant_type_and_secret_are_required() {
 fn f4_basic_client_auth_follows_its_switch_and_the_body_wins() {
     let mut setup = ready();
     let header = basic(&setup.client_id, SECRET);
-    let request = TokenRequest {
+    let request = TokenHttpRequest {
         authorization: Some(&header),
         ..post("grant_type=client_credentials")
     };
@@ -266,7 +266,7 @@ fn f4_basic_client_auth_follows_its_switch_and_the_body_wins() {
     ));
 
     let encoded = basic(&setup.client_id, &encode(SECRET));
-    let form_encoded = TokenRequest {
+    let form_encoded = TokenHttpRequest {
         authorization: Some(&encoded),
         ..request
     };
@@ -279,7 +279,7 @@ fn f4_basic_client_auth_follows_its_switch_and_the_body_wins() {
         "grant_type=client_credentials&client_id={}&client_secret=wrong",
         setup.client_id
     );
-    let body_wins = TokenRequest {
+    let body_wins = TokenHttpRequest {
         authorization: Some(&header),
         ..post(&wrong_body)
     };
@@ -313,7 +313,7 @@ fn a4_break_the_cached_property_is_the_one_the_first_request_reaching_it_read() 
     setup.instance = setup
         .instance
         .with_breaks(Breaks::new([Break::PropertyCached]));
-    let get = TokenRequest {
+    let get = TokenHttpRequest {
         is_post: false,
         ..post("")
     };

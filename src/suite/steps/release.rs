@@ -6,7 +6,7 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use crate::captured::BUILDTAG_PROPERTY;
-use crate::release::{Family, Release};
+use crate::release::{Family, Release, UnknownRelease};
 use crate::report::console;
 use crate::suite::world::{SuiteWorld, text};
 
@@ -15,7 +15,9 @@ const DEFAULT_LIFESPAN: u64 = 1800;
 
 #[given(expr = "the mock instance runs the {string} release")]
 async fn mock_release(world: &mut SuiteWorld, release: String) -> Result<(), String> {
-    let family: Family = release.parse()?;
+    let family: Family = release
+        .parse()
+        .map_err(|error: UnknownRelease| error.to_string())?;
     let control = world
         .control
         .as_ref()
