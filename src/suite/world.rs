@@ -205,6 +205,15 @@ impl SuiteWorld {
         }
     }
 
+    /// The name a logical name gets for a record the whole run shares ([`Self::shared_record`]): as
+    /// written on the mock; on a real one prefixed with the run's prefix only.
+    fn shared_name(&self, logical: &str) -> String {
+        match self.context.target {
+            Target::Mock { .. } => logical.to_owned(),
+            _ => format!("{}{logical}", self.context.prefix),
+        }
+    }
+
     /// Writes a change to the run's journal before it is made (real instances only); returns its number.
     /// A change undone at the scenario's end is kept in the scenario's list.
     fn announce(&mut self, at: UndoAt, pending: &InstanceChange) -> Result<Option<u64>, String> {
@@ -638,10 +647,10 @@ impl SuiteWorld {
         Ok(name)
     }
 
-    /// `an auth scope "X"`: the scenario's own `sys_auth_scope`, shared by the run on a real instance.
+    /// `an auth scope "X"`: a `sys_auth_scope` of the suite's, shared by the run on a real instance.
     pub async fn add_auth_scope(&mut self, logical: &str) -> Result<(), String> {
         let record = json!({
-            "name": self.instance_name(logical),
+            "name": self.shared_name(logical),
             "description": self.marked("conformance check auth scope"),
         });
         let created = self.shared_record("sys_auth_scope", record).await?;

@@ -10,11 +10,6 @@ use crate::captured::{GRANT_PROPERTY, USERACCOUNT_SCOPE_PROPERTY};
 use crate::inventory::{ENDPOINT_FIELDS, GRANT_PROPERTIES, endpoint_fact, property_fact};
 use crate::suite::world::{SuiteWorld, text};
 
-/// The sys_ids as an `IN` list.
-fn any_of(ids: &[String]) -> String {
-    ids.join(",")
-}
-
 /// Records matching `field IN ids`, only the named fields; nothing to ask when there are no ids.
 async fn among(
     world: &mut SuiteWorld,
@@ -26,7 +21,7 @@ async fn among(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let query = format!("{field}IN{}", any_of(ids));
+    let query = format!("{field}IN{}", ids.join(","));
     world.find_fields(table, &query, Some(fields)).await
 }
 
