@@ -128,16 +128,14 @@ async fn authenticate(
         let instance = &mut state.instance;
         let cookies = authenticated.bearer_credential.map(|credential| {
             sign_in::i5_record_bearer_call(instance, &authenticated.caller.sys_id, now);
-            let entity = instance.store.get(&OAUTH_CREDENTIAL, &credential);
-            let entity = entity
-                .and_then(|record| record.raw("peer"))
-                .unwrap_or_default()
-                .to_owned();
-            let session =
-                instance
-                    .sessions
-                    .open(&credential, &authenticated.caller.sys_id, &entity);
-            session.cookies.clone()
+            let store = &instance.store;
+            let entity = || {
+                let record = store.get(&OAUTH_CREDENTIAL, &credential);
+                let peer = record.and_then(|record| record.raw("peer"));
+                peer.unwrap_or_default().to_owned()
+            };
+            let user = &authenticated.caller.sys_id;
+            instance.sessions.open(&credential, user, entity)
         });
         (authenticated.caller, cookies)
     };
