@@ -82,9 +82,9 @@ pub(crate) struct RestRequest<'a> {
     pub query: Option<&'a str>,
 }
 
-/// An authenticated REST request: who it acts as, and how it signed in.
+/// A REST request authenticated and admitted by the scope check: who it acts as, and how it signed in.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Authenticated {
+pub(crate) struct Admitted {
     pub caller: Caller,
     /// The sys_id of the `oauth_credential` of the Bearer token it sent, if it sent one that has a record
     /// (its session is opened, its user's sign-in recorded: SPEC I3, I5).
@@ -121,7 +121,7 @@ pub(crate) fn authenticate_request(
     request: &RestRequest<'_>,
     instance: &Instance,
     now: VirtualInstant,
-) -> Result<Authenticated, RestRefusal> {
+) -> Result<Admitted, RestRefusal> {
     let query_token = e6_query_token(request.query, &instance.breaks);
     let authorization = request.authorization.or(query_token.as_deref());
     let (caller, signed_in) = authenticate(authorization, request.cookie, instance, now)
@@ -137,7 +137,7 @@ pub(crate) fn authenticate_request(
         SignedIn::Bearer(Some(credential)) => Some(credential.sys_id().to_owned()),
         _ => None,
     };
-    Ok(Authenticated {
+    Ok(Admitted {
         caller,
         bearer_credential,
     })

@@ -121,25 +121,23 @@ async fn authenticate(
             cookie: header_text(headers, header::COOKIE),
             query: request.uri().query(),
         };
-        let authenticated = match authn::authenticate_request(&rest, &state.instance, now) {
-            Ok(authenticated) => authenticated,
+        let admitted = match authn::authenticate_request(&rest, &state.instance, now) {
+            Ok(admitted) => admitted,
             Err(refusal) => return wire::rest_refused(&refusal, &state.instance.breaks),
         };
         let instance = &mut state.instance;
-        let cookies = authenticated.bearer_credential.map(|credential| {
-            sign_in::i5_record_bearer_call(instance, &authenticated.caller.sys_id, now);
-            let entity = instance.store.get(&OAUTH_CREDENTIAL, &credential);
-            let entity = entity
-                .and_then(|record| record.raw("peer"))
-                .unwrap_or_default()
-                .to_owned();
-            let session =
-                instance
-                    .sessions
-                    .open(&credential, &authenticated.caller.sys_id, &entity);
-            session.cookies.clone()
+        let cookies = admitted.bearer_credential.map(|credential| {
+            sign_in::i5_record_bearer_call(instance, &admitted.caller.sys_id, now);
+            let store = &instance.store;
+            let entity = || {
+                let record = store.get(&OAUTH_CREDENTIAL, &credential);
+                let peer = record.and_then(|record| record.raw("peer"));
+                peer.unwrap_or_default().to_owned()
+            };
+            let user = &admitted.caller.sys_id;
+            instance.sessions.open(&credential, user, entity)
         });
-        (authenticated.caller, cookies)
+        (admitted.caller, cookies)
     };
     request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;

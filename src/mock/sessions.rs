@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use super::breaks::Break;
 use super::clock::VirtualInstant;
@@ -27,8 +28,9 @@ pub(crate) struct Session {
     pub credential: String,
     pub user: String,
     pub entity: String,
-    /// The `JSESSIONID`, `glide_user_route` and `glide_session_store` values.
-    pub cookies: [String; 3],
+    /// The `JSESSIONID`, `glide_user_route` and `glide_session_store` values (shared: every Bearer answer
+    /// of the token carries them).
+    pub cookies: Arc<[String; 3]>,
 }
 
 /// Every open session, by `JSESSIONID` and by the token that opened it.
@@ -45,28 +47,33 @@ impl fmt::Debug for Sessions {
 }
 
 impl Sessions {
-    /// The session a token's Bearer call opened, opening it on the first call.
-    pub(crate) fn open(&mut self, credential: &str, user: &str, entity: &str) -> &Session {
-        let id = match self.by_credential.get(credential) {
-            Some(id) => id.clone(),
-            None => {
-                let id = random::sys_id().to_ascii_uppercase();
-                let session = Session {
-                    credential: credential.to_owned(),
-                    user: user.to_owned(),
-                    entity: entity.to_owned(),
-                    cookies: [
-                        id.clone(),
-                        format!("glide.{}", random::sys_id()),
-                        random::sys_id().to_ascii_uppercase(),
-                    ],
-                };
-                self.by_id.insert(id.clone(), session);
-                self.by_credential.insert(credential.to_owned(), id.clone());
-                id
-            }
+    /// The cookies of the session a token's Bearer call opened, opening it on the first call (for the
+    /// `entity` it names, asked only then).
+    pub(crate) fn open(
+        &mut self,
+        credential: &str,
+        user: &str,
+        entity: impl FnOnce() -> String,
+    ) -> Arc<[String; 3]> {
+        let open = self.by_credential.get(credential);
+        if let Some(session) = open.and_then(|id| self.by_id.get(id)) {
+            return Arc::clone(&session.cookies);
+        }
+        let id = random::sys_id().to_ascii_uppercase();
+        let cookies = Arc::new([
+            id.clone(),
+            format!("glide.{}", random::sys_id()),
+            random::sys_id().to_ascii_uppercase(),
+        ]);
+        let session = Session {
+            credential: credential.to_owned(),
+            user: user.to_owned(),
+            entity: entity(),
+            cookies: Arc::clone(&cookies),
         };
-        &self.by_id[&id]
+        self.by_id.insert(id.clone(), session);
+        self.by_credential.insert(credential.to_owned(), id);
+        cookies
     }
 
     /// The session a `Cookie` header names.
@@ -123,8 +130,9 @@ mod tests {
     #[test]
     fn a_token_opens_one_session_that_its_cookie_finds() {
         let mut sessions = Sessions::default();
-        let first = sessions.open("cred", "user", "entity").cookies.clone();
-        let again = sessions.open("cred", "user", "entity").cookies.clone();
+        let entity = || "entity".to_owned();
+        let first = sessions.open("cred", "user", entity);
+        let again = sessions.open("cred", "user", || unreachable!("asked once"));
         assert_eq!(first, again);
         assert_eq!(first[0].len(), 32);
         let header = format!(
@@ -142,7 +150,9 @@ mod tests {
     #[test]
     fn i4_a_session_dies_with_its_token_unless_the_property_is_false() {
         let (mut instance, credential) = with_token(100);
-        let session = instance.sessions.open(&credential, "u", "e").clone();
+        let cookies = instance.sessions.open(&credential, "u", || "e".to_owned());
+        let header = format!("{SESSION_COOKIE}={}", cookies[0]);
+        let session = instance.sessions.find(&header).unwrap().clone();
         assert!(i4_alive(&instance, &session, 99));
         assert!(!i4_alive(&instance, &session, 100));
         instance.set_property(COOKIE_AUTH_DISABLED_PROPERTY, "boolean", "false", 0);
