@@ -8,6 +8,10 @@ use serde_json::Value;
 
 /// The property that turns the grant on (SPEC §2); absent means false.
 pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
+/// The property that switches the REST API auth scope check off instance-wide when `false` (SPEC §7).
+pub const SCOPE_CHECK_PROPERTY: &str = "com.glide.rest.api.auth.scope.check.enable";
+/// The property whose value is the sys_id of the `useraccount` auth scope (SPEC §7).
+pub const USERACCOUNT_SCOPE_PROPERTY: &str = "glide.oauth.token.scope.useraccount";
 /// The property whose value names the release (SPEC §4).
 pub const BUILDTAG_PROPERTY: &str = "glide.buildtag";
 

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::release::{Family, UnknownRelease};
+
 /// How much a deviation matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,6 +43,9 @@ pub struct Needs {
     pub grant: bool,
     /// It applies only to releases before Washington DC (`@pre-washington`).
     pub pre_washington: bool,
+    /// It needs this release family or a later one (`@since-australia`): the behaviour arrived then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Family>,
 }
 
 /// One scenario's catalogue facts.
@@ -67,6 +72,10 @@ pub enum TagError {
     Severity,
     #[error("needs an evidence tag ({})", EVIDENCE_TAGS.map(|t| format!("@{t}")).join(" "))]
     Evidence,
+    #[error("@since-<release>: {0}")]
+    SinceRelease(#[from] UnknownRelease),
+    #[error("needs at most one @since-<release> tag, has {0}")]
+    Sinces(usize),
 }
 
 /// A scenario of the features whose tags are wrong.
@@ -105,6 +114,14 @@ impl ScenarioInfo {
         if evidence.is_empty() {
             return Err(TagError::Evidence);
         }
+        let since: Vec<Family> = tags
+            .iter()
+            .filter_map(|tag| tag.strip_prefix("since-"))
+            .map(str::parse)
+            .collect::<Result<_, _>>()?;
+        if since.len() > 1 {
+            return Err(TagError::Sinces(since.len()));
+        }
         Ok(ScenarioInfo {
             id: (*id).to_owned(),
             evidence,
@@ -120,6 +137,7 @@ impl ScenarioInfo {
                 slow: has("slow"),
                 grant: has("grant"),
                 pre_washington: has("pre-washington"),
+                since: since.first().copied(),
             },
         })
     }
@@ -251,6 +269,10 @@ mod tests {
             ('E', 7),
             ('F', 8),
             ('G', 2),
+            ('H', 7),
+            ('I', 5),
+            ('L', 3),
+            ('M', 1),
         ] {
             expected.extend((1..=count).map(|n| format!("{group}{n}")));
         }

@@ -16,7 +16,7 @@ macro_rules! embedded {
     };
 }
 
-const EMBEDDED: [(&str, &str); 7] = embedded!(
+const EMBEDDED: [(&str, &str); 10] = embedded!(
     "grant_toggle.feature",
     "application_registry.feature",
     "token_response.feature",
@@ -24,6 +24,9 @@ const EMBEDDED: [(&str, &str); 7] = embedded!(
     "token_use.feature",
     "request_format.feature",
     "releases.feature",
+    "api_access_scopes.feature",
+    "revocation_and_sessions.feature",
+    "request_details.feature",
 );
 
 /// The features shipped inside the binary, in catalogue order.

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod deviations;
 pub mod features;
 pub mod glide_time;
+pub mod inventory;
 pub mod mock;
 pub mod random;
 pub mod redact;

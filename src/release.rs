@@ -3,8 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 /// A release family, in ServiceNow's release order (the alphabet wraps after Zurich).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Family {
     Tokyo,
     Utah,
@@ -126,6 +129,14 @@ impl Release {
     pub fn supports_client_credentials(&self) -> bool {
         match self {
             Release::Known(family) => family.supports_client_credentials(),
+            Release::Newer(_) => true,
+        }
+    }
+
+    /// Whether the release is `family` or a later one (a word newer than the list is later than all).
+    pub fn is_at_least(&self, family: Family) -> bool {
+        match self {
+            Release::Known(known) => *known >= family,
             Release::Newer(_) => true,
         }
     }

@@ -83,6 +83,19 @@ impl Selection {
                 "not applicable to this release ({release}): the grant exists from Washington DC on"
             ));
         }
+        if let Some(since) = needs.since {
+            // Family only: a behaviour that arrived in a patch of an earlier family (SPEC §7's H6:
+            // Yokohama Patch 11, Zurich Patch 4) is gated to the first family that ships it whole
+            // until releases carry patch levels.
+            match &self.release {
+                Some(release) if !release.is_at_least(since) => {
+                    return Verdict::Skip(format!(
+                        "not applicable to this release ({release}): it arrived in {since}"
+                    ));
+                }
+                _ => {}
+            }
+        }
         if needs.pre_washington && has_grant != Some(false) {
             return Verdict::Skip("applies only to releases before Washington DC".into());
         }
@@ -156,6 +169,30 @@ mod tests {
             ),
             Verdict::Skip(_)
         ));
+    }
+
+    #[test]
+    fn a_since_tag_skips_older_families_and_runs_on_that_family_and_later() {
+        let tagged = "CC-H6 doc should admin grant since-australia";
+        let zurich = selection(TargetKind::Admin, Some(Family::Zurich));
+        assert!(
+            matches!(verdict(&zurich, tagged), Verdict::Skip(why) if why.contains("arrived in australia"))
+        );
+        for family in [Family::Australia, Family::Brazil] {
+            assert_eq!(
+                verdict(&selection(TargetKind::Mock, Some(family)), tagged),
+                Verdict::Run
+            );
+        }
+        let newer = Selection {
+            release: Some(Release::Newer("capetown".into())),
+            ..selection(TargetKind::Admin, None)
+        };
+        assert_eq!(verdict(&newer, tagged), Verdict::Run);
+        assert_eq!(
+            verdict(&selection(TargetKind::Admin, None), tagged),
+            Verdict::Run
+        );
     }
 
     #[test]

@@ -73,7 +73,7 @@ fn the_changes_are_grouped_by_severity_and_fail(runs: &Runs) {
         "{text}"
     );
     assert!(
-        text.contains("scenarios: 38 skipped → passed, 1 passed → skipped\n"),
+        text.contains("scenarios: 54 skipped → passed, 1 passed → skipped, 1 skipped → skipped\n"),
         "{text}"
     );
     let groups: Vec<&str> = text
@@ -83,10 +83,10 @@ fn the_changes_are_grouped_by_severity_and_fail(runs: &Runs) {
     assert_eq!(
         groups,
         [
-            "must: 22 behaviours changed",
-            "should: 14 behaviours changed",
-            "info: 3 behaviours changed",
-            "22 must, 14 should, 3 info behaviours changed",
+            "must: 26 behaviours changed",
+            "should: 21 behaviours changed",
+            "info: 7 behaviours changed",
+            "26 must, 21 should, 7 info behaviours changed",
         ]
     );
     let became_applicable = "  A3 (must) With the system property true the client gets a token\n      \
@@ -99,9 +99,9 @@ fn the_changes_are_grouped_by_severity_and_fail(runs: &Runs) {
         text.contains("      fact release: \"vancouver\" → \"washingtondc\"\n"),
         "{text}"
     );
-    let must = text.find("must: 22").unwrap();
-    let should = text.find("should: 14").unwrap();
-    let info = text.find("info: 3").unwrap();
+    let must = text.find("must: 26").unwrap();
+    let should = text.find("should: 21").unwrap();
+    let info = text.find("info: 7").unwrap();
     assert!(must < should && should < info, "{text}");
     assert!(text[should..info].contains("C4 (should)"), "{text}");
     assert!(text[info..].contains("G2 (info)"), "{text}");
@@ -122,7 +122,7 @@ fn the_html_output_is_a_whole_escaped_page(runs: &Runs) {
     let (code, html) = runs.compare(&["--format", "html"]);
     assert_eq!(code, Some(1));
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
-    assert!(html.contains("<h2 class=\"must\">must: 22 behaviours changed</h2>"));
+    assert!(html.contains("<h2 class=\"must\">must: 26 behaviours changed</h2>"));
     assert!(
         html.contains("user&#39;s rights") && !html.contains("user's"),
         "{html}"
@@ -155,5 +155,71 @@ fn unreadable_input_exits_2(runs: &Runs) {
         wrong.stderr.contains("is not an sncc summary.json"),
         "{}",
         wrong.stderr
+    );
+}
+
+/// A summary.json holding one M1 scenario that recorded these inventory facts.
+fn inventory_summary(dir: &Path, name: &str, facts: serde_json::Value) -> String {
+    let summary = serde_json::json!({
+        "sncc_version": "0.1.0",
+        "target": {"kind": "admin", "instance": "https://dev1.service-now.com"},
+        "release": name,
+        "tally": {"passed": 1, "failed": 0, "warnings": 0, "skipped": 0},
+        "scenarios": [{
+            "name": "Every inbound endpoint's grant settings and the grant properties are recorded",
+            "info": {"id": "M1", "severity": "info", "evidence": ["doc"]},
+            "outcome": "passed",
+            "facts": facts,
+        }],
+    });
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, summary.to_string()).expect("write a summary");
+    path.to_str().expect("UTF-8 temp path").to_owned()
+}
+
+/// An upgrade that changed an integration's grant settings fails the comparison, naming the endpoint; the
+/// same change to an endpoint a run created (`sncc-<run>-…`) is only information.
+#[test]
+fn an_inventory_change_of_an_endpoint_the_run_did_not_create_is_must_level() {
+    let path = std::env::temp_dir().join(format!("sncc-compare-inventory-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).expect("temp dir");
+    let dir = TempDir(path);
+    let facts = |token_format: &str, ours: &str| {
+        serde_json::json!({
+            "endpoints": 2,
+            "endpoint \"Jira sync\" token_format": token_format,
+            "endpoint \"Jira sync\" scopes": ["useraccount"],
+            "endpoint \"sncc-1a2b3c4d-left-over\" inbound_grant_type": ours,
+            "property glide.oauth.inbound.client.credential.grant_type.enabled": "true",
+        })
+    };
+    let before = inventory_summary(&dir.0, "yokohama", facts("jwt", "client_credentials"));
+    let after = inventory_summary(&dir.0, "zurich", facts("opaque", "client_credentials"));
+    let output = common::sncc(&dir.0, &["compare", &before, &after], &[]);
+    let text = output.stdout.clone();
+    assert_eq!(output.code, Some(1), "{text}{}", output.stderr);
+    let must = text
+        .find("must: 1 behaviour changed")
+        .expect("a must group");
+    let should = text
+        .find("should: nothing changed")
+        .expect("a should group");
+    let foreign = "  M1 (must) OAuth API endpoints the run did not create changed their grant settings\n      \
+        fact endpoint \"Jira sync\" token_format: \"jwt\" → \"opaque\"\n";
+    assert!(text[must..should].contains(foreign), "{text}");
+    assert!(text.contains("info: nothing changed"), "{text}");
+
+    let ours_only = inventory_summary(&dir.0, "ours", facts("jwt", "authz_code"));
+    let output = common::sncc(&dir.0, &["compare", &before, &ours_only], &[]);
+    let text = output.stdout.clone();
+    assert_eq!(output.code, Some(0), "{text}{}", output.stderr);
+    assert!(text.contains("must: nothing changed"), "{text}");
+    let info = text
+        .find("info: 1 behaviour changed")
+        .expect("an info group");
+    assert!(
+        text[info..].contains("fact endpoint \"sncc-1a2b3c4d-left-over\" inbound_grant_type"),
+        "{text}"
     );
 }

@@ -304,6 +304,42 @@ fn a_run_killed_mid_way_is_undone_by_restore_and_restore_can_repeat() {
     }
 }
 
+/// A binding of an auth scope refuses every other client of its API (SPEC §7): one left by a run killed
+/// while it was in place (its scenario held up on the suite's own table) is undone by `sncc restore`, with
+/// the suite's own table and scopes.
+#[test]
+fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
+    let mock = Mock::start("untouched");
+    let dir = TempDir::new("real-kill-binding");
+    let journal = dir.join("changes.jsonl");
+    let before = mock.snapshot();
+    mock.arm_fault(json!({
+        "path": "/api/now/table/u_sncc_*",
+        "times": 1,
+        "action": "delay",
+        "millis": 20000,
+    }));
+
+    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-H1"]);
+    wait_until("the run has bound a scope to its own table", || {
+        assert!(run.is_running(), "the run ended early");
+        !mock.records("sys_api_access_scope", "").is_empty()
+            && !mock
+                .records("sys_db_object", "nameSTARTSWITHu_sncc_")
+                .is_empty()
+    });
+    run.signal("-KILL");
+    assert_eq!(run.finish().code, None, "killed by a signal");
+
+    restore(&dir, &journal).expect_code(0);
+    assert_unchanged(
+        &before,
+        &mock.snapshot(),
+        "after restoring a killed binding",
+    );
+    mock.clear_faults();
+}
+
 #[test]
 fn sigterm_mid_run_undoes_the_changes_and_exits_130() {
     let mock = Mock::start("untouched");

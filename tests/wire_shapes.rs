@@ -170,13 +170,15 @@ async fn userless_client(mock: &Mock) -> (String, String) {
     (field("sys_id"), form)
 }
 
-/// B1 on a fresh untouched instance, with the `unauthorized_client` status switched first when given.
-async fn assert_unauthorized_client(status: Option<u16>) {
+/// B1 on a fresh untouched instance, with the `unauthorized_client` status switched first when given; the
+/// answer is the captured body with `status` (400 unless switched: SPEC §1).
+async fn assert_unauthorized_client(switched: Option<u16>) {
     let mock = common::start("untouched").await;
-    if let Some(status) = status {
+    if let Some(status) = switched {
         mock.switch(json!({ "unauthorized_client_status": status }))
             .await;
     }
+    let status = Some(switched.unwrap_or(400));
     let (entity, form) = userless_client(&mock).await;
     let shape = Shape::of(mock.post_token(form).await).await;
     assert!(
@@ -224,13 +226,13 @@ async fn c6_generic_token_error() {
 }
 
 #[tokio::test]
-async fn b1_unauthorized_client_at_401_by_default() {
+async fn b1_unauthorized_client_at_400_by_default() {
     assert_unauthorized_client(None).await;
 }
 
 #[tokio::test]
-async fn b1_unauthorized_client_at_400_when_switched() {
-    assert_unauthorized_client(Some(400)).await;
+async fn b1_unauthorized_client_at_401_when_switched() {
+    assert_unauthorized_client(Some(401)).await;
 }
 
 #[tokio::test]
@@ -431,4 +433,104 @@ async fn control_plane_status_document() {
     let mock = common::start("ready").await;
     let shape = send(mock.control(Method::GET, "")).await;
     assert_shape(&mock, "control_plane_status_document", &shape);
+}
+
+/// The `ready` mock with a custom table bound to a scope its client is not mapped to; gives a token.
+async fn token_missing_a_scope(mock: &Mock) -> String {
+    let token = mock.token().await;
+    mock.create("sys_db_object", json!({ "name": "u_sncc_x", "label": "x" }))
+        .await;
+    let scope = mock
+        .create("sys_auth_scope", json!({ "name": "sncc-b" }))
+        .await;
+    let other = mock
+        .create("sys_auth_scope", json!({ "name": "sncc-a" }))
+        .await;
+    let binding = json!({ "auth_scope": scope["sys_id"], "api_path": "now/table/u_sncc_x" });
+    mock.create("sys_api_access_scope", binding).await;
+    let entity = mock.entity_sys_id().await;
+    let mapping = json!({ "oauth_entity": entity, "auth_scope": other["sys_id"] });
+    mock.create("oauth_entity_auth_scope_mapping", mapping)
+        .await;
+    token
+}
+
+#[tokio::test]
+async fn h1_missing_scope_403() {
+    let mock = common::start("ready").await;
+    let token = token_missing_a_scope(&mock).await;
+    let shape = send(mock.bearer(Method::GET, "/api/now/table/u_sncc_x", &token)).await;
+    assert_shape(&mock, "h1_missing_scope_403", &shape);
+}
+
+#[tokio::test]
+async fn i1_revoke_200_empty() {
+    let mock = common::start("ready").await;
+    let token = mock.token().await;
+    let request = mock.http.post(mock.url("/oauth_revoke_token.do"));
+    let request = request.header("content-type", common::FORM);
+    let shape = send(request.body(format!("token={token}"))).await;
+    assert!(shape.body.is_empty());
+    assert_shape(&mock, "i1_revoke_200_empty", &shape);
+}
+
+#[tokio::test]
+async fn revoke_without_token_400() {
+    let mock = common::start("ready").await;
+    let shape = send(mock.http.get(mock.url("/oauth_revoke_token.do"))).await;
+    assert_shape(&mock, "revoke_without_token_400", &shape);
+}
+
+/// The `Set-Cookie` values of an answer, with the session ids replaced.
+fn cookies(response: &Response) -> String {
+    let ids = Regex::new(r"=(glide\.)?[0-9A-Fa-f]{32};").expect("a pattern");
+    let cookies = response.headers().get_all("set-cookie").iter();
+    let cookies = cookies.map(|value| value.to_str().expect("ASCII cookie"));
+    let cookies = cookies.map(|cookie| ids.replace(cookie, "=${1}[SESSION_ID];").into_owned());
+    cookies.collect::<Vec<_>>().join("\n")
+}
+
+#[tokio::test]
+async fn i3_session_cookies_of_a_bearer_answer() {
+    let mock = common::start("ready").await;
+    let token = mock.token().await;
+    let path = "/api/now/ui/user/current_user";
+    let response = mock.bearer(Method::GET, path, &token).send().await.unwrap();
+    insta::assert_snapshot!("i3_session_cookies_of_a_bearer_answer", cookies(&response));
+}
+
+#[tokio::test]
+async fn i4_cookie_401_after_revocation() {
+    let mock = common::start("ready").await;
+    let token = mock.token().await;
+    let path = "/api/now/ui/user/current_user";
+    let response = mock.bearer(Method::GET, path, &token).send().await.unwrap();
+    let cookie = cookies(&response);
+    assert!(!cookie.is_empty());
+    let sent: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| {
+            value
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let revoke = mock
+        .http
+        .get(mock.url(&format!("/oauth_revoke_token.do?token={token}")));
+    assert_eq!(revoke.send().await.unwrap().status(), 200);
+    let shape = send(
+        mock.http
+            .get(mock.url(path))
+            .header("cookie", sent.join("; ")),
+    )
+    .await;
+    assert_captured(&shape, &captured::REST_401, None, Order::Free);
+    assert_shape(&mock, "i4_cookie_401_after_revocation", &shape);
 }

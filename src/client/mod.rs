@@ -14,6 +14,7 @@ use exchange::Recorder;
 use transport::RetryPolicy;
 
 const TOKEN_PATH: &str = "/oauth_token.do";
+const REVOKE_PATH: &str = "/oauth_revoke_token.do";
 
 /// How a request authenticates.
 #[derive(Clone)]
@@ -24,6 +25,8 @@ pub enum Credentials {
         password: SecretString,
     },
     Bearer(SecretString),
+    /// The `Cookie` header of a session an earlier answer set (`JSESSIONID=…; glide_user_route=…`).
+    SessionCookie(SecretString),
 }
 
 /// Where a token request carries the client's credentials (F1, F2, F4).
@@ -44,6 +47,8 @@ pub struct TokenRequest {
     pub client_id: Option<String>,
     pub client_secret: Option<SecretString>,
     pub scope: Option<String>,
+    /// The `Content-Type` of a form body, when not the bare `application/x-www-form-urlencoded` (L1).
+    pub content_type: Option<String>,
 }
 
 impl TokenRequest {
@@ -56,6 +61,7 @@ impl TokenRequest {
             client_id: Some(client_id.to_owned()),
             client_secret: Some(client_secret.clone()),
             scope: None,
+            content_type: None,
         }
     }
 
@@ -152,11 +158,15 @@ impl ServiceNow {
             self.recorder.know_secret(secret);
         }
         let (path, body, credentials) = match request.placement {
-            Placement::FormBody => (
-                TOKEN_PATH.to_owned(),
-                form_body(&request.parameters(true)),
-                Credentials::Anonymous,
-            ),
+            Placement::FormBody => {
+                let (bare, bytes) = form_body(&request.parameters(true));
+                let content_type = request.content_type.as_deref().unwrap_or(bare);
+                (
+                    TOKEN_PATH.to_owned(),
+                    (content_type, bytes),
+                    Credentials::Anonymous,
+                )
+            }
             Placement::JsonBody => {
                 let object: serde_json::Map<String, Value> = request
                     .parameters(true)
@@ -207,6 +217,17 @@ impl ServiceNow {
             self.recorder.know_secret(&SecretString::from(token));
         }
         Ok(reply)
+    }
+
+    /// `GET /oauth_revoke_token.do?token=…`, unauthenticated, as documented (SPEC §8).
+    pub async fn revoke_token(&self, token: &SecretString) -> Result<Reply, TransportError> {
+        self.recorder.know_secret(token);
+        let path = format!(
+            "{REVOKE_PATH}?{}",
+            encode(&[("token", token.expose_secret())])
+        );
+        self.send(Method::GET, &path, &Credentials::Anonymous, None)
+            .await
     }
 
     /// `GET /api/now/table/<table>?…`.
@@ -414,6 +435,10 @@ fn authenticate(
             recorder.know_secret(token);
             builder.bearer_auth(token.expose_secret())
         }
+        Credentials::SessionCookie(cookie) => {
+            recorder.know_secret(cookie);
+            builder.header(header::COOKIE, cookie.expose_secret())
+        }
     }
 }
 
@@ -423,6 +448,7 @@ fn authorization_shown(credentials: &Credentials) -> Option<String> {
         Credentials::Anonymous => return None,
         Credentials::Basic { .. } => "Basic",
         Credentials::Bearer(_) => "Bearer",
+        Credentials::SessionCookie(_) => "Cookie",
     };
     Some(crate::redact::authorization(&format!(
         "{scheme} credentials"

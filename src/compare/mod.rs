@@ -239,9 +239,35 @@ pub fn compare(before: &RunReport, after: &RunReport) -> Comparison {
     let mut behaviours: Vec<BehaviourChange> = ids
         .into_iter()
         .filter_map(|id| behaviour_change(id, runs_of(&before, id), runs_of(&after, id)))
+        .flat_map(with_foreign_endpoints_apart)
         .collect();
     behaviours.sort_by_key(|behaviour| behaviour.severity);
     Comparison { head, behaviours }
+}
+
+/// What the inventory (M1) says of an endpoint the run did not create is the instance's own integration
+/// changing (an upgrade that lost its `token_format`, say): those changes are set apart as a `@must`
+/// change of the same behaviour, whatever its own severity; the rest stay as they are.
+fn with_foreign_endpoints_apart(mut behaviour: BehaviourChange) -> Vec<BehaviourChange> {
+    let (foreign, own): (Vec<ObservedChange>, Vec<ObservedChange>) =
+        behaviour.changes.into_iter().partition(|change| {
+            matches!(&change.subject, Subject::Fact(name)
+                if crate::inventory::endpoint_not_created_by_a_run(name).is_some())
+        });
+    behaviour.changes = own;
+    let apart = (!foreign.is_empty()).then(|| BehaviourChange {
+        id: behaviour.id.clone(),
+        title: "OAuth API endpoints the run did not create changed their grant settings".into(),
+        severity: Severity::Must,
+        changes: foreign,
+    });
+    [
+        Some(behaviour).filter(|rest| !rest.changes.is_empty()),
+        apart,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// `C10` sorts after `C9`.
@@ -574,12 +600,13 @@ fn excerpts(before: &str, after: &str) -> (String, String) {
 
 /// Masks what differs from run to run whatever the instance does.
 fn mask(text: &str) -> String {
-    static VOLATILE: LazyLock<[(Regex, &str); 4]> = LazyLock::new(|| {
+    static VOLATILE: LazyLock<[(Regex, &str); 5]> = LazyLock::new(|| {
         [
             (r#"https?://[^/\s"']+"#, "<instance>"),
             (r"\b[0-9a-f]{32}\b", "<sys_id>"),
             (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "<datetime>"),
             (r"\bsncc-[0-9a-f]{8}-", "sncc-<run>-"),
+            (r"\bu_sncc_[0-9a-f]{8}\b", "u_sncc_<run>"),
         ]
         .map(|(pattern, replacement)| (Regex::new(pattern).expect("valid pattern"), replacement))
     });

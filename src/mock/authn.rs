@@ -1,6 +1,8 @@
-//! Who a REST request acts as (SPEC §3): HTTP Basic for users with a password, Bearer for issued tokens.
+//! Who a REST request acts as (SPEC §3): HTTP Basic for users with a password, Bearer for issued tokens, and
+//! a Bearer call's session cookie (SPEC I3, I4); then whether its scopes let it call the API (SPEC §7).
 //!
-//! Only the `Authorization` header is read: `?access_token=` in a query string authenticates nothing (E6).
+//! Only the `Authorization` header and the session cookie are read: `?access_token=` in a query string
+//! authenticates nothing (E6). The scope check follows a valid token, read live (see `scopes`).
 
 use subtle::ConstantTimeEq;
 
@@ -9,6 +11,8 @@ use super::clock::VirtualInstant;
 use super::grant::basic_credentials;
 use super::instance::Instance;
 use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
+use super::scopes::{self, Credentials, MissingScope};
+use super::sessions::{self, Session};
 use super::store::RecordRef;
 use crate::glide_time::parse_glide_datetime;
 
@@ -40,6 +44,8 @@ pub(crate) enum AuthFailure {
     WrongPassword,
     UnknownToken,
     ExpiredToken,
+    /// A session cookie whose token expired or was revoked (SPEC I4).
+    SessionEnded,
     UserCannotLogIn,
 }
 
@@ -51,30 +57,90 @@ impl AuthFailure {
             AuthFailure::WrongPassword => "wrong_password",
             AuthFailure::UnknownToken => "unknown_token",
             AuthFailure::ExpiredToken => "expired_token",
+            AuthFailure::SessionEnded => "session_ended",
             AuthFailure::UserCannotLogIn => "user_cannot_log_in",
         }
     }
 }
 
-/// What the rules see of a REST request's credentials.
+/// Why a REST request was refused before it reached its API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RestRefusal {
+    /// The SPEC §3 401.
+    NotAuthenticated(AuthFailure),
+    /// The SPEC §7 403.
+    MissingScope(MissingScope),
+}
+
+/// What the rules see of a REST request: where it goes and its credentials.
 pub(crate) struct RestRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
     pub authorization: Option<&'a str>,
+    pub cookie: Option<&'a str>,
     /// Read only by [`Break::QueryTokenAccepted`].
     pub query: Option<&'a str>,
 }
 
-/// Who a REST request acts as: the `Authorization` header's user (SPEC E6: never a query string's token).
+/// A REST request authenticated and admitted by the scope check: who it acts as, and how it signed in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Admitted {
+    pub caller: Caller,
+    /// The sys_id of the `oauth_credential` of the Bearer token it sent, if it sent one that has a record
+    /// (its session is opened, its user's sign-in recorded: SPEC I3, I5).
+    pub bearer_credential: Option<String>,
+}
+
+/// How a request signed in, with what the scope check reads of it.
+enum SignedIn<'i> {
+    Basic,
+    /// A Bearer token, with its record (none for a token the breaks let through without one).
+    Bearer(Option<RecordRef<'i>>),
+    Session(&'i Session),
+}
+
+impl<'i> SignedIn<'i> {
+    fn credentials(&self) -> Credentials<'i> {
+        match self {
+            SignedIn::Basic => Credentials::Basic,
+            SignedIn::Bearer(credential) => Credentials::OAuth {
+                entity: credential.and_then(|credential| credential.raw("peer")),
+                issued_scopes: credential.and_then(|credential| credential.raw("scopes")),
+            },
+            SignedIn::Session(session) => Credentials::OAuth {
+                entity: Some(&session.entity),
+                issued_scopes: None,
+            },
+        }
+    }
+}
+
+/// Who a REST request acts as, once its scopes allow the API: the `Authorization` header's user (SPEC E6:
+/// never a query string's token), else its session cookie's.
 pub(crate) fn authenticate_request(
     request: &RestRequest<'_>,
     instance: &Instance,
     now: VirtualInstant,
-) -> Result<Caller, AuthFailure> {
+) -> Result<Admitted, RestRefusal> {
     let query_token = e6_query_token(request.query, &instance.breaks);
-    authenticate(
-        request.authorization.or(query_token.as_deref()),
+    let authorization = request.authorization.or(query_token.as_deref());
+    let (caller, signed_in) = authenticate(authorization, request.cookie, instance, now)
+        .map_err(RestRefusal::NotAuthenticated)?;
+    scopes::check(
         instance,
-        now,
+        signed_in.credentials(),
+        request.method,
+        request.path,
     )
+    .map_err(RestRefusal::MissingScope)?;
+    let bearer_credential = match signed_in {
+        SignedIn::Bearer(Some(credential)) => Some(credential.sys_id().to_owned()),
+        _ => None,
+    };
+    Ok(Admitted {
+        caller,
+        bearer_credential,
+    })
 }
 
 /// SPEC E6: `?access_token=` authenticates nothing. Break [`Break::QueryTokenAccepted`]: it does, as a
@@ -88,28 +154,52 @@ fn e6_query_token(query: Option<&str>, breaks: &Breaks) -> Option<String> {
         .map(|(_, token)| format!("Bearer {token}"))
 }
 
-/// Who an `Authorization` header acts as.
-pub(crate) fn authenticate(
+/// Who an `Authorization` header acts as; without one, a session cookie (SPEC I3).
+fn authenticate<'i>(
     authorization: Option<&str>,
-    instance: &Instance,
+    cookie: Option<&str>,
+    instance: &'i Instance,
     now: VirtualInstant,
-) -> Result<Caller, AuthFailure> {
-    let header = authorization
+) -> Result<(Caller, SignedIn<'i>), AuthFailure> {
+    let Some(header) = authorization
         .map(str::trim)
         .filter(|value| !value.is_empty())
-        .ok_or(AuthFailure::NoCredentials)?;
+    else {
+        return i4_session(cookie, instance, now);
+    };
     let scheme = header.split(' ').next().unwrap_or_default();
     if scheme.eq_ignore_ascii_case("bearer") {
         bearer(header[scheme.len()..].trim(), instance, now)
     } else if scheme.eq_ignore_ascii_case("basic") {
-        basic(header, instance)
+        Ok((basic(header, instance)?, SignedIn::Basic))
     } else {
         Err(AuthFailure::UnsupportedScheme)
     }
 }
 
+/// SPEC I3, I4: a session cookie acts as its token's user while the session is alive.
+fn i4_session<'i>(
+    cookie: Option<&str>,
+    instance: &'i Instance,
+    now: VirtualInstant,
+) -> Result<(Caller, SignedIn<'i>), AuthFailure> {
+    let session = cookie
+        .and_then(|cookie| instance.sessions.find(cookie))
+        .ok_or(AuthFailure::NoCredentials)?;
+    if !sessions::i4_alive(instance, session, now) {
+        return Err(AuthFailure::SessionEnded);
+    }
+    let user = instance.store.get(&SYS_USER, &session.user);
+    let caller = caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance)?;
+    Ok((caller, SignedIn::Session(session)))
+}
+
 /// E1, E3, E4, E5: a token acts as its user while its record exists and has not expired.
-fn bearer(token: &str, instance: &Instance, now: VirtualInstant) -> Result<Caller, AuthFailure> {
+fn bearer<'i>(
+    token: &str,
+    instance: &'i Instance,
+    now: VirtualInstant,
+) -> Result<(Caller, SignedIn<'i>), AuthFailure> {
     let broken = |which| instance.breaks.has(which);
     // Break (E1, C5, D1–D4): a Bearer token authenticates nothing.
     if broken(Break::BearerRefused) {
@@ -127,11 +217,12 @@ fn bearer(token: &str, instance: &Instance, now: VirtualInstant) -> Result<Calle
                 return Err(AuthFailure::ExpiredToken);
             }
             let user = instance.store.get(&SYS_USER, user);
-            return caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance);
+            let caller = caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance)?;
+            return Ok((caller, SignedIn::Bearer(None)));
         }
         // Break (E3, E4, E5): an unknown (or purged, or revoked) bearer token acts as admin.
         if broken(Break::AnyTokenAccepted) {
-            return admin(instance);
+            return Ok((admin(instance)?, SignedIn::Bearer(None)));
         }
     }
     let credential = credential.ok_or(AuthFailure::UnknownToken)?;
@@ -143,15 +234,16 @@ fn bearer(token: &str, instance: &Instance, now: VirtualInstant) -> Result<Calle
     if now >= expires && !broken(Break::ExpiredTokensAccepted) {
         return Err(AuthFailure::ExpiredToken);
     }
+    let signed_in = SignedIn::Bearer(Some(credential));
     // Break (D1–D4): every token acts as admin.
     if broken(Break::TokensActAsAdmin) {
-        return admin(instance);
+        return Ok((admin(instance)?, signed_in));
     }
     let user = credential
         .raw("user")
         .and_then(|sys_id| instance.store.get(&SYS_USER, sys_id))
         .ok_or(AuthFailure::UserCannotLogIn)?;
-    caller(user, instance)
+    Ok((caller(user, instance)?, signed_in))
 }
 
 /// The instance's `admin`, as the breaks that let a token act as admin see it.
@@ -198,6 +290,14 @@ mod tests {
 
     const TOKEN: &str = "tok";
 
+    fn sign_in(
+        authorization: Option<&str>,
+        instance: &Instance,
+        now: VirtualInstant,
+    ) -> Result<Caller, AuthFailure> {
+        authenticate(authorization, None, instance, now).map(|(caller, _)| caller)
+    }
+
     fn instance() -> (Instance, String) {
         let mut instance = Instance::default();
         let user = instance.store.insert(
@@ -229,7 +329,7 @@ mod tests {
     #[test]
     fn e1_a_live_bearer_token_acts_as_its_user_with_roles() {
         let (instance, user) = instance();
-        let caller = authenticate(Some("Bearer tok"), &instance, 99).unwrap();
+        let caller = sign_in(Some("Bearer tok"), &instance, 99).unwrap();
         assert_eq!(caller.sys_id, user);
         assert_eq!(caller.user_name, "svc.cc");
         assert_eq!(caller.roles, ["itil"]);
@@ -240,16 +340,13 @@ mod tests {
     #[test]
     fn e2_e3_e4_e5_missing_unknown_expired_and_revoked_tokens_fail() {
         let (mut instance, _) = instance();
+        assert_eq!(sign_in(None, &instance, 0), Err(AuthFailure::NoCredentials));
         assert_eq!(
-            authenticate(None, &instance, 0),
-            Err(AuthFailure::NoCredentials)
-        );
-        assert_eq!(
-            authenticate(Some("Bearer nope"), &instance, 0),
+            sign_in(Some("Bearer nope"), &instance, 0),
             Err(AuthFailure::UnknownToken)
         );
         assert_eq!(
-            authenticate(Some("Bearer tok"), &instance, 100),
+            sign_in(Some("Bearer tok"), &instance, 100),
             Err(AuthFailure::ExpiredToken)
         );
         let row = instance
@@ -260,11 +357,11 @@ mod tests {
             .to_owned();
         instance.store.delete(&OAUTH_CREDENTIAL, &row);
         assert_eq!(
-            authenticate(Some("Bearer tok"), &instance, 0),
+            sign_in(Some("Bearer tok"), &instance, 0),
             Err(AuthFailure::UnknownToken)
         );
         assert_eq!(
-            authenticate(Some("Digest x"), &instance, 0),
+            sign_in(Some("Digest x"), &instance, 0),
             Err(AuthFailure::UnsupportedScheme)
         );
     }
@@ -272,20 +369,20 @@ mod tests {
     #[test]
     fn basic_needs_the_right_password_and_a_user_who_can_log_in() {
         let (mut instance, user) = instance();
-        assert!(authenticate(Some(&basic_header("SVC.CC", "pw")), &instance, 0).is_ok());
+        assert!(sign_in(Some(&basic_header("SVC.CC", "pw")), &instance, 0).is_ok());
         assert_eq!(
-            authenticate(Some(&basic_header("svc.cc", "PW")), &instance, 0),
+            sign_in(Some(&basic_header("svc.cc", "PW")), &instance, 0),
             Err(AuthFailure::WrongPassword)
         );
         instance
             .store
             .update(&SYS_USER, &user, &[("locked_out", "true")], "a", 0);
         assert_eq!(
-            authenticate(Some(&basic_header("svc.cc", "pw")), &instance, 0),
+            sign_in(Some(&basic_header("svc.cc", "pw")), &instance, 0),
             Err(AuthFailure::UserCannotLogIn)
         );
         assert_eq!(
-            authenticate(Some("Bearer tok"), &instance, 0),
+            sign_in(Some("Bearer tok"), &instance, 0),
             Err(AuthFailure::UserCannotLogIn)
         );
     }
@@ -297,7 +394,7 @@ mod tests {
             .store
             .insert(&SYS_USER, &[("user_name", "nopw")], "a", 0);
         assert_eq!(
-            authenticate(Some(&basic_header("nopw", "")), &instance, 0),
+            sign_in(Some(&basic_header("nopw", "")), &instance, 0),
             Err(AuthFailure::WrongPassword)
         );
     }

@@ -48,7 +48,7 @@ breaks! {
     /// its setup needs one, as D1–D4, E1 and E4–E6 do, is inconclusive), and B1, B2 are refused generically
     /// before the user is looked at.
     GrantAlwaysDisabled => "grant-always-disabled" breaks [
-        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8"
+        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8", "L1"
     ],
     /// The property is read once and cached.
     PropertyCached => "property-cached" breaks ["A4"],
@@ -73,7 +73,7 @@ breaks! {
     /// The generic error's keys come in RFC order.
     ErrorBodyReordered => "error-body-reordered" breaks ["C6"],
     /// Every token acts as admin.
-    TokensActAsAdmin => "tokens-act-as-admin" breaks ["D1", "D2", "D3", "D4"],
+    TokensActAsAdmin => "tokens-act-as-admin" breaks ["D1", "D2", "D3", "D4", "I5"],
     /// A token acts as the first user its entity ever had.
     UserChangeIgnored => "user-change-ignored" breaks ["D2"],
     /// Records are created by `system`.
@@ -81,14 +81,14 @@ breaks! {
     /// The application user's state is not checked.
     UserStateIgnored => "user-state-ignored" breaks ["D5", "D6", "D7"],
     /// A Bearer token authenticates nothing.
-    BearerRefused => "bearer-refused" breaks ["C5", "D1", "D2", "D3", "D4", "E1"],
+    BearerRefused => "bearer-refused" breaks ["C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "I4", "I5"],
     /// The REST 401 has no `WWW-Authenticate` challenge.
-    ChallengeMissing => "challenge-missing" breaks ["E2", "E3", "E4", "E5", "E6"],
+    ChallengeMissing => "challenge-missing" breaks ["E2", "E3", "E4", "E5", "E6", "I1", "I4"],
     /// An unknown bearer token acts as admin (as do expired ones, whose records are purged,
     /// and revoked ones).
     AnyTokenAccepted => "any-token-accepted" breaks ["E3", "E4", "E5"],
     /// Expired tokens are accepted (and their records never purged).
-    ExpiredTokensAccepted => "expired-tokens-accepted" breaks ["E4"],
+    ExpiredTokensAccepted => "expired-tokens-accepted" breaks ["E4", "I1"],
     /// Deleting a token's record does not revoke it.
     RevokedTokensAccepted => "revoked-tokens-accepted" breaks ["E5"],
     /// `?access_token=` authenticates.
@@ -109,6 +109,28 @@ breaks! {
     SecretNotDecoded => "secret-not-decoded" breaks ["F8"],
     /// Releases before Washington DC issue tokens.
     GrantOnOldReleases => "grant-on-old-releases" breaks ["G1"],
+    /// A token's scopes are those its entity was mapped to when it was issued, not the live mappings.
+    ScopesFrozenAtIssue => "scopes-frozen-at-issue" breaks ["H2"],
+    /// The REST API auth scope check is never made.
+    ScopeCheckSkipped => "scope-check-skipped" breaks ["H1", "H2", "H6"],
+    /// The scope check applies to Basic auth too (a Basic caller carries no scope).
+    ScopeCheckOnBasic => "scope-check-on-basic" breaks ["H5"],
+    /// `com.glide.rest.api.auth.scope.check.enable=false` does not switch the check off.
+    ScopeSwitchIgnored => "scope-check-switch-ignored" breaks ["H4"],
+    /// `scope_restriction_status=restricted` is treated as `unrestricted`.
+    RestrictedStatusIgnored => "restricted-status-ignored" breaks ["H6"],
+    /// A mapping to `useraccount` (or `scope_restriction_status=useraccount`) opens nothing.
+    UseraccountScopeIgnored => "useraccount-scope-ignored" breaks ["H3"],
+    /// `oauth_revoke_token.do` answers 200 and revokes nothing.
+    RevocationIgnored => "revocation-ignored" breaks ["I1", "I2", "I4"],
+    /// `oauth_revoke_token.do` deletes the token's record instead of expiring it.
+    RevocationDeletesRow => "revocation-deletes-row" breaks ["I2"],
+    /// A session cookie still authenticates after its token expired or was revoked.
+    CookieOutlivesToken => "cookie-outlives-token" breaks ["I4"],
+    /// A Bearer call leaves the user's `last_login_time` as it was.
+    LastLoginNotUpdated => "last-login-not-updated" breaks ["I5"],
+    /// A form body whose `Content-Type` has parameters (`; charset=UTF-8`) is refused.
+    FormCharsetRefused => "form-charset-refused" breaks ["L1"],
 }
 
 impl fmt::Display for Break {

@@ -16,6 +16,7 @@ use super::clock::VirtualInstant;
 use super::form::{self, Form};
 use super::instance::{GRANT_PROPERTY, Instance};
 use super::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
+use super::scopes;
 use super::store::RecordRef;
 use super::switches::RepeatToken;
 use crate::glide_time::{glide_datetime, parse_glide_datetime};
@@ -49,7 +50,8 @@ pub(crate) struct Grant {
     pub entity_sys_id: String,
     pub user_sys_id: String,
     pub user_name: String,
-    /// Always [`DEFAULT_SCOPE`] unless [`Break::ScopeIgnored`] grants a requested one.
+    /// [`DEFAULT_SCOPE`], or the entity's mapped scopes (SPEC H7), unless [`Break::ScopeIgnored`] grants a
+    /// requested one.
     pub scope: Cow<'static, str>,
     pub lifespan: i64,
 }
@@ -159,7 +161,8 @@ fn grant(
     b6_default_grant_type(entity, breaks)?; // SPEC B6
     let user = b1_application_user(entity, instance, breaks)?; // SPEC B1, B2, D2
     d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
-    let scope = f7_scope(form, breaks)?; // SPEC F7
+    let mapped = scopes::h7_granted(instance, entity); // SPEC H7
+    let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
     Ok(Grant {
         entity_sys_id: entity.sys_id().to_owned(),
         user_sys_id: user.sys_id().to_owned(),
@@ -192,8 +195,9 @@ fn f3_post_only(request: &TokenHttpRequest<'_>, breaks: &Breaks) -> Result<(), R
     Ok(())
 }
 
-/// SPEC F1: the servlet reads parameters from form bodies only; a JSON body has none.
-/// Break [`Break::JsonBodyAccepted`]: a JSON body is read like a form.
+/// SPEC F1, L1: the servlet reads parameters from form bodies only (a `charset` parameter is fine); a JSON
+/// body has none. Breaks: [`Break::JsonBodyAccepted`] (a JSON body is read like a form),
+/// [`Break::FormCharsetRefused`] (a form `Content-Type` with parameters is refused).
 fn f1_form_encoded<'b>(
     request: &TokenHttpRequest<'_>,
     body: &'b [u8],
@@ -204,6 +208,12 @@ fn f1_form_encoded<'b>(
         .then(|| json_as_form(body))
         .flatten();
     if !is_form_encoded(request.content_type) && json_form.is_none() {
+        return refuse(Reason::NotFormEncoded);
+    }
+    let has_parameters = request
+        .content_type
+        .is_some_and(|value| value.contains(';'));
+    if has_parameters && breaks.has(Break::FormCharsetRefused) {
         return refuse(Reason::NotFormEncoded);
     }
     Ok(json_form.unwrap_or_else(|| Form::parse(body)))
@@ -377,16 +387,29 @@ fn d5_user_may_sign_in(user: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refus
     Ok(())
 }
 
-/// SPEC F7: only `useraccount` is granted; none requested means `useraccount`.
+/// SPEC F7: only `useraccount` (or, SPEC H7, a scope the entity is mapped to) may be requested; the
+/// token gets `useraccount`, or the `mapped` scopes when there are.
 /// Break [`Break::ScopeIgnored`]: any scope is granted.
-fn f7_scope(form: &Form<'_>, breaks: &Breaks) -> Result<Cow<'static, str>, Refusal> {
+fn f7_scope(
+    form: &Form<'_>,
+    mapped: Option<String>,
+    breaks: &Breaks,
+) -> Result<Cow<'static, str>, Refusal> {
+    let allowed = |scope: &str| {
+        scope == DEFAULT_SCOPE
+            || mapped
+                .as_deref()
+                .is_some_and(|names| names.split(' ').any(|name| name == scope))
+    };
     match form.get("scope").map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(Cow::Borrowed(DEFAULT_SCOPE)),
-        Some(requested) if requested.split_whitespace().all(|s| s == DEFAULT_SCOPE) => {
-            Ok(Cow::Borrowed(DEFAULT_SCOPE))
+        Some(requested) if !requested.split_whitespace().all(allowed) => {
+            if breaks.has(Break::ScopeIgnored) {
+                Ok(Cow::Owned(requested.to_owned()))
+            } else {
+                refuse(Reason::ScopeNotAllowed)
+            }
         }
-        Some(requested) if breaks.has(Break::ScopeIgnored) => Ok(Cow::Owned(requested.to_owned())),
-        Some(_) => refuse(Reason::ScopeNotAllowed),
+        _ => Ok(mapped.map_or(Cow::Borrowed(DEFAULT_SCOPE), Cow::Owned)),
     }
 }
 
@@ -400,7 +423,8 @@ fn b7_lifespan(entity: RecordRef<'_>) -> i64 {
         .map_or(DEFAULT_LIFESPAN, i64::from)
 }
 
-fn is_form_encoded(content_type: Option<&str>) -> bool {
+/// Whether a `Content-Type` names a form body, with or without parameters (SPEC L1: `; charset=UTF-8`).
+pub(crate) fn is_form_encoded(content_type: Option<&str>) -> bool {
     content_type
         .and_then(|value| value.split(';').next())
         .is_some_and(|media| {

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get};
 use serde_json::{Value, json};
@@ -14,21 +15,28 @@ use serde_json::{Value, json};
 use super::authn::{self, Caller, RestRequest};
 use super::body::{MAX_BODY_BYTES, read_whole};
 use super::grant::{self, Decision, Fresh, TokenHttpRequest};
+use super::revoke::{self, RevokeRequest};
+use super::schema::OAUTH_CREDENTIAL;
 use super::shared::Shared;
 use super::table_api::{self, Params};
-use super::{control, wire};
+use super::{control, sign_in, wire};
 
 /// Every route the mock answers: the instance's, then the control plane under `/__mock`
 /// ([`super::observe`] wraps each request).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/oauth_token.do", any(token))
         .route("/api/now/table/{table}", get(list).post(create))
         .route(
             "/api/now/table/{table}/{sys_id}",
             get(read).put(update).patch(update).delete(remove),
         )
         .route("/api/now/ui/user/current_user", get(current_user))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            authenticate,
+        ))
+        .route("/oauth_token.do", any(token))
+        .route("/oauth_revoke_token.do", get(revoke).post(revoke))
         .method_not_allowed_fallback(method_not_supported)
         .fallback(no_such_resource)
         .nest("/__mock", control::router())
@@ -79,22 +87,78 @@ async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     }
 }
 
-/// The user a REST request acts as; a request that authenticates nobody gets the SPEC §3 401.
+/// `GET` or `POST /oauth_revoke_token.do` (SPEC §8): no authentication.
+async fn revoke(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // `observe` has already read the body (and refused one over its limit).
+    let body = read_whole(body, MAX_BODY_BYTES).await.unwrap_or_default();
+    let request = RevokeRequest {
+        content_type: header_text(&parts.headers, header::CONTENT_TYPE),
+        query: parts.uri.query(),
+        body: &body,
+    };
+    let now = shared.clock.now();
+    let revocation = revoke::i1_revoke(&mut shared.lock().instance, &request, now);
+    wire::revocation(revocation)
+}
+
+/// Every REST API request: a request that authenticates nobody gets the SPEC §3 401, one its token's
+/// scopes do not allow the SPEC §7 403; a Bearer call opens its token's session (its cookies ride on the
+/// answer: SPEC I3) and records its user's sign-in (SPEC I5).
+async fn authenticate(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let now = shared.clock.now();
+    let (caller, cookies) = {
+        let mut state = shared.lock();
+        let headers = request.headers();
+        let rest = RestRequest {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            authorization: header_text(headers, header::AUTHORIZATION),
+            cookie: header_text(headers, header::COOKIE),
+            query: request.uri().query(),
+        };
+        let admitted = match authn::authenticate_request(&rest, &state.instance, now) {
+            Ok(admitted) => admitted,
+            Err(refusal) => return wire::rest_refused(&refusal, &state.instance.breaks),
+        };
+        let instance = &mut state.instance;
+        let cookies = admitted.bearer_credential.map(|credential| {
+            sign_in::i5_record_bearer_call(instance, &admitted.caller.sys_id, now);
+            let store = &instance.store;
+            let entity = || {
+                let record = store.get(&OAUTH_CREDENTIAL, &credential);
+                let peer = record.and_then(|record| record.raw("peer"));
+                peer.unwrap_or_default().to_owned()
+            };
+            let user = &admitted.caller.sys_id;
+            instance.sessions.open(&credential, user, entity)
+        });
+        (admitted.caller, cookies)
+    };
+    request.extensions_mut().insert(caller);
+    let mut response = next.run(request).await;
+    if let Some(cookies) = cookies {
+        wire::add_session_cookies(&mut response, &cookies);
+    }
+    response
+}
+
+/// The user a REST request acts as, as [`authenticate`] found it.
 struct Authenticated(Caller);
 
-impl FromRequestParts<Arc<Shared>> for Authenticated {
+impl<S: Sync> FromRequestParts<S> for Authenticated {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
-        let state = shared.lock();
-        let now = shared.clock.now();
-        let request = RestRequest {
-            authorization: header_text(&parts.headers, header::AUTHORIZATION),
-            query: parts.uri.query(),
-        };
-        authn::authenticate_request(&request, &state.instance, now)
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let caller = parts.extensions.remove::<Caller>();
+        // A route without the middleware is a bug: a 500, not a panic.
+        caller
             .map(Authenticated)
-            .map_err(|failure| wire::not_authenticated(failure, &state.instance.breaks))
+            .ok_or_else(|| wire::failure(StatusCode::INTERNAL_SERVER_ERROR, "Internal Error", None))
     }
 }
 

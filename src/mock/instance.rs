@@ -6,6 +6,7 @@ use std::collections::BinaryHeap;
 use super::breaks::{Break, BreakState, Breaks};
 use super::clock::VirtualInstant;
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
+use super::sessions::{self, Sessions};
 use super::store::{RowId, Store};
 use super::switches::Switches;
 use crate::glide_time::parse_glide_datetime;
@@ -23,6 +24,8 @@ pub struct Instance {
     pub(crate) breaks: Breaks,
     /// What the breaks remember between requests (nothing unless one is on).
     pub(crate) break_state: BreakState,
+    /// The sessions Bearer calls opened (SPEC §8).
+    pub(crate) sessions: Sessions,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
     expiries: BinaryHeap<Reverse<(VirtualInstant, RowId)>>,
 }
@@ -124,6 +127,8 @@ impl Instance {
         if self.breaks.has(Break::ExpiredTokensAccepted) {
             return;
         }
+        // Read once a token is actually purged: most calls purge nothing.
+        let mut sessions_die = None;
         while let Some(Reverse((expires, _))) = self.expiries.peek() {
             if *expires > now {
                 break;
@@ -137,6 +142,12 @@ impl Instance {
                 // An admin moved the expiry later: keep the record and look again then.
                 Some(Some(later)) if later > now => self.track_expiry(later, credential),
                 Some(_) => {
+                    // SPEC I4: the token's session dies with it (unless sessions outlive tokens).
+                    let die = *sessions_die.get_or_insert_with(|| sessions::die_with_token(self));
+                    let record = self.store.row(&OAUTH_CREDENTIAL, credential);
+                    if let Some(record) = record.filter(|_| die) {
+                        self.sessions.close(record.sys_id());
+                    }
                     self.store.delete_row(&OAUTH_CREDENTIAL, credential);
                 }
                 None => {}

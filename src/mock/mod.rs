@@ -8,11 +8,13 @@
 //! Inside, the protocol rules are pure code (`grant`, `authn`, `table_api`: request and state in, decision
 //! out); `http` is the thin axum adapter around them, `server` serves it through `observe`.
 
+mod api_path;
 mod authn;
 mod body;
 mod breaks;
 mod clock;
 mod control;
+mod custom_tables;
 mod faults;
 mod form;
 mod grant;
@@ -23,10 +25,14 @@ mod observe;
 mod query;
 mod render;
 mod repoll;
+mod revoke;
 mod schema;
+mod scopes;
 mod seed;
 mod server;
+mod sessions;
 mod shared;
+mod sign_in;
 mod store;
 mod switches;
 mod table_api;

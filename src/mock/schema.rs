@@ -1,4 +1,5 @@
-//! The tables the mock instance serves (SPEC §2): columns, their kinds and defaults, display columns and ACL roles.
+//! The tables the mock instance serves (SPEC §2, §7, §8): columns, their kinds and defaults, display columns and
+//! ACL roles.
 
 /// How a column's value is stored, validated and shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +148,16 @@ pub(crate) const OAUTH_ENTITY: Table = Table {
             Default::Value("8640000"),
         ),
         flag("active", "true"),
+        // SPEC §7: which APIs the entity's tokens may call.
+        column(
+            "scope_restriction_status",
+            Kind::Text,
+            Default::Value("unrestricted"),
+        ),
+        // SPEC §9: stored; this mock issues opaque tokens whatever it says.
+        column("token_format", Kind::Text, Default::Value("opaque")),
+        // SPEC L3: stored, not acted on.
+        text("inbound_grant_type"),
     ],
     display_column: "name",
     access: ADMIN_ONLY,
@@ -166,6 +177,8 @@ pub(crate) const SYS_USER: Table = Table {
         flag("password_needs_reset", "false"),
         flag("web_service_access_only", "false"),
         column("user_password", Kind::Secret, Default::Empty),
+        // SPEC I5: a Bearer call sets it.
+        column("last_login_time", Kind::DateTime, Default::Empty),
     ],
     display_column: "name",
     access: Access {
@@ -229,8 +242,69 @@ pub(crate) const INCIDENT: Table = Table {
     unique_column: None,
 };
 
-/// Every table the mock serves.
-pub(crate) const TABLES: [&Table; 7] = [
+/// SPEC §7: the REST API auth scopes.
+pub(crate) const SYS_AUTH_SCOPE: Table = Table {
+    name: "sys_auth_scope",
+    columns: &[text("name"), text("description")],
+    display_column: "name",
+    access: ADMIN_ONLY,
+    unique_column: None,
+};
+
+/// SPEC §7: an API bound to a scope ("REST API Auth Scope").
+pub(crate) const SYS_API_ACCESS_SCOPE: Table = Table {
+    name: "sys_api_access_scope",
+    columns: &[
+        reference("auth_scope", "sys_auth_scope"),
+        text("api_path"),
+        text("http_method"),
+        flag("apply_all_methods", "false"),
+        flag("apply_all_resources", "true"),
+        flag("apply_all_versions", "false"),
+        flag("active", "true"),
+    ],
+    display_column: "api_path",
+    access: ADMIN_ONLY,
+    unique_column: None,
+};
+
+/// SPEC §7: the scopes an entity's tokens carry.
+pub(crate) const OAUTH_ENTITY_AUTH_SCOPE_MAPPING: Table = Table {
+    name: "oauth_entity_auth_scope_mapping",
+    columns: &[
+        reference("oauth_entity", "oauth_entity"),
+        reference("auth_scope", "sys_auth_scope"),
+    ],
+    display_column: "sys_id",
+    access: ADMIN_ONLY,
+    unique_column: None,
+};
+
+/// SPEC §7, §12: table definitions; an admin's `u_` row makes a custom table (see `custom_tables`).
+pub(crate) const SYS_DB_OBJECT: Table = Table {
+    name: "sys_db_object",
+    columns: &[text("name"), text("label"), text("super_class")],
+    display_column: "label",
+    access: ADMIN_ONLY,
+    unique_column: None,
+};
+
+/// The records of every custom (`u_`) table, each naming its table in `sys_class_name`; never served
+/// under its own name (see `custom_tables`). A new table has only system columns, and any authenticated
+/// user may read and write it (SPEC §7).
+pub(crate) const CUSTOM_RECORDS: Table = Table {
+    name: "u_*",
+    columns: &[text("sys_class_name")],
+    display_column: "sys_id",
+    access: Access {
+        read: &[],
+        write: &[],
+    },
+    unique_column: None,
+};
+
+/// Every table the mock stores.
+pub(crate) const TABLES: [&Table; 12] = [
     &SYS_PROPERTIES,
     &OAUTH_ENTITY,
     &SYS_USER,
@@ -238,11 +312,18 @@ pub(crate) const TABLES: [&Table; 7] = [
     &SYS_USER_HAS_ROLE,
     &OAUTH_CREDENTIAL,
     &INCIDENT,
+    &SYS_AUTH_SCOPE,
+    &SYS_API_ACCESS_SCOPE,
+    &OAUTH_ENTITY_AUTH_SCOPE_MAPPING,
+    &SYS_DB_OBJECT,
+    &CUSTOM_RECORDS,
 ];
 
-/// Looks a table up by name.
+/// Looks a built-in table up by name ([`CUSTOM_RECORDS`] is reached through its tables' names only).
 pub(crate) fn table(name: &str) -> Option<&'static Table> {
-    TABLES.into_iter().find(|table| table.name == name)
+    TABLES
+        .into_iter()
+        .find(|table| table.name == name && table.name != CUSTOM_RECORDS.name)
 }
 
 #[cfg(test)]
@@ -268,6 +349,12 @@ mod tests {
                 table.name
             );
         }
+    }
+
+    #[test]
+    fn custom_records_are_not_served_under_their_own_name() {
+        assert_eq!(table(CUSTOM_RECORDS.name), None);
+        assert_eq!(table("sys_auth_scope"), Some(&SYS_AUTH_SCOPE));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::clock::VirtualInstant;
 use super::instance::{Instance, SYSTEM_ACTOR};
-use super::schema::{OAUTH_ENTITY, SYS_USER};
+use super::schema::{OAUTH_ENTITY, SYS_AUTH_SCOPE, SYS_USER};
 use crate::glide_time::real_now;
 use crate::random;
 use crate::release::{Family, UnknownRelease};
@@ -20,6 +20,15 @@ pub(crate) const BUILTIN: [(&str, &str); 2] = [
         include_str!("../../fixtures/instances/untouched.toml"),
     ),
 ];
+
+/// The property that holds the sys_id of the `useraccount` scope (SPEC §7).
+pub(crate) const USERACCOUNT_SCOPE_PROPERTY: &str = "glide.oauth.token.scope.useraccount";
+
+/// The auth scopes every instance has out of the box (SPEC §7): name and description.
+const OUT_OF_BOX_SCOPES: [(&str, &str); 1] = [(
+    "useraccount",
+    "Access to all the resources available to the signed in user",
+)];
 
 /// The release a seed gets when it names none.
 pub const DEFAULT_RELEASE: Family = Family::WashingtonDc;
@@ -198,6 +207,7 @@ impl Seed {
         };
         add_user(&mut instance, &admin, now)?;
         instance.ensure_role("itil", now);
+        add_out_of_box_scopes(&mut instance, now);
         for property in &self.properties {
             instance.set_property(&property.name, &property.kind, &property.value, now);
         }
@@ -210,6 +220,19 @@ impl Seed {
             .map(|client| add_client(&mut instance, client, now))
             .collect::<Result<_, _>>()?;
         Ok((instance, clients))
+    }
+}
+
+/// The out-of-box scopes, and the property naming `useraccount`'s sys_id.
+fn add_out_of_box_scopes(instance: &mut Instance, now: VirtualInstant) {
+    for (name, description) in OUT_OF_BOX_SCOPES {
+        let scope: &[(&str, &str)] = &[("name", name), ("description", description)];
+        let sys_id = instance
+            .store
+            .insert(&SYS_AUTH_SCOPE, scope, SYSTEM_ACTOR, now);
+        if name == super::grant::DEFAULT_SCOPE {
+            instance.set_property(USERACCOUNT_SCOPE_PROPERTY, "string", &sys_id, now);
+        }
     }
 }
 
@@ -323,6 +346,17 @@ mod tests {
             .get(&SYS_USER, entity.raw("user").unwrap())
             .unwrap();
         assert_eq!(Some(user.raw("user_name").unwrap().to_owned()), client.user);
+    }
+
+    #[test]
+    fn every_seed_has_the_useraccount_scope_named_by_its_property() {
+        let (instance, _) = Seed::load("untouched")
+            .unwrap()
+            .build(&password(), None)
+            .unwrap();
+        let sys_id = instance.property(USERACCOUNT_SCOPE_PROPERTY).unwrap();
+        let scope = instance.store.get(&SYS_AUTH_SCOPE, sys_id).unwrap();
+        assert_eq!(scope.raw("name"), Some("useraccount"));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The status of an `unauthorized_client` refusal (its body is captured, its status is not: SPEC §1).
+/// The status of an `unauthorized_client` refusal (its body is captured, its status is not: SPEC §1, whose one
+/// report says 400, the default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "u16", into = "u16")]
 pub(crate) enum UnauthorizedClientStatus {
@@ -62,7 +63,7 @@ impl Default for Switches {
     fn default() -> Self {
         Switches {
             basic_client_auth: true,
-            unauthorized_client_status: UnauthorizedClientStatus::Unauthorized,
+            unauthorized_client_status: UnauthorizedClientStatus::BadRequest,
             repeat_token: RepeatToken::New,
         }
     }
@@ -75,8 +76,9 @@ mod tests {
     #[test]
     fn partial_json_keeps_other_defaults_and_bad_values_are_refused() {
         let switches: Switches =
-            serde_json::from_str(r#"{"unauthorized_client_status":400}"#).unwrap();
-        assert_eq!(switches.unauthorized_client_status.code(), 400);
+            serde_json::from_str(r#"{"unauthorized_client_status":401}"#).unwrap();
+        assert_eq!(switches.unauthorized_client_status.code(), 401);
+        assert_eq!(Switches::default().unauthorized_client_status.code(), 400);
         assert!(switches.basic_client_auth);
         assert!(serde_json::from_str::<Switches>(r#"{"unauthorized_client_status":500}"#).is_err());
         assert!(serde_json::from_str::<Switches>(r#"{"basic_client_auth":"yes"}"#).is_err());

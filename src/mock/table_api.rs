@@ -1,14 +1,16 @@
 //! The Table API's rules (SPEC §2): parameters, ACLs, listing, reading and writing records, without HTTP.
+//! Custom `u_` tables (SPEC §7) are served like built-in ones (see `custom_tables`).
 
 use serde_json::Value;
 
 use super::authn::Caller;
 use super::breaks::Break;
 use super::clock::VirtualInstant;
+use super::custom_tables::{self, CLASS_COLUMN, Served};
 use super::instance::{Instance, SYSTEM_ACTOR};
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
-use super::schema::{self, OAUTH_ENTITY, Table};
+use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT};
 use super::store::{Changes, RecordRef};
 
 /// The most records one page returns, whatever `sysparm_limit` asks (also the default).
@@ -91,29 +93,50 @@ pub(crate) struct Page {
     pub total: usize,
 }
 
-fn served(name: &str) -> Result<&'static Table, TableError> {
-    schema::table(name).ok_or_else(|| TableError::InvalidTable(name.to_owned()))
+fn served<'n>(instance: &Instance, name: &'n str) -> Result<Served<'n>, TableError> {
+    custom_tables::resolve(instance, name).ok_or_else(|| TableError::InvalidTable(name.to_owned()))
 }
 
-fn readable(name: &str, caller: &Caller) -> Result<&'static Table, TableError> {
-    let table = served(name)?;
-    if caller.has_any_role(table.access.read) {
-        Ok(table)
+fn readable<'n>(
+    instance: &Instance,
+    name: &'n str,
+    caller: &Caller,
+) -> Result<Served<'n>, TableError> {
+    let served = served(instance, name)?;
+    if caller.has_any_role(served.table.access.read) {
+        Ok(served)
     } else {
         Err(TableError::ReadDenied)
     }
 }
 
-fn writable(
-    name: &str,
+fn writable<'n>(
+    instance: &Instance,
+    name: &'n str,
     caller: &Caller,
     operation: Operation,
-) -> Result<&'static Table, TableError> {
-    let table = served(name)?;
-    if caller.has_any_role(table.access.write) {
-        Ok(table)
+) -> Result<Served<'n>, TableError> {
+    let served = served(instance, name)?;
+    if caller.has_any_role(served.table.access.write) {
+        Ok(served)
     } else {
         Err(TableError::WriteDenied(operation))
+    }
+}
+
+/// A write's changes, with a custom table's record kept in its table.
+fn classed(served: Served<'_>, mut changes: Changes) -> Changes {
+    if let Some(class) = served.class {
+        changes.retain(|(column, _)| column != CLASS_COLUMN);
+        changes.push((CLASS_COLUMN.to_owned(), class.to_owned()));
+    }
+    changes
+}
+
+/// After a write: a changed `sys_db_object` may have removed custom tables.
+fn after_write(instance: &mut Instance, served: Served<'_>) {
+    if served.table.name == SYS_DB_OBJECT.name {
+        custom_tables::drop_undefined(instance);
     }
 }
 
@@ -124,7 +147,8 @@ pub(crate) fn list(
     table: &str,
     params: &Params,
 ) -> Result<Page, TableError> {
-    let table = readable(table, caller)?;
+    let served = readable(instance, table, caller)?;
+    let table = served.table;
     let context = QueryContext {
         user_sys_id: &caller.sys_id,
         user_name: &caller.user_name,
@@ -146,7 +170,7 @@ pub(crate) fn list(
     let mut matching: Vec<RecordRef<'_>> = instance
         .store
         .all(table)
-        .filter(|record| params.query.matches(record, &context))
+        .filter(|record| served.holds(record) && params.query.matches(record, &context))
         .collect();
     params.query.sort(&mut matching);
     let records = matching
@@ -169,13 +193,14 @@ pub(crate) fn get(
     sys_id: &str,
     params: &Params,
 ) -> Result<Value, TableError> {
-    let table = match readable(table, caller) {
+    let served = match readable(instance, table, caller) {
         Err(TableError::ReadDenied) => return Err(TableError::NotFound),
         other => other?,
     };
     let record = instance
         .store
-        .get(table, sys_id)
+        .get(served.table, sys_id)
+        .filter(|record| served.holds(record))
         .ok_or(TableError::NotFound)?;
     Ok(params.rendering.render(record, &instance.store))
 }
@@ -189,8 +214,9 @@ pub(crate) fn create(
     params: &Params,
     now: VirtualInstant,
 ) -> Result<(String, Value), TableError> {
-    let table = writable(table, caller, Operation::Insert)?;
-    let changes = changes_from_json(body)?;
+    let served = writable(instance, table, caller, Operation::Insert)?;
+    let table = served.table;
+    let changes = classed(served, changes_from_json(body)?);
     // Break (D4): records are created by `system`.
     let actor = if instance.breaks.has(Break::RecordsCreatedBySystem) {
         SYSTEM_ACTOR
@@ -198,6 +224,7 @@ pub(crate) fn create(
         &caller.user_name
     };
     let sys_id = instance.store.insert(table, &changes, actor, now);
+    after_write(instance, served);
     let record = instance.store.get(table, &sys_id).expect("just inserted");
     let shown = params.rendering.render(record, &instance.store);
     Ok((sys_id, shown))
@@ -213,8 +240,16 @@ pub(crate) fn update(
     params: &Params,
     now: VirtualInstant,
 ) -> Result<Value, TableError> {
-    let table = writable(table, caller, Operation::Update)?;
-    let changes = changes_from_json(body)?;
+    let served = writable(instance, table, caller, Operation::Update)?;
+    let table = served.table;
+    let changes = classed(served, changes_from_json(body)?);
+    if !instance
+        .store
+        .get(table, sys_id)
+        .is_some_and(|record| served.holds(&record))
+    {
+        return Err(TableError::NotFound);
+    }
     // Break (D2): an entity's application user is remembered before its first change (see grant).
     if table.name == OAUTH_ENTITY.name {
         let record = instance.store.get(table, sys_id);
@@ -230,6 +265,7 @@ pub(crate) fn update(
     {
         return Err(TableError::NotFound);
     }
+    after_write(instance, served);
     let record = instance.store.get(table, sys_id).expect("just updated");
     Ok(params.rendering.render(record, &instance.store))
 }
@@ -241,12 +277,16 @@ pub(crate) fn delete(
     table: &str,
     sys_id: &str,
 ) -> Result<(), TableError> {
-    let table = writable(table, caller, Operation::Delete)?;
-    if instance.store.delete(table, sys_id) {
-        Ok(())
-    } else {
-        Err(TableError::NotFound)
+    let served = writable(instance, table, caller, Operation::Delete)?;
+    let held = instance
+        .store
+        .get(served.table, sys_id)
+        .is_some_and(|record| served.holds(&record));
+    if !held || !instance.store.delete(served.table, sys_id) {
+        return Err(TableError::NotFound);
     }
+    after_write(instance, served);
+    Ok(())
 }
 
 /// A JSON object's members as string values: strings as they are, numbers and booleans as text, null as

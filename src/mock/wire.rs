@@ -1,4 +1,4 @@
-//! ServiceNow's wire shapes (SPEC §1–§3): status codes, bodies byte for byte, and headers.
+//! ServiceNow's wire shapes (SPEC §1–§3, §7, §8): status codes, bodies byte for byte, and headers.
 
 use std::borrow::Cow;
 
@@ -8,9 +8,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::authn::AuthFailure;
+use super::authn::{AuthFailure, RestRefusal};
 use super::breaks::{Break, Breaks};
 use super::grant::{IssuedToken, Reason, Refusal};
+use super::revoke::Revocation;
+use super::sessions::SESSION_COOKIE;
 use super::switches::Switches;
 use super::table_api::{Operation, TableError};
 use crate::captured::{REST_401, TOKEN_GENERIC_401};
@@ -21,6 +23,10 @@ const REORDERED_TOKEN_ERROR: &str =
     r#"{"error":"server_error","error_description":"access_denied"}"#;
 /// RFC 6749's error for an unknown client (only [`Break::UnknownClientInvalid`] sends it).
 const INVALID_CLIENT_ERROR: &str = r#"{"error":"invalid_client"}"#;
+
+/// A revocation request without a `token` (inferred, in the token endpoint's key order).
+const REVOKE_WITHOUT_TOKEN: &str =
+    r#"{"error_description":"Required parameter token is missing","error":"invalid_request"}"#;
 
 const JSON_UTF8: &str = "application/json;charset=UTF-8";
 
@@ -151,6 +157,46 @@ pub(crate) fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Respons
         response.headers_mut().remove(header::WWW_AUTHENTICATE);
     }
     with_outcome(response, format!("unauthenticated: {}", reason.code()))
+}
+
+/// A REST request refused before its API: the SPEC §3 401, or the SPEC §7 403 naming the missing scope
+/// (body inferred: SPEC §7).
+pub(crate) fn rest_refused(refusal: &RestRefusal, breaks: &Breaks) -> Response {
+    match refusal {
+        RestRefusal::NotAuthenticated(reason) => not_authenticated(*reason, breaks),
+        RestRefusal::MissingScope(missing) => {
+            let detail = format!("Missing required API access scope: {}", missing.0);
+            let response = failure(StatusCode::FORBIDDEN, "User Not Authorized", Some(&detail));
+            with_outcome(response, "forbidden: missing_scope")
+        }
+    }
+}
+
+/// The answer of `oauth_revoke_token.do` (SPEC §8; inferred): 200 with an empty body, revoked or unknown;
+/// a 400 in the token endpoint's style without a `token`.
+pub(crate) fn revocation(revocation: Revocation) -> Response {
+    let response = match revocation {
+        Revocation::Revoked | Revocation::UnknownToken => {
+            let mut response = StatusCode::OK.into_response();
+            no_cache(response.headers_mut());
+            response
+        }
+        Revocation::MissingToken => {
+            json_response(StatusCode::BAD_REQUEST, REVOKE_WITHOUT_TOKEN.to_owned())
+        }
+    };
+    with_outcome(response, revocation.code())
+}
+
+/// The cookies of a Bearer call's session (SPEC I3): `JSESSIONID`, `glide_user_route`, `glide_session_store`.
+pub(crate) fn add_session_cookies(response: &mut Response, values: &[String; 3]) {
+    let names = [SESSION_COOKIE, "glide_user_route", "glide_session_store"];
+    for (name, value) in names.iter().zip(values) {
+        let cookie = format!("{name}={value}; Path=/; HttpOnly");
+        if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
 }
 
 pub(crate) fn table_error(error: &TableError) -> Response {

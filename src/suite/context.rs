@@ -1,11 +1,13 @@
 //! What every scenario of a run shares: the target, its HTTP client, the release, the run's name prefix.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use secrecy::SecretString;
+use serde_json::Value;
 use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use crate::changes::ChangeJournal;
@@ -75,6 +77,12 @@ pub struct Context {
     turns: Arc<RwLock<()>>,
     /// Bringing the grant property to the run's baseline, one scenario at a time.
     pub grant_baseline: Mutex<()>,
+    /// The grant property as it was before the run first brought it to its baseline (`Some(None)`: it
+    /// was absent), for the inventory (M1), which reports the instance as the run found it.
+    pub grant_property_before_run: std::sync::Mutex<Option<Option<String>>>,
+    /// Records every scenario of a run on a real instance shares (the suite's own table, its auth
+    /// scopes), by table and name: created once, undone at the end of the run.
+    pub shared_records: Mutex<HashMap<String, Value>>,
     /// How many scenarios have begun.
     scenarios_begun: AtomicUsize,
 }
@@ -104,6 +112,8 @@ impl Context {
             late_write_grace,
             turns: Arc::new(RwLock::new(())),
             grant_baseline: Mutex::new(()),
+            grant_property_before_run: std::sync::Mutex::new(None),
+            shared_records: Mutex::new(HashMap::new()),
             scenarios_begun: AtomicUsize::new(0),
         }
     }

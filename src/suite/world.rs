@@ -69,6 +69,13 @@ pub struct SuiteWorld {
     _instance_lock: Option<InstanceLock>,
     /// The `access_token_lifespan` the scenario gave its endpoint, if it set one.
     pub configured_lifespan: Option<u64>,
+    /// The auth scopes the scenario named (`sys_auth_scope` records), by logical name.
+    auth_scopes: HashMap<String, Value>,
+    /// The scenario's mappings of endpoints to auth scopes (`oauth_entity_auth_scope_mapping`), by
+    /// endpoint and scope logical names.
+    scope_mappings: HashMap<(String, String), Value>,
+    /// The suite's own table, once the scenario has it.
+    own_table: Option<String>,
 }
 
 /// Where a change to a real instance is undone: at the end of the scenario, or at the end of the run
@@ -160,6 +167,9 @@ impl SuiteWorld {
             instance_wide: false,
             _instance_lock: None,
             configured_lifespan: None,
+            auth_scopes: HashMap::new(),
+            scope_mappings: HashMap::new(),
+            own_table: None,
         })
     }
 
@@ -192,6 +202,15 @@ impl SuiteWorld {
         match self.context.target {
             Target::Mock { .. } => logical.to_owned(),
             _ => format!("{}{}-{logical}", self.context.prefix, self.scenario_number),
+        }
+    }
+
+    /// The name a logical name gets for a record the whole run shares ([`Self::shared_record`]): as
+    /// written on the mock; on a real one prefixed with the run's prefix only.
+    fn shared_name(&self, logical: &str) -> String {
+        match self.context.target {
+            Target::Mock { .. } => logical.to_owned(),
+            _ => format!("{}{logical}", self.context.prefix),
         }
     }
 
@@ -382,10 +401,22 @@ impl SuiteWorld {
 
     /// Records matching an encoded query, as admin (remembered as seen).
     pub async fn find(&mut self, table: &str, query: &str) -> Result<Vec<Value>, String> {
-        let params = [
+        self.find_fields(table, query, None).await
+    }
+
+    /// Records matching an encoded query, as admin, only the named fields when `fields` is given
+    /// (remembered as seen).
+    pub async fn find_fields(
+        &mut self,
+        table: &str,
+        query: &str,
+        fields: Option<&str>,
+    ) -> Result<Vec<Value>, String> {
+        let mut params = vec![
             ("sysparm_query", query),
             ("sysparm_exclude_reference_link", "true"),
         ];
+        params.extend(fields.map(|fields| ("sysparm_fields", fields)));
         let reply = self
             .servicenow
             .list(self.admin()?, table, &params)
@@ -507,6 +538,15 @@ impl SuiteWorld {
             .await?
             .first()
             .cloned();
+        if to_baseline {
+            let found = now.as_ref().map(|property| text(property, "value"));
+            let mut before_run = self
+                .context
+                .grant_property_before_run
+                .lock()
+                .expect("grant property lock");
+            before_run.get_or_insert(found);
+        }
         match (now, value) {
             (Some(property), Some(value)) if text(&property, "value") == value => Ok(()),
             (Some(property), Some(value)) => {
@@ -527,6 +567,169 @@ impl SuiteWorld {
             }
             (None, None) => Ok(()),
         }
+    }
+
+    /// Sets an instance-wide property other than the grant's (`None` removes it), read afresh first; only
+    /// a scenario tagged `@instance-wide` may, and it is undone at the scenario's end.
+    pub async fn set_instance_property(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+    ) -> Result<(), String> {
+        if !self.instance_wide {
+            return Err(format!(
+                "{} changes the instance-wide property {name} but is not tagged @instance-wide",
+                self.scenario_id
+            ));
+        }
+        let now = self
+            .find("sys_properties", &format!("name={name}"))
+            .await?
+            .first()
+            .cloned();
+        match (now, value) {
+            (Some(property), Some(value)) if text(&property, "value") == value => Ok(()),
+            (Some(property), Some(value)) => {
+                let sys_id = text(&property, "sys_id");
+                self.update("sys_properties", &sys_id, json!({ "value": value }))
+                    .await
+            }
+            (None, Some(value)) => {
+                let record = json!({ "name": name, "type": "boolean", "value": value });
+                self.create("sys_properties", record).await.map(drop)
+            }
+            (Some(property), None) => {
+                let sys_id = text(&property, "sys_id");
+                self.delete("sys_properties", &sys_id, property).await
+            }
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// A record every scenario of the run may share: on a real instance created once (journaled, undone
+    /// at the end of the run) and found again by its table and `name`; on the mock, made in the
+    /// scenario's own instance.
+    pub async fn shared_record(&mut self, table: &str, record: Value) -> Result<Value, String> {
+        if self.context.journal.is_none() {
+            return self.create(table, record).await;
+        }
+        let key = format!("{table} {}", text(&record, "name"));
+        let context = self.context.clone();
+        let mut shared = context.shared_records.lock().await;
+        if let Some(found) = shared.get(&key) {
+            return Ok(found.clone());
+        }
+        let created = self.create_undone_at(UndoAt::RunEnd, table, record).await?;
+        shared.insert(key, created.clone());
+        Ok(created)
+    }
+
+    /// The suite's own table (SPEC §7): `u_sncc_<run>` on a real instance, created through
+    /// `sys_db_object` once a run; a table of the scenario's own mock otherwise. Auth scopes are bound
+    /// to it and to nothing the instance already uses.
+    pub async fn own_table(&mut self) -> Result<String, String> {
+        if let Some(table) = &self.own_table {
+            return Ok(table.clone());
+        }
+        let name = match self.context.target {
+            Target::Mock { .. } => "u_sncc_suite".to_owned(),
+            _ => {
+                let run = self.context.prefix.trim_start_matches("sncc-");
+                format!("u_sncc_{}", run.trim_end_matches('-'))
+            }
+        };
+        let record = json!({
+            "name": name,
+            "label": self.marked("conformance check table"),
+        });
+        self.shared_record("sys_db_object", record).await?;
+        self.own_table = Some(name.clone());
+        Ok(name)
+    }
+
+    /// `an auth scope "X"`: a `sys_auth_scope` of the suite's, shared by the run on a real instance.
+    pub async fn add_auth_scope(&mut self, logical: &str) -> Result<(), String> {
+        let record = json!({
+            "name": self.shared_name(logical),
+            "description": self.marked("conformance check auth scope"),
+        });
+        let created = self.shared_record("sys_auth_scope", record).await?;
+        self.auth_scopes.insert(logical.to_owned(), created);
+        Ok(())
+    }
+
+    /// An auth scope by logical name: the scenario's own, else one the instance has by that exact name
+    /// (the seeded `useraccount`).
+    pub async fn auth_scope(&mut self, logical: &str) -> Result<Value, String> {
+        if let Some(scope) = self.auth_scopes.get(logical) {
+            return Ok(scope.clone());
+        }
+        self.find("sys_auth_scope", &format!("name={logical}"))
+            .await?
+            .first()
+            .cloned()
+            .ok_or_else(|| format!("the instance has no auth scope {logical}"))
+    }
+
+    /// Maps an endpoint to an auth scope (an `oauth_entity_auth_scope_mapping`, undone at the end).
+    pub async fn map_to_scope(&mut self, endpoint: &str, scope: &str) -> Result<(), String> {
+        let entity = self
+            .endpoint(endpoint)?
+            .sys_id
+            .clone()
+            .ok_or("this target cannot map endpoints to scopes")?;
+        let scope_sys_id = text(&self.auth_scope(scope).await?, "sys_id");
+        let record = json!({ "oauth_entity": entity, "auth_scope": scope_sys_id });
+        let created = self
+            .create("oauth_entity_auth_scope_mapping", record)
+            .await?;
+        self.scope_mappings
+            .insert((endpoint.to_owned(), scope.to_owned()), created);
+        Ok(())
+    }
+
+    /// Binds an auth scope to the suite's own table (a `sys_api_access_scope`, undone at the end), for
+    /// one method or, with `None`, all. A binding is instance-wide state: only a scenario tagged
+    /// `@instance-wide` (which runs alone) may make one, and only ever on the suite's own table.
+    pub async fn protect_own_table(
+        &mut self,
+        scope: &str,
+        method: Option<&str>,
+    ) -> Result<(), String> {
+        if !self.instance_wide {
+            return Err(format!(
+                "{} binds an auth scope to an API but is not tagged @instance-wide",
+                self.scenario_id
+            ));
+        }
+        let table = self.own_table().await?;
+        let scope_sys_id = text(&self.auth_scope(scope).await?, "sys_id");
+        let record = json!({
+            "auth_scope": scope_sys_id,
+            "api_path": format!("now/table/{table}"),
+            "http_method": method.unwrap_or_default(),
+            "apply_all_methods": method.is_none().to_string(),
+            "apply_all_resources": "true",
+            "apply_all_versions": "true",
+            "active": "true",
+        });
+        self.create("sys_api_access_scope", record).await.map(drop)
+    }
+
+    /// Removes a mapping the scenario made.
+    pub async fn unmap_from_scope(&mut self, endpoint: &str, scope: &str) -> Result<(), String> {
+        let key = (endpoint.to_owned(), scope.to_owned());
+        let mapping = self.scope_mappings.remove(&key).ok_or_else(|| {
+            format!("\"{endpoint}\" was not mapped to \"{scope}\" in this scenario")
+        })?;
+        let sys_id = text(&mapping, "sys_id");
+        self.delete("oauth_entity_auth_scope_mapping", &sys_id, mapping)
+            .await
+    }
+
+    /// The name the instance knows an auth scope by.
+    pub async fn auth_scope_name(&mut self, logical: &str) -> Result<String, String> {
+        Ok(text(&self.auth_scope(logical).await?, "name"))
     }
 
     /// Changes an endpoint's fields.
@@ -659,14 +862,23 @@ fn journal_error(journal: &changes::ChangeJournal, error: std::io::Error) -> Str
 /// An encoded query that finds a record again by what identifies it (for a create journaled before it
 /// happened, in case the run dies before learning the sys_id).
 fn find_by(record: &Value) -> String {
-    ["user_name", "name", "user", "role", "short_description"]
-        .iter()
-        .filter_map(|field| {
-            let value = record.get(*field)?.as_str()?;
-            Some(format!("{field}={value}"))
-        })
-        .collect::<Vec<_>>()
-        .join("^")
+    [
+        "user_name",
+        "name",
+        "user",
+        "role",
+        "short_description",
+        "oauth_entity",
+        "auth_scope",
+        "api_path",
+    ]
+    .iter()
+    .filter_map(|field| {
+        let value = record.get(*field)?.as_str()?;
+        Some(format!("{field}={value}"))
+    })
+    .collect::<Vec<_>>()
+    .join("^")
 }
 
 /// The access token in a token response, if one was issued.

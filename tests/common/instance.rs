@@ -20,8 +20,10 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// leave alone, so a leak shows verbatim in any output.
 pub const ADMIN_PASSWORD: &str = "sncc+Adm1n/pw=7q%3F~x";
 pub use sncc::captured::GRANT_PROPERTY;
-/// Every table the suite writes to, directly or through the instance (tokens, incidents made with one).
-pub const TABLES: [&str; 7] = [
+/// Every table the suite writes to, directly or through the instance (tokens, incidents made with one,
+/// sign-in times); `sys_db_object` holds the tables it creates (`u_sncc_<run>`), so a table left behind
+/// shows there.
+pub const TABLES: [&str; 11] = [
     "sys_properties",
     "oauth_entity",
     "sys_user",
@@ -29,14 +31,24 @@ pub const TABLES: [&str; 7] = [
     "sys_user_has_role",
     "oauth_credential",
     "incident",
+    "sys_auth_scope",
+    "sys_api_access_scope",
+    "oauth_entity_auth_scope_mapping",
+    "sys_db_object",
 ];
 /// Snapshots read this many records a table at most (the Table API's cap); a table must hold fewer.
 pub const LIMIT: usize = 10_000;
 /// Fields an instance stamps itself on every write: undoing an update is another update (a PATCH of the
 /// old values), which sets `sys_updated_on` and `sys_updated_by` and increments `sys_mod_count`, and the
 /// Table API offers no way to set them back. Every other field, `sys_created_on` and `sys_created_by`
-/// included, must be as before.
-pub const AUDIT_FIELDS: [&str; 3] = ["sys_updated_on", "sys_updated_by", "sys_mod_count"];
+/// included, must be as before. And a Bearer call stamps its user's `last_login_time` (SPEC I5): the instance
+/// records sign-ins, the suite writes nothing.
+pub const AUDIT_FIELDS: [&str; 4] = [
+    "sys_updated_on",
+    "sys_updated_by",
+    "sys_mod_count",
+    "last_login_time",
+];
 pub const NOT_SLOW: [&str; 2] = ["--tags", "not @slow"];
 
 /// `--tags 'not @slow' --report-dir DIR`.

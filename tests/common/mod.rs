@@ -122,6 +122,68 @@ impl Mock {
         response.json().await.unwrap()
     }
 
+    /// Creates a record as `admin` and returns it as the Table API shows it (panics unless it answers 201).
+    pub async fn create(&self, table: &str, fields: serde_json::Value) -> serde_json::Value {
+        let path = format!("/api/now/table/{table}");
+        let response = self.admin(reqwest::Method::POST, &path).json(&fields);
+        let response = response.send().await.unwrap();
+        assert_eq!(response.status(), 201, "create {table} {fields}");
+        let mut body: serde_json::Value = response.json().await.unwrap();
+        body["result"].take()
+    }
+
+    /// Changes a record as `admin` (panics unless it answers 200).
+    pub async fn patch(&self, table: &str, sys_id: &str, fields: serde_json::Value) {
+        let path = format!("/api/now/table/{table}/{sys_id}");
+        let response = self.admin(reqwest::Method::PATCH, &path).json(&fields);
+        let response = response.send().await.unwrap();
+        assert_eq!(response.status(), 200, "patch {table} {fields}");
+    }
+
+    /// Deletes a record as `admin` (panics unless it answers 204).
+    pub async fn delete(&self, table: &str, sys_id: &str) {
+        let path = format!("/api/now/table/{table}/{sys_id}");
+        let response = self.admin(reqwest::Method::DELETE, &path);
+        assert_eq!(
+            response.send().await.unwrap().status(),
+            204,
+            "delete {table}"
+        );
+    }
+
+    /// The records of a table that match an encoded query, as `admin`.
+    pub async fn records(&self, table: &str, query: &str) -> Vec<serde_json::Value> {
+        let path = format!("/api/now/table/{table}?sysparm_query={}", urlencode(query));
+        let response = self
+            .admin(reqwest::Method::GET, &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "list {table}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["result"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The sys_id of the seeded client's `oauth_entity`.
+    pub async fn entity_sys_id(&self) -> String {
+        let query = format!("client_id={}", self.client_id());
+        let found = self.records("oauth_entity", &query).await;
+        found[0]["sys_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a system property as `admin`.
+    pub async fn set_property(&self, name: &str, value: &str) {
+        let property = serde_json::json!({ "name": name, "type": "boolean", "value": value });
+        self.create("sys_properties", property).await;
+    }
+
+    /// Moves virtual time forward (`POST /__mock/clock/advance`).
+    pub async fn advance_clock(&self, seconds: i64) {
+        let request = self.control(reqwest::Method::POST, "/clock/advance");
+        let response = request.json(&serde_json::json!({ "seconds": seconds }));
+        assert_eq!(response.send().await.unwrap().status(), 200);
+    }
+
     /// A control-plane request (`/__mock/...`).
     pub fn control(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http

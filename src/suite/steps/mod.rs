@@ -1,6 +1,12 @@
 //! The Gherkin vocabulary: every step the features use, grouped by what it acts on.
 
+mod inventory;
 mod release;
 mod rest;
+mod revocation;
+mod scopes;
+mod secrets;
+mod sessions;
 mod setup;
+mod sign_in;
 mod tokens;

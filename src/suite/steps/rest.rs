@@ -9,11 +9,11 @@ use crate::captured::REST_401 as NOT_AUTHENTICATED;
 use crate::client::{Credentials, Reply};
 use crate::suite::world::{SuiteWorld, text};
 
-fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
+pub(super) fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
     Ok(Credentials::Bearer(world.current_token()?))
 }
 
-fn keep(
+pub(super) fn keep(
     world: &mut SuiteWorld,
     reply: Result<Reply, crate::client::TransportError>,
 ) -> Result<(), String> {
@@ -21,7 +21,7 @@ fn keep(
     Ok(())
 }
 
-fn rest_reply(world: &SuiteWorld) -> Result<&Reply, String> {
+pub(super) fn rest_reply(world: &SuiteWorld) -> Result<&Reply, String> {
     world
         .rest_reply
         .as_ref()

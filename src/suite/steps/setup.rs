@@ -1,7 +1,8 @@
 //! Given steps that set an instance up: users, OAuth API endpoints, the grant property, their states.
 
-use cucumber::given;
-use cucumber::when;
+use std::str::FromStr;
+
+use cucumber::{Parameter, given, when};
 use serde_json::json;
 
 use crate::suite::world::{SuiteWorld, text};
@@ -47,14 +48,37 @@ async fn endpoint_inactive(world: &mut SuiteWorld, endpoint: String) -> Result<(
         .await
 }
 
-#[given(expr = "the OAuth API endpoint {string} has the default grant type {string}")]
-async fn endpoint_grant_type(
+/// A grant setting of an OAuth API endpoint, as the features name it.
+#[derive(Debug, Parameter)]
+#[param(
+    name = "endpoint_setting",
+    regex = "the default grant type|the inbound grant type|the scope restriction status"
+)]
+struct EndpointSetting(&'static str);
+
+impl FromStr for EndpointSetting {
+    type Err = String;
+
+    /// The `oauth_entity` field the words name.
+    fn from_str(words: &str) -> Result<Self, Self::Err> {
+        match words {
+            "the default grant type" => Ok(EndpointSetting("default_grant_type")),
+            "the inbound grant type" => Ok(EndpointSetting("inbound_grant_type")),
+            "the scope restriction status" => Ok(EndpointSetting("scope_restriction_status")),
+            other => Err(format!("no endpoint setting is called \"{other}\"")),
+        }
+    }
+}
+
+#[given(expr = "the OAuth API endpoint {string} has {endpoint_setting} {string}")]
+async fn endpoint_setting(
     world: &mut SuiteWorld,
     endpoint: String,
-    grant_type: String,
+    setting: EndpointSetting,
+    value: String,
 ) -> Result<(), String> {
     world
-        .update_endpoint(&endpoint, json!({ "default_grant_type": grant_type }))
+        .update_endpoint(&endpoint, json!({ setting.0: value }))
         .await
 }
 

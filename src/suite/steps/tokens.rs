@@ -78,6 +78,17 @@ async fn with_scope(world: &mut SuiteWorld, endpoint: String, scope: String) -> 
     world.request_token(request).await
 }
 
+#[when(expr = "{string} requests a token with the content type {string}")]
+async fn with_content_type(
+    world: &mut SuiteWorld,
+    endpoint: String,
+    content_type: String,
+) -> Result<(), String> {
+    let mut request = request_for(world, &endpoint)?;
+    request.content_type = Some(content_type);
+    world.request_token(request).await
+}
+
 #[when(expr = "{string} sends its client id and secret as a JSON body")]
 async fn as_json(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> {
     placed(world, &endpoint, Method::POST, Placement::JsonBody).await

@@ -1,0 +1,124 @@
+//! REST API auth scopes (SPEC §7): the suite's auth scopes, what they protect, which endpoints are mapped
+//! to them, the instance-wide check, and what a token without the right scope is told.
+
+use cucumber::{given, then, when};
+use serde_json::{Value, json};
+
+use crate::captured::SCOPE_CHECK_PROPERTY;
+use crate::client::Credentials;
+use crate::suite::world::SuiteWorld;
+
+use super::rest::{bearer, keep, rest_reply};
+
+#[given(expr = "an auth scope {string}")]
+async fn an_auth_scope(world: &mut SuiteWorld, scope: String) -> Result<(), String> {
+    world.add_auth_scope(&scope).await
+}
+
+#[given(expr = "the auth scope {string} protects the suite's own table for {string} method")]
+async fn protects_own_table(
+    world: &mut SuiteWorld,
+    scope: String,
+    method: String,
+) -> Result<(), String> {
+    let method = (method != "any").then_some(method.as_str());
+    world.protect_own_table(&scope, method).await
+}
+
+#[given(expr = "the OAuth API endpoint {string} is mapped to the auth scope {string}")]
+#[when(expr = "the OAuth API endpoint {string} is mapped to the auth scope {string}")]
+async fn mapped(world: &mut SuiteWorld, endpoint: String, scope: String) -> Result<(), String> {
+    world.map_to_scope(&endpoint, &scope).await
+}
+
+#[when(expr = "the OAuth API endpoint {string} is no longer mapped to the auth scope {string}")]
+async fn unmapped(world: &mut SuiteWorld, endpoint: String, scope: String) -> Result<(), String> {
+    world.unmap_from_scope(&endpoint, &scope).await
+}
+
+#[given(expr = "the API access scope check property is {string}")]
+async fn scope_check(world: &mut SuiteWorld, value: String) -> Result<(), String> {
+    world
+        .set_instance_property(SCOPE_CHECK_PROPERTY, Some(&value))
+        .await
+}
+
+#[when("the token is used to read the suite's own table")]
+async fn token_reads_own_table(world: &mut SuiteWorld) -> Result<(), String> {
+    let table = world.own_table().await?;
+    let reply = world
+        .servicenow
+        .list(&bearer(world)?, &table, &[("sysparm_limit", "1")])
+        .await;
+    keep(world, reply)
+}
+
+#[when("the suite's own table is read with the admin's Basic credentials")]
+async fn admin_reads_own_table(world: &mut SuiteWorld) -> Result<(), String> {
+    let table = world.own_table().await?;
+    let admin: Credentials = world.admin()?.clone();
+    let reply = world
+        .servicenow
+        .list(&admin, &table, &[("sysparm_limit", "1")])
+        .await;
+    keep(world, reply)
+}
+
+/// SPEC §7 documents the 403 and the scope's name in it; the envelope around them is inferred, so it is
+/// recorded, never asserted.
+#[then(expr = "the request is refused for the missing auth scope {string}")]
+async fn refused_for_missing_scope(world: &mut SuiteWorld, scope: String) -> Result<(), String> {
+    let name = world.auth_scope_name(&scope).await?;
+    let reply = rest_reply(world)?.clone();
+    world.record_fact("scope_refusal_status", json!(reply.status));
+    world.record_fact(
+        "scope_refusal_body",
+        reply
+            .json()
+            .unwrap_or_else(|| Value::from(reply.body.clone())),
+    );
+    if reply.status != 403 {
+        return Err(format!(
+            "expected 403 naming the missing scope {name}, got {} {}",
+            reply.status, reply.body
+        ));
+    }
+    if !reply.body.contains(&name) {
+        return Err(format!(
+            "the 403 does not name the missing scope {name}: {}",
+            reply.body
+        ));
+    }
+    Ok(())
+}
+
+/// SPEC §7 documents the refusal, not its status or body: any 4xx refuses, and both are recorded.
+#[then(expr = "the request is refused, its status and body recorded as {string}")]
+async fn refused_and_recorded(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
+    let reply = rest_reply(world)?.clone();
+    world.record_fact(&format!("{fact}_status"), json!(reply.status));
+    world.record_fact(
+        &format!("{fact}_body"),
+        reply
+            .json()
+            .unwrap_or_else(|| Value::from(reply.body.clone())),
+    );
+    match reply.status {
+        400..=499 if reply.status != 429 => Ok(()),
+        status => Err(format!(
+            "expected a refusal, the request answered {status} {}",
+            reply.body
+        )),
+    }
+}
+
+#[then(expr = "the token response's scope is recorded as {string}")]
+async fn token_scope_recorded(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
+    let reply = world.last_reply()?.clone();
+    let scope = match reply.json() {
+        Some(body) if reply.status == 200 => body.get("scope").cloned().unwrap_or(Value::Null),
+        _ => json!(format!("no token ({})", reply.status)),
+    };
+    world.record_fact(&fact, scope);
+    Ok(())
+}
