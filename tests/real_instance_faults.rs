@@ -1213,6 +1213,28 @@ fn sweep_round(seed: u64) {
     }
 }
 
+/// CC-E4 waits what the suite configured (the endpoint's lifespan and a second), never what the instance
+/// reports: against an instance whose `expires_in` is 1799 whatever the lifespan, the run ends (it would
+/// wait half an hour if it trusted `expires_in`), and E4 still judges the token.
+#[test]
+fn e4_waits_the_configured_lifespan_not_the_reported_expires_in() {
+    let mock = Mock::in_process("untouched", &[sncc::mock::Break::ExpiresInFixed]);
+    let dir = TempDir::new("e4-bounded-wait");
+    let reports = dir.0.join("reports");
+    let reports = reports.to_str().expect("UTF-8 temp path");
+    let run = mock.admin_run(&dir, &["--tags", "@CC-E4", "--report-dir", reports]);
+    let done = run.finish_within(Duration::from_secs(120));
+    assert!(
+        done.stdout
+            .contains("CC-E4 waiting 16 s for the token to expire"),
+        "{}",
+        done.stdout
+    );
+    let e4 = &scenarios(reports)[0];
+    assert_eq!(e4["outcome"], "passed", "{}", done.stdout);
+    assert_eq!(done.code, Some(0));
+}
+
 #[test]
 fn a_seeded_random_sweep_of_faults_and_kills_leaves_every_table_as_it_was() {
     let base = env_number("SNCC_SWEEP_SEED", 0x5eed_c0de_0000_0000);

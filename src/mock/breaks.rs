@@ -64,6 +64,8 @@ breaks! {
     DefaultGrantTypeEnforced => "default-grant-type-enforced" breaks ["B6"],
     /// `expires_in` is the lifespan itself, not one less.
     ExpiresInOffByOne => "expires-in-off-by-one" breaks ["B7"],
+    /// `expires_in` is 1799 whatever the lifespan (the token still lives its lifespan).
+    ExpiresInFixed => "expires-in-fixed" breaks ["B7"],
     /// A refresh token is returned.
     RefreshTokenReturned => "refresh-token-returned" breaks ["C1", "C2"],
     /// The token response carries no cache headers.
@@ -76,6 +78,8 @@ breaks! {
     TokensActAsAdmin => "tokens-act-as-admin" breaks ["D1", "D2", "D3", "D4", "I5"],
     /// A token acts as the first user its entity ever had.
     UserChangeIgnored => "user-change-ignored" breaks ["D2"],
+    /// A token acts as the user its entity had when it first issued a token (the mapping cached then).
+    UserCachedAtFirstIssue => "user-cached-at-first-issue" breaks ["D2"],
     /// Records are created by `system`.
     RecordsCreatedBySystem => "records-created-by-system" breaks ["D4"],
     /// The application user's state is not checked.
@@ -183,6 +187,8 @@ pub(crate) struct BreakState {
     grant_property: Option<Option<String>>,
     /// [`Break::UserChangeIgnored`]: each entity's application user before it was first changed.
     first_users: BTreeMap<String, String>,
+    /// [`Break::UserCachedAtFirstIssue`]: each entity's application user when it first issued a token.
+    first_issue_users: BTreeMap<String, String>,
     /// [`Break::RevokedTokensAccepted`]: every issued token's expiry and user, kept when its
     /// `oauth_credential` record is deleted.
     issued_tokens: BTreeMap<String, (VirtualInstant, String)>,
@@ -199,9 +205,13 @@ impl BreakState {
         self.grant_property.get_or_insert(value);
     }
 
-    /// The entity's application user before its first change, if it was changed.
+    /// The entity's application user before its first change, if it was changed, or (with
+    /// [`Break::UserCachedAtFirstIssue`]) when it first issued a token.
     pub(crate) fn first_user(&self, entity_sys_id: &str) -> Option<&str> {
-        self.first_users.get(entity_sys_id).map(String::as_str)
+        self.first_users
+            .get(entity_sys_id)
+            .or_else(|| self.first_issue_users.get(entity_sys_id))
+            .map(String::as_str)
     }
 
     /// Before an entity is changed: remembers its application user, the first time only.
@@ -219,14 +229,19 @@ impl BreakState {
         }
     }
 
-    /// Remembers an issued token apart from its record.
+    /// Remembers an issued token apart from its record, and its entity's user at its first token.
     pub(crate) fn token_issued(
         &mut self,
         breaks: &Breaks,
         token: &str,
         expires: VirtualInstant,
-        user_sys_id: &str,
+        (entity_sys_id, user_sys_id): (&str, &str),
     ) {
+        if breaks.has(Break::UserCachedAtFirstIssue) {
+            self.first_issue_users
+                .entry(entity_sys_id.to_owned())
+                .or_insert_with(|| user_sys_id.to_owned());
+        }
         if breaks.has(Break::RevokedTokensAccepted) {
             let issued = (expires, user_sys_id.to_owned());
             self.issued_tokens.insert(token.to_owned(), issued);

@@ -346,8 +346,9 @@ fn b6_default_grant_type(entity: RecordRef<'_>, breaks: &Breaks) -> Result<(), R
 }
 
 /// SPEC B1, B2: the OAuth Application User must be set and exist (SPEC D2: as it is now).
-/// Breaks: [`Break::UserChangeIgnored`] (the entity's first user), [`Break::UserlessEntityGeneric`] (a
-/// missing user gets the generic error).
+/// Breaks: [`Break::UserChangeIgnored`] (the entity's first user), [`Break::UserCachedAtFirstIssue`]
+/// (its user at its first token), [`Break::UserlessEntityGeneric`] (a missing user gets the generic
+/// error).
 fn b1_application_user<'i>(
     entity: RecordRef<'i>,
     instance: &'i Instance,
@@ -356,7 +357,9 @@ fn b1_application_user<'i>(
     let first_user = instance
         .break_state
         .first_user(entity.sys_id())
-        .filter(|_| breaks.has(Break::UserChangeIgnored));
+        .filter(|_| {
+            breaks.has(Break::UserChangeIgnored) || breaks.has(Break::UserCachedAtFirstIssue)
+        });
     let user = first_user
         .or(entity.raw("user"))
         .filter(|sys_id| !sys_id.is_empty())
@@ -574,12 +577,18 @@ pub(crate) fn issue(
     instance.track_expiry(expires, credential);
     // Break (E5): the token is remembered apart from its record, so deleting the record does not revoke it.
     let breaks = &instance.breaks;
-    instance
-        .break_state
-        .token_issued(breaks, &access_token, expires, &grant.user_sys_id);
-    // Break (B7): `expires_in` is the lifespan itself, not one less.
+    instance.break_state.token_issued(
+        breaks,
+        &access_token,
+        expires,
+        (&grant.entity_sys_id, &grant.user_sys_id),
+    );
+    // Breaks (B7): `expires_in` is the lifespan itself, not one less; or the default's whatever the
+    // lifespan.
     let expires_in = if instance.breaks.has(Break::ExpiresInOffByOne) {
         grant.lifespan
+    } else if instance.breaks.has(Break::ExpiresInFixed) {
+        1799
     } else {
         grant.lifespan - 1
     };
