@@ -12,7 +12,7 @@ use super::grant::basic_credentials;
 use super::instance::Instance;
 use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
 use super::scopes::{self, Credentials, MissingScope};
-use super::sessions::{self, Session};
+use super::sessions::Session;
 use super::store::RecordRef;
 use crate::glide_time::parse_glide_datetime;
 
@@ -177,6 +177,19 @@ fn authenticate<'i>(
     }
 }
 
+/// SPEC I3, I4: a session authenticates while its token's record exists and has not expired (expiry and
+/// revocation both set `expires`), or always when sessions outlive tokens.
+pub(crate) fn i4_alive(instance: &Instance, session: &Session, now: VirtualInstant) -> bool {
+    if !instance.sessions_die_with_tokens() {
+        return true;
+    }
+    instance
+        .store
+        .get(&OAUTH_CREDENTIAL, &session.credential)
+        .and_then(|credential| parse_glide_datetime(credential.raw("expires")?))
+        .is_some_and(|expires| now < expires)
+}
+
 /// SPEC I3, I4: a session cookie acts as its token's user while the session is alive.
 fn i4_session<'i>(
     cookie: Option<&str>,
@@ -186,7 +199,7 @@ fn i4_session<'i>(
     let session = cookie
         .and_then(|cookie| instance.sessions.find(cookie))
         .ok_or(AuthFailure::NoCredentials)?;
-    if !sessions::i4_alive(instance, session, now) {
+    if !i4_alive(instance, session, now) {
         return Err(AuthFailure::SessionEnded);
     }
     let user = instance.store.get(&SYS_USER, &session.user);
@@ -287,6 +300,8 @@ mod tests {
 
     use super::*;
     use crate::glide_time::glide_datetime;
+    use crate::mock::instance::COOKIE_AUTH_DISABLED_PROPERTY;
+    use crate::mock::sessions::SESSION_COOKIE;
 
     const TOKEN: &str = "tok";
 
@@ -397,5 +412,29 @@ mod tests {
             sign_in(Some(&basic_header("nopw", "")), &instance, 0),
             Err(AuthFailure::WrongPassword)
         );
+    }
+
+    fn with_token_record(expires: VirtualInstant) -> (Instance, String) {
+        let mut instance = Instance::default();
+        let row: &[(&str, &str)] = &[("token", "t"), ("expires", &glide_datetime(expires))];
+        let credential = instance.store.insert(&OAUTH_CREDENTIAL, row, "a", 0);
+        (instance, credential)
+    }
+
+    #[test]
+    fn i4_a_session_dies_with_its_token_unless_the_property_is_false() {
+        let (mut instance, credential) = with_token_record(100);
+        let cookies = instance.sessions.open(&credential, "u", || "e".to_owned());
+        let header = format!("{SESSION_COOKIE}={}", cookies[0]);
+        let session = instance.sessions.find(&header).unwrap().clone();
+        assert!(i4_alive(&instance, &session, 99));
+        assert!(!i4_alive(&instance, &session, 100));
+        instance.set_property(COOKIE_AUTH_DISABLED_PROPERTY, "boolean", "false", 0);
+        assert!(i4_alive(&instance, &session, 100));
+        instance.set_property(COOKIE_AUTH_DISABLED_PROPERTY, "boolean", "true", 0);
+        instance.store.delete(&OAUTH_CREDENTIAL, &credential);
+        assert!(!i4_alive(&instance, &session, 0));
+        let broken = instance.with_breaks(crate::mock::Breaks::new([Break::CookieOutlivesToken]));
+        assert!(i4_alive(&broken, &session, 100));
     }
 }

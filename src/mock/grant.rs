@@ -17,13 +17,12 @@ use super::form::{self, Form};
 use super::instance::{GRANT_PROPERTY, Instance};
 use super::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
 use super::scopes;
+use super::scopes::DEFAULT_SCOPE;
 use super::store::RecordRef;
 use super::switches::RepeatToken;
 use crate::glide_time::{glide_datetime, parse_glide_datetime};
 use crate::random;
 
-/// The only scope an OAuth API endpoint grants by default.
-pub(crate) const DEFAULT_SCOPE: &str = "useraccount";
 const DEFAULT_LIFESPAN: i64 = 1800;
 
 /// What the rules see of an HTTP request to `/oauth_token.do`.

@@ -6,7 +6,7 @@ use std::collections::BinaryHeap;
 use super::breaks::{Break, BreakState, Breaks};
 use super::clock::VirtualInstant;
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
-use super::sessions::{self, Sessions};
+use super::sessions::Sessions;
 use super::store::{RowId, Store};
 use super::switches::Switches;
 use crate::glide_time::parse_glide_datetime;
@@ -15,6 +15,9 @@ use crate::release::{Family, Release};
 pub(crate) use crate::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
 /// The user the instance itself acts as when it changes records.
 pub(crate) const SYSTEM_ACTOR: &str = "system";
+/// `false` lets a session outlive its token (SPEC I4); absent means true.
+pub(crate) const COOKIE_AUTH_DISABLED_PROPERTY: &str =
+    "glide.authenticate.oauth.post.token.expiration.cookie_auth.disabled";
 
 #[derive(Clone, Debug, Default)]
 pub struct Instance {
@@ -31,6 +34,15 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// SPEC I4: whether sessions die with their tokens (the property's default).
+    /// Break [`Break::CookieOutlivesToken`]: they never do.
+    pub(crate) fn sessions_die_with_tokens(&self) -> bool {
+        !self.breaks.has(Break::CookieOutlivesToken)
+            && !self
+                .property(COOKIE_AUTH_DISABLED_PROPERTY)
+                .is_some_and(|value| value.trim().eq_ignore_ascii_case("false"))
+    }
+
     /// The same instance, deliberately unfaithful in these ways (see [`Break`]).
     pub fn with_breaks(self, breaks: Breaks) -> Instance {
         Instance { breaks, ..self }
@@ -143,7 +155,7 @@ impl Instance {
                 Some(Some(later)) if later > now => self.track_expiry(later, credential),
                 Some(_) => {
                     // SPEC I4: the token's session dies with it (unless sessions outlive tokens).
-                    let die = *sessions_die.get_or_insert_with(|| sessions::die_with_token(self));
+                    let die = *sessions_die.get_or_insert_with(|| self.sessions_die_with_tokens());
                     let record = self.store.row(&OAUTH_CREDENTIAL, credential);
                     if let Some(record) = record.filter(|_| die) {
                         self.sessions.close(record.sys_id());

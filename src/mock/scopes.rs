@@ -7,13 +7,14 @@
 
 use super::api_path::{covers_method, covers_path};
 use super::breaks::{Break, Breaks};
-use super::grant::DEFAULT_SCOPE;
 use super::instance::Instance;
 use super::schema::{
     OAUTH_ENTITY, OAUTH_ENTITY_AUTH_SCOPE_MAPPING, SYS_API_ACCESS_SCOPE, SYS_AUTH_SCOPE,
 };
 use super::store::RecordRef;
 
+/// The only scope an OAuth API endpoint grants by default, and the one that opens every API (SPEC H3).
+pub(crate) const DEFAULT_SCOPE: &str = "useraccount";
 /// `false` switches the check off instance-wide (SPEC H4); absent means true.
 pub(crate) const CHECK_PROPERTY: &str = "com.glide.rest.api.auth.scope.check.enable";
 const RESTRICTED: &str = "restricted";

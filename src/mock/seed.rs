@@ -230,7 +230,7 @@ fn add_out_of_box_scopes(instance: &mut Instance, now: VirtualInstant) {
         let sys_id = instance
             .store
             .insert(&SYS_AUTH_SCOPE, scope, SYSTEM_ACTOR, now);
-        if name == super::grant::DEFAULT_SCOPE {
+        if name == super::scopes::DEFAULT_SCOPE {
             instance.set_property(USERACCOUNT_SCOPE_PROPERTY, "string", &sys_id, now);
         }
     }

@@ -8,16 +8,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use super::breaks::Break;
-use super::clock::VirtualInstant;
-use super::instance::Instance;
-use super::schema::OAUTH_CREDENTIAL;
-use crate::glide_time::parse_glide_datetime;
 use crate::random;
 
-/// `false` lets a session outlive its token (SPEC I4); absent means true.
-pub(crate) const COOKIE_AUTH_DISABLED_PROPERTY: &str =
-    "glide.authenticate.oauth.post.token.expiration.cookie_auth.disabled";
 /// The cookie that names the session.
 pub(crate) const SESSION_COOKIE: &str = "JSESSIONID";
 
@@ -93,39 +85,9 @@ impl Sessions {
     }
 }
 
-/// SPEC I4: whether sessions die with their tokens (the property's default).
-/// Break [`Break::CookieOutlivesToken`]: they never do.
-pub(crate) fn die_with_token(instance: &Instance) -> bool {
-    !instance.breaks.has(Break::CookieOutlivesToken)
-        && !instance
-            .property(COOKIE_AUTH_DISABLED_PROPERTY)
-            .is_some_and(|value| value.trim().eq_ignore_ascii_case("false"))
-}
-
-/// SPEC I3, I4: a session authenticates while its token's record exists and has not expired (expiry and
-/// revocation both set `expires`), or always when sessions outlive tokens.
-pub(crate) fn i4_alive(instance: &Instance, session: &Session, now: VirtualInstant) -> bool {
-    if !die_with_token(instance) {
-        return true;
-    }
-    instance
-        .store
-        .get(&OAUTH_CREDENTIAL, &session.credential)
-        .and_then(|credential| parse_glide_datetime(credential.raw("expires")?))
-        .is_some_and(|expires| now < expires)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::glide_time::glide_datetime;
-
-    fn with_token(expires: VirtualInstant) -> (Instance, String) {
-        let mut instance = Instance::default();
-        let row: &[(&str, &str)] = &[("token", "t"), ("expires", &glide_datetime(expires))];
-        let credential = instance.store.insert(&OAUTH_CREDENTIAL, row, "a", 0);
-        (instance, credential)
-    }
 
     #[test]
     fn a_token_opens_one_session_that_its_cookie_finds() {
@@ -145,22 +107,5 @@ mod tests {
         assert!(!format!("{sessions:?}").contains(&first[0]));
         sessions.close("cred");
         assert!(sessions.find(&header).is_none());
-    }
-
-    #[test]
-    fn i4_a_session_dies_with_its_token_unless_the_property_is_false() {
-        let (mut instance, credential) = with_token(100);
-        let cookies = instance.sessions.open(&credential, "u", || "e".to_owned());
-        let header = format!("{SESSION_COOKIE}={}", cookies[0]);
-        let session = instance.sessions.find(&header).unwrap().clone();
-        assert!(i4_alive(&instance, &session, 99));
-        assert!(!i4_alive(&instance, &session, 100));
-        instance.set_property(COOKIE_AUTH_DISABLED_PROPERTY, "boolean", "false", 0);
-        assert!(i4_alive(&instance, &session, 100));
-        instance.set_property(COOKIE_AUTH_DISABLED_PROPERTY, "boolean", "true", 0);
-        instance.store.delete(&OAUTH_CREDENTIAL, &credential);
-        assert!(!i4_alive(&instance, &session, 0));
-        let broken = instance.with_breaks(crate::mock::Breaks::new([Break::CookieOutlivesToken]));
-        assert!(i4_alive(&broken, &session, 100));
     }
 }
