@@ -16,14 +16,15 @@ impl parser::Parser<()> for Features {
     }
 }
 
-/// When a scenario should start on a real instance: the instance-wide ones first (each runs alone, so
-/// they go before the others fill the instance), then the ones that wait (their wait overlaps the rest),
-/// then everything else. Reports list scenarios in feature order whatever the running order.
+/// When a scenario should start on a real instance: the ones that wait first (they wait without their
+/// turn, so their wait overlaps everything else), then the instance-wide ones (each runs alone, so they
+/// go before the others fill the instance), then everything else. Reports list scenarios in feature
+/// order whatever the running order.
 fn in_running_order(mut features: Vec<gherkin::Feature>) -> Vec<gherkin::Feature> {
     let turn = |tags: &[String]| {
-        if tags.iter().any(|tag| tag == "instance-wide") {
+        if tags.iter().any(|tag| tag == "slow") {
             0
-        } else if tags.iter().any(|tag| tag == "slow") {
+        } else if tags.iter().any(|tag| tag == "instance-wide") {
             1
         } else {
             2
@@ -63,7 +64,7 @@ mod tests {
     }
 
     #[test]
-    fn instance_wide_scenarios_start_first_then_the_slow_ones() {
+    fn slow_scenarios_start_first_then_the_instance_wide_ones() {
         let ordered = in_running_order(vec![
             feature("plain", &[("p1", &[])]),
             feature("waits", &[("w0", &[]), ("w1", &["slow"])]),
@@ -73,6 +74,6 @@ mod tests {
             .iter()
             .map(|f| f.scenarios.iter().map(|s| s.name.as_str()).collect())
             .collect();
-        assert_eq!(names, [vec!["g1", "g0"], vec!["w1", "w0"], vec!["p1"]]);
+        assert_eq!(names, [vec!["w1", "w0"], vec!["g1", "g0"], vec!["p1"]]);
     }
 }

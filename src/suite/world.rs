@@ -65,8 +65,9 @@ pub struct SuiteWorld {
     scenario_number: String,
     /// Whether the scenario is tagged `@instance-wide`: it may change what every scenario depends on.
     instance_wide: bool,
-    /// On a real instance: held for the whole scenario, shared, or alone when it is instance-wide.
-    _instance_lock: Option<InstanceLock>,
+    /// On a real instance: held for the whole scenario (shared, or alone when it is instance-wide), but
+    /// for a wait that does nothing with the instance.
+    instance_lock: Option<InstanceLock>,
     /// The `access_token_lifespan` the scenario gave its endpoint, if it set one.
     pub configured_lifespan: Option<u64>,
     /// The auth scopes the scenario named (`sys_auth_scope` records), by logical name.
@@ -165,7 +166,7 @@ impl SuiteWorld {
             scenario_id: String::new(),
             scenario_number: String::new(),
             instance_wide: false,
-            _instance_lock: None,
+            instance_lock: None,
             configured_lifespan: None,
             auth_scopes: HashMap::new(),
             scope_mappings: HashMap::new(),
@@ -180,7 +181,20 @@ impl SuiteWorld {
         self.scenario_number = format!("s{}", self.context.next_scenario_number());
         self.instance_wide = instance_wide;
         if self.context.target.url().is_some() {
-            self._instance_lock = Some(self.context.take_turn(instance_wide).await);
+            self.instance_lock = Some(self.context.take_turn(instance_wide).await);
+        }
+    }
+
+    /// Waits `duration` without holding the scenario's turn on a real instance, so scenarios that must
+    /// run alone can run meanwhile; the turn is taken again (after them) before the scenario goes on.
+    pub async fn wait_aside(&mut self, duration: std::time::Duration) {
+        let held = self.instance_lock.take();
+        let alone = matches!(held, Some(InstanceLock::Alone(_)));
+        let had_turn = held.is_some();
+        drop(held);
+        tokio::time::sleep(duration).await;
+        if had_turn {
+            self.instance_lock = Some(self.context.take_turn(alone).await);
         }
     }
 
