@@ -453,15 +453,27 @@ fn land_late(
     })
 }
 
+/// Journals the create of user `user_name` as sent and unanswered: only a search can settle it.
+fn unanswered_user_create(journal: &ChangeJournal, user_name: &str) {
+    let query = format!("user_name={user_name}");
+    let change = journal.announce(&create_of("sys_user", &query)).unwrap();
+    journal.unanswered(change).unwrap();
+}
+
+async fn assert_no_user(instance: &Instance, user_name: &str, why: &str) {
+    let query = format!("user_name={user_name}");
+    assert!(
+        instance.records("sys_user", &query).await.is_empty(),
+        "{why}"
+    );
+}
+
 #[tokio::test]
 async fn an_unanswered_create_that_lands_later_is_found_and_deleted_after_the_grace() {
     let instance = Instance::start("untouched").await;
     let dir = TempDir::new("restore-late-write");
     let (path, journal) = new_journal(&dir, &instance.url());
-    let change = journal
-        .announce(&create_of("sys_user", "user_name=sncc-test-late"))
-        .unwrap();
-    journal.unanswered(change).unwrap();
+    unanswered_user_create(&journal, "sncc-test-late");
     let landing = land_late(&instance, "sncc-test-late", Duration::from_millis(800));
 
     let started = Instant::now();
@@ -479,13 +491,7 @@ async fn an_unanswered_create_that_lands_later_is_found_and_deleted_after_the_gr
     assert!(report.complete(), "{report:?}");
     assert_eq!(report.undone, 1);
     assert_eq!(outstanding(&path), Vec::<u64>::new());
-    assert!(
-        instance
-            .records("sys_user", "user_name=sncc-test-late")
-            .await
-            .is_empty(),
-        "the late write is undone"
-    );
+    assert_no_user(&instance, "sncc-test-late", "the late write is undone").await;
 }
 
 #[tokio::test]
@@ -493,10 +499,7 @@ async fn a_late_create_the_run_then_updated_is_deleted_and_its_update_settled() 
     let instance = Instance::start("untouched").await;
     let dir = TempDir::new("restore-late-then-updated");
     let (path, journal) = new_journal(&dir, &instance.url());
-    let change = journal
-        .announce(&create_of("sys_user", "user_name=sncc-test-landed"))
-        .unwrap();
-    journal.unanswered(change).unwrap();
+    unanswered_user_create(&journal, "sncc-test-landed");
     // It landed, and a later scenario, finding it, changed it (its sys_id journaled with the update).
     land_late(&instance, "sncc-test-landed", Duration::ZERO)
         .await
@@ -520,13 +523,8 @@ async fn a_late_create_the_run_then_updated_is_deleted_and_its_update_settled() 
 
     assert!(report.complete(), "{report:?}");
     assert_eq!(outstanding(&path), Vec::<u64>::new());
-    assert!(
-        instance
-            .records("sys_user", "user_name=sncc-test-landed")
-            .await
-            .is_empty(),
-        "the late write is undone, and its update with it"
-    );
+    let why = "the late write is undone, and its update with it";
+    assert_no_user(&instance, "sncc-test-landed", why).await;
 }
 
 #[tokio::test]
