@@ -11,7 +11,7 @@ use super::clock::VirtualInstant;
 use super::grant::basic_credentials;
 use super::instance::Instance;
 use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
-use super::scopes::{self, Credentials, MissingScope};
+use super::scopes::{self, MissingScope, SignInKind};
 use super::sessions::Session;
 use super::store::RecordRef;
 use crate::glide_time::parse_glide_datetime;
@@ -100,14 +100,14 @@ enum SignedIn<'i> {
 }
 
 impl<'i> SignedIn<'i> {
-    fn credentials(&self) -> Credentials<'i> {
+    fn sign_in_kind(&self) -> SignInKind<'i> {
         match self {
-            SignedIn::Basic => Credentials::Basic,
-            SignedIn::Bearer(credential) => Credentials::OAuth {
+            SignedIn::Basic => SignInKind::Basic,
+            SignedIn::Bearer(credential) => SignInKind::OAuth {
                 entity: credential.and_then(|credential| credential.raw("peer")),
                 issued_scopes: credential.and_then(|credential| credential.raw("scopes")),
             },
-            SignedIn::Session(session) => Credentials::OAuth {
+            SignedIn::Session(session) => SignInKind::OAuth {
                 entity: Some(&session.entity),
                 issued_scopes: None,
             },
@@ -128,7 +128,7 @@ pub(crate) fn authenticate_request(
         .map_err(RestRefusal::NotAuthenticated)?;
     scopes::check(
         instance,
-        signed_in.credentials(),
+        signed_in.sign_in_kind(),
         request.method,
         request.path,
     )

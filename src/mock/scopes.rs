@@ -21,7 +21,7 @@ const RESTRICTED: &str = "restricted";
 
 /// How a REST request authenticated, as the check sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Credentials<'a> {
+pub(crate) enum SignInKind<'a> {
     Basic,
     /// An OAuth token (or its session cookie): its entity's sys_id, and the scopes stored with it at issue
     /// (read only by [`Break::ScopesFrozenAtIssue`]); either is unknown for a token the breaks let through
@@ -67,7 +67,7 @@ impl Carried<'_> {
 /// Whether a request authenticated by `credentials` may call `method path`.
 pub(crate) fn check(
     instance: &Instance,
-    credentials: Credentials<'_>,
+    credentials: SignInKind<'_>,
     method: &str,
     path: &str,
 ) -> Result<(), MissingScope> {
@@ -81,8 +81,8 @@ pub(crate) fn check(
     }
     let entity = entity.and_then(|sys_id| instance.store.get(&OAUTH_ENTITY, sys_id));
     let carried = match credentials {
-        Credentials::Basic => Carried::Nothing,
-        Credentials::OAuth { .. } => h2_carried(instance, entity, issued, breaks),
+        SignInKind::Basic => Carried::Nothing,
+        SignInKind::OAuth { .. } => h2_carried(instance, entity, issued, breaks),
     };
     if let Carried::Useraccount = carried {
         return Ok(());
@@ -105,16 +105,16 @@ pub(crate) fn check(
 /// SPEC H5: the check applies to OAuth tokens only; gives their entity and issued scopes.
 /// Break [`Break::ScopeCheckOnBasic`]: Basic callers are checked too, as carrying no scope.
 fn h5_oauth_only<'a>(
-    credentials: Credentials<'a>,
+    credentials: SignInKind<'a>,
     breaks: &Breaks,
 ) -> Option<(Option<&'a str>, Option<&'a str>)> {
     match credentials {
-        Credentials::OAuth {
+        SignInKind::OAuth {
             entity,
             issued_scopes,
         } => Some((entity, issued_scopes)),
-        Credentials::Basic if breaks.has(Break::ScopeCheckOnBasic) => Some((None, None)),
-        Credentials::Basic => None,
+        SignInKind::Basic if breaks.has(Break::ScopeCheckOnBasic) => Some((None, None)),
+        SignInKind::Basic => None,
     }
 }
 

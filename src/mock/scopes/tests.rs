@@ -6,20 +6,20 @@ use crate::mock::Breaks;
 const TABLE: &str = "/api/now/table/u_sncc_x";
 const OTHER: &str = "/api/now/table/incident";
 
-struct Setup {
+struct ScopeSetup {
     instance: Instance,
     entity: String,
     useraccount: String,
 }
 
-impl Setup {
-    fn new() -> Setup {
+impl ScopeSetup {
+    fn new() -> ScopeSetup {
         let mut instance = Instance::default();
         let useraccount = scope(&mut instance, DEFAULT_SCOPE);
         let entity = instance
             .store
             .insert(&OAUTH_ENTITY, &[("name", "e")], "admin", 0);
-        Setup {
+        ScopeSetup {
             instance,
             entity,
             useraccount,
@@ -49,8 +49,8 @@ impl Setup {
         store.update(&OAUTH_ENTITY, &self.entity, change, "admin", 0);
     }
 
-    fn token(&self, issued_scopes: Option<&'static str>) -> Credentials<'_> {
-        Credentials::OAuth {
+    fn token(&self, issued_scopes: Option<&'static str>) -> SignInKind<'_> {
+        SignInKind::OAuth {
             entity: Some(&self.entity),
             issued_scopes,
         }
@@ -60,7 +60,7 @@ impl Setup {
         check(&self.instance, self.token(None), "GET", path)
     }
 
-    fn broken(mut self, which: Break) -> Setup {
+    fn broken(mut self, which: Break) -> ScopeSetup {
         self.instance = self.instance.with_breaks(Breaks::new([which]));
         self
     }
@@ -83,8 +83,8 @@ fn missing(name: &str) -> Result<(), MissingScope> {
 }
 
 /// Entity mapped to A, the custom table bound to B.
-fn h1_setup() -> (Setup, String) {
-    let mut setup = Setup::new();
+fn h1_setup() -> (ScopeSetup, String) {
+    let mut setup = ScopeSetup::new();
     let a = setup.scope("sncc-a");
     let b = setup.scope("sncc-b");
     setup.map(&a);
@@ -94,10 +94,10 @@ fn h1_setup() -> (Setup, String) {
 
 #[test]
 fn without_bindings_or_mappings_every_api_is_open() {
-    let setup = Setup::new();
+    let setup = ScopeSetup::new();
     assert_eq!(setup.get(TABLE), Ok(()));
     assert_eq!(
-        check(&setup.instance, Credentials::Basic, "GET", TABLE),
+        check(&setup.instance, SignInKind::Basic, "GET", TABLE),
         Ok(())
     );
 }
@@ -115,7 +115,7 @@ fn h1_a_token_without_the_binding_scope_gets_the_missing_scope() {
 
 #[test]
 fn h1_an_unmapped_entity_carries_useraccount_which_opens_protected_apis() {
-    let mut setup = Setup::new();
+    let mut setup = ScopeSetup::new();
     let b = setup.scope("sncc-b");
     setup.bind(&b, "now/table", &[]);
     assert_eq!(setup.get(TABLE), Ok(()));
@@ -195,14 +195,14 @@ fn h4_the_property_switches_the_check_off_unless_broken() {
 fn h5_basic_is_never_checked_unless_broken() {
     let (setup, _) = h1_setup();
     assert_eq!(
-        check(&setup.instance, Credentials::Basic, "GET", TABLE),
+        check(&setup.instance, SignInKind::Basic, "GET", TABLE),
         Ok(())
     );
     let setup = setup.broken(Break::ScopeCheckOnBasic);
-    let basic = check(&setup.instance, Credentials::Basic, "GET", TABLE);
+    let basic = check(&setup.instance, SignInKind::Basic, "GET", TABLE);
     assert_eq!(basic, missing("sncc-b"));
     assert_eq!(
-        check(&setup.instance, Credentials::Basic, "GET", OTHER),
+        check(&setup.instance, SignInKind::Basic, "GET", OTHER),
         Ok(())
     );
 }
@@ -229,7 +229,7 @@ fn the_skip_break_allows_everything() {
 
 #[test]
 fn inactive_bindings_other_methods_and_exact_resources_protect_nothing_else() {
-    let mut setup = Setup::new();
+    let mut setup = ScopeSetup::new();
     let a = setup.scope("sncc-a");
     let b = setup.scope("sncc-b");
     setup.map(&a);
@@ -251,7 +251,7 @@ fn inactive_bindings_other_methods_and_exact_resources_protect_nothing_else() {
 
 #[test]
 fn bad_bindings_and_mappings_protect_and_grant_nothing() {
-    let mut setup = Setup::new();
+    let mut setup = ScopeSetup::new();
     let a = setup.scope("sncc-a");
     setup.map(&a);
     setup.map("0123456789abcdef0123456789abcdef");
@@ -272,12 +272,12 @@ fn bad_bindings_and_mappings_protect_and_grant_nothing() {
 #[test]
 fn a_token_of_a_deleted_or_unknown_entity_carries_useraccount() {
     let (setup, _) = h1_setup();
-    let unknown = Credentials::OAuth {
+    let unknown = SignInKind::OAuth {
         entity: Some("nope"),
         issued_scopes: None,
     };
     assert_eq!(check(&setup.instance, unknown, "GET", TABLE), Ok(()));
-    let none = Credentials::OAuth {
+    let none = SignInKind::OAuth {
         entity: None,
         issued_scopes: None,
     };
@@ -286,7 +286,7 @@ fn a_token_of_a_deleted_or_unknown_entity_carries_useraccount() {
 
 #[test]
 fn h7_the_granted_scope_is_the_mapped_names_in_name_order() {
-    let mut setup = Setup::new();
+    let mut setup = ScopeSetup::new();
     assert_eq!(h7_granted(&setup.instance, setup.entity()), None);
     let z = setup.scope("zeta");
     let a = setup.scope("alpha");
