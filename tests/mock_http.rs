@@ -133,8 +133,7 @@ async fn armed_faults(mock: &Mock) -> Vec<Value> {
 }
 
 async fn switches(mock: &Mock) -> Value {
-    let response = mock.control(Method::GET, "/switches").send().await.unwrap();
-    response.json().await.unwrap()
+    mock.control_json("/switches").await
 }
 
 async fn journal_text(mock: &Mock) -> String {

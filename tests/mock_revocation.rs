@@ -64,14 +64,7 @@ async fn i1_i2_a_revoked_token_is_refused_and_its_row_kept_expired() {
     assert_eq!(bearer_status(&mock, &token).await, 401);
     let rows = credentials_of_entity(&mock).await;
     assert_eq!(rows.len(), 1, "the row is kept");
-    let status: Value = mock
-        .control(Method::GET, "")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = mock.control_json("").await;
     assert!(rows[0]["expires"].as_str().unwrap() <= status["now"].as_str().unwrap());
 }
 

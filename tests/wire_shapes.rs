@@ -410,14 +410,7 @@ async fn control_plane_journal_entry_for_a_token_request() {
     let mock = common::start("ready").await;
     let token = mock.token().await;
     assert_token_shape(&token);
-    let journal: Value = mock
-        .control(Method::GET, "/journal")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let journal: Value = mock.control_json("/journal").await;
     let [entry] = journal["entries"].as_array().expect("entries").as_slice() else {
         panic!("one journal entry expected: {journal}");
     };

@@ -189,6 +189,12 @@ impl Mock {
         self.http
             .request(method, self.url(&format!("/__mock{path}")))
     }
+
+    /// `GET /__mock{path}`, read as JSON.
+    pub async fn control_json(&self, path: &str) -> serde_json::Value {
+        let response = self.control(reqwest::Method::GET, path).send().await;
+        response.unwrap().json().await.unwrap()
+    }
 }
 
 /// Asserts the captured generic token refusal (C6), status and body byte for byte.
