@@ -59,18 +59,27 @@ Feature: REST API auth scopes
     When the suite's own table is read with the admin's Basic credentials
     Then the request succeeds
 
-  # Yokohama Patch 11 and Zurich Patch 4 have it too; until releases carry patch levels the gate is
-  # the first family that ships it whole (@since-australia), and the mock runs it as Australia.
+  # It arrived in Yokohama Patch 11, Zurich Patch 4 and Australia (@gate-restricted-scopes): the mock
+  # runs the first Zurich patch that has it, and the patch before it, where the value means nothing.
   @CC-H6 @doc @inferred @should @mock-only @grant
   Scenario: An endpoint restricted to its scopes is refused an API no scope protects
-    Given the mock instance runs the "australia" release
+    Given the mock instance runs the "zurich-p4" release
     And the OAuth API endpoint "svc-cc" is mapped to the auth scope "orders"
     And the OAuth API endpoint "svc-cc" has the scope restriction status "restricted"
     And "svc-cc" holds a token
     When the token is used to read the table "sys_user"
     Then the request is refused, its status and body recorded as "restricted_refusal"
 
-  @CC-H6 @doc @inferred @should @admin @grant @since-australia
+  @CC-H6 @doc @inferred @should @mock-only @grant
+  Scenario: Before the patch that brought it, a restricted endpoint's token reads an API no scope protects
+    Given the mock instance runs the "zurich-p3" release
+    And the OAuth API endpoint "svc-cc" is mapped to the auth scope "orders"
+    And the OAuth API endpoint "svc-cc" has the scope restriction status "restricted"
+    And "svc-cc" holds a token
+    When the token is used to read the table "sys_user"
+    Then the request succeeds
+
+  @CC-H6 @doc @inferred @should @admin @grant @gate-restricted-scopes
   Scenario: On this release a restricted endpoint's token is refused an API no scope protects
     Given the OAuth API endpoint "svc-cc" is mapped to the auth scope "orders"
     And the OAuth API endpoint "svc-cc" has the scope restriction status "restricted"

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::release::{Family, UnknownRelease};
+use crate::release::Gate;
 
 /// How much a deviation matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -43,9 +43,10 @@ pub struct Needs {
     pub grant: bool,
     /// It applies only to releases before Washington DC (`@pre-washington`).
     pub pre_washington: bool,
-    /// It needs this release family or a later one (`@since-australia`): the behaviour arrived then.
+    /// It needs a behaviour that arrived in a release or patch (`@gate-jwt-access-tokens`, see
+    /// [`crate::release::GATES`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<Family>,
+    pub gate: Option<Gate>,
 }
 
 /// One scenario's catalogue facts.
@@ -72,10 +73,10 @@ pub enum TagError {
     Severity,
     #[error("needs an evidence tag ({})", EVIDENCE_TAGS.map(|t| format!("@{t}")).join(" "))]
     Evidence,
-    #[error("@since-<release>: {0}")]
-    SinceRelease(#[from] UnknownRelease),
-    #[error("needs at most one @since-<release> tag, has {0}")]
-    Sinces(usize),
+    #[error("@gate-{0}: no such gate (known: {known})", known = crate::release::GATES.map(|rule| rule.tag).join(", "))]
+    UnknownGate(String),
+    #[error("needs at most one @gate-<name> tag, has {0}")]
+    Gates(usize),
 }
 
 /// A scenario of the features whose tags are wrong.
@@ -114,13 +115,13 @@ impl ScenarioInfo {
         if evidence.is_empty() {
             return Err(TagError::Evidence);
         }
-        let since: Vec<Family> = tags
+        let gates: Vec<Gate> = tags
             .iter()
-            .filter_map(|tag| tag.strip_prefix("since-"))
-            .map(str::parse)
+            .filter_map(|tag| tag.strip_prefix("gate-"))
+            .map(|name| Gate::from_tag(name).ok_or_else(|| TagError::UnknownGate(name.to_owned())))
             .collect::<Result<_, _>>()?;
-        if since.len() > 1 {
-            return Err(TagError::Sinces(since.len()));
+        if gates.len() > 1 {
+            return Err(TagError::Gates(gates.len()));
         }
         Ok(ScenarioInfo {
             id: (*id).to_owned(),
@@ -137,7 +138,7 @@ impl ScenarioInfo {
                 slow: has("slow"),
                 grant: has("grant"),
                 pre_washington: has("pre-washington"),
-                since: since.first().copied(),
+                gate: gates.first().copied(),
             },
         })
     }

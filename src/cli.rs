@@ -15,7 +15,7 @@ use sncc::deviations::ExpectedDeviations;
 use sncc::features::{self, FeatureSource};
 use sncc::mock::{self, Break, Seed};
 use sncc::random;
-use sncc::release::Family;
+use sncc::release::{Family, Release, ReleaseError};
 use sncc::suite::RunConfig;
 use sncc::suite::context::Target;
 
@@ -93,9 +93,10 @@ struct RunArgs {
     /// Write the HTML report, one self-contained file, here (it is also in --report-dir).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// The release to expect (tokyo … brazil) instead of the detected one; on the mock, the release it runs.
-    #[arg(long, value_parser = clap::value_parser!(Family))]
-    release: Option<Family>,
+    /// The release to expect (a family, tokyo … brazil, and an optional patch: zurich-p4) instead of the
+    /// detected one; on the mock, the release it runs (default: the newest family).
+    #[arg(long, value_parser = parse_release)]
+    release: Option<Release>,
     /// Scenarios at once (default: 16 on the mock, 8 on a real instance, where a scenario that changes
     /// instance-wide settings always runs alone).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -205,9 +206,10 @@ struct MockArgs {
     /// Serve https with a freshly generated certificate authority (its PEM path is printed).
     #[arg(long)]
     tls: bool,
-    /// Release family to simulate (tokyo … brazil); overrides the seed's.
-    #[arg(long, value_parser = clap::value_parser!(Family))]
-    release: Option<Family>,
+    /// Release to simulate: a family (tokyo … brazil) and an optional patch (zurich-p4); overrides the
+    /// seed's (default: the newest family).
+    #[arg(long, value_parser = parse_release)]
+    release: Option<Release>,
     /// A built-in seed (ready, untouched) or a TOML seed file.
     #[arg(long, default_value = "ready")]
     seed: String,
@@ -241,6 +243,22 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Comman
     }
 }
 
+/// `--release`: a family and an optional patch; a family newer than the list is accepted with a warning
+/// (SPEC §4).
+fn parse_release(name: &str) -> Result<Release, String> {
+    let release: Release = name
+        .parse()
+        .map_err(|error: ReleaseError| error.to_string())?;
+    if release.is_newer_than_known() {
+        eprintln!(
+            "sncc: warning: '{}' is not a family sncc knows: taken as newer than {}",
+            release.family_word(),
+            Family::NEWEST
+        );
+    }
+    Ok(release)
+}
+
 fn feature_sources(dir: Option<&Path>) -> Result<Vec<FeatureSource>, String> {
     match dir {
         Some(dir) => features::from_dir(dir).map_err(|error| error.to_string()),
@@ -251,7 +269,10 @@ fn feature_sources(dir: Option<&Path>) -> Result<Vec<FeatureSource>, String> {
 fn run_config(args: RunArgs) -> Result<RunConfig, String> {
     let target = match (args.instance, args.admin_user, args.client_id) {
         (None, _, _) => Target::Mock {
-            release: args.release.unwrap_or(mock::DEFAULT_RELEASE),
+            release: args
+                .release
+                .clone()
+                .unwrap_or(Release::ga(mock::DEFAULT_RELEASE)),
             breaks: args.mock_break,
         },
         (Some(_), _, _) if !args.mock_break.is_empty() => {
@@ -354,7 +375,7 @@ fn mock_config(args: MockArgs) -> Result<MockConfig, String> {
     };
     let seed = Seed::load(&args.seed).map_err(|error| error.to_string())?;
     let (instance, clients) = seed
-        .build(&admin_password, args.release)
+        .build(&admin_password, args.release.as_ref())
         .map_err(|error| error.to_string())?;
     let tls = if args.tls {
         Some(

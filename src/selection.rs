@@ -83,17 +83,12 @@ impl Selection {
                 "not applicable to this release ({release}): the grant exists from Washington DC on"
             ));
         }
-        if let Some(since) = needs.since {
-            // Family only: a behaviour that arrived in a patch of an earlier family (SPEC §7's H6:
-            // Yokohama Patch 11, Zurich Patch 4) is gated to the first family that ships it whole
-            // until releases carry patch levels.
-            match &self.release {
-                Some(release) if !release.is_at_least(since) => {
-                    return Verdict::Skip(format!(
-                        "not applicable to this release ({release}): it arrived in {since}"
-                    ));
-                }
-                _ => {}
+        if let (Some(gate), Some(release)) = (needs.gate, &self.release) {
+            if !release.has(gate) {
+                return Verdict::Skip(format!(
+                    "not applicable to this release ({release}): it arrived in {}",
+                    gate.arrived_in()
+                ));
             }
         }
         if needs.pre_washington && has_grant != Some(false) {
@@ -106,7 +101,6 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::release::Family;
 
     fn tags(text: &str) -> Vec<String> {
         text.split_whitespace().map(str::to_owned).collect()
@@ -118,10 +112,10 @@ mod tests {
         selection.verdict("A scenario", &tags, &info)
     }
 
-    fn selection(target: TargetKind, release: Option<Family>) -> Selection {
+    fn selection(target: TargetKind, release: Option<&str>) -> Selection {
         Selection {
             target,
-            release: release.map(Release::Known),
+            release: release.map(|name| name.parse().unwrap()),
             tags: None,
             name: None,
         }
@@ -134,7 +128,7 @@ mod tests {
             matches!(verdict(&client, "CC-A1 doc must admin grant"), Verdict::Skip(why) if why.contains("admin"))
         );
         assert_eq!(verdict(&client, "CC-A3 doc must grant"), Verdict::Run);
-        let admin = selection(TargetKind::Admin, Some(Family::Xanadu));
+        let admin = selection(TargetKind::Admin, Some("xanadu"));
         assert!(
             matches!(verdict(&admin, "CC-G1 doc must mock-only"), Verdict::Skip(why) if why.contains("control plane"))
         );
@@ -149,7 +143,7 @@ mod tests {
 
     #[test]
     fn releases_before_washington_dc_skip_grant_scenarios_and_run_g1() {
-        let vancouver = selection(TargetKind::Mock, Some(Family::Vancouver));
+        let vancouver = selection(TargetKind::Mock, Some("vancouver"));
         assert!(
             matches!(verdict(&vancouver, "CC-A3 doc must grant"), Verdict::Skip(why) if why.contains("not applicable"))
         );
@@ -157,7 +151,7 @@ mod tests {
             verdict(&vancouver, "CC-G1 doc must admin pre-washington"),
             Verdict::Run
         );
-        let washington = selection(TargetKind::Mock, Some(Family::WashingtonDc));
+        let washington = selection(TargetKind::Mock, Some("washingtondc"));
         assert!(matches!(
             verdict(&washington, "CC-G1 doc must admin pre-washington"),
             Verdict::Skip(_)
@@ -172,23 +166,28 @@ mod tests {
     }
 
     #[test]
-    fn a_since_tag_skips_older_families_and_runs_on_that_family_and_later() {
-        let tagged = "CC-H6 doc should admin grant since-australia";
-        let zurich = selection(TargetKind::Admin, Some(Family::Zurich));
-        assert!(
-            matches!(verdict(&zurich, tagged), Verdict::Skip(why) if why.contains("arrived in australia"))
-        );
-        for family in [Family::Australia, Family::Brazil] {
-            assert_eq!(
-                verdict(&selection(TargetKind::Mock, Some(family)), tagged),
-                Verdict::Run
+    fn a_gate_tag_skips_releases_before_its_patch_and_runs_from_it_on() {
+        let tagged = "CC-H6 doc should admin grant gate-restricted-scopes";
+        for release in ["xanadu", "yokohama-p10", "zurich", "zurich-p3"] {
+            assert!(
+                matches!(verdict(&selection(TargetKind::Admin, Some(release)), tagged),
+                    Verdict::Skip(why) if why.contains("arrived in yokohama-p11, zurich-p4, australia")),
+                "{release}"
             );
         }
-        let newer = Selection {
-            release: Some(Release::Newer("capetown".into())),
-            ..selection(TargetKind::Admin, None)
-        };
-        assert_eq!(verdict(&newer, tagged), Verdict::Run);
+        for release in [
+            "yokohama-p11",
+            "zurich-p4",
+            "australia",
+            "brazil",
+            "capetown",
+        ] {
+            assert_eq!(
+                verdict(&selection(TargetKind::Mock, Some(release)), tagged),
+                Verdict::Run,
+                "{release}"
+            );
+        }
         assert_eq!(
             verdict(&selection(TargetKind::Admin, None), tagged),
             Verdict::Run

@@ -5,7 +5,7 @@ use sncc::client::transport::Transport;
 use sncc::deviations::ExpectedDeviations;
 use sncc::features;
 use sncc::mock::Break;
-use sncc::release::Family;
+use sncc::release::{Family, Release};
 use sncc::suite::context::Target;
 use sncc::suite::{self, RunConfig, RunOutcome};
 
@@ -13,7 +13,7 @@ fn mock_run(breaks: Vec<Break>, tags: &str) -> RunConfig {
     RunConfig {
         transport: Transport::default(),
         target: Target::Mock {
-            release: Family::WashingtonDc,
+            release: Release::ga(Family::WashingtonDc),
             breaks,
         },
         release: None,

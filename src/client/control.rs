@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::TransportError;
-use crate::release::Family;
+use crate::release::Release;
 
 /// A client for one mock's control plane.
 #[derive(Clone)]
@@ -49,11 +49,11 @@ impl MockControl {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    pub async fn set_release(&self, family: Family) -> Result<(), TransportError> {
+    pub async fn set_release(&self, release: &Release) -> Result<(), TransportError> {
         self.call(
             reqwest::Method::PUT,
             "/release",
-            Some(json!({ "release": family.name() })),
+            Some(json!({ "release": release.name() })),
         )
         .await
         .map(drop)

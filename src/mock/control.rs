@@ -18,7 +18,7 @@ use super::schema;
 use super::shared::{MockState, Shared};
 use super::switches::Switches;
 use crate::glide_time::glide_datetime;
-use crate::release::Family;
+use crate::release::Release;
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -77,18 +77,18 @@ struct ReleaseChange {
     release: String,
 }
 
-/// `PUT /__mock/release {"release":"vancouver"}`: also rewrites `glide.buildtag`.
+/// `PUT /__mock/release {"release":"zurich-p4"}`: also rewrites `glide.buildtag`.
 async fn set_release(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let change: ReleaseChange = match parse(&body) {
         Ok(change) => change,
         Err(error) => return bad_request(error),
     };
-    let family: Family = match change.release.parse() {
-        Ok(family) => family,
+    let release: Release = match change.release.parse() {
+        Ok(release) => release,
         Err(error) => return bad_request(error),
     };
     let mut state = shared.lock();
-    state.instance.set_release(family, shared.clock.now());
+    state.instance.set_release(&release, shared.clock.now());
     ok(summary(&shared, &state))
 }
 

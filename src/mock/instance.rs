@@ -10,7 +10,7 @@ use super::sessions::Sessions;
 use super::store::{RowId, Store};
 use super::switches::Switches;
 use crate::glide_time::parse_glide_datetime;
-use crate::release::{Family, Release};
+use crate::release::{Release, ReleaseFamily};
 
 pub(crate) use crate::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
 /// The user the instance itself acts as when it changes records.
@@ -81,12 +81,15 @@ impl Instance {
     /// The release named by `glide.buildtag`; a missing or unreadable tag counts as newer than every family.
     pub fn release(&self) -> Release {
         self.property(BUILDTAG_PROPERTY)
-            .and_then(Release::from_buildtag)
-            .unwrap_or_else(|| Release::Newer("unknown".into()))
+            .and_then(|tag| Release::from_buildtag(tag).ok())
+            .unwrap_or(Release {
+                family: ReleaseFamily::Newer("unknown".into()),
+                patch: 0,
+            })
     }
 
-    pub(crate) fn set_release(&mut self, family: Family, now: VirtualInstant) {
-        self.set_property(BUILDTAG_PROPERTY, "string", &family.buildtag(), now);
+    pub(crate) fn set_release(&mut self, release: &Release, now: VirtualInstant) {
+        self.set_property(BUILDTAG_PROPERTY, "string", &release.buildtag(), now);
     }
 
     /// The names of the roles granted to a user.
@@ -172,6 +175,7 @@ impl Instance {
 mod tests {
     use super::*;
     use crate::glide_time::glide_datetime;
+    use crate::release::Family;
 
     #[test]
     fn properties_are_created_then_updated_in_place() {
@@ -186,9 +190,10 @@ mod tests {
     #[test]
     fn release_follows_the_buildtag_property() {
         let mut instance = Instance::default();
-        assert!(matches!(instance.release(), Release::Newer(_)));
-        instance.set_release(Family::Vancouver, 0);
-        assert_eq!(instance.release(), Release::Known(Family::Vancouver));
+        assert!(instance.release().is_newer_than_known());
+        let zurich = Release::patched(Family::Zurich, 4);
+        instance.set_release(&zurich, 0);
+        assert_eq!(instance.release(), zurich);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::schema::{
     OAUTH_ENTITY, OAUTH_ENTITY_AUTH_SCOPE_MAPPING, SYS_API_ACCESS_SCOPE, SYS_AUTH_SCOPE,
 };
 use super::store::RecordRef;
+use crate::release::Gate;
 
 /// The only scope an OAuth API endpoint grants by default, and the one that opens every API (SPEC H3).
 pub(crate) const DEFAULT_SCOPE: &str = "useraccount";
@@ -89,7 +90,7 @@ pub(crate) fn check(
     }
     let mut protecting = h1_protecting(instance, method, path).peekable();
     if protecting.peek().is_none() {
-        return h6_unprotected(entity, breaks);
+        return h6_unprotected(instance, entity, breaks);
     }
     let mut missing: Option<&str> = None;
     for scope in protecting {
@@ -190,11 +191,19 @@ fn h1_protecting<'i>(
 }
 
 /// SPEC H6: an API no binding protects is open, except to a `restricted` entity's token (which the mock
-/// refuses with the same 403, naming `useraccount`: the scope an unprotected API asks for).
+/// refuses with the same 403, naming `useraccount`: the scope an unprotected API asks for), on releases
+/// that have the status ([`Gate::RestrictedScopes`]; before them the value means nothing, inferred).
 /// Break [`Break::RestrictedStatusIgnored`]: `restricted` is treated as `unrestricted`.
-fn h6_unprotected(entity: Option<RecordRef<'_>>, breaks: &Breaks) -> Result<(), MissingScope> {
+fn h6_unprotected(
+    instance: &Instance,
+    entity: Option<RecordRef<'_>>,
+    breaks: &Breaks,
+) -> Result<(), MissingScope> {
     let restricted = entity.is_some_and(|e| e.raw("scope_restriction_status") == Some(RESTRICTED));
-    if restricted && !breaks.has(Break::RestrictedStatusIgnored) {
+    if restricted
+        && instance.release().has(Gate::RestrictedScopes)
+        && !breaks.has(Break::RestrictedStatusIgnored)
+    {
         return Err(MissingScope(DEFAULT_SCOPE.to_owned()));
     }
     Ok(())

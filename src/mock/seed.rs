@@ -10,7 +10,7 @@ use super::instance::{Instance, SYSTEM_ACTOR};
 use super::schema::{OAUTH_ENTITY, SYS_AUTH_SCOPE, SYS_USER};
 use crate::glide_time::real_now;
 use crate::random;
-use crate::release::{Family, UnknownRelease};
+use crate::release::{Family, Release, ReleaseError};
 
 /// The seeds built into the binary, by name: usable away from the source tree.
 pub(crate) const BUILTIN: [(&str, &str); 2] = [
@@ -30,13 +30,13 @@ const OUT_OF_BOX_SCOPES: [(&str, &str); 1] = [(
     "Access to all the resources available to the signed in user",
 )];
 
-/// The release a seed gets when it names none.
-pub const DEFAULT_RELEASE: Family = Family::WashingtonDc;
+/// The family a seed runs when it names none: the newest SPEC lists, at its GA patch.
+pub const DEFAULT_RELEASE: Family = Family::NEWEST;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seed {
-    /// A release family name, e.g. `vancouver`; [`DEFAULT_RELEASE`] when absent.
+    /// A release, e.g. `vancouver` or `zurich-p4`; [`DEFAULT_RELEASE`] when absent.
     pub(crate) release: Option<String>,
     #[serde(default)]
     pub(crate) properties: Vec<PropertySeed>,
@@ -138,7 +138,7 @@ pub enum SeedError {
     #[error(transparent)]
     Toml(#[from] toml::de::Error),
     #[error(transparent)]
-    Release(#[from] UnknownRelease),
+    Release(#[from] ReleaseError),
     #[error("user {0} is seeded twice")]
     UserTwice(String),
     #[error("client {client} names user {user}, who is not seeded")]
@@ -174,12 +174,12 @@ impl Seed {
     /// The release to run: the override if given, else the seed's, else [`DEFAULT_RELEASE`].
     pub(crate) fn release(
         &self,
-        release_override: Option<Family>,
-    ) -> Result<Family, UnknownRelease> {
+        release_override: Option<&Release>,
+    ) -> Result<Release, ReleaseError> {
         match (release_override, &self.release) {
-            (Some(family), _) => Ok(family),
+            (Some(release), _) => Ok(release.clone()),
             (None, Some(name)) => name.parse(),
-            (None, None) => Ok(DEFAULT_RELEASE),
+            (None, None) => Ok(Release::ga(DEFAULT_RELEASE)),
         }
     }
 
@@ -188,12 +188,12 @@ impl Seed {
     pub fn build(
         &self,
         admin_password: &SecretString,
-        release_override: Option<Family>,
+        release_override: Option<&Release>,
     ) -> Result<(Instance, Vec<SeededClient>), SeedError> {
         // Seeded records are stamped with real time: a mock's virtual clock starts there.
         let now = real_now();
         let mut instance = Instance::default();
-        instance.set_release(self.release(release_override)?, now);
+        instance.set_release(&self.release(release_override)?, now);
         let admin = UserSeed {
             user_name: "admin".into(),
             first_name: "System".into(),
@@ -320,7 +320,6 @@ fn add_client(
 mod tests {
     use super::*;
     use crate::mock::instance::GRANT_PROPERTY;
-    use crate::release::Release;
 
     fn password() -> SecretString {
         SecretString::from("admin-pw")
@@ -333,7 +332,7 @@ mod tests {
             .build(&password(), None)
             .unwrap();
         assert_eq!(instance.property(GRANT_PROPERTY), Some("true"));
-        assert_eq!(instance.release(), Release::Known(Family::WashingtonDc));
+        assert_eq!(instance.release(), Release::ga(DEFAULT_RELEASE));
         let [client] = clients.as_slice() else {
             panic!("one client expected");
         };
@@ -362,10 +361,11 @@ mod tests {
     #[test]
     fn the_untouched_seed_has_only_admin_and_no_property() {
         let seed = Seed::load("untouched").unwrap();
-        let (instance, clients) = seed.build(&password(), Some(Family::Vancouver)).unwrap();
+        let vancouver = Release::ga(Family::Vancouver);
+        let (instance, clients) = seed.build(&password(), Some(&vancouver)).unwrap();
         assert!(clients.is_empty());
         assert_eq!(instance.property(GRANT_PROPERTY), None);
-        assert_eq!(instance.release(), Release::Known(Family::Vancouver));
+        assert_eq!(instance.release(), vancouver);
         let admin = instance.user_named("admin").unwrap();
         assert_eq!(instance.roles_of(&admin), ["admin"]);
         assert_eq!(instance.store.count(&SYS_USER), 1);
@@ -375,7 +375,8 @@ mod tests {
     fn seed_mistakes_are_reported_not_ignored() {
         let cases = [
             ("relase = \"utah\"", "unknown field"),
-            ("release = \"kingston\"", "unknown release"),
+            ("release = \"zurich-p\"", "optional patch level"),
+            ("release = \"zurich-p999\"", "patch levels go from 0 to 99"),
             ("[[clients]]\nname = \"c\"\nuser = \"ghost\"", "not seeded"),
             ("[[users]]\nuser_name = \"admin\"", "seeded twice"),
         ];

@@ -12,14 +12,17 @@ use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use crate::changes::ChangeJournal;
 use crate::mock::Break;
-use crate::release::{Family, Release};
+use crate::release::Release;
 use crate::selection::TargetKind;
 
 /// Where the suite runs.
 #[derive(Clone)]
 pub enum Target {
     /// A fresh bundled mock per scenario, running `release`.
-    Mock { release: Family, breaks: Vec<Break> },
+    Mock {
+        release: Release,
+        breaks: Vec<Break>,
+    },
     /// A real instance with admin credentials.
     Admin {
         url: String,

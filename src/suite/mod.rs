@@ -22,7 +22,7 @@ use crate::client::transport::{HttpClientError, Transport};
 use crate::client::{Credentials, ServiceNow, TransportError};
 use crate::deviations::{DeviationsError, ExpectedDeviations};
 use crate::features::{FeatureError, FeatureSource};
-use crate::release::{Family, Release};
+use crate::release::Release;
 use crate::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
 use crate::report::{RunReport, ScenarioOutcome, ScenarioRun, Tally, TargetSummary, console};
 use crate::selection::{Selection, TargetKind, Verdict};
@@ -35,7 +35,7 @@ pub struct RunConfig {
     pub transport: Transport,
     pub target: Target,
     /// `--release`: overrides the detected release (and chooses the mock's).
-    pub release: Option<Family>,
+    pub release: Option<Release>,
     pub tags: Option<TagOperation>,
     pub name: Option<Regex>,
     pub strict: bool,
@@ -475,11 +475,11 @@ async fn detect_release(
     config: &RunConfig,
     http: &reqwest::Client,
 ) -> Result<Option<Release>, ConfigError> {
-    if let Some(family) = config.release {
-        return Ok(Some(Release::Known(family)));
+    if let Some(release) = &config.release {
+        return Ok(Some(release.clone()));
     }
     match &config.target {
-        Target::Mock { release, .. } => Ok(Some(Release::Known(*release))),
+        Target::Mock { release, .. } => Ok(Some(release.clone())),
         Target::Client { .. } => Ok(None),
         Target::Admin {
             url,
@@ -511,7 +511,29 @@ async fn detect_release(
             let buildtag = reply
                 .result()
                 .and_then(|result| result[0]["value"].as_str().map(str::to_owned));
-            Ok(buildtag.as_deref().and_then(Release::from_buildtag))
+            Ok(buildtag.as_deref().and_then(release_of_buildtag))
+        }
+    }
+}
+
+/// The release a build tag names; a garbled tag leaves it unknown, and a family newer than the list is
+/// taken as newer than every known one (SPEC §4), both with a warning.
+fn release_of_buildtag(tag: &str) -> Option<Release> {
+    match Release::from_buildtag(tag) {
+        Ok(release) => {
+            if release.is_newer_than_known() {
+                eprintln!(
+                    "sncc: warning: glide.buildtag names the family '{}', which sncc does not know: \
+                     taken as newer than {}",
+                    release.family_word(),
+                    crate::release::Family::NEWEST
+                );
+            }
+            Some(release)
+        }
+        Err(error) => {
+            eprintln!("sncc: warning: {error}: the release is unknown (give it with --release)");
+            None
         }
     }
 }

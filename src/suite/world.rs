@@ -105,7 +105,7 @@ impl SuiteWorld {
             Target::Mock { release, breaks } => {
                 let password = SecretString::from(random::secret());
                 let (instance, _) = Seed::default()
-                    .build(&password, Some(*release))
+                    .build(&password, Some(release))
                     .map_err(std::io::Error::other)?;
                 let instance = instance.with_breaks(Breaks::new(breaks.iter().copied()));
                 let options = MockOptions {

@@ -4,7 +4,7 @@ use super::*;
 use crate::mock::instance::{GRANT_PROPERTY, Instance};
 use crate::mock::schema::{OAUTH_ENTITY, SYS_USER};
 use crate::mock::switches::RepeatToken;
-use crate::release::Family;
+use crate::release::{Family, Release};
 
 const SECRET: &str = "s3cr+t/%:[~";
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -19,7 +19,7 @@ struct Setup {
 /// A Washington DC instance with the grant enabled and one client acting as `svc.cc`.
 fn ready() -> Setup {
     let mut instance = Instance::default();
-    instance.set_release(Family::WashingtonDc, 0);
+    instance.set_release(&Release::ga(Family::WashingtonDc), 0);
     instance.set_property(GRANT_PROPERTY, "boolean", "true", 0);
     let user = instance
         .store
@@ -331,21 +331,23 @@ fn a4_break_the_cached_property_is_the_one_the_first_request_reaching_it_read() 
 fn g1_releases_before_washington_dc_refuse_even_when_configured() {
     let mut setup = ready();
     for family in [Family::Tokyo, Family::Utah, Family::Vancouver] {
-        setup.instance.set_release(family, 0);
+        setup.instance.set_release(&Release::ga(family), 0);
         assert_eq!(
             setup.decide(),
             refused(Reason::ReleaseWithoutGrant),
             "{family}"
         );
     }
-    setup.instance.set_release(Family::Zurich, 0);
+    setup.instance.set_release(&Release::ga(Family::Zurich), 0);
     assert!(matches!(setup.decide(), Decision::Issue(_)));
 }
 
 #[test]
 fn the_check_order_puts_grant_type_before_release_before_property() {
     let mut setup = ready();
-    setup.instance.set_release(Family::Vancouver, 0);
+    setup
+        .instance
+        .set_release(&Release::ga(Family::Vancouver), 0);
     setup
         .instance
         .set_property(GRANT_PROPERTY, "boolean", "false", 0);

@@ -6,7 +6,7 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use crate::captured::BUILDTAG_PROPERTY;
-use crate::release::{Family, Release, UnknownRelease};
+use crate::release::{Release, ReleaseError};
 use crate::report::console;
 use crate::suite::world::{SuiteWorld, text};
 
@@ -15,15 +15,15 @@ const DEFAULT_LIFESPAN: u64 = 1800;
 
 #[given(expr = "the mock instance runs the {string} release")]
 async fn mock_release(world: &mut SuiteWorld, release: String) -> Result<(), String> {
-    let family: Family = release
+    let release: Release = release
         .parse()
-        .map_err(|error: UnknownRelease| error.to_string())?;
+        .map_err(|error: ReleaseError| error.to_string())?;
     let control = world
         .control
         .as_ref()
         .ok_or("this step needs the mock instance")?;
     control
-        .set_release(family)
+        .set_release(&release)
         .await
         .map_err(|error| error.to_string())
 }
@@ -75,7 +75,9 @@ async fn detect_release(world: &mut SuiteWorld) -> Result<(), String> {
                 .map(|property| text(property, "value"))
                 .unwrap_or_default();
             world.record_fact("buildtag", json!(buildtag));
-            Release::from_buildtag(&buildtag).map(|release| release.to_string())
+            Release::from_buildtag(&buildtag)
+                .ok()
+                .map(|release| release.to_string())
         }
         Err(_) => world.context.release.as_ref().map(ToString::to_string),
     };
