@@ -259,11 +259,41 @@ fn a_missing_seed_file_exits_2_naming_the_built_in_seeds() {
 }
 
 #[test]
-fn an_unknown_release_exits_2() {
-    let output = run_to_exit(&["mock", "--listen", "127.0.0.1:0", "--release", "kingston"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("kingston"), "{stderr}");
+fn a_malformed_release_exits_2_and_says_why() {
+    for (release, why) in [
+        ("zurich-p", "a family and an optional patch level"),
+        ("zurich-p999", "patch levels go from 0 to 99"),
+        ("zur1ch", "a family and an optional patch level"),
+    ] {
+        let output = run_to_exit(&["mock", "--listen", "127.0.0.1:0", "--release", release]);
+        assert_eq!(output.status.code(), Some(2), "{release}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(release) && stderr.contains(why), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn a_release_takes_a_patch_and_an_unknown_family_is_newer_than_the_list() {
+    let http = http_client(reqwest::Client::builder());
+    for (args, shown) in [
+        (&["--release", "zurich-p4"][..], "zurich-p4"),
+        (
+            &["--release", "kingston-p2"][..],
+            "kingston-p2 (newer than brazil)",
+        ),
+        (&[][..], "brazil"),
+    ] {
+        let (_process, banner) = MockProcess::start(args, &[]);
+        let status: Value = http
+            .get(format!("{}/__mock", banner.base_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(status["release"], shown, "{args:?}");
+    }
 }
 
 #[test]

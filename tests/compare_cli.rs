@@ -73,7 +73,7 @@ fn the_changes_are_grouped_by_severity_and_fail(runs: &Runs) {
         "{text}"
     );
     assert!(
-        text.contains("scenarios: 54 skipped → passed, 1 passed → skipped, 1 skipped → skipped\n"),
+        text.contains("scenarios: 55 skipped → passed, 1 passed → skipped, 1 skipped → skipped\n"),
         "{text}"
     );
     let groups: Vec<&str> = text

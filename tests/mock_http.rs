@@ -238,7 +238,7 @@ async fn control_switching_basic_client_auth_off_refuses_http_basic() {
 }
 
 #[tokio::test]
-async fn control_release_rewrites_the_buildtag_and_refuses_unknown_families() {
+async fn control_release_rewrites_the_buildtag_and_refuses_malformed_releases() {
     let mock = common::start("ready").await;
     let buildtag = || async {
         records(
@@ -249,7 +249,11 @@ async fn control_release_rewrites_the_buildtag_and_refuses_unknown_families() {
         .await[0]["value"]
             .clone()
     };
-    for (release, issues) in [("vancouver", false), ("washingtondc", true)] {
+    for (release, issues) in [
+        ("vancouver", false),
+        ("washingtondc", true),
+        ("zurich-p4", true),
+    ] {
         let (status, body) = control_json(
             &mock,
             Method::PUT,
@@ -260,12 +264,10 @@ async fn control_release_rewrites_the_buildtag_and_refuses_unknown_families() {
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["release"], release);
         let tag = buildtag().await;
-        assert!(
-            tag.as_str()
-                .unwrap()
-                .starts_with(&format!("glide-{release}-")),
-            "{tag}"
-        );
+        let (family, patch) = release.split_once("-p").unwrap_or((release, "0"));
+        let tag = tag.as_str().unwrap();
+        assert!(tag.starts_with(&format!("glide-{family}-")), "{tag}");
+        assert!(tag.contains(&format!("__patch{patch}-")), "{tag}");
         let response = mock.post_token(mock.token_form()).await;
         if issues {
             issued(response).await;
@@ -277,12 +279,12 @@ async fn control_release_rewrites_the_buildtag_and_refuses_unknown_families() {
         &mock,
         Method::PUT,
         "/release",
-        json!({ "release": "kingston" }),
+        json!({ "release": "zurich-p" }),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        body["error"].as_str().unwrap().contains("kingston"),
+        body["error"].as_str().unwrap().contains("zurich-p"),
         "{body}"
     );
 }
@@ -345,7 +347,7 @@ async fn control_status_answers_at_the_address_sncc_mock_prints_and_without_the_
         let response = mock.http.get(mock.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let summary: Value = response.json().await.unwrap();
-        assert_eq!(summary["release"], "washingtondc", "{path}");
+        assert_eq!(summary["release"], "brazil", "{path}");
         assert_eq!(summary["records"]["oauth_entity"], 1, "{path}");
     }
 }

@@ -1,5 +1,5 @@
 //! The README's catalogue table is `sncc list --markdown`, between its `catalogue` markers: it cannot drift from
-//! the features. The README's first lines, the two commands, stay as they are.
+//! the features; its gates table is the code's. The README's first lines, the two commands, stay as they are.
 
 use std::process::Command;
 
@@ -33,4 +33,33 @@ fn the_readme_opens_with_the_two_commands() {
         cargo run --release -- run        # the main job: every catalogue behaviour against the bundled mock instance\n\
         cargo test                        # the tests (unit, wire snapshots, mock behaviour, the suite and its failure proofs)\n```\n";
     assert!(readme().starts_with(opening));
+}
+
+/// The README's gates table names every gate of `sncc::release::GATES` with its first releases, in order.
+#[test]
+fn the_gates_table_is_the_code_s() {
+    let readme = readme();
+    let start = readme
+        .find("<!-- gates:begin -->")
+        .expect("the gates begin marker");
+    let end = readme
+        .find("<!-- gates:end -->")
+        .expect("the gates end marker");
+    let rows: Vec<(&str, &str)> = readme[start..end]
+        .lines()
+        .filter(|line| line.starts_with("| `@gate-"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            (cells[1], cells[3])
+        })
+        .collect();
+    let expected: Vec<(String, String)> = sncc::release::GATES
+        .iter()
+        .map(|rule| (format!("`@gate-{}`", rule.tag), rule.gate.arrived_in()))
+        .collect();
+    let expected: Vec<(&str, &str)> = expected
+        .iter()
+        .map(|(tag, arrived)| (tag.as_str(), arrived.as_str()))
+        .collect();
+    assert_eq!(rows, expected);
 }

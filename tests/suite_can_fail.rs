@@ -44,7 +44,7 @@ const BREAKS: &[(&str, &[&str])] = &[
     (
         "bearer-refused",
         &[
-            "C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "I4", "I5",
+            "C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "H6", "I4", "I5",
         ],
     ),
     (
@@ -68,6 +68,7 @@ const BREAKS: &[(&str, &[&str])] = &[
     ("scope-check-on-basic", &["H5"]),
     ("scope-check-switch-ignored", &["H4"]),
     ("restricted-status-ignored", &["H6"]),
+    ("restricted-before-its-patch", &["H6"]),
     ("useraccount-scope-ignored", &["H3"]),
     ("revocation-ignored", &["I1", "I2", "I4"]),
     ("revocation-deletes-row", &["I2"]),

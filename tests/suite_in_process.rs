@@ -10,12 +10,13 @@ use sncc::suite::context::Target;
 use sncc::suite::{self, RunConfig, RunOutcome};
 
 fn mock_run(breaks: Vec<Break>, tags: &str) -> RunConfig {
+    on_release(Release::ga(Family::WashingtonDc), breaks, tags)
+}
+
+fn on_release(release: Release, breaks: Vec<Break>, tags: &str) -> RunConfig {
     RunConfig {
         transport: Transport::default(),
-        target: Target::Mock {
-            release: Release::ga(Family::WashingtonDc),
-            breaks,
-        },
+        target: Target::Mock { release, breaks },
         release: None,
         tags: Some(tags.parse().expect("a tag expression")),
         name: None,
@@ -47,4 +48,27 @@ async fn a_second_run_in_the_process_runs_against_its_own_target() {
     assert_eq!(outcome(faithful).await, Ok(RunOutcome::Passed));
     let broken = mock_run(vec![Break::AnySecretAccepted], "@CC-B3");
     assert_eq!(outcome(broken).await, Ok(RunOutcome::Failed));
+}
+
+/// SPEC §4: a faithful instance of every family, and of the patches either side of each patch gate, passes;
+/// what a release lacks is skipped, never failed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_faithful_mock_of_every_release_passes() {
+    let patches = [
+        "yokohama-p6",
+        "yokohama-p7",
+        "yokohama-p11",
+        "zurich-p3",
+        "zurich-p4",
+        "capetown",
+    ];
+    let releases = Family::ALL
+        .into_iter()
+        .map(Release::ga)
+        .chain(patches.map(|name| name.parse().unwrap()));
+    for release in releases {
+        let name = release.to_string();
+        let config = on_release(release, Vec::new(), "not @slow or @slow");
+        assert_eq!(outcome(config).await, Ok(RunOutcome::Passed), "{name}");
+    }
 }

@@ -691,6 +691,22 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_upgrade_heads_the_comparison() {
+        let run =
+            |release: &str| summary(release, vec![scenario("A3", "must", passed(), json!({}))]);
+        let comparison = compare(&run("zurich-p1"), &run("zurich-p4"));
+        assert_eq!(
+            comparison.head[0],
+            ("release", "zurich-p1".into(), "zurich-p4".into())
+        );
+        assert!(
+            comparison
+                .render(Format::Text)
+                .starts_with("release: zurich-p1 → zurich-p4\n")
+        );
+    }
+
+    #[test]
     fn outcomes_statuses_headers_bodies_and_facts_are_compared() {
         let before = summary(
             "vancouver",

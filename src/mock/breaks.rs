@@ -85,7 +85,7 @@ breaks! {
     /// The application user's state is not checked.
     UserStateIgnored => "user-state-ignored" breaks ["D5", "D6", "D7"],
     /// A Bearer token authenticates nothing.
-    BearerRefused => "bearer-refused" breaks ["C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "I4", "I5"],
+    BearerRefused => "bearer-refused" breaks ["C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "H6", "I4", "I5"],
     /// The REST 401 has no `WWW-Authenticate` challenge.
     ChallengeMissing => "challenge-missing" breaks ["E2", "E3", "E4", "E5", "E6", "I1", "I4"],
     /// An unknown bearer token acts as admin (as do expired ones, whose records are purged,
@@ -123,6 +123,8 @@ breaks! {
     ScopeSwitchIgnored => "scope-check-switch-ignored" breaks ["H4"],
     /// `scope_restriction_status=restricted` is treated as `unrestricted`.
     RestrictedStatusIgnored => "restricted-status-ignored" breaks ["H6"],
+    /// `restricted` is enforced on releases before the patch that brought it.
+    RestrictedBeforeItsPatch => "restricted-before-its-patch" breaks ["H6"],
     /// A mapping to `useraccount` (or `scope_restriction_status=useraccount`) opens nothing.
     UseraccountScopeIgnored => "useraccount-scope-ignored" breaks ["H3"],
     /// `oauth_revoke_token.do` answers 200 and revokes nothing.

@@ -193,7 +193,8 @@ fn h1_protecting<'i>(
 /// SPEC H6: an API no binding protects is open, except to a `restricted` entity's token (which the mock
 /// refuses with the same 403, naming `useraccount`: the scope an unprotected API asks for), on releases
 /// that have the status ([`Gate::RestrictedScopes`]; before them the value means nothing, inferred).
-/// Break [`Break::RestrictedStatusIgnored`]: `restricted` is treated as `unrestricted`.
+/// Break [`Break::RestrictedStatusIgnored`]: `restricted` is treated as `unrestricted`;
+/// [`Break::RestrictedBeforeItsPatch`]: it is enforced on every release.
 fn h6_unprotected(
     instance: &Instance,
     entity: Option<RecordRef<'_>>,
@@ -201,7 +202,8 @@ fn h6_unprotected(
 ) -> Result<(), MissingScope> {
     let restricted = entity.is_some_and(|e| e.raw("scope_restriction_status") == Some(RESTRICTED));
     if restricted
-        && instance.release().has(Gate::RestrictedScopes)
+        && (instance.release().has(Gate::RestrictedScopes)
+            || breaks.has(Break::RestrictedBeforeItsPatch))
         && !breaks.has(Break::RestrictedStatusIgnored)
     {
         return Err(MissingScope(DEFAULT_SCOPE.to_owned()));
