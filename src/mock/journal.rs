@@ -28,6 +28,12 @@ pub(crate) struct Entry {
     pub authorization: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// The media types the client asked for (nothing secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accept: Option<String>,
+    /// Which client sent it (nothing secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
     pub request_body: String,
     pub status: u16,
     pub response_body: String,
@@ -44,6 +50,8 @@ pub(crate) struct LoggedExchange<'a> {
     pub query: &'a str,
     pub authorization: Option<&'a str>,
     pub content_type: Option<&'a str>,
+    pub accept: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
     pub request_body: &'a [u8],
     pub status: u16,
     pub response_body: &'a [u8],
@@ -60,6 +68,8 @@ struct Kept {
     query: String,
     authorization: Option<String>,
     content_type: Option<String>,
+    accept: Option<String>,
+    user_agent: Option<String>,
     request_body: Vec<u8>,
     status: u16,
     response_body: Vec<u8>,
@@ -76,6 +86,8 @@ impl Kept {
             query: exchange.query.to_owned(),
             authorization: exchange.authorization.map(redact::authorization),
             content_type: exchange.content_type.map(str::to_owned),
+            accept: exchange.accept.map(str::to_owned),
+            user_agent: exchange.user_agent.map(str::to_owned),
             request_body: exchange.request_body.to_vec(),
             status: exchange.status,
             response_body: exchange.response_body.to_vec(),
@@ -93,6 +105,8 @@ impl Kept {
             query: redact::form(&self.query),
             authorization: self.authorization.clone(),
             content_type: self.content_type.clone(),
+            accept: self.accept.clone(),
+            user_agent: self.user_agent.clone(),
             request_body: redacted_body(&self.request_body),
             status: self.status,
             response_body: redacted_body(&self.response_body),
@@ -156,6 +170,8 @@ mod tests {
             query,
             authorization: Some("Basic c2VjcmV0"),
             content_type: Some("application/x-www-form-urlencoded"),
+            accept: Some("application/json"),
+            user_agent: Some("pysnc/1.2.1"),
             request_body: body,
             status: 200,
             response_body: response,
@@ -190,6 +206,8 @@ mod tests {
             ("POST", "/oauth_token.do")
         );
         assert_eq!(entry.query, "access_token=[REDACTED]");
+        assert_eq!(entry.accept.as_deref(), Some("application/json"));
+        assert_eq!(entry.user_agent.as_deref(), Some("pysnc/1.2.1"));
         assert_eq!(entry.outcome.as_deref(), Some("issued"));
     }
 

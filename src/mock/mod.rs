@@ -9,7 +9,10 @@
 //! out); `http` is the thin axum adapter around them, `server` serves it through `observe`.
 
 mod api_path;
+mod attachments;
 mod authn;
+mod batch;
+mod batch_runner;
 mod body;
 mod breaks;
 mod clock;
@@ -21,6 +24,7 @@ mod grant;
 mod http;
 mod instance;
 mod journal;
+mod multipart;
 mod observe;
 mod query;
 mod render;
@@ -38,6 +42,7 @@ mod switches;
 mod table_api;
 mod tls;
 mod wire;
+mod xml;
 
 pub use breaks::{Break, Breaks, UnknownBreak};
 pub use instance::Instance;
