@@ -345,7 +345,13 @@ fn noting_unmodelled(response: Response, pairs: &[(String, String)]) -> Response
 
 /// The Table API's XML form for a request whose `Accept` asks for it (SPEC §12).
 async fn negotiate_xml(request: Request, next: Next) -> Response {
-    let wants_xml = xml::wants_xml(header_text(request.headers(), header::ACCEPT));
+    let accepted: Vec<&str> = request
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    let wants_xml = xml::wants_xml(Some(&accepted.join(",")));
     let response = next.run(request).await;
     if !wants_xml {
         return response;
