@@ -7,7 +7,8 @@ use axum::body::{Bytes, HttpBody};
 
 use super::switches::MAX_ATTACHMENT_BYTES;
 
-/// The largest request body the mock reads; a larger one is refused with 413.
+/// The largest request body the mock reads, but for file uploads (see [`body_limit`]); a larger one is
+/// refused with 413.
 pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Where files are uploaded (SPEC §12): their bodies may be as large as the largest attachment limit, plus

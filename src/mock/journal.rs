@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use axum::http::Method;
 use serde::Serialize;
 
+use super::body::MAX_BODY_BYTES;
 use super::clock::VirtualInstant;
 use crate::glide_time::glide_datetime;
 use crate::redact;
@@ -70,9 +71,9 @@ struct Kept {
     content_type: Option<String>,
     accept: Option<String>,
     user_agent: Option<String>,
-    request_body: Vec<u8>,
+    request_body: KeptBody,
     status: u16,
-    response_body: Vec<u8>,
+    response_body: KeptBody,
     outcome: Option<Cow<'static, str>>,
 }
 
@@ -88,9 +89,9 @@ impl Kept {
             content_type: exchange.content_type.map(str::to_owned),
             accept: exchange.accept.map(str::to_owned),
             user_agent: exchange.user_agent.map(str::to_owned),
-            request_body: exchange.request_body.to_vec(),
+            request_body: KeptBody::of(exchange.request_body),
             status: exchange.status,
-            response_body: exchange.response_body.to_vec(),
+            response_body: KeptBody::of(exchange.response_body),
             outcome: exchange.outcome,
         }
     }
@@ -107,10 +108,37 @@ impl Kept {
             content_type: self.content_type.clone(),
             accept: self.accept.clone(),
             user_agent: self.user_agent.clone(),
-            request_body: redacted_body(&self.request_body),
+            request_body: self.request_body.shown(),
             status: self.status,
-            response_body: redacted_body(&self.response_body),
+            response_body: self.response_body.shown(),
             outcome: self.outcome.as_deref().map(str::to_owned),
+        }
+    }
+}
+
+/// The largest body the journal keeps: only file uploads and downloads (SPEC §12) are larger, and of those
+/// only the size is kept, so the journal's memory stays bounded.
+const MAX_KEPT_BODY_BYTES: usize = MAX_BODY_BYTES;
+
+/// A body as recorded: whole, or only its size when larger than [`MAX_KEPT_BODY_BYTES`].
+enum KeptBody {
+    Whole(Vec<u8>),
+    Omitted(usize),
+}
+
+impl KeptBody {
+    fn of(bytes: &[u8]) -> KeptBody {
+        if bytes.len() > MAX_KEPT_BODY_BYTES {
+            KeptBody::Omitted(bytes.len())
+        } else {
+            KeptBody::Whole(bytes.to_vec())
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            KeptBody::Whole(bytes) => redacted_body(bytes),
+            KeptBody::Omitted(size) => format!("[{size} bytes, not kept]"),
         }
     }
 }
@@ -209,6 +237,17 @@ mod tests {
         assert_eq!(entry.accept.as_deref(), Some("application/json"));
         assert_eq!(entry.user_agent.as_deref(), Some("pysnc/1.2.1"));
         assert_eq!(entry.outcome.as_deref(), Some("issued"));
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_kept_as_its_size() {
+        let mut journal = RequestLog::default();
+        let upload = vec![b'x'; MAX_KEPT_BODY_BYTES + 1];
+        journal.record(exchange("", &upload, b"{}"));
+        let entry = journal.entries().next().unwrap();
+        let size = MAX_KEPT_BODY_BYTES + 1;
+        assert_eq!(entry.request_body, format!("[{size} bytes, not kept]"));
+        assert_eq!(entry.response_body, "{}");
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! (plain or with a [`TlsIdentity`]); its URL is [`MockServer::base_url`], and its fidelity switches,
 //! clock and journal are reached over HTTP through the control plane (`/__mock`).
 //!
-//! Inside, the protocol rules are pure code (`grant`, `authn`, `table_api`: request and state in, decision
-//! out); `http` is the thin axum adapter around them, `server` serves it through `observe`.
+//! Inside, the protocol rules are pure code (`grant`, `authn`, `table_api`, `attachments`, `batch`: request and
+//! state in, decision out); `http` is the thin axum adapter around them (`batch_runner` runs a batch's inner
+//! requests through it), `server` serves it through `observe`.
 
 mod api_path;
 mod attachments;
