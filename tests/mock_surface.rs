@@ -47,6 +47,12 @@ async fn token_and_incident(mock: &Mock) -> (String, String) {
     (mock.token().await, sys_id)
 }
 
+/// The sys_id of the first record of `table` matching `query`, read as `admin`.
+async fn first_sys_id(mock: &Mock, table: &str, query: &str) -> String {
+    let found = mock.records(table, query).await;
+    found[0]["sys_id"].as_str().unwrap().to_owned()
+}
+
 /// `POST /api/now/attachment/file` with `bytes` as the body.
 async fn upload_raw(mock: &Mock, token: &str, table: &str, sys_id: &str, bytes: &[u8]) -> Response {
     let path = format!(
@@ -246,14 +252,8 @@ async fn the_parent_must_exist_and_the_caller_read_and_write_it() {
     let mock = common::start("ready").await;
     let (token, incident) = token_and_incident(&mock).await;
     let missing = "0123456789abcdef0123456789abcdef";
-    let property = mock.records("sys_properties", "").await[0]["sys_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let user = mock.records("sys_user", "user_name=admin").await[0]["sys_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let property = first_sys_id(&mock, "sys_properties", "").await;
+    let user = first_sys_id(&mock, "sys_user", "user_name=admin").await;
     let cases = [
         (
             "incident",
@@ -307,10 +307,7 @@ async fn the_parent_must_exist_and_the_caller_read_and_write_it() {
 async fn an_attachment_of_a_record_the_caller_cannot_read_is_not_found_nor_listed() {
     let mock = common::start("ready").await;
     let token = mock.token().await;
-    let property = mock.records("sys_properties", "").await[0]["sys_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let property = first_sys_id(&mock, "sys_properties", "").await;
     let path = format!(
         "/api/now/attachment/file?table_name=sys_properties&table_sys_id={property}&file_name=a.txt"
     );
@@ -561,7 +558,7 @@ async fn xml(mock: &Mock, path: &str) -> (StatusCode, String, String) {
 #[tokio::test]
 async fn accept_xml_gets_the_table_apis_xml_form_errors_too() {
     let mock = common::start("ready").await;
-    let admin = mock.records("sys_user", "user_name=admin").await[0]["sys_id"].clone();
+    let admin = json!(first_sys_id(&mock, "sys_user", "user_name=admin").await);
     for (description, caller) in [("one", admin), ("two & <three>", json!(""))] {
         let incident = json!({"short_description": description, "caller_id": caller});
         mock.create("incident", incident).await;

@@ -53,10 +53,7 @@ impl Upload {
         content_type: Option<&str>,
         body: Bytes,
     ) -> Upload {
-        let get = |name: &str| {
-            let found = pairs.iter().find(|(key, _)| key == name);
-            found.map(|(_, value)| value.clone())
-        };
+        let get = |name: &str| first(pairs, name).map(str::to_owned);
         Upload {
             table_name: get("table_name"),
             table_sys_id: get("table_sys_id"),
@@ -81,6 +78,12 @@ impl Upload {
             bytes: file.bytes.clone(),
         })
     }
+}
+
+/// The first query parameter named `name`.
+fn first<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    let found = pairs.iter().find(|(key, _)| key == name);
+    found.map(|(_, value)| value.as_str())
 }
 
 /// Why the Attachment API refused.
@@ -230,10 +233,7 @@ pub(crate) struct ListParams {
 
 impl ListParams {
     pub(crate) fn from_pairs(pairs: &[(String, String)]) -> ListParams {
-        let get = |name: &str| {
-            let found = pairs.iter().find(|(key, _)| key == name);
-            found.map(|(_, value)| value.as_str())
-        };
+        let get = |name: &str| first(pairs, name);
         let number = |name: &str| get(name).and_then(|text| text.trim().parse().ok());
         ListParams {
             query: EncodedQuery::parse(get("sysparm_query").unwrap_or_default()),
