@@ -12,7 +12,6 @@ use axum::response::Response;
 use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
-use super::attachments::{self, AttachmentError, ListParams, Upload};
 use super::authn::{self, Caller, RestRequest};
 use super::batch::{self, BATCH_PATHS};
 use super::body::{MAX_BODY_BYTES, read_whole};
@@ -22,7 +21,9 @@ use super::schema::OAUTH_CREDENTIAL;
 use super::shared::Shared;
 use super::table_api::{self, Params};
 use super::wire::{AnswerNote, NOT_MODELLED};
-use super::{batch_runner, control, multipart, sign_in, wire, xml};
+use super::{batch_runner, control, sign_in, wire, xml};
+
+mod attachments;
 
 /// Every route the mock answers: the instance's, then the control plane under `/__mock`
 /// ([`super::observe`] wraps each request).
@@ -57,23 +58,23 @@ fn rest_routes(shared: &Arc<Shared>, batch_routes: Option<Router>) -> Router<Arc
         routes = routes
             .route(
                 &format!("/api/now{version}/attachment"),
-                get(attachments_list),
+                get(attachments::list),
             )
             .route(
                 &format!("/api/now{version}/attachment/file"),
-                post(attachment_file),
+                post(attachments::create_from_body),
             )
             .route(
                 &format!("/api/now{version}/attachment/upload"),
-                post(attachment_upload),
+                post(attachments::create_from_form),
             )
             .route(
                 &format!("/api/now{version}/attachment/{{sys_id}}"),
-                get(attachment_metadata).delete(attachment_delete),
+                get(attachments::metadata).delete(attachments::delete),
             )
             .route(
                 &format!("/api/now{version}/attachment/{{sys_id}}/file"),
-                get(attachment_bytes),
+                get(attachments::bytes),
             );
     }
     if let Some(inner) = batch_routes {
@@ -365,106 +366,6 @@ async fn negotiate_xml(request: Request, next: Next) -> Response {
     let content_type = HeaderValue::from_static(xml::XML_UTF8);
     parts.headers.insert(header::CONTENT_TYPE, content_type);
     Response::from_parts(parts, Body::from(xml::render(&json)))
-}
-
-async fn attachments_list(
-    State(shared): State<Arc<Shared>>,
-    Authenticated(caller): Authenticated,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let params = ListParams::from_pairs(&query_pairs(query.as_deref()));
-    let page = attachments::list(&shared.lock().instance, &caller, &params, &shared.base_url);
-    let mut response = wire::result(StatusCode::OK, Value::Array(page.records));
-    let total = page.total.to_string();
-    wire::add_header(
-        &mut response,
-        HeaderName::from_static("x-total-count"),
-        &total,
-    );
-    response
-}
-
-/// Stores an upload and answers 201 with its metadata and `Location`.
-fn attach(shared: &Shared, caller: &Caller, upload: Result<Upload, AttachmentError>) -> Response {
-    let now = shared.clock.now();
-    let created = upload.and_then(|upload| {
-        let instance = &mut shared.lock().instance;
-        attachments::create(instance, caller, upload, &shared.base_url, now)
-    });
-    match created {
-        Ok((sys_id, metadata)) => {
-            let mut response = wire::result(StatusCode::CREATED, metadata);
-            let location = format!("{}/api/now/attachment/{sys_id}", shared.base_url);
-            wire::add_header(&mut response, header::LOCATION, &location);
-            response
-        }
-        Err(error) => wire::attachment_error(&error),
-    }
-}
-
-/// `POST /api/now/attachment/file?table_name=&table_sys_id=&file_name=`: the body is the file.
-async fn attachment_file(
-    State(shared): State<Arc<Shared>>,
-    Authenticated(caller): Authenticated,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let pairs = query_pairs(query.as_deref());
-    let content_type = header_text(&headers, header::CONTENT_TYPE);
-    let upload = Upload::from_query(&pairs, content_type, body);
-    attach(&shared, &caller, Ok(upload))
-}
-
-/// `POST /api/now/attachment/upload`: a multipart form with `table_name`, `table_sys_id` and the file.
-async fn attachment_upload(
-    State(shared): State<Arc<Shared>>,
-    Authenticated(caller): Authenticated,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = multipart::parse(header_text(&headers, header::CONTENT_TYPE), body).await;
-    // A body that is not a form has no file part either.
-    let upload = form
-        .map_err(|_| AttachmentError::NoFilePart)
-        .and_then(Upload::from_form);
-    attach(&shared, &caller, upload)
-}
-
-async fn attachment_metadata(
-    State(shared): State<Arc<Shared>>,
-    Authenticated(caller): Authenticated,
-    Path(sys_id): Path<String>,
-) -> Response {
-    let state = shared.lock();
-    match attachments::metadata(&state.instance, &caller, &sys_id, &shared.base_url) {
-        Ok(metadata) => wire::result(StatusCode::OK, metadata),
-        Err(error) => wire::attachment_error(&error),
-    }
-}
-
-/// `GET /api/now/attachment/<sys_id>/file`: the bytes exactly, with their content type.
-async fn attachment_bytes(
-    State(shared): State<Arc<Shared>>,
-    Authenticated(caller): Authenticated,
-    Path(sys_id): Path<String>,
-) -> Response {
-    let file = attachments::file(&shared.lock().instance, &caller, &sys_id);
-    match file {
-        Ok(file) => wire::file(&file.content_type, file.bytes),
-        Err(error) => wire::attachment_error(&error),
-    }
-}
-
-async fn attachment_delete(
-    State(shared): State<Arc<Shared>>,
-    Authenticated(caller): Authenticated,
-    Path(sys_id): Path<String>,
-) -> Response {
-    match attachments::delete(&mut shared.lock().instance, &caller, &sys_id) {
-        Ok(()) => wire::no_content(),
-        Err(error) => wire::attachment_error(&error),
-    }
 }
 
 /// `POST /api/now/v1/batch`: every inner request run through `inner` as the caller (SPEC §12).
