@@ -26,6 +26,8 @@ struct Banner {
     /// Client id and secret of each printed client.
     clients: Vec<(String, String)>,
     ca_path: Option<PathBuf>,
+    /// The lines under the CA's path: how each kind of client trusts it, and which clients read that.
+    trust: Vec<String>,
 }
 
 fn sncc(args: &[&str], env: &[(&str, &str)]) -> Command {
@@ -87,6 +89,8 @@ impl MockProcess {
                 banner.clients.push((id.to_owned(), secret.to_owned()));
             } else if let Some(path) = line.trim().strip_prefix("CA certificate") {
                 banner.ca_path = Some(PathBuf::from(path.trim()));
+            } else if banner.ca_path.is_some() && line.starts_with("                  ") {
+                banner.trust.push(line.trim().to_owned());
             } else if line.starts_with("Ctrl-C stops it") {
                 return banner;
             }
@@ -208,6 +212,21 @@ async fn tls_prints_a_ca_that_reaches_the_https_url_and_is_removed_on_stop() {
         .ca_path
         .clone()
         .expect("a CA certificate path is printed");
+    let path = ca_path.display();
+    let named: Vec<String> = ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"]
+        .iter()
+        .map(|variable| format!("{variable}={path}"))
+        .collect();
+    for expected in named.iter().chain([&format!("curl --cacert {path}")]) {
+        assert!(
+            banner
+                .trust
+                .iter()
+                .any(|line| line.starts_with(expected.as_str())),
+            "{expected} not in {:?}",
+            banner.trust
+        );
+    }
     let pem = std::fs::read(&ca_path).unwrap();
     let ca = reqwest::Certificate::from_pem(&pem).unwrap();
 

@@ -44,10 +44,9 @@ pub async fn run(config: MockConfig) -> Result<(), CommandError> {
     );
     if let Some(path) = &ca_path {
         println!("  CA certificate  {}", path.display());
-        println!(
-            "                  curl --cacert {0} …   REQUESTS_CA_BUNDLE={0}",
-            path.display()
-        );
+        for (how, clients) in trust_lines(&path.display().to_string()) {
+            println!("                  {how:<48} {clients}");
+        }
     }
     println!(
         "  admin           user admin, password {}",
@@ -75,6 +74,22 @@ pub async fn run(config: MockConfig) -> Result<(), CommandError> {
     }
     println!("sncc mock instance stopped.");
     Ok(())
+}
+
+/// How each kind of client is told to trust the mock's CA at `path`: the variable or option, and who reads it.
+fn trust_lines(path: &str) -> [(String, &'static str); 4] {
+    [
+        (format!("curl --cacert {path}"), "curl"),
+        (
+            format!("REQUESTS_CA_BUNDLE={path}"),
+            "requests, PySNC (its token request ignores verify)",
+        ),
+        (
+            format!("SSL_CERT_FILE={path}"),
+            "httpx, Ansible, OpenSSL-based tools",
+        ),
+        (format!("NODE_EXTRA_CA_CERTS={path}"), "Node"),
+    ]
 }
 
 /// Writes the CA certificate where `curl --cacert` and `REQUESTS_CA_BUNDLE` can read it.

@@ -5,8 +5,27 @@ use std::pin::pin;
 
 use axum::body::{Bytes, HttpBody};
 
-/// The largest request body the mock reads; a larger one is refused with 413.
+use super::switches::MAX_ATTACHMENT_BYTES;
+
+/// The largest request body the mock reads, but for file uploads (see [`body_limit`]); a larger one is
+/// refused with 413.
 pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Where files are uploaded (SPEC §12): their bodies may be as large as the largest attachment limit, plus
+/// a multipart envelope.
+const UPLOAD_PREFIXES: [&str; 2] = ["/api/now/attachment/", "/api/now/v1/attachment/"];
+
+/// The largest request body the mock reads on `path`: [`MAX_BODY_BYTES`], more for file uploads.
+pub(crate) fn body_limit(path: &str) -> usize {
+    if UPLOAD_PREFIXES
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+    {
+        usize::try_from(MAX_ATTACHMENT_BYTES).unwrap_or(usize::MAX) + MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
 
 /// Why a body could not be read: larger than the limit, or its stream failed.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,6 +73,14 @@ mod tests {
             .iter()
             .map(|chunk| Ok::<_, std::io::Error>(Bytes::from_static(chunk)));
         Body::from_stream(stream::iter(frames.collect::<Vec<_>>()))
+    }
+
+    #[test]
+    fn uploads_may_be_larger_than_other_bodies() {
+        assert_eq!(body_limit("/oauth_token.do"), MAX_BODY_BYTES);
+        assert_eq!(body_limit("/api/now/table/incident"), MAX_BODY_BYTES);
+        assert!(body_limit("/api/now/attachment/file") > MAX_BODY_BYTES);
+        assert!(body_limit("/api/now/v1/attachment/upload") > MAX_BODY_BYTES);
     }
 
     #[tokio::test]

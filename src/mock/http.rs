@@ -3,38 +3,37 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
 use super::authn::{self, Caller, RestRequest};
+use super::batch::{self, BATCH_PATHS};
 use super::body::{MAX_BODY_BYTES, read_whole};
 use super::grant::{self, Decision, Fresh, TokenHttpRequest};
 use super::revoke::{self, RevokeRequest};
 use super::schema::OAUTH_CREDENTIAL;
 use super::shared::Shared;
 use super::table_api::{self, Params};
-use super::{control, sign_in, wire};
+use super::wire::{AnswerNote, NOT_MODELLED};
+use super::{batch_runner, control, sign_in, wire, xml};
+
+mod attachments;
 
 /// Every route the mock answers: the instance's, then the control plane under `/__mock`
 /// ([`super::observe`] wraps each request).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/api/now/table/{table}", get(list).post(create))
-        .route(
-            "/api/now/table/{table}/{sys_id}",
-            get(read).put(update).patch(update).delete(remove),
-        )
-        .route("/api/now/ui/user/current_user", get(current_user))
-        .route_layer(middleware::from_fn_with_state(
-            Arc::clone(&shared),
-            authenticate,
-        ))
+    // A batch's inner requests run through the REST routes without the Batch API (SPEC §12).
+    let inner = rest_routes(&shared, None)
+        .method_not_allowed_fallback(method_not_supported)
+        .fallback(no_such_resource)
+        .with_state(Arc::clone(&shared));
+    rest_routes(&shared, Some(inner))
         .route("/oauth_token.do", any(token))
         .route("/oauth_revoke_token.do", get(revoke).post(revoke))
         .method_not_allowed_fallback(method_not_supported)
@@ -42,6 +41,55 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .nest("/__mock", control::router())
         .route("/__mock/", get(control::status))
         .with_state(shared)
+}
+
+/// The authenticated REST API: the Table API (in JSON or XML), who am I, the Attachment API, and the Batch
+/// API when `batch_routes` are given to run its inner requests.
+fn rest_routes(shared: &Arc<Shared>, batch_routes: Option<Router>) -> Router<Arc<Shared>> {
+    let mut routes = Router::new()
+        .route("/api/now/table/{table}", get(list).post(create))
+        .route(
+            "/api/now/table/{table}/{sys_id}",
+            get(read).put(update).patch(update).delete(remove),
+        )
+        .route_layer(middleware::from_fn(negotiate_xml))
+        .route("/api/now/ui/user/current_user", get(current_user));
+    for version in ["", "/v1"] {
+        routes = routes
+            .route(
+                &format!("/api/now{version}/attachment"),
+                get(attachments::list),
+            )
+            .route(
+                &format!("/api/now{version}/attachment/file"),
+                post(attachments::create_from_body),
+            )
+            .route(
+                &format!("/api/now{version}/attachment/upload"),
+                post(attachments::create_from_form),
+            )
+            .route(
+                &format!("/api/now{version}/attachment/{{sys_id}}"),
+                get(attachments::metadata).delete(attachments::delete),
+            )
+            .route(
+                &format!("/api/now{version}/attachment/{{sys_id}}/file"),
+                get(attachments::bytes),
+            );
+    }
+    if let Some(inner) = batch_routes {
+        for path in BATCH_PATHS {
+            let inner = inner.clone();
+            routes = routes.route(
+                path,
+                post(move |headers: HeaderMap, body: Bytes| batch(inner, headers, body)),
+            );
+        }
+    }
+    routes.route_layer(middleware::from_fn_with_state(
+        Arc::clone(shared),
+        authenticate,
+    ))
 }
 
 fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
@@ -177,7 +225,7 @@ async fn list(
     let pairs = query_pairs(query.as_deref());
     let params = Params::from_pairs(&pairs, &shared.base_url);
     let state = shared.lock();
-    match table_api::list(&state.instance, &caller, &table, &params) {
+    let response = match table_api::list(&state.instance, &caller, &table, &params) {
         Ok(page) => {
             let mut response = wire::result(StatusCode::OK, Value::Array(page.records));
             wire::add_header(
@@ -199,7 +247,8 @@ async fn list(
             response
         }
         Err(error) => wire::table_error(&error),
-    }
+    };
+    noting_unmodelled(response, &pairs)
 }
 
 async fn read(
@@ -208,12 +257,14 @@ async fn read(
     Path((table, sys_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let pairs = query_pairs(query.as_deref());
+    let params = Params::from_pairs(&pairs, &shared.base_url);
     let state = shared.lock();
-    match table_api::get(&state.instance, &caller, &table, &sys_id, &params) {
+    let response = match table_api::get(&state.instance, &caller, &table, &sys_id, &params) {
         Ok(record) => wire::result(StatusCode::OK, record),
         Err(error) => wire::table_error(&error),
-    }
+    };
+    noting_unmodelled(response, &pairs)
 }
 
 async fn create(
@@ -223,18 +274,21 @@ async fn create(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let pairs = query_pairs(query.as_deref());
+    let params = Params::from_pairs(&pairs, &shared.base_url);
     let mut state = shared.lock();
     let now = shared.clock.now();
-    match table_api::create(&mut state.instance, &caller, &table, &body, &params, now) {
-        Ok((sys_id, record)) => {
-            let mut response = wire::result(StatusCode::CREATED, record);
-            let location = format!("{}/api/now/table/{table}/{sys_id}", shared.base_url);
-            wire::add_header(&mut response, header::LOCATION, &location);
-            response
-        }
-        Err(error) => wire::table_error(&error),
-    }
+    let response =
+        match table_api::create(&mut state.instance, &caller, &table, &body, &params, now) {
+            Ok((sys_id, record)) => {
+                let mut response = wire::result(StatusCode::CREATED, record);
+                let location = format!("{}/api/now/table/{table}/{sys_id}", shared.base_url);
+                wire::add_header(&mut response, header::LOCATION, &location);
+                response
+            }
+            Err(error) => wire::table_error(&error),
+        };
+    noting_unmodelled(response, &pairs)
 }
 
 async fn update(
@@ -244,21 +298,17 @@ async fn update(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let pairs = query_pairs(query.as_deref());
+    let params = Params::from_pairs(&pairs, &shared.base_url);
     let mut state = shared.lock();
     let now = shared.clock.now();
-    match table_api::update(
-        &mut state.instance,
-        &caller,
-        &table,
-        &sys_id,
-        &body,
-        &params,
-        now,
-    ) {
+    let instance = &mut state.instance;
+    let response = match table_api::update(instance, &caller, &table, &sys_id, &body, &params, now)
+    {
         Ok(record) => wire::result(StatusCode::OK, record),
         Err(error) => wire::table_error(&error),
-    }
+    };
+    noting_unmodelled(response, &pairs)
 }
 
 async fn remove(
@@ -283,14 +333,64 @@ async fn current_user(Authenticated(caller): Authenticated) -> Response {
     wire::result(StatusCode::OK, user)
 }
 
+/// Notes in the journal the `sysparm_*` parameters the Table API ignored (SPEC §12), unless the answer
+/// already says why it was given.
+fn noting_unmodelled(response: Response, pairs: &[(String, String)]) -> Response {
+    let ignored = table_api::unmodelled_parameters(pairs);
+    if ignored.is_empty() || response.extensions().get::<AnswerNote>().is_some() {
+        return response;
+    }
+    let note = format!("{NOT_MODELLED}: ignored {}", ignored.join(", "));
+    wire::with_outcome(response, note)
+}
+
+/// The Table API's XML form for a request whose `Accept` asks for it (SPEC §12).
+async fn negotiate_xml(request: Request, next: Next) -> Response {
+    let accepted: Vec<&str> = request
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    let wants_xml = xml::wants_xml(Some(&accepted.join(",")));
+    let response = next.run(request).await;
+    if !wants_xml {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // The Table API's handlers write whole JSON bodies (or none, for a delete).
+    let body = read_whole(body, usize::MAX).await.unwrap_or_default();
+    let Ok(json) = serde_json::from_slice::<Value>(&body) else {
+        return Response::from_parts(parts, Body::from(body));
+    };
+    let content_type = HeaderValue::from_static(xml::XML_UTF8);
+    parts.headers.insert(header::CONTENT_TYPE, content_type);
+    Response::from_parts(parts, Body::from(xml::render(&json)))
+}
+
+/// `POST /api/now/v1/batch`: every inner request run through `inner` as the caller (SPEC §12).
+async fn batch(inner: Router, headers: HeaderMap, body: Bytes) -> Response {
+    let batch = match batch::parse(&body) {
+        Ok(batch) => batch,
+        Err(error) => return wire::batch_refused(&error),
+    };
+    let run = batch_runner::run(&inner, &headers, &batch).await;
+    let response = wire::json_response(
+        StatusCode::OK,
+        batch::answer(&batch.id, &run.answers).to_string(),
+    );
+    let mut note = format!("batch: {} serviced", run.answers.len());
+    for not_modelled in run.notes {
+        note.push_str("; ");
+        note.push_str(&not_modelled);
+    }
+    wire::with_outcome(response, note)
+}
+
 async fn method_not_supported(method: Method) -> Response {
-    wire::failure(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Method not Supported",
-        Some(&format!("{method} method not supported for API")),
-    )
+    wire::method_not_supported(method.as_str())
 }
 
 async fn no_such_resource() -> Response {
-    wire::no_such_resource()
+    wire::no_such_resource("no such resource")
 }

@@ -3,6 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::attachments::AttachmentFiles;
 use super::breaks::{Break, BreakState, Breaks};
 use super::clock::VirtualInstant;
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
@@ -29,6 +30,8 @@ pub struct Instance {
     pub(crate) break_state: BreakState,
     /// The sessions Bearer calls opened (SPEC §8).
     pub(crate) sessions: Sessions,
+    /// The bytes of attached files (SPEC §12; their metadata is in `sys_attachment`).
+    pub(crate) attachment_files: AttachmentFiles,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
     expiries: BinaryHeap<Reverse<(VirtualInstant, RowId)>>,
 }

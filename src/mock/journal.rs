@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use axum::http::Method;
 use serde::Serialize;
 
+use super::body::MAX_BODY_BYTES;
 use super::clock::VirtualInstant;
 use crate::glide_time::glide_datetime;
 use crate::redact;
@@ -28,6 +29,12 @@ pub(crate) struct Entry {
     pub authorization: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// The media types the client asked for (nothing secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accept: Option<String>,
+    /// Which client sent it (nothing secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
     pub request_body: String,
     pub status: u16,
     pub response_body: String,
@@ -44,6 +51,8 @@ pub(crate) struct LoggedExchange<'a> {
     pub query: &'a str,
     pub authorization: Option<&'a str>,
     pub content_type: Option<&'a str>,
+    pub accept: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
     pub request_body: &'a [u8],
     pub status: u16,
     pub response_body: &'a [u8],
@@ -60,9 +69,11 @@ struct Kept {
     query: String,
     authorization: Option<String>,
     content_type: Option<String>,
-    request_body: Vec<u8>,
+    accept: Option<String>,
+    user_agent: Option<String>,
+    request_body: KeptBody,
     status: u16,
-    response_body: Vec<u8>,
+    response_body: KeptBody,
     outcome: Option<Cow<'static, str>>,
 }
 
@@ -76,9 +87,11 @@ impl Kept {
             query: exchange.query.to_owned(),
             authorization: exchange.authorization.map(redact::authorization),
             content_type: exchange.content_type.map(str::to_owned),
-            request_body: exchange.request_body.to_vec(),
+            accept: exchange.accept.map(str::to_owned),
+            user_agent: exchange.user_agent.map(str::to_owned),
+            request_body: KeptBody::of(exchange.request_body),
             status: exchange.status,
-            response_body: exchange.response_body.to_vec(),
+            response_body: KeptBody::of(exchange.response_body),
             outcome: exchange.outcome,
         }
     }
@@ -93,10 +106,39 @@ impl Kept {
             query: redact::form(&self.query),
             authorization: self.authorization.clone(),
             content_type: self.content_type.clone(),
-            request_body: redacted_body(&self.request_body),
+            accept: self.accept.clone(),
+            user_agent: self.user_agent.clone(),
+            request_body: self.request_body.shown(),
             status: self.status,
-            response_body: redacted_body(&self.response_body),
+            response_body: self.response_body.shown(),
             outcome: self.outcome.as_deref().map(str::to_owned),
+        }
+    }
+}
+
+/// The largest body the journal keeps: only file uploads and downloads (SPEC §12) are larger, and of those
+/// only the size is kept, so the journal's memory stays bounded.
+const MAX_KEPT_BODY_BYTES: usize = MAX_BODY_BYTES;
+
+/// A body as recorded: whole, or only its size when larger than [`MAX_KEPT_BODY_BYTES`].
+enum KeptBody {
+    Whole(Vec<u8>),
+    Omitted(usize),
+}
+
+impl KeptBody {
+    fn of(bytes: &[u8]) -> KeptBody {
+        if bytes.len() > MAX_KEPT_BODY_BYTES {
+            KeptBody::Omitted(bytes.len())
+        } else {
+            KeptBody::Whole(bytes.to_vec())
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            KeptBody::Whole(bytes) => redacted_body(bytes),
+            KeptBody::Omitted(size) => format!("[{size} bytes, not kept]"),
         }
     }
 }
@@ -156,6 +198,8 @@ mod tests {
             query,
             authorization: Some("Basic c2VjcmV0"),
             content_type: Some("application/x-www-form-urlencoded"),
+            accept: Some("application/json"),
+            user_agent: Some("pysnc/1.2.1"),
             request_body: body,
             status: 200,
             response_body: response,
@@ -190,7 +234,20 @@ mod tests {
             ("POST", "/oauth_token.do")
         );
         assert_eq!(entry.query, "access_token=[REDACTED]");
+        assert_eq!(entry.accept.as_deref(), Some("application/json"));
+        assert_eq!(entry.user_agent.as_deref(), Some("pysnc/1.2.1"));
         assert_eq!(entry.outcome.as_deref(), Some("issued"));
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_kept_as_its_size() {
+        let mut journal = RequestLog::default();
+        let upload = vec![b'x'; MAX_KEPT_BODY_BYTES + 1];
+        journal.record(exchange("", &upload, b"{}"));
+        let entry = journal.entries().next().unwrap();
+        let size = MAX_KEPT_BODY_BYTES + 1;
+        assert_eq!(entry.request_body, format!("[{size} bytes, not kept]"));
+        assert_eq!(entry.response_body, "{}");
     }
 
     #[test]

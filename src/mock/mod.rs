@@ -5,11 +5,15 @@
 //! (plain or with a [`TlsIdentity`]); its URL is [`MockServer::base_url`], and its fidelity switches,
 //! clock and journal are reached over HTTP through the control plane (`/__mock`).
 //!
-//! Inside, the protocol rules are pure code (`grant`, `authn`, `table_api`: request and state in, decision
-//! out); `http` is the thin axum adapter around them, `server` serves it through `observe`.
+//! Inside, the protocol rules are pure code (`grant`, `authn`, `table_api`, `attachments`, `batch`: request and
+//! state in, decision out); `http` is the thin axum adapter around them (`batch_runner` runs a batch's inner
+//! requests through it), `server` serves it through `observe`.
 
 mod api_path;
+mod attachments;
 mod authn;
+mod batch;
+mod batch_runner;
 mod body;
 mod breaks;
 mod clock;
@@ -21,6 +25,7 @@ mod grant;
 mod http;
 mod instance;
 mod journal;
+mod multipart;
 mod observe;
 mod query;
 mod render;
@@ -38,6 +43,7 @@ mod switches;
 mod table_api;
 mod tls;
 mod wire;
+mod xml;
 
 pub use breaks::{Break, Breaks, UnknownBreak};
 pub use instance::Instance;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::Notify;
 use tower::ServiceExt;
 
-use super::body::{MAX_BODY_BYTES, read_whole};
+use super::body::{body_limit, read_whole};
 use super::faults::FaultAction;
 use super::journal::LoggedExchange;
 use super::shared::Shared;
@@ -76,7 +76,9 @@ where
     let (method, uri) = (parts.method.clone(), parts.uri.clone());
     let authorization = parts.headers.get(header::AUTHORIZATION).cloned();
     let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
-    let (request_body, response) = match read_whole(body, MAX_BODY_BYTES).await {
+    let accept = parts.headers.get(header::ACCEPT).cloned();
+    let user_agent = parts.headers.get(header::USER_AGENT).cloned();
+    let (request_body, response) = match read_whole(body, body_limit(uri.path())).await {
         Err(_) => (Bytes::new(), wire::body_too_large()),
         Ok(bytes) => match canned {
             Some(response) => (bytes, response),
@@ -101,14 +103,20 @@ where
         method: &method,
         path: uri.path(),
         query: uri.query().unwrap_or_default(),
-        authorization: authorization.as_ref().and_then(|value| value.to_str().ok()),
-        content_type: content_type.as_ref().and_then(|value| value.to_str().ok()),
+        authorization: text(authorization.as_ref()),
+        content_type: text(content_type.as_ref()),
+        accept: text(accept.as_ref()),
+        user_agent: text(user_agent.as_ref()),
         request_body: &request_body,
         status: response_parts.status.as_u16(),
         response_body: &response_bytes,
         outcome,
     });
     Response::from_parts(response_parts, Body::from(response_bytes))
+}
+
+fn text(value: Option<&HeaderValue>) -> Option<&str> {
+    value.and_then(|value| value.to_str().ok())
 }
 
 async fn route<B>(router: Router, request: Request<B>) -> Response

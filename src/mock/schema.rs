@@ -303,8 +303,29 @@ pub(crate) const CUSTOM_RECORDS: Table = Table {
     unique_column: None,
 };
 
+/// SPEC §12: the metadata of files attached to records (the bytes live beside the store, see `attachments`).
+/// Read and written through the Attachment API, which applies the parent record's ACL; the Table API serves
+/// it to `admin` only.
+pub(crate) const SYS_ATTACHMENT: Table = Table {
+    name: "sys_attachment",
+    columns: &[
+        text("file_name"),
+        column(
+            "content_type",
+            Kind::Text,
+            Default::Value("application/octet-stream"),
+        ),
+        column("size_bytes", Kind::Integer, Default::Value("0")),
+        text("table_name"),
+        text("table_sys_id"),
+    ],
+    display_column: "file_name",
+    access: ADMIN_ONLY,
+    unique_column: None,
+};
+
 /// Every table the mock stores.
-pub(crate) const TABLES: [&Table; 12] = [
+pub(crate) const TABLES: [&Table; 13] = [
     &SYS_PROPERTIES,
     &OAUTH_ENTITY,
     &SYS_USER,
@@ -316,6 +337,7 @@ pub(crate) const TABLES: [&Table; 12] = [
     &SYS_API_ACCESS_SCOPE,
     &OAUTH_ENTITY_AUTH_SCOPE_MAPPING,
     &SYS_DB_OBJECT,
+    &SYS_ATTACHMENT,
     &CUSTOM_RECORDS,
 ];
 

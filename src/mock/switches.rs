@@ -50,6 +50,45 @@ pub(crate) enum RepeatToken {
     Current,
 }
 
+/// The largest file the Attachment API stores (SPEC §12). An instance's `com.glide.attachment.max_size` is
+/// 1024 MB by default; the mock keeps files in memory, so it defaults to [`AttachmentLimit::DEFAULT`] and
+/// takes at most [`MAX_ATTACHMENT_BYTES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u64", into = "u64")]
+pub(crate) struct AttachmentLimit(u64);
+
+/// The largest `attachment_max_bytes` the mock takes (64 MiB).
+pub(crate) const MAX_ATTACHMENT_BYTES: u64 = 64 * 1024 * 1024;
+
+impl AttachmentLimit {
+    /// 10 MiB.
+    pub(crate) const DEFAULT: AttachmentLimit = AttachmentLimit(10 * 1024 * 1024);
+
+    pub(crate) fn bytes(self) -> u64 {
+        self.0
+    }
+}
+
+impl TryFrom<u64> for AttachmentLimit {
+    type Error = String;
+
+    fn try_from(bytes: u64) -> Result<Self, Self::Error> {
+        if bytes <= MAX_ATTACHMENT_BYTES {
+            Ok(AttachmentLimit(bytes))
+        } else {
+            Err(format!(
+                "attachment_max_bytes must be at most {MAX_ATTACHMENT_BYTES}, not {bytes}"
+            ))
+        }
+    }
+}
+
+impl From<AttachmentLimit> for u64 {
+    fn from(limit: AttachmentLimit) -> u64 {
+        limit.0
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct Switches {
@@ -57,6 +96,8 @@ pub(crate) struct Switches {
     pub basic_client_auth: bool,
     pub unauthorized_client_status: UnauthorizedClientStatus,
     pub repeat_token: RepeatToken,
+    /// The Attachment API's size limit in bytes (SPEC §12).
+    pub attachment_max_bytes: AttachmentLimit,
 }
 
 impl Default for Switches {
@@ -65,6 +106,7 @@ impl Default for Switches {
             basic_client_auth: true,
             unauthorized_client_status: UnauthorizedClientStatus::BadRequest,
             repeat_token: RepeatToken::New,
+            attachment_max_bytes: AttachmentLimit::DEFAULT,
         }
     }
 }
@@ -83,5 +125,9 @@ mod tests {
         assert!(serde_json::from_str::<Switches>(r#"{"unauthorized_client_status":500}"#).is_err());
         assert!(serde_json::from_str::<Switches>(r#"{"basic_client_auth":"yes"}"#).is_err());
         assert!(serde_json::from_str::<Switches>(r#"{"typo":true}"#).is_err());
+        let limit: Switches = serde_json::from_str(r#"{"attachment_max_bytes":5}"#).unwrap();
+        assert_eq!(limit.attachment_max_bytes.bytes(), 5);
+        let too_big = format!(r#"{{"attachment_max_bytes":{}}}"#, MAX_ATTACHMENT_BYTES + 1);
+        assert!(serde_json::from_str::<Switches>(&too_big).is_err());
     }
 }

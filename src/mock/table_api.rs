@@ -18,6 +18,31 @@ pub(crate) const MAX_LIMIT: usize = 10_000;
 /// When true, a query naming an unknown field matches nothing instead of ignoring the condition.
 pub(crate) const INVALID_QUERY_PROPERTY: &str = "glide.invalid_query.returns_no_rows";
 
+/// The `sysparm_*` parameters the mock's Table API reads (SPEC §2); any other `sysparm_*` is ignored, as an
+/// instance ignores one it does not know, and journaled as not modelled (SPEC §12).
+pub(crate) const MODELLED_PARAMETERS: [&str; 7] = [
+    "sysparm_query",
+    "sysparm_fields",
+    "sysparm_limit",
+    "sysparm_offset",
+    "sysparm_display_value",
+    "sysparm_exclude_reference_link",
+    "sysparm_suppress_pagination_header",
+];
+
+/// The `sysparm_*` parameters of a request that the mock ignores, each once, in order.
+pub(crate) fn unmodelled_parameters(pairs: &[(String, String)]) -> Vec<&str> {
+    let mut ignored: Vec<&str> = Vec::new();
+    for (name, _) in pairs {
+        let unmodelled =
+            name.starts_with("sysparm_") && !MODELLED_PARAMETERS.contains(&name.as_str());
+        if unmodelled && !ignored.contains(&name.as_str()) {
+            ignored.push(name);
+        }
+    }
+    ignored
+}
+
 /// The `sysparm_*` parameters of one request.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Params {
@@ -122,6 +147,34 @@ fn writable<'n>(
     } else {
         Err(TableError::WriteDenied(operation))
     }
+}
+
+/// What a caller may do with a table's records (the Attachment API's parent check, SPEC §12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rights {
+    pub read: bool,
+    pub write: bool,
+}
+
+/// The caller's rights on `table`, served built-in or custom; an unknown table is invalid.
+pub(crate) fn rights(
+    instance: &Instance,
+    caller: &Caller,
+    table: &str,
+) -> Result<Rights, TableError> {
+    let served = served(instance, table)?;
+    Ok(Rights {
+        read: caller.has_any_role(served.table.access.read),
+        write: caller.has_any_role(served.table.access.write),
+    })
+}
+
+/// Whether `table` (built-in or custom) holds a record with this sys_id.
+pub(crate) fn has_record(instance: &Instance, table: &str, sys_id: &str) -> bool {
+    served(instance, table).is_ok_and(|served| {
+        let record = instance.store.get(served.table, sys_id);
+        record.is_some_and(|record| served.holds(&record))
+    })
 }
 
 /// A write's changes, with a custom table's record kept in its table.

@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::attachments::AttachmentError;
 use super::authn::{AuthFailure, RestRefusal};
+use super::batch::BatchError;
 use super::breaks::{Break, Breaks};
 use super::grant::{IssuedToken, Reason, Refusal};
 use super::revoke::Revocation;
@@ -61,7 +63,13 @@ fn no_cache(headers: &mut HeaderMap) {
     }
 }
 
-fn with_outcome(mut response: Response, outcome: impl Into<Cow<'static, str>>) -> Response {
+/// Journal notes for what the mock answers without modelling it (SPEC §12: honesty) start with this.
+pub(crate) const NOT_MODELLED: &str = "not modelled by the mock";
+
+pub(crate) fn with_outcome(
+    mut response: Response,
+    outcome: impl Into<Cow<'static, str>>,
+) -> Response {
     response.extensions_mut().insert(AnswerNote(outcome.into()));
     response
 }
@@ -238,13 +246,68 @@ pub(crate) fn table_error(error: &TableError) -> Response {
     }
 }
 
-/// An API path the instance does not serve.
-pub(crate) fn no_such_resource() -> Response {
-    failure(
+/// A path an instance does not serve (or the mock does not model): the journal says which (SPEC §12).
+pub(crate) fn no_such_resource(why: &str) -> Response {
+    let response = failure(
         StatusCode::BAD_REQUEST,
         "Requested URI does not represent any resource",
         None,
+    );
+    with_outcome(response, format!("{NOT_MODELLED}: {why}"))
+}
+
+/// A method a route does not serve: an instance's 405, noted as not modelled.
+pub(crate) fn method_not_supported(method: &str) -> Response {
+    let response = failure(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not Supported",
+        Some(&format!("{method} method not supported for API")),
+    );
+    with_outcome(
+        response,
+        format!("{NOT_MODELLED}: the {method} method here"),
     )
+}
+
+/// An Attachment API refusal (bodies inferred, see `attachments`).
+pub(crate) fn attachment_error(error: &AttachmentError) -> Response {
+    let response = match error {
+        AttachmentError::MissingParameter(name) => failure(
+            StatusCode::BAD_REQUEST,
+            &format!("Missing required parameter: {name}"),
+            None,
+        ),
+        AttachmentError::NoFilePart => failure(
+            StatusCode::BAD_REQUEST,
+            "Failed to create the attachment. File part might be missing in the request.",
+            None,
+        ),
+        AttachmentError::TooLarge { limit } => failure(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request entity too large",
+            Some(&format!(
+                "The attachment is larger than the maximum allowed size of {limit} bytes"
+            )),
+        ),
+        AttachmentError::InvalidTable(table) => {
+            table_error(&TableError::InvalidTable(table.clone()))
+        }
+        AttachmentError::ParentNotFound | AttachmentError::NotFound => {
+            table_error(&TableError::NotFound)
+        }
+        AttachmentError::WriteDenied => table_error(&TableError::WriteDenied(Operation::Insert)),
+    };
+    with_outcome(response, error.code())
+}
+
+/// A whole batch refused (SPEC §12; bodies in the Table API's bad-payload style).
+pub(crate) fn batch_refused(error: &BatchError) -> Response {
+    let response = failure(
+        StatusCode::BAD_REQUEST,
+        "Exception while reading request",
+        Some(&error.to_string()),
+    );
+    with_outcome(response, error.code())
 }
 
 pub(crate) fn body_too_large() -> Response {
@@ -258,6 +321,18 @@ pub(crate) fn body_too_large() -> Response {
 /// `{"result": …}` with status 200 or 201.
 pub(crate) fn result(status: StatusCode, value: Value) -> Response {
     json_response(status, json!({ "result": value }).to_string())
+}
+
+/// A file's bytes exactly, with its content type (SPEC §12).
+pub(crate) fn file(content_type: &str, bytes: axum::body::Bytes) -> Response {
+    let mut response = Response::new(Body::from(bytes));
+    no_cache(response.headers_mut());
+    let content_type = HeaderValue::from_str(content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, content_type);
+    response
 }
 
 /// `204 No Content` for a delete.

@@ -257,3 +257,22 @@ fn update_and_delete_change_existing_records_only() {
         Err(TableError::NotFound)
     );
 }
+
+#[test]
+fn unmodelled_sysparm_parameters_are_named_once() {
+    let pairs: Vec<(String, String)> = [
+        ("sysparm_view", "a"),
+        ("sysparm_limit", "1"),
+        ("number", "INC1"),
+        ("sysparm_view", "b"),
+        ("sysparm_no_count", "true"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(
+        unmodelled_parameters(&pairs),
+        ["sysparm_view", "sysparm_no_count"]
+    );
+    assert!(unmodelled_parameters(&[]).is_empty());
+}
