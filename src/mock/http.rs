@@ -24,12 +24,18 @@ use super::{control, sign_in, wire};
 /// Every route the mock answers: the instance's, then the control plane under `/__mock`
 /// ([`super::observe`] wraps each request).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/api/now/table/{table}", get(list).post(create))
-        .route(
-            "/api/now/table/{table}/{sys_id}",
-            get(read).put(update).patch(update).delete(remove),
-        )
+    // SPEC §12: the unversioned, `v1` and `v2` paths are the same Table API.
+    let table_api = ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"]
+        .into_iter()
+        .fold(Router::new(), |router, base| {
+            router
+                .route(&format!("{base}/{{table}}"), get(list).post(create))
+                .route(
+                    &format!("{base}/{{table}}/{{sys_id}}"),
+                    get(read).put(update).patch(update).delete(remove),
+                )
+        });
+    table_api
         .route("/api/now/ui/user/current_user", get(current_user))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
@@ -130,7 +136,7 @@ async fn authenticate(
             sign_in::i5_record_bearer_call(instance, &admitted.caller.sys_id, now);
             let store = &instance.store;
             let entity = || {
-                let record = store.get(&OAUTH_CREDENTIAL, &credential);
+                let record = store.get(OAUTH_CREDENTIAL, &credential);
                 let peer = record.and_then(|record| record.raw("peer"));
                 peer.unwrap_or_default().to_owned()
             };
@@ -267,7 +273,8 @@ async fn remove(
     Path((table, sys_id)): Path<(String, String)>,
 ) -> Response {
     let mut state = shared.lock();
-    match table_api::delete(&mut state.instance, &caller, &table, &sys_id) {
+    let now = shared.clock.now();
+    match table_api::delete(&mut state.instance, &caller, &table, &sys_id, now) {
         Ok(()) => wire::no_content(),
         Err(error) => wire::table_error(&error),
     }

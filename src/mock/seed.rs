@@ -229,7 +229,7 @@ fn add_out_of_box_scopes(instance: &mut Instance, now: VirtualInstant) {
         let scope: &[(&str, &str)] = &[("name", name), ("description", description)];
         let sys_id = instance
             .store
-            .insert(&SYS_AUTH_SCOPE, scope, SYSTEM_ACTOR, now);
+            .insert(SYS_AUTH_SCOPE, scope, SYSTEM_ACTOR, now);
         if name == super::scopes::DEFAULT_SCOPE {
             instance.set_property(USERACCOUNT_SCOPE_PROPERTY, "string", &sys_id, now);
         }
@@ -263,7 +263,7 @@ fn add_user(
         ),
         ("user_password", &password),
     ];
-    let sys_id = instance.store.insert(&SYS_USER, changes, SYSTEM_ACTOR, now);
+    let sys_id = instance.store.insert(SYS_USER, changes, SYSTEM_ACTOR, now);
     for role in &user.roles {
         instance.grant_role(&sys_id, role, now);
     }
@@ -307,7 +307,7 @@ fn add_client(
     ];
     instance
         .store
-        .insert(&OAUTH_ENTITY, changes, SYSTEM_ACTOR, now);
+        .insert(OAUTH_ENTITY, changes, SYSTEM_ACTOR, now);
     Ok(SeededClient {
         name: client.name.clone(),
         client_id,
@@ -339,11 +339,11 @@ mod tests {
         };
         let entity = instance
             .store
-            .find(&OAUTH_ENTITY, "client_id", &client.client_id)
+            .find(OAUTH_ENTITY, "client_id", &client.client_id)
             .unwrap();
         let user = instance
             .store
-            .get(&SYS_USER, entity.raw("user").unwrap())
+            .get(SYS_USER, entity.raw("user").unwrap())
             .unwrap();
         assert_eq!(Some(user.raw("user_name").unwrap().to_owned()), client.user);
     }
@@ -355,7 +355,7 @@ mod tests {
             .build(&password(), None)
             .unwrap();
         let sys_id = instance.property(USERACCOUNT_SCOPE_PROPERTY).unwrap();
-        let scope = instance.store.get(&SYS_AUTH_SCOPE, sys_id).unwrap();
+        let scope = instance.store.get(SYS_AUTH_SCOPE, sys_id).unwrap();
         assert_eq!(scope.raw("name"), Some("useraccount"));
     }
 
@@ -368,7 +368,7 @@ mod tests {
         assert_eq!(instance.release(), Release::Known(Family::Vancouver));
         let admin = instance.user_named("admin").unwrap();
         assert_eq!(instance.roles_of(&admin), ["admin"]);
-        assert_eq!(instance.store.count(&SYS_USER), 1);
+        assert_eq!(instance.store.count(SYS_USER), 1);
     }
 
     #[test]
