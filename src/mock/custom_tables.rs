@@ -2,11 +2,14 @@
 //! schema (its parent's columns when `super_class` names one, else only the system columns; any
 //! authenticated user may read and write it unless its parent says otherwise), described in the
 //! dictionary; deleting the row (the last of that name) removes the table, its records and its dictionary.
+//! An admin's `sys_dictionary` row naming a custom table and a new `element` adds that column to it (a type
+//! the mock does not know is taken as `string`).
 
 use super::clock::VirtualInstant;
+use super::declaration::{kind_of, label_of};
 use super::dictionary;
 use super::instance::Instance;
-use super::schema::{self, Column, SYS_DB_OBJECT, Table};
+use super::schema::{self, Column, Default, Kind, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
 use super::store::Store;
 
 /// Custom table names start with it, as on an instance.
@@ -40,6 +43,52 @@ pub(crate) fn reconcile(instance: &mut Instance, now: VirtualInstant) {
             let table = custom_table(store, name.clone(), label, &parent);
             store.add_table(table);
             dictionary::describe(store, &name, now);
+        }
+    }
+}
+
+/// After a `sys_dictionary` write: adds the columns its rows give custom tables that lack them.
+pub(crate) fn add_dictionary_columns(instance: &mut Instance) {
+    let store = &mut instance.store;
+    let new: Vec<(String, Column)> = store
+        .all(SYS_DICTIONARY)
+        .filter_map(|row| {
+            let (table, element) = (row.raw("name")?, row.raw("element")?);
+            let custom = table.starts_with(PREFIX) && store.table(table)?.column(element).is_none();
+            (custom && !element.is_empty()).then(|| {
+                let text = |column: &str| row.raw(column).unwrap_or_default().to_owned();
+                let internal_type = text("internal_type");
+                let reference = text("reference");
+                let kind = kind_of(
+                    &internal_type,
+                    Some(reference.as_str()).filter(|r| !r.is_empty()),
+                )
+                .unwrap_or(Kind::Text);
+                let label = Some(text("column_label")).filter(|l| !l.is_empty());
+                let default = Some(text("default_value")).filter(|d| !d.is_empty());
+                let column = Column {
+                    name: element.to_owned(),
+                    label: label.unwrap_or_else(|| label_of(element)),
+                    internal_type,
+                    kind,
+                    max_length: text("max_length").parse().unwrap_or(40),
+                    mandatory: row.is_true("mandatory"),
+                    default: default.map_or(Default::Empty, Default::Value),
+                    computed: None,
+                    choices: None,
+                    defined_on: table.to_owned(),
+                    choices_on: table.to_owned(),
+                };
+                (table.to_owned(), column)
+            })
+        })
+        .collect();
+    for (table, column) in new {
+        if store
+            .table(&table)
+            .is_some_and(|t| t.column(&column.name).is_none())
+        {
+            store.add_column(&table, column);
         }
     }
 }
@@ -115,6 +164,40 @@ mod tests {
             .filter(|row| row.raw("name") == Some("u_ticket"))
             .count();
         assert_eq!(dictionary_rows, 0, "every column is task's");
+    }
+
+    #[test]
+    fn a_dictionary_row_adds_a_column_to_a_custom_table_only() {
+        let mut instance = Instance::default();
+        define(&mut instance, "u_x", "");
+        instance.store.insert("u_x", &[] as &[(&str, &str)], "a", 0);
+        for (table, element, kind) in [
+            ("u_x", "u_size", "integer"),
+            ("u_x", "u_owner", "reference"),
+            ("incident", "u_extra", "string"),
+        ] {
+            let mut row = vec![
+                ("name", table),
+                ("element", element),
+                ("internal_type", kind),
+            ];
+            if kind == "reference" {
+                row.push(("reference", "sys_user"));
+            }
+            row.push(("default_value", if kind == "integer" { "7" } else { "" }));
+            instance.store.insert(SYS_DICTIONARY, &row, "admin", 0);
+        }
+        add_dictionary_columns(&mut instance);
+        let table = instance.store.table("u_x").unwrap();
+        assert_eq!(table.column("u_size").unwrap().kind, Kind::Integer);
+        assert_eq!(
+            table.column("u_owner").unwrap().kind,
+            Kind::Reference("sys_user".into())
+        );
+        let record = instance.store.all("u_x").next().unwrap();
+        assert_eq!(record.raw("u_size"), Some("7"));
+        let incident = instance.store.table("incident").unwrap();
+        assert!(incident.column("u_extra").is_none());
     }
 
     #[test]

@@ -431,36 +431,19 @@ fn column_from(
     let decl = decl.get_ref();
     let column = || decl.name.clone();
     let problem_table = || table.to_owned();
-    let kind = match (decl.internal_type.as_str(), &decl.reference) {
-        ("reference", Some(target)) => Kind::Reference(target.clone()),
-        ("reference", None) => {
-            return Err(Problem::ReferenceWithoutTable {
-                table: problem_table(),
-                column: column(),
-            }
-            .at(at));
-        }
-        (_, Some(_)) => {
-            return Err(Problem::TableWithoutReference {
-                table: problem_table(),
-                column: column(),
-            }
-            .at(at));
-        }
-        ("string" | "GUID", None) => Kind::Text,
-        ("boolean", None) => Kind::Boolean,
-        ("integer", None) => Kind::Integer,
-        ("glide_date_time", None) => Kind::DateTime,
-        ("password2", None) => Kind::Secret,
-        (other, None) => {
-            return Err(Problem::UnknownType {
-                table: problem_table(),
-                column: column(),
-                kind: other.to_owned(),
-            }
-            .at(at));
-        }
-    };
+    let kind = kind_of(&decl.internal_type, decl.reference.as_deref()).map_err(|mistake| {
+        let (table, column) = (problem_table(), column());
+        let problem = match mistake {
+            KindMistake::ReferenceWithoutTable => Problem::ReferenceWithoutTable { table, column },
+            KindMistake::TableWithoutReference => Problem::TableWithoutReference { table, column },
+            KindMistake::UnknownType => Problem::UnknownType {
+                table,
+                column,
+                kind: decl.internal_type.clone(),
+            },
+        };
+        problem.at(at.clone())
+    })?;
     let default = match (&decl.default, &decl.generated) {
         (_, Some(name)) => {
             Default::Generated(generated(name, table, &decl.name).map_err(|p| p.at(at.clone()))?)
@@ -495,6 +478,28 @@ fn column_from(
         choices: decl.choices.as_deref().map(choice_list),
         defined_on: table.to_owned(),
         choices_on: table.to_owned(),
+    })
+}
+
+/// Why a type and reference make no column kind.
+pub(crate) enum KindMistake {
+    ReferenceWithoutTable,
+    TableWithoutReference,
+    UnknownType,
+}
+
+/// The kind of a column of this `internal_type` (and referenced table).
+pub(crate) fn kind_of(internal_type: &str, reference: Option<&str>) -> Result<Kind, KindMistake> {
+    Ok(match (internal_type, reference) {
+        ("reference", Some(target)) => Kind::Reference(target.to_owned()),
+        ("reference", None) => return Err(KindMistake::ReferenceWithoutTable),
+        (_, Some(_)) => return Err(KindMistake::TableWithoutReference),
+        ("string" | "GUID", None) => Kind::Text,
+        ("boolean", None) => Kind::Boolean,
+        ("integer", None) => Kind::Integer,
+        ("glide_date_time", None) => Kind::DateTime,
+        ("password2", None) => Kind::Secret,
+        (_, None) => return Err(KindMistake::UnknownType),
     })
 }
 

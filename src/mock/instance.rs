@@ -43,6 +43,14 @@ impl Instance {
                 .is_some_and(|value| value.trim().eq_ignore_ascii_case("false"))
     }
 
+    /// An instance with these tables and records, and nothing else yet.
+    pub(crate) fn with_store(store: Store) -> Instance {
+        Instance {
+            store,
+            ..Instance::default()
+        }
+    }
+
     /// The same instance, deliberately unfaithful in these ways (see [`Break`]).
     pub fn with_breaks(self, breaks: Breaks) -> Instance {
         Instance { breaks, ..self }

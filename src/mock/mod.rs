@@ -33,6 +33,7 @@ mod revoke;
 mod schema;
 mod scopes;
 mod seed;
+mod seed_records;
 mod server;
 mod sessions;
 mod shared;

@@ -14,6 +14,7 @@ pub(crate) const SYS_USER: &str = "sys_user";
 pub(crate) const SYS_USER_ROLE: &str = "sys_user_role";
 pub(crate) const SYS_USER_HAS_ROLE: &str = "sys_user_has_role";
 pub(crate) const OAUTH_CREDENTIAL: &str = "oauth_credential";
+#[cfg(test)]
 pub(crate) const INCIDENT: &str = "incident";
 pub(crate) const SYS_AUTH_SCOPE: &str = "sys_auth_scope";
 pub(crate) const SYS_API_ACCESS_SCOPE: &str = "sys_api_access_scope";

@@ -12,7 +12,7 @@ use super::fields::{Walkable, resolves};
 use super::instance::{Instance, SYSTEM_ACTOR};
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
-use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, Table};
+use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
 use super::store::Changes;
 
 /// The most records one page returns, whatever `sysparm_limit` asks (also the default).
@@ -138,10 +138,13 @@ fn served<'i>(instance: &'i Instance, name: &str) -> Result<&'i Table, TableErro
         .ok_or_else(|| TableError::InvalidTable(name.to_owned()))
 }
 
-/// After a write: a changed `sys_db_object` may have added or removed custom tables.
+/// After a write: a changed `sys_db_object` may have added or removed custom tables, a `sys_dictionary`
+/// row added a column to one.
 fn after_write(instance: &mut Instance, table: &str, now: VirtualInstant) {
-    if table == SYS_DB_OBJECT {
-        custom_tables::reconcile(instance, now);
+    match table {
+        SYS_DB_OBJECT => custom_tables::reconcile(instance, now),
+        SYS_DICTIONARY => custom_tables::add_dictionary_columns(instance),
+        _ => {}
     }
 }
 
