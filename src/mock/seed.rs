@@ -65,6 +65,14 @@ pub struct Seed {
     /// The seed's text, to name the line of a mistake.
     #[serde(skip)]
     text: String,
+    /// Where the seed was read from, to name it in a mistake.
+    #[serde(skip)]
+    origin: Option<Origin>,
+}
+
+enum Origin {
+    Builtin(String),
+    File(PathBuf),
 }
 
 impl std::fmt::Debug for Seed {
@@ -81,7 +89,7 @@ impl std::fmt::Debug for Seed {
             .field("clients", &self.clients)
             .field("tables", &self.tables.len())
             .field("records", &records)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -213,21 +221,23 @@ fn line_of(text: &str, offset: usize) -> usize {
 impl Seed {
     /// Reads a built-in seed by name (`ready`, `untouched`) or a TOML file by path.
     pub fn load(name_or_path: &str) -> Result<Seed, SeedError> {
-        if let Some((_, text)) = BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
-            return Seed::parse(text).map_err(|error| SeedError::Builtin {
-                name: name_or_path.to_owned(),
-                source: Box::new(error),
-            });
-        }
-        let path = PathBuf::from(name_or_path);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(source) => return Err(SeedError::Unreadable { path, source }),
+        let (origin, text) = match BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
+            Some((name, text)) => (Origin::Builtin((*name).to_owned()), (*text).to_owned()),
+            None => {
+                let path = PathBuf::from(name_or_path);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => (Origin::File(path), text),
+                    Err(source) => return Err(SeedError::Unreadable { path, source }),
+                }
+            }
         };
-        Seed::parse(&text).map_err(|error| SeedError::InFile {
-            path,
-            source: Box::new(error),
-        })
+        match Seed::parse(&text) {
+            Ok(seed) => Ok(Seed {
+                origin: Some(origin),
+                ..seed
+            }),
+            Err(error) => Err(located(Some(&origin), error)),
+        }
     }
 
     pub(crate) fn parse(text: &str) -> Result<Seed, SeedError> {
@@ -279,8 +289,18 @@ impl Seed {
     }
 
     /// Builds the instance: an untouched instance's `admin` (with the given password) and roles, then
-    /// the seed's properties, users and clients.
+    /// the seed's properties, users, clients, tables and records. A mistake names the seed (and its line);
+    /// no instance is built from a seed with one.
     pub fn build(
+        &self,
+        admin_password: &SecretString,
+        release_override: Option<Family>,
+    ) -> Result<(Instance, Vec<SeededClient>), SeedError> {
+        self.build_instance(admin_password, release_override)
+            .map_err(|error| located(self.origin.as_ref(), error))
+    }
+
+    fn build_instance(
         &self,
         admin_password: &SecretString,
         release_override: Option<Family>,
@@ -320,6 +340,21 @@ impl Seed {
             .map_err(|error| self.record_error(error))?;
         custom_tables::reconcile(&mut instance, now);
         Ok((instance, clients))
+    }
+}
+
+/// A mistake with the name of the seed it is in.
+fn located(origin: Option<&Origin>, error: SeedError) -> SeedError {
+    match origin {
+        None => error,
+        Some(Origin::Builtin(name)) => SeedError::Builtin {
+            name: name.clone(),
+            source: Box::new(error),
+        },
+        Some(Origin::File(path)) => SeedError::InFile {
+            path: path.clone(),
+            source: Box::new(error),
+        },
     }
 }
 
