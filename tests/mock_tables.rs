@@ -395,3 +395,21 @@ async fn a_bad_seed_names_its_file_and_line_and_starts_nothing() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn the_readmes_seed_example_starts_a_mock_serving_its_table() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("```toml\n[[tables]]")
+        .expect("the README's seed example")
+        + 8;
+    let example = &readme[start..];
+    let example = &example[..example.find("```").unwrap()];
+    let dir = TempDir::new("tables-readme-seed");
+    let mock = start_seeded(&dir, example).await.unwrap();
+    let path = "/api/now/table/u_widget?sysparm_display_value=true&u_owner.user_name=admin";
+    let [widget] = listed(&mock, path).await.try_into().unwrap();
+    assert_eq!(widget["u_size"], "Large");
+    assert_eq!(widget["state"], "Open");
+    assert!(widget["number"].as_str().unwrap().starts_with("TASK"));
+}
