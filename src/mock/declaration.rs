@@ -333,11 +333,7 @@ fn build(
     }
     let mut table = Table::new(
         name.clone(),
-        declaration
-            .label
-            .clone()
-            .or_else(|| parent.map(|_| label_of(name)))
-            .unwrap_or_else(|| label_of(name)),
+        declaration.label.clone().unwrap_or_else(|| label_of(name)),
         parent.map(|parent| parent.name.clone()),
         columns,
     );

@@ -4,7 +4,7 @@
 
 use super::clock::VirtualInstant;
 use super::instance::SYSTEM_ACTOR;
-use super::schema::{SYS_CHOICE, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
+use super::schema::{Default, Kind, SYS_CHOICE, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
 use super::store::Store;
 
 /// Describes every table the store has (a new instance's dictionary).
@@ -79,11 +79,11 @@ fn dictionary_rows(table: &Table) -> Vec<Row> {
         .filter(|column| column.defined_on == table.name);
     own.map(|column| {
         let reference = match &column.kind {
-            super::schema::Kind::Reference(target) => target.clone(),
+            Kind::Reference(target) => target.clone(),
             _ => String::new(),
         };
         let default = match &column.default {
-            super::schema::Default::Value(value) => value.clone(),
+            Default::Value(value) => value.clone(),
             _ => String::new(),
         };
         vec![

@@ -232,7 +232,7 @@ impl Store {
         self.tables.iter().map(|rows| &*rows.table)
     }
 
-    /// Adds an empty table, or replaces the schema of one without records.
+    /// Adds an empty table (one of the same name is replaced, records and all).
     pub(crate) fn add_table(&mut self, table: Table) {
         let name = table.name.clone();
         match self.by_name.get(&name) {
