@@ -1,8 +1,10 @@
 //! Throughput and latency of the in-process mock against a bare axum server, plus the mock's start time.
 //!
 //! Measures token issuance (`POST /oauth_token.do`), a Bearer Table API read
-//! (`GET /api/now/table/sys_user?sysparm_limit=1`) and a bare axum "hello" route, each at 1, 16 and 64
-//! keep-alive connections, then the median time from the `ready` seed to a serving mock.
+//! (`GET /api/now/table/sys_user?sysparm_limit=1`), a Bearer incident list
+//! (`GET /api/now/table/incident?sysparm_limit=10`, over [`LISTED_INCIDENTS`] incidents) and a bare axum
+//! "hello" route, each at 1, 16 and 64 keep-alive connections; then the median time from the `ready` seed to a
+//! serving mock, and from a seed of [`LARGE_SEED_RECORDS`] incidents, with the resident memory that seed takes.
 //! Each cell is measured in rounds, interleaved with the other targets' rounds, on a fresh server each time;
 //! rates are the median round's, so one unlucky round on a shared machine does not decide a ratio.
 //! Run with `cargo bench --bench throughput`; `SNCC_BENCH_ROUNDS` sets the rounds per cell (default 15) and
@@ -41,22 +43,34 @@ const TARGET_RATIO: f64 = 0.60;
 /// Clock ticks per second of the CPU times in `/proc` (`USER_HZ`, 100 on Linux).
 const USER_HZ: f64 = 100.0;
 const ADMIN_PASSWORD: &str = "bench-admin-password";
+/// The incidents the incident list cell's mock holds.
+const LISTED_INCIDENTS: usize = 20;
+/// The records of the large seed, and how many of its starts are timed.
+const LARGE_SEED_RECORDS: usize = 10_000;
+const LARGE_STARTS: usize = 10;
 
 /// What a cell loads: the mock's two hot endpoints, and the bare baseline.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Target {
     Token,
     Table,
+    IncidentList,
     Bare,
 }
 
 impl Target {
-    const ALL: [Target; 3] = [Target::Token, Target::Table, Target::Bare];
+    const ALL: [Target; 4] = [
+        Target::Token,
+        Target::Table,
+        Target::IncidentList,
+        Target::Bare,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Target::Token => "token (POST /oauth_token.do)",
             Target::Table => "table (Bearer GET sys_user)",
+            Target::IncidentList => "incident list (Bearer GET incident?sysparm_limit=10)",
             Target::Bare => "bare axum hello",
         }
     }
@@ -155,6 +169,8 @@ async fn main() -> Result<(), BoxError> {
     }
     let plan = bench_plan()?;
     sncc::crypto::install_default_crypto_provider();
+    // First, while the process is fresh: what a large seed costs in memory.
+    print_large_seed_memory()?;
     // Each concurrency's targets take turns round by round, so the mock and the bare server meet the same
     // machine.
     let mut cells = Vec::new();
@@ -213,10 +229,26 @@ async fn prepare(target: Target) -> Result<(Server, reqwest::Request), BoxError>
         .post(format!("{base}/oauth_token.do"))
         .form(&form)
         .build()?;
-    if target == Target::Table {
+    let path = match target {
+        Target::Table => Some("sys_user?sysparm_limit=1"),
+        Target::IncidentList => Some("incident?sysparm_limit=10"),
+        Target::Token | Target::Bare => None,
+    };
+    if target == Target::IncidentList {
+        for number in 0..LISTED_INCIDENTS {
+            let incident = serde_json::json!({ "short_description": format!("incident {number}") });
+            http.post(format!("{base}/api/now/table/incident"))
+                .basic_auth("admin", Some(ADMIN_PASSWORD))
+                .json(&incident)
+                .send()
+                .await?
+                .error_for_status()?;
+        }
+    }
+    if let Some(path) = path {
         let token = fetch_token(&http, &request).await?;
         request = http
-            .get(format!("{base}/api/now/table/sys_user?sysparm_limit=1"))
+            .get(format!("{base}/api/now/table/{path}"))
             .bearer_auth(token)
             .header("accept", "application/json")
             .build()?;
@@ -429,13 +461,22 @@ fn print_table(cells: &[Cell], plan: Plan) {
     }
 }
 
-/// Token throughput as a share of the bare server's, per concurrency.
+/// Token and incident list throughput as a share of the bare server's, per concurrency.
 fn print_ratios(cells: &[Cell]) {
     let of = |target| {
         cells
             .iter()
             .filter(move |cell: &&Cell| cell.target == target)
     };
+    println!("\n## Incident list throughput / bare throughput\n");
+    for (list, bare) in of(Target::IncidentList).zip(of(Target::Bare)) {
+        let ratio = list.requests_per_second() / bare.requests_per_second();
+        println!(
+            "- {} connections: {:.1} % of the median rates",
+            list.connections,
+            ratio * 100.0
+        );
+    }
     println!(
         "\n## Token throughput / bare throughput (target ≥ {:.0} %)\n",
         TARGET_RATIO * 100.0
@@ -465,18 +506,73 @@ fn print_ratios(cells: &[Cell]) {
     }
 }
 
-/// The median time from the `ready` seed to a serving mock, split into build and bind + serve.
+/// The median time from the `ready` seed, then from a seed of [`LARGE_SEED_RECORDS`] incidents, to a serving
+/// mock, split into build and bind + serve.
 async fn print_start_time() -> Result<(), BoxError> {
+    let ready = Seed::load("ready")?;
+    print_starts(&ready, STARTS, "`ready` seed; target well under 10 ms").await?;
+    let large = Seed::load(&large_seed_file()?.to_string_lossy())?;
+    let what = format!("a seed of {LARGE_SEED_RECORDS} incidents");
+    print_starts(&large, LARGE_STARTS, &what).await
+}
+
+/// A seed file of [`LARGE_SEED_RECORDS`] incidents with varied impact and urgency, each naming its caller.
+fn large_seed_file() -> Result<std::path::PathBuf, BoxError> {
+    let mut text = String::from("release = \"washingtondc\"\n");
+    for number in 0..LARGE_SEED_RECORDS {
+        text.push_str(&format!(
+            "[[records.incident]]\nshort_description = \"incident {number}\"\nimpact = {}\nurgency = {}\ncaller_id = \"admin\"\n",
+            number % 3 + 1,
+            number / 3 % 3 + 1,
+        ));
+    }
+    let path =
+        std::env::temp_dir().join(format!("sncc-bench-{}-large-seed.toml", std::process::id()));
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// Resident memory (`VmRSS`) before and after building the large seed's instance (kept while measuring).
+fn print_large_seed_memory() -> Result<(), BoxError> {
+    let path = large_seed_file()?;
+    let before = resident_kib()?;
+    let seed = Seed::load(&path.to_string_lossy())?;
+    let built = seed.build(&SecretString::from(ADMIN_PASSWORD), None)?;
+    let after = resident_kib()?;
+    drop(built);
+    println!(
+        "\n## Resident memory, a seed of {LARGE_SEED_RECORDS} incidents\n\n- VmRSS before: {} KiB, after building \
+         the instance: {} KiB (+{} KiB)",
+        before,
+        after,
+        after.saturating_sub(before)
+    );
+    Ok(())
+}
+
+/// This process's `VmRSS`, in KiB, from `/proc/self/status`.
+fn resident_kib() -> Result<u64, BoxError> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .ok_or("no VmRSS in /proc/self/status")?;
+    let kib = line.split_whitespace().nth(1).ok_or("unreadable VmRSS")?;
+    Ok(kib.parse()?)
+}
+
+/// The median time from `seed` to a serving mock over `count` starts.
+async fn print_starts(seed: &Seed, count: usize, what: &str) -> Result<(), BoxError> {
     let (mut builds, mut starts, mut totals) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..STARTS {
-        let (build, start) = time_one_start().await?;
+    for _ in 0..count {
+        let (build, start) = time_one_start(seed).await?;
         builds.push(build);
         starts.push(start);
         totals.push(build + start);
     }
-    println!("\n## Mock start time, `ready` seed (median of {STARTS}; target well under 10 ms)\n");
+    println!("\n## Mock start time, {what} (median of {count})\n");
     for (what, samples) in [
-        ("load + build seed", &mut builds),
+        ("build seed", &mut builds),
         ("MockServer::start (bind + serve)", &mut starts),
         ("total, seed to serving", &mut totals),
     ] {
@@ -486,10 +582,9 @@ async fn print_start_time() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Builds the `ready` seed's instance and starts a mock on it: how long each took.
-async fn time_one_start() -> Result<(Duration, Duration), BoxError> {
+/// Builds a seed's instance and starts a mock on it: how long each took (the seed read beforehand).
+async fn time_one_start(seed: &Seed) -> Result<(Duration, Duration), BoxError> {
     let began = Instant::now();
-    let seed = Seed::load("ready")?;
     let (instance, _) = seed.build(&SecretString::from(ADMIN_PASSWORD), None)?;
     let built = Instant::now();
     let options = MockOptions {

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::authn::Caller;
 use super::clock::VirtualInstant;
+use super::fields::Walkable;
 use super::instance::Instance;
 use super::multipart::FormUpload;
 use super::query::{EncodedQuery, QueryContext};
@@ -146,7 +147,7 @@ fn reachable<'i>(
 ) -> Result<RecordRef<'i>, AttachmentError> {
     let record = instance
         .store
-        .get(&SYS_ATTACHMENT, sys_id)
+        .get(SYS_ATTACHMENT, sys_id)
         .ok_or(AttachmentError::NotFound)?;
     let parent = record.raw("table_name").unwrap_or_default();
     let rights = parent_rights(instance, caller, parent).map_err(|_| AttachmentError::NotFound)?;
@@ -211,12 +212,12 @@ pub(crate) fn create(
     ];
     let sys_id = instance
         .store
-        .insert(&SYS_ATTACHMENT, changes, &caller.user_name, now);
+        .insert(SYS_ATTACHMENT, changes, &caller.user_name, now);
     instance
         .attachment_files
         .0
         .insert(sys_id.clone(), upload.bytes);
-    let record = instance.store.get(&SYS_ATTACHMENT, &sys_id);
+    let record = instance.store.get(SYS_ATTACHMENT, &sys_id);
     let metadata = shown(record.expect("just inserted"), instance, base_url);
     Ok((sys_id, metadata))
 }
@@ -261,13 +262,15 @@ pub(crate) fn list(
             .as_deref()
             .is_none_or(|wanted| record.raw(column) == Some(wanted))
     };
-    let mut matching: Vec<RecordRef<'_>> = instance
-        .store
-        .all(&SYS_ATTACHMENT)
-        .filter(|record| {
+    let store = &instance.store;
+    let mut matching: Vec<Walkable<'_>> = store
+        .all(SYS_ATTACHMENT)
+        .map(|record| Walkable { record, store })
+        .filter(|walkable| {
+            let record = &walkable.record;
             equals(record, "table_name", &params.table_name)
                 && equals(record, "table_sys_id", &params.table_sys_id)
-                && params.query.matches(record, &context)
+                && params.query.matches(walkable, &context)
                 && reachable(instance, caller, record.sys_id(), false).is_ok()
         })
         .collect();
@@ -277,7 +280,7 @@ pub(crate) fn list(
         .iter()
         .skip(params.offset)
         .take(page_size)
-        .map(|record| shown(*record, instance, base_url))
+        .map(|walkable| shown(walkable.record, instance, base_url))
         .collect();
     Page {
         records,
@@ -320,7 +323,7 @@ pub(crate) fn delete(
     sys_id: &str,
 ) -> Result<(), AttachmentError> {
     reachable(instance, caller, sys_id, true)?;
-    instance.store.delete(&SYS_ATTACHMENT, sys_id);
+    instance.store.delete(SYS_ATTACHMENT, sys_id);
     instance.attachment_files.0.remove(sys_id);
     Ok(())
 }
@@ -354,7 +357,7 @@ mod tests {
         let mut instance = Instance::default();
         let incident = instance
             .store
-            .insert(&INCIDENT, &[("short_description", "x")], "a", 0);
+            .insert(INCIDENT, &[("short_description", "x")], "a", 0);
         (instance, incident)
     }
 
@@ -416,12 +419,10 @@ mod tests {
             refused(&mut instance, &itil, elsewhere),
             AttachmentError::InvalidTable("no_such_table".into())
         );
-        let user = instance.store.insert(
-            &crate::mock::schema::SYS_USER,
-            &[("user_name", "u")],
-            "a",
-            0,
-        );
+        let user =
+            instance
+                .store
+                .insert(crate::mock::schema::SYS_USER, &[("user_name", "u")], "a", 0);
         let mut on_user = upload(&user, b"x");
         on_user.table_name = Some("sys_user".into());
         assert_eq!(

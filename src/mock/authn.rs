@@ -27,12 +27,11 @@ pub(crate) struct Caller {
 
 impl Caller {
     /// True when the caller holds one of `roles`, or `admin`, or `roles` is empty (any authenticated user).
-    pub(crate) fn has_any_role(&self, roles: &[&str]) -> bool {
+    pub(crate) fn has_any_role(&self, roles: &[impl AsRef<str>]) -> bool {
         roles.is_empty()
-            || self
-                .roles
-                .iter()
-                .any(|held| held == "admin" || roles.contains(&held.as_str()))
+            || self.roles.iter().any(|held| {
+                held == "admin" || roles.iter().any(|role| role.as_ref() == held.as_str())
+            })
     }
 }
 
@@ -185,7 +184,7 @@ pub(crate) fn i4_alive(instance: &Instance, session: &Session, now: VirtualInsta
     }
     instance
         .store
-        .get(&OAUTH_CREDENTIAL, &session.credential)
+        .get(OAUTH_CREDENTIAL, &session.credential)
         .and_then(|credential| parse_glide_datetime(credential.raw("expires")?))
         .is_some_and(|expires| now < expires)
 }
@@ -202,7 +201,7 @@ fn i4_session<'i>(
     if !i4_alive(instance, session, now) {
         return Err(AuthFailure::SessionEnded);
     }
-    let user = instance.store.get(&SYS_USER, &session.user);
+    let user = instance.store.get(SYS_USER, &session.user);
     let caller = caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance)?;
     Ok((caller, SignedIn::Session(session)))
 }
@@ -220,7 +219,7 @@ fn bearer<'i>(
     }
     let credential = instance
         .store
-        .find_unique(&OAUTH_CREDENTIAL, token)
+        .find_unique(OAUTH_CREDENTIAL, token)
         .filter(|record| record.raw("type") == Some("access_token"));
     if credential.is_none() {
         // Break (E5): a token whose record was deleted still acts as its user until it expires.
@@ -229,7 +228,7 @@ fn bearer<'i>(
             if now >= expires {
                 return Err(AuthFailure::ExpiredToken);
             }
-            let user = instance.store.get(&SYS_USER, user);
+            let user = instance.store.get(SYS_USER, user);
             let caller = caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance)?;
             return Ok((caller, SignedIn::Bearer(None)));
         }
@@ -254,7 +253,7 @@ fn bearer<'i>(
     }
     let user = credential
         .raw("user")
-        .and_then(|sys_id| instance.store.get(&SYS_USER, sys_id))
+        .and_then(|sys_id| instance.store.get(SYS_USER, sys_id))
         .ok_or(AuthFailure::UserCannotLogIn)?;
     Ok((caller(user, instance)?, signed_in))
 }
@@ -262,7 +261,7 @@ fn bearer<'i>(
 /// The instance's `admin`, as the breaks that let a token act as admin see it.
 fn admin(instance: &Instance) -> Result<Caller, AuthFailure> {
     let admin = instance.user_named("admin");
-    let user = admin.and_then(|sys_id| instance.store.get(&SYS_USER, &sys_id));
+    let user = admin.and_then(|sys_id| instance.store.get(SYS_USER, &sys_id));
     caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance)
 }
 
@@ -270,7 +269,7 @@ fn basic(header: &str, instance: &Instance) -> Result<Caller, AuthFailure> {
     let (user_name, password) = basic_credentials(header).ok_or(AuthFailure::WrongPassword)?;
     let user = instance
         .user_named(&user_name)
-        .and_then(|sys_id| instance.store.get(&SYS_USER, &sys_id))
+        .and_then(|sys_id| instance.store.get(SYS_USER, &sys_id))
         .ok_or(AuthFailure::WrongPassword)?;
     let stored = user.raw("user_password").unwrap_or_default();
     let matches = !stored.is_empty() && bool::from(stored.as_bytes().ct_eq(password.as_bytes()));
@@ -316,7 +315,7 @@ mod tests {
     fn instance() -> (Instance, String) {
         let mut instance = Instance::default();
         let user = instance.store.insert(
-            &SYS_USER,
+            SYS_USER,
             &[
                 ("user_name", "svc.cc"),
                 ("user_password", "pw"),
@@ -333,7 +332,7 @@ mod tests {
         ];
         instance
             .store
-            .insert(&OAUTH_CREDENTIAL, credential, "system", 0);
+            .insert(OAUTH_CREDENTIAL, credential, "system", 0);
         (instance, user)
     }
 
@@ -348,7 +347,7 @@ mod tests {
         assert_eq!(caller.sys_id, user);
         assert_eq!(caller.user_name, "svc.cc");
         assert_eq!(caller.roles, ["itil"]);
-        assert!(caller.has_any_role(&["itil"]) && caller.has_any_role(&[]));
+        assert!(caller.has_any_role(&["itil"]) && caller.has_any_role(&[] as &[&str]));
         assert!(!caller.has_any_role(&["admin"]));
     }
 
@@ -366,11 +365,11 @@ mod tests {
         );
         let row = instance
             .store
-            .find_unique(&OAUTH_CREDENTIAL, TOKEN)
+            .find_unique(OAUTH_CREDENTIAL, TOKEN)
             .unwrap()
             .sys_id()
             .to_owned();
-        instance.store.delete(&OAUTH_CREDENTIAL, &row);
+        instance.store.delete(OAUTH_CREDENTIAL, &row);
         assert_eq!(
             sign_in(Some("Bearer tok"), &instance, 0),
             Err(AuthFailure::UnknownToken)
@@ -391,7 +390,7 @@ mod tests {
         );
         instance
             .store
-            .update(&SYS_USER, &user, &[("locked_out", "true")], "a", 0);
+            .update(SYS_USER, &user, &[("locked_out", "true")], "a", 0);
         assert_eq!(
             sign_in(Some(&basic_header("svc.cc", "pw")), &instance, 0),
             Err(AuthFailure::UserCannotLogIn)
@@ -407,7 +406,7 @@ mod tests {
         let mut instance = Instance::default();
         instance
             .store
-            .insert(&SYS_USER, &[("user_name", "nopw")], "a", 0);
+            .insert(SYS_USER, &[("user_name", "nopw")], "a", 0);
         assert_eq!(
             sign_in(Some(&basic_header("nopw", "")), &instance, 0),
             Err(AuthFailure::WrongPassword)
@@ -417,7 +416,7 @@ mod tests {
     fn with_token_record(expires: VirtualInstant) -> (Instance, String) {
         let mut instance = Instance::default();
         let row: &[(&str, &str)] = &[("token", "t"), ("expires", &glide_datetime(expires))];
-        let credential = instance.store.insert(&OAUTH_CREDENTIAL, row, "a", 0);
+        let credential = instance.store.insert(OAUTH_CREDENTIAL, row, "a", 0);
         (instance, credential)
     }
 
@@ -432,7 +431,7 @@ mod tests {
         instance.set_property(COOKIE_AUTH_DISABLED_PROPERTY, "boolean", "false", 0);
         assert!(i4_alive(&instance, &session, 100));
         instance.set_property(COOKIE_AUTH_DISABLED_PROPERTY, "boolean", "true", 0);
-        instance.store.delete(&OAUTH_CREDENTIAL, &credential);
+        instance.store.delete(OAUTH_CREDENTIAL, &credential);
         assert!(!i4_alive(&instance, &session, 0));
         let broken = instance.with_breaks(crate::mock::Breaks::new([Break::CookieOutlivesToken]));
         assert!(i4_alive(&broken, &session, 100));

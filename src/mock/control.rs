@@ -14,7 +14,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::faults::Fault;
-use super::schema;
 use super::shared::{MockState, Shared};
 use super::switches::Switches;
 use crate::glide_time::glide_datetime;
@@ -52,9 +51,10 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, InvalidBody> {
 fn summary(shared: &Shared, state: &MockState) -> Value {
     let instance = &state.instance;
     let now = shared.clock.now();
-    let tables: serde_json::Map<String, Value> = schema::TABLES
-        .iter()
-        .map(|table| (table.name.to_owned(), json!(instance.store.count(table))))
+    let tables: serde_json::Map<String, Value> = instance
+        .store
+        .tables()
+        .map(|table| (table.name.clone(), json!(instance.store.count(&table.name))))
         .collect();
     json!({
         "release": instance.release().to_string(),

@@ -269,7 +269,7 @@ fn f6_client_credentials<'a>(
     }
     match form.get("client_id") {
         Some(id) if breaks.has(Break::MissingSecretAccepted) => {
-            let entity = instance.store.find(&OAUTH_ENTITY, "client_id", id);
+            let entity = instance.store.find(OAUTH_ENTITY, "client_id", id);
             let stored = entity.and_then(|entity| entity.raw("client_secret"));
             Ok(ClientCredentials {
                 id: Cow::Borrowed(id),
@@ -288,7 +288,7 @@ fn b4_known_client<'i>(
 ) -> Result<RecordRef<'i>, Refusal> {
     match instance
         .store
-        .find(&OAUTH_ENTITY, "client_id", &credentials.id)
+        .find(OAUTH_ENTITY, "client_id", &credentials.id)
     {
         Some(entity) => Ok(entity),
         None => refuse(Reason::UnknownClient),
@@ -362,7 +362,7 @@ fn b1_application_user<'i>(
     let user = first_user
         .or(entity.raw("user"))
         .filter(|sys_id| !sys_id.is_empty())
-        .and_then(|sys_id| instance.store.get(&SYS_USER, sys_id));
+        .and_then(|sys_id| instance.store.get(SYS_USER, sys_id));
     match user {
         Some(user) => Ok(user),
         None if breaks.has(Break::UserlessEntityGeneric) => refuse(Reason::UserMissing),
@@ -572,7 +572,7 @@ pub(crate) fn issue(
     ];
     let credential = instance
         .store
-        .insert_row(&OAUTH_CREDENTIAL, &changes, &grant.user_name, now);
+        .insert_row(OAUTH_CREDENTIAL, &changes, &grant.user_name, now);
     instance.track_expiry(expires, credential);
     // Break (E5): the token is remembered apart from its record, so deleting the record does not revoke it.
     let breaks = &instance.breaks;
@@ -601,7 +601,7 @@ pub(crate) fn issue(
 fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option<IssuedToken> {
     instance
         .store
-        .all(&OAUTH_CREDENTIAL)
+        .all(OAUTH_CREDENTIAL)
         .rev()
         .filter(|record| record.raw("peer") == Some(grant.entity_sys_id.as_str()))
         .filter(|record| record.raw("user") == Some(grant.user_sys_id.as_str()))

@@ -46,12 +46,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// The authenticated REST API: the Table API (in JSON or XML), who am I, the Attachment API, and the Batch
 /// API when `batch_routes` are given to run its inner requests.
 fn rest_routes(shared: &Arc<Shared>, batch_routes: Option<Router>) -> Router<Arc<Shared>> {
-    let mut routes = Router::new()
-        .route("/api/now/table/{table}", get(list).post(create))
-        .route(
-            "/api/now/table/{table}/{sys_id}",
-            get(read).put(update).patch(update).delete(remove),
-        )
+    // SPEC §12: the unversioned, `v1` and `v2` paths are the same Table API.
+    let mut routes = ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"]
+        .into_iter()
+        .fold(Router::new(), |router, base| {
+            router
+                .route(&format!("{base}/{{table}}"), get(list).post(create))
+                .route(
+                    &format!("{base}/{{table}}/{{sys_id}}"),
+                    get(read).put(update).patch(update).delete(remove),
+                )
+        })
         .route_layer(middleware::from_fn(negotiate_xml))
         .route("/api/now/ui/user/current_user", get(current_user));
     for version in ["", "/v1"] {
@@ -178,7 +183,7 @@ async fn authenticate(
             sign_in::i5_record_bearer_call(instance, &admitted.caller.sys_id, now);
             let store = &instance.store;
             let entity = || {
-                let record = store.get(&OAUTH_CREDENTIAL, &credential);
+                let record = store.get(OAUTH_CREDENTIAL, &credential);
                 let peer = record.and_then(|record| record.raw("peer"));
                 peer.unwrap_or_default().to_owned()
             };
@@ -317,7 +322,8 @@ async fn remove(
     Path((table, sys_id)): Path<(String, String)>,
 ) -> Response {
     let mut state = shared.lock();
-    match table_api::delete(&mut state.instance, &caller, &table, &sys_id) {
+    let now = shared.clock.now();
+    match table_api::delete(&mut state.instance, &caller, &table, &sys_id, now) {
         Ok(()) => wire::no_content(),
         Err(error) => wire::table_error(&error),
     }

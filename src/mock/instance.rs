@@ -46,6 +46,14 @@ impl Instance {
                 .is_some_and(|value| value.trim().eq_ignore_ascii_case("false"))
     }
 
+    /// An instance with these tables and records, and nothing else yet.
+    pub(crate) fn with_store(store: Store) -> Instance {
+        Instance {
+            store,
+            ..Instance::default()
+        }
+    }
+
     /// The same instance, deliberately unfaithful in these ways (see [`Break`]).
     pub fn with_breaks(self, breaks: Breaks) -> Instance {
         Instance { breaks, ..self }
@@ -53,7 +61,7 @@ impl Instance {
 
     /// A property's value, read live (SPEC A4).
     pub(crate) fn property(&self, name: &str) -> Option<&str> {
-        self.store.find(&SYS_PROPERTIES, "name", name)?.raw("value")
+        self.store.find(SYS_PROPERTIES, "name", name)?.raw("value")
     }
 
     /// Creates the property or changes its value, as an admin would.
@@ -66,17 +74,17 @@ impl Instance {
     ) {
         let existing = self
             .store
-            .find(&SYS_PROPERTIES, "name", name)
+            .find(SYS_PROPERTIES, "name", name)
             .map(|record| record.sys_id().to_owned());
         let changes: &[(&str, &str)] = &[("name", name), ("type", kind), ("value", value)];
         match existing {
             Some(sys_id) => {
                 self.store
-                    .update(&SYS_PROPERTIES, &sys_id, changes, SYSTEM_ACTOR, now);
+                    .update(SYS_PROPERTIES, &sys_id, changes, SYSTEM_ACTOR, now);
             }
             None => {
                 self.store
-                    .insert(&SYS_PROPERTIES, changes, SYSTEM_ACTOR, now);
+                    .insert(SYS_PROPERTIES, changes, SYSTEM_ACTOR, now);
             }
         }
     }
@@ -98,21 +106,20 @@ impl Instance {
     /// The names of the roles granted to a user.
     pub(crate) fn roles_of(&self, user_sys_id: &str) -> Vec<String> {
         self.store
-            .all(&SYS_USER_HAS_ROLE)
+            .all(SYS_USER_HAS_ROLE)
             .filter(|grant| grant.raw("user") == Some(user_sys_id))
-            .filter_map(|grant| self.store.get(&SYS_USER_ROLE, grant.raw("role")?))
+            .filter_map(|grant| self.store.get(SYS_USER_ROLE, grant.raw("role")?))
             .filter_map(|role| role.raw("name").map(str::to_owned))
             .collect()
     }
 
     /// The sys_id of the role with this name, creating the role when the instance does not have it yet.
     pub(crate) fn ensure_role(&mut self, role_name: &str, now: VirtualInstant) -> String {
-        if let Some(role) = self.store.find(&SYS_USER_ROLE, "name", role_name) {
+        if let Some(role) = self.store.find(SYS_USER_ROLE, "name", role_name) {
             return role.sys_id().to_owned();
         }
         let changes: &[(&str, &str)] = &[("name", role_name)];
-        self.store
-            .insert(&SYS_USER_ROLE, changes, SYSTEM_ACTOR, now)
+        self.store.insert(SYS_USER_ROLE, changes, SYSTEM_ACTOR, now)
     }
 
     /// Grants a role by name (see [`Instance::ensure_role`]).
@@ -120,13 +127,13 @@ impl Instance {
         let role = self.ensure_role(role_name, now);
         let changes: &[(&str, &str)] = &[("user", user_sys_id), ("role", &role)];
         self.store
-            .insert(&SYS_USER_HAS_ROLE, changes, SYSTEM_ACTOR, now);
+            .insert(SYS_USER_HAS_ROLE, changes, SYSTEM_ACTOR, now);
     }
 
     /// Finds a user by `user_name`, case-insensitively as a login does.
     pub(crate) fn user_named(&self, user_name: &str) -> Option<String> {
         self.store
-            .all(&SYS_USER)
+            .all(SYS_USER)
             .find(|user| {
                 user.raw("user_name")
                     .is_some_and(|name| name.eq_ignore_ascii_case(user_name))
@@ -154,7 +161,7 @@ impl Instance {
             let Reverse((_, credential)) = self.expiries.pop().expect("peeked");
             let current_expiry = self
                 .store
-                .row(&OAUTH_CREDENTIAL, credential)
+                .row(OAUTH_CREDENTIAL, credential)
                 .map(|record| record.raw("expires").and_then(parse_glide_datetime));
             match current_expiry {
                 // An admin moved the expiry later: keep the record and look again then.
@@ -162,11 +169,11 @@ impl Instance {
                 Some(_) => {
                     // SPEC I4: the token's session dies with it (unless sessions outlive tokens).
                     let die = *sessions_die.get_or_insert_with(|| self.sessions_die_with_tokens());
-                    let record = self.store.row(&OAUTH_CREDENTIAL, credential);
+                    let record = self.store.row(OAUTH_CREDENTIAL, credential);
                     if let Some(record) = record.filter(|_| die) {
                         self.sessions.close(record.sys_id());
                     }
-                    self.store.delete_row(&OAUTH_CREDENTIAL, credential);
+                    self.store.delete_row(OAUTH_CREDENTIAL, credential);
                 }
                 None => {}
             }
@@ -187,7 +194,7 @@ mod tests {
         instance.set_property(GRANT_PROPERTY, "boolean", "true", 0);
         instance.set_property(GRANT_PROPERTY, "boolean", "false", 0);
         assert_eq!(instance.property(GRANT_PROPERTY), Some("false"));
-        assert_eq!(instance.store.count(&SYS_PROPERTIES), 1);
+        assert_eq!(instance.store.count(SYS_PROPERTIES), 1);
     }
 
     #[test]
@@ -204,15 +211,15 @@ mod tests {
         let mut instance = Instance::default();
         let user = instance
             .store
-            .insert(&SYS_USER, &[("user_name", "Svc.CC")], "a", 0);
+            .insert(SYS_USER, &[("user_name", "Svc.CC")], "a", 0);
         instance.grant_role(&user, "itil", 0);
         instance.grant_role(&user, "admin", 0);
         let other = instance
             .store
-            .insert(&SYS_USER, &[("user_name", "x")], "a", 0);
+            .insert(SYS_USER, &[("user_name", "x")], "a", 0);
         instance.grant_role(&other, "itil", 0);
         assert_eq!(instance.roles_of(&user), ["itil", "admin"]);
-        assert_eq!(instance.store.count(&SYS_USER_ROLE), 2);
+        assert_eq!(instance.store.count(SYS_USER_ROLE), 2);
         assert_eq!(instance.user_named("svc.cc"), Some(user));
     }
 
@@ -224,11 +231,9 @@ mod tests {
                 ("token", &format!("t{expires}")),
                 ("expires", &glide_datetime(expires)),
             ];
-            let row = instance
-                .store
-                .insert_row(&OAUTH_CREDENTIAL, changes, "a", 0);
+            let row = instance.store.insert_row(OAUTH_CREDENTIAL, changes, "a", 0);
             instance.track_expiry(expires, row);
-            let record = instance.store.row(&OAUTH_CREDENTIAL, row).unwrap();
+            let record = instance.store.row(OAUTH_CREDENTIAL, row).unwrap();
             record.sys_id().to_owned()
         };
         let expired = issue(&mut instance, 100);
@@ -237,13 +242,13 @@ mod tests {
         let later: &[(&str, &str)] = &[("expires", &glide_datetime(500))];
         instance
             .store
-            .update(&OAUTH_CREDENTIAL, &extended, later, "admin", 0);
+            .update(OAUTH_CREDENTIAL, &extended, later, "admin", 0);
 
         instance.purge_expired_tokens(200);
-        assert!(instance.store.get(&OAUTH_CREDENTIAL, &expired).is_none());
-        assert!(instance.store.get(&OAUTH_CREDENTIAL, &live).is_some());
-        assert!(instance.store.get(&OAUTH_CREDENTIAL, &extended).is_some());
+        assert!(instance.store.get(OAUTH_CREDENTIAL, &expired).is_none());
+        assert!(instance.store.get(OAUTH_CREDENTIAL, &live).is_some());
+        assert!(instance.store.get(OAUTH_CREDENTIAL, &extended).is_some());
         instance.purge_expired_tokens(500);
-        assert_eq!(instance.store.count(&OAUTH_CREDENTIAL), 0);
+        assert_eq!(instance.store.count(OAUTH_CREDENTIAL), 0);
     }
 }

@@ -34,6 +34,8 @@ pub(crate) struct QueryContext<'a> {
 pub(crate) struct EncodedQuery {
     queries: Vec<Vec<Clause>>,
     order: Vec<OrderKey>,
+    /// Conditions ANDed with the whole query (name-value filters).
+    required: Vec<Condition>,
 }
 
 /// Conditions joined by `^OR`.
@@ -122,14 +124,34 @@ impl EncodedQuery {
         }
         queries.push(clauses);
         queries.retain(|clauses| !clauses.is_empty());
-        Self { queries, order }
+        Self {
+            queries,
+            order,
+            required: Vec::new(),
+        }
+    }
+
+    /// The query ANDed with `field=value`, as a name-value filter adds it (SPEC §12). The value is taken
+    /// whole: a `^` or an operator in it is part of the value.
+    pub(crate) fn and_equal(mut self, field: &str, value: &str) -> Self {
+        self.required.push(Condition {
+            field: field.to_owned(),
+            operator: Operator::Eq,
+            value: value.to_owned(),
+        });
+        self
     }
 
     /// Every field name the query refers to (conditions and ORDERBY), for validation by the caller.
     ///
     /// Condition fields come first, then ORDERBY fields, each name once, in query order.
     pub(crate) fn field_names(&self) -> Vec<&str> {
-        let conditions = self.queries.iter().flatten().flatten();
+        let conditions = self
+            .queries
+            .iter()
+            .flatten()
+            .flatten()
+            .chain(&self.required);
         let names = conditions
             .map(|condition| condition.field.as_str())
             .chain(self.order.iter().map(|key| key.field.as_str()));
@@ -160,11 +182,17 @@ impl EncodedQuery {
                 .filter_map(clause_matches)
                 .reduce(|a, b| a && b)
         };
-        self.queries
+        let required = self
+            .required
             .iter()
-            .filter_map(query_matches)
-            .reduce(|a, b| a || b)
-            .unwrap_or(true)
+            .all(|condition| condition.evaluate(record, context) != Some(false));
+        required
+            && self
+                .queries
+                .iter()
+                .filter_map(query_matches)
+                .reduce(|a, b| a || b)
+                .unwrap_or(true)
     }
 
     /// Stable sort by the ORDERBY / ORDERBYDESC terms in query order; no terms = order unchanged.
@@ -584,6 +612,38 @@ mod tests {
             }
             query.field_names();
             query.sort(&mut records);
+        }
+
+        #[test]
+        fn a_name_value_filter_ands_with_the_query_whatever_its_value(
+            text in query_text(),
+            field in prop::sample::select(FIELDS.to_vec()),
+            value in prop_oneof![any::<String>(), query_text()],
+            values in prop::collection::vec(prop_oneof![any::<String>(), query_text()], FIELDS.len()),
+        ) {
+            prop_assume!(!value.starts_with("javascript:"));
+            let fields: Vec<(&str, &str)> =
+                FIELDS.iter().copied().zip(values.iter().map(String::as_str)).collect();
+            let row = record(&fields);
+            let query = EncodedQuery::parse(&text);
+            let expected = query.matches(&row, &CONTEXT)
+                && row.field(field).unwrap().eq_ignore_ascii_case(&value);
+            prop_assert_eq!(query.and_equal(field, &value).matches(&row, &CONTEXT), expected);
+        }
+
+        #[test]
+        fn a_plain_name_value_filter_reads_as_its_encoded_condition(
+            text in query_text(),
+            field in prop::sample::select(FIELDS.to_vec()),
+            value in "[a-z0-9 ]{0,8}",
+        ) {
+            prop_assume!(!text.contains("NQ"));
+            let joined = EncodedQuery::parse(&format!("{text}^{field}={value}"));
+            let filtered = EncodedQuery::parse(&text).and_equal(field, &value);
+            let rows = [record(&[("a", &value), ("b", &value), ("c", &value)]), record(&[("a", "x")])];
+            for row in &rows {
+                prop_assert_eq!(joined.matches(row, &CONTEXT), filtered.matches(row, &CONTEXT));
+            }
         }
 
         #[test]

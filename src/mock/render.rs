@@ -1,8 +1,10 @@
-//! Records as the Table API shows them: string values, reference links, display values, chosen fields.
+//! Records as the Table API shows them: string values, reference links, display values (choice labels,
+//! references' display columns), chosen fields.
 
 use serde_json::{Map, Value, json};
 
-use super::schema::{self, Kind};
+use super::fields::{referenced_table, resolves};
+use super::schema::Kind;
 use super::store::{RecordRef, Store};
 
 /// `sysparm_display_value`.
@@ -40,16 +42,13 @@ impl Rendering {
         let mut object = Map::new();
         match &self.fields {
             None => {
-                for column in record.table().all_columns() {
-                    object.insert(
-                        column.name.to_owned(),
-                        self.field(record, column.name, store),
-                    );
+                for (position, column) in record.table().all_columns().enumerate() {
+                    object.insert(column.name.clone(), self.column(record, position, store));
                 }
             }
             Some(fields) => {
                 for name in fields {
-                    if resolves(record, name) {
+                    if resolves(record.table(), name, store) {
                         object.insert(name.clone(), self.field(record, name, store));
                     }
                 }
@@ -58,34 +57,40 @@ impl Rendering {
         Value::Object(object)
     }
 
-    /// One field; `reference.column` walks one reference (as `sysparm_fields=user.user_name` does).
+    /// One field; `reference.column` walks references (as `sysparm_fields=user.user_name` does).
     fn field(&self, record: RecordRef<'_>, name: &str, store: &Store) -> Value {
-        if let Some((reference, column)) = name.split_once('.') {
+        if let Some((reference, rest)) = name.split_once('.') {
             return referenced(record, reference, store).map_or_else(
-                || self.plain(""),
-                |target| self.field(target, column, store),
+                || self.plain("", ""),
+                |target| self.field(target, rest, store),
             );
         }
-        let column = record.table().column(name).expect("resolved field");
-        let value = record.shown(name).unwrap_or_default();
-        match column.kind {
+        let position = record.table().position(name).expect("resolved field");
+        self.column(record, position, store)
+    }
+
+    /// The column at `position`: a reference object, or a value with its choice label as display value.
+    fn column(&self, record: RecordRef<'_>, position: usize, store: &Store) -> Value {
+        let column = record.table().column_at(position);
+        let value = record.shown_at(position);
+        match &column.kind {
             Kind::Reference(target) if !value.is_empty() => self.reference(target, value, store),
-            _ => self.plain(value),
+            _ => self.plain(value, column.choice_label(value).unwrap_or(value)),
         }
     }
 
-    fn plain(&self, value: &str) -> Value {
+    fn plain(&self, value: &str, display: &str) -> Value {
         match self.display_value {
-            DisplayValue::All => json!({ "display_value": value, "value": value }),
-            _ => Value::from(value),
+            DisplayValue::False => Value::from(value),
+            DisplayValue::True => Value::from(display),
+            DisplayValue::All => json!({ "display_value": display, "value": value }),
         }
     }
 
     fn reference(&self, target: &str, sys_id: &str, store: &Store) -> Value {
-        let table = schema::table(target).expect("references name served tables");
         let display = store
-            .get(table, sys_id)
-            .and_then(|row| row.shown(table.display_column))
+            .table(target)
+            .and_then(|table| store.get(target, sys_id)?.shown(&table.display_column))
             .unwrap_or_default();
         let link = format!("{}/api/now/table/{target}/{sys_id}", self.base_url);
         match (self.display_value, self.exclude_reference_link) {
@@ -101,23 +106,10 @@ impl Rendering {
     }
 }
 
+/// The record a reference column of `record` points at.
 fn referenced<'s>(record: RecordRef<'s>, column: &str, store: &'s Store) -> Option<RecordRef<'s>> {
-    let Kind::Reference(target) = record.table().column(column)?.kind else {
-        return None;
-    };
-    store.get(schema::table(target)?, record.raw(column)?)
-}
-
-/// Whether a requested field names a column (or a column across one reference).
-fn resolves(record: RecordRef<'_>, name: &str) -> bool {
-    match name.split_once('.') {
-        None => record.table().column(name).is_some(),
-        Some((reference, column)) => match record.table().column(reference).map(|c| c.kind) {
-            Some(Kind::Reference(target)) => schema::table(target)
-                .is_some_and(|table| !column.contains('.') && table.column(column).is_some()),
-            _ => false,
-        },
-    }
+    let target = referenced_table(record.table(), column, store)?;
+    store.get(&target.name, record.raw(column)?)
 }
 
 #[cfg(test)]
@@ -128,7 +120,7 @@ mod tests {
     fn store() -> (Store, String) {
         let mut store = Store::default();
         let user = store.insert(
-            &SYS_USER,
+            SYS_USER,
             &[
                 ("user_name", "svc.cc"),
                 ("first_name", "Svc"),
@@ -138,7 +130,7 @@ mod tests {
             0,
         );
         let entity = store.insert(
-            &OAUTH_ENTITY,
+            OAUTH_ENTITY,
             &[("name", "svc-cc"), ("user", &user), ("client_secret", "s")],
             "admin",
             0,
@@ -147,7 +139,7 @@ mod tests {
     }
 
     fn render(rendering: &Rendering, store: &Store, entity: &str) -> Value {
-        rendering.render(store.get(&OAUTH_ENTITY, entity).unwrap(), store)
+        rendering.render(store.get(OAUTH_ENTITY, entity).unwrap(), store)
     }
 
     fn rendering(fields: &[&str], display_value: DisplayValue, exclude: bool) -> Rendering {
@@ -163,7 +155,7 @@ mod tests {
     fn references_carry_links_unless_excluded() {
         let (store, entity) = store();
         let user = store
-            .get(&OAUTH_ENTITY, &entity)
+            .get(OAUTH_ENTITY, &entity)
             .unwrap()
             .raw("user")
             .unwrap()
@@ -232,7 +224,7 @@ mod tests {
         let shown = render(&everything, &store, &entity);
         let keys: Vec<_> = shown.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys.first().map(String::as_str), Some("sys_id"));
-        assert_eq!(keys.len(), OAUTH_ENTITY.width());
+        assert_eq!(keys.len(), store.table(OAUTH_ENTITY).unwrap().width());
         assert_eq!(
             shown["active"],
             json!({"display_value": "true", "value": "true"})

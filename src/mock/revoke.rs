@@ -58,7 +58,7 @@ pub(crate) fn i1_revoke(
     let Some(token) = token.filter(|token| !token.is_empty()) else {
         return Revocation::MissingToken;
     };
-    let Some(credential) = instance.store.find_unique(&OAUTH_CREDENTIAL, token) else {
+    let Some(credential) = instance.store.find_unique(OAUTH_CREDENTIAL, token) else {
         return Revocation::UnknownToken;
     };
     let sys_id = credential.sys_id().to_owned();
@@ -68,14 +68,14 @@ pub(crate) fn i1_revoke(
         return Revocation::Revoked;
     }
     if breaks.has(Break::RevocationDeletesRow) {
-        instance.store.delete(&OAUTH_CREDENTIAL, &sys_id);
+        instance.store.delete(OAUTH_CREDENTIAL, &sys_id);
         return Revocation::Revoked;
     }
     if expires.is_none_or(|expires| expires > now) {
         let change: &[(&str, &str)] = &[("expires", &glide_datetime(now))];
         instance
             .store
-            .update(&OAUTH_CREDENTIAL, &sys_id, change, SYSTEM_ACTOR, now);
+            .update(OAUTH_CREDENTIAL, &sys_id, change, SYSTEM_ACTOR, now);
     }
     Revocation::Revoked
 }
@@ -89,11 +89,11 @@ mod tests {
 
     fn issued(instance: &mut Instance) -> String {
         let row: &[(&str, &str)] = &[("token", "tok+en"), ("expires", &glide_datetime(1000))];
-        instance.store.insert(&OAUTH_CREDENTIAL, row, "a", 0)
+        instance.store.insert(OAUTH_CREDENTIAL, row, "a", 0)
     }
 
     fn expires(instance: &Instance, sys_id: &str) -> Option<String> {
-        let record = instance.store.get(&OAUTH_CREDENTIAL, sys_id)?;
+        let record = instance.store.get(OAUTH_CREDENTIAL, sys_id)?;
         record.raw("expires").map(str::to_owned)
     }
 

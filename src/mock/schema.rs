@@ -1,8 +1,53 @@
-//! The tables the mock instance serves (SPEC §2, §7, §8): columns, their kinds and defaults, display columns and
-//! ACL roles.
+//! The shape of the tables the mock serves (SPEC §2, §7, §12): columns with their kinds, defaults, choices and
+//! computed rules, display columns and ACL roles. The out-of-box tables are data
+//! (`fixtures/schema/out_of_box.toml`, read by `declaration`); the names below are the tables the
+//! instance's own rules read and write.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use super::declaration::{self, Declarations};
+
+pub(crate) const SYS_PROPERTIES: &str = "sys_properties";
+pub(crate) const OAUTH_ENTITY: &str = "oauth_entity";
+pub(crate) const SYS_USER: &str = "sys_user";
+pub(crate) const SYS_USER_ROLE: &str = "sys_user_role";
+pub(crate) const SYS_USER_HAS_ROLE: &str = "sys_user_has_role";
+pub(crate) const OAUTH_CREDENTIAL: &str = "oauth_credential";
+#[cfg(test)]
+pub(crate) const INCIDENT: &str = "incident";
+pub(crate) const SYS_AUTH_SCOPE: &str = "sys_auth_scope";
+pub(crate) const SYS_API_ACCESS_SCOPE: &str = "sys_api_access_scope";
+pub(crate) const OAUTH_ENTITY_AUTH_SCOPE_MAPPING: &str = "oauth_entity_auth_scope_mapping";
+pub(crate) const SYS_DB_OBJECT: &str = "sys_db_object";
+pub(crate) const SYS_DICTIONARY: &str = "sys_dictionary";
+pub(crate) const SYS_CHOICE: &str = "sys_choice";
+pub(crate) const SYS_ATTACHMENT: &str = "sys_attachment";
+
+/// The tables the instance's own rules use by name: the out-of-box schema must define each.
+#[cfg(test)]
+pub(crate) const WELL_KNOWN: [&str; 14] = [
+    SYS_PROPERTIES,
+    OAUTH_ENTITY,
+    SYS_USER,
+    SYS_USER_ROLE,
+    SYS_USER_HAS_ROLE,
+    OAUTH_CREDENTIAL,
+    INCIDENT,
+    SYS_AUTH_SCOPE,
+    SYS_API_ACCESS_SCOPE,
+    OAUTH_ENTITY_AUTH_SCOPE_MAPPING,
+    SYS_DB_OBJECT,
+    SYS_DICTIONARY,
+    SYS_ATTACHMENT,
+    SYS_CHOICE,
+];
+
+/// The out-of-box schema, as data.
+const OUT_OF_BOX_TOML: &str = include_str!("../../fixtures/schema/out_of_box.toml");
 
 /// How a column's value is stored, validated and shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
     Text,
     /// Stored as `"true"` / `"false"`.
@@ -11,382 +56,265 @@ pub(crate) enum Kind {
     /// `YYYY-MM-DD HH:MM:SS` in UTC.
     DateTime,
     /// A sys_id in the named table; rendered as `{"link":…,"value":…}`.
-    Reference(&'static str),
+    Reference(String),
     /// Write-only: accepted on insert and update, never returned in clear (`client_secret`, passwords, tokens).
     Secret,
 }
 
-/// The value a column takes when an insert does not give one.
+/// A value the instance generates when an insert does not give one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Default {
-    Empty,
-    Value(&'static str),
+pub(crate) enum Generated {
     /// 32 hex digits, as ServiceNow generates `client_id`.
     ClientId,
     /// A random secret, as the application registry generates `client_secret`.
     Secret,
-    /// The next `INC00nnnnn` number.
-    IncidentNumber,
+    /// The table's next number: its prefix and seven digits (`INC0010001`).
+    Number,
+    /// The time of the insert.
+    Now,
 }
 
+/// The value a column takes when an insert does not give one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Default {
+    Empty,
+    Value(String),
+    Generated(Generated),
+}
+
+/// A column whose value a rule computes on every insert and update (see `computed`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Column {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub default: Default,
+pub(crate) enum Computed {
+    /// SPEC §12: incident priority from impact × urgency.
+    IncidentPriority,
+    /// A user's `name` from first and last name.
+    FullName,
 }
 
-const fn column(name: &'static str, kind: Kind, default: Default) -> Column {
-    Column {
-        name,
-        kind,
-        default,
+/// One entry of a choice list: the stored value and the label `sysparm_display_value` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Column {
+    pub name: String,
+    pub label: String,
+    /// ServiceNow's type name, as `sys_dictionary.internal_type` shows it.
+    pub internal_type: String,
+    pub kind: Kind,
+    pub max_length: u32,
+    pub mandatory: bool,
+    pub default: Default,
+    pub computed: Option<Computed>,
+    /// `None`: not a choice column.
+    pub choices: Option<Vec<Choice>>,
+    /// The table whose dictionary defines the column (a parent's, for an inherited column).
+    pub defined_on: String,
+    /// The table whose choice list the column uses (differs from `defined_on` where a child overrides it).
+    pub choices_on: String,
+}
+
+impl Column {
+    /// The label of a choice value, if the column has a choice list holding it.
+    pub(crate) fn choice_label(&self, value: &str) -> Option<&str> {
+        let choices = self.choices.as_ref()?;
+        let choice = choices.iter().find(|choice| choice.value == value)?;
+        Some(&choice.label)
     }
 }
 
-const fn text(name: &'static str) -> Column {
-    column(name, Kind::Text, Default::Empty)
-}
-
-const fn flag(name: &'static str, value: &'static str) -> Column {
-    column(name, Kind::Boolean, Default::Value(value))
-}
-
-const fn reference(name: &'static str, table: &'static str) -> Column {
-    column(name, Kind::Reference(table), Default::Empty)
-}
-
-/// Columns every table has, maintained by the instance; writes to them are ignored.
-pub(crate) const SYSTEM_COLUMNS: [Column; 6] = [
-    text("sys_id"),
-    column("sys_created_on", Kind::DateTime, Default::Empty),
-    text("sys_created_by"),
-    column("sys_updated_on", Kind::DateTime, Default::Empty),
-    text("sys_updated_by"),
-    column("sys_mod_count", Kind::Integer, Default::Value("0")),
-];
-
 /// Roles that may read or write a table; an empty list means any authenticated user.
 /// The `admin` role passes every check, as on an instance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Access {
-    pub read: &'static [&'static str],
-    pub write: &'static [&'static str],
+    pub read: Vec<String>,
+    pub write: Vec<String>,
 }
 
-const ADMIN_ONLY: Access = Access {
-    read: &["admin"],
-    write: &["admin"],
-};
-
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Table {
-    pub name: &'static str,
-    /// The table's own columns, after [`SYSTEM_COLUMNS`].
-    pub columns: &'static [Column],
+    pub name: String,
+    pub label: String,
+    /// The parent table, whose columns this one inherits.
+    pub extends: Option<String>,
     /// The column shown as a reference's display value.
-    pub display_column: &'static str,
+    pub display_column: String,
     pub access: Access,
     /// A column whose values are unique and looked up directly (issued tokens).
-    pub unique_column: Option<&'static str>,
+    pub unique_column: Option<String>,
+    /// The prefix of generated numbers (`INC`).
+    pub number_prefix: String,
+    /// System columns first (`sys_id` at 0), then inherited ones, then the table's own.
+    columns: Vec<Column>,
+    positions: HashMap<String, usize>,
 }
 
 impl Table {
-    /// System columns first, then the table's own.
+    pub(crate) fn new(
+        name: String,
+        label: String,
+        extends: Option<String>,
+        columns: Vec<Column>,
+    ) -> Table {
+        let positions = columns
+            .iter()
+            .enumerate()
+            .map(|(position, column)| (column.name.clone(), position))
+            .collect();
+        Table {
+            name,
+            label,
+            extends,
+            display_column: "sys_id".into(),
+            access: Access::default(),
+            unique_column: None,
+            number_prefix: String::new(),
+            columns,
+            positions,
+        }
+    }
+
     pub(crate) fn all_columns(&self) -> impl Iterator<Item = &Column> {
-        SYSTEM_COLUMNS.iter().chain(self.columns)
+        self.columns.iter()
     }
 
     /// The position of a column in a record's values.
     pub(crate) fn position(&self, name: &str) -> Option<usize> {
-        self.all_columns().position(|column| column.name == name)
+        self.positions.get(name).copied()
     }
 
     pub(crate) fn column(&self, name: &str) -> Option<&Column> {
-        self.all_columns().find(|column| column.name == name)
+        Some(&self.columns[self.position(name)?])
+    }
+
+    /// The column at a position of a record's values.
+    pub(crate) fn column_at(&self, position: usize) -> &Column {
+        &self.columns[position]
     }
 
     pub(crate) fn width(&self) -> usize {
-        SYSTEM_COLUMNS.len() + self.columns.len()
+        self.columns.len()
+    }
+
+    /// Adds a column after the others (the table's records get its default).
+    pub(crate) fn push_column(&mut self, column: Column) {
+        self.positions
+            .insert(column.name.clone(), self.columns.len());
+        self.columns.push(column);
+    }
+
+    /// The columns an insert or update never writes: the system columns.
+    pub(crate) fn is_system(&self, position: usize) -> bool {
+        position < out_of_box().system_columns.len()
     }
 }
 
-pub(crate) const SYS_PROPERTIES: Table = Table {
-    name: "sys_properties",
-    columns: &[
-        text("name"),
-        text("value"),
-        column("type", Kind::Text, Default::Value("string")),
-        text("description"),
-    ],
-    display_column: "name",
-    access: ADMIN_ONLY,
-    unique_column: None,
-};
+/// A resolved set of tables, with the system columns every table starts with.
+#[derive(Debug)]
+pub(crate) struct Schema {
+    pub system_columns: Vec<Column>,
+    pub tables: Vec<Arc<Table>>,
+    /// The declarations the tables were resolved from, for seeds that amend or extend them.
+    pub declarations: Declarations,
+}
 
-pub(crate) const OAUTH_ENTITY: Table = Table {
-    name: "oauth_entity",
-    columns: &[
-        text("name"),
-        column("client_id", Kind::Text, Default::ClientId),
-        column("client_secret", Kind::Secret, Default::Secret),
-        column("type", Kind::Text, Default::Value("client")),
-        reference("user", "sys_user"),
-        column(
-            "default_grant_type",
-            Kind::Text,
-            Default::Value("authorization_code"),
-        ),
-        column(
-            "access_token_lifespan",
-            Kind::Integer,
-            Default::Value("1800"),
-        ),
-        column(
-            "refresh_token_lifespan",
-            Kind::Integer,
-            Default::Value("8640000"),
-        ),
-        flag("active", "true"),
-        // SPEC §7: which APIs the entity's tokens may call.
-        column(
-            "scope_restriction_status",
-            Kind::Text,
-            Default::Value("unrestricted"),
-        ),
-        // SPEC §9: stored; this mock issues opaque tokens whatever it says.
-        column("token_format", Kind::Text, Default::Value("opaque")),
-        // SPEC L3: stored, not acted on.
-        text("inbound_grant_type"),
-    ],
-    display_column: "name",
-    access: ADMIN_ONLY,
-    unique_column: None,
-};
-
-pub(crate) const SYS_USER: Table = Table {
-    name: "sys_user",
-    columns: &[
-        text("user_name"),
-        text("first_name"),
-        text("last_name"),
-        text("name"),
-        text("email"),
-        flag("active", "true"),
-        flag("locked_out", "false"),
-        flag("password_needs_reset", "false"),
-        flag("web_service_access_only", "false"),
-        column("user_password", Kind::Secret, Default::Empty),
-        // SPEC I5: a Bearer call sets it.
-        column("last_login_time", Kind::DateTime, Default::Empty),
-    ],
-    display_column: "name",
-    access: Access {
-        read: &[],
-        write: &["admin"],
-    },
-    unique_column: None,
-};
-
-pub(crate) const SYS_USER_ROLE: Table = Table {
-    name: "sys_user_role",
-    columns: &[text("name"), text("description")],
-    display_column: "name",
-    access: Access {
-        read: &[],
-        write: &["admin"],
-    },
-    unique_column: None,
-};
-
-pub(crate) const SYS_USER_HAS_ROLE: Table = Table {
-    name: "sys_user_has_role",
-    columns: &[
-        reference("user", "sys_user"),
-        reference("role", "sys_user_role"),
-    ],
-    display_column: "sys_id",
-    access: ADMIN_ONLY,
-    unique_column: None,
-};
-
-pub(crate) const OAUTH_CREDENTIAL: Table = Table {
-    name: "oauth_credential",
-    columns: &[
-        column("token", Kind::Secret, Default::Empty),
-        column("type", Kind::Text, Default::Value("access_token")),
-        column("expires", Kind::DateTime, Default::Empty),
-        reference("peer", "oauth_entity"),
-        reference("user", "sys_user"),
-        text("scopes"),
-    ],
-    display_column: "sys_id",
-    access: ADMIN_ONLY,
-    unique_column: Some("token"),
-};
-
-pub(crate) const INCIDENT: Table = Table {
-    name: "incident",
-    columns: &[
-        column("number", Kind::Text, Default::IncidentNumber),
-        text("short_description"),
-        text("description"),
-        reference("caller_id", "sys_user"),
-        column("state", Kind::Integer, Default::Value("1")),
-    ],
-    display_column: "number",
-    access: Access {
-        read: &["itil"],
-        write: &["itil"],
-    },
-    unique_column: None,
-};
-
-/// SPEC §7: the REST API auth scopes.
-pub(crate) const SYS_AUTH_SCOPE: Table = Table {
-    name: "sys_auth_scope",
-    columns: &[text("name"), text("description")],
-    display_column: "name",
-    access: ADMIN_ONLY,
-    unique_column: None,
-};
-
-/// SPEC §7: an API bound to a scope ("REST API Auth Scope").
-pub(crate) const SYS_API_ACCESS_SCOPE: Table = Table {
-    name: "sys_api_access_scope",
-    columns: &[
-        reference("auth_scope", "sys_auth_scope"),
-        text("api_path"),
-        text("http_method"),
-        flag("apply_all_methods", "false"),
-        flag("apply_all_resources", "true"),
-        flag("apply_all_versions", "false"),
-        flag("active", "true"),
-    ],
-    display_column: "api_path",
-    access: ADMIN_ONLY,
-    unique_column: None,
-};
-
-/// SPEC §7: the scopes an entity's tokens carry.
-pub(crate) const OAUTH_ENTITY_AUTH_SCOPE_MAPPING: Table = Table {
-    name: "oauth_entity_auth_scope_mapping",
-    columns: &[
-        reference("oauth_entity", "oauth_entity"),
-        reference("auth_scope", "sys_auth_scope"),
-    ],
-    display_column: "sys_id",
-    access: ADMIN_ONLY,
-    unique_column: None,
-};
-
-/// SPEC §7, §12: table definitions; an admin's `u_` row makes a custom table (see `custom_tables`).
-pub(crate) const SYS_DB_OBJECT: Table = Table {
-    name: "sys_db_object",
-    columns: &[text("name"), text("label"), text("super_class")],
-    display_column: "label",
-    access: ADMIN_ONLY,
-    unique_column: None,
-};
-
-/// The records of every custom (`u_`) table, each naming its table in `sys_class_name`; never served
-/// under its own name (see `custom_tables`). A new table has only system columns, and any authenticated
-/// user may read and write it (SPEC §7).
-pub(crate) const CUSTOM_RECORDS: Table = Table {
-    name: "u_*",
-    columns: &[text("sys_class_name")],
-    display_column: "sys_id",
-    access: Access {
-        read: &[],
-        write: &[],
-    },
-    unique_column: None,
-};
-
-/// SPEC §12: the metadata of files attached to records (the bytes live beside the store, see `attachments`).
-/// Read and written through the Attachment API, which applies the parent record's ACL; the Table API serves
-/// it to `admin` only.
-pub(crate) const SYS_ATTACHMENT: Table = Table {
-    name: "sys_attachment",
-    columns: &[
-        text("file_name"),
-        column(
-            "content_type",
-            Kind::Text,
-            Default::Value("application/octet-stream"),
-        ),
-        column("size_bytes", Kind::Integer, Default::Value("0")),
-        text("table_name"),
-        text("table_sys_id"),
-    ],
-    display_column: "file_name",
-    access: ADMIN_ONLY,
-    unique_column: None,
-};
-
-/// Every table the mock stores.
-pub(crate) const TABLES: [&Table; 13] = [
-    &SYS_PROPERTIES,
-    &OAUTH_ENTITY,
-    &SYS_USER,
-    &SYS_USER_ROLE,
-    &SYS_USER_HAS_ROLE,
-    &OAUTH_CREDENTIAL,
-    &INCIDENT,
-    &SYS_AUTH_SCOPE,
-    &SYS_API_ACCESS_SCOPE,
-    &OAUTH_ENTITY_AUTH_SCOPE_MAPPING,
-    &SYS_DB_OBJECT,
-    &SYS_ATTACHMENT,
-    &CUSTOM_RECORDS,
-];
-
-/// Looks a built-in table up by name ([`CUSTOM_RECORDS`] is reached through its tables' names only).
-pub(crate) fn table(name: &str) -> Option<&'static Table> {
-    TABLES
-        .into_iter()
-        .find(|table| table.name == name && table.name != CUSTOM_RECORDS.name)
+/// The out-of-box schema, read once from its data file (a test proves it loads).
+pub(crate) fn out_of_box() -> &'static Schema {
+    static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+        declaration::out_of_box(OUT_OF_BOX_TOML)
+            .unwrap_or_else(|error| panic!("fixtures/schema/out_of_box.toml: {error}"))
+    });
+    &SCHEMA
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn table(name: &str) -> &'static Table {
+        out_of_box()
+            .tables
+            .iter()
+            .find(|table| table.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    }
+
     #[test]
-    fn every_reference_names_a_served_table() {
-        for table in TABLES {
+    fn every_well_known_table_is_served_and_every_reference_names_one() {
+        for name in WELL_KNOWN {
+            table(name);
+        }
+        for table in &out_of_box().tables {
             for column in table.all_columns() {
-                if let Kind::Reference(target) = column.kind {
-                    assert!(
-                        super::table(target).is_some(),
-                        "{}.{}",
-                        table.name,
-                        column.name
-                    );
+                if let Kind::Reference(target) = &column.kind {
+                    super::tests::table(target);
                 }
             }
             assert!(
-                table.column(table.display_column).is_some(),
+                table.column(&table.display_column).is_some(),
                 "{}",
                 table.name
             );
+            assert_eq!(table.position("sys_id"), Some(0), "{}", table.name);
         }
     }
 
     #[test]
-    fn custom_records_are_not_served_under_their_own_name() {
-        assert_eq!(table(CUSTOM_RECORDS.name), None);
-        assert_eq!(table("sys_auth_scope"), Some(&SYS_AUTH_SCOPE));
+    fn incident_inherits_task_and_overrides_its_states() {
+        let incident = table(INCIDENT);
+        assert_eq!(incident.extends.as_deref(), Some("task"));
+        let names: Vec<_> = incident.all_columns().map(|c| c.name.as_str()).collect();
+        for name in [
+            "number",
+            "state",
+            "impact",
+            "urgency",
+            "priority",
+            "active",
+            "caller_id",
+        ] {
+            assert!(names.contains(&name), "{name}");
+        }
+        let state = incident.column("state").unwrap();
+        assert_eq!(state.defined_on, "task");
+        assert_eq!(state.choices_on, INCIDENT);
+        assert_eq!(state.choice_label("1"), Some("New"));
+        assert_eq!(state.choice_label("8"), Some("Canceled"));
+        assert_eq!(
+            table("task").column("state").unwrap().choice_label("1"),
+            Some("Open")
+        );
+        let priority = incident.column("priority").unwrap();
+        assert_eq!(priority.computed, Some(Computed::IncidentPriority));
+        assert_eq!(priority.choice_label("5"), Some("5 - Planning"));
+        assert_eq!(incident.number_prefix, "INC");
+        assert_eq!(
+            incident.column("impact").unwrap().default,
+            Default::Value("3".into())
+        );
     }
 
     #[test]
-    fn column_names_are_unique_per_table() {
-        for table in TABLES {
-            let mut names: Vec<_> = table.all_columns().map(|c| c.name).collect();
-            names.sort_unstable();
-            let before = names.len();
-            names.dedup();
-            assert_eq!(before, names.len(), "{}", table.name);
-        }
+    fn secrets_and_generated_values_keep_their_kinds() {
+        let entity = table(OAUTH_ENTITY);
+        let secret = entity.column("client_secret").unwrap();
+        assert_eq!(secret.kind, Kind::Secret);
+        assert_eq!(secret.default, Default::Generated(Generated::Secret));
+        let client_id = entity.column("client_id").unwrap();
+        assert_eq!(client_id.default, Default::Generated(Generated::ClientId));
+        assert_eq!(
+            table(OAUTH_CREDENTIAL).unique_column.as_deref(),
+            Some("token")
+        );
+        assert_eq!(
+            table(SYS_USER).column("user_password").unwrap().kind,
+            Kind::Secret
+        );
+        assert_eq!(table(SYS_PROPERTIES).access.read, ["admin"]);
+        assert!(table(SYS_USER).access.read.is_empty());
+        assert_eq!(table(INCIDENT).access.read, ["itil"]);
     }
 }

@@ -80,7 +80,7 @@ pub(crate) fn check(
     if breaks.has(Break::ScopeCheckSkipped) || !h4_check_enabled(instance, breaks) {
         return Ok(());
     }
-    let entity = entity.and_then(|sys_id| instance.store.get(&OAUTH_ENTITY, sys_id));
+    let entity = entity.and_then(|sys_id| instance.store.get(OAUTH_ENTITY, sys_id));
     let carried = match credentials {
         SignInKind::Basic => Carried::Nothing,
         SignInKind::OAuth { .. } => h2_carried(instance, entity, issued, breaks),
@@ -172,7 +172,7 @@ fn h1_protecting<'i>(
 ) -> impl Iterator<Item = RecordRef<'i>> {
     instance
         .store
-        .all(&SYS_API_ACCESS_SCOPE)
+        .all(SYS_API_ACCESS_SCOPE)
         .filter(|binding| binding.is_true("active"))
         .filter(move |binding| {
             let api_path = binding.raw("api_path").unwrap_or_default();
@@ -186,7 +186,7 @@ fn h1_protecting<'i>(
         .filter_map(|binding| {
             instance
                 .store
-                .get(&SYS_AUTH_SCOPE, binding.raw("auth_scope")?)
+                .get(SYS_AUTH_SCOPE, binding.raw("auth_scope")?)
         })
 }
 
@@ -231,7 +231,7 @@ pub(crate) fn h7_granted(instance: &Instance, entity: RecordRef<'_>) -> Option<S
 fn mappings<'i>(instance: &'i Instance, entity: &'i str) -> impl Iterator<Item = RecordRef<'i>> {
     instance
         .store
-        .all(&OAUTH_ENTITY_AUTH_SCOPE_MAPPING)
+        .all(OAUTH_ENTITY_AUTH_SCOPE_MAPPING)
         .filter(move |mapping| mapping.raw("oauth_entity") == Some(entity))
 }
 
@@ -243,7 +243,7 @@ fn mapped_scopes<'i>(
     mappings(instance, entity).filter_map(|mapping| {
         instance
             .store
-            .get(&SYS_AUTH_SCOPE, mapping.raw("auth_scope")?)
+            .get(SYS_AUTH_SCOPE, mapping.raw("auth_scope")?)
     })
 }
 

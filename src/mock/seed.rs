@@ -1,4 +1,5 @@
-//! Seed files (TOML, see `fixtures/instances/`): the users, clients and properties an instance starts with.
+//! Seed files (TOML, see `fixtures/instances/`): the users, clients and properties an instance starts with,
+//! and tables, columns, choices and records of its own (checked whole before the instance is handed out).
 
 use std::path::PathBuf;
 
@@ -6,8 +7,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::clock::VirtualInstant;
+use super::custom_tables;
+use super::declaration::{self, DeclarationError, TableDecl};
+use super::dictionary;
 use super::instance::{Instance, SYSTEM_ACTOR};
-use super::schema::{OAUTH_ENTITY, SYS_AUTH_SCOPE, SYS_USER};
+use super::schema::{self, OAUTH_ENTITY, SYS_AUTH_SCOPE, SYS_USER};
+use super::seed_records::{self, RecordError, RecordSeeds};
+use super::store::Store;
 use crate::glide_time::real_now;
 use crate::random;
 use crate::release::{Family, Release, ReleaseError};
@@ -30,10 +36,16 @@ const OUT_OF_BOX_SCOPES: [(&str, &str); 1] = [(
     "Access to all the resources available to the signed in user",
 )];
 
+/// SPEC §12: the `admin` user's sys_id on every instance.
+pub(crate) const ADMIN_SYS_ID: &str = "6816f79cc0a8016401c5a33be04be441";
+/// SPEC §12: the `admin` user's email on every instance.
+const ADMIN_EMAIL: &str = "admin@example.com";
+
 /// The family a seed runs when it names none: the newest SPEC lists, at its GA patch.
 pub const DEFAULT_RELEASE: Family = Family::NEWEST;
 
-#[derive(Debug, Default, Deserialize)]
+/// A seed as read. Its `Debug` shows no text or record values: they may hold secrets.
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seed {
     /// A release, e.g. `vancouver` or `zurich-p4`; [`DEFAULT_RELEASE`] when absent.
@@ -44,6 +56,41 @@ pub struct Seed {
     pub(crate) users: Vec<UserSeed>,
     #[serde(default)]
     pub(crate) clients: Vec<ClientSeed>,
+    /// Tables of the seed's own, or columns, overrides and roles added to existing ones.
+    #[serde(default)]
+    tables: Vec<TableDecl>,
+    /// Records by table name.
+    #[serde(default)]
+    records: RecordSeeds,
+    /// The seed's text, to name the line of a mistake.
+    #[serde(skip)]
+    text: String,
+    /// Where the seed was read from, to name it in a mistake.
+    #[serde(skip)]
+    origin: Option<Origin>,
+}
+
+enum Origin {
+    Builtin(String),
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for Seed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let records: Vec<(&str, usize)> = self
+            .records
+            .iter()
+            .map(|(table, records)| (table.as_str(), records.len()))
+            .collect();
+        f.debug_struct("Seed")
+            .field("release", &self.release)
+            .field("properties", &self.properties)
+            .field("users", &self.users)
+            .field("clients", &self.clients)
+            .field("tables", &self.tables.len())
+            .field("records", &records)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +118,10 @@ pub(crate) struct UserSeed {
     pub first_name: String,
     #[serde(default)]
     pub last_name: String,
+    #[serde(default)]
+    pub email: String,
+    /// Generated when absent.
+    pub sys_id: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
     #[serde(default)]
@@ -145,30 +196,84 @@ pub enum SeedError {
     UnknownUser { client: String, user: String },
     #[error("client {0} has an empty client_id")]
     EmptyClientId(String),
+    /// A table declaration that cannot be resolved (no line when the mistake shows in an out-of-box table).
+    #[error("{}{problem}", at_line(*line))]
+    Table {
+        line: Option<usize>,
+        problem: String,
+    },
+    /// A record that does not fit its table.
+    #[error("line {line}: {problem}")]
+    Record { line: usize, problem: String },
+}
+
+fn at_line(line: Option<usize>) -> String {
+    line.map(|line| format!("line {line}: "))
+        .unwrap_or_default()
+}
+
+/// The line (from 1) of a byte offset in a seed's text.
+fn line_of(text: &str, offset: usize) -> usize {
+    let before = text.get(..offset).unwrap_or(text);
+    before.matches('\n').count() + 1
 }
 
 impl Seed {
     /// Reads a built-in seed by name (`ready`, `untouched`) or a TOML file by path.
     pub fn load(name_or_path: &str) -> Result<Seed, SeedError> {
-        if let Some((_, text)) = BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
-            return Seed::parse(text).map_err(|error| SeedError::Builtin {
-                name: name_or_path.to_owned(),
-                source: Box::new(error),
-            });
-        }
-        let path = PathBuf::from(name_or_path);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(source) => return Err(SeedError::Unreadable { path, source }),
+        let (origin, text) = match BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
+            Some((name, text)) => (Origin::Builtin((*name).to_owned()), (*text).to_owned()),
+            None => {
+                let path = PathBuf::from(name_or_path);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => (Origin::File(path), text),
+                    Err(source) => return Err(SeedError::Unreadable { path, source }),
+                }
+            }
         };
-        Seed::parse(&text).map_err(|error| SeedError::InFile {
-            path,
-            source: Box::new(error),
-        })
+        match Seed::parse(&text) {
+            Ok(seed) => Ok(Seed {
+                origin: Some(origin),
+                ..seed
+            }),
+            Err(error) => Err(located(Some(&origin), error)),
+        }
     }
 
     pub(crate) fn parse(text: &str) -> Result<Seed, SeedError> {
-        Ok(toml::from_str(text)?)
+        let seed: Seed = toml::from_str(text)?;
+        Ok(Seed {
+            text: text.to_owned(),
+            ..seed
+        })
+    }
+
+    fn table_error(&self, error: DeclarationError) -> SeedError {
+        SeedError::Table {
+            line: error.at.map(|at| line_of(&self.text, at.start)),
+            problem: error.problem.to_string(),
+        }
+    }
+
+    fn record_error(&self, error: RecordError) -> SeedError {
+        SeedError::Record {
+            line: line_of(&self.text, error.at.start),
+            problem: error.problem.to_string(),
+        }
+    }
+
+    /// The store the instance starts from: the out-of-box tables with the seed's declared in, described by
+    /// the dictionary tables.
+    fn store(&self, now: VirtualInstant) -> Result<Store, SeedError> {
+        let mut store = if self.tables.is_empty() {
+            Store::default()
+        } else {
+            let schema = declaration::extend(schema::out_of_box(), &self.tables)
+                .map_err(|error| self.table_error(error))?;
+            Store::new(&schema.tables)
+        };
+        dictionary::describe_all(&mut store, now);
+        Ok(store)
     }
 
     /// The release to run: the override if given, else the seed's, else [`DEFAULT_RELEASE`].
@@ -184,20 +289,32 @@ impl Seed {
     }
 
     /// Builds the instance: an untouched instance's `admin` (with the given password) and roles, then
-    /// the seed's properties, users and clients.
+    /// the seed's properties, users, clients, tables and records. A mistake names the seed (and its line);
+    /// no instance is built from a seed with one.
     pub fn build(
+        &self,
+        admin_password: &SecretString,
+        release_override: Option<&Release>,
+    ) -> Result<(Instance, Vec<SeededClient>), SeedError> {
+        self.build_instance(admin_password, release_override)
+            .map_err(|error| located(self.origin.as_ref(), error))
+    }
+
+    fn build_instance(
         &self,
         admin_password: &SecretString,
         release_override: Option<&Release>,
     ) -> Result<(Instance, Vec<SeededClient>), SeedError> {
         // Seeded records are stamped with real time: a mock's virtual clock starts there.
         let now = real_now();
-        let mut instance = Instance::default();
+        let mut instance = Instance::with_store(self.store(now)?);
         instance.set_release(&self.release(release_override)?, now);
         let admin = UserSeed {
             user_name: "admin".into(),
             first_name: "System".into(),
             last_name: "Administrator".into(),
+            email: ADMIN_EMAIL.into(),
+            sys_id: Some(ADMIN_SYS_ID.into()),
             active: true,
             locked_out: false,
             password_needs_reset: false,
@@ -219,7 +336,25 @@ impl Seed {
             .iter()
             .map(|client| add_client(&mut instance, client, now))
             .collect::<Result<_, _>>()?;
+        seed_records::insert_all(&mut instance.store, &self.records, now)
+            .map_err(|error| self.record_error(error))?;
+        custom_tables::reconcile(&mut instance, now);
         Ok((instance, clients))
+    }
+}
+
+/// A mistake with the name of the seed it is in.
+fn located(origin: Option<&Origin>, error: SeedError) -> SeedError {
+    match origin {
+        None => error,
+        Some(Origin::Builtin(name)) => SeedError::Builtin {
+            name: name.clone(),
+            source: Box::new(error),
+        },
+        Some(Origin::File(path)) => SeedError::InFile {
+            path: path.clone(),
+            source: Box::new(error),
+        },
     }
 }
 
@@ -229,7 +364,7 @@ fn add_out_of_box_scopes(instance: &mut Instance, now: VirtualInstant) {
         let scope: &[(&str, &str)] = &[("name", name), ("description", description)];
         let sys_id = instance
             .store
-            .insert(&SYS_AUTH_SCOPE, scope, SYSTEM_ACTOR, now);
+            .insert(SYS_AUTH_SCOPE, scope, SYSTEM_ACTOR, now);
         if name == super::scopes::DEFAULT_SCOPE {
             instance.set_property(USERACCOUNT_SCOPE_PROPERTY, "string", &sys_id, now);
         }
@@ -251,9 +386,11 @@ fn add_user(
         .map(|secret| secret.expose_secret().to_owned())
         .unwrap_or_default();
     let changes: &[(&str, &str)] = &[
+        ("sys_id", user.sys_id.as_deref().unwrap_or_default()),
         ("user_name", &user.user_name),
         ("first_name", &user.first_name),
         ("last_name", &user.last_name),
+        ("email", &user.email),
         ("active", &flag(user.active)),
         ("locked_out", &flag(user.locked_out)),
         ("password_needs_reset", &flag(user.password_needs_reset)),
@@ -263,7 +400,7 @@ fn add_user(
         ),
         ("user_password", &password),
     ];
-    let sys_id = instance.store.insert(&SYS_USER, changes, SYSTEM_ACTOR, now);
+    let sys_id = instance.store.insert(SYS_USER, changes, SYSTEM_ACTOR, now);
     for role in &user.roles {
         instance.grant_role(&sys_id, role, now);
     }
@@ -307,7 +444,7 @@ fn add_client(
     ];
     instance
         .store
-        .insert(&OAUTH_ENTITY, changes, SYSTEM_ACTOR, now);
+        .insert(OAUTH_ENTITY, changes, SYSTEM_ACTOR, now);
     Ok(SeededClient {
         name: client.name.clone(),
         client_id,
@@ -338,11 +475,11 @@ mod tests {
         };
         let entity = instance
             .store
-            .find(&OAUTH_ENTITY, "client_id", &client.client_id)
+            .find(OAUTH_ENTITY, "client_id", &client.client_id)
             .unwrap();
         let user = instance
             .store
-            .get(&SYS_USER, entity.raw("user").unwrap())
+            .get(SYS_USER, entity.raw("user").unwrap())
             .unwrap();
         assert_eq!(Some(user.raw("user_name").unwrap().to_owned()), client.user);
     }
@@ -354,12 +491,12 @@ mod tests {
             .build(&password(), None)
             .unwrap();
         let sys_id = instance.property(USERACCOUNT_SCOPE_PROPERTY).unwrap();
-        let scope = instance.store.get(&SYS_AUTH_SCOPE, sys_id).unwrap();
+        let scope = instance.store.get(SYS_AUTH_SCOPE, sys_id).unwrap();
         assert_eq!(scope.raw("name"), Some("useraccount"));
     }
 
     #[test]
-    fn the_untouched_seed_has_only_admin_and_no_property() {
+    fn the_untouched_seed_has_demo_data_and_no_property() {
         let seed = Seed::load("untouched").unwrap();
         let vancouver = Release::ga(Family::Vancouver);
         let (instance, clients) = seed.build(&password(), Some(&vancouver)).unwrap();
@@ -367,8 +504,92 @@ mod tests {
         assert_eq!(instance.property(GRANT_PROPERTY), None);
         assert_eq!(instance.release(), vancouver);
         let admin = instance.user_named("admin").unwrap();
+        assert_eq!(admin, ADMIN_SYS_ID);
         assert_eq!(instance.roles_of(&admin), ["admin"]);
-        assert_eq!(instance.store.count(&SYS_USER), 1);
+        assert!(instance.store.count(SYS_USER) > 1);
+        let incidents: Vec<_> = instance.store.all("incident").collect();
+        assert!(incidents.len() >= 3);
+        let network = incidents
+            .iter()
+            .find(|incident| incident.raw("category") == Some("network"))
+            .unwrap();
+        assert_eq!(network.raw("priority"), Some("1"));
+        let caller = network.raw("caller_id").unwrap();
+        let caller = instance.store.get(SYS_USER, caller).unwrap();
+        assert_eq!(caller.raw("user_name"), Some("abel.tuter"));
+    }
+
+    #[test]
+    fn every_seed_has_the_well_known_admin() {
+        for name in ["ready", "untouched"] {
+            let (instance, _) = Seed::load(name).unwrap().build(&password(), None).unwrap();
+            let admin = instance.store.get(SYS_USER, ADMIN_SYS_ID).unwrap();
+            assert_eq!(admin.raw("user_name"), Some("admin"));
+            assert_eq!(admin.raw("email"), Some(ADMIN_EMAIL));
+            assert!(instance.store.count(super::schema::SYS_DICTIONARY) > 100);
+        }
+    }
+
+    #[test]
+    fn a_seed_declares_tables_and_records_of_its_own() {
+        let text = r#"
+[[tables]]
+name = "u_widget"
+label = "Widget"
+read = ["itil"]
+columns = [
+  { name = "u_name", type = "string" },
+  { name = "u_size", type = "integer", default = "1", choices = [["1", "Small"], ["2", "Large"]] },
+  { name = "u_owner", type = "reference", reference = "sys_user" },
+]
+
+[[records.u_widget]]
+u_name = "sprocket"
+u_size = 2
+u_owner = "admin"
+"#;
+        let (instance, _) = Seed::parse(text).unwrap().build(&password(), None).unwrap();
+        let widget = instance.store.all("u_widget").next().unwrap();
+        assert_eq!(widget.raw("u_size"), Some("2"));
+        assert_eq!(widget.raw("u_owner"), Some(ADMIN_SYS_ID));
+        let table = instance.store.table("u_widget").unwrap();
+        assert_eq!(table.access.read, ["itil"]);
+        let defined = instance
+            .store
+            .find(super::schema::SYS_DB_OBJECT, "name", "u_widget");
+        assert_eq!(defined.unwrap().raw("label"), Some("Widget"));
+    }
+
+    #[test]
+    fn bad_seed_tables_and_records_name_their_line() {
+        let table =
+            "[[tables]]\nname = \"u_w\"\ncolumns = [{ name = \"u_n\", type = \"integer\" }]\n";
+        let cases = [
+            (
+                "[[tables]]\nname = \"u_w\"\ncolumns = [\n  { name = \"u_a\", type = \"reference\", reference = \"u_gone\" },\n]".to_owned(),
+                "line 4: u_w.u_a references table u_gone, which does not exist",
+            ),
+            (
+                "[[tables]]\nname = \"u_w\"\ncolumns = [\n  { name = \"u_a\", type = \"string\" },\n  { name = \"u_a\", type = \"string\" },\n]".to_owned(),
+                "line 5: column u_a of table u_w is declared twice",
+            ),
+            (
+                "[[tables]]\nname = \"incident\"\n[tables.override]\nnumber = { choices = [] }".to_owned(),
+                "line 4: incident.number is not a choice column",
+            ),
+            (format!("{table}[[records.u_w]]\nu_m = 1"), "line 5: table u_w has no column u_m"),
+            (format!("{table}[[records.u_w]]\nu_n = \"many\""), "line 5: u_w.u_n: \"many\" is not a valid integer value"),
+            ("[[records.u_nope]]\nx = 1".to_owned(), "line 1: records for table u_nope"),
+            ("[[records.incident]]\ncaller_id = \"nobody\"".to_owned(), "line 2: incident.caller_id: no sys_user record"),
+            ("[[tables]]\nname = \"u_w\"\ncolumns = [{ name = \"u_n\", type = \"text\" }]".to_owned(), "line 3: u_w.u_n: unknown type text"),
+        ];
+        for (text, expected) in cases {
+            let error = Seed::parse(&text)
+                .and_then(|seed| seed.build(&password(), None).map(|_| ()))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{text}\n{error}");
+        }
     }
 
     #[test]
@@ -396,7 +617,8 @@ mod tests {
 
     #[test]
     fn seeded_secrets_do_not_show_in_debug() {
-        let seed = Seed::parse("[[clients]]\nname = \"c\"\nclient_secret = \"hunter2\"").unwrap();
+        let text = "[[clients]]\nname = \"c\"\nclient_secret = \"hunter2\"\n[[records.sys_user]]\nuser_password = \"hunter2\"";
+        let seed = Seed::parse(text).unwrap();
         assert!(!format!("{seed:?}").contains("hunter2"));
         let (_, clients) = seed.build(&password(), None).unwrap();
         assert!(!format!("{clients:?}").contains("hunter2"));

@@ -24,7 +24,7 @@ pub(crate) fn i5_record_bearer_call(
     if switched_off || instance.breaks.has(Break::LastLoginNotUpdated) {
         return;
     }
-    let Some(user) = instance.store.get(&SYS_USER, user_sys_id) else {
+    let Some(user) = instance.store.get(SYS_USER, user_sys_id) else {
         return;
     };
     if user.raw(COLUMN).and_then(parse_glide_datetime) == Some(now) {
@@ -34,7 +34,7 @@ pub(crate) fn i5_record_bearer_call(
     let change: &[(&str, &str)] = &[(COLUMN, &stamp)];
     instance
         .store
-        .update(&SYS_USER, user_sys_id, change, SYSTEM_ACTOR, now);
+        .update(SYS_USER, user_sys_id, change, SYSTEM_ACTOR, now);
 }
 
 #[cfg(test)]
@@ -43,7 +43,7 @@ mod tests {
     use crate::mock::Breaks;
 
     fn last_login(instance: &Instance, user: &str) -> String {
-        let user = instance.store.get(&SYS_USER, user).unwrap();
+        let user = instance.store.get(SYS_USER, user).unwrap();
         user.raw(COLUMN).unwrap().to_owned()
     }
 
@@ -52,12 +52,12 @@ mod tests {
         let mut instance = Instance::default();
         let user = instance
             .store
-            .insert(&SYS_USER, &[("user_name", "u")], "a", 0);
+            .insert(SYS_USER, &[("user_name", "u")], "a", 0);
         assert_eq!(last_login(&instance, &user), "");
         i5_record_bearer_call(&mut instance, &user, 60);
         assert_eq!(last_login(&instance, &user), "1970-01-01 00:01:00");
         i5_record_bearer_call(&mut instance, &user, 60);
-        let record = instance.store.get(&SYS_USER, &user).unwrap();
+        let record = instance.store.get(SYS_USER, &user).unwrap();
         assert_eq!(
             record.raw("sys_mod_count"),
             Some("1"),
@@ -75,7 +75,7 @@ mod tests {
             Instance::default().with_breaks(Breaks::new([Break::LastLoginNotUpdated]));
         let user = instance
             .store
-            .insert(&SYS_USER, &[("user_name", "u")], "a", 0);
+            .insert(SYS_USER, &[("user_name", "u")], "a", 0);
         i5_record_bearer_call(&mut instance, &user, 60);
         assert_eq!(last_login(&instance, &user), "");
     }

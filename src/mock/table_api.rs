@@ -1,17 +1,19 @@
 //! The Table API's rules (SPEC §2): parameters, ACLs, listing, reading and writing records, without HTTP.
-//! Custom `u_` tables (SPEC §7) are served like built-in ones (see `custom_tables`).
+//! Every table the instance's schema holds is served alike: out-of-box, seeded and custom `u_` ones (SPEC §7,
+//! §12).
 
 use serde_json::Value;
 
 use super::authn::Caller;
 use super::breaks::Break;
 use super::clock::VirtualInstant;
-use super::custom_tables::{self, CLASS_COLUMN, Served};
+use super::custom_tables;
+use super::fields::{Walkable, resolves};
 use super::instance::{Instance, SYSTEM_ACTOR};
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
-use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT};
-use super::store::{Changes, RecordRef};
+use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
+use super::store::Changes;
 
 /// The most records one page returns, whatever `sysparm_limit` asks (also the default).
 pub(crate) const MAX_LIMIT: usize = 10_000;
@@ -70,8 +72,16 @@ impl Params {
                 .map(str::to_owned)
                 .collect()
         });
+        // SPEC §12: any other `name=value` parameter filters like `sysparm_query=name=value`, ANDed.
+        let query = pairs
+            .iter()
+            .filter(|(name, _)| !name.starts_with("sysparm_") && !name.is_empty())
+            .fold(
+                EncodedQuery::parse(get("sysparm_query").unwrap_or_default()),
+                |query, (name, value)| query.and_equal(name, value),
+            );
         Params {
-            query: EncodedQuery::parse(get("sysparm_query").unwrap_or_default()),
+            query,
             limit: get("sysparm_limit").and_then(|text| text.trim().parse().ok()),
             offset: get("sysparm_offset")
                 .and_then(|text| text.trim().parse().ok())
@@ -118,32 +128,29 @@ pub(crate) struct Page {
     pub total: usize,
 }
 
-fn served<'n>(instance: &Instance, name: &'n str) -> Result<Served<'n>, TableError> {
-    custom_tables::resolve(instance, name).ok_or_else(|| TableError::InvalidTable(name.to_owned()))
-}
-
-fn readable<'n>(
-    instance: &Instance,
-    name: &'n str,
+/// The name of a table the caller may read, as the instance serves it.
+fn readable<'i>(
+    instance: &'i Instance,
+    name: &str,
     caller: &Caller,
-) -> Result<Served<'n>, TableError> {
-    let served = served(instance, name)?;
-    if caller.has_any_role(served.table.access.read) {
-        Ok(served)
+) -> Result<&'i Table, TableError> {
+    let table = served(instance, name)?;
+    if caller.has_any_role(&table.access.read) {
+        Ok(table)
     } else {
         Err(TableError::ReadDenied)
     }
 }
 
-fn writable<'n>(
+fn writable(
     instance: &Instance,
-    name: &'n str,
+    name: &str,
     caller: &Caller,
     operation: Operation,
-) -> Result<Served<'n>, TableError> {
-    let served = served(instance, name)?;
-    if caller.has_any_role(served.table.access.write) {
-        Ok(served)
+) -> Result<(), TableError> {
+    let table = served(instance, name)?;
+    if caller.has_any_role(&table.access.write) {
+        Ok(())
     } else {
         Err(TableError::WriteDenied(operation))
     }
@@ -156,40 +163,38 @@ pub(crate) struct Rights {
     pub write: bool,
 }
 
-/// The caller's rights on `table`, served built-in or custom; an unknown table is invalid.
+/// The caller's rights on `table`; an unknown table is invalid.
 pub(crate) fn rights(
     instance: &Instance,
     caller: &Caller,
     table: &str,
 ) -> Result<Rights, TableError> {
-    let served = served(instance, table)?;
+    let table = served(instance, table)?;
     Ok(Rights {
-        read: caller.has_any_role(served.table.access.read),
-        write: caller.has_any_role(served.table.access.write),
+        read: caller.has_any_role(&table.access.read),
+        write: caller.has_any_role(&table.access.write),
     })
 }
 
-/// Whether `table` (built-in or custom) holds a record with this sys_id.
+/// Whether `table` holds a record with this sys_id.
 pub(crate) fn has_record(instance: &Instance, table: &str, sys_id: &str) -> bool {
-    served(instance, table).is_ok_and(|served| {
-        let record = instance.store.get(served.table, sys_id);
-        record.is_some_and(|record| served.holds(&record))
-    })
+    instance.store.get(table, sys_id).is_some()
 }
 
-/// A write's changes, with a custom table's record kept in its table.
-fn classed(served: Served<'_>, mut changes: Changes) -> Changes {
-    if let Some(class) = served.class {
-        changes.retain(|(column, _)| column != CLASS_COLUMN);
-        changes.push((CLASS_COLUMN.to_owned(), class.to_owned()));
-    }
-    changes
+fn served<'i>(instance: &'i Instance, name: &str) -> Result<&'i Table, TableError> {
+    instance
+        .store
+        .table(name)
+        .ok_or_else(|| TableError::InvalidTable(name.to_owned()))
 }
 
-/// After a write: a changed `sys_db_object` may have removed custom tables.
-fn after_write(instance: &mut Instance, served: Served<'_>) {
-    if served.table.name == SYS_DB_OBJECT.name {
-        custom_tables::drop_undefined(instance);
+/// After a write: a changed `sys_db_object` may have added or removed custom tables, a `sys_dictionary`
+/// row added a column to one.
+fn after_write(instance: &mut Instance, table: &str, now: VirtualInstant) {
+    match table {
+        SYS_DB_OBJECT => custom_tables::reconcile(instance, now),
+        SYS_DICTIONARY => custom_tables::add_dictionary_columns(instance),
+        _ => {}
     }
 }
 
@@ -200,17 +205,18 @@ pub(crate) fn list(
     table: &str,
     params: &Params,
 ) -> Result<Page, TableError> {
-    let served = readable(instance, table, caller)?;
-    let table = served.table;
+    let table = readable(instance, table, caller)?;
+    let store = &instance.store;
     let context = QueryContext {
         user_sys_id: &caller.sys_id,
         user_name: &caller.user_name,
     };
+    // SPEC §2: only a field the table does not have is ignored (or, with the property, matches nothing).
     let names_unknown_field = params
         .query
         .field_names()
         .iter()
-        .any(|name| table.column(name).is_none());
+        .any(|name| !resolves(table, name, store));
     let returns_no_rows = instance
         .property(INVALID_QUERY_PROPERTY)
         .is_some_and(|value| value.eq_ignore_ascii_case("true"));
@@ -220,17 +226,17 @@ pub(crate) fn list(
             total: 0,
         });
     }
-    let mut matching: Vec<RecordRef<'_>> = instance
-        .store
-        .all(table)
-        .filter(|record| served.holds(record) && params.query.matches(record, &context))
+    let mut matching: Vec<Walkable<'_>> = store
+        .all(&table.name)
+        .map(|record| Walkable { record, store })
+        .filter(|record| params.query.matches(record, &context))
         .collect();
     params.query.sort(&mut matching);
     let records = matching
         .iter()
         .skip(params.offset)
         .take(params.page_size())
-        .map(|record| params.rendering.render(*record, &instance.store))
+        .map(|walkable| params.rendering.render(walkable.record, store))
         .collect();
     Ok(Page {
         records,
@@ -246,14 +252,13 @@ pub(crate) fn get(
     sys_id: &str,
     params: &Params,
 ) -> Result<Value, TableError> {
-    let served = match readable(instance, table, caller) {
+    match readable(instance, table, caller) {
         Err(TableError::ReadDenied) => return Err(TableError::NotFound),
         other => other?,
     };
     let record = instance
         .store
-        .get(served.table, sys_id)
-        .filter(|record| served.holds(record))
+        .get(table, sys_id)
         .ok_or(TableError::NotFound)?;
     Ok(params.rendering.render(record, &instance.store))
 }
@@ -267,9 +272,8 @@ pub(crate) fn create(
     params: &Params,
     now: VirtualInstant,
 ) -> Result<(String, Value), TableError> {
-    let served = writable(instance, table, caller, Operation::Insert)?;
-    let table = served.table;
-    let changes = classed(served, changes_from_json(body)?);
+    writable(instance, table, caller, Operation::Insert)?;
+    let changes = changes_from_json(body)?;
     // Break (D4): records are created by `system`.
     let actor = if instance.breaks.has(Break::RecordsCreatedBySystem) {
         SYSTEM_ACTOR
@@ -277,7 +281,7 @@ pub(crate) fn create(
         &caller.user_name
     };
     let sys_id = instance.store.insert(table, &changes, actor, now);
-    after_write(instance, served);
+    after_write(instance, table, now);
     let record = instance.store.get(table, &sys_id).expect("just inserted");
     let shown = params.rendering.render(record, &instance.store);
     Ok((sys_id, shown))
@@ -293,18 +297,13 @@ pub(crate) fn update(
     params: &Params,
     now: VirtualInstant,
 ) -> Result<Value, TableError> {
-    let served = writable(instance, table, caller, Operation::Update)?;
-    let table = served.table;
-    let changes = classed(served, changes_from_json(body)?);
-    if !instance
-        .store
-        .get(table, sys_id)
-        .is_some_and(|record| served.holds(&record))
-    {
+    writable(instance, table, caller, Operation::Update)?;
+    let changes = changes_from_json(body)?;
+    if instance.store.get(table, sys_id).is_none() {
         return Err(TableError::NotFound);
     }
     // Break (D2): an entity's application user is remembered before its first change (see grant).
-    if table.name == OAUTH_ENTITY.name {
+    if table == OAUTH_ENTITY {
         let record = instance.store.get(table, sys_id);
         let user = record.and_then(|entity| entity.raw("user"));
         let breaks = &instance.breaks;
@@ -318,7 +317,7 @@ pub(crate) fn update(
     {
         return Err(TableError::NotFound);
     }
-    after_write(instance, served);
+    after_write(instance, table, now);
     let record = instance.store.get(table, sys_id).expect("just updated");
     Ok(params.rendering.render(record, &instance.store))
 }
@@ -329,16 +328,13 @@ pub(crate) fn delete(
     caller: &Caller,
     table: &str,
     sys_id: &str,
+    now: VirtualInstant,
 ) -> Result<(), TableError> {
-    let served = writable(instance, table, caller, Operation::Delete)?;
-    let held = instance
-        .store
-        .get(served.table, sys_id)
-        .is_some_and(|record| served.holds(&record));
-    if !held || !instance.store.delete(served.table, sys_id) {
+    writable(instance, table, caller, Operation::Delete)?;
+    if !instance.store.delete(table, sys_id) {
         return Err(TableError::NotFound);
     }
-    after_write(instance, served);
+    after_write(instance, table, now);
     Ok(())
 }
 

@@ -23,9 +23,9 @@ fn ready() -> Setup {
     instance.set_property(GRANT_PROPERTY, "boolean", "true", 0);
     let user = instance
         .store
-        .insert(&SYS_USER, &[("user_name", "svc.cc")], "admin", 0);
+        .insert(SYS_USER, &[("user_name", "svc.cc")], "admin", 0);
     let entity = instance.store.insert(
-        &OAUTH_ENTITY,
+        OAUTH_ENTITY,
         &[
             ("name", "svc-cc"),
             ("client_secret", SECRET),
@@ -36,7 +36,7 @@ fn ready() -> Setup {
     );
     let client_id = instance
         .store
-        .get(&OAUTH_ENTITY, &entity)
+        .get(OAUTH_ENTITY, &entity)
         .unwrap()
         .raw("client_id")
         .unwrap()
@@ -74,14 +74,14 @@ impl Setup {
         let changes: &[(&str, &str)] = &[(column, value)];
         self.instance
             .store
-            .update(&OAUTH_ENTITY, &self.entity, changes, "admin", 0);
+            .update(OAUTH_ENTITY, &self.entity, changes, "admin", 0);
     }
 
     fn set_user(&mut self, column: &str, value: &str) {
         let changes: &[(&str, &str)] = &[(column, value)];
         self.instance
             .store
-            .update(&SYS_USER, &self.user, changes, "admin", 0);
+            .update(SYS_USER, &self.user, changes, "admin", 0);
     }
 }
 
@@ -123,11 +123,11 @@ fn a1_a2_a4_the_property_gates_the_grant_live() {
     setup.instance.store = {
         let mut store = setup.instance.store.clone();
         let property = store
-            .find(&crate::mock::schema::SYS_PROPERTIES, "name", GRANT_PROPERTY)
+            .find(crate::mock::schema::SYS_PROPERTIES, "name", GRANT_PROPERTY)
             .unwrap()
             .sys_id()
             .to_owned();
-        store.delete(&crate::mock::schema::SYS_PROPERTIES, &property);
+        store.delete(crate::mock::schema::SYS_PROPERTIES, &property);
         store
     };
     assert_eq!(setup.decide(), refused(Reason::GrantDisabled), "absent");
@@ -154,7 +154,7 @@ fn b1_an_entity_without_application_user_is_unauthorized_client() {
 #[test]
 fn b2_an_application_user_that_was_deleted_is_unauthorized_client() {
     let mut setup = ready();
-    setup.instance.store.delete(&SYS_USER, &setup.user);
+    setup.instance.store.delete(SYS_USER, &setup.user);
     assert!(matches!(
         setup.decide(),
         Decision::Refuse(Refusal::UnauthorizedClient { .. })
@@ -371,7 +371,7 @@ fn issuing_records_an_oauth_credential_with_an_86_char_token() {
     let record = setup
         .instance
         .store
-        .find_unique(&OAUTH_CREDENTIAL, &issued.access_token)
+        .find_unique(OAUTH_CREDENTIAL, &issued.access_token)
         .unwrap();
     assert_eq!(record.raw("peer"), Some(setup.entity.as_str()));
     assert_eq!(record.raw("user"), Some(setup.user.as_str()));

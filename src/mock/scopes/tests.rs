@@ -18,7 +18,7 @@ impl ScopeSetup {
         let useraccount = scope(&mut instance, DEFAULT_SCOPE);
         let entity = instance
             .store
-            .insert(&OAUTH_ENTITY, &[("name", "e")], "admin", 0);
+            .insert(OAUTH_ENTITY, &[("name", "e")], "admin", 0);
         ScopeSetup {
             instance,
             entity,
@@ -34,19 +34,19 @@ impl ScopeSetup {
         let mut row = vec![("auth_scope", scope), ("api_path", api_path)];
         row.extend_from_slice(extra);
         let store = &mut self.instance.store;
-        store.insert(&SYS_API_ACCESS_SCOPE, &row, "admin", 0)
+        store.insert(SYS_API_ACCESS_SCOPE, &row, "admin", 0)
     }
 
     fn map(&mut self, scope: &str) -> String {
         let row: &[(&str, &str)] = &[("oauth_entity", &self.entity), ("auth_scope", scope)];
         let store = &mut self.instance.store;
-        store.insert(&OAUTH_ENTITY_AUTH_SCOPE_MAPPING, row, "admin", 0)
+        store.insert(OAUTH_ENTITY_AUTH_SCOPE_MAPPING, row, "admin", 0)
     }
 
     fn status(&mut self, status: &str) {
         let change: &[(&str, &str)] = &[("scope_restriction_status", status)];
         let store = &mut self.instance.store;
-        store.update(&OAUTH_ENTITY, &self.entity, change, "admin", 0);
+        store.update(OAUTH_ENTITY, &self.entity, change, "admin", 0);
     }
 
     fn token(&self, issued_scopes: Option<&'static str>) -> SignInKind<'_> {
@@ -66,16 +66,13 @@ impl ScopeSetup {
     }
 
     fn entity(&self) -> RecordRef<'_> {
-        self.instance
-            .store
-            .get(&OAUTH_ENTITY, &self.entity)
-            .unwrap()
+        self.instance.store.get(OAUTH_ENTITY, &self.entity).unwrap()
     }
 }
 
 fn scope(instance: &mut Instance, name: &str) -> String {
     let row: &[(&str, &str)] = &[("name", name)];
-    instance.store.insert(&SYS_AUTH_SCOPE, row, "admin", 0)
+    instance.store.insert(SYS_AUTH_SCOPE, row, "admin", 0)
 }
 
 fn missing(name: &str) -> Result<(), MissingScope> {
@@ -137,7 +134,7 @@ fn h2_mappings_are_read_live() {
     setup
         .instance
         .store
-        .delete(&OAUTH_ENTITY_AUTH_SCOPE_MAPPING, &mapping);
+        .delete(OAUTH_ENTITY_AUTH_SCOPE_MAPPING, &mapping);
     assert_eq!(setup.get(TABLE), missing("sncc-b"));
 }
 
@@ -166,7 +163,7 @@ fn h3_a_mapping_to_useraccount_or_the_useraccount_status_opens_every_api() {
     setup
         .instance
         .store
-        .delete(&OAUTH_ENTITY_AUTH_SCOPE_MAPPING, &mapping);
+        .delete(OAUTH_ENTITY_AUTH_SCOPE_MAPPING, &mapping);
     setup.status("useraccount");
     assert_eq!(setup.get(TABLE), Ok(()));
     let setup = setup.broken(Break::UseraccountScopeIgnored);

@@ -27,7 +27,7 @@ fn with_users(names: &[&str]) -> Instance {
     for name in names {
         instance
             .store
-            .insert(&SYS_USER, &[("user_name", name)], "admin", 0);
+            .insert(SYS_USER, &[("user_name", name)], "admin", 0);
     }
     instance
 }
@@ -124,7 +124,7 @@ fn a_record_the_caller_may_not_read_is_not_found() {
     instance.set_property("p", "string", "v", 0);
     let id = instance
         .store
-        .all(&SYS_PROPERTIES)
+        .all(SYS_PROPERTIES)
         .next()
         .unwrap()
         .sys_id()
@@ -163,7 +163,7 @@ fn d4_created_records_are_stamped_with_the_acting_user() {
     assert_eq!(shown["sys_created_by"], json!("svc.cc"));
     assert_eq!(shown["state"], json!("2"));
     assert_eq!(shown["number"], json!("INC0010001"));
-    let record = instance.store.get(&INCIDENT, &sys_id).unwrap();
+    let record = instance.store.get(INCIDENT, &sys_id).unwrap();
     assert_eq!(record.raw("caller_id"), Some("abc"));
 }
 
@@ -197,7 +197,7 @@ fn writes_need_the_write_role_and_valid_json() {
             Err(TableError::InvalidJson)
         );
     }
-    assert_eq!(instance.store.count(&SYS_USER), 0, "nothing half-written");
+    assert_eq!(instance.store.count(SYS_USER), 0, "nothing half-written");
 }
 
 #[test]
@@ -205,7 +205,7 @@ fn update_and_delete_change_existing_records_only() {
     let mut instance = with_users(&["a"]);
     let id = instance
         .store
-        .all(&SYS_USER)
+        .all(SYS_USER)
         .next()
         .unwrap()
         .sys_id()
@@ -236,12 +236,12 @@ fn update_and_delete_change_existing_records_only() {
         Err(TableError::WriteDenied(Operation::Update))
     );
     assert_eq!(
-        delete(&mut instance, &caller(&[]), "sys_user", &id),
+        delete(&mut instance, &caller(&[]), "sys_user", &id, 0),
         Err(TableError::WriteDenied(Operation::Delete))
     );
-    assert_eq!(delete(&mut instance, &admin, "sys_user", &id), Ok(()));
+    assert_eq!(delete(&mut instance, &admin, "sys_user", &id, 0), Ok(()));
     assert_eq!(
-        delete(&mut instance, &admin, "sys_user", &id),
+        delete(&mut instance, &admin, "sys_user", &id, 0),
         Err(TableError::NotFound)
     );
     assert_eq!(
