@@ -135,6 +135,16 @@ breaks! {
     LastLoginNotUpdated => "last-login-not-updated" breaks ["I5"],
     /// A form body whose `Content-Type` has parameters (`; charset=UTF-8`) is refused.
     FormCharsetRefused => "form-charset-refused" breaks ["L1"],
+    /// An enforcing Basic auth restriction only tracks: Basic sign-ins it should refuse go through.
+    RestrictionNotEnforced => "restriction-not-enforced" breaks ["K1"],
+    /// An enforcing Basic auth restriction refuses HTTP Basic client authentication at the token endpoint.
+    RestrictionBlocksBasicClientAuth => "restriction-blocks-basic-client-auth" breaks ["K2"],
+    /// An enforcing Basic auth restriction refuses Bearer tokens too.
+    RestrictionBlocksTokens => "restriction-blocks-tokens" breaks ["K2"],
+    /// An enforcing Basic auth restriction refuses web-service-only users.
+    WebServiceUsersRestricted => "web-service-users-restricted" breaks ["K3"],
+    /// An enforcing Basic auth restriction refuses holders of an allowed role.
+    AllowedRolesIgnored => "allowed-roles-ignored" breaks ["K3"],
 }
 
 impl fmt::Display for Break {

@@ -10,6 +10,8 @@
 
 mod api_path;
 mod authn;
+mod basic;
+mod basic_restriction;
 mod body;
 mod breaks;
 mod clock;

@@ -207,6 +207,8 @@ impl Seed {
         };
         add_user(&mut instance, &admin, now)?;
         instance.ensure_role("itil", now);
+        // SPEC K3: the role an instance ships for Basic API access.
+        instance.ensure_role(super::basic_restriction::DEFAULT_ALLOWED_ROLE, now);
         add_out_of_box_scopes(&mut instance, now);
         for property in &self.properties {
             instance.set_property(&property.name, &property.kind, &property.value, now);
