@@ -3,12 +3,15 @@
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 use secrecy::SecretString;
+use sncc::client::Credentials;
+use sncc::client::password_grant::PasswordGrant;
 use sncc::client::transport::{self, Transport};
 use sncc::compare::Format;
 use sncc::deviations::ExpectedDeviations;
@@ -66,6 +69,12 @@ struct RunArgs {
     admin_user: Option<String>,
     #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
     admin_password: Option<String>,
+    /// With --admin-user: sign in with a token from the password grant of this OAuth client (secret from
+    /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic, as an instance that restricts Basic auth needs.
+    #[arg(long, value_name = "ID", requires = "admin_user")]
+    admin_client_id: Option<String>,
+    #[arg(long, env = "SNCC_ADMIN_CLIENT_SECRET", hide_env_values = true, hide = true)]
+    admin_client_secret: Option<String>,
     /// Client id of an OAuth API endpoint on the instance (secret from SNCC_CLIENT_SECRET): read-only checks.
     #[arg(long, value_name = "ID", requires_all = ["instance", "expect_user"])]
     client_id: Option<String>,
@@ -162,6 +171,12 @@ struct RestoreArgs {
     admin_user: String,
     #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
     admin_password: Option<String>,
+    /// Sign in with a token from the password grant of this OAuth client (secret from
+    /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic.
+    #[arg(long, value_name = "ID")]
+    admin_client_id: Option<String>,
+    #[arg(long, env = "SNCC_ADMIN_CLIENT_SECRET", hide_env_values = true, hide = true)]
+    admin_client_secret: Option<String>,
     /// Seconds a create that got no answer may still land on the instance: restoring waits this long
     /// before it counts a create it cannot find as never made.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -280,8 +295,12 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
         }
         (Some(url), Some(user), None) => Target::Admin {
             url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
-            user,
-            password: secret(args.admin_password, "SNCC_ADMIN_PASSWORD", "--admin-user")?,
+            admin: admin_credentials(
+                user,
+                args.admin_password,
+                args.admin_client_id,
+                args.admin_client_secret,
+            )?,
         },
         (Some(url), None, Some(client_id)) => Target::Client {
             url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
@@ -349,9 +368,33 @@ fn restore_config(args: RestoreArgs) -> Result<RestoreConfig, String> {
             .map(|url| transport::instance_url(&url).map_err(|error| format!("--instance {error}")))
             .transpose()?,
         late_write_grace: Duration::from_secs(args.late_write_grace),
-        admin_user: args.admin_user,
-        admin_password: secret(args.admin_password, "SNCC_ADMIN_PASSWORD", "--admin-user")?,
+        admin: admin_credentials(
+            args.admin_user,
+            args.admin_password,
+            args.admin_client_id,
+            args.admin_client_secret,
+        )?,
         transport: args.transport.validate()?,
+    })
+}
+
+/// How the admin signs in: Basic with the password, or, with `--admin-client-id`, a token of that client's
+/// password grant for the same user and password.
+fn admin_credentials(
+    user: String,
+    password: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> Result<Credentials, String> {
+    let password = secret(password, "SNCC_ADMIN_PASSWORD", "--admin-user")?;
+    Ok(match client_id {
+        None => Credentials::Basic { user, password },
+        Some(client_id) => {
+            let client_secret =
+                secret(client_secret, "SNCC_ADMIN_CLIENT_SECRET", "--admin-client-id")?;
+            let grant = PasswordGrant::new(client_id, client_secret, user, password);
+            Credentials::PasswordGrant(Arc::new(grant))
+        }
     })
 }
 

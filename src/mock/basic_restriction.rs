@@ -10,16 +10,12 @@ use super::instance::Instance;
 use super::store::RecordRef;
 use crate::release::Gate;
 
-/// Whether the restriction applies at all (absent: true).
-pub(crate) const ACTIVE_PROPERTY: &str = "glide.authenticate.basic_auth.restriction.active";
-/// Whether an active restriction refuses, rather than only tracks (absent: false, an upgraded instance).
-pub(crate) const ENFORCE_PROPERTY: &str = "glide.authenticate.basic_auth.restriction.enforce";
-/// The roles whose holders may still use Basic (a comma list; absent: [`DEFAULT_ALLOWED_ROLE`]).
-pub(crate) const ALLOWED_ROLES_PROPERTY: &str = "glide.authenticate.basic_auth.allowed_roles";
-/// The users (sys_ids, a comma list) who may still use Basic (absent: none).
-pub(crate) const ALLOWED_USERS_PROPERTY: &str = "glide.authenticate.basic_auth.allowed_users";
-/// The role an instance ships for Basic API access (seeded in `sys_user_role`).
-pub(crate) const DEFAULT_ALLOWED_ROLE: &str = "snc_basic_auth_api_access";
+pub(crate) use crate::captured::{
+    BASIC_ALLOWED_ROLES_PROPERTY as ALLOWED_ROLES_PROPERTY,
+    BASIC_ALLOWED_USERS_PROPERTY as ALLOWED_USERS_PROPERTY,
+    BASIC_AUTH_ROLE as DEFAULT_ALLOWED_ROLE, BASIC_RESTRICTION_ACTIVE_PROPERTY as ACTIVE_PROPERTY,
+    BASIC_RESTRICTION_ENFORCE_PROPERTY as ENFORCE_PROPERTY,
+};
 
 /// How the restriction stands on an instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

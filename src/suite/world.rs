@@ -123,17 +123,7 @@ impl SuiteWorld {
                 };
                 (Some(server), url, Some(admin))
             }
-            Target::Admin {
-                url,
-                user,
-                password,
-            } => {
-                let admin = Credentials::Basic {
-                    user: user.clone(),
-                    password: password.clone(),
-                };
-                (None, url.clone(), Some(admin))
-            }
+            Target::Admin { url, admin } => (None, url.clone(), Some(admin.clone())),
             Target::Client { url, .. } => (None, url.clone(), None),
         };
         // On the mock a 503 is a scenario's own doing: never retried.
@@ -146,8 +136,8 @@ impl SuiteWorld {
         let control = mock
             .as_ref()
             .map(|_| MockControl::new(context.http.clone(), &base_url));
-        if let Some(Credentials::Basic { password, .. }) = &admin {
-            servicenow.recorder().know_secret(password);
+        for secret in admin.iter().flat_map(Credentials::secrets) {
+            servicenow.recorder().know_secret(secret);
         }
         Ok(SuiteWorld {
             context,
