@@ -281,14 +281,23 @@ impl ServiceNow {
         table: &str,
         record: &Value,
     ) -> Result<Reply, TransportError> {
+        self.create_with(credentials, table, record, &[]).await
+    }
+
+    /// `POST /api/now/table/<table>?…`: a create with `sysparm_*` parameters.
+    pub async fn create_with(
+        &self,
+        credentials: &Credentials,
+        table: &str,
+        record: &Value,
+        query: &[(&str, &str)],
+    ) -> Result<Reply, TransportError> {
         let body = ("application/json", record.to_string().into_bytes());
-        self.send(
-            Method::POST,
-            &format!("/api/now/table/{table}"),
-            credentials,
-            Some(body),
-        )
-        .await
+        let path = match query {
+            [] => format!("/api/now/table/{table}"),
+            _ => format!("/api/now/table/{table}?{}", encode(query)),
+        };
+        self.send(Method::POST, &path, credentials, Some(body)).await
     }
 
     pub async fn update(

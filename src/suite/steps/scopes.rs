@@ -39,7 +39,7 @@ async fn unmapped(world: &mut SuiteWorld, endpoint: String, scope: String) -> Re
 #[given(expr = "the API access scope check property is {string}")]
 async fn scope_check(world: &mut SuiteWorld, value: String) -> Result<(), String> {
     world
-        .set_instance_property(SCOPE_CHECK_PROPERTY, Some(&value))
+        .set_instance_property(SCOPE_CHECK_PROPERTY, "boolean", Some(&value))
         .await
 }
 
