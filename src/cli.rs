@@ -73,7 +73,12 @@ struct RunArgs {
     /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic, as an instance that restricts Basic auth needs.
     #[arg(long, value_name = "ID", requires = "admin_user")]
     admin_client_id: Option<String>,
-    #[arg(long, env = "SNCC_ADMIN_CLIENT_SECRET", hide_env_values = true, hide = true)]
+    #[arg(
+        long,
+        env = "SNCC_ADMIN_CLIENT_SECRET",
+        hide_env_values = true,
+        hide = true
+    )]
     admin_client_secret: Option<String>,
     /// Client id of an OAuth API endpoint on the instance (secret from SNCC_CLIENT_SECRET): read-only checks.
     #[arg(long, value_name = "ID", requires_all = ["instance", "expect_user"])]
@@ -175,7 +180,12 @@ struct RestoreArgs {
     /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic.
     #[arg(long, value_name = "ID")]
     admin_client_id: Option<String>,
-    #[arg(long, env = "SNCC_ADMIN_CLIENT_SECRET", hide_env_values = true, hide = true)]
+    #[arg(
+        long,
+        env = "SNCC_ADMIN_CLIENT_SECRET",
+        hide_env_values = true,
+        hide = true
+    )]
     admin_client_secret: Option<String>,
     /// Seconds a create that got no answer may still land on the instance: restoring waits this long
     /// before it counts a create it cannot find as never made.
@@ -390,8 +400,11 @@ fn admin_credentials(
     Ok(match client_id {
         None => Credentials::Basic { user, password },
         Some(client_id) => {
-            let client_secret =
-                secret(client_secret, "SNCC_ADMIN_CLIENT_SECRET", "--admin-client-id")?;
+            let client_secret = secret(
+                client_secret,
+                "SNCC_ADMIN_CLIENT_SECRET",
+                "--admin-client-id",
+            )?;
             let grant = PasswordGrant::new(client_id, client_secret, user, password);
             Credentials::PasswordGrant(Arc::new(grant))
         }

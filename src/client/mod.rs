@@ -297,7 +297,8 @@ impl ServiceNow {
             [] => format!("/api/now/table/{table}"),
             _ => format!("/api/now/table/{table}?{}", encode(query)),
         };
-        self.send(Method::POST, &path, credentials, Some(body)).await
+        self.send(Method::POST, &path, credentials, Some(body))
+            .await
     }
 
     pub async fn update(
@@ -395,10 +396,17 @@ impl ServiceNow {
         }
         let body = form_body(&grant.parameters());
         let reply = self
-            .send_as(Method::POST, TOKEN_PATH, &Credentials::Anonymous, Some(body))
+            .send_as(
+                Method::POST,
+                TOKEN_PATH,
+                &Credentials::Anonymous,
+                Some(body),
+            )
             .await?;
         let issued = reply.json().and_then(|json| {
-            let token = json["access_token"].as_str().filter(|token| !token.is_empty())?;
+            let token = json["access_token"]
+                .as_str()
+                .filter(|token| !token.is_empty())?;
             Some((SecretString::from(token), json["expires_in"].as_u64()?))
         });
         match issued.filter(|_| reply.status == 200) {

@@ -85,7 +85,10 @@ impl PasswordGrant {
         [
             ("grant_type", "password".to_owned()),
             ("client_id", self.client_id.clone()),
-            ("client_secret", self.client_secret.expose_secret().to_owned()),
+            (
+                "client_secret",
+                self.client_secret.expose_secret().to_owned(),
+            ),
             ("username", self.user.clone()),
             ("password", self.password.expose_secret().to_owned()),
         ]

@@ -5,10 +5,10 @@
 //! Only the `Authorization` header and the session cookie are read: `?access_token=` in a query string
 //! authenticates nothing (E6). The scope check follows a valid token, read live (see `scopes`).
 
+use super::basic::{basic_credentials, password_matches};
 use super::basic_restriction::{self, BasicVerdict};
 use super::breaks::{Break, Breaks};
 use super::clock::VirtualInstant;
-use super::basic::{basic_credentials, password_matches};
 use super::instance::Instance;
 use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
 use super::scopes::{self, MissingScope, SignInKind};
@@ -100,7 +100,9 @@ pub(crate) struct Admitted {
 /// How a request signed in, with what the scope check reads of it.
 enum SignedIn<'i> {
     /// HTTP Basic; `tracked` as [`Admitted::basic_tracked`].
-    Basic { tracked: bool },
+    Basic {
+        tracked: bool,
+    },
     /// A Bearer token, with its record (none for a token the breaks let through without one).
     Bearer(Option<RecordRef<'i>>),
     Session(&'i Session),
@@ -291,7 +293,6 @@ fn basic<'i>(header: &str, instance: &'i Instance) -> Result<(Caller, SignedIn<'
         BasicVerdict::Refused => Err(AuthFailure::BasicAuthRestricted),
     }
 }
-
 
 fn caller(user: RecordRef<'_>, instance: &Instance) -> Result<Caller, AuthFailure> {
     if !user.is_true("active") || user.is_true("locked_out") {

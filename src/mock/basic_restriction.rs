@@ -104,7 +104,9 @@ pub(crate) fn k2_bearer_allowed(instance: &Instance) -> bool {
 }
 
 fn comma_list(text: &str) -> impl Iterator<Item = &str> {
-    text.split(',').map(str::trim).filter(|item| !item.is_empty())
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
 }
 
 #[cfg(test)]
@@ -189,7 +191,11 @@ mod tests {
             Break::AllowedRolesIgnored,
         ]));
         assert_eq!(verdict(&broken, &other, &["itil"]), BasicVerdict::Refused);
-        assert_eq!(verdict(&broken, &user, &[]), BasicVerdict::Allowed, "listed");
+        assert_eq!(
+            verdict(&broken, &user, &[]),
+            BasicVerdict::Allowed,
+            "listed"
+        );
     }
 
     #[test]

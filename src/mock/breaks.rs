@@ -48,7 +48,7 @@ breaks! {
     /// its setup needs one, as D1–D4, E1 and E4–E6 do, is inconclusive), and B1, B2 are refused generically
     /// before the user is looked at.
     GrantAlwaysDisabled => "grant-always-disabled" breaks [
-        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8", "L1"
+        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8", "K2", "L1"
     ],
     /// The property is read once and cached.
     PropertyCached => "property-cached" breaks ["A4"],
@@ -85,7 +85,9 @@ breaks! {
     /// The application user's state is not checked.
     UserStateIgnored => "user-state-ignored" breaks ["D5", "D6", "D7"],
     /// A Bearer token authenticates nothing.
-    BearerRefused => "bearer-refused" breaks ["C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "I4", "I5"],
+    BearerRefused => "bearer-refused" breaks [
+        "C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "H6", "I4", "I5", "K2"
+    ],
     /// The REST 401 has no `WWW-Authenticate` challenge.
     ChallengeMissing => "challenge-missing" breaks ["E2", "E3", "E4", "E5", "E6", "I1", "I4"],
     /// An unknown bearer token acts as admin (as do expired ones, whose records are purged,

@@ -18,9 +18,9 @@ use regex::Regex;
 use crate::captured::BASIC_RESTRICTION_ENFORCE_PROPERTY;
 use crate::catalogue::{self, CatalogueError, ScenarioInfo, tags_of};
 use crate::changes::{self, ChangeEntry, ChangeJournal, Grace, Scope};
+use crate::client::password_grant::SignIn;
 use crate::client::probe::{Reachability, probe};
 use crate::client::transport::{HttpClientError, Transport};
-use crate::client::password_grant::SignIn;
 use crate::client::{Credentials, ServiceNow, TransportError};
 use crate::deviations::{DeviationsError, ExpectedDeviations};
 use crate::features::{FeatureError, FeatureSource};
@@ -492,7 +492,8 @@ async fn detect_release(
         Target::Mock { release, .. } => Ok(Some(config.release.clone().unwrap_or(release.clone()))),
         Target::Client { .. } => Ok(config.release.clone()),
         Target::Admin { url, admin } => {
-            let buildtag = read_buildtag(&ServiceNow::new(http.clone(), url), admin, config).await?;
+            let buildtag =
+                read_buildtag(&ServiceNow::new(http.clone(), url), admin, config).await?;
             Ok(match &config.release {
                 Some(release) => Some(release.clone()),
                 None => buildtag.as_deref().and_then(release_of_buildtag),

@@ -665,10 +665,17 @@ impl SuiteWorld {
         if matches!(self.admin()?, Credentials::Basic { .. }) {
             let admin = self.admin()?.clone();
             let reply = self.servicenow.current_user(&admin).await;
-            let me = expect_result(&reply.map_err(|e| e.to_string())?, 200, "ask who the admin is")?;
+            let me = expect_result(
+                &reply.map_err(|e| e.to_string())?,
+                200,
+                "ask who the admin is",
+            )?;
             let sys_id = text(&me, "user_sys_id");
             let listed = self
-                .find("sys_properties", &format!("name={BASIC_ALLOWED_USERS_PROPERTY}"))
+                .find(
+                    "sys_properties",
+                    &format!("name={BASIC_ALLOWED_USERS_PROPERTY}"),
+                )
                 .await?
                 .first()
                 .map(|property| text(property, "value"))

@@ -458,7 +458,10 @@ fn the_password_grant_acts_as_the_user_with_a_refresh_token_on_every_release() {
     assert_eq!(issued.expires_in, 1799);
     setup.instance.switches.repeat_token = RepeatToken::Current;
     let again = issue(&mut setup.instance, &grant, 1, Fresh::draw());
-    assert_ne!(again.access_token, issued.access_token, "never the live one");
+    assert_ne!(
+        again.access_token, issued.access_token,
+        "never the live one"
+    );
     let Decision::Issue(client_credentials) = ready().decide() else {
         panic!("expected a grant");
     };
@@ -472,10 +475,7 @@ fn the_password_grant_refuses_like_client_credentials_and_a_wrong_or_missing_pas
     let wrong = setup.password_body("nope");
     assert_eq!(setup.decide_body(&wrong), refused(Reason::WrongPassword));
     let other_user = body.replace("SVC.CC", "nobody");
-    assert_eq!(
-        setup.decide_body(&other_user),
-        refused(Reason::UnknownUser)
-    );
+    assert_eq!(setup.decide_body(&other_user), refused(Reason::UnknownUser));
     let wrong_secret = body.replace(&encode(SECRET), "x");
     assert_eq!(
         setup.decide_body(&wrong_secret),

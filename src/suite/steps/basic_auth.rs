@@ -40,7 +40,11 @@ fn basic_of(world: &SuiteWorld, user: &str) -> Result<Credentials, String> {
 }
 
 #[when(expr = "{string} reads the table {string} with Basic auth")]
-async fn reads_with_basic(world: &mut SuiteWorld, user: String, table: String) -> Result<(), String> {
+async fn reads_with_basic(
+    world: &mut SuiteWorld,
+    user: String,
+    table: String,
+) -> Result<(), String> {
     let basic = basic_of(world, &user)?;
     let reply = world
         .servicenow
