@@ -429,6 +429,18 @@ fn mock_config(args: MockArgs) -> Result<MockConfig, String> {
         Some(password) => SecretString::from(password),
         None => SecretString::from(random::secret()),
     };
+    if let Some(release) = args
+        .release
+        .as_ref()
+        .filter(|release| release.is_newer_than_known())
+    {
+        return Err(format!(
+            "the mock simulates the families {} … {}, not '{}'",
+            Family::ALL[0],
+            Family::NEWEST,
+            release.family_word()
+        ));
+    }
     let seed = Seed::load(&args.seed).map_err(|error| error.to_string())?;
     let (instance, clients) = seed
         .build(&admin_password, args.release.as_ref())
