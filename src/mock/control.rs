@@ -87,6 +87,13 @@ async fn set_release(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
         Ok(release) => release,
         Err(error) => return bad_request(error),
     };
+    // A family newer than the list is a real instance's to report, not one the mock can simulate.
+    if release.is_newer_than_known() {
+        return bad_request(format!(
+            "the mock simulates only the families it knows, not '{}'",
+            release.family_word()
+        ));
+    }
     let mut state = shared.lock();
     state.instance.set_release(&release, shared.clock.now());
     ok(summary(&shared, &state))
