@@ -24,7 +24,7 @@ Feature: Basic authentication restriction
     Then the request is refused, its status and body recorded as "basic_auth_refusal"
 
   @CC-K2 @doc @must @admin @instance-wide @grant @gate-basic-auth-restriction @RFC6749-2.3.1
-  Scenario: An enforcing restriction leaves client credentials tokens and the token endpoint alone
+  Scenario: An enforcing restriction leaves tokens and the token endpoint alone
     When "svc-cc" authenticates with HTTP Basic
     Then whether a token was issued is recorded as "basic_client_auth_before_enforcing"
     When the Basic auth restriction is enforcing
