@@ -56,7 +56,8 @@ Feature: REST API auth scopes
   @CC-H5 @doc @should @admin @grant @instance-wide
   Scenario: Basic authentication on a protected API is not subject to the scope check
     Given the auth scope "orders" protects the suite's own table for "any" method
-    When the suite's own table is read with the admin's Basic credentials
+    And a web-service-only user "basic.reader" who signs in with a password
+    When "basic.reader" reads the suite's own table with Basic auth
     Then the request succeeds
 
   # It arrived in Yokohama Patch 11, Zurich Patch 4 and Australia (@gate-restricted-scopes): the mock

@@ -14,6 +14,18 @@ pub const SCOPE_CHECK_PROPERTY: &str = "com.glide.rest.api.auth.scope.check.enab
 pub const USERACCOUNT_SCOPE_PROPERTY: &str = "glide.oauth.token.scope.useraccount";
 /// The property whose value names the release (SPEC §4).
 pub const BUILDTAG_PROPERTY: &str = "glide.buildtag";
+/// Whether the Basic auth restriction applies at all (SPEC §10; absent: true).
+pub const BASIC_RESTRICTION_ACTIVE_PROPERTY: &str =
+    "glide.authenticate.basic_auth.restriction.active";
+/// Whether an active Basic auth restriction refuses, rather than only tracks (SPEC §10).
+pub const BASIC_RESTRICTION_ENFORCE_PROPERTY: &str =
+    "glide.authenticate.basic_auth.restriction.enforce";
+/// The roles whose holders keep Basic auth (SPEC §10; a comma list, absent: [`BASIC_AUTH_ROLE`]).
+pub const BASIC_ALLOWED_ROLES_PROPERTY: &str = "glide.authenticate.basic_auth.allowed_roles";
+/// The users (sys_ids, a comma list) who keep Basic auth (SPEC §10).
+pub const BASIC_ALLOWED_USERS_PROPERTY: &str = "glide.authenticate.basic_auth.allowed_users";
+/// The role an instance ships for Basic API access (SPEC §10).
+pub const BASIC_AUTH_ROLE: &str = "snc_basic_auth_api_access";
 
 /// A recorded response, as `fixtures/responses/README.md` describes it.
 #[derive(Debug, Deserialize)]

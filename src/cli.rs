@@ -3,12 +3,15 @@
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 use secrecy::SecretString;
+use sncc::client::Credentials;
+use sncc::client::password_grant::PasswordGrant;
 use sncc::client::transport::{self, Transport};
 use sncc::compare::Format;
 use sncc::deviations::ExpectedDeviations;
@@ -66,6 +69,17 @@ struct RunArgs {
     admin_user: Option<String>,
     #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
     admin_password: Option<String>,
+    /// With --admin-user: sign in with a token from the password grant of this OAuth client (secret from
+    /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic, as an instance that restricts Basic auth needs.
+    #[arg(long, value_name = "ID", requires = "admin_user")]
+    admin_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "SNCC_ADMIN_CLIENT_SECRET",
+        hide_env_values = true,
+        hide = true
+    )]
+    admin_client_secret: Option<String>,
     /// Client id of an OAuth API endpoint on the instance (secret from SNCC_CLIENT_SECRET): read-only checks.
     #[arg(long, value_name = "ID", requires_all = ["instance", "expect_user"])]
     client_id: Option<String>,
@@ -162,6 +176,17 @@ struct RestoreArgs {
     admin_user: String,
     #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
     admin_password: Option<String>,
+    /// Sign in with a token from the password grant of this OAuth client (secret from
+    /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic.
+    #[arg(long, value_name = "ID")]
+    admin_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "SNCC_ADMIN_CLIENT_SECRET",
+        hide_env_values = true,
+        hide = true
+    )]
+    admin_client_secret: Option<String>,
     /// Seconds a create that got no answer may still land on the instance: restoring waits this long
     /// before it counts a create it cannot find as never made.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -246,17 +271,27 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Comman
 /// `--release`: a family and an optional patch; a family newer than the list is accepted with a warning
 /// (SPEC §4).
 fn parse_release(name: &str) -> Result<Release, String> {
-    let release: Release = name
-        .parse()
-        .map_err(|error: ReleaseError| error.to_string())?;
-    if release.is_newer_than_known() {
-        eprintln!(
-            "sncc: warning: '{}' is not a family sncc knows: taken as newer than {}",
-            release.family_word(),
-            Family::NEWEST
-        );
+    name.parse()
+        .map_err(|error: ReleaseError| error.to_string())
+}
+
+/// The `--release` of a run: the mock simulates only known families (an error otherwise); a real instance
+/// may be newer than the list, which is taken as newer than every known family, with a warning (SPEC §4).
+fn run_release(release: Option<Release>, on_mock: bool) -> Result<Option<Release>, String> {
+    match release {
+        Some(release) if on_mock => release.simulated().map(Some).map_err(|e| e.to_string()),
+        Some(release) => {
+            if release.is_newer_than_known() {
+                eprintln!(
+                    "sncc: warning: '{}' is not a family sncc knows: taken as newer than {}",
+                    release.family_word(),
+                    Family::NEWEST
+                );
+            }
+            Ok(Some(release))
+        }
+        None => Ok(None),
     }
-    Ok(release)
 }
 
 fn feature_sources(dir: Option<&Path>) -> Result<Vec<FeatureSource>, String> {
@@ -266,7 +301,8 @@ fn feature_sources(dir: Option<&Path>) -> Result<Vec<FeatureSource>, String> {
     }
 }
 
-fn run_config(args: RunArgs) -> Result<RunConfig, String> {
+fn run_config(mut args: RunArgs) -> Result<RunConfig, String> {
+    args.release = run_release(args.release, args.instance.is_none())?;
     let target = match (args.instance, args.admin_user, args.client_id) {
         (None, _, _) => Target::Mock {
             release: args
@@ -280,8 +316,12 @@ fn run_config(args: RunArgs) -> Result<RunConfig, String> {
         }
         (Some(url), Some(user), None) => Target::Admin {
             url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
-            user,
-            password: secret(args.admin_password, "SNCC_ADMIN_PASSWORD", "--admin-user")?,
+            admin: admin_credentials(
+                user,
+                args.admin_password,
+                args.admin_client_id,
+                args.admin_client_secret,
+            )?,
         },
         (Some(url), None, Some(client_id)) => Target::Client {
             url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
@@ -349,9 +389,36 @@ fn restore_config(args: RestoreArgs) -> Result<RestoreConfig, String> {
             .map(|url| transport::instance_url(&url).map_err(|error| format!("--instance {error}")))
             .transpose()?,
         late_write_grace: Duration::from_secs(args.late_write_grace),
-        admin_user: args.admin_user,
-        admin_password: secret(args.admin_password, "SNCC_ADMIN_PASSWORD", "--admin-user")?,
+        admin: admin_credentials(
+            args.admin_user,
+            args.admin_password,
+            args.admin_client_id,
+            args.admin_client_secret,
+        )?,
         transport: args.transport.validate()?,
+    })
+}
+
+/// How the admin signs in: Basic with the password, or, with `--admin-client-id`, a token of that client's
+/// password grant for the same user and password.
+fn admin_credentials(
+    user: String,
+    password: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> Result<Credentials, String> {
+    let password = secret(password, "SNCC_ADMIN_PASSWORD", "--admin-user")?;
+    Ok(match client_id {
+        None => Credentials::Basic { user, password },
+        Some(client_id) => {
+            let client_secret = secret(
+                client_secret,
+                "SNCC_ADMIN_CLIENT_SECRET",
+                "--admin-client-id",
+            )?;
+            let grant = PasswordGrant::new(client_id, client_secret, user, password);
+            Credentials::PasswordGrant(Arc::new(grant))
+        }
     })
 }
 

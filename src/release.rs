@@ -120,6 +120,8 @@ pub enum ReleaseError {
     Malformed(String),
     #[error("release '{0}': patch levels go from 0 to {MAX_PATCH}")]
     PatchOutOfRange(String),
+    #[error("the mock simulates the families {first} … {newest}, not '{0}'", first = Family::ALL[0], newest = Family::NEWEST)]
+    NotSimulated(String),
     #[error(
         "glide.buildtag '{0}' is not a build tag of the form glide-<family>-<date>__patch<n>-…"
     )]
@@ -166,6 +168,15 @@ impl Release {
     /// Whether a word newer than the list named this release (worth a warning, SPEC §4).
     pub fn is_newer_than_known(&self) -> bool {
         matches!(self.family, ReleaseFamily::Newer(_))
+    }
+
+    /// The release, if the mock can simulate it: a family newer than the list is a real instance's to
+    /// report, not one the mock knows the behaviour of.
+    pub fn simulated(self) -> Result<Release, ReleaseError> {
+        match &self.family {
+            ReleaseFamily::Known(_) => Ok(self),
+            ReleaseFamily::Newer(word) => Err(ReleaseError::NotSimulated(word.clone())),
+        }
     }
 
     /// Reads a `glide.buildtag` such as `glide-zurich-07-15-2025__patch4-hotfix1-…` or `…__ga-…` (patch 0).

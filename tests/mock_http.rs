@@ -347,7 +347,11 @@ async fn control_status_answers_at_the_address_sncc_mock_prints_and_without_the_
         let response = mock.http.get(mock.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let summary: Value = response.json().await.unwrap();
-        assert_eq!(summary["release"], "brazil", "{path}");
+        assert_eq!(
+            summary["release"],
+            sncc::mock::DEFAULT_RELEASE.name(),
+            "{path}"
+        );
         assert_eq!(summary["records"]["oauth_entity"], 1, "{path}");
     }
 }

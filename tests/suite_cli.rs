@@ -138,7 +138,7 @@ fn the_faithful_mock_passes_all_but_the_scenarios_of_other_releases() {
 #[test]
 fn before_washington_dc_the_grant_scenarios_are_skipped_as_not_applicable() {
     let finished = passing_run(&["--release", "vancouver"]);
-    let grant = scenarios_tagged("@grant");
+    let grant = scenarios_where(|tag| tag == "@grant" || tag.starts_with("@gate-"));
     let not_applicable = finished
         .stdout
         .lines()
@@ -175,6 +175,24 @@ fn a_name_narrows_the_run_without_counting_the_rest_as_skipped() {
 #[test]
 fn a_bad_tag_expression_is_a_configuration_error() {
     assert_one_line(&config_error(&["run", "--tags", "@a and"], &[]), "--tags");
+}
+
+#[test]
+fn a_release_the_mock_cannot_simulate_is_a_configuration_error() {
+    for (release, names) in [
+        (
+            "kingston",
+            "the mock simulates the families tokyo … brazil, not 'kingston'",
+        ),
+        ("zurich-p", "a family and an optional patch level"),
+        ("zurich-p999", "patch levels go from 0 to 99"),
+    ] {
+        let stderr = config_error(&["run", "--release", release], &[]);
+        assert!(
+            stderr.lines().count() <= 3 && stderr.contains(names),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]
@@ -290,6 +308,7 @@ fn list_prints_every_behaviour_with_severity_and_targets() {
         ('G', 2),
         ('H', 7),
         ('I', 5),
+        ('K', 3),
         ('L', 3),
         ('M', 1),
     ] {

@@ -2,8 +2,11 @@
 
 pub mod control;
 pub mod exchange;
+pub mod password_grant;
 pub mod probe;
 pub mod transport;
+
+use std::sync::Arc;
 
 use reqwest::header::{self, HeaderMap};
 use reqwest::{Method, RequestBuilder};
@@ -11,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use exchange::Recorder;
+use password_grant::{HeldToken, PasswordGrant, SignIn};
 use transport::RetryPolicy;
 
 const TOKEN_PATH: &str = "/oauth_token.do";
@@ -27,6 +31,21 @@ pub enum Credentials {
     Bearer(SecretString),
     /// The `Cookie` header of a session an earlier answer set (`JSESSIONID=…; glide_user_route=…`).
     SessionCookie(SecretString),
+    /// A token of the password grant, obtained when first needed and again when it expires or gets a
+    /// 401 (an admin not on Basic, SPEC §10). Clones share the token.
+    PasswordGrant(Arc<PasswordGrant>),
+}
+
+impl Credentials {
+    /// The passwords and secrets these credentials hold, for a recorder to scrub.
+    pub fn secrets(&self) -> Vec<&SecretString> {
+        match self {
+            Credentials::Anonymous => Vec::new(),
+            Credentials::Basic { password, .. } => vec![password],
+            Credentials::Bearer(secret) | Credentials::SessionCookie(secret) => vec![secret],
+            Credentials::PasswordGrant(grant) => grant.secrets().to_vec(),
+        }
+    }
 }
 
 /// Where a token request carries the client's credentials (F1, F2, F4).
@@ -208,7 +227,7 @@ impl ServiceNow {
             }
         };
         let reply = self
-            .send(request.method.clone(), &path, &credentials, Some(body))
+            .send_as(request.method.clone(), &path, &credentials, Some(body))
             .await?;
         if let Some(token) = reply
             .json()
@@ -226,7 +245,7 @@ impl ServiceNow {
             "{REVOKE_PATH}?{}",
             encode(&[("token", token.expose_secret())])
         );
-        self.send(Method::GET, &path, &Credentials::Anonymous, None)
+        self.send_as(Method::GET, &path, &Credentials::Anonymous, None)
             .await
     }
 
@@ -262,14 +281,24 @@ impl ServiceNow {
         table: &str,
         record: &Value,
     ) -> Result<Reply, TransportError> {
+        self.create_with(credentials, table, record, &[]).await
+    }
+
+    /// `POST /api/now/table/<table>?…`: a create with `sysparm_*` parameters.
+    pub async fn create_with(
+        &self,
+        credentials: &Credentials,
+        table: &str,
+        record: &Value,
+        query: &[(&str, &str)],
+    ) -> Result<Reply, TransportError> {
         let body = ("application/json", record.to_string().into_bytes());
-        self.send(
-            Method::POST,
-            &format!("/api/now/table/{table}"),
-            credentials,
-            Some(body),
-        )
-        .await
+        let path = match query {
+            [] => format!("/api/now/table/{table}"),
+            _ => format!("/api/now/table/{table}?{}", encode(query)),
+        };
+        self.send(Method::POST, &path, credentials, Some(body))
+            .await
     }
 
     pub async fn update(
@@ -315,8 +344,83 @@ impl ServiceNow {
         .await
     }
 
-    /// Any request, for scenarios that send what a well-behaved client would not.
+    /// Any request, for scenarios that send what a well-behaved client would not. With a password grant's
+    /// credentials, a request that gets a 401 is sent once more with a token obtained afresh; when no token
+    /// is to be had, the token endpoint's answer is the reply.
     pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        credentials: &Credentials,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Reply, TransportError> {
+        let Credentials::PasswordGrant(grant) = credentials else {
+            return self
+                .send_as(method, path_and_query, credentials, body)
+                .await;
+        };
+        let token = match self.sign_in(grant).await? {
+            SignIn::Token(token) => token,
+            SignIn::Refused(reply) => return Ok(reply),
+        };
+        let bearer = Credentials::Bearer(token.clone());
+        let reply = self
+            .send_as(method.clone(), path_and_query, &bearer, body.clone())
+            .await?;
+        if reply.status != 401 {
+            return Ok(reply);
+        }
+        {
+            let mut held = grant.held().await;
+            if held.as_ref().is_some_and(|held| held.is(&token)) {
+                *held = None;
+            }
+        }
+        match self.sign_in(grant).await? {
+            SignIn::Token(token) => {
+                let bearer = Credentials::Bearer(token);
+                self.send_as(method, path_and_query, &bearer, body).await
+            }
+            SignIn::Refused(reply) => Ok(reply),
+        }
+    }
+
+    /// The password grant's token while it is fresh, else one obtained afresh from the token endpoint.
+    pub async fn sign_in(&self, grant: &PasswordGrant) -> Result<SignIn, TransportError> {
+        let mut held = grant.held().await;
+        if let Some(token) = held.as_ref().and_then(HeldToken::fresh) {
+            return Ok(SignIn::Token(token.clone()));
+        }
+        for secret in grant.secrets() {
+            self.recorder.know_secret(secret);
+        }
+        let body = form_body(&grant.parameters());
+        let reply = self
+            .send_as(
+                Method::POST,
+                TOKEN_PATH,
+                &Credentials::Anonymous,
+                Some(body),
+            )
+            .await?;
+        let issued = reply.json().and_then(|json| {
+            let token = json["access_token"]
+                .as_str()
+                .filter(|token| !token.is_empty())?;
+            Some((SecretString::from(token), json["expires_in"].as_u64()?))
+        });
+        match issued.filter(|_| reply.status == 200) {
+            Some((token, expires_in)) => {
+                self.recorder.know_secret(&token);
+                *held = Some(HeldToken::new(token.clone(), expires_in));
+                Ok(SignIn::Token(token))
+            }
+            None => Ok(SignIn::Refused(reply)),
+        }
+    }
+
+    /// One request with credentials that need no token first.
+    async fn send_as(
         &self,
         method: Method,
         path_and_query: &str,
@@ -439,6 +543,8 @@ fn authenticate(
             recorder.know_secret(cookie);
             builder.header(header::COOKIE, cookie.expose_secret())
         }
+        // `send` has exchanged it for its token already.
+        Credentials::PasswordGrant(_) => builder,
     }
 }
 
@@ -447,7 +553,7 @@ fn authorization_shown(credentials: &Credentials) -> Option<String> {
     let scheme = match credentials {
         Credentials::Anonymous => return None,
         Credentials::Basic { .. } => "Basic",
-        Credentials::Bearer(_) => "Bearer",
+        Credentials::Bearer(_) | Credentials::PasswordGrant(_) => "Bearer",
         Credentials::SessionCookie(_) => "Cookie",
     };
     Some(crate::redact::authorization(&format!(

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secrecy::SecretString;
 use sncc::changes::{self, ChangeJournal, Grace, Scope};
 use sncc::client::transport::{Transport, http_client, instance_url};
 use sncc::client::{Credentials, ServiceNow};
@@ -16,8 +15,8 @@ pub struct RestoreConfig {
     /// `--instance`: overrides the instance the journal names.
     pub instance: Option<String>,
     pub late_write_grace: Duration,
-    pub admin_user: String,
-    pub admin_password: SecretString,
+    /// Basic, or a password grant's token (`--admin-client-id`).
+    pub admin: Credentials,
     pub transport: Transport,
 }
 
@@ -52,10 +51,7 @@ async fn restore(config: &RestoreConfig) -> Result<String, CommandError> {
     }
     let http = http_client(&config.transport).map_err(CommandError::config)?;
     let servicenow = ServiceNow::new(http, &url);
-    let admin = Credentials::Basic {
-        user: config.admin_user.clone(),
-        password: config.admin_password.clone(),
-    };
+    let admin = &config.admin;
     let journal = ChangeJournal::reopen(path).map_err(|error| {
         CommandError::Config(format!("cannot append to {}: {error}", path.display()))
     })?;
@@ -63,7 +59,7 @@ async fn restore(config: &RestoreConfig) -> Result<String, CommandError> {
         period: config.late_write_grace,
         wait: true,
     };
-    let report = changes::restore(&servicenow, &admin, &journal, Scope::All, grace).await;
+    let report = changes::restore(&servicenow, admin, &journal, Scope::All, grace).await;
     if report.complete() {
         Ok(format!(
             "Restored {url}: undid {} change(s) from {}.",

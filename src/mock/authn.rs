@@ -1,14 +1,14 @@
 //! Who a REST request acts as (SPEC §3): HTTP Basic for users with a password, Bearer for issued tokens, and
 //! a Bearer call's session cookie (SPEC I3, I4); then whether its scopes let it call the API (SPEC §7).
+//! A Basic sign-in also answers to the Basic auth restriction (SPEC §10, see `basic_restriction`).
 //!
 //! Only the `Authorization` header and the session cookie are read: `?access_token=` in a query string
 //! authenticates nothing (E6). The scope check follows a valid token, read live (see `scopes`).
 
-use subtle::ConstantTimeEq;
-
+use super::basic::{basic_credentials, password_matches};
+use super::basic_restriction::{self, BasicVerdict};
 use super::breaks::{Break, Breaks};
 use super::clock::VirtualInstant;
-use super::grant::basic_credentials;
 use super::instance::Instance;
 use super::schema::{OAUTH_CREDENTIAL, SYS_USER};
 use super::scopes::{self, MissingScope, SignInKind};
@@ -46,6 +46,8 @@ pub(crate) enum AuthFailure {
     /// A session cookie whose token expired or was revoked (SPEC I4).
     SessionEnded,
     UserCannotLogIn,
+    /// A Basic sign-in the enforcing Basic auth restriction refuses (SPEC K1; the §3 401, inferred).
+    BasicAuthRestricted,
 }
 
 impl AuthFailure {
@@ -58,6 +60,7 @@ impl AuthFailure {
             AuthFailure::ExpiredToken => "expired_token",
             AuthFailure::SessionEnded => "session_ended",
             AuthFailure::UserCannotLogIn => "user_cannot_log_in",
+            AuthFailure::BasicAuthRestricted => "basic_auth_restricted",
         }
     }
 }
@@ -88,11 +91,17 @@ pub(crate) struct Admitted {
     /// The sys_id of the `oauth_credential` of the Bearer token it sent, if it sent one that has a record
     /// (its session is opened, its user's sign-in recorded: SPEC I3, I5).
     pub bearer_credential: Option<String>,
+    /// A Basic sign-in the tracking Basic auth restriction let through, which it would refuse once it
+    /// enforces (SPEC §10): the mock's journal notes it.
+    pub basic_tracked: bool,
 }
 
 /// How a request signed in, with what the scope check reads of it.
 enum SignedIn<'i> {
-    Basic,
+    /// HTTP Basic; `tracked` as [`Admitted::basic_tracked`].
+    Basic {
+        tracked: bool,
+    },
     /// A Bearer token, with its record (none for a token the breaks let through without one).
     Bearer(Option<RecordRef<'i>>),
     Session(&'i Session),
@@ -101,7 +110,7 @@ enum SignedIn<'i> {
 impl<'i> SignedIn<'i> {
     fn sign_in_kind(&self) -> SignInKind<'i> {
         match self {
-            SignedIn::Basic => SignInKind::Basic,
+            SignedIn::Basic { .. } => SignInKind::Basic,
             SignedIn::Bearer(credential) => SignInKind::OAuth {
                 entity: credential.and_then(|credential| credential.raw("peer")),
                 issued_scopes: credential.and_then(|credential| credential.raw("scopes")),
@@ -139,6 +148,7 @@ pub(crate) fn authenticate_request(
     Ok(Admitted {
         caller,
         bearer_credential,
+        basic_tracked: matches!(signed_in, SignedIn::Basic { tracked: true }),
     })
 }
 
@@ -170,7 +180,7 @@ fn authenticate<'i>(
     if scheme.eq_ignore_ascii_case("bearer") {
         bearer(header[scheme.len()..].trim(), instance, now)
     } else if scheme.eq_ignore_ascii_case("basic") {
-        Ok((basic(header, instance)?, SignedIn::Basic))
+        basic(header, instance)
     } else {
         Err(AuthFailure::UnsupportedScheme)
     }
@@ -214,7 +224,7 @@ fn bearer<'i>(
 ) -> Result<(Caller, SignedIn<'i>), AuthFailure> {
     let broken = |which| instance.breaks.has(which);
     // Break (E1, C5, D1–D4): a Bearer token authenticates nothing.
-    if broken(Break::BearerRefused) {
+    if broken(Break::BearerRefused) || !basic_restriction::k2_bearer_allowed(instance) {
         return Err(AuthFailure::UnknownToken);
     }
     let credential = instance
@@ -265,18 +275,22 @@ fn admin(instance: &Instance) -> Result<Caller, AuthFailure> {
     caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance)
 }
 
-fn basic(header: &str, instance: &Instance) -> Result<Caller, AuthFailure> {
+/// A Basic sign-in: the user's password, then the Basic auth restriction (SPEC K1, K3).
+fn basic<'i>(header: &str, instance: &'i Instance) -> Result<(Caller, SignedIn<'i>), AuthFailure> {
     let (user_name, password) = basic_credentials(header).ok_or(AuthFailure::WrongPassword)?;
     let user = instance
         .user_named(&user_name)
         .and_then(|sys_id| instance.store.get(SYS_USER, &sys_id))
         .ok_or(AuthFailure::WrongPassword)?;
-    let stored = user.raw("user_password").unwrap_or_default();
-    let matches = !stored.is_empty() && bool::from(stored.as_bytes().ct_eq(password.as_bytes()));
-    if !matches {
+    if !password_matches(user, &password) {
         return Err(AuthFailure::WrongPassword);
     }
-    caller(user, instance)
+    let caller = caller(user, instance)?;
+    match basic_restriction::k1_basic_sign_in(instance, user, &caller.roles) {
+        BasicVerdict::Allowed => Ok((caller, SignedIn::Basic { tracked: false })),
+        BasicVerdict::Tracked => Ok((caller, SignedIn::Basic { tracked: true })),
+        BasicVerdict::Refused => Err(AuthFailure::BasicAuthRestricted),
+    }
 }
 
 fn caller(user: RecordRef<'_>, instance: &Instance) -> Result<Caller, AuthFailure> {

@@ -48,7 +48,7 @@ breaks! {
     /// its setup needs one, as D1–D4, E1 and E4–E6 do, is inconclusive), and B1, B2 are refused generically
     /// before the user is looked at.
     GrantAlwaysDisabled => "grant-always-disabled" breaks [
-        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8", "L1"
+        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8", "K2", "L1"
     ],
     /// The property is read once and cached.
     PropertyCached => "property-cached" breaks ["A4"],
@@ -85,7 +85,9 @@ breaks! {
     /// The application user's state is not checked.
     UserStateIgnored => "user-state-ignored" breaks ["D5", "D6", "D7"],
     /// A Bearer token authenticates nothing.
-    BearerRefused => "bearer-refused" breaks ["C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "H6", "I4", "I5"],
+    BearerRefused => "bearer-refused" breaks [
+        "C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "H6", "I4", "I5", "K2"
+    ],
     /// The REST 401 has no `WWW-Authenticate` challenge.
     ChallengeMissing => "challenge-missing" breaks ["E2", "E3", "E4", "E5", "E6", "I1", "I4"],
     /// An unknown bearer token acts as admin (as do expired ones, whose records are purged,
@@ -137,6 +139,16 @@ breaks! {
     LastLoginNotUpdated => "last-login-not-updated" breaks ["I5"],
     /// A form body whose `Content-Type` has parameters (`; charset=UTF-8`) is refused.
     FormCharsetRefused => "form-charset-refused" breaks ["L1"],
+    /// An enforcing Basic auth restriction only tracks: Basic sign-ins it should refuse go through.
+    RestrictionNotEnforced => "restriction-not-enforced" breaks ["K1"],
+    /// An enforcing Basic auth restriction refuses HTTP Basic client authentication at the token endpoint.
+    RestrictionBlocksBasicClientAuth => "restriction-blocks-basic-client-auth" breaks ["K2"],
+    /// An enforcing Basic auth restriction refuses Bearer tokens too.
+    RestrictionBlocksTokens => "restriction-blocks-tokens" breaks ["K2"],
+    /// An enforcing Basic auth restriction refuses web-service-only users.
+    WebServiceUsersRestricted => "web-service-users-restricted" breaks ["K3"],
+    /// An enforcing Basic auth restriction refuses holders of an allowed role.
+    AllowedRolesIgnored => "allowed-roles-ignored" breaks ["K3"],
 }
 
 impl fmt::Display for Break {

@@ -83,7 +83,7 @@ async fn set_release(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
         Ok(change) => change,
         Err(error) => return bad_request(error),
     };
-    let release: Release = match change.release.parse() {
+    let release = match change.release.parse().and_then(Release::simulated) {
         Ok(release) => release,
         Err(error) => return bad_request(error),
     };

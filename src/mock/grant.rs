@@ -1,4 +1,6 @@
 //! The token endpoint's rules (SPEC §1): a request and the instance in, a decision out; then issuance.
+//! Besides client credentials, the password grant an admin signs in with (SPEC §10) runs the same client
+//! rules, then checks the resource owner's user name and password.
 //!
 //! Each catalogue row is one small pure rule (`f3_post_only`, `a1_property_enabled`, …) that cites its
 //! SPEC id and owns the breaks of that row; [`decide`] chains them in SPEC §1's order. The query string
@@ -7,10 +9,10 @@
 
 use std::borrow::Cow;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
+use super::basic::{basic_credentials, password_matches};
+use super::basic_restriction;
 use super::breaks::{Break, Breaks};
 use super::clock::VirtualInstant;
 use super::form::{self, Form};
@@ -53,6 +55,8 @@ pub(crate) struct Grant {
     /// requested one.
     pub scope: Cow<'static, str>,
     pub lifespan: i64,
+    /// Whether a refresh token comes with it (the password grant's, SPEC §10).
+    pub refresh: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,6 +85,10 @@ pub(crate) enum Reason {
     UserLockedOut,
     UserMustResetPassword,
     ScopeNotAllowed,
+    /// The password grant names no user, or one the instance does not have.
+    UnknownUser,
+    /// The password grant's password is not the user's (or the user has none).
+    WrongPassword,
 }
 
 impl Reason {
@@ -100,17 +108,31 @@ impl Reason {
             Reason::UserLockedOut => "user_locked_out",
             Reason::UserMustResetPassword => "user_must_reset_password",
             Reason::ScopeNotAllowed => "scope_not_allowed",
+            Reason::UnknownUser => "unknown_user",
+            Reason::WrongPassword => "wrong_password",
         }
     }
 }
 
+/// The grant types the token endpoint issues tokens for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GrantType {
+    ClientCredentials,
+    /// The resource owner password grant (SPEC §10).
+    Password,
+}
+
 /// Decides a token request, checking in SPEC §1's order: method and form, grant type, release, property,
-/// client, secret, entity, user, user state, scope.
+/// client, secret, entity, user, user state, scope (the password grant: method and form, grant type,
+/// client, secret, entity, user and password, user state, scope).
 pub(crate) fn decide(request: &TokenHttpRequest<'_>, instance: &Instance) -> Decision {
     let breaks = &instance.breaks;
     let body = f2_parameters(request, breaks); // SPEC F2
-    let outcome = read_request(request, &body, instance)
-        .and_then(|form| grant(request, &body, &form, instance));
+    let outcome =
+        read_request(request, &body, instance).and_then(|(form, grant_type)| match grant_type {
+            GrantType::ClientCredentials => grant(request, &body, &form, instance),
+            GrantType::Password => password_grant(request, &body, &form, instance),
+        });
     match outcome {
         Ok(grant) => Decision::Issue(grant),
         Err(refusal) => Decision::Refuse(refusal),
@@ -123,25 +145,28 @@ pub(crate) fn remember(request: &TokenHttpRequest<'_>, instance: &mut Instance) 
     let breaks = &instance.breaks;
     if breaks.has(Break::PropertyCached) && instance.break_state.cached_grant_property().is_none() {
         let body = f2_parameters(request, breaks);
-        if read_request(request, &body, instance).is_ok() {
+        let read = read_request(request, &body, instance);
+        if matches!(read, Ok((_, GrantType::ClientCredentials))) {
             let property = instance.property(GRANT_PROPERTY).map(str::to_owned);
             instance.break_state.cache_grant_property(property);
         }
     }
 }
 
-/// The rules before the grant property is read: what the request itself must be.
+/// The rules before the grant property is read: what the request itself must be, and its grant type.
 fn read_request<'b>(
     request: &TokenHttpRequest<'_>,
     body: &'b [u8],
     instance: &Instance,
-) -> Result<Form<'b>, Refusal> {
+) -> Result<(Form<'b>, GrantType), Refusal> {
     let breaks = &instance.breaks;
     f3_post_only(request, breaks)?; // SPEC F3
     let form = f1_form_encoded(request, body, breaks)?; // SPEC F1
-    f5_grant_type(&form, breaks)?; // SPEC F5
-    g1_release_has_grant(instance, breaks)?; // SPEC G1
-    Ok(form)
+    let grant_type = f5_grant_type(&form, breaks)?; // SPEC F5
+    if grant_type == GrantType::ClientCredentials {
+        g1_release_has_grant(instance, breaks)?; // SPEC G1
+    }
+    Ok((form, grant_type))
 }
 
 /// The rules from the grant property on: whether and for whom the instance grants a token.
@@ -162,13 +187,60 @@ fn grant(
     d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
     let mapped = scopes::h7_granted(instance, entity); // SPEC H7
     let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
-    Ok(Grant {
+    Ok(granted(entity, user, scope, false))
+}
+
+/// SPEC §10: the password grant, on every release and whatever the client credentials property says: the
+/// client as for client credentials, then the resource owner, who must be able to sign in. Every refusal
+/// is the generic 401.
+fn password_grant(
+    request: &TokenHttpRequest<'_>,
+    body: &[u8],
+    form: &Form<'_>,
+    instance: &Instance,
+) -> Result<Grant, Refusal> {
+    let breaks = &instance.breaks;
+    let credentials = f6_client_credentials(form, request, instance, breaks)?; // SPEC F6, F4
+    let entity = b4_known_client(&credentials, instance)?; // SPEC B4
+    b3_secret_matches(credentials, entity, body, breaks)?; // SPEC B3: constant time
+    b5_entity_active(entity, breaks)?; // SPEC B5
+    let user = resource_owner(form, instance)?; // SPEC §10: users with a password
+    d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
+    let mapped = scopes::h7_granted(instance, entity); // SPEC H7
+    let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
+    Ok(granted(entity, user, scope, true))
+}
+
+/// SPEC §10: the password grant's `username` names a user whose password is `password`.
+fn resource_owner<'i>(form: &Form<'_>, instance: &'i Instance) -> Result<RecordRef<'i>, Refusal> {
+    let user = form
+        .get("username")
+        .and_then(|name| instance.user_named(name))
+        .and_then(|sys_id| instance.store.get(SYS_USER, &sys_id));
+    let Some(user) = user else {
+        return refuse(Reason::UnknownUser);
+    };
+    if !password_matches(user, form.get("password").unwrap_or_default()) {
+        return refuse(Reason::WrongPassword);
+    }
+    Ok(user)
+}
+
+/// The token a decided request gets: the entity's lifespan (SPEC B7), acting as `user`.
+fn granted(
+    entity: RecordRef<'_>,
+    user: RecordRef<'_>,
+    scope: Cow<'static, str>,
+    refresh: bool,
+) -> Grant {
+    Grant {
         entity_sys_id: entity.sys_id().to_owned(),
         user_sys_id: user.sys_id().to_owned(),
         user_name: user.raw("user_name").unwrap_or_default().to_owned(),
         scope,
         lifespan: b7_lifespan(entity), // SPEC B7
-    })
+        refresh,
+    }
 }
 
 fn refuse<T>(reason: Reason) -> Result<T, Refusal> {
@@ -218,13 +290,17 @@ fn f1_form_encoded<'b>(
     Ok(json_form.unwrap_or_else(|| Form::parse(body)))
 }
 
-/// SPEC F5: the grant type must be client_credentials. Break [`Break::GrantTypeIgnored`]: it is not checked.
-fn f5_grant_type(form: &Form<'_>, breaks: &Breaks) -> Result<(), Refusal> {
-    if form.get("grant_type") != Some("client_credentials") && !breaks.has(Break::GrantTypeIgnored)
-    {
-        return refuse(Reason::UnsupportedGrantType);
+/// SPEC F5: the grant type must be client_credentials (or, SPEC §10, password).
+/// Break [`Break::GrantTypeIgnored`]: it is not checked, every request is a client credentials one.
+fn f5_grant_type(form: &Form<'_>, breaks: &Breaks) -> Result<GrantType, Refusal> {
+    if breaks.has(Break::GrantTypeIgnored) {
+        return Ok(GrantType::ClientCredentials);
     }
-    Ok(())
+    match form.get("grant_type") {
+        Some("client_credentials") => Ok(GrantType::ClientCredentials),
+        Some("password") => Ok(GrantType::Password),
+        _ => refuse(Reason::UnsupportedGrantType),
+    }
 }
 
 /// SPEC G1: before Washington DC the inbound grant does not exist.
@@ -263,7 +339,9 @@ fn f6_client_credentials<'a>(
     instance: &'a Instance,
     breaks: &Breaks,
 ) -> Result<ClientCredentials<'a>, Refusal> {
-    let basic = instance.switches.basic_client_auth;
+    // SPEC K2: the token endpoint is checked before the Basic auth restriction.
+    let basic = instance.switches.basic_client_auth
+        && basic_restriction::k2_token_endpoint_basic_allowed(instance);
     if let Some(credentials) = client_credentials(form, request, basic) {
         return Ok(credentials);
     }
@@ -504,21 +582,12 @@ fn raw_parameter<'b>(body: &'b [u8], name: &str) -> Option<&'b str> {
         .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
 }
 
-/// Splits an `Authorization: Basic …` header into id and secret.
-pub(crate) fn basic_credentials(header: &str) -> Option<(String, String)> {
-    let (scheme, encoded) = header.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
-}
-
 /// What the token endpoint returns on success.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct IssuedToken {
     pub access_token: String,
+    /// The password grant's (SPEC §10); the mock issues it and never takes one back.
+    pub refresh_token: Option<String>,
     pub scope: Cow<'static, str>,
     pub expires_in: i64,
 }
@@ -549,7 +618,7 @@ pub(crate) fn issue(
     fresh: Fresh,
 ) -> IssuedToken {
     instance.purge_expired_tokens(now);
-    if instance.switches.repeat_token == RepeatToken::Current {
+    if instance.switches.repeat_token == RepeatToken::Current && !grant.refresh {
         if let Some(live) = live_token(instance, grant, now) {
             return live;
         }
@@ -593,6 +662,8 @@ pub(crate) fn issue(
     };
     IssuedToken {
         access_token,
+        // Drawn under the lock: the password grant is an admin's sign-in, rare beside token requests.
+        refresh_token: grant.refresh.then(random::access_token),
         scope: grant.scope.clone(),
         expires_in,
     }
@@ -611,6 +682,7 @@ fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option
             let access_token = record.raw("token")?.to_owned();
             (expires > now).then(|| IssuedToken {
                 access_token,
+                refresh_token: None,
                 scope: grant.scope.clone(),
                 expires_in: expires - now - 1,
             })

@@ -157,14 +157,15 @@ async fn revoke(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
 /// Every REST API request: a request that authenticates nobody gets the SPEC §3 401, one its token's
 /// scopes do not allow the SPEC §7 403; a Bearer call opens its token's session (its cookies ride on the
-/// answer: SPEC I3) and records its user's sign-in (SPEC I5).
+/// answer: SPEC I3) and records its user's sign-in (SPEC I5); a Basic sign-in the restriction only tracks
+/// is noted (SPEC §10).
 async fn authenticate(
     State(shared): State<Arc<Shared>>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let now = shared.clock.now();
-    let (caller, cookies) = {
+    let (caller, cookies, basic_tracked) = {
         let mut state = shared.lock();
         let headers = request.headers();
         let rest = RestRequest {
@@ -190,12 +191,15 @@ async fn authenticate(
             let user = &admitted.caller.sys_id;
             instance.sessions.open(&credential, user, entity)
         });
-        (admitted.caller, cookies)
+        (admitted.caller, cookies, admitted.basic_tracked)
     };
     request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;
     if let Some(cookies) = cookies {
         wire::add_session_cookies(&mut response, &cookies);
+    }
+    if basic_tracked {
+        wire::note_basic_tracked(&mut response);
     }
     response
 }

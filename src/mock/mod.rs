@@ -12,6 +12,8 @@
 mod api_path;
 mod attachments;
 mod authn;
+mod basic;
+mod basic_restriction;
 mod batch;
 mod batch_runner;
 mod body;

@@ -282,8 +282,8 @@ impl Seed {
         release_override: Option<&Release>,
     ) -> Result<Release, ReleaseError> {
         match (release_override, &self.release) {
-            (Some(release), _) => Ok(release.clone()),
-            (None, Some(name)) => name.parse(),
+            (Some(release), _) => release.clone().simulated(),
+            (None, Some(name)) => name.parse::<Release>()?.simulated(),
             (None, None) => Ok(Release::ga(DEFAULT_RELEASE)),
         }
     }
@@ -324,6 +324,8 @@ impl Seed {
         };
         add_user(&mut instance, &admin, now)?;
         instance.ensure_role("itil", now);
+        // SPEC K3: the role an instance ships for Basic API access.
+        instance.ensure_role(super::basic_restriction::DEFAULT_ALLOWED_ROLE, now);
         add_out_of_box_scopes(&mut instance, now);
         for property in &self.properties {
             instance.set_property(&property.name, &property.kind, &property.value, now);

@@ -74,10 +74,14 @@ pub(crate) fn with_outcome(
     response
 }
 
-/// The success body in the captured key order, compact, with no refresh token (C1, C2).
+/// The success body in the captured key order, compact, with no refresh token (C1, C2) but the password
+/// grant's (SPEC §10).
 #[derive(Serialize)]
 struct TokenBody<'a> {
     access_token: &'a str,
+    /// The password grant's only (SPEC §10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
     scope: &'a str,
     token_type: &'static str,
     expires_in: i64,
@@ -86,6 +90,7 @@ struct TokenBody<'a> {
 pub(crate) fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
     let body = TokenBody {
         access_token: &issued.access_token,
+        refresh_token: issued.refresh_token.as_deref(),
         scope: &issued.scope,
         token_type: "Bearer",
         expires_in: issued.expires_in,
@@ -194,6 +199,15 @@ pub(crate) fn revocation(revocation: Revocation) -> Response {
         }
     };
     with_outcome(response, revocation.code())
+}
+
+/// Notes in the journal that a Basic sign-in went through only because the Basic auth restriction tracks
+/// (SPEC §10), unless the answer has a note of its own.
+pub(crate) fn note_basic_tracked(response: &mut Response) {
+    if response.extensions().get::<AnswerNote>().is_none() {
+        let note = "basic_auth_tracked: refused once the restriction enforces";
+        response.extensions_mut().insert(AnswerNote(note.into()));
+    }
 }
 
 /// The cookies of a Bearer call's session (SPEC I3): `JSESSIONID`, `glide_user_route`, `glide_session_store`.

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use crate::changes::ChangeJournal;
+use crate::client::Credentials;
 use crate::mock::Break;
 use crate::release::Release;
 use crate::selection::TargetKind;
@@ -23,12 +24,8 @@ pub enum Target {
         release: Release,
         breaks: Vec<Break>,
     },
-    /// A real instance with admin credentials.
-    Admin {
-        url: String,
-        user: String,
-        password: SecretString,
-    },
+    /// A real instance with admin credentials: Basic, or a password grant's token (shared by the run).
+    Admin { url: String, admin: Credentials },
     /// A real instance with only a client's id and secret, and the user it should act as.
     Client {
         url: String,

@@ -15,14 +15,16 @@ use cucumber::writer::Ext as _;
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 
+use crate::captured::BASIC_RESTRICTION_ENFORCE_PROPERTY;
 use crate::catalogue::{self, CatalogueError, ScenarioInfo, tags_of};
 use crate::changes::{self, ChangeEntry, ChangeJournal, Grace, Scope};
+use crate::client::password_grant::SignIn;
 use crate::client::probe::{Reachability, probe};
 use crate::client::transport::{HttpClientError, Transport};
 use crate::client::{Credentials, ServiceNow, TransportError};
 use crate::deviations::{DeviationsError, ExpectedDeviations};
 use crate::features::{FeatureError, FeatureSource};
-use crate::release::Release;
+use crate::release::{Gate, Release};
 use crate::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
 use crate::report::{RunReport, ScenarioOutcome, ScenarioRun, Tally, TargetSummary, console};
 use crate::selection::{Selection, TargetKind, Verdict};
@@ -109,6 +111,19 @@ pub enum ConfigError {
     Unreachable { url: String, error: TransportError },
     #[error("{url} refused the admin credentials or the Table API ({status})")]
     AdminRefused { url: String, status: u16 },
+    #[error(
+        "{url} refused the admin's Basic credentials (401): unless the password is wrong, the instance restricts Basic authentication ({BASIC_RESTRICTION_ENFORCE_PROPERTY}), so sign in with a token instead: give --admin-client-id with an OAuth client whose password grant the admin may use, its secret in SNCC_ADMIN_CLIENT_SECRET"
+    )]
+    BasicAuthRefused { url: String },
+    #[error(
+        "{url} issued no token to the admin ({status}): the password grant of the OAuth client {client_id} for {user} was refused; check --admin-client-id, SNCC_ADMIN_CLIENT_SECRET, --admin-user and SNCC_ADMIN_PASSWORD"
+    )]
+    AdminTokenRefused {
+        url: String,
+        client_id: String,
+        user: String,
+        status: u16,
+    },
     /// Cucumber could not read a feature.
     #[error("{0}")]
     Gherkin(String),
@@ -213,6 +228,13 @@ async fn prepare(config: RunConfig) -> Result<Plan, ConfigError> {
     let selection = Selection {
         target: kind,
         release: release.clone(),
+        admin_on_basic: matches!(
+            config.target,
+            Target::Admin {
+                admin: Credentials::Basic { .. },
+                ..
+            }
+        ),
         tags: config.tags,
         name: config.name,
     };
@@ -424,17 +446,7 @@ fn start_journal(
 /// A client with admin credentials, for undoing what the journal holds.
 fn admin_client(target: &Target, http: &reqwest::Client) -> Option<(ServiceNow, Credentials)> {
     match target {
-        Target::Admin {
-            url,
-            user,
-            password,
-        } => Some((
-            ServiceNow::new(http.clone(), url),
-            Credentials::Basic {
-                user: user.clone(),
-                password: password.clone(),
-            },
-        )),
+        Target::Admin { url, admin } => Some((ServiceNow::new(http.clone(), url), admin.clone())),
         _ => None,
     }
 }
@@ -470,50 +482,70 @@ async fn finish_journal(
     false
 }
 
-/// The release scenarios run against: `--release`, else the mock's default or the admin target's build tag.
+/// The release scenarios run against: `--release`, else the mock's default or the admin target's build tag
+/// (read on an admin target in any case: the run's first admin request, which proves the admin signs in).
 async fn detect_release(
     config: &RunConfig,
     http: &reqwest::Client,
 ) -> Result<Option<Release>, ConfigError> {
-    if let Some(release) = &config.release {
-        return Ok(Some(release.clone()));
-    }
     match &config.target {
-        Target::Mock { release, .. } => Ok(Some(release.clone())),
-        Target::Client { .. } => Ok(None),
-        Target::Admin {
-            url,
-            user,
-            password,
-        } => {
-            let servicenow = crate::client::ServiceNow::new(http.clone(), url);
-            let admin = crate::client::Credentials::Basic {
-                user: user.clone(),
-                password: password.clone(),
-            };
-            let query = [
-                ("sysparm_query", "name=glide.buildtag"),
-                ("sysparm_fields", "value"),
-            ];
-            let reply = servicenow
-                .list(&admin, "sys_properties", &query)
-                .await
-                .map_err(|error| ConfigError::Unreachable {
-                    url: url.clone(),
-                    error,
-                })?;
-            if reply.status != 200 {
-                return Err(ConfigError::AdminRefused {
-                    url: url.clone(),
-                    status: reply.status,
-                });
-            }
-            let buildtag = reply
-                .result()
-                .and_then(|result| result[0]["value"].as_str().map(str::to_owned));
-            Ok(buildtag.as_deref().and_then(release_of_buildtag))
+        Target::Mock { release, .. } => Ok(Some(config.release.clone().unwrap_or(release.clone()))),
+        Target::Client { .. } => Ok(config.release.clone()),
+        Target::Admin { url, admin } => {
+            let buildtag =
+                read_buildtag(&ServiceNow::new(http.clone(), url), admin, config).await?;
+            Ok(match &config.release {
+                Some(release) => Some(release.clone()),
+                None => buildtag.as_deref().and_then(release_of_buildtag),
+            })
         }
     }
+}
+
+/// The admin's first requests: its token (with `--admin-client-id`), then `glide.buildtag`. A refusal
+/// says what to check, and a Basic one how to sign in without Basic (SPEC §10).
+async fn read_buildtag(
+    servicenow: &ServiceNow,
+    admin: &Credentials,
+    config: &RunConfig,
+) -> Result<Option<String>, ConfigError> {
+    let url = servicenow.base_url().to_owned();
+    let unreachable = |error| ConfigError::Unreachable {
+        url: url.clone(),
+        error,
+    };
+    if let Credentials::PasswordGrant(grant) = admin {
+        if let SignIn::Refused(reply) = servicenow.sign_in(grant).await.map_err(unreachable)? {
+            return Err(ConfigError::AdminTokenRefused {
+                url: url.clone(),
+                client_id: grant.client_id().to_owned(),
+                user: grant.user().to_owned(),
+                status: reply.status,
+            });
+        }
+    }
+    let query = [
+        ("sysparm_query", "name=glide.buildtag"),
+        ("sysparm_fields", "value"),
+    ];
+    let reply = servicenow
+        .list(admin, "sys_properties", &query)
+        .await
+        .map_err(unreachable)?;
+    let may_restrict_basic = config
+        .release
+        .as_ref()
+        .is_none_or(|release| release.has(Gate::BasicAuthRestriction));
+    match reply.status {
+        200 => {}
+        401 if matches!(admin, Credentials::Basic { .. }) && may_restrict_basic => {
+            return Err(ConfigError::BasicAuthRefused { url });
+        }
+        status => return Err(ConfigError::AdminRefused { url, status }),
+    }
+    Ok(reply
+        .result()
+        .and_then(|result| result[0]["value"].as_str().map(str::to_owned)))
 }
 
 /// The release a build tag names; a garbled tag leaves it unknown, and a family newer than the list is

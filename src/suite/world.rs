@@ -8,7 +8,10 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use crate::captured::GRANT_PROPERTY;
+use crate::captured::{
+    BASIC_ALLOWED_USERS_PROPERTY, BASIC_RESTRICTION_ACTIVE_PROPERTY,
+    BASIC_RESTRICTION_ENFORCE_PROPERTY, GRANT_PROPERTY,
+};
 use crate::changes::{self, Grace, InstanceChange, Scope};
 use crate::client::control::MockControl;
 use crate::client::transport::RetryPolicy;
@@ -25,6 +28,8 @@ pub struct User {
     pub user_name: String,
     /// Unknown on a client target until the token says who it acts as.
     pub sys_id: Option<String>,
+    /// The password it signs in with over Basic, when the scenario gave it one.
+    pub password: Option<SecretString>,
 }
 
 /// An OAuth API endpoint the scenario named.
@@ -123,17 +128,7 @@ impl SuiteWorld {
                 };
                 (Some(server), url, Some(admin))
             }
-            Target::Admin {
-                url,
-                user,
-                password,
-            } => {
-                let admin = Credentials::Basic {
-                    user: user.clone(),
-                    password: password.clone(),
-                };
-                (None, url.clone(), Some(admin))
-            }
+            Target::Admin { url, admin } => (None, url.clone(), Some(admin.clone())),
             Target::Client { url, .. } => (None, url.clone(), None),
         };
         // On the mock a 503 is a scenario's own doing: never retried.
@@ -146,8 +141,8 @@ impl SuiteWorld {
         let control = mock
             .as_ref()
             .map(|_| MockControl::new(context.http.clone(), &base_url));
-        if let Some(Credentials::Basic { password, .. }) = &admin {
-            servicenow.recorder().know_secret(password);
+        for secret in admin.iter().flat_map(Credentials::secrets) {
+            servicenow.recorder().know_secret(secret);
         }
         Ok(SuiteWorld {
             context,
@@ -282,7 +277,7 @@ impl SuiteWorld {
 
     /// Creates a record and returns it; on a real instance, journaled first and deleted afterwards.
     pub async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
-        self.create_undone_at(UndoAt::ScenarioEnd, table, record)
+        self.create_undone_at(UndoAt::ScenarioEnd, table, record, &[])
             .await
     }
 
@@ -291,9 +286,13 @@ impl SuiteWorld {
         at: UndoAt,
         table: &str,
         record: Value,
+        query: &[(&str, &str)],
     ) -> Result<Value, String> {
         let change = self.announce(at, &created_change(table, &record))?;
-        let reply = self.servicenow.create(self.admin()?, table, &record).await;
+        let reply = self
+            .servicenow
+            .create_with(self.admin()?, table, &record, query)
+            .await;
         self.settle_create(change, &reply)?;
         let reply = reply.map_err(|e| e.to_string())?;
         let created = expect_result(&reply, 201, &format!("create a {table} record"))?;
@@ -454,6 +453,7 @@ impl SuiteWorld {
             Target::Client { expect_user, .. } => User {
                 user_name: expect_user.clone(),
                 sys_id: None,
+                password: None,
             },
             _ => {
                 let user_name = self.instance_name(logical);
@@ -467,8 +467,44 @@ impl SuiteWorld {
                 User {
                     user_name,
                     sys_id: Some(text(&created, "sys_id")),
+                    password: None,
                 }
             }
+        };
+        self.users.insert(logical.to_owned(), user);
+        Ok(())
+    }
+
+    /// `a user "X" who signs in with a password` (SPEC §10): a user with a random password, for Basic
+    /// sign-ins; web-service-only or not. The password is set as its display value
+    /// (`sysparm_input_display_value=true`), as an instance hashes a password written through the Table
+    /// API.
+    pub async fn add_user_with_password(
+        &mut self,
+        logical: &str,
+        web_service_only: bool,
+    ) -> Result<(), String> {
+        if self.is_client_target() {
+            return Err("a client target cannot create users".into());
+        }
+        let user_name = self.instance_name(logical);
+        let password = SecretString::from(random::secret());
+        self.servicenow.recorder().know_secret(&password);
+        let record = json!({
+            "user_name": user_name,
+            "first_name": "sncc",
+            "last_name": logical,
+            "web_service_access_only": web_service_only.to_string(),
+            "user_password": password.expose_secret(),
+        });
+        let query = [("sysparm_input_display_value", "true")];
+        let created = self
+            .create_undone_at(UndoAt::ScenarioEnd, "sys_user", record, &query)
+            .await?;
+        let user = User {
+            user_name,
+            sys_id: Some(text(&created, "sys_id")),
+            password: Some(password),
         };
         self.users.insert(logical.to_owned(), user);
         Ok(())
@@ -570,7 +606,7 @@ impl SuiteWorld {
             }
             (None, Some(value)) => {
                 let record = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
-                self.create_undone_at(at, "sys_properties", record)
+                self.create_undone_at(at, "sys_properties", record, &[])
                     .await
                     .map(drop)
             }
@@ -588,6 +624,7 @@ impl SuiteWorld {
     pub async fn set_instance_property(
         &mut self,
         name: &str,
+        kind: &str,
         value: Option<&str>,
     ) -> Result<(), String> {
         if !self.instance_wide {
@@ -609,7 +646,7 @@ impl SuiteWorld {
                     .await
             }
             (None, Some(value)) => {
-                let record = json!({ "name": name, "type": "boolean", "value": value });
+                let record = json!({ "name": name, "type": kind, "value": value });
                 self.create("sys_properties", record).await.map(drop)
             }
             (Some(property), None) => {
@@ -618,6 +655,48 @@ impl SuiteWorld {
             }
             (None, None) => Ok(()),
         }
+    }
+
+    /// Turns the Basic auth restriction on and enforcing (SPEC §10), undone at the scenario's end. An admin
+    /// on Basic is listed in `allowed_users` first, so the scenario, its undoing and the run go on; a
+    /// real instance's admin on Basic never gets here (the selection skips these scenarios: an undo
+    /// that took the listing away before the enforcement would lock it out).
+    pub async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
+        if matches!(self.admin()?, Credentials::Basic { .. }) {
+            let admin = self.admin()?.clone();
+            let reply = self.servicenow.current_user(&admin).await;
+            let me = expect_result(
+                &reply.map_err(|e| e.to_string())?,
+                200,
+                "ask who the admin is",
+            )?;
+            let sys_id = text(&me, "user_sys_id");
+            let listed = self
+                .find(
+                    "sys_properties",
+                    &format!("name={BASIC_ALLOWED_USERS_PROPERTY}"),
+                )
+                .await?
+                .first()
+                .map(|property| text(property, "value"))
+                .unwrap_or_default();
+            if !listed.split(',').any(|listed| listed.trim() == sys_id) {
+                let users = match listed.trim() {
+                    "" => sys_id,
+                    others => format!("{others},{sys_id}"),
+                };
+                self.set_instance_property(BASIC_ALLOWED_USERS_PROPERTY, "string", Some(&users))
+                    .await?;
+            }
+        }
+        for property in [
+            BASIC_RESTRICTION_ACTIVE_PROPERTY,
+            BASIC_RESTRICTION_ENFORCE_PROPERTY,
+        ] {
+            self.set_instance_property(property, "boolean", Some("true"))
+                .await?;
+        }
+        Ok(())
     }
 
     /// A record every scenario of the run may share: on a real instance created once (journaled, undone
@@ -633,7 +712,9 @@ impl SuiteWorld {
         if let Some(found) = shared.get(&key) {
             return Ok(found.clone());
         }
-        let created = self.create_undone_at(UndoAt::RunEnd, table, record).await?;
+        let created = self
+            .create_undone_at(UndoAt::RunEnd, table, record, &[])
+            .await?;
         shared.insert(key, created.clone());
         Ok(created)
     }

@@ -155,6 +155,7 @@ pub fn spawn_sncc(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
         .args(args)
         .current_dir(cwd)
         .env_remove("SNCC_ADMIN_PASSWORD")
+        .env_remove("SNCC_ADMIN_CLIENT_SECRET")
         .env_remove("SNCC_CLIENT_SECRET")
         .env_remove("SNCC_MOCK_ADMIN_PASSWORD")
         .envs(env.iter().copied())
@@ -268,9 +269,21 @@ pub struct Mock {
     client: Option<(String, String)>,
     runtime: tokio::runtime::Runtime,
     http: reqwest::Client,
+    /// Who the test's own Table API requests sign in as, with Basic: `admin` unless
+    /// [`Mock::reading_as`] says otherwise.
+    reader: (String, String),
 }
 
 impl Mock {
+    /// The test's own Table API requests sign in as this user (one the Basic auth restriction exempts,
+    /// on an instance that enforces it).
+    pub fn reading_as(self, user: &str, password: &str) -> Mock {
+        Mock {
+            reader: (user.to_owned(), password.to_owned()),
+            ..self
+        }
+    }
+
     /// Starts `sncc mock --seed SEED --listen 127.0.0.1:0` with [`ADMIN_PASSWORD`] and reads its banner.
     pub fn start(seed: &str) -> Mock {
         let args = [
@@ -356,6 +369,7 @@ impl Mock {
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("an HTTP client"),
+            reader: ("admin".to_owned(), ADMIN_PASSWORD.to_owned()),
         }
     }
 
@@ -375,11 +389,13 @@ impl Mock {
         })
     }
 
-    /// A Table API request as `admin`, references as plain sys_ids.
+    /// A Table API request as `admin` (or the reader [`Mock::reading_as`] names), references as plain
+    /// sys_ids.
     pub fn admin(&self, method: reqwest::Method, table: &str) -> reqwest::RequestBuilder {
+        let (user, password) = &self.reader;
         self.http
             .request(method, format!("{}/api/now/table/{table}", self.url))
-            .basic_auth("admin", Some(ADMIN_PASSWORD))
+            .basic_auth(user, Some(password))
             .query(&[("sysparm_exclude_reference_link", "true")])
     }
 

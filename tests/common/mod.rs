@@ -261,6 +261,7 @@ pub fn sncc(cwd: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Finis
         .args(args)
         .current_dir(cwd)
         .env_remove("SNCC_ADMIN_PASSWORD")
+        .env_remove("SNCC_ADMIN_CLIENT_SECRET")
         .env_remove("SNCC_CLIENT_SECRET")
         .envs(env.iter().copied())
         .stdin(Stdio::null())

@@ -1,5 +1,8 @@
 //! Unit tests of every token endpoint rule, without HTTP.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
 use super::*;
 use crate::mock::instance::{GRANT_PROPERTY, Instance};
 use crate::mock::schema::{OAUTH_ENTITY, SYS_USER};
@@ -237,10 +240,18 @@ fn f1_f3_only_a_form_post_is_read() {
 #[test]
 fn f5_f6_grant_type_and_secret_are_required() {
     let setup = ready();
+    let other = setup
+        .body()
+        .replace("client_credentials", "authorization_code");
+    assert_eq!(
+        setup.decide_body(&other),
+        refused(Reason::UnsupportedGrantType)
+    );
     let password = setup.body().replace("client_credentials", "password");
     assert_eq!(
         setup.decide_body(&password),
-        refused(Reason::UnsupportedGrantType)
+        refused(Reason::UnknownUser),
+        "a password grant without its user"
     );
     let no_secret = format!(
         "grant_type=client_credentials&client_id={}",
@@ -351,9 +362,9 @@ fn the_check_order_puts_grant_type_before_release_before_property() {
     setup
         .instance
         .set_property(GRANT_PROPERTY, "boolean", "false", 0);
-    let password = setup.body().replace("client_credentials", "password");
+    let other = setup.body().replace("client_credentials", "implicit");
     assert_eq!(
-        setup.decide_body(&password),
+        setup.decide_body(&other),
         refused(Reason::UnsupportedGrantType)
     );
     assert_eq!(setup.decide(), refused(Reason::ReleaseWithoutGrant));
@@ -406,4 +417,124 @@ fn basic_header_parsing_rejects_other_schemes_and_garbage() {
     assert_eq!(basic_credentials("Bearer abc"), None);
     assert_eq!(basic_credentials("Basic !!!"), None);
     assert_eq!(basic_credentials("Basic"), None);
+}
+
+const OWNER_PASSWORD: &str = "own+er/pw%";
+
+impl Setup {
+    /// Gives `svc.cc` a password, and the password grant's body for it.
+    fn password_body(&mut self, password: &str) -> String {
+        self.set_user("user_password", OWNER_PASSWORD);
+        format!(
+            "grant_type=password&client_id={}&client_secret={}&username=SVC.CC&password={}",
+            self.client_id,
+            encode(SECRET),
+            encode(password)
+        )
+    }
+}
+
+#[test]
+fn the_password_grant_acts_as_the_user_with_a_refresh_token_on_every_release() {
+    let mut setup = ready();
+    let body = setup.password_body(OWNER_PASSWORD);
+    // Neither the release nor the client credentials property matters; nor the entity's own user.
+    setup
+        .instance
+        .set_release(&Release::ga(Family::Vancouver), 0);
+    setup
+        .instance
+        .set_property(GRANT_PROPERTY, "boolean", "false", 0);
+    setup.set_entity("user", "");
+    let Decision::Issue(grant) = setup.decide_body(&body) else {
+        panic!("expected a grant, got {:?}", setup.decide_body(&body));
+    };
+    assert_eq!(grant.user_sys_id, setup.user);
+    assert_eq!(grant.entity_sys_id, setup.entity);
+    assert_eq!(grant.scope, "useraccount");
+    assert!(grant.refresh);
+    let issued = issue(&mut setup.instance, &grant, 0, Fresh::draw());
+    assert_eq!(issued.refresh_token.map(|token| token.len()), Some(86));
+    assert_eq!(issued.expires_in, 1799);
+    setup.instance.switches.repeat_token = RepeatToken::Current;
+    let again = issue(&mut setup.instance, &grant, 1, Fresh::draw());
+    assert_ne!(
+        again.access_token, issued.access_token,
+        "never the live one"
+    );
+    let Decision::Issue(client_credentials) = ready().decide() else {
+        panic!("expected a grant");
+    };
+    assert!(!client_credentials.refresh);
+}
+
+#[test]
+fn the_password_grant_refuses_like_client_credentials_and_a_wrong_or_missing_password() {
+    let mut setup = ready();
+    let body = setup.password_body(OWNER_PASSWORD);
+    let wrong = setup.password_body("nope");
+    assert_eq!(setup.decide_body(&wrong), refused(Reason::WrongPassword));
+    let other_user = body.replace("SVC.CC", "nobody");
+    assert_eq!(setup.decide_body(&other_user), refused(Reason::UnknownUser));
+    let wrong_secret = body.replace(&encode(SECRET), "x");
+    assert_eq!(
+        setup.decide_body(&wrong_secret),
+        refused(Reason::WrongSecret)
+    );
+    let unknown_client = body.replace(&setup.client_id, "0123");
+    assert_eq!(
+        setup.decide_body(&unknown_client),
+        refused(Reason::UnknownClient)
+    );
+    for (column, reason) in [
+        ("locked_out", Reason::UserLockedOut),
+        ("password_needs_reset", Reason::UserMustResetPassword),
+    ] {
+        setup.set_user(column, "true");
+        assert_eq!(setup.decide_body(&body), refused(reason), "{column}");
+        setup.set_user(column, "false");
+    }
+    setup.set_user("active", "false");
+    assert_eq!(setup.decide_body(&body), refused(Reason::UserInactive));
+    setup.set_entity("active", "false");
+    assert_eq!(setup.decide_body(&body), refused(Reason::EntityInactive));
+    setup.set_user("user_password", "");
+    assert_eq!(
+        setup.decide_body(&body.replace(&encode(OWNER_PASSWORD), "")),
+        refused(Reason::EntityInactive),
+        "the client is checked first"
+    );
+    setup.set_entity("active", "true");
+    setup.set_user("active", "true");
+    assert_eq!(
+        setup.decide_body(&body.replace(&encode(OWNER_PASSWORD), "")),
+        refused(Reason::WrongPassword),
+        "a user without a password has none to match"
+    );
+}
+
+#[test]
+fn k2_an_enforcing_basic_auth_restriction_leaves_basic_client_auth_alone_but_for_its_break() {
+    use crate::mock::basic_restriction::ENFORCE_PROPERTY;
+    let mut setup = ready();
+    setup.instance.set_release(&Release::ga(Family::Brazil), 0);
+    setup
+        .instance
+        .set_property(ENFORCE_PROPERTY, "boolean", "true", 0);
+    let header = basic(&setup.client_id, SECRET);
+    let request = TokenHttpRequest {
+        authorization: Some(&header),
+        ..post("grant_type=client_credentials")
+    };
+    assert!(matches!(
+        decide(&request, &setup.instance),
+        Decision::Issue(_)
+    ));
+    let broken = setup
+        .instance
+        .with_breaks(Breaks::new([Break::RestrictionBlocksBasicClientAuth]));
+    assert_eq!(
+        decide(&request, &broken),
+        refused(Reason::MissingClientCredentials)
+    );
 }

@@ -1,5 +1,6 @@
 //! The Gherkin vocabulary: every step the features use, grouped by what it acts on.
 
+mod basic_auth;
 mod inventory;
 mod release;
 mod rest;
