@@ -135,6 +135,14 @@ breaks! {
     LastLoginNotUpdated => "last-login-not-updated" breaks ["I5"],
     /// A form body whose `Content-Type` has parameters (`; charset=UTF-8`) is refused.
     FormCharsetRefused => "form-charset-refused" breaks ["L1"],
+    /// A JWT access token is signed with a key the JWKS does not publish (under the published `kid`).
+    JwtUnpublishedKey => "jwt-unpublished-key" breaks ["J1"],
+    /// A JWT access token acts as `admin`, not as the OAuth Application User.
+    JwtActsAsAdmin => "jwt-acts-as-admin" breaks ["J2"],
+    /// Releases before JWT access tokens issue them too.
+    JwtBeforeGate => "jwt-before-gate" breaks ["J4"],
+    /// `token_format=jwt` is ignored: the token is opaque.
+    JwtFormatIgnored => "jwt-format-ignored" breaks ["J1"],
 }
 
 impl fmt::Display for Break {

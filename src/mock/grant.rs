@@ -15,9 +15,11 @@ use super::breaks::{Break, Breaks};
 use super::clock::VirtualInstant;
 use super::form::{self, Form};
 use super::instance::{GRANT_PROPERTY, Instance};
+use super::jwt::{self, Claims, TokenFormat};
 use super::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
 use super::scopes;
 use super::scopes::DEFAULT_SCOPE;
+use super::signing_key::KeyChoice;
 use super::store::RecordRef;
 use super::switches::RepeatToken;
 use crate::glide_time::{glide_datetime, parse_glide_datetime};
@@ -53,6 +55,18 @@ pub(crate) struct Grant {
     /// requested one.
     pub scope: Cow<'static, str>,
     pub lifespan: i64,
+    /// Opaque, or a JWT (SPEC §9).
+    pub format: TokenFormat,
+}
+
+impl Grant {
+    /// The key that signs the token, when it is a JWT.
+    pub(crate) fn jwt_key(&self) -> Option<KeyChoice> {
+        match &self.format {
+            TokenFormat::Opaque => None,
+            TokenFormat::Jwt(jwt) => Some(jwt.key),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,12 +176,15 @@ fn grant(
     d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
     let mapped = scopes::h7_granted(instance, entity); // SPEC H7
     let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
+    let format = jwt::j1_token_format(entity, user, instance); // SPEC J1, J4
+    let user = jwt::j2_acting_user(&format, user, instance); // SPEC J2
     Ok(Grant {
         entity_sys_id: entity.sys_id().to_owned(),
         user_sys_id: user.sys_id().to_owned(),
         user_name: user.raw("user_name").unwrap_or_default().to_owned(),
         scope,
         lifespan: b7_lifespan(entity), // SPEC B7
+        format,
     })
 }
 
@@ -538,6 +555,27 @@ impl Fresh {
             credential_sys_id: random::sys_id(),
         }
     }
+
+    /// The same, its access token the JWT of `grant` when it is one (SPEC J1), issued by `issuer` at `now`;
+    /// its `jti` is the sys_id its `oauth_credential` record gets. Waits for the signing key the first time.
+    pub(crate) fn signed(self, grant: &Grant, issuer: &str, now: VirtualInstant) -> Fresh {
+        let TokenFormat::Jwt(jwt) = &grant.format else {
+            return self;
+        };
+        let claims = Claims {
+            iss: issuer,
+            sub: &jwt.subject,
+            aud: &jwt.audience,
+            iat: now,
+            exp: now.saturating_add(grant.lifespan),
+            jti: &self.credential_sys_id,
+            scope: &grant.scope,
+        };
+        Fresh {
+            access_token: jwt::sign(jwt.key, &claims),
+            ..self
+        }
+    }
 }
 
 /// Issues the granted token: a new `oauth_credential` record made from `fresh` (or the live one, per
@@ -555,8 +593,8 @@ pub(crate) fn issue(
         }
     }
     let mut access_token = fresh.access_token;
-    // Break (C5): tokens are 16 characters long.
-    if instance.breaks.has(Break::ShortTokens) {
+    // Break (C5): opaque tokens are 16 characters long.
+    if instance.breaks.has(Break::ShortTokens) && grant.format == TokenFormat::Opaque {
         access_token.truncate(16);
     }
     let expires = now.saturating_add(grant.lifespan);

@@ -154,8 +154,12 @@ pub(crate) const OAUTH_ENTITY: Table = Table {
             Kind::Text,
             Default::Value("unrestricted"),
         ),
-        // SPEC §9: stored; this mock issues opaque tokens whatever it says.
+        // SPEC §9: `jwt` gives JWT access tokens on releases that have them (see `jwt`).
         column("token_format", Kind::Text, Default::Value("opaque")),
+        // SPEC §9: the sys_user field that becomes a JWT's `sub` (the documented name, and the one
+        // scripts write).
+        text("subject_claim"),
+        text("sub_claim"),
         // SPEC L3: stored, not acted on.
         text("inbound_grant_type"),
     ],
