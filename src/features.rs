@@ -16,7 +16,7 @@ macro_rules! embedded {
     };
 }
 
-const EMBEDDED: [(&str, &str); 10] = embedded!(
+const EMBEDDED: [(&str, &str); 11] = embedded!(
     "grant_toggle.feature",
     "application_registry.feature",
     "token_response.feature",
@@ -26,6 +26,7 @@ const EMBEDDED: [(&str, &str); 10] = embedded!(
     "releases.feature",
     "api_access_scopes.feature",
     "revocation_and_sessions.feature",
+    "token_format.feature",
     "request_details.feature",
 );
 

@@ -1,6 +1,7 @@
 //! The Gherkin vocabulary: every step the features use, grouped by what it acts on.
 
 mod inventory;
+mod jwt;
 mod release;
 mod rest;
 mod revocation;
