@@ -71,7 +71,7 @@ Feature: REST API auth scopes
     Then the request is refused, its status and body recorded as "restricted_refusal"
 
   @CC-H6 @doc @inferred @should @mock-only @grant
-  Scenario: Before the patch that brought it, a restricted endpoint's token reads an API no scope protects
+  Scenario: Before the patch that brought it a restricted endpoint's token reads any API
     Given the mock instance runs the "zurich-p3" release
     And the OAuth API endpoint "svc-cc" is mapped to the auth scope "orders"
     And the OAuth API endpoint "svc-cc" has the scope restriction status "restricted"

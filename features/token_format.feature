@@ -12,7 +12,7 @@ Feature: Token format
     And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
 
   @CC-J1 @doc @must @admin @grant @gate-jwt-access-tokens @RFC7519-7.2
-  Scenario: A JWT access token's signature verifies with the key the JWKS publishes under its kid
+  Scenario: A JWT access token verifies with the key the JWKS publishes under its kid
     Given the OAuth API endpoint "svc-cc" has the token format "jwt"
     When "svc-cc" requests a token with its client id and secret
     Then the access token is a JWS that verifies with the key the JWKS publishes under its kid
@@ -20,14 +20,14 @@ Feature: Token format
   # They arrived in Yokohama Patch 7, Zurich Patch 1 and Australia (@gate-jwt-access-tokens): the mock
   # runs the first Yokohama patch that has them, and (J4) the patch before it, where the column means nothing.
   @CC-J1 @doc @must @mock-only @grant
-  Scenario: From the patch that brought them an endpoint set to JWT gets a JWT signed with a published key
+  Scenario: From the patch that brought them a JWT is signed with a published key
     Given the mock instance runs the "yokohama-p7" release
     And the OAuth API endpoint "svc-cc" has the token format "jwt"
     When "svc-cc" requests a token with its client id and secret
     Then the access token is a JWS that verifies with the key the JWKS publishes under its kid
 
   @CC-J2 @doc @must @admin @grant @gate-jwt-access-tokens @RFC9068-2.2
-  Scenario: A JWT access token acts as the application user and keeps the opaque token's expires_in
+  Scenario: A JWT access token acts as the application user with an unchanged expires_in
     Given the OAuth API endpoint "svc-cc" has an access token lifespan of 900 seconds
     And "svc-cc" holds a token
     And the OAuth API endpoint "svc-cc" has the token format "jwt"
@@ -46,14 +46,14 @@ Feature: Token format
     Then the request is rejected as not authenticated
 
   @CC-J3 @inferred @info @admin @grant @gate-jwt-access-tokens @RFC9068-2.2
-  Scenario: The header and claims of a JWT access token and whether the JWKS needs authentication are recorded
+  Scenario: A JWT's header and claims, and whether the JWKS needs authentication, recorded
     Given the OAuth API endpoint "svc-cc" has the token format "jwt"
     When "svc-cc" requests a token with its client id and secret
     Then the JWT's header and claims are recorded
     And whether the JWKS needs authentication is recorded
 
   @CC-J3 @inferred @info @admin @grant @gate-jwt-access-tokens @RFC9068-2.2
-  Scenario: The claims of a JWT access token whose subject claim is the user name are recorded
+  Scenario: The claims of a JWT whose subject claim is the user name are recorded
     Given the OAuth API endpoint "svc-cc" has the token format "jwt"
     And the OAuth API endpoint "svc-cc" has the subject claim "user_name"
     When "svc-cc" requests a token with its client id and secret
@@ -67,7 +67,7 @@ Feature: Token format
     Then the access token is opaque, not a JWT
 
   @CC-J4 @inferred @should @admin @grant @before-gate-jwt-access-tokens
-  Scenario: On this release, older than JWT access tokens, an endpoint set to JWT gets an opaque token
+  Scenario: On this older release an endpoint set to JWT gets an opaque token
     Given the OAuth API endpoint "svc-cc" has the token format "jwt"
     When "svc-cc" requests a token with its client id and secret
     Then the access token is opaque, not a JWT

@@ -375,7 +375,7 @@ async fn control_plane_bad_bodies_are_400_and_change_nothing() {
     let before = control_summary(&mock).await;
     for (method, path, body) in [
         (Method::PUT, "/release", ""),
-        (Method::PUT, "/release", r#"{"release":"kingston"}"#),
+        (Method::PUT, "/release", r#"{"release":"kingston-px"}"#),
         (Method::PUT, "/release", r#"{"release":"tokyo","extra":1}"#),
         (Method::POST, "/clock/advance", r#"{"seconds":-1}"#),
         (Method::POST, "/clock/advance", r#"{"seconds":"soon"}"#),

@@ -238,7 +238,7 @@ async fn control_switching_basic_client_auth_off_refuses_http_basic() {
 }
 
 #[tokio::test]
-async fn control_release_rewrites_the_buildtag_and_refuses_unknown_families() {
+async fn control_release_rewrites_the_buildtag_and_refuses_malformed_releases() {
     let mock = common::start("ready").await;
     let buildtag = || async {
         records(
@@ -277,12 +277,12 @@ async fn control_release_rewrites_the_buildtag_and_refuses_unknown_families() {
         &mock,
         Method::PUT,
         "/release",
-        json!({ "release": "kingston" }),
+        json!({ "release": "kingston-px" }),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        body["error"].as_str().unwrap().contains("kingston"),
+        body["error"].as_str().unwrap().contains("kingston-px"),
         "{body}"
     );
 }
@@ -345,7 +345,11 @@ async fn control_status_answers_at_the_address_sncc_mock_prints_and_without_the_
         let response = mock.http.get(mock.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let summary: Value = response.json().await.unwrap();
-        assert_eq!(summary["release"], "washingtondc", "{path}");
+        assert_eq!(
+            summary["release"],
+            sncc::mock::DEFAULT_RELEASE.name(),
+            "{path}"
+        );
         assert_eq!(summary["records"]["oauth_entity"], 1, "{path}");
     }
 }

@@ -271,6 +271,7 @@ fn list_prints_every_behaviour_with_severity_and_targets() {
         ('G', 2),
         ('H', 7),
         ('I', 5),
+        ('J', 4),
         ('L', 3),
         ('M', 1),
     ] {

@@ -644,6 +644,11 @@ fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option
         .filter(|record| record.raw("peer") == Some(grant.entity_sys_id.as_str()))
         .filter(|record| record.raw("user") == Some(grant.user_sys_id.as_str()))
         .filter(|record| record.raw("scopes") == Some(grant.scope.as_ref()))
+        // A JWT (compact JWS, with dots) repeats only for a JWT, an opaque token (base64url) for an opaque one.
+        .filter(|record| {
+            record.raw("token").is_some_and(|token| token.contains('.'))
+                == grant.jwt_key().is_some()
+        })
         .find_map(|record| {
             let expires = parse_glide_datetime(record.raw("expires")?)?;
             let access_token = record.raw("token")?.to_owned();

@@ -122,15 +122,14 @@ pub(crate) fn key(choice: KeyChoice) -> &'static SigningKey {
     cell(choice).get_or_init(SigningKey::generate)
 }
 
-/// [`key`] for async code: while the key is being made, waits on a blocking thread, not a runtime's worker.
-pub(crate) async fn ready(choice: KeyChoice) -> &'static SigningKey {
-    if let Some(made) = cell(choice).get() {
-        return made;
-    }
-    match tokio::task::spawn_blocking(move || key(choice)).await {
-        Ok(made) => made,
-        // The blocking pool is shutting down: make or wait for it here.
-        Err(_) => key(choice),
+/// [`key`] for async code, the published key (whose `kid` every JWT names) made too: while a key is being
+/// made, waits on a blocking thread, not a runtime's worker.
+pub(crate) async fn ready(choice: KeyChoice) {
+    for needed in [KeyChoice::Published, choice] {
+        if cell(needed).get().is_none() {
+            // A blocking pool shutting down leaves the key to be made (or waited for) where it is used.
+            let _ = tokio::task::spawn_blocking(move || key(needed)).await;
+        }
     }
 }
 

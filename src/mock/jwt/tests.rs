@@ -331,3 +331,19 @@ fn the_jwks_lists_the_published_key_as_an_rs256_signing_jwk() {
         .collect();
     assert_eq!(members, ["kty", "kid", "use", "alg", "n", "e"]);
 }
+
+#[test]
+fn a_repeated_token_keeps_its_format() {
+    let mut setup = jwt_entity();
+    setup.instance.switches.repeat_token = crate::mock::switches::RepeatToken::Current;
+    setup.set_entity("token_format", "opaque");
+    let (_, opaque) = setup.issue(1_000);
+    setup.set_entity("token_format", JWT_FORMAT);
+    let (_, jwt) = setup.issue(1_001);
+    assert!(verifies_with_jwks(&jwt.access_token), "not the opaque one");
+    let (_, again) = setup.issue(1_002);
+    assert_eq!(again.access_token, jwt.access_token);
+    setup.set_entity("token_format", "opaque");
+    let (_, back) = setup.issue(1_003);
+    assert_eq!(back.access_token, opaque.access_token);
+}
