@@ -122,7 +122,7 @@ fn the_html_output_is_a_whole_escaped_page(runs: &Runs) {
     let (code, html) = runs.compare(&["--format", "html"]);
     assert_eq!(code, Some(1));
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
-    assert!(html.contains("<h2 class=\"must\">must: 26 behaviours changed</h2>"));
+    assert!(html.contains("<h2 class=\"must\">must: 28 behaviours changed</h2>"));
     assert!(
         html.contains("user&#39;s rights") && !html.contains("user's"),
         "{html}"
