@@ -47,6 +47,10 @@ pub struct Needs {
     /// [`crate::release::GATES`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<Gate>,
+    /// It checks what a release does *before* a gated behaviour arrived (`@before-gate-jwt-access-tokens`):
+    /// it runs only on a release known to lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_gate: Option<Gate>,
 }
 
 /// One scenario's catalogue facts.
@@ -75,7 +79,7 @@ pub enum TagError {
     Evidence,
     #[error("@gate-{0}: no such gate (known: {known})", known = crate::release::GATES.map(|rule| rule.tag).join(", "))]
     UnknownGate(String),
-    #[error("needs at most one @gate-<name> tag, has {0}")]
+    #[error("needs at most one @gate-<name> or @before-gate-<name> tag, has {0}")]
     Gates(usize),
 }
 
@@ -115,13 +119,10 @@ impl ScenarioInfo {
         if evidence.is_empty() {
             return Err(TagError::Evidence);
         }
-        let gates: Vec<Gate> = tags
-            .iter()
-            .filter_map(|tag| tag.strip_prefix("gate-"))
-            .map(|name| Gate::from_tag(name).ok_or_else(|| TagError::UnknownGate(name.to_owned())))
-            .collect::<Result<_, _>>()?;
-        if gates.len() > 1 {
-            return Err(TagError::Gates(gates.len()));
+        let gates = gate_tags(tags, "gate-")?;
+        let before_gates = gate_tags(tags, "before-gate-")?;
+        if gates.len() + before_gates.len() > 1 {
+            return Err(TagError::Gates(gates.len() + before_gates.len()));
         }
         Ok(ScenarioInfo {
             id: (*id).to_owned(),
@@ -139,6 +140,7 @@ impl ScenarioInfo {
                 grant: has("grant"),
                 pre_washington: has("pre-washington"),
                 gate: gates.first().copied(),
+                before_gate: before_gates.first().copied(),
             },
         })
     }
@@ -153,6 +155,14 @@ impl ScenarioInfo {
             vec!["mock", "admin", "client"]
         }
     }
+}
+
+/// The gates that tags starting with `prefix` (`gate-`, `before-gate-`) name.
+fn gate_tags(tags: &[String], prefix: &str) -> Result<Vec<Gate>, TagError> {
+    tags.iter()
+        .filter_map(|tag| tag.strip_prefix(prefix))
+        .map(|name| Gate::from_tag(name).ok_or_else(|| TagError::UnknownGate(name.to_owned())))
+        .collect()
 }
 
 /// All tags of a scenario: its feature's and its own.
@@ -246,6 +256,20 @@ mod tests {
         );
         assert!(ScenarioInfo::from_tags(&tags("CC-A1 doc must should")).is_err());
         assert!(
+            ScenarioInfo::from_tags(&tags(
+                "CC-J4 doc must gate-jwt-access-tokens before-gate-jwt-access-tokens"
+            ))
+            .unwrap_err()
+            .to_string()
+            .contains("at most one")
+        );
+        assert!(
+            ScenarioInfo::from_tags(&tags("CC-J4 doc must before-gate-jwt"))
+                .unwrap_err()
+                .to_string()
+                .contains("no such gate")
+        );
+        assert!(
             ScenarioInfo::from_tags(&tags("CC-A1 must"))
                 .unwrap_err()
                 .to_string()
@@ -272,6 +296,7 @@ mod tests {
             ('G', 2),
             ('H', 7),
             ('I', 5),
+            ('J', 4),
             ('K', 3),
             ('L', 3),
             ('M', 1),

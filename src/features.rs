@@ -16,7 +16,7 @@ macro_rules! embedded {
     };
 }
 
-const EMBEDDED: [(&str, &str); 11] = embedded!(
+const EMBEDDED: [(&str, &str); 12] = embedded!(
     "grant_toggle.feature",
     "application_registry.feature",
     "token_response.feature",
@@ -27,6 +27,7 @@ const EMBEDDED: [(&str, &str); 11] = embedded!(
     "api_access_scopes.feature",
     "revocation_and_sessions.feature",
     "basic_auth_restriction.feature",
+    "token_format.feature",
     "request_details.feature",
 );
 

@@ -100,6 +100,23 @@ impl Selection {
                     .into(),
             );
         }
+        if let Some(gate) = needs.before_gate {
+            match &self.release {
+                Some(release) if !release.has(gate) => {}
+                Some(release) => {
+                    return Verdict::Skip(format!(
+                        "applies only to releases before {} (this is {release})",
+                        gate.arrived_in()
+                    ));
+                }
+                None => {
+                    return Verdict::Skip(format!(
+                        "applies only to releases before {}, and this one is unknown",
+                        gate.arrived_in()
+                    ));
+                }
+            }
+        }
         if needs.pre_washington && has_grant != Some(false) {
             return Verdict::Skip("applies only to releases before Washington DC".into());
         }
@@ -214,6 +231,29 @@ mod tests {
             matches!(verdict(&admin, tagged), Verdict::Skip(why) if why.contains("--admin-client-id"))
         );
         assert_eq!(verdict(&admin, "CC-A1 doc must admin grant"), Verdict::Run);
+    }
+
+    #[test]
+    fn a_before_gate_tag_runs_only_on_a_release_known_to_lack_the_gate() {
+        let tagged = "CC-J4 inferred should admin grant before-gate-jwt-access-tokens";
+        for release in ["washingtondc", "yokohama-p6", "zurich"] {
+            assert_eq!(
+                verdict(&selection(TargetKind::Admin, Some(release)), tagged),
+                Verdict::Run,
+                "{release}"
+            );
+        }
+        for release in ["yokohama-p7", "zurich-p1", "australia", "capetown"] {
+            assert!(
+                matches!(verdict(&selection(TargetKind::Admin, Some(release)), tagged),
+                    Verdict::Skip(why) if why.contains("applies only to releases before yokohama-p7")),
+                "{release}"
+            );
+        }
+        assert!(matches!(
+            verdict(&selection(TargetKind::Admin, None), tagged),
+            Verdict::Skip(why) if why.contains("unknown")
+        ));
     }
 
     #[test]

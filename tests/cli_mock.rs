@@ -28,6 +28,8 @@ struct Banner {
     ca_path: Option<PathBuf>,
     /// The lines under the CA's path: how each kind of client trusts it, and which clients read that.
     trust: Vec<String>,
+    /// Whether JWT access tokens are available on the release, as printed.
+    jwt_tokens: String,
 }
 
 fn sncc(args: &[&str], env: &[(&str, &str)]) -> Command {
@@ -87,6 +89,8 @@ impl MockProcess {
                 word_after(&line, "client_secret "),
             ) {
                 banner.clients.push((id.to_owned(), secret.to_owned()));
+            } else if let Some(jwt) = line.trim().strip_prefix("JWT tokens") {
+                banner.jwt_tokens = jwt.trim().to_owned();
             } else if let Some(path) = line.trim().strip_prefix("CA certificate") {
                 banner.ca_path = Some(PathBuf::from(path.trim()));
             } else if banner.ca_path.is_some() && line.starts_with("                  ") {
@@ -265,6 +269,23 @@ async fn admin_password_is_random_unless_given_by_the_environment() {
     assert_eq!(admin_status(&http, &banner, "from-env-pw").await, 200);
 }
 
+#[tokio::test]
+async fn prints_whether_jwt_access_tokens_are_available_and_where_their_keys_are() {
+    let (_newest, banner) = MockProcess::start(&[], &[]);
+    let jwks = word_after(&banner.jwt_tokens, "keys at ").expect("the JWKS URL is printed");
+    assert!(banner.jwt_tokens.starts_with("available"), "{banner:?}");
+    assert_eq!(jwks, format!("{}/api/now/oauth/jwks", banner.base_url));
+    let http = http_client(reqwest::Client::builder());
+    let keys: Value = http.get(jwks).send().await.unwrap().json().await.unwrap();
+    assert_eq!(keys["keys"][0]["alg"], "RS256");
+
+    let (_older, banner) = MockProcess::start(&["--release", "zurich"], &[]);
+    assert_eq!(
+        banner.jwt_tokens,
+        "not on this release (from yokohama-p7, zurich-p1, australia): token_format is ignored"
+    );
+}
+
 #[test]
 fn a_missing_seed_file_exits_2_naming_the_built_in_seeds() {
     let output = run_to_exit(&["mock", "--listen", "127.0.0.1:0", "--seed", "/no/such.toml"]);
@@ -277,6 +298,7 @@ fn a_missing_seed_file_exits_2_naming_the_built_in_seeds() {
     );
 }
 
+/// (A family newer than the list, `kingston`, is accepted with a warning: SPEC §4.)
 #[test]
 fn a_malformed_release_exits_2_and_says_why() {
     for (release, why) in [

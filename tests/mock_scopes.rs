@@ -334,14 +334,13 @@ async fn l3_inbound_grant_type_is_stored_and_not_acted_on() {
     mock.patch(
         "oauth_entity",
         &entity,
-        json!({ "inbound_grant_type": "authz_code", "token_format": "jwt" }),
+        json!({ "inbound_grant_type": "authz_code" }),
     )
     .await;
     let stored = mock
         .records("oauth_entity", &format!("sys_id={entity}"))
         .await;
     assert_eq!(stored[0]["inbound_grant_type"], "authz_code");
-    assert_eq!(stored[0]["token_format"], "jwt");
     assert_eq!(stored[0]["scope_restriction_status"], "unrestricted");
     let token = mock.token().await;
     assert_eq!(token.len(), 86, "still an opaque token");

@@ -1,4 +1,5 @@
-//! The one ServiceNow REST client, for the mock and real instances alike: token endpoint, Table API, current_user.
+//! The one ServiceNow REST client, for the mock and real instances alike: token endpoint, Table API, current_user,
+//! JWKS.
 
 pub mod control;
 pub mod exchange;
@@ -19,6 +20,7 @@ use transport::RetryPolicy;
 
 const TOKEN_PATH: &str = "/oauth_token.do";
 const REVOKE_PATH: &str = "/oauth_revoke_token.do";
+const JWKS_PATH: &str = "/api/now/oauth/jwks";
 
 /// How a request authenticates.
 #[derive(Clone)]
@@ -342,6 +344,11 @@ impl ServiceNow {
             None,
         )
         .await
+    }
+
+    /// `GET /api/now/oauth/jwks`: the public keys JWT access tokens are signed with (SPEC §9).
+    pub async fn jwks(&self, credentials: &Credentials) -> Result<Reply, TransportError> {
+        self.send(Method::GET, JWKS_PATH, credentials, None).await
     }
 
     /// Any request, for scenarios that send what a well-behaved client would not. With a password grant's

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
 use sncc::mock::{Instance, MockOptions, MockServer, SeededClient, TlsIdentity};
+use sncc::release::{Gate, Release};
 use sncc::signals;
 
 use super::CommandError;
@@ -64,6 +65,7 @@ pub async fn run(config: MockConfig) -> Result<(), CommandError> {
             client.client_secret.expose_secret()
         );
     }
+    println!("  JWT tokens      {}", jwt_tokens(&release, url));
     println!("  control plane   {url}/__mock/");
     println!("Ctrl-C stops it.");
 
@@ -90,6 +92,19 @@ fn trust_lines(path: &str) -> [(String, &'static str); 4] {
         ),
         (format!("NODE_EXTRA_CA_CERTS={path}"), "Node"),
     ]
+}
+
+/// Whether `oauth_entity.token_format=jwt` gives JWT access tokens on the mock's release (SPEC §9).
+fn jwt_tokens(release: &Release, url: &str) -> String {
+    let gate = Gate::JwtAccessTokens;
+    if release.has(gate) {
+        format!("available: oauth_entity.token_format=jwt; keys at {url}/api/now/oauth/jwks")
+    } else {
+        format!(
+            "not on this release (from {}): token_format is ignored",
+            gate.arrived_in()
+        )
+    }
 }
 
 /// Writes the CA certificate where `curl --cacert` and `REQUESTS_CA_BUNDLE` can read it.

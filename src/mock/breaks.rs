@@ -45,10 +45,10 @@ breaks! {
     /// The property enables the grant whatever its value.
     PropertyValueIgnored => "property-value-ignored" breaks ["A2", "A4"],
     /// The grant stays off whatever the property says: every scenario that needs a token fails (or, when
-    /// its setup needs one, as D1–D4, E1 and E4–E6 do, is inconclusive), and B1, B2 are refused generically
-    /// before the user is looked at.
+    /// its setup needs one, as D1–D4, E1, E4–E6 and J2 do, is inconclusive), and B1, B2 are refused
+    /// generically before the user is looked at.
     GrantAlwaysDisabled => "grant-always-disabled" breaks [
-        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8", "K2", "L1"
+        "A3", "A4", "B1", "B2", "B6", "B7", "C1", "C2", "C3", "C4", "C5", "F7", "F8", "J1", "J4", "K2", "L1"
     ],
     /// The property is read once and cached.
     PropertyCached => "property-cached" breaks ["A4"],
@@ -75,7 +75,7 @@ breaks! {
     /// The generic error's keys come in RFC order.
     ErrorBodyReordered => "error-body-reordered" breaks ["C6"],
     /// Every token acts as admin.
-    TokensActAsAdmin => "tokens-act-as-admin" breaks ["D1", "D2", "D3", "D4", "I5"],
+    TokensActAsAdmin => "tokens-act-as-admin" breaks ["D1", "D2", "D3", "D4", "I5", "J2"],
     /// A token acts as the first user its entity ever had.
     UserChangeIgnored => "user-change-ignored" breaks ["D2"],
     /// A token acts as the user its entity had when it first issued a token (the mapping cached then).
@@ -86,15 +86,15 @@ breaks! {
     UserStateIgnored => "user-state-ignored" breaks ["D5", "D6", "D7"],
     /// A Bearer token authenticates nothing.
     BearerRefused => "bearer-refused" breaks [
-        "C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "H6", "I4", "I5", "K2"
+        "C5", "D1", "D2", "D3", "D4", "E1", "H1", "H2", "H3", "H4", "H6", "I4", "I5", "J2", "K2"
     ],
     /// The REST 401 has no `WWW-Authenticate` challenge.
-    ChallengeMissing => "challenge-missing" breaks ["E2", "E3", "E4", "E5", "E6", "I1", "I4"],
+    ChallengeMissing => "challenge-missing" breaks ["E2", "E3", "E4", "E5", "E6", "I1", "I4", "J2"],
     /// An unknown bearer token acts as admin (as do expired ones, whose records are purged,
     /// and revoked ones).
-    AnyTokenAccepted => "any-token-accepted" breaks ["E3", "E4", "E5"],
+    AnyTokenAccepted => "any-token-accepted" breaks ["E3", "E4", "E5", "J2"],
     /// Expired tokens are accepted (and their records never purged).
-    ExpiredTokensAccepted => "expired-tokens-accepted" breaks ["E4", "I1"],
+    ExpiredTokensAccepted => "expired-tokens-accepted" breaks ["E4", "I1", "J2"],
     /// Deleting a token's record does not revoke it.
     RevokedTokensAccepted => "revoked-tokens-accepted" breaks ["E5"],
     /// `?access_token=` authenticates.
@@ -139,6 +139,14 @@ breaks! {
     LastLoginNotUpdated => "last-login-not-updated" breaks ["I5"],
     /// A form body whose `Content-Type` has parameters (`; charset=UTF-8`) is refused.
     FormCharsetRefused => "form-charset-refused" breaks ["L1"],
+    /// A JWT access token is signed with a key the JWKS does not publish (under the published `kid`).
+    JwtUnpublishedKey => "jwt-unpublished-key" breaks ["J1"],
+    /// A JWT access token acts as `admin`, not as the OAuth Application User.
+    JwtActsAsAdmin => "jwt-acts-as-admin" breaks ["J2"],
+    /// Releases before JWT access tokens issue them too.
+    JwtBeforeGate => "jwt-before-gate" breaks ["J4"],
+    /// `token_format=jwt` is ignored: the token is opaque.
+    JwtFormatIgnored => "jwt-format-ignored" breaks ["J1"],
     /// An enforcing Basic auth restriction only tracks: Basic sign-ins it should refuse go through.
     RestrictionNotEnforced => "restriction-not-enforced" breaks ["K1"],
     /// An enforcing Basic auth restriction refuses HTTP Basic client authentication at the token endpoint.

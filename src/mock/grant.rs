@@ -17,9 +17,11 @@ use super::breaks::{Break, Breaks};
 use super::clock::VirtualInstant;
 use super::form::{self, Form};
 use super::instance::{GRANT_PROPERTY, Instance};
+use super::jwt::{self, Claims, TokenFormat};
 use super::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
 use super::scopes;
 use super::scopes::DEFAULT_SCOPE;
+use super::signing_key::KeyChoice;
 use super::store::RecordRef;
 use super::switches::RepeatToken;
 use crate::glide_time::{glide_datetime, parse_glide_datetime};
@@ -57,6 +59,18 @@ pub(crate) struct Grant {
     pub lifespan: i64,
     /// Whether a refresh token comes with it (the password grant's, SPEC §10).
     pub refresh: bool,
+    /// Opaque, or a JWT (SPEC §9).
+    pub format: TokenFormat,
+}
+
+impl Grant {
+    /// The key that signs the token, when it is a JWT.
+    pub(crate) fn jwt_key(&self) -> Option<KeyChoice> {
+        match &self.format {
+            TokenFormat::Opaque => None,
+            TokenFormat::Jwt(jwt) => Some(jwt.key),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,7 +201,7 @@ fn grant(
     d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
     let mapped = scopes::h7_granted(instance, entity); // SPEC H7
     let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
-    Ok(granted(entity, user, scope, false))
+    Ok(granted(entity, user, scope, false, instance))
 }
 
 /// SPEC §10: the password grant, on every release and whatever the client credentials property says: the
@@ -208,7 +222,7 @@ fn password_grant(
     d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
     let mapped = scopes::h7_granted(instance, entity); // SPEC H7
     let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
-    Ok(granted(entity, user, scope, true))
+    Ok(granted(entity, user, scope, true, instance))
 }
 
 /// SPEC §10: the password grant's `username` names a user whose password is `password`.
@@ -226,13 +240,17 @@ fn resource_owner<'i>(form: &Form<'_>, instance: &'i Instance) -> Result<RecordR
     Ok(user)
 }
 
-/// The token a decided request gets: the entity's lifespan (SPEC B7), acting as `user`.
+/// The token a decided request gets: the entity's lifespan (SPEC B7) and format (SPEC J1, J4), acting as
+/// `user` (SPEC J2).
 fn granted(
     entity: RecordRef<'_>,
     user: RecordRef<'_>,
     scope: Cow<'static, str>,
     refresh: bool,
+    instance: &Instance,
 ) -> Grant {
+    let format = jwt::j1_token_format(entity, user, instance); // SPEC J1, J4
+    let user = jwt::j2_acting_user(&format, user, instance); // SPEC J2
     Grant {
         entity_sys_id: entity.sys_id().to_owned(),
         user_sys_id: user.sys_id().to_owned(),
@@ -240,6 +258,7 @@ fn granted(
         scope,
         lifespan: b7_lifespan(entity), // SPEC B7
         refresh,
+        format,
     }
 }
 
@@ -607,6 +626,27 @@ impl Fresh {
             credential_sys_id: random::sys_id(),
         }
     }
+
+    /// The same, its access token the JWT of `grant` when it is one (SPEC J1), issued by `issuer` at `now`;
+    /// its `jti` is the sys_id its `oauth_credential` record gets. Waits for the signing key the first time.
+    pub(crate) fn signed(self, grant: &Grant, issuer: &str, now: VirtualInstant) -> Fresh {
+        let TokenFormat::Jwt(jwt) = &grant.format else {
+            return self;
+        };
+        let claims = Claims {
+            iss: issuer,
+            sub: &jwt.subject,
+            aud: &jwt.audience,
+            iat: now,
+            exp: now.saturating_add(grant.lifespan),
+            jti: &self.credential_sys_id,
+            scope: &grant.scope,
+        };
+        Fresh {
+            access_token: jwt::sign(jwt.key, &claims),
+            ..self
+        }
+    }
 }
 
 /// Issues the granted token: a new `oauth_credential` record made from `fresh` (or the live one, per
@@ -624,8 +664,8 @@ pub(crate) fn issue(
         }
     }
     let mut access_token = fresh.access_token;
-    // Break (C5): tokens are 16 characters long.
-    if instance.breaks.has(Break::ShortTokens) {
+    // Break (C5): opaque tokens are 16 characters long.
+    if instance.breaks.has(Break::ShortTokens) && grant.format == TokenFormat::Opaque {
         access_token.truncate(16);
     }
     let expires = now.saturating_add(grant.lifespan);
@@ -677,6 +717,11 @@ fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option
         .filter(|record| record.raw("peer") == Some(grant.entity_sys_id.as_str()))
         .filter(|record| record.raw("user") == Some(grant.user_sys_id.as_str()))
         .filter(|record| record.raw("scopes") == Some(grant.scope.as_ref()))
+        // A JWT (compact JWS, with dots) repeats only for a JWT, an opaque token (base64url) for an opaque one.
+        .filter(|record| {
+            record.raw("token").is_some_and(|token| token.contains('.'))
+                == grant.jwt_key().is_some()
+        })
         .find_map(|record| {
             let expires = parse_glide_datetime(record.raw("expires")?)?;
             let access_token = record.raw("token")?.to_owned();

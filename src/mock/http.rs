@@ -15,10 +15,15 @@ use serde_json::{Value, json};
 use super::authn::{self, Caller, RestRequest};
 use super::batch::{self, BATCH_PATHS};
 use super::body::{MAX_BODY_BYTES, read_whole};
-use super::grant::{self, Decision, Fresh, TokenHttpRequest};
+use super::breaks::Breaks;
+use super::clock::VirtualInstant;
+use super::grant::{self, Decision, Fresh, IssuedToken, Refusal, TokenHttpRequest};
+use super::jwt;
 use super::revoke::{self, RevokeRequest};
 use super::schema::OAUTH_CREDENTIAL;
-use super::shared::Shared;
+use super::shared::{MockState, Shared};
+use super::signing_key;
+use super::switches::Switches;
 use super::table_api::{self, Params};
 use super::wire::{AnswerNote, NOT_MODELLED};
 use super::{batch_runner, control, sign_in, wire, xml};
@@ -34,6 +39,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fallback(no_such_resource)
         .with_state(Arc::clone(&shared));
     rest_routes(&shared, Some(inner))
+        .route("/api/now/oauth/jwks", get(jwks))
         .route("/oauth_token.do", any(token))
         .route("/oauth_revoke_token.do", get(revoke).post(revoke))
         .method_not_allowed_fallback(method_not_supported)
@@ -116,28 +122,50 @@ async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response 
         query,
         body: &body,
     };
-    let mut state = shared.lock();
-    let decision = grant::decide(&request, &state.instance);
-    grant::remember(&request, &mut state.instance);
-    let answer = match decision {
-        Decision::Issue(granted) => Ok(grant::issue(
-            &mut state.instance,
-            &granted,
-            shared.clock.now(),
-            fresh,
-        )),
-        Decision::Refuse(refusal) => Err(refusal),
+    let now = shared.clock.now();
+    let decided = {
+        let mut state = shared.lock();
+        let decision = grant::decide(&request, &state.instance);
+        grant::remember(&request, &mut state.instance);
+        match decision {
+            Decision::Issue(granted) => match granted.jwt_key() {
+                Some(key) => Err((granted, key, fresh)),
+                None => Ok(settle(&mut state, Decision::Issue(granted), now, fresh)),
+            },
+            refused => Ok(settle(&mut state, refused, now, fresh)),
+        }
     };
-    let (breaks, switches) = (
-        state.instance.breaks.clone(),
-        state.instance.switches.clone(),
-    );
+    let (answer, breaks, switches) = match decided {
+        Ok(settled) => settled,
+        // A JWT is signed with the instance unlocked (the first one waits for the key), then issued.
+        Err((granted, key, fresh)) => {
+            signing_key::ready(key).await;
+            let issuer = jwt::issuer(&shared.base_url, header_text(headers, header::HOST));
+            let fresh = fresh.signed(&granted, &issuer, now);
+            settle(&mut shared.lock(), Decision::Issue(granted), now, fresh)
+        }
+    };
     // The response is written after the instance is unlocked: other requests wait only for the rules.
-    drop(state);
     match answer {
         Ok(issued) => wire::token_issued(&issued, &breaks),
         Err(refusal) => wire::token_refused(&refusal, &switches, &breaks),
     }
+}
+
+/// A decided token request's answer (the granted token issued), with the breaks and switches that shape
+/// its response.
+fn settle(
+    state: &mut MockState,
+    decision: Decision,
+    now: VirtualInstant,
+    fresh: Fresh,
+) -> (Result<IssuedToken, Refusal>, Breaks, Switches) {
+    let answer = match decision {
+        Decision::Issue(granted) => Ok(grant::issue(&mut state.instance, &granted, now, fresh)),
+        Decision::Refuse(refusal) => Err(refusal),
+    };
+    let instance = &state.instance;
+    (answer, instance.breaks.clone(), instance.switches.clone())
 }
 
 /// `GET` or `POST /oauth_revoke_token.do` (SPEC §8): no authentication.
@@ -331,6 +359,12 @@ async fn remove(
         Ok(()) => wire::no_content(),
         Err(error) => wire::table_error(&error),
     }
+}
+
+/// `GET /api/now/oauth/jwks` (SPEC §9): anonymous; the first request waits for the key.
+async fn jwks() -> Response {
+    signing_key::ready(signing_key::KeyChoice::Published).await;
+    wire::jwks(&jwt::jwks())
 }
 
 /// `GET /api/now/ui/user/current_user`: who the credentials act as (D1).

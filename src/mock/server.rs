@@ -20,6 +20,7 @@ use super::instance::Instance;
 use super::observe::{ConnectionCloser, observe};
 use super::repoll::Repoll;
 use super::shared::Shared;
+use super::signing_key;
 use super::tls::TlsIdentity;
 
 /// How long a TLS handshake or a graceful stop may take.
@@ -42,6 +43,8 @@ pub struct MockServer {
 impl MockServer {
     /// Binds and starts serving; returns once the mock accepts connections.
     pub async fn start(options: MockOptions) -> io::Result<MockServer> {
+        // The JWT signing key takes a while to make: started now, in the background, once per process.
+        signing_key::prewarm();
         let listener = TcpListener::bind(options.listen).await?;
         let local_addr = listener.local_addr()?;
         let scheme = if options.tls.is_some() {

@@ -349,6 +349,11 @@ pub(crate) fn file(content_type: &str, bytes: axum::body::Bytes) -> Response {
     response
 }
 
+/// `GET /api/now/oauth/jwks` (SPEC §9): the JSON Web Key Set as it is, not wrapped in `result`.
+pub(crate) fn jwks(key_set: &Value) -> Response {
+    with_outcome(json_response(StatusCode::OK, key_set.to_string()), "jwks")
+}
+
 /// `204 No Content` for a delete.
 pub(crate) fn no_content() -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();

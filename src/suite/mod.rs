@@ -1,6 +1,7 @@
 //! `sncc run`: every catalogue behaviour as a cucumber scenario, against the bundled mock or a real instance.
 
 pub mod context;
+mod jws;
 mod parser;
 mod steps;
 mod world;

@@ -273,6 +273,14 @@ impl SuiteWorld {
             .ok_or_else(|| format!("no OAuth API endpoint \"{logical}\" in this scenario"))
     }
 
+    /// The client ids of every endpoint the scenario named.
+    pub fn client_ids(&self) -> Vec<String> {
+        let endpoints = self.endpoints.values();
+        endpoints
+            .map(|endpoint| endpoint.client_id.clone())
+            .collect()
+    }
+
     // --- Table API, as admin -------------------------------------------------------------
 
     /// Creates a record and returns it; on a real instance, journaled first and deleted afterwards.

@@ -504,6 +504,16 @@ impl Mock {
             .to_owned()
     }
 
+    /// The moduli (`n`) of the keys the mock publishes at `/api/now/oauth/jwks`: public, though as long as
+    /// a token.
+    pub fn published_moduli(&self) -> Vec<String> {
+        let keys = self.send(self.http.get(format!("{}/api/now/oauth/jwks", self.url)));
+        let keys = keys["keys"].as_array().cloned().unwrap_or_default();
+        keys.iter()
+            .filter_map(|key| key["n"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Starts `sncc run` against the mock as admin, in `dir`.
     pub fn admin_run(&self, dir: &TempDir, args: &[&str]) -> Sncc {
         admin_run(&self.url, dir, args)

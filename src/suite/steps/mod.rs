@@ -2,6 +2,7 @@
 
 mod basic_auth;
 mod inventory;
+mod jwt;
 mod release;
 mod rest;
 mod revocation;

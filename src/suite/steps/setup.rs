@@ -52,7 +52,7 @@ async fn endpoint_inactive(world: &mut SuiteWorld, endpoint: String) -> Result<(
 #[derive(Debug, Parameter)]
 #[param(
     name = "endpoint_setting",
-    regex = "the default grant type|the inbound grant type|the scope restriction status"
+    regex = "the default grant type|the inbound grant type|the scope restriction status|the token format|the subject claim"
 )]
 struct EndpointSetting(&'static str);
 
@@ -65,6 +65,8 @@ impl FromStr for EndpointSetting {
             "the default grant type" => Ok(EndpointSetting("default_grant_type")),
             "the inbound grant type" => Ok(EndpointSetting("inbound_grant_type")),
             "the scope restriction status" => Ok(EndpointSetting("scope_restriction_status")),
+            "the token format" => Ok(EndpointSetting("token_format")),
+            "the subject claim" => Ok(EndpointSetting("subject_claim")),
             other => Err(format!("no endpoint setting is called \"{other}\"")),
         }
     }

@@ -25,7 +25,7 @@ async fn requests_a_token(world: &mut SuiteWorld, endpoint: String) -> Result<()
 }
 
 #[given(expr = "{string} holds a token")]
-async fn holds_a_token(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> {
+pub(super) async fn holds_a_token(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> {
     requests_a_token(world, endpoint).await?;
     world.current_token().map(drop)
 }
