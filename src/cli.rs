@@ -67,19 +67,8 @@ struct RunArgs {
         requires = "instance"
     )]
     admin_user: Option<String>,
-    #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
-    admin_password: Option<String>,
-    /// With --admin-user: sign in with a token from the password grant of this OAuth client (secret from
-    /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic, as an instance that restricts Basic auth needs.
-    #[arg(long, value_name = "ID", requires = "admin_user")]
-    admin_client_id: Option<String>,
-    #[arg(
-        long,
-        env = "SNCC_ADMIN_CLIENT_SECRET",
-        hide_env_values = true,
-        hide = true
-    )]
-    admin_client_secret: Option<String>,
+    #[command(flatten)]
+    admin_sign_in: AdminSignIn,
     /// Client id of an OAuth API endpoint on the instance (secret from SNCC_CLIENT_SECRET): read-only checks.
     #[arg(long, value_name = "ID", requires_all = ["instance", "expect_user"])]
     client_id: Option<String>,
@@ -163,6 +152,24 @@ impl TransportArgs {
     }
 }
 
+/// How the admin signs in, besides the user name: the password, and the OAuth client of a password grant.
+#[derive(clap::Args)]
+struct AdminSignIn {
+    #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
+    admin_password: Option<String>,
+    /// With --admin-user: sign in with a token from the password grant of this OAuth client (secret from
+    /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic, as an instance that restricts Basic auth needs.
+    #[arg(long, value_name = "ID", requires = "admin_user")]
+    admin_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "SNCC_ADMIN_CLIENT_SECRET",
+        hide_env_values = true,
+        hide = true
+    )]
+    admin_client_secret: Option<String>,
+}
+
 #[derive(clap::Args)]
 struct RestoreArgs {
     /// The change journal the run wrote (it names the instance).
@@ -174,19 +181,8 @@ struct RestoreArgs {
     /// Admin user for the instance (password from SNCC_ADMIN_PASSWORD).
     #[arg(long, value_name = "USER")]
     admin_user: String,
-    #[arg(long, env = "SNCC_ADMIN_PASSWORD", hide_env_values = true, hide = true)]
-    admin_password: Option<String>,
-    /// Sign in with a token from the password grant of this OAuth client (secret from
-    /// SNCC_ADMIN_CLIENT_SECRET) instead of Basic.
-    #[arg(long, value_name = "ID")]
-    admin_client_id: Option<String>,
-    #[arg(
-        long,
-        env = "SNCC_ADMIN_CLIENT_SECRET",
-        hide_env_values = true,
-        hide = true
-    )]
-    admin_client_secret: Option<String>,
+    #[command(flatten)]
+    admin_sign_in: AdminSignIn,
     /// Seconds a create that got no answer may still land on the instance: restoring waits this long
     /// before it counts a create it cannot find as never made.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
@@ -316,12 +312,7 @@ fn run_config(mut args: RunArgs) -> Result<RunConfig, String> {
         }
         (Some(url), Some(user), None) => Target::Admin {
             url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
-            admin: admin_credentials(
-                user,
-                args.admin_password,
-                args.admin_client_id,
-                args.admin_client_secret,
-            )?,
+            admin: admin_credentials(user, args.admin_sign_in)?,
         },
         (Some(url), None, Some(client_id)) => Target::Client {
             url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
@@ -389,30 +380,24 @@ fn restore_config(args: RestoreArgs) -> Result<RestoreConfig, String> {
             .map(|url| transport::instance_url(&url).map_err(|error| format!("--instance {error}")))
             .transpose()?,
         late_write_grace: Duration::from_secs(args.late_write_grace),
-        admin: admin_credentials(
-            args.admin_user,
-            args.admin_password,
-            args.admin_client_id,
-            args.admin_client_secret,
-        )?,
+        admin: admin_credentials(args.admin_user, args.admin_sign_in)?,
         transport: args.transport.validate()?,
     })
 }
 
 /// How the admin signs in: Basic with the password, or, with `--admin-client-id`, a token of that client's
 /// password grant for the same user and password.
-fn admin_credentials(
-    user: String,
-    password: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-) -> Result<Credentials, String> {
-    let password = secret(password, "SNCC_ADMIN_PASSWORD", "--admin-user")?;
-    Ok(match client_id {
+fn admin_credentials(user: String, sign_in: AdminSignIn) -> Result<Credentials, String> {
+    let password = secret(
+        sign_in.admin_password,
+        "SNCC_ADMIN_PASSWORD",
+        "--admin-user",
+    )?;
+    Ok(match sign_in.admin_client_id {
         None => Credentials::Basic { user, password },
         Some(client_id) => {
             let client_secret = secret(
-                client_secret,
+                sign_in.admin_client_secret,
                 "SNCC_ADMIN_CLIENT_SECRET",
                 "--admin-client-id",
             )?;

@@ -6,8 +6,6 @@
 //! a parent that does not exist or that the caller cannot read is the Table API's 404, one the caller may
 //! read but not write its 403.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use serde_json::Value;
 
@@ -24,17 +22,6 @@ use super::table_api::{self, MAX_LIMIT, Page, Rights, TableError};
 
 /// What a file is stored as when the client names no type.
 const OCTET_STREAM: &str = "application/octet-stream";
-
-/// The bytes of every attachment, by the sys_id of its `sys_attachment` record. Deliberately shows only how
-/// many it holds.
-#[derive(Clone, Default)]
-pub(crate) struct AttachmentFiles(HashMap<String, Bytes>);
-
-impl std::fmt::Debug for AttachmentFiles {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AttachmentFiles({} files)", self.0.len())
-    }
-}
 
 /// A file to attach, as a request gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -215,7 +202,6 @@ pub(crate) fn create(
         .insert(SYS_ATTACHMENT, changes, &caller.user_name, now);
     instance
         .attachment_files
-        .0
         .insert(sys_id.clone(), upload.bytes);
     let record = instance.store.get(SYS_ATTACHMENT, &sys_id);
     let metadata = shown(record.expect("just inserted"), instance, base_url);
@@ -306,7 +292,7 @@ pub(crate) fn file(
     sys_id: &str,
 ) -> Result<File, AttachmentError> {
     let record = reachable(instance, caller, sys_id, false)?;
-    let bytes = instance.attachment_files.0.get(sys_id);
+    let bytes = instance.attachment_files.get(sys_id);
     Ok(File {
         content_type: record
             .raw("content_type")
@@ -324,7 +310,7 @@ pub(crate) fn delete(
 ) -> Result<(), AttachmentError> {
     reachable(instance, caller, sys_id, true)?;
     instance.store.delete(SYS_ATTACHMENT, sys_id);
-    instance.attachment_files.0.remove(sys_id);
+    instance.attachment_files.remove(sys_id);
     Ok(())
 }
 
@@ -394,7 +380,7 @@ mod tests {
             metadata(&instance, &itil, &id, "https://i"),
             Err(AttachmentError::NotFound)
         );
-        assert_eq!(instance.attachment_files.0.len(), 0);
+        assert_eq!(instance.attachment_files.len(), 0);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::observe::CONTROL_PREFIX;
+use super::control_path::is_control_plane;
 
 /// The most inner requests one batch may carry (a mock limit).
 pub(crate) const MAX_INNER_REQUESTS: usize = 1000;
@@ -156,7 +156,7 @@ fn inner(request: InnerJson) -> Result<InnerRequest, BatchError> {
 /// Whether the mock serves an inner request to `url`.
 pub(crate) fn target(url: &str) -> Target {
     let path = url.split(['?', '#']).next().unwrap_or_default();
-    if path == CONTROL_PREFIX || path.starts_with("/__mock/") {
+    if is_control_plane(path) {
         Target::NotModelled("an inner request to the control plane")
     } else if !path.starts_with("/api/") {
         Target::NotModelled("an inner request outside /api/")

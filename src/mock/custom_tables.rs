@@ -6,10 +6,10 @@
 //! the mock does not know is taken as `string`).
 
 use super::clock::VirtualInstant;
-use super::declaration::{kind_of, label_of};
+use super::declaration::{self, kind_of, label_of};
 use super::dictionary;
 use super::instance::Instance;
-use super::schema::{self, Column, Default, Kind, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
+use super::schema::{Column, Default, Kind, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
 use super::store::Store;
 
 /// Custom table names start with it, as on an instance.
@@ -101,23 +101,21 @@ fn custom_table(store: &Store, name: String, label: String, super_class: &str) -
         .and_then(|row| store.table(row.raw("name")?));
     let columns: Vec<Column> = match parent {
         Some(parent) => parent.all_columns().cloned().collect(),
-        None => schema::out_of_box()
-            .system_columns
-            .iter()
-            .cloned()
-            .map(|column| Column {
-                defined_on: name.clone(),
-                choices_on: name.clone(),
-                ..column
-            })
-            .collect(),
+        None => declaration::system_columns_of(&declaration::out_of_box().system_columns, &name),
     };
     let label = if label.is_empty() {
         name.clone()
     } else {
         label
     };
-    let mut table = Table::new(name, label, parent.map(|p| p.name.clone()), columns);
+    let system_width = declaration::out_of_box().system_columns.len();
+    let mut table = Table::new(
+        name,
+        label,
+        parent.map(|p| p.name.clone()),
+        columns,
+        system_width,
+    );
     if let Some(parent) = parent {
         table.access = parent.access.clone();
         table.display_column = parent.display_column.clone();
@@ -144,7 +142,10 @@ mod tests {
         define(&mut instance, "x_not_custom", "");
         let table = instance.store.table("u_sncc_x").unwrap();
         assert_eq!(table.position("sys_id"), Some(0));
-        assert_eq!(table.width(), schema::out_of_box().system_columns.len());
+        assert_eq!(
+            table.width(),
+            declaration::out_of_box().system_columns.len()
+        );
         assert!(table.access.read.is_empty() && table.access.write.is_empty());
         assert!(instance.store.table("x_not_custom").is_none());
     }
@@ -160,7 +161,7 @@ mod tests {
         assert_eq!(table.access.read, ["itil"]);
         let dictionary_rows = instance
             .store
-            .all(schema::SYS_DICTIONARY)
+            .all(SYS_DICTIONARY)
             .filter(|row| row.raw("name") == Some("u_ticket"))
             .count();
         assert_eq!(dictionary_rows, 0, "every column is task's");
@@ -217,7 +218,7 @@ mod tests {
         let described = |table: &str| {
             instance
                 .store
-                .all(schema::SYS_DICTIONARY)
+                .all(SYS_DICTIONARY)
                 .any(|row| row.raw("name") == Some(table))
         };
         assert!(!described("u_x"));

@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::schema::{Choice, Column, Computed, Default, Generated, Kind, Schema, Table};
+use super::schema::{Choice, Column, Computed, Default, Generated, Kind, Table};
 use crate::glide_time::parse_glide_datetime;
 
 /// The out-of-box schema file: the system columns, then the tables.
@@ -155,8 +155,42 @@ impl Problem {
     }
 }
 
+/// A resolved set of tables, with the system columns every table starts with.
+#[derive(Debug)]
+pub(crate) struct Schema {
+    pub system_columns: Vec<Column>,
+    pub tables: Vec<Arc<Table>>,
+    /// The declarations the tables were resolved from, for seeds that amend or extend them.
+    pub declarations: Declarations,
+}
+
+/// The out-of-box schema, as data.
+const OUT_OF_BOX_TOML: &str = include_str!("../../fixtures/schema/out_of_box.toml");
+
+/// The out-of-box schema, read once from its data file (a test proves it loads).
+pub(crate) fn out_of_box() -> &'static Schema {
+    static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+        resolve_out_of_box(OUT_OF_BOX_TOML)
+            .unwrap_or_else(|error| panic!("fixtures/schema/out_of_box.toml: {error}"))
+    });
+    &SCHEMA
+}
+
+/// A table's own copies of the system columns, its first columns when it extends no other.
+pub(crate) fn system_columns_of(system_columns: &[Column], table: &str) -> Vec<Column> {
+    system_columns
+        .iter()
+        .cloned()
+        .map(|column| Column {
+            defined_on: table.to_owned(),
+            choices_on: table.to_owned(),
+            ..column
+        })
+        .collect()
+}
+
 /// Reads and resolves the out-of-box schema file.
-pub(crate) fn out_of_box(text: &str) -> Result<Schema, String> {
+fn resolve_out_of_box(text: &str) -> Result<Schema, String> {
     let file: SchemaFile = toml::from_str(text).map_err(|error| error.to_string())?;
     let mut declarations = file.tables;
     for declaration in &mut declarations {
@@ -299,15 +333,7 @@ fn build(
     let place = |span: Range<usize>| (!declaration.builtin).then_some(span);
     let mut columns: Vec<Column> = match parent {
         Some(parent) => parent.all_columns().cloned().collect(),
-        None => system_columns
-            .iter()
-            .cloned()
-            .map(|column| Column {
-                defined_on: name.clone(),
-                choices_on: name.clone(),
-                ..column
-            })
-            .collect(),
+        None => system_columns_of(system_columns, name),
     };
     for decl in &declaration.columns {
         let column = column_from(decl, name, place(decl.span()))?;
@@ -336,6 +362,7 @@ fn build(
         declaration.label.clone().unwrap_or_else(|| label_of(name)),
         parent.map(|parent| parent.name.clone()),
         columns,
+        system_columns.len(),
     );
     table.access.read = inherited(&declaration.read, parent, |p| &p.access.read);
     table.access.write = inherited(&declaration.write, parent, |p| &p.access.write);
@@ -627,7 +654,6 @@ pub(crate) fn label_of(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::schema::out_of_box;
 
     fn declare(text: &str) -> Result<Schema, DeclarationError> {
         #[derive(Deserialize)]
@@ -745,5 +771,98 @@ mod tests {
         assert_eq!(label_of("short_description"), "Short description");
         assert_eq!(label_of("u_sncc_x"), "Sncc x");
         assert_eq!(label_of(""), "");
+    }
+}
+
+/// The out-of-box schema's data (`fixtures/schema/out_of_box.toml`).
+#[cfg(test)]
+mod out_of_box_tests {
+    use super::*;
+    use crate::mock::schema::{
+        INCIDENT, OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_PROPERTIES, SYS_USER, WELL_KNOWN,
+    };
+
+    fn table(name: &str) -> &'static Table {
+        out_of_box()
+            .tables
+            .iter()
+            .find(|table| table.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    }
+
+    #[test]
+    fn every_well_known_table_is_served_and_every_reference_names_one() {
+        for name in WELL_KNOWN {
+            table(name);
+        }
+        for served in &out_of_box().tables {
+            for column in served.all_columns() {
+                if let Kind::Reference(target) = &column.kind {
+                    table(target);
+                }
+            }
+            assert!(
+                served.column(&served.display_column).is_some(),
+                "{}",
+                served.name
+            );
+            assert_eq!(served.position("sys_id"), Some(0), "{}", served.name);
+        }
+    }
+
+    #[test]
+    fn incident_inherits_task_and_overrides_its_states() {
+        let incident = table(INCIDENT);
+        assert_eq!(incident.extends.as_deref(), Some("task"));
+        let names: Vec<_> = incident.all_columns().map(|c| c.name.as_str()).collect();
+        for name in [
+            "number",
+            "state",
+            "impact",
+            "urgency",
+            "priority",
+            "active",
+            "caller_id",
+        ] {
+            assert!(names.contains(&name), "{name}");
+        }
+        let state = incident.column("state").unwrap();
+        assert_eq!(state.defined_on, "task");
+        assert_eq!(state.choices_on, INCIDENT);
+        assert_eq!(state.choice_label("1"), Some("New"));
+        assert_eq!(state.choice_label("8"), Some("Canceled"));
+        assert_eq!(
+            table("task").column("state").unwrap().choice_label("1"),
+            Some("Open")
+        );
+        let priority = incident.column("priority").unwrap();
+        assert_eq!(priority.computed, Some(Computed::IncidentPriority));
+        assert_eq!(priority.choice_label("5"), Some("5 - Planning"));
+        assert_eq!(incident.number_prefix, "INC");
+        assert_eq!(
+            incident.column("impact").unwrap().default,
+            Default::Value("3".into())
+        );
+    }
+
+    #[test]
+    fn secrets_and_generated_values_keep_their_kinds() {
+        let entity = table(OAUTH_ENTITY);
+        let secret = entity.column("client_secret").unwrap();
+        assert_eq!(secret.kind, Kind::Secret);
+        assert_eq!(secret.default, Default::Generated(Generated::Secret));
+        let client_id = entity.column("client_id").unwrap();
+        assert_eq!(client_id.default, Default::Generated(Generated::ClientId));
+        assert_eq!(
+            table(OAUTH_CREDENTIAL).unique_column.as_deref(),
+            Some("token")
+        );
+        assert_eq!(
+            table(SYS_USER).column("user_password").unwrap().kind,
+            Kind::Secret
+        );
+        assert_eq!(table(SYS_PROPERTIES).access.read, ["admin"]);
+        assert!(table(SYS_USER).access.read.is_empty());
+        assert_eq!(table(INCIDENT).access.read, ["itil"]);
     }
 }

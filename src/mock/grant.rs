@@ -192,10 +192,7 @@ fn grant(
 ) -> Result<Grant, Refusal> {
     let breaks = &instance.breaks;
     a1_property_enabled(instance, breaks)?; // SPEC A1, A2, A4
-    let credentials = f6_client_credentials(form, request, instance, breaks)?; // SPEC F6, F4, F2
-    let entity = b4_known_client(&credentials, instance)?; // SPEC B4
-    b3_secret_matches(credentials, entity, body, breaks)?; // SPEC B3, F8: constant time
-    b5_entity_active(entity, breaks)?; // SPEC B5
+    let entity = authenticated_client(request, body, form, instance)?; // SPEC F6, F4, F2, B4, B3, F8, B5
     b6_default_grant_type(entity, breaks)?; // SPEC B6
     let user = b1_application_user(entity, instance, breaks)?; // SPEC B1, B2, D2
     d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
@@ -214,15 +211,27 @@ fn password_grant(
     instance: &Instance,
 ) -> Result<Grant, Refusal> {
     let breaks = &instance.breaks;
-    let credentials = f6_client_credentials(form, request, instance, breaks)?; // SPEC F6, F4
-    let entity = b4_known_client(&credentials, instance)?; // SPEC B4
-    b3_secret_matches(credentials, entity, body, breaks)?; // SPEC B3: constant time
-    b5_entity_active(entity, breaks)?; // SPEC B5
+    let entity = authenticated_client(request, body, form, instance)?; // SPEC F6, F4, F2, B4, B3, F8, B5
     let user = resource_owner(form, instance)?; // SPEC §10: users with a password
     d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
     let mapped = scopes::h7_granted(instance, entity); // SPEC H7
     let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
     Ok(granted(entity, user, scope, true, instance))
+}
+
+/// The client of either grant: its credentials read, found by `client_id`, its secret matching, active.
+fn authenticated_client<'i>(
+    request: &TokenHttpRequest<'_>,
+    body: &[u8],
+    form: &Form<'_>,
+    instance: &'i Instance,
+) -> Result<RecordRef<'i>, Refusal> {
+    let breaks = &instance.breaks;
+    let credentials = f6_client_credentials(form, request, instance, breaks)?; // SPEC F6, F4, F2
+    let entity = b4_known_client(&credentials, instance)?; // SPEC B4
+    b3_secret_matches(credentials, entity, body, breaks)?; // SPEC B3, F8: constant time
+    b5_entity_active(entity, breaks)?; // SPEC B5
+    Ok(entity)
 }
 
 /// SPEC §10: the password grant's `username` names a user whose password is `password`.

@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::attachments::AttachmentFiles;
+use super::attachment_files::AttachmentFiles;
 use super::breaks::{Break, BreakState, Breaks};
 use super::clock::VirtualInstant;
 use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};

@@ -10,6 +10,7 @@
 //! requests through it), `server` serves it through `observe`.
 
 mod api_path;
+mod attachment_files;
 mod attachments;
 mod authn;
 mod basic;
@@ -21,6 +22,7 @@ mod breaks;
 mod clock;
 mod computed;
 mod control;
+mod control_path;
 mod custom_tables;
 mod declaration;
 mod dictionary;

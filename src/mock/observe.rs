@@ -11,13 +11,11 @@ use tokio::sync::Notify;
 use tower::ServiceExt;
 
 use super::body::{body_limit, read_whole};
+use super::control_path::is_control_plane;
 use super::faults::FaultAction;
 use super::journal::LoggedExchange;
 use super::shared::Shared;
 use super::wire::{self, AnswerNote};
-
-/// Where the control plane lives: never faulted, never journaled.
-pub(crate) const CONTROL_PREFIX: &str = "/__mock";
 
 /// Lets a handler drop its own connection without answering (the `close` fault).
 #[derive(Clone, Default)]
@@ -50,7 +48,7 @@ where
     B::Error: Into<axum::BoxError>,
 {
     let path = request.uri().path();
-    if path == CONTROL_PREFIX || path.starts_with("/__mock/") {
+    if is_control_plane(path) {
         return route(router, request).await;
     }
     let fault = shared.faults().take(path);

@@ -4,9 +4,6 @@
 //! instance's own rules read and write.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
-
-use super::declaration::{self, Declarations};
 
 pub(crate) const SYS_PROPERTIES: &str = "sys_properties";
 pub(crate) const OAUTH_ENTITY: &str = "oauth_entity";
@@ -42,9 +39,6 @@ pub(crate) const WELL_KNOWN: [&str; 14] = [
     SYS_ATTACHMENT,
     SYS_CHOICE,
 ];
-
-/// The out-of-box schema, as data.
-const OUT_OF_BOX_TOML: &str = include_str!("../../fixtures/schema/out_of_box.toml");
 
 /// How a column's value is stored, validated and shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +143,8 @@ pub(crate) struct Table {
     pub number_prefix: String,
     /// System columns first (`sys_id` at 0), then inherited ones, then the table's own.
     columns: Vec<Column>,
+    /// How many of `columns` are the system columns.
+    system_width: usize,
     positions: HashMap<String, usize>,
 }
 
@@ -158,6 +154,7 @@ impl Table {
         label: String,
         extends: Option<String>,
         columns: Vec<Column>,
+        system_width: usize,
     ) -> Table {
         let positions = columns
             .iter()
@@ -173,6 +170,7 @@ impl Table {
             unique_column: None,
             number_prefix: String::new(),
             columns,
+            system_width,
             positions,
         }
     }
@@ -208,113 +206,6 @@ impl Table {
 
     /// The columns an insert or update never writes: the system columns.
     pub(crate) fn is_system(&self, position: usize) -> bool {
-        position < out_of_box().system_columns.len()
-    }
-}
-
-/// A resolved set of tables, with the system columns every table starts with.
-#[derive(Debug)]
-pub(crate) struct Schema {
-    pub system_columns: Vec<Column>,
-    pub tables: Vec<Arc<Table>>,
-    /// The declarations the tables were resolved from, for seeds that amend or extend them.
-    pub declarations: Declarations,
-}
-
-/// The out-of-box schema, read once from its data file (a test proves it loads).
-pub(crate) fn out_of_box() -> &'static Schema {
-    static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-        declaration::out_of_box(OUT_OF_BOX_TOML)
-            .unwrap_or_else(|error| panic!("fixtures/schema/out_of_box.toml: {error}"))
-    });
-    &SCHEMA
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table(name: &str) -> &'static Table {
-        out_of_box()
-            .tables
-            .iter()
-            .find(|table| table.name == name)
-            .unwrap_or_else(|| panic!("{name}"))
-    }
-
-    #[test]
-    fn every_well_known_table_is_served_and_every_reference_names_one() {
-        for name in WELL_KNOWN {
-            table(name);
-        }
-        for table in &out_of_box().tables {
-            for column in table.all_columns() {
-                if let Kind::Reference(target) = &column.kind {
-                    super::tests::table(target);
-                }
-            }
-            assert!(
-                table.column(&table.display_column).is_some(),
-                "{}",
-                table.name
-            );
-            assert_eq!(table.position("sys_id"), Some(0), "{}", table.name);
-        }
-    }
-
-    #[test]
-    fn incident_inherits_task_and_overrides_its_states() {
-        let incident = table(INCIDENT);
-        assert_eq!(incident.extends.as_deref(), Some("task"));
-        let names: Vec<_> = incident.all_columns().map(|c| c.name.as_str()).collect();
-        for name in [
-            "number",
-            "state",
-            "impact",
-            "urgency",
-            "priority",
-            "active",
-            "caller_id",
-        ] {
-            assert!(names.contains(&name), "{name}");
-        }
-        let state = incident.column("state").unwrap();
-        assert_eq!(state.defined_on, "task");
-        assert_eq!(state.choices_on, INCIDENT);
-        assert_eq!(state.choice_label("1"), Some("New"));
-        assert_eq!(state.choice_label("8"), Some("Canceled"));
-        assert_eq!(
-            table("task").column("state").unwrap().choice_label("1"),
-            Some("Open")
-        );
-        let priority = incident.column("priority").unwrap();
-        assert_eq!(priority.computed, Some(Computed::IncidentPriority));
-        assert_eq!(priority.choice_label("5"), Some("5 - Planning"));
-        assert_eq!(incident.number_prefix, "INC");
-        assert_eq!(
-            incident.column("impact").unwrap().default,
-            Default::Value("3".into())
-        );
-    }
-
-    #[test]
-    fn secrets_and_generated_values_keep_their_kinds() {
-        let entity = table(OAUTH_ENTITY);
-        let secret = entity.column("client_secret").unwrap();
-        assert_eq!(secret.kind, Kind::Secret);
-        assert_eq!(secret.default, Default::Generated(Generated::Secret));
-        let client_id = entity.column("client_id").unwrap();
-        assert_eq!(client_id.default, Default::Generated(Generated::ClientId));
-        assert_eq!(
-            table(OAUTH_CREDENTIAL).unique_column.as_deref(),
-            Some("token")
-        );
-        assert_eq!(
-            table(SYS_USER).column("user_password").unwrap().kind,
-            Kind::Secret
-        );
-        assert_eq!(table(SYS_PROPERTIES).access.read, ["admin"]);
-        assert!(table(SYS_USER).access.read.is_empty());
-        assert_eq!(table(INCIDENT).access.read, ["itil"]);
+        position < self.system_width
     }
 }

@@ -11,7 +11,7 @@ use super::custom_tables;
 use super::declaration::{self, DeclarationError, TableDecl};
 use super::dictionary;
 use super::instance::{Instance, SYSTEM_ACTOR};
-use super::schema::{self, OAUTH_ENTITY, SYS_AUTH_SCOPE, SYS_USER};
+use super::schema::{OAUTH_ENTITY, SYS_AUTH_SCOPE, SYS_USER};
 use super::seed_records::{self, RecordError, RecordSeeds};
 use super::store::Store;
 use crate::glide_time::real_now;
@@ -268,7 +268,7 @@ impl Seed {
         let mut store = if self.tables.is_empty() {
             Store::default()
         } else {
-            let schema = declaration::extend(schema::out_of_box(), &self.tables)
+            let schema = declaration::extend(declaration::out_of_box(), &self.tables)
                 .map_err(|error| self.table_error(error))?;
             Store::new(&schema.tables)
         };
@@ -528,7 +528,7 @@ mod tests {
             let admin = instance.store.get(SYS_USER, ADMIN_SYS_ID).unwrap();
             assert_eq!(admin.raw("user_name"), Some("admin"));
             assert_eq!(admin.raw("email"), Some(ADMIN_EMAIL));
-            assert!(instance.store.count(super::schema::SYS_DICTIONARY) > 100);
+            assert!(instance.store.count(crate::mock::schema::SYS_DICTIONARY) > 100);
         }
     }
 
@@ -558,7 +558,7 @@ u_owner = "admin"
         assert_eq!(table.access.read, ["itil"]);
         let defined = instance
             .store
-            .find(super::schema::SYS_DB_OBJECT, "name", "u_widget");
+            .find(crate::mock::schema::SYS_DB_OBJECT, "name", "u_widget");
         assert_eq!(defined.unwrap().raw("label"), Some("Widget"));
     }
 

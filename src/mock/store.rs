@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use super::clock::VirtualInstant;
 use super::computed;
-use super::schema::{self, Column, Default, Generated, Kind, Table};
+use super::declaration;
+use super::schema::{Column, Default, Generated, Kind, Table};
 use crate::glide_time::glide_datetime;
 use crate::random;
 
@@ -204,7 +205,7 @@ impl std::fmt::Debug for Store {
 impl std::default::Default for Store {
     /// The out-of-box tables, without records.
     fn default() -> Self {
-        Store::new(&schema::out_of_box().tables)
+        Store::new(&declaration::out_of_box().tables)
     }
 }
 
