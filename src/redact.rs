@@ -1,5 +1,7 @@
 //! Redaction of secrets, passwords and tokens from anything sncc shows: headers, forms, JSON and URLs.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 /// What a redacted value reads as.
@@ -15,6 +17,14 @@ const SECRET_NAMES: [&str; 8] = [
     "token",
     "id_token",
     "client_assertion",
+];
+
+/// Headers whose values are credentials: a session cookie authenticates as well as a token does.
+const SECRET_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
 ];
 
 pub fn is_secret_name(name: &str) -> bool {
@@ -49,13 +59,22 @@ fn decoded_name(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A JSON value with every secret member's value replaced, at any depth.
+/// A JSON value with every secret member's value replaced, at any depth. As the Batch API carries them
+/// (SPEC §12): a `{"name":…,"value":…}` header whose name is a credential's has its value replaced, and a
+/// base64 `body` is decoded, redacted and encoded again.
 pub fn json(value: &mut Value) {
     match value {
         Value::Object(members) => {
+            let secret_header = members
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|name| SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)));
             for (name, member) in members.iter_mut() {
-                if is_secret_name(name) && !member.is_null() {
+                if (is_secret_name(name) || (secret_header && name == "value")) && !member.is_null()
+                {
                     *member = Value::from(REDACTED);
+                } else if name == "body" && member.is_string() {
+                    base64_body(member);
                 } else {
                     json(member);
                 }
@@ -63,6 +82,18 @@ pub fn json(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(json),
         _ => {}
+    }
+}
+
+/// A base64 body (a batch's inner request or answer), redacted inside; left as it is when it is no base64.
+fn base64_body(member: &mut Value) {
+    let decoded = member.as_str().and_then(|text| STANDARD.decode(text).ok());
+    let Some(text) = decoded.and_then(|bytes| String::from_utf8(bytes).ok()) else {
+        return;
+    };
+    let redacted = body(text.as_bytes());
+    if redacted != text {
+        *member = Value::from(STANDARD.encode(redacted));
     }
 }
 
@@ -83,6 +114,37 @@ pub fn body(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_batchs_credential_headers_and_base64_bodies_are_redacted() {
+        let inner = STANDARD.encode(r#"{"user_name":"u","user_password":"hunter2"}"#);
+        let mut batch = json!({"rest_requests": [{
+            "id": "1",
+            "headers": [
+                {"name": "Authorization", "value": "Bearer abc"},
+                {"name": "Set-Cookie", "value": "JSESSIONID=s3ssion"},
+                {"name": "Accept", "value": "application/json"},
+            ],
+            "body": inner,
+        }]});
+        json(&mut batch);
+        let request = &batch["rest_requests"][0];
+        assert_eq!(request["headers"][0]["value"], REDACTED);
+        assert_eq!(request["headers"][1]["value"], REDACTED);
+        assert_eq!(request["headers"][2]["value"], "application/json");
+        let body = STANDARD.decode(request["body"].as_str().unwrap()).unwrap();
+        let body = String::from_utf8(body).unwrap();
+        assert!(
+            !body.contains("hunter2") && body.contains(REDACTED),
+            "{body}"
+        );
+        let mut plain = json!({"body": "not base64!", "other": {"body": "abcd"}});
+        json(&mut plain);
+        assert_eq!(
+            plain,
+            json!({"body": "not base64!", "other": {"body": "abcd"}})
+        );
+    }
 
     #[test]
     fn authorization_keeps_only_the_scheme() {

@@ -228,6 +228,58 @@ async fn a_form_without_a_file_or_a_body_that_is_no_form_is_a_400() {
 }
 
 #[tokio::test]
+async fn a_file_of_several_megabytes_under_the_default_limit_is_stored_whole() {
+    let mock = common::start("ready").await;
+    let (token, incident) = token_and_incident(&mock).await;
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024).map(|i: u32| (i % 251) as u8).collect();
+    let response = upload_raw(&mock, &token, "incident", &incident, &bytes).await;
+    let (status, created) = json_of(response).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let sys_id = created["result"]["sys_id"].as_str().unwrap();
+    let download = mock
+        .http
+        .get(mock.url(&format!("/api/now/attachment/{sys_id}/file")));
+    let downloaded = download.bearer_auth(&token).send().await.unwrap();
+    assert_eq!(downloaded.bytes().await.unwrap().as_ref(), bytes.as_slice());
+}
+
+#[tokio::test]
+async fn an_attachment_of_a_deleted_record_is_not_found_nor_listed() {
+    let mock = common::start("ready").await;
+    let (token, incident) = token_and_incident(&mock).await;
+    let (status, created) =
+        json_of(upload_raw(&mock, &token, "incident", &incident, b"x").await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let sys_id = created["result"]["sys_id"].as_str().unwrap();
+    let deleted = mock
+        .bearer(
+            Method::DELETE,
+            &format!("/api/now/table/incident/{incident}"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let metadata = mock
+        .bearer(
+            Method::GET,
+            &format!("/api/now/attachment/{sys_id}"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metadata.status(), StatusCode::NOT_FOUND);
+    let listed = mock
+        .bearer(Method::GET, "/api/now/attachment", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.headers()["x-total-count"], "0");
+}
+
+#[tokio::test]
 async fn a_file_over_the_limit_is_refused_and_one_at_it_stored() {
     let mock = common::start("ready").await;
     let (token, incident) = token_and_incident(&mock).await;
@@ -426,6 +478,45 @@ async fn a_batch_runs_each_request_as_the_caller() {
     );
     let batch = journaled(&mock, "/api/now/v1/batch").await;
     assert_eq!(batch["outcome"], "batch: 4 serviced");
+}
+
+/// An inner request's password and an inner answer's session cookie are credentials: the journal shows
+/// neither, though the batch carries them in base64 and in header lists.
+#[tokio::test]
+async fn a_batchs_passwords_and_session_cookies_never_reach_the_journal() {
+    let mock = common::start("ready").await;
+    let (token, _) = token_and_incident(&mock).await;
+    let body = json!({
+        "batch_request_id": "s",
+        "rest_requests": [
+            inner("who", "GET", "/api/now/ui/user/current_user", None),
+            inner("user", "PATCH", "/api/now/table/sys_user/nobody", Some(json!({"user_password": "hunter2-batch"}))),
+        ],
+    });
+    let (status, answer) = send_batch(&mock, &token, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    let cookies: Vec<String> = answer["serviced_requests"][0]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|header| {
+            header["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("set-cookie"))
+        })
+        .filter_map(|header| {
+            header["value"]
+                .as_str()?
+                .split(';')
+                .next()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(!cookies.is_empty(), "{answer}");
+    let journal = mock.control_json("/journal").await.to_string();
+    for secret in cookies.iter().map(String::as_str).chain(["hunter2-batch"]) {
+        assert!(!journal.contains(secret), "the journal shows {secret}");
+    }
 }
 
 #[tokio::test]

@@ -20,6 +20,8 @@ use transport::RetryPolicy;
 
 const TOKEN_PATH: &str = "/oauth_token.do";
 const REVOKE_PATH: &str = "/oauth_revoke_token.do";
+/// How long a token whose response states no `expires_in` is taken to live.
+const UNSTATED_LIFESPAN_SECONDS: u64 = 60;
 const JWKS_PATH: &str = "/api/now/oauth/jwks";
 
 /// How a request authenticates.
@@ -414,7 +416,11 @@ impl ServiceNow {
             let token = json["access_token"]
                 .as_str()
                 .filter(|token| !token.is_empty())?;
-            Some((SecretString::from(token), json["expires_in"].as_u64()?))
+            // A token without a usable `expires_in` is still a token: held briefly, then renewed.
+            let expires_in = json["expires_in"]
+                .as_u64()
+                .unwrap_or(UNSTATED_LIFESPAN_SECONDS);
+            Some((SecretString::from(token), expires_in))
         });
         match issued.filter(|_| reply.status == 200) {
             Some((token, expires_in)) => {

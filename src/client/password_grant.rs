@@ -9,6 +9,8 @@ use tokio::sync::{Mutex, MutexGuard};
 
 /// Seconds before its `expires_in` runs out that a token is obtained afresh (at most half its life).
 const RENEW_BEFORE_EXPIRY: u64 = 60;
+/// The longest a token is held before it is renewed.
+const MAX_HELD_SECONDS: u64 = 24 * 3600;
 
 /// The admin's OAuth client, user and password, and the token they gave last. Deliberately not `Debug`.
 pub struct PasswordGrant {
@@ -28,9 +30,11 @@ pub(super) struct HeldToken {
 impl HeldToken {
     pub(super) fn new(token: SecretString, expires_in: u64) -> HeldToken {
         let early = RENEW_BEFORE_EXPIRY.min(expires_in / 2);
+        // Whatever an instance says, a token is renewed within a day (and a huge `expires_in` cannot overflow).
+        let life = Duration::from_secs((expires_in - early).min(MAX_HELD_SECONDS));
         HeldToken {
             token,
-            renew_at: Instant::now() + Duration::from_secs(expires_in - early),
+            renew_at: Instant::now() + life,
         }
     }
 

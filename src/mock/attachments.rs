@@ -138,6 +138,11 @@ fn reachable<'i>(
         .ok_or(AttachmentError::NotFound)?;
     let parent = record.raw("table_name").unwrap_or_default();
     let rights = parent_rights(instance, caller, parent).map_err(|_| AttachmentError::NotFound)?;
+    // An attachment whose parent record is gone is reached by no one (its row stays, as SPEC §12 leaves open).
+    let parent_sys_id = record.raw("table_sys_id").unwrap_or_default();
+    if !table_api::has_record(instance, parent, parent_sys_id) {
+        return Err(AttachmentError::NotFound);
+    }
     match (rights.read, write && !rights.write) {
         (false, _) => Err(AttachmentError::NotFound),
         (true, true) => Err(AttachmentError::WriteDenied),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -71,13 +71,14 @@ fn rest_routes(shared: &Arc<Shared>, batch_routes: Option<Router>) -> Router<Arc
                 &format!("/api/now{version}/attachment"),
                 get(attachments::list),
             )
+            // `observe` limits these bodies (to the attachment limit); axum's own 2 MB default must not.
             .route(
                 &format!("/api/now{version}/attachment/file"),
-                post(attachments::create_from_body),
+                post(attachments::create_from_body).layer(DefaultBodyLimit::disable()),
             )
             .route(
                 &format!("/api/now{version}/attachment/upload"),
-                post(attachments::create_from_form),
+                post(attachments::create_from_form).layer(DefaultBodyLimit::disable()),
             )
             .route(
                 &format!("/api/now{version}/attachment/{{sys_id}}"),
@@ -137,13 +138,24 @@ async fn token(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     };
     let (answer, breaks, switches) = match decided {
         Ok(settled) => settled,
-        // A JWT is signed with the instance unlocked (the first one waits for the key), then issued.
-        Err((granted, key, fresh)) => {
+        // A JWT is signed with the instance unlocked (the first one waits for the key), then issued if the
+        // rules, asked again, still grant that very token: the instance may have changed meanwhile.
+        Err((mut granted, mut key, mut fresh)) => loop {
             signing_key::ready(key).await;
             let issuer = jwt::issuer(&shared.base_url, header_text(headers, header::HOST));
-            let fresh = fresh.signed(&granted, &issuer, now);
-            settle(&mut shared.lock(), Decision::Issue(granted), now, fresh)
-        }
+            let signed = fresh.signed(&granted, &issuer, now);
+            let mut state = shared.lock();
+            match grant::decide(&request, &state.instance) {
+                Decision::Issue(again) if again == granted => {
+                    break settle(&mut state, Decision::Issue(granted), now, signed);
+                }
+                Decision::Issue(again) => match again.jwt_key() {
+                    Some(again_key) => (granted, key, fresh) = (again, again_key, Fresh::draw()),
+                    None => break settle(&mut state, Decision::Issue(again), now, Fresh::draw()),
+                },
+                refused => break settle(&mut state, refused, now, signed),
+            }
+        },
     };
     // The response is written after the instance is unlocked: other requests wait only for the rules.
     match answer {

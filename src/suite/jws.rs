@@ -108,6 +108,12 @@ impl Jws {
             kid: kid.to_owned(),
             alg: alg.to_owned(),
         };
+        // RFC 7517 §4.2, §4.4: a key published for another algorithm, or not for signatures, verifies nothing.
+        let stated =
+            |member: &str, wanted: &str| key[member].as_str().is_none_or(|value| value == wanted);
+        if !stated("alg", alg) || !stated("use", "sig") {
+            return Err(unusable());
+        }
         let member = |name: &str| -> Result<Vec<u8>, JwsError> {
             let text = key[name].as_str().ok_or_else(unusable)?;
             URL_SAFE_NO_PAD.decode(text).map_err(|_| unusable())
@@ -221,6 +227,25 @@ mod tests {
             Jws::parse(&forged).unwrap().verify(&key_set),
             Err(JwsError::BadSignature("k1".into()))
         );
+    }
+
+    #[test]
+    fn a_key_published_for_another_algorithm_or_use_verifies_nothing() {
+        let (token, key_set) = es256("k1");
+        let jws = Jws::parse(&token).unwrap();
+        let unusable = Err(JwsError::UnusableKey {
+            kid: "k1".into(),
+            alg: "ES256".into(),
+        });
+        for (member, value) in [("alg", "ES384"), ("use", "enc")] {
+            let mut published = key_set.clone();
+            published["keys"][0][member] = json!(value);
+            assert_eq!(jws.verify(&published), unusable, "{member}");
+        }
+        let mut stated = key_set.clone();
+        stated["keys"][0]["alg"] = json!("ES256");
+        stated["keys"][0]["use"] = json!("sig");
+        assert_eq!(jws.verify(&stated), Ok(()));
     }
 
     #[test]

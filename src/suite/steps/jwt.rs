@@ -124,7 +124,7 @@ async fn header_and_claims_recorded(world: &mut SuiteWorld) -> Result<(), String
     let claims = jws.claims();
     let claim = |name: &str| claims.get(name).cloned().unwrap_or(Value::Null);
     let lifetime = match (claim("exp").as_i64(), claim("iat").as_i64()) {
-        (Some(exp), Some(iat)) => json!(exp - iat),
+        (Some(exp), Some(iat)) => exp.checked_sub(iat).map_or(Value::Null, Value::from),
         _ => Value::Null,
     };
     let client_ids = world.client_ids();
