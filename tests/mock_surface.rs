@@ -73,6 +73,28 @@ async fn journaled(mock: &Mock, path: &str) -> Value {
         .clone()
 }
 
+/// The status of `method path` sent with `token`.
+async fn bearer_status(mock: &Mock, method: Method, path: &str, token: &str) -> StatusCode {
+    mock.bearer(method, path, token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// How many attachments `GET /api/now/attachment` lists to `token` (its `X-Total-Count`).
+async fn attachments_listed(mock: &Mock, token: &str) -> String {
+    let listed = mock
+        .bearer(Method::GET, "/api/now/attachment", token)
+        .send()
+        .await
+        .unwrap();
+    listed.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Every byte value, so an upload proves nothing is re-encoded.
 fn every_byte() -> Vec<u8> {
     (0..=255).collect()
@@ -261,22 +283,12 @@ async fn an_attachment_of_a_deleted_record_is_not_found_nor_listed() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let metadata = mock
-        .bearer(
-            Method::GET,
-            &format!("/api/now/attachment/{sys_id}"),
-            &token,
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(metadata.status(), StatusCode::NOT_FOUND);
-    let listed = mock
-        .bearer(Method::GET, "/api/now/attachment", &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(listed.headers()["x-total-count"], "0");
+    let metadata = format!("/api/now/attachment/{sys_id}");
+    assert_eq!(
+        bearer_status(&mock, Method::GET, &metadata, &token).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(attachments_listed(&mock, &token).await, "0");
 }
 
 #[tokio::test]
@@ -384,18 +396,11 @@ async fn an_attachment_of_a_record_the_caller_cannot_read_is_not_found_nor_liste
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
     let path = format!("/api/now/attachment/{sys_id}");
-    let response = mock
-        .bearer(Method::DELETE, &path, &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let listed = mock
-        .bearer(Method::GET, "/api/now/attachment", &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(listed.headers()["x-total-count"], "0");
+    assert_eq!(
+        bearer_status(&mock, Method::DELETE, &path, &token).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(attachments_listed(&mock, &token).await, "0");
     let listed = mock
         .admin(Method::GET, "/api/now/attachment")
         .send()
