@@ -117,6 +117,10 @@ struct RunArgs {
     /// before it counts a create it cannot find as never made.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
     late_write_grace: u64,
+    /// Seconds a scenario may take, not counting its waits for a turn on the instance: one that takes
+    /// longer is inconclusive, its changes are undone and the run goes on.
+    #[arg(long, value_name = "SECONDS", default_value_t = sncc::suite::DEFAULT_SCENARIO_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    scenario_timeout: u64,
     /// Make the bundled mock deliberately wrong (for proving the suite can fail).
     #[arg(long, value_parser = clap::value_parser!(Break), hide = true)]
     mock_break: Vec<Break>,
@@ -237,6 +241,9 @@ struct MockArgs {
     /// Password of the seeded `admin` user; random when not given.
     #[arg(long, env = "SNCC_MOCK_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
+    /// Make the mock deliberately wrong (for proving a suite run over HTTP can fail).
+    #[arg(long, value_parser = clap::value_parser!(Break), hide = true)]
+    mock_break: Vec<Break>,
 }
 
 /// Parses and validates the arguments (`--help` and `--version` come back as `CommandError::Flags` too).
@@ -342,6 +349,7 @@ fn run_config(mut args: RunArgs) -> Result<RunConfig, String> {
         transport: args.transport.validate()?,
         journal: args.journal,
         late_write_grace: Duration::from_secs(args.late_write_grace),
+        scenario_timeout: Duration::from_secs(args.scenario_timeout),
         target,
         release: args.release,
         tags,
@@ -429,6 +437,7 @@ fn mock_config(args: MockArgs) -> Result<MockConfig, String> {
     let (instance, clients) = seed
         .build(&admin_password, args.release.as_ref())
         .map_err(|error| error.to_string())?;
+    let instance = instance.with_breaks(mock::Breaks::new(args.mock_break.iter().copied()));
     let tls = if args.tls {
         Some(
             mock::generate_tls()
@@ -444,5 +453,6 @@ fn mock_config(args: MockArgs) -> Result<MockConfig, String> {
         instance,
         clients,
         admin_password,
+        breaks: args.mock_break,
     })
 }

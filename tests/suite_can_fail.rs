@@ -53,7 +53,7 @@ const BREAKS: &[(&str, &[&str])] = &[
         "challenge-missing",
         &["E2", "E3", "E4", "E5", "E6", "I1", "I4", "J2"],
     ),
-    ("any-token-accepted", &["E3", "E4", "E5", "J2"]),
+    ("any-token-accepted", &["E3", "E4", "E5", "I1", "J2"]),
     ("expired-tokens-accepted", &["E4", "I1", "J2"]),
     ("revoked-tokens-accepted", &["E5"]),
     ("query-token-accepted", &["E6"]),

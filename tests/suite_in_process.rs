@@ -28,6 +28,7 @@ fn on_release(release: Release, breaks: Vec<Break>, tags: &str) -> RunConfig {
         journal: None,
         expected: ExpectedDeviations::default(),
         late_write_grace: std::time::Duration::ZERO,
+        scenario_timeout: std::time::Duration::from_secs(suite::DEFAULT_SCENARIO_TIMEOUT_SECONDS),
     }
 }
 

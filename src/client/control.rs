@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::TransportError;
+use super::deadline::Deadline;
 use crate::release::Release;
 
 /// A client for one mock's control plane.
@@ -10,6 +11,7 @@ use crate::release::Release;
 pub struct MockControl {
     http: reqwest::Client,
     base_url: String,
+    deadline: Deadline,
 }
 
 impl MockControl {
@@ -17,7 +19,14 @@ impl MockControl {
         MockControl {
             http,
             base_url: format!("{}/__mock", base_url.trim_end_matches('/')),
+            deadline: Deadline::default(),
         }
+    }
+
+    /// Ends every call by `deadline`.
+    pub fn with_deadline(mut self, deadline: Deadline) -> MockControl {
+        self.deadline = deadline;
+        self
     }
 
     async fn call(
@@ -32,14 +41,14 @@ impl MockControl {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request
-            .send()
+        let answer = self.deadline.bound(async {
+            let response = request.send().await?;
+            let status = response.status();
+            response.text().await.map(|text| (status, text))
+        });
+        let (status, text) = answer
             .await
-            .map_err(|error| TransportError(error.to_string()))?;
-        let status = response.status();
-        let text = response
-            .text()
-            .await
+            .map_err(|time_up| TransportError(time_up.to_string()))?
             .map_err(|error| TransportError(error.to_string()))?;
         if !status.is_success() {
             return Err(TransportError(format!(

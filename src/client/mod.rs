@@ -2,6 +2,7 @@
 //! JWKS.
 
 pub mod control;
+pub mod deadline;
 pub mod exchange;
 pub mod password_grant;
 pub mod probe;
@@ -14,6 +15,7 @@ use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use deadline::Deadline;
 use exchange::Recorder;
 use password_grant::{HeldToken, PasswordGrant, SignIn};
 use transport::RetryPolicy;
@@ -148,6 +150,7 @@ pub struct ServiceNow {
     base_url: String,
     recorder: Recorder,
     retry: RetryPolicy,
+    deadline: Deadline,
 }
 
 impl ServiceNow {
@@ -157,6 +160,7 @@ impl ServiceNow {
             base_url: base_url.trim_end_matches('/').to_owned(),
             recorder: Recorder::default(),
             retry: RetryPolicy::default(),
+            deadline: Deadline::default(),
         }
     }
 
@@ -164,6 +168,13 @@ impl ServiceNow {
     /// retries three times).
     pub fn with_retry(mut self, retry: RetryPolicy) -> ServiceNow {
         self.retry = retry;
+        self
+    }
+
+    /// Ends every request (and every wait between retries) by `deadline`: a request it cuts short is
+    /// recorded without an answer.
+    pub fn with_deadline(mut self, deadline: Deadline) -> ServiceNow {
+        self.deadline = deadline;
         self
     }
 
@@ -456,8 +467,9 @@ impl ServiceNow {
                 .header(header::CONTENT_TYPE, content_type)
                 .body(bytes);
         }
-        // No complete answer (no response, or its body cut short): recorded without a status.
-        let failed = |error: reqwest::Error| {
+        // No complete answer (no response, its body cut short, or the scenario's time up): recorded
+        // without a status.
+        let failed = |why: String| {
             let no_headers = HeaderMap::new();
             let exchange = (None, &no_headers, &b""[..]);
             self.record(
@@ -467,29 +479,31 @@ impl ServiceNow {
                 &body_bytes,
                 exchange,
             );
-            TransportError(self.recorder.scrub(describe(&error)))
+            TransportError(self.recorder.scrub(why))
         };
         let mut retry = 0;
         loop {
             let attempt = builder.try_clone().expect("request bodies are in memory");
-            let answer = match attempt.send().await {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    response.bytes().await.map(|bytes| (status, headers, bytes))
-                }
-                Err(error) => Err(error),
-            };
-            let (status, headers, bytes) = match answer {
-                Ok(answer) => answer,
-                Err(error) => match self.retry.delay_after_no_answer(&method, retry, &error) {
+            let answer = self.deadline.bound(async {
+                let response = attempt.send().await?;
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                response.bytes().await.map(|bytes| (status, headers, bytes))
+            });
+            let (status, headers, bytes) = match answer.await {
+                Err(time_up) => return Err(failed(time_up.to_string())),
+                Ok(Ok(answer)) => answer,
+                Ok(Err(error)) => match self.retry.delay_after_no_answer(&method, retry, &error) {
                     Some(delay) => {
                         self.recorder.count_retry();
-                        tokio::time::sleep(delay).await;
+                        self.deadline
+                            .sleep(delay)
+                            .await
+                            .map_err(|time_up| failed(time_up.to_string()))?;
                         retry += 1;
                         continue;
                     }
-                    None => return Err(failed(error)),
+                    None => return Err(failed(describe(&error))),
                 },
             };
             let retry_after = headers
@@ -497,7 +511,10 @@ impl ServiceNow {
                 .and_then(|v| v.to_str().ok());
             if let Some(delay) = self.retry.delay(status, retry, retry_after) {
                 self.recorder.count_retry();
-                tokio::time::sleep(delay).await;
+                self.deadline
+                    .sleep(delay)
+                    .await
+                    .map_err(|time_up| failed(time_up.to_string()))?;
                 retry += 1;
                 continue;
             }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
-use sncc::mock::{Instance, MockOptions, MockServer, SeededClient, TlsIdentity};
+use sncc::mock::{Break, Instance, MockOptions, MockServer, SeededClient, TlsIdentity};
 use sncc::release::{Gate, Release};
 use sncc::signals;
 
@@ -18,6 +18,8 @@ pub struct MockConfig {
     pub instance: Instance,
     pub clients: Vec<SeededClient>,
     pub admin_password: SecretString,
+    /// Deliberate breaks (`--mock-break`, hidden): said on the banner, so nobody takes them for ServiceNow.
+    pub breaks: Vec<Break>,
 }
 
 pub async fn run(config: MockConfig) -> Result<(), CommandError> {
@@ -67,6 +69,12 @@ pub async fn run(config: MockConfig) -> Result<(), CommandError> {
     }
     println!("  JWT tokens      {}", jwt_tokens(&release, url));
     println!("  control plane   {url}/__mock/");
+    for broken in &config.breaks {
+        println!(
+            "  deliberately wrong: {broken} (breaks {})",
+            broken.ids().join(", ")
+        );
+    }
     println!("Ctrl-C stops it.");
 
     signals::stop_requested().await;

@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::Value;
-use tokio::sync::{Mutex, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
+use tokio::sync::Mutex;
 
 use crate::changes::ChangeJournal;
 use crate::client::Credentials;
 use crate::mock::Break;
 use crate::release::Release;
 use crate::selection::TargetKind;
+
+use super::turns::Turns;
 
 /// Where the suite runs.
 #[derive(Clone)]
@@ -73,8 +75,10 @@ pub struct Context {
     /// How long a create whose answer was lost may take to appear before a search that finds nothing
     /// settles it (`--late-write-grace`).
     pub late_write_grace: Duration,
-    /// Scenarios on a real instance share it; an `@instance-wide` one holds it alone.
-    turns: Arc<RwLock<()>>,
+    /// How long a scenario may take, its waits for a turn aside (`--scenario-timeout`).
+    pub scenario_timeout: Duration,
+    /// Scenarios' turns on a real instance: side by side, an `@instance-wide` one alone.
+    pub turns: Arc<Turns>,
     /// Bringing the grant property to the run's baseline, one scenario at a time.
     pub grant_baseline: Mutex<()>,
     /// The grant property as it was before the run first brought it to its baseline (`Some(None)`: it
@@ -87,13 +91,6 @@ pub struct Context {
     scenarios_begun: AtomicUsize,
 }
 
-/// A scenario's turn on a real instance, held until the scenario's world is dropped (the guard is held,
-/// never read: dropping it ends the turn).
-pub enum InstanceLock {
-    Shared(OwnedRwLockReadGuard<()>),
-    Alone(OwnedRwLockWriteGuard<()>),
-}
-
 impl Context {
     pub fn new(
         target: Target,
@@ -102,6 +99,7 @@ impl Context {
         prefix: String,
         journal: Option<Arc<ChangeJournal>>,
         late_write_grace: Duration,
+        scenario_timeout: Duration,
     ) -> Context {
         Context {
             target,
@@ -110,7 +108,8 @@ impl Context {
             prefix,
             journal,
             late_write_grace,
-            turns: Arc::new(RwLock::new(())),
+            scenario_timeout,
+            turns: Arc::new(Turns::default()),
             grant_baseline: Mutex::new(()),
             grant_property_before_run: std::sync::Mutex::new(None),
             shared_records: Mutex::new(HashMap::new()),
@@ -121,14 +120,6 @@ impl Context {
     /// A number for a scenario that begins, unique in the run.
     pub fn next_scenario_number(&self) -> usize {
         self.scenarios_begun.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    /// Waits for a scenario's turn: beside the others, or alone when it changes instance-wide state.
-    pub async fn take_turn(&self, alone: bool) -> InstanceLock {
-        match alone {
-            true => InstanceLock::Alone(self.turns.clone().write_owned().await),
-            false => InstanceLock::Shared(self.turns.clone().read_owned().await),
-        }
     }
 }
 

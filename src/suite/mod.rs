@@ -4,6 +4,7 @@ pub mod context;
 mod jws;
 mod parser;
 mod steps;
+mod turns;
 mod world;
 
 use std::collections::HashSet;
@@ -54,7 +55,13 @@ pub struct RunConfig {
     pub expected: ExpectedDeviations,
     /// `--late-write-grace`: how long a create that got no answer may still land on the instance.
     pub late_write_grace: Duration,
+    /// `--scenario-timeout`: how long a scenario may take before it is inconclusive and undone.
+    pub scenario_timeout: Duration,
 }
+
+/// The default `--scenario-timeout`, in seconds: well past the longest legitimate scenario (CC-E4 waits a
+/// token's lifespan, 16 s, besides its requests, which a slow instance may take seconds each to answer).
+pub const DEFAULT_SCENARIO_TIMEOUT_SECONDS: u64 = 300;
 
 /// Scenarios at once on the mock (each has its own instance).
 const MOCK_CONCURRENCY: usize = 16;
@@ -264,6 +271,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, ConfigError> {
         prefix,
         journal,
         config.late_write_grace,
+        config.scenario_timeout,
     ));
     Ok(Plan {
         context,
@@ -304,9 +312,12 @@ async fn execute(plan: &Plan) -> Executed {
         }),
     );
     let to_run = plan.to_run.clone();
+    // Not `normalized()`: that writer holds back a finished scenario's events, failed steps' worlds among
+    // them, until every scenario that began before it has finished, and prints nothing meanwhile. The
+    // collector keys every event by its scenario, so it takes them in any order.
     let scenarios_run = SuiteWorld::cucumber::<&str>()
         .with_parser(parser::Features(plan.features.clone()))
-        .with_writer(collector.normalized())
+        .with_writer(collector.assert_normalized())
         .with_cli::<cucumber::cli::Empty>(cucumber::cli::Opts::default())
         .max_concurrent_scenarios(plan.concurrency)
         .before(|feature, _, scenario, world| {
@@ -314,10 +325,11 @@ async fn execute(plan: &Plan) -> Executed {
             Box::pin(async move {
                 let info = ScenarioInfo::from_tags(&tags).expect("validated by the catalogue");
                 let instance_wide = tags.iter().any(|tag| tag == "instance-wide");
-                world.begin(&info.id, instance_wide).await;
+                let key = key_of(feature, scenario);
+                world.begin(key, &info.id, instance_wide).await;
             })
         })
-        .after(after_hook(observations.clone()))
+        .after(after_hook(observations.clone(), plan.context.clone()))
         .filter_run((), move |feature, _, scenario| {
             to_run.contains(&key_of(feature, scenario))
         });
@@ -622,13 +634,20 @@ type AfterHook = Box<
     ) -> futures::future::LocalBoxFuture<'a, ()>,
 >;
 
-/// After each scenario: undo its changes to a real instance, then hand its observations to the reports.
-fn after_hook(observations: Observations) -> AfterHook {
+/// After each scenario, whatever its outcome: undo its changes to a real instance, hand its observations to
+/// the reports, and end its turn (when the hook ends, or unwinds).
+fn after_hook(observations: Observations, context: Arc<Context>) -> AfterHook {
     let observations: Arc<Mutex<_>> = observations;
     Box::new(move |feature, _, scenario, _, world| {
         let observations = observations.clone();
+        let key = key_of(feature, scenario);
+        let turn_ends = context.turns.end_on_drop(key.clone());
+        let timeout = context.scenario_timeout;
         Box::pin(async move {
+            let _turn_ends = turn_ends;
             let Some(world) = world else { return };
+            let timed_out = world.deadline.was_cut();
+            world.deadline.lift();
             let problems = world.restore().await;
             for problem in &problems {
                 eprintln!(
@@ -637,11 +656,23 @@ fn after_hook(observations: Observations) -> AfterHook {
                 );
             }
             let mut observation = world.take_observation();
-            if !problems.is_empty() {
-                let problems = problems.join("; ");
-                observation.inconclusive = Some(format!("undoing its changes failed: {problems}"));
+            let mut faults = Vec::new();
+            if timed_out {
+                faults.push(format!(
+                    "it did not finish within {} s (--scenario-timeout)",
+                    timeout.as_secs()
+                ));
             }
-            crate::lock(&observations).insert(key_of(feature, scenario), observation);
+            if !problems.is_empty() {
+                faults.push(format!(
+                    "undoing its changes failed: {}",
+                    problems.join("; ")
+                ));
+            }
+            if !faults.is_empty() {
+                observation.inconclusive = Some(faults.join("; "));
+            }
+            crate::lock(&observations).insert(key, observation);
         })
     })
 }

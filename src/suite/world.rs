@@ -14,13 +14,15 @@ use crate::captured::{
 };
 use crate::changes::{self, Grace, InstanceChange, Scope};
 use crate::client::control::MockControl;
+use crate::client::deadline::Deadline;
 use crate::client::transport::RetryPolicy;
 use crate::client::{Credentials, Reply, ServiceNow, TokenRequest};
 use crate::mock::{Breaks, MockOptions, MockServer, Seed};
 use crate::random;
 use crate::report::Observation;
+use crate::report::collector::ScenarioKey;
 
-use super::context::{self, Context, InstanceLock, Target};
+use super::context::{self, Context, Target};
 
 /// A user the scenario named, as the instance knows it.
 #[derive(Clone, Debug)]
@@ -70,9 +72,11 @@ pub struct SuiteWorld {
     scenario_number: String,
     /// Whether the scenario is tagged `@instance-wide`: it may change what every scenario depends on.
     instance_wide: bool,
-    /// On a real instance: held for the whole scenario (shared, or alone when it is instance-wide), but
-    /// for a wait that does nothing with the instance.
-    instance_lock: Option<InstanceLock>,
+    /// The scenario's place among the run's: its turn on a real instance is kept under it (by the run,
+    /// never by the world, which cucumber may keep after the scenario).
+    key: Option<ScenarioKey>,
+    /// When the scenario's time is up (`--scenario-timeout`); its clients end every request by it.
+    pub deadline: Deadline,
     /// The `access_token_lifespan` the scenario gave its endpoint, if it set one.
     pub configured_lifespan: Option<u64>,
     /// The auth scopes the scenario named (`sys_auth_scope` records), by logical name.
@@ -137,10 +141,13 @@ impl SuiteWorld {
         } else {
             RetryPolicy::default()
         };
-        let servicenow = ServiceNow::new(context.http.clone(), &base_url).with_retry(retry);
-        let control = mock
-            .as_ref()
-            .map(|_| MockControl::new(context.http.clone(), &base_url));
+        let deadline = Deadline::default();
+        let servicenow = ServiceNow::new(context.http.clone(), &base_url)
+            .with_retry(retry)
+            .with_deadline(deadline.clone());
+        let control = mock.as_ref().map(|_| {
+            MockControl::new(context.http.clone(), &base_url).with_deadline(deadline.clone())
+        });
         for secret in admin.iter().flat_map(Credentials::secrets) {
             servicenow.recorder().know_secret(secret);
         }
@@ -161,7 +168,8 @@ impl SuiteWorld {
             scenario_id: String::new(),
             scenario_number: String::new(),
             instance_wide: false,
-            instance_lock: None,
+            key: None,
+            deadline,
             configured_lifespan: None,
             auth_scopes: HashMap::new(),
             scope_mappings: HashMap::new(),
@@ -170,27 +178,33 @@ impl SuiteWorld {
     }
 
     /// Before the scenario's first step: who it is, and, on a real instance, its turn (an instance-wide
-    /// scenario runs alone; the others run side by side).
-    pub async fn begin(&mut self, id: &str, instance_wide: bool) {
+    /// scenario runs alone; the others run side by side); its time starts once it has its turn.
+    pub async fn begin(&mut self, key: ScenarioKey, id: &str, instance_wide: bool) {
         self.scenario_id = format!("CC-{id}");
         self.scenario_number = format!("s{}", self.context.next_scenario_number());
         self.instance_wide = instance_wide;
         if self.context.target.url().is_some() {
-            self.instance_lock = Some(self.context.take_turn(instance_wide).await);
+            let turns = &self.context.turns;
+            turns.take(&key, &self.scenario_id, instance_wide).await;
         }
+        self.key = Some(key);
+        self.deadline.start(self.context.scenario_timeout);
     }
 
     /// Waits `duration` without holding the scenario's turn on a real instance, so scenarios that must
-    /// run alone can run meanwhile; the turn is taken again (after them) before the scenario goes on.
-    pub async fn wait_aside(&mut self, duration: std::time::Duration) {
-        let held = self.instance_lock.take();
-        let alone = matches!(held, Some(InstanceLock::Alone(_)));
-        let had_turn = held.is_some();
-        drop(held);
-        tokio::time::sleep(duration).await;
-        if had_turn {
-            self.instance_lock = Some(self.context.take_turn(alone).await);
+    /// run alone can run meanwhile; the turn is taken again (after them) before the scenario goes on, and
+    /// the time spent waiting for it does not count against the scenario's.
+    pub async fn wait_aside(&mut self, duration: std::time::Duration) -> Result<(), String> {
+        let turns = self.context.turns.clone();
+        let key = self.key.clone();
+        if let Some(key) = &key {
+            turns.step_aside(key);
         }
+        let slept = self.deadline.sleep(duration).await;
+        if let Some(key) = &key {
+            self.deadline.extend(turns.rejoin(key).await);
+        }
+        slept.map_err(|time_up| time_up.to_string())
     }
 
     fn is_client_target(&self) -> bool {

@@ -286,6 +286,11 @@ impl Mock {
 
     /// Starts `sncc mock --seed SEED --listen 127.0.0.1:0` with [`ADMIN_PASSWORD`] and reads its banner.
     pub fn start(seed: &str) -> Mock {
+        Mock::start_with(seed, &[])
+    }
+
+    /// [`Mock::start`] with more flags (`--mock-break NAME`, …).
+    pub fn start_with(seed: &str, more: &[&str]) -> Mock {
         let args = [
             "mock",
             "--seed",
@@ -295,6 +300,7 @@ impl Mock {
             "--admin-password",
             ADMIN_PASSWORD,
         ];
+        let args = [&args[..], more].concat();
         let mut child = KillOnDrop(spawn_sncc(Path::new("."), &args, &[]));
         let stdout = Gathered::from(child.0.stdout.take().expect("piped stdout"));
         let stderr = Gathered::from(child.0.stderr.take().expect("piped stderr"));

@@ -57,8 +57,7 @@ async fn lifespan_passes(world: &mut SuiteWorld) -> Result<(), String> {
                 "{}",
                 console::waiting(&world.scenario_id, wait, "the token to expire")
             );
-            world.wait_aside(Duration::from_secs(wait)).await;
-            Ok(())
+            world.wait_aside(Duration::from_secs(wait)).await
         }
     }
 }
