@@ -3,14 +3,16 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::attachment_files::AttachmentFiles;
 use super::breaks::{Break, BreakState, Breaks};
 use super::clock::VirtualInstant;
-use super::schema::{OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE};
-use super::sessions::Sessions;
-use super::store::{RowId, Store};
 use super::switches::Switches;
 use crate::glide_time::parse_glide_datetime;
+use crate::mock::apis::attachment_files::AttachmentFiles;
+use crate::mock::auth::sessions::Sessions;
+use crate::mock::tables::schema::{
+    OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE,
+};
+use crate::mock::tables::store::{RowId, Store};
 use crate::release::{Release, ReleaseFamily};
 
 pub(crate) use crate::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};

@@ -8,16 +8,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::attachments::AttachmentError;
-use super::authn::{AuthFailure, RestRefusal};
-use super::batch::BatchError;
 use super::breaks::{Break, Breaks};
-use super::grant::{IssuedToken, Reason, Refusal};
-use super::revoke::Revocation;
-use super::sessions::SESSION_COOKIE;
 use super::switches::Switches;
-use super::table_api::{Operation, TableError};
 use crate::captured::{REST_401, TOKEN_GENERIC_401};
+use crate::mock::apis::attachments::AttachmentError;
+use crate::mock::apis::batch::BatchError;
+use crate::mock::auth::authn::{AuthFailure, RestRefusal};
+use crate::mock::auth::sessions::SESSION_COOKIE;
+use crate::mock::tables::table_api::{Operation, TableError};
+use crate::mock::token::grant::{IssuedToken, Reason, Refusal};
+use crate::mock::token::revoke::Revocation;
 use crate::random;
 
 /// The generic token error with its keys in RFC 6749 order (only [`Break::ErrorBodyReordered`] sends it).

@@ -1,0 +1,251 @@
+//! The REST API auth scope check (SPEC §7): whether an OAuth token may call an API, its scopes read live
+//! from its entity's mappings on every request (never stored with the token), and the `scope` a token
+//! response names (H7).
+//!
+//! Each rule is a small function citing its SPEC id and owning the breaks of that row; [`check`] chains
+//! them. With no binding and no mapping it reads a few records and allocates nothing.
+
+use super::api_path::{covers_method, covers_path};
+use crate::mock::breaks::{Break, Breaks};
+use crate::mock::instance::Instance;
+use crate::mock::tables::schema::{
+    OAUTH_ENTITY, OAUTH_ENTITY_AUTH_SCOPE_MAPPING, SYS_API_ACCESS_SCOPE, SYS_AUTH_SCOPE,
+};
+use crate::mock::tables::store::RecordRef;
+use crate::release::Gate;
+
+/// The only scope an OAuth API endpoint grants by default, and the one that opens every API (SPEC H3).
+pub(crate) const DEFAULT_SCOPE: &str = "useraccount";
+/// `false` switches the check off instance-wide (SPEC H4); absent means true.
+pub(crate) const CHECK_PROPERTY: &str = "com.glide.rest.api.auth.scope.check.enable";
+const RESTRICTED: &str = "restricted";
+
+/// How a REST request authenticated, as the check sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SignInKind<'a> {
+    Basic,
+    /// An OAuth token (or its session cookie): its entity's sys_id, and the scopes stored with it at issue
+    /// (read only by [`Break::ScopesFrozenAtIssue`]); either is unknown for a token the breaks let through
+    /// without its record.
+    OAuth {
+        entity: Option<&'a str>,
+        issued_scopes: Option<&'a str>,
+    },
+}
+
+/// The check's refusal: the scope the API needs, for the 403 (SPEC H1, H6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MissingScope(pub String);
+
+/// What a request's credentials carry.
+#[derive(Clone, Copy)]
+enum Carried<'a> {
+    /// `useraccount`, which opens every API.
+    Useraccount,
+    /// The scopes the entity is mapped to now.
+    Mapped(&'a str),
+    /// The scope names stored with the token ([`Break::ScopesFrozenAtIssue`]).
+    Issued(&'a str),
+    /// No scope at all ([`Break::ScopeCheckOnBasic`]'s Basic caller).
+    Nothing,
+}
+
+impl Carried<'_> {
+    fn has(self, instance: &Instance, scope: RecordRef<'_>) -> bool {
+        match self {
+            Carried::Useraccount => true,
+            Carried::Mapped(entity) => mappings(instance, entity)
+                .any(|mapping| mapping.raw("auth_scope") == Some(scope.sys_id())),
+            Carried::Issued(names) => {
+                let name = scope.raw("name").unwrap_or_default();
+                names.split_whitespace().any(|issued| issued == name)
+            }
+            Carried::Nothing => false,
+        }
+    }
+}
+
+/// Whether a request authenticated by `credentials` may call `method path`.
+pub(crate) fn check(
+    instance: &Instance,
+    credentials: SignInKind<'_>,
+    method: &str,
+    path: &str,
+) -> Result<(), MissingScope> {
+    let breaks = &instance.breaks;
+    let Some((entity, issued)) = h5_oauth_only(credentials, breaks) else {
+        return Ok(());
+    };
+    // Break (H1, H2, H6): the check is never made.
+    if breaks.has(Break::ScopeCheckSkipped) || !h4_check_enabled(instance, breaks) {
+        return Ok(());
+    }
+    let entity = entity.and_then(|sys_id| instance.store.get(OAUTH_ENTITY, sys_id));
+    let carried = match credentials {
+        SignInKind::Basic => Carried::Nothing,
+        SignInKind::OAuth { .. } => h2_carried(instance, entity, issued, breaks),
+    };
+    if let Carried::Useraccount = carried {
+        return Ok(());
+    }
+    let mut protecting = h1_protecting(instance, method, path).peekable();
+    if protecting.peek().is_none() {
+        return h6_unprotected(instance, entity, breaks);
+    }
+    let mut missing: Option<&str> = None;
+    for scope in protecting {
+        if carried.has(instance, scope) {
+            return Ok(());
+        }
+        let name = scope.raw("name").unwrap_or_default();
+        missing = Some(missing.map_or(name, |other| other.min(name)));
+    }
+    Err(MissingScope(missing.unwrap_or_default().to_owned()))
+}
+
+/// SPEC H5: the check applies to OAuth tokens only; gives their entity and issued scopes.
+/// Break [`Break::ScopeCheckOnBasic`]: Basic callers are checked too, as carrying no scope.
+fn h5_oauth_only<'a>(
+    credentials: SignInKind<'a>,
+    breaks: &Breaks,
+) -> Option<(Option<&'a str>, Option<&'a str>)> {
+    match credentials {
+        SignInKind::OAuth {
+            entity,
+            issued_scopes,
+        } => Some((entity, issued_scopes)),
+        SignInKind::Basic if breaks.has(Break::ScopeCheckOnBasic) => Some((None, None)),
+        SignInKind::Basic => None,
+    }
+}
+
+/// SPEC H4: `com.glide.rest.api.auth.scope.check.enable=false` switches the check off.
+/// Break [`Break::ScopeSwitchIgnored`]: the property is not read.
+fn h4_check_enabled(instance: &Instance, breaks: &Breaks) -> bool {
+    breaks.has(Break::ScopeSwitchIgnored)
+        || !instance
+            .property(CHECK_PROPERTY)
+            .is_some_and(|value| value.trim().eq_ignore_ascii_case("false"))
+}
+
+/// SPEC H2, H3: the scopes a token carries, read live from its entity's mappings: `useraccount` when the
+/// entity has none, is mapped to `useraccount`, or has `scope_restriction_status=useraccount`.
+/// Breaks: [`Break::ScopesFrozenAtIssue`] (the scopes stored with the token), [`Break::UseraccountScopeIgnored`]
+/// (a mapping to `useraccount`, or that status, opens nothing).
+fn h2_carried<'i>(
+    instance: &'i Instance,
+    entity: Option<RecordRef<'i>>,
+    issued: Option<&'i str>,
+    breaks: &Breaks,
+) -> Carried<'i> {
+    let honours_useraccount = !breaks.has(Break::UseraccountScopeIgnored);
+    if let Some(names) = issued.filter(|_| breaks.has(Break::ScopesFrozenAtIssue)) {
+        let useraccount = names.split_whitespace().any(|name| name == DEFAULT_SCOPE);
+        return if useraccount && honours_useraccount {
+            Carried::Useraccount
+        } else {
+            Carried::Issued(names)
+        };
+    }
+    let Some(entity) = entity else {
+        return Carried::Useraccount;
+    };
+    if entity.raw("scope_restriction_status") == Some(DEFAULT_SCOPE) && honours_useraccount {
+        return Carried::Useraccount;
+    }
+    let mut mapped = mapped_scopes(instance, entity.sys_id()).peekable();
+    if mapped.peek().is_none() {
+        return Carried::Useraccount;
+    }
+    if mapped.any(|scope| scope.raw("name") == Some(DEFAULT_SCOPE)) && honours_useraccount {
+        return Carried::Useraccount;
+    }
+    Carried::Mapped(entity.sys_id())
+}
+
+/// SPEC H1: the scopes of the active bindings that cover the request (a binding whose scope is gone
+/// covers nothing, as if deleted with it).
+fn h1_protecting<'i>(
+    instance: &'i Instance,
+    method: &'i str,
+    path: &'i str,
+) -> impl Iterator<Item = RecordRef<'i>> {
+    instance
+        .store
+        .all(SYS_API_ACCESS_SCOPE)
+        .filter(|binding| binding.is_true("active"))
+        .filter(move |binding| {
+            let api_path = binding.raw("api_path").unwrap_or_default();
+            covers_path(api_path, binding.is_true("apply_all_resources"), path)
+                && covers_method(
+                    binding.is_true("apply_all_methods"),
+                    binding.raw("http_method").unwrap_or_default(),
+                    method,
+                )
+        })
+        .filter_map(|binding| {
+            instance
+                .store
+                .get(SYS_AUTH_SCOPE, binding.raw("auth_scope")?)
+        })
+}
+
+/// SPEC H6: an API no binding protects is open, except to a `restricted` entity's token (which the mock
+/// refuses with the same 403, naming `useraccount`: the scope an unprotected API asks for), on releases
+/// that have the status ([`Gate::RestrictedScopes`]; before them the value means nothing, inferred).
+/// Break [`Break::RestrictedStatusIgnored`]: `restricted` is treated as `unrestricted`;
+/// [`Break::RestrictedBeforeItsPatch`]: it is enforced on every release.
+fn h6_unprotected(
+    instance: &Instance,
+    entity: Option<RecordRef<'_>>,
+    breaks: &Breaks,
+) -> Result<(), MissingScope> {
+    let restricted = entity.is_some_and(|e| e.raw("scope_restriction_status") == Some(RESTRICTED));
+    if restricted
+        && (instance.release().has(Gate::RestrictedScopes)
+            || breaks.has(Break::RestrictedBeforeItsPatch))
+        && !breaks.has(Break::RestrictedStatusIgnored)
+    {
+        return Err(MissingScope(DEFAULT_SCOPE.to_owned()));
+    }
+    Ok(())
+}
+
+/// SPEC H7 (inferred): the `scope` of a token response: the mapped scope names, space separated, in name
+/// order; `None` (so `useraccount`) when the entity is unmapped or has `scope_restriction_status=useraccount`.
+pub(crate) fn h7_granted(instance: &Instance, entity: RecordRef<'_>) -> Option<String> {
+    if entity.raw("scope_restriction_status") == Some(DEFAULT_SCOPE) {
+        return None;
+    }
+    let mut names: Vec<&str> = mapped_scopes(instance, entity.sys_id())
+        .filter_map(|scope| scope.raw("name"))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort_unstable();
+    names.dedup();
+    Some(names.join(" "))
+}
+
+fn mappings<'i>(instance: &'i Instance, entity: &'i str) -> impl Iterator<Item = RecordRef<'i>> {
+    instance
+        .store
+        .all(OAUTH_ENTITY_AUTH_SCOPE_MAPPING)
+        .filter(move |mapping| mapping.raw("oauth_entity") == Some(entity))
+}
+
+/// The scopes an entity is mapped to (mappings to a scope that is gone count for nothing).
+fn mapped_scopes<'i>(
+    instance: &'i Instance,
+    entity: &'i str,
+) -> impl Iterator<Item = RecordRef<'i>> {
+    mappings(instance, entity).filter_map(|mapping| {
+        instance
+            .store
+            .get(SYS_AUTH_SCOPE, mapping.raw("auth_scope")?)
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,364 @@
+//! The Table API's rules (SPEC §2): parameters, ACLs, listing, reading and writing records, without HTTP.
+//! Every table the instance's schema holds is served alike: out-of-box, seeded and custom `u_` ones (SPEC §7,
+//! §12).
+
+use serde_json::Value;
+
+use super::custom_tables;
+use super::fields::{Walkable, resolves};
+use super::query::{EncodedQuery, QueryContext};
+use super::render::{DisplayValue, Rendering};
+use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
+use super::store::Changes;
+use crate::mock::auth::authn::Caller;
+use crate::mock::breaks::Break;
+use crate::mock::clock::VirtualInstant;
+use crate::mock::instance::{Instance, SYSTEM_ACTOR};
+
+/// The most records one page returns, whatever `sysparm_limit` asks (also the default).
+pub(crate) const MAX_LIMIT: usize = 10_000;
+/// When true, a query naming an unknown field matches nothing instead of ignoring the condition.
+pub(crate) const INVALID_QUERY_PROPERTY: &str = "glide.invalid_query.returns_no_rows";
+
+/// The `sysparm_*` parameters the mock's Table API reads (SPEC §2); any other `sysparm_*` is ignored, as an
+/// instance ignores one it does not know, and journaled as not modelled (SPEC §12).
+pub(crate) const MODELLED_PARAMETERS: [&str; 7] = [
+    "sysparm_query",
+    "sysparm_fields",
+    "sysparm_limit",
+    "sysparm_offset",
+    "sysparm_display_value",
+    "sysparm_exclude_reference_link",
+    "sysparm_suppress_pagination_header",
+];
+
+/// The `sysparm_*` parameters of a request that the mock ignores, each once, in order.
+pub(crate) fn unmodelled_parameters(pairs: &[(String, String)]) -> Vec<&str> {
+    let mut ignored: Vec<&str> = Vec::new();
+    for (name, _) in pairs {
+        let unmodelled =
+            name.starts_with("sysparm_") && !MODELLED_PARAMETERS.contains(&name.as_str());
+        if unmodelled && !ignored.contains(&name.as_str()) {
+            ignored.push(name);
+        }
+    }
+    ignored
+}
+
+/// The `sysparm_*` parameters of one request.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Params {
+    pub query: EncodedQuery,
+    pub limit: Option<usize>,
+    pub offset: usize,
+    pub rendering: Rendering,
+    pub suppress_pagination_header: bool,
+}
+
+impl Params {
+    /// Reads the parameters from query-string pairs; the first of a repeated name wins, bad numbers are ignored.
+    pub(crate) fn from_pairs(pairs: &[(String, String)], base_url: &str) -> Params {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        let flag = |name: &str| get(name).is_some_and(|value| value.eq_ignore_ascii_case("true"));
+        let fields = get("sysparm_fields").map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|field| !field.is_empty())
+                .map(str::to_owned)
+                .collect()
+        });
+        // SPEC §12: any other `name=value` parameter filters like `sysparm_query=name=value`, ANDed.
+        let query = pairs
+            .iter()
+            .filter(|(name, _)| !name.starts_with("sysparm_") && !name.is_empty())
+            .fold(
+                EncodedQuery::parse(get("sysparm_query").unwrap_or_default()),
+                |query, (name, value)| query.and_equal(name, value),
+            );
+        Params {
+            query,
+            limit: get("sysparm_limit").and_then(|text| text.trim().parse().ok()),
+            offset: get("sysparm_offset")
+                .and_then(|text| text.trim().parse().ok())
+                .unwrap_or(0),
+            rendering: Rendering {
+                fields,
+                display_value: DisplayValue::parse(
+                    get("sysparm_display_value").unwrap_or_default(),
+                ),
+                exclude_reference_link: flag("sysparm_exclude_reference_link"),
+                base_url: base_url.to_owned(),
+            },
+            suppress_pagination_header: flag("sysparm_suppress_pagination_header"),
+        }
+    }
+
+    /// The page size: `sysparm_limit` clamped to 1..=[`MAX_LIMIT`].
+    pub(crate) fn page_size(&self) -> usize {
+        self.limit.unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT)
+    }
+}
+
+/// What a write was, for the ACL error's wording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Insert,
+    Update,
+    Delete,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TableError {
+    InvalidTable(String),
+    ReadDenied,
+    WriteDenied(Operation),
+    NotFound,
+    InvalidJson,
+}
+
+/// One page of a listing, with the number of records that matched in all.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Page {
+    pub records: Vec<Value>,
+    pub total: usize,
+}
+
+/// The name of a table the caller may read, as the instance serves it.
+fn readable<'i>(
+    instance: &'i Instance,
+    name: &str,
+    caller: &Caller,
+) -> Result<&'i Table, TableError> {
+    let table = served(instance, name)?;
+    if caller.has_any_role(&table.access.read) {
+        Ok(table)
+    } else {
+        Err(TableError::ReadDenied)
+    }
+}
+
+fn writable(
+    instance: &Instance,
+    name: &str,
+    caller: &Caller,
+    operation: Operation,
+) -> Result<(), TableError> {
+    let table = served(instance, name)?;
+    if caller.has_any_role(&table.access.write) {
+        Ok(())
+    } else {
+        Err(TableError::WriteDenied(operation))
+    }
+}
+
+/// What a caller may do with a table's records (the Attachment API's parent check, SPEC §12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rights {
+    pub read: bool,
+    pub write: bool,
+}
+
+/// The caller's rights on `table`; an unknown table is invalid.
+pub(crate) fn rights(
+    instance: &Instance,
+    caller: &Caller,
+    table: &str,
+) -> Result<Rights, TableError> {
+    let table = served(instance, table)?;
+    Ok(Rights {
+        read: caller.has_any_role(&table.access.read),
+        write: caller.has_any_role(&table.access.write),
+    })
+}
+
+/// Whether `table` holds a record with this sys_id.
+pub(crate) fn has_record(instance: &Instance, table: &str, sys_id: &str) -> bool {
+    instance.store.get(table, sys_id).is_some()
+}
+
+fn served<'i>(instance: &'i Instance, name: &str) -> Result<&'i Table, TableError> {
+    instance
+        .store
+        .table(name)
+        .ok_or_else(|| TableError::InvalidTable(name.to_owned()))
+}
+
+/// After a write: a changed `sys_db_object` may have added or removed custom tables, a `sys_dictionary`
+/// row added a column to one.
+fn after_write(instance: &mut Instance, table: &str, now: VirtualInstant) {
+    match table {
+        SYS_DB_OBJECT => custom_tables::reconcile(instance, now),
+        SYS_DICTIONARY => custom_tables::add_dictionary_columns(instance),
+        _ => {}
+    }
+}
+
+/// `GET /api/now/table/<table>`.
+pub(crate) fn list(
+    instance: &Instance,
+    caller: &Caller,
+    table: &str,
+    params: &Params,
+) -> Result<Page, TableError> {
+    let table = readable(instance, table, caller)?;
+    let store = &instance.store;
+    let context = QueryContext {
+        user_sys_id: &caller.sys_id,
+        user_name: &caller.user_name,
+    };
+    // SPEC §2: only a field the table does not have is ignored (or, with the property, matches nothing).
+    let names_unknown_field = params
+        .query
+        .field_names()
+        .iter()
+        .any(|name| !resolves(table, name, store));
+    let returns_no_rows = instance
+        .property(INVALID_QUERY_PROPERTY)
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"));
+    if names_unknown_field && returns_no_rows {
+        return Ok(Page {
+            records: Vec::new(),
+            total: 0,
+        });
+    }
+    let mut matching: Vec<Walkable<'_>> = store
+        .all(&table.name)
+        .map(|record| Walkable { record, store })
+        .filter(|record| params.query.matches(record, &context))
+        .collect();
+    params.query.sort(&mut matching);
+    let records = matching
+        .iter()
+        .skip(params.offset)
+        .take(params.page_size())
+        .map(|walkable| params.rendering.render(walkable.record, store))
+        .collect();
+    Ok(Page {
+        records,
+        total: matching.len(),
+    })
+}
+
+/// `GET /api/now/table/<table>/<sys_id>`: a record the caller may not read is "not found", as on an instance.
+pub(crate) fn get(
+    instance: &Instance,
+    caller: &Caller,
+    table: &str,
+    sys_id: &str,
+    params: &Params,
+) -> Result<Value, TableError> {
+    match readable(instance, table, caller) {
+        Err(TableError::ReadDenied) => return Err(TableError::NotFound),
+        other => other?,
+    };
+    let record = instance
+        .store
+        .get(table, sys_id)
+        .ok_or(TableError::NotFound)?;
+    Ok(params.rendering.render(record, &instance.store))
+}
+
+/// `POST /api/now/table/<table>`: returns the new record's sys_id and rendering.
+pub(crate) fn create(
+    instance: &mut Instance,
+    caller: &Caller,
+    table: &str,
+    body: &[u8],
+    params: &Params,
+    now: VirtualInstant,
+) -> Result<(String, Value), TableError> {
+    writable(instance, table, caller, Operation::Insert)?;
+    let changes = changes_from_json(body)?;
+    // Break (D4): records are created by `system`.
+    let actor = if instance.breaks.has(Break::RecordsCreatedBySystem) {
+        SYSTEM_ACTOR
+    } else {
+        &caller.user_name
+    };
+    let sys_id = instance.store.insert(table, &changes, actor, now);
+    after_write(instance, table, now);
+    let record = instance.store.get(table, &sys_id).expect("just inserted");
+    let shown = params.rendering.render(record, &instance.store);
+    Ok((sys_id, shown))
+}
+
+/// `PUT` and `PATCH /api/now/table/<table>/<sys_id>` (both change only the given fields).
+pub(crate) fn update(
+    instance: &mut Instance,
+    caller: &Caller,
+    table: &str,
+    sys_id: &str,
+    body: &[u8],
+    params: &Params,
+    now: VirtualInstant,
+) -> Result<Value, TableError> {
+    writable(instance, table, caller, Operation::Update)?;
+    let changes = changes_from_json(body)?;
+    if instance.store.get(table, sys_id).is_none() {
+        return Err(TableError::NotFound);
+    }
+    // Break (D2): an entity's application user is remembered before its first change (see grant).
+    if table == OAUTH_ENTITY {
+        let record = instance.store.get(table, sys_id);
+        let user = record.and_then(|entity| entity.raw("user"));
+        let breaks = &instance.breaks;
+        instance
+            .break_state
+            .before_entity_update(breaks, sys_id, user);
+    }
+    if !instance
+        .store
+        .update(table, sys_id, &changes, &caller.user_name, now)
+    {
+        return Err(TableError::NotFound);
+    }
+    after_write(instance, table, now);
+    let record = instance.store.get(table, sys_id).expect("just updated");
+    Ok(params.rendering.render(record, &instance.store))
+}
+
+/// `DELETE /api/now/table/<table>/<sys_id>`.
+pub(crate) fn delete(
+    instance: &mut Instance,
+    caller: &Caller,
+    table: &str,
+    sys_id: &str,
+    now: VirtualInstant,
+) -> Result<(), TableError> {
+    writable(instance, table, caller, Operation::Delete)?;
+    if !instance.store.delete(table, sys_id) {
+        return Err(TableError::NotFound);
+    }
+    after_write(instance, table, now);
+    Ok(())
+}
+
+/// A JSON object's members as string values: strings as they are, numbers and booleans as text, null as
+/// empty, a reference object by its `value`. Anything but an object is not a valid payload.
+fn changes_from_json(body: &[u8]) -> Result<Changes, TableError> {
+    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(body) else {
+        return Err(TableError::InvalidJson);
+    };
+    let text = |value: &Value| match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Null => Some(String::new()),
+        Value::Bool(_) | Value::Number(_) => Some(value.to_string()),
+        Value::Object(reference) => reference
+            .get("value")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        Value::Array(_) => None,
+    };
+    Ok(members
+        .iter()
+        .filter_map(|(name, value)| Some((name.clone(), text(value)?)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,182 @@
+//! The mock's RSA keys for JWT access tokens (SPEC §9): made once per process, in the background, since a
+//! 2048-bit key takes a while to find; the first JWT (or JWKS) waits for it.
+//!
+//! `rsa` generates the key (ring cannot); ring signs with it (RSASSA-PKCS1-v1_5 with SHA-256, RS256).
+
+use std::sync::{Once, OnceLock};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::rand::SystemRandom;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::EncodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use serde_json::{Value, json};
+
+const KEY_BITS: usize = 2048;
+
+/// The key the JWKS publishes.
+static PUBLISHED: OnceLock<SigningKey> = OnceLock::new();
+/// A key no JWKS lists (only [`crate::mock::Break::JwtUnpublishedKey`] signs with it), made on first use.
+static UNPUBLISHED: OnceLock<SigningKey> = OnceLock::new();
+
+/// Which key signs a JWT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyChoice {
+    /// The key the JWKS publishes (SPEC J1).
+    Published,
+    /// Another key, under the published key's `kid` (the J1 break).
+    Unpublished,
+}
+
+/// An RSA key pair as ring signs with it, and its public half as a JWK.
+pub(crate) struct SigningKey {
+    key_pair: RsaKeyPair,
+    /// The RFC 7638 thumbprint of the public key.
+    kid: String,
+    /// The modulus and public exponent, big-endian, base64url.
+    n: String,
+    e: String,
+}
+
+impl SigningKey {
+    fn generate() -> SigningKey {
+        // Generating fails only when the operating system's random source does, as every token would.
+        let private = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, KEY_BITS)
+            .expect("the operating system's random source failed");
+        let der = private
+            .to_pkcs8_der()
+            .expect("a generated RSA key encodes as PKCS#8");
+        let key_pair = RsaKeyPair::from_pkcs8(der.as_bytes()).expect("ring reads rsa's PKCS#8");
+        let n = URL_SAFE_NO_PAD.encode(private.n().to_bytes_be());
+        let e = URL_SAFE_NO_PAD.encode(private.e().to_bytes_be());
+        let kid = thumbprint(&n, &e);
+        SigningKey {
+            key_pair,
+            kid,
+            n,
+            e,
+        }
+    }
+
+    pub(crate) fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The RS256 signature of `message`.
+    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+        let mut signature = vec![0; self.key_pair.public().modulus_len()];
+        self.key_pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message,
+                &mut signature,
+            )
+            .expect("the operating system's random source failed");
+        signature
+    }
+
+    /// The public key as a JWK (RFC 7517), as the JWKS lists it.
+    pub(crate) fn jwk(&self) -> Value {
+        json!({
+            "kty": "RSA",
+            "kid": self.kid,
+            "use": "sig",
+            "alg": "RS256",
+            "n": self.n,
+            "e": self.e,
+        })
+    }
+}
+
+/// RFC 7638: the SHA-256 of the JWK's required members in lexicographic order, base64url.
+fn thumbprint(n: &str, e: &str) -> String {
+    let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+    let digest = ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+/// Starts making the published key on a thread of its own, once per process (a mock start calls it, so
+/// the key is usually ready before the first JWT is asked for). Returns at once.
+pub(crate) fn prewarm() {
+    static STARTED: Once = Once::new();
+    STARTED.call_once(|| {
+        // Without a thread, the first JWT makes the key itself.
+        let _ = std::thread::Builder::new()
+            .name("sncc-jwt-key".into())
+            .spawn(|| key(KeyChoice::Published));
+    });
+}
+
+fn cell(choice: KeyChoice) -> &'static OnceLock<SigningKey> {
+    match choice {
+        KeyChoice::Published => &PUBLISHED,
+        KeyChoice::Unpublished => &UNPUBLISHED,
+    }
+}
+
+/// The key `choice` names, made now if it is not yet (waiting for [`prewarm`]'s thread if it is under way).
+pub(crate) fn key(choice: KeyChoice) -> &'static SigningKey {
+    cell(choice).get_or_init(SigningKey::generate)
+}
+
+/// [`key`] for async code, the published key (whose `kid` every JWT names) made too: while a key is being
+/// made, waits on a blocking thread, not a runtime's worker.
+pub(crate) async fn ready(choice: KeyChoice) {
+    for needed in [KeyChoice::Published, choice] {
+        if cell(needed).get().is_none() {
+            // A blocking pool shutting down leaves the key to be made (or waited for) where it is used.
+            let _ = tokio::task::spawn_blocking(move || key(needed)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+
+    use super::*;
+
+    #[test]
+    fn a_signature_verifies_with_the_published_jwk_and_not_with_another_key() {
+        prewarm();
+        let published = key(KeyChoice::Published);
+        let jwk = published.jwk();
+        let component = |name: &str| URL_SAFE_NO_PAD.decode(jwk[name].as_str().unwrap()).unwrap();
+        let public = RsaPublicKeyComponents {
+            n: component("n"),
+            e: component("e"),
+        };
+        assert_eq!(public.n.len() * 8, KEY_BITS);
+        assert_eq!(public.e, [1, 0, 1]);
+        assert_eq!(
+            (
+                jwk["kty"].as_str(),
+                jwk["alg"].as_str(),
+                jwk["use"].as_str()
+            ),
+            (Some("RSA"), Some("RS256"), Some("sig"))
+        );
+        assert_eq!(jwk["kid"].as_str(), Some(published.kid()));
+        let signature = published.sign(b"header.claims");
+        let verify = |message: &[u8], signature: &[u8]| {
+            public.verify(&RSA_PKCS1_2048_8192_SHA256, message, signature)
+        };
+        assert!(verify(b"header.claims", &signature).is_ok());
+        assert!(verify(b"header.claimz", &signature).is_err());
+        let other = key(KeyChoice::Unpublished).sign(b"header.claims");
+        assert!(verify(b"header.claims", &other).is_err());
+    }
+
+    #[test]
+    fn the_kid_is_the_rfc_7638_thumbprint() {
+        // RFC 7638 §3.1's example key and thumbprint.
+        let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+        assert_eq!(
+            thumbprint(n, "AQAB"),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+    }
+}
