@@ -38,6 +38,13 @@ pub struct Instance {
     expiries: BinaryHeap<Reverse<(VirtualInstant, RowId)>>,
 }
 
+/// The instance of a running mock, shared by its connections: locked for one short, synchronous step at a
+/// time, so a step that waits (a JWT's signing key, say) runs between two of them.
+pub(crate) trait InstanceLock {
+    /// Runs `step` with the instance locked.
+    fn with_locked<R>(&self, step: impl FnOnce(&mut Instance) -> R) -> R;
+}
+
 impl Instance {
     /// SPEC I4: whether sessions die with their tokens (the property's default).
     /// Break [`Break::CookieOutlivesToken`]: they never do.

@@ -1,5 +1,6 @@
 //! The Batch API's rules (SPEC §12): reading `POST /api/now/v1/batch`'s body into inner requests, which of them
-//! the mock serves, and the answer's body; running them (through the mock's own routes) is `batch_runner`'s.
+//! the mock serves and as whom they run, and the answer's body; running them (through the mock's own routes) is
+//! the Batch API's adapter's (`serve::http::batch`).
 //!
 //! Mock decisions (SPEC §12 is silent): at most [`MAX_INNER_REQUESTS`] inner requests (more: the whole batch
 //! is a 400); malformed JSON, a bad method or bad base64 is a 400 for the whole batch, as the Table API answers
@@ -8,7 +9,8 @@
 //! the journal says it is not modelled by the mock. The mock has no batch time limit, so
 //! `unserviced_requests` is always empty.
 
-use axum::http::Method;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -206,6 +208,39 @@ pub(crate) fn answer(batch_id: &str, answers: &[InnerAnswer]) -> Value {
         "serviced_requests": serviced,
         "unserviced_requests": [],
     })
+}
+
+/// Headers of an inner request the batch's own replace: who the caller is, and what the transport sets.
+const REPLACED: [HeaderName; 4] = [
+    header::AUTHORIZATION,
+    header::COOKIE,
+    header::HOST,
+    header::CONTENT_LENGTH,
+];
+
+/// SPEC §12: each inner request runs as the caller: it goes to the mock's routes with the batch's own
+/// `Authorization` and `Cookie` headers (`outer`) in place of its own; `None` when its URL or a header
+/// cannot be sent.
+pub(crate) fn inner_http_request(
+    outer: &HeaderMap,
+    request: &InnerRequest,
+) -> Option<Request<Body>> {
+    let mut inner = Request::builder()
+        .method(request.method.clone())
+        .uri(&request.url);
+    let headers = inner.headers_mut()?;
+    for (name, value) in &request.headers {
+        let name = HeaderName::try_from(name.as_str()).ok()?;
+        if !REPLACED.contains(&name) {
+            headers.append(name, HeaderValue::try_from(value.as_str()).ok()?);
+        }
+    }
+    for name in [header::AUTHORIZATION, header::COOKIE] {
+        for value in outer.get_all(&name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    inner.body(Body::from(request.body.clone())).ok()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use super::faults::Faults;
 use super::journal::RequestLog;
 use crate::mock::clock::Clock;
-use crate::mock::instance::Instance;
+use crate::mock::instance::{Instance, InstanceLock};
 
 pub(crate) struct MockState {
     pub instance: Instance,
@@ -57,6 +57,12 @@ impl Shared {
     /// Locks the armed faults (taken after [`Shared::lock`] when both are held).
     pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
         unpoisoned(&self.faults)
+    }
+}
+
+impl InstanceLock for Shared {
+    fn with_locked<R>(&self, step: impl FnOnce(&mut Instance) -> R) -> R {
+        step(&mut self.lock().instance)
     }
 }
 

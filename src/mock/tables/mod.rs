@@ -7,6 +7,7 @@ pub(super) mod dictionary;
 pub(super) mod fields;
 pub(super) mod query;
 pub(super) mod render;
+pub(super) mod reply;
 pub(super) mod schema;
 pub(super) mod store;
 pub(super) mod table_api;

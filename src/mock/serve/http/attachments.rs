@@ -1,16 +1,17 @@
-//! The Attachment API's routes (SPEC §12): each reads the request, asks `attachments`, writes the answer.
+//! The Attachment API's routes (SPEC §12): each reads the request, asks `attachments`, and hands back its
+//! answer.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use serde_json::Value;
 
-use super::{Authenticated, header_text, query_pairs};
-use crate::mock::apis::attachments::{self, AttachmentError, ListParams, Upload};
-use crate::mock::apis::multipart;
+use super::rest_auth::Authenticated;
+use super::{header_text, query_pairs};
+use crate::mock::apis::attachments::{self, AttachmentError, File, ListParams, Upload};
+use crate::mock::apis::{multipart, reply};
 use crate::mock::auth::authn::Caller;
 use crate::mock::serve::shared::Shared;
 use crate::mock::wire;
@@ -22,32 +23,21 @@ pub(super) async fn list(
 ) -> Response {
     let params = ListParams::from_pairs(&query_pairs(query.as_deref()));
     let page = attachments::list(&shared.lock().instance, &caller, &params, &shared.base_url);
-    let mut response = wire::result(StatusCode::OK, Value::Array(page.records));
-    let total = page.total.to_string();
-    wire::add_header(
-        &mut response,
-        HeaderName::from_static("x-total-count"),
-        &total,
-    );
-    response
+    reply::attachment_page(page)
 }
 
 /// Stores an upload and answers 201 with its metadata and `Location`.
-fn attach(shared: &Shared, caller: &Caller, upload: Result<Upload, AttachmentError>) -> Response {
+fn attach(
+    shared: &Shared,
+    caller: &Caller,
+    upload: Result<Upload, AttachmentError>,
+) -> Result<Response, AttachmentError> {
     let now = shared.clock.now();
-    let created = upload.and_then(|upload| {
+    let (sys_id, metadata) = upload.and_then(|upload| {
         let instance = &mut shared.lock().instance;
         attachments::create(instance, caller, upload, &shared.base_url, now)
-    });
-    match created {
-        Ok((sys_id, metadata)) => {
-            let mut response = wire::result(StatusCode::CREATED, metadata);
-            let location = format!("{}/api/now/attachment/{sys_id}", shared.base_url);
-            wire::add_header(&mut response, header::LOCATION, &location);
-            response
-        }
-        Err(error) => wire::attachment_error(&error),
-    }
+    })?;
+    Ok(reply::attached(metadata, &shared.base_url, &sys_id))
 }
 
 /// `POST /api/now/attachment/file?table_name=&table_sys_id=&file_name=`: the body is the file.
@@ -57,7 +47,7 @@ pub(super) async fn create_from_body(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, AttachmentError> {
     let pairs = query_pairs(query.as_deref());
     let content_type = header_text(&headers, header::CONTENT_TYPE);
     let upload = Upload::from_query(&pairs, content_type, body);
@@ -70,7 +60,7 @@ pub(super) async fn create_from_form(
     Authenticated(caller): Authenticated,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, AttachmentError> {
     let form = multipart::parse(header_text(&headers, header::CONTENT_TYPE), body).await;
     // A body that is not a form has no file part either.
     let upload = form
@@ -83,12 +73,10 @@ pub(super) async fn metadata(
     State(shared): State<Arc<Shared>>,
     Authenticated(caller): Authenticated,
     Path(sys_id): Path<String>,
-) -> Response {
-    let state = shared.lock();
-    match attachments::metadata(&state.instance, &caller, &sys_id, &shared.base_url) {
-        Ok(metadata) => wire::result(StatusCode::OK, metadata),
-        Err(error) => wire::attachment_error(&error),
-    }
+) -> Result<Response, AttachmentError> {
+    let instance = &shared.lock().instance;
+    let metadata = attachments::metadata(instance, &caller, &sys_id, &shared.base_url)?;
+    Ok(wire::result(StatusCode::OK, metadata))
 }
 
 /// `GET /api/now/attachment/<sys_id>/file`: the bytes exactly, with their content type.
@@ -96,21 +84,15 @@ pub(super) async fn bytes(
     State(shared): State<Arc<Shared>>,
     Authenticated(caller): Authenticated,
     Path(sys_id): Path<String>,
-) -> Response {
-    let file = attachments::file(&shared.lock().instance, &caller, &sys_id);
-    match file {
-        Ok(file) => wire::file(&file.content_type, file.bytes),
-        Err(error) => wire::attachment_error(&error),
-    }
+) -> Result<File, AttachmentError> {
+    attachments::file(&shared.lock().instance, &caller, &sys_id)
 }
 
 pub(super) async fn delete(
     State(shared): State<Arc<Shared>>,
     Authenticated(caller): Authenticated,
     Path(sys_id): Path<String>,
-) -> Response {
-    match attachments::delete(&mut shared.lock().instance, &caller, &sys_id) {
-        Ok(()) => wire::no_content(),
-        Err(error) => wire::attachment_error(&error),
-    }
+) -> Result<Response, AttachmentError> {
+    attachments::delete(&mut shared.lock().instance, &caller, &sys_id)?;
+    Ok(wire::no_content())
 }

@@ -1,34 +1,40 @@
-//! Running a batch's inner requests (SPEC §12) through the mock's own REST routes, one after another, each with
-//! the batch's own credentials (its `Authorization` and `Cookie`), so each runs as the caller.
+//! `/api/now/v1/batch` (SPEC §12): the batch read by the Batch API's rules, its inner requests run through the
+//! mock's own REST routes one after another, each as the caller (`batch::inner_http_request`), and the answer
+//! handed back.
 
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, header};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use tower::ServiceExt;
 
-use crate::mock::apis::batch::{Batch, InnerAnswer, InnerRequest, Target};
+use crate::mock::apis::batch::{self, Batch, BatchError, InnerAnswer, InnerRequest, Target};
+use crate::mock::apis::reply;
 use crate::mock::serve::body::read_whole;
 use crate::mock::wire::{self, AnswerNote, NOT_MODELLED};
 
-/// Headers of an inner request the batch's own replace: who the caller is, and what the transport sets.
-const REPLACED: [HeaderName; 4] = [
-    header::AUTHORIZATION,
-    header::COOKIE,
-    header::HOST,
-    header::CONTENT_LENGTH,
-];
+/// `POST /api/now/v1/batch`: every inner request run through `inner` (the REST routes without the Batch API)
+/// as the caller.
+pub(super) async fn batch(
+    inner: Router,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, BatchError> {
+    let batch = batch::parse(&body)?;
+    let run = run(&inner, &headers, &batch).await;
+    Ok(reply::batch_answered(&batch.id, &run.answers, run.notes))
+}
 
 /// What a batch got: each inner request's answer, and a journal note per inner request the mock does not model.
-pub(crate) struct BatchRun {
-    pub answers: Vec<InnerAnswer>,
-    pub notes: Vec<String>,
+struct BatchRun {
+    answers: Vec<InnerAnswer>,
+    notes: Vec<String>,
 }
 
 /// Runs every inner request in order through `routes` (the REST routes without the Batch API).
-pub(crate) async fn run(routes: &Router, outer: &HeaderMap, batch: &Batch) -> BatchRun {
+async fn run(routes: &Router, outer: &HeaderMap, batch: &Batch) -> BatchRun {
     let mut run = BatchRun {
         answers: Vec::with_capacity(batch.requests.len()),
         notes: Vec::new(),
@@ -37,7 +43,7 @@ pub(crate) async fn run(routes: &Router, outer: &HeaderMap, batch: &Batch) -> Ba
         let started = Instant::now();
         let mut response = match request.target {
             Target::NotModelled(why) => wire::no_such_resource(why),
-            Target::Api => match inner_request(outer, request) {
+            Target::Api => match batch::inner_http_request(outer, request) {
                 Some(inner) => routes
                     .clone()
                     .oneshot(inner)
@@ -57,26 +63,6 @@ pub(crate) async fn run(routes: &Router, outer: &HeaderMap, batch: &Batch) -> Ba
         run.answers.push(answer(request, response, started).await);
     }
     run
-}
-
-/// The inner request as the routes see it, or `None` when its URL or a header cannot be sent.
-fn inner_request(outer: &HeaderMap, request: &InnerRequest) -> Option<Request<Body>> {
-    let mut inner = Request::builder()
-        .method(request.method.clone())
-        .uri(&request.url);
-    let headers = inner.headers_mut()?;
-    for (name, value) in &request.headers {
-        let name = HeaderName::try_from(name.as_str()).ok()?;
-        if !REPLACED.contains(&name) {
-            headers.append(name, HeaderValue::try_from(value.as_str()).ok()?);
-        }
-    }
-    for name in [header::AUTHORIZATION, header::COOKIE] {
-        for value in outer.get_all(&name) {
-            headers.append(name.clone(), value.clone());
-        }
-    }
-    inner.body(Body::from(request.body.clone())).ok()
 }
 
 async fn answer(request: &InnerRequest, response: Response, started: Instant) -> InnerAnswer {

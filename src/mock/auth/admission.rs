@@ -1,0 +1,67 @@
+//! A REST request let in, or not, before its API (SPEC §3, §7): whom it acts as and, for what the answer then
+//! carries, how it signed in: a Bearer call opens its token's session (SPEC I3) and records its user's
+//! sign-in (SPEC I5); a Basic sign-in the restriction only tracks is noted (SPEC §10).
+
+use std::sync::Arc;
+
+use super::authn::{self, Caller, RestRefusal, RestRequest};
+use super::sign_in;
+use crate::mock::breaks::Breaks;
+use crate::mock::clock::VirtualInstant;
+use crate::mock::instance::Instance;
+use crate::mock::tables::schema::OAUTH_CREDENTIAL;
+
+/// A REST request let in: the caller its API acts for, and the marks its answer gets.
+pub(crate) struct Admission {
+    pub caller: Caller,
+    pub marks: SignInMarks,
+}
+
+/// What a REST answer carries because of how its request signed in (written by `reply`).
+pub(crate) struct SignInMarks {
+    /// The cookies of a Bearer call's session (SPEC I3).
+    pub session_cookies: Option<Arc<[String; 3]>>,
+    /// A Basic sign-in the tracking Basic auth restriction let through (SPEC §10).
+    pub basic_tracked: bool,
+}
+
+/// A REST request refused before its API, with the breaks that shape its answer (see `reply`).
+pub(crate) struct RestRefused {
+    pub refusal: RestRefusal,
+    pub breaks: Breaks,
+}
+
+/// Lets `request` in at `now`, or refuses it: the SPEC §3 401 for a request that authenticates nobody, the
+/// SPEC §7 403 for one its token's scopes do not allow. A Bearer call opens its token's session (SPEC I3)
+/// and records its user's sign-in (SPEC I5).
+pub(crate) fn admit(
+    request: &RestRequest<'_>,
+    instance: &mut Instance,
+    now: VirtualInstant,
+) -> Result<Admission, RestRefused> {
+    let admitted = match authn::authenticate_request(request, instance, now) {
+        Ok(admitted) => admitted,
+        Err(refusal) => {
+            let breaks = instance.breaks.clone();
+            return Err(RestRefused { refusal, breaks });
+        }
+    };
+    let session_cookies = admitted.bearer_credential.map(|credential| {
+        sign_in::i5_record_bearer_call(instance, &admitted.caller.sys_id, now);
+        let store = &instance.store;
+        let entity = || {
+            let record = store.get(OAUTH_CREDENTIAL, &credential);
+            let peer = record.and_then(|record| record.raw("peer"));
+            peer.unwrap_or_default().to_owned()
+        };
+        let user = &admitted.caller.sys_id;
+        instance.sessions.open(&credential, user, entity)
+    });
+    Ok(Admission {
+        caller: admitted.caller,
+        marks: SignInMarks {
+            session_cookies,
+            basic_tracked: admitted.basic_tracked,
+        },
+    })
+}
