@@ -1,4 +1,5 @@
-//! One simulated instance: its records and fidelity switches, and the expiry of issued tokens.
+//! One simulated instance: its records and fidelity switches, the expiry of issued tokens, and the lock its
+//! running mock shares it behind.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -5,9 +5,13 @@
 //! (plain or with a [`TlsIdentity`]); its URL is [`MockServer::base_url`], and its fidelity switches,
 //! clock and journal are reached over HTTP through the control plane (`/__mock`).
 //!
-//! Inside, the protocol rules are pure code (`grant`, `authn`, `table_api`, `attachments`, `batch`: request and
-//! state in, decision out); `http` is the thin axum adapter around them (`batch_runner` runs a batch's inner
-//! requests through it), `server` serves it through `observe`.
+//! Inside, one folder per part of the catalogue, each its rules as pure code (request and state in, decision
+//! out) beside its wire shapes (`reply`): `token` (the token endpoint, JWTs, revocation), `auth` (who a REST
+//! request acts as, its scopes, sessions), `tables` (the schema as data, the store, the Table API), `apis` (the
+//! Attachment and Batch APIs); `seed` builds instances. `serve` is the layer above them all: the listener, the
+//! request journal, faults, the control plane, and `serve::http`, the thin axum adapter (one file per
+//! endpoint). At the root stand what every part shares: the [`Instance`], its clock, fidelity switches and
+//! deliberate [`Breaks`], ServiceNow's answer envelope (`wire`) and where the control plane lives.
 
 mod apis;
 mod auth;

@@ -1,6 +1,6 @@
 //! The Batch API's rules (SPEC §12): reading `POST /api/now/v1/batch`'s body into inner requests, which of them
-//! the mock serves and as whom they run, and the answer's body; running them (through the mock's own routes) is
-//! the Batch API's adapter's (`serve::http::batch`).
+//! the mock serves and as whom they run, and the answer's body; running them through the mock's own routes is the
+//! adapter's.
 //!
 //! Mock decisions (SPEC §12 is silent): at most [`MAX_INNER_REQUESTS`] inner requests (more: the whole batch
 //! is a 400); malformed JSON, a bad method or bad base64 is a 400 for the whole batch, as the Table API answers

@@ -1,4 +1,6 @@
-//! The Attachment and Batch APIs (SPEC §12).
+//! The Attachment and Batch APIs (SPEC §12): `attachments` (files on records, their bytes in
+//! `attachment_files`, uploads read by `multipart`), `batch` (inner requests, run as the caller), and `reply`,
+//! what both send.
 
 pub(super) mod attachment_files;
 pub(super) mod attachments;

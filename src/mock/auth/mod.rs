@@ -1,11 +1,14 @@
-//! Who a REST request acts as (SPEC §3, §7, §10, I3–I5).
+//! Who a REST request acts as (SPEC §3, §7, §10, I3–I5): `authn` (Bearer, Basic through `basic`, session
+//! cookies), the Basic auth restriction (`basic_restriction`), the REST API auth scopes (`scopes`, with the
+//! paths a binding covers in `api_path`), `sessions`, sign-in records (`sign_in`); `admission` lets a request
+//! in or refuses it, and `reply` is what a refused one gets.
 
 pub(super) mod admission;
-pub(super) mod api_path;
+mod api_path;
 pub(super) mod authn;
 pub(super) mod basic;
 pub(super) mod basic_restriction;
 pub(super) mod reply;
 pub(super) mod scopes;
 pub(super) mod sessions;
-pub(super) mod sign_in;
+mod sign_in;

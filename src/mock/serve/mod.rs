@@ -1,13 +1,15 @@
-//! Serving the mock: listening (plain or TLS), every request observed (faults, body limits, the journal), the
-//! control plane, and the axum adapters around the rules.
+//! Serving the mock, the layer above the rules: an accept loop over plain TCP or TLS (`server`, `repoll`,
+//! `tls`), every request observed (`observe`: armed `faults`, `body` limits, the `journal`), the state one
+//! running mock shares across its connections (`shared`), the control plane (`control`), and `http`, the thin
+//! axum adapter around the rules, one file per endpoint.
 
-pub(super) mod body;
-pub(super) mod control;
-pub(super) mod faults;
-pub(super) mod http;
-pub(super) mod journal;
-pub(super) mod observe;
-pub(super) mod repoll;
+mod body;
+mod control;
+mod faults;
+mod http;
+mod journal;
+mod observe;
+mod repoll;
 pub(super) mod server;
-pub(super) mod shared;
+mod shared;
 pub(super) mod tls;

@@ -1,7 +1,10 @@
-//! The token endpoint (SPEC §1, §9, §10) and revocation (SPEC §8).
+//! The token endpoint (SPEC §1, §9, §10) and revocation (SPEC §8): `grant`, one small rule per catalogue row
+//! from the form body (`form`) to the issued token; JWT access tokens (`jwt`, signed with `signing_key`'s
+//! keys); `endpoint`, one token request answered around the instance's lock; `revoke`; and `reply`, what the
+//! endpoint sends, with the breaks of its shape.
 
 pub(super) mod endpoint;
-pub(super) mod form;
+mod form;
 pub(super) mod grant;
 pub(super) mod jwt;
 pub(super) mod reply;

@@ -25,6 +25,7 @@ const INVALID_CLIENT_ERROR: &str = r#"{"error":"invalid_client"}"#;
 const REVOKE_WITHOUT_TOKEN: &str =
     r#"{"error_description":"Required parameter token is missing","error":"invalid_request"}"#;
 
+/// The token endpoint's answer: the token issued (200), or refused.
 impl IntoResponse for TokenAnswer {
     fn into_response(self) -> Response {
         match &self.outcome {
@@ -47,6 +48,7 @@ struct TokenBody<'a> {
     expires_in: i64,
 }
 
+/// SPEC C1–C4: the issued token, in the body above, with the headers that keep it out of caches.
 fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
     let body = TokenBody {
         access_token: &issued.access_token,
@@ -75,6 +77,8 @@ fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
     with_outcome(response, "issued")
 }
 
+/// SPEC B1, B2, C6: the generic 401 whatever the cause, but `unauthorized_client` (with the switch's status)
+/// for an entity without a usable application user.
 fn token_refused(refusal: &Refusal, switches: &Switches, breaks: &Breaks) -> Response {
     match refusal {
         // Break (B4): an unknown client id gets RFC 6749's `invalid_client` error.
