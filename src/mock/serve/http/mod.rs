@@ -53,7 +53,8 @@ fn rest_routes(shared: &Arc<Shared>, batch_routes: Option<Router>) -> Router<Arc
     let mut routes = ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"]
         .into_iter()
         .fold(Router::new(), |router, base| {
-            // A delete reads no parameters: only the others note those the Table API ignores.
+            // A delete reads no parameters: the note of those the Table API ignores is layered on the other
+            // methods only (a route layer wraps the methods added before it).
             let noting = || middleware::from_fn(tables::note_unmodelled);
             router
                 .route(
