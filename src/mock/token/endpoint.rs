@@ -20,7 +20,7 @@ pub(crate) struct TokenAnswer {
 }
 
 /// Where a token request stands after a step with the instance locked.
-enum Step {
+enum Stage {
     /// Decided, and the granted token issued.
     Answered(TokenAnswer),
     /// A JWT granted, to be signed with the instance unlocked.
@@ -47,42 +47,47 @@ pub(crate) async fn answer(
     // Drawn before the instance is locked: the operating system's random source now and then takes a
     // system call.
     let fresh = Fresh::draw();
-    let mut step = instance.with_locked(|instance| {
+    let mut stage = instance.with_locked(|instance| {
         let decision = grant::decide(request, instance);
         grant::remember(request, instance);
         decided(instance, decision, now, fresh)
     });
     loop {
-        let unsigned = match step {
-            Step::Answered(answer) => return answer,
-            Step::Sign(unsigned) => unsigned,
+        let unsigned = match stage {
+            Stage::Answered(answer) => return answer,
+            Stage::Sign(unsigned) => unsigned,
         };
         signing_key::ready(unsigned.key).await;
         let issuer = jwt::issuer(base_url, host);
         let signed = unsigned.fresh.signed(&unsigned.granted, &issuer, now);
         let granted = unsigned.granted;
-        step = instance.with_locked(|instance| match grant::decide(request, instance) {
+        stage = instance.with_locked(|instance| match grant::decide(request, instance) {
             // The rules still grant that very token: it is issued as signed.
             Decision::Issue(again) if again == granted => {
-                Step::Answered(settle(instance, Decision::Issue(granted), now, signed))
+                Stage::Answered(settle(instance, Decision::Issue(granted), now, signed))
             }
             changed => decided(instance, changed, now, Fresh::draw()),
         });
     }
 }
 
-/// The step after `decision`: a JWT to sign, or the answer (the granted token issued from `fresh`).
-fn decided(instance: &mut Instance, decision: Decision, now: VirtualInstant, fresh: Fresh) -> Step {
+/// The stage after `decision`: a JWT to sign, or the answer (the granted token issued from `fresh`).
+fn decided(
+    instance: &mut Instance,
+    decision: Decision,
+    now: VirtualInstant,
+    fresh: Fresh,
+) -> Stage {
     match decision {
         Decision::Issue(granted) => match granted.jwt_key() {
-            Some(key) => Step::Sign(Unsigned {
+            Some(key) => Stage::Sign(Unsigned {
                 granted,
                 key,
                 fresh,
             }),
-            None => Step::Answered(settle(instance, Decision::Issue(granted), now, fresh)),
+            None => Stage::Answered(settle(instance, Decision::Issue(granted), now, fresh)),
         },
-        refused => Step::Answered(settle(instance, refused, now, fresh)),
+        refused => Stage::Answered(settle(instance, refused, now, fresh)),
     }
 }
 

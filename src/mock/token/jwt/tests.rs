@@ -88,7 +88,7 @@ impl Setup {
         }
     }
 
-    /// Decides a correct token request and issues the token at `now`, signing a JWT as the adapter does.
+    /// Decides a correct token request and issues the token at `now`, signing a JWT as the token endpoint does.
     fn issue(&mut self, now: VirtualInstant) -> (grant::Grant, grant::IssuedToken) {
         let body = format!(
             "grant_type=client_credentials&client_id={}&client_secret={SECRET}",
