@@ -1,8 +1,13 @@
-//! Redaction of secrets, passwords and tokens from anything sncc shows: headers, forms, JSON and URLs.
+//! Redaction of secrets, passwords and tokens from anything sncc shows or keeps: headers, forms, JSON,
+//! URLs, free text, values it knows to be secret, and records written to its journal.
+
+use std::sync::LazyLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::Value;
+use regex::{Captures, Regex};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
 
 /// What a redacted value reads as.
 pub const REDACTED: &str = "[REDACTED]";
@@ -110,6 +115,66 @@ pub fn body(bytes: &[u8]) -> String {
     text.into_owned()
 }
 
+/// `"name":"value"` in free text, as a step quotes a JSON body.
+static JSON_MEMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#""([A-Za-z_]{1,40})"\s*:\s*"(?:[^"\\]|\\.)*""#).expect("valid pattern")
+});
+/// `name=value` in free text, as a step quotes a form or a query.
+static FORM_PARAMETER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\b([A-Za-z_]{1,40})=[^&\s"']*"#).expect("valid pattern"));
+/// An `Authorization` credential in free text.
+static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]{16,}").expect("valid pattern")
+});
+
+/// Free text (a message that may quote the target's answer) with secret values redacted by their shape:
+/// JSON members and form parameters with a secret name, and `Bearer`/`Basic` credentials.
+pub fn text(text: &str) -> String {
+    let secret_only = |captures: &Captures, redacted: String| {
+        if is_secret_name(&captures[1]) {
+            redacted
+        } else {
+            captures[0].to_owned()
+        }
+    };
+    let text = JSON_MEMBER.replace_all(text, |c: &Captures| {
+        secret_only(c, format!("\"{}\":\"{}\"", &c[1], REDACTED))
+    });
+    let text = FORM_PARAMETER.replace_all(&text, |c: &Captures| {
+        secret_only(c, format!("{}={}", &c[1], REDACTED))
+    });
+    CREDENTIAL
+        .replace_all(&text, format!("$1 {}", REDACTED))
+        .into_owned()
+}
+
+/// `text` with the value of every known secret replaced wherever it shows, as is or form-encoded: for
+/// what redaction by shape misses (a secret quoted in a plain-text body, say).
+pub fn known_secrets(mut text: String, secrets: &[SecretString]) -> String {
+    for secret in secrets {
+        let value = secret.expose_secret();
+        if text.contains(value) {
+            text = text.replace(value, REDACTED);
+        }
+        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        if encoded != value && text.contains(&encoded) {
+            text = text.replace(&encoded, REDACTED);
+        }
+    }
+    text
+}
+
+/// A record's fields with the secret ones left out, for what is kept on disk (the change journal).
+pub fn without_secrets(record: &Value) -> Map<String, Value> {
+    record
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| !is_secret_name(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +237,27 @@ mod tests {
             value,
             json!({"access_token":"[REDACTED]","scope":"useraccount","nested":[{"Password":"[REDACTED]","ok":1}],"token":null})
         );
+    }
+
+    #[test]
+    fn messages_lose_secrets_by_shape() {
+        let message = r#"expected 401, got 200 {"access_token":"abc\"def","scope":"useraccount"} for client_secret=s3cr%2Bt&client_id=x with Bearer eyJhbGciOiJIUzI1NiJ9.e30 and Basic dXNlcjpwYXNzd29yZA=="#;
+        assert_eq!(
+            text(message),
+            r#"expected 401, got 200 {"access_token":"[REDACTED]","scope":"useraccount"} for client_secret=[REDACTED]&client_id=x with Bearer [REDACTED] and Basic [REDACTED]"#
+        );
+        assert_eq!(
+            text("A Bearer token is accepted: token_type=Bearer"),
+            "A Bearer token is accepted: token_type=Bearer"
+        );
+    }
+
+    #[test]
+    fn secrets_never_enter_the_journal() {
+        let kept = without_secrets(
+            &json!({"name":"svc","client_secret":"s","user_password":"p","token":"t","active":"true"}),
+        );
+        assert_eq!(Value::Object(kept), json!({"name":"svc","active":"true"}));
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl Recorder {
         response_body: &[u8],
     ) {
         let mut state = self.lock();
-        let scrub = |text: String| scrub(text, &state.secrets);
+        let scrub = |text: String| redact::known_secrets(text, &state.secrets);
         let path = match path_and_query.split_once('?') {
             Some((path, query)) => format!("{path}?{}", redact::form(query)),
             None => path_and_query.to_owned(),
@@ -110,26 +110,12 @@ impl Recorder {
 
     /// Replaces every known secret in `text` (for messages built outside the recorder).
     pub fn scrub(&self, text: String) -> String {
-        scrub(text, &self.lock().secrets)
+        redact::known_secrets(text, &self.lock().secrets)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, RecorderState> {
         crate::lock(&self.inner)
     }
-}
-
-fn scrub(mut text: String, secrets: &[SecretString]) -> String {
-    for secret in secrets {
-        let value = secret.expose_secret();
-        if text.contains(value) {
-            text = text.replace(value, redact::REDACTED);
-        }
-        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
-        if encoded != value && text.contains(&encoded) {
-            text = text.replace(&encoded, redact::REDACTED);
-        }
-    }
-    text
 }
 
 #[cfg(test)]

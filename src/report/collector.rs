@@ -13,6 +13,7 @@ use cucumber::{Event, Writer, cli, parser};
 
 use super::{Observation, ScenarioOutcome, ScenarioRun, StepRun, StepStatus};
 use crate::catalogue::{ScenarioInfo, tags_of};
+use crate::redact;
 
 /// Identifies a scenario across events and the after hook: feature URI and scenario line.
 pub type ScenarioKey = (String, usize);
@@ -214,7 +215,7 @@ fn outcome(
         .or_else(|| run.observation.fault());
     match (fault, failure) {
         (Some(reason), _) => ScenarioOutcome::Inconclusive {
-            reason: super::redact_text(&reason),
+            reason: redact::text(&reason),
         },
         (None, Some(message)) => ScenarioOutcome::of_deviation(run.info.severity, strict, message),
         (None, None) => ScenarioOutcome::Passed,

@@ -648,7 +648,7 @@ fn after_hook(observations: Observations, context: Arc<Context>) -> AfterHook {
             let Some(world) = world else { return };
             let timed_out = world.deadline.was_cut();
             world.deadline.lift();
-            let problems = world.restore().await;
+            let problems = world.records.restore().await;
             for problem in &problems {
                 eprintln!(
                     "sncc: could not restore a change of \"{}\": {problem}",

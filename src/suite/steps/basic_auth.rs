@@ -28,7 +28,7 @@ async fn enforcing(world: &mut SuiteWorld) -> Result<(), String> {
 
 /// A user's Basic credentials, once the scenario gave it a password.
 fn basic_of(world: &SuiteWorld, user: &str) -> Result<Credentials, String> {
-    let user = world.user(user)?;
+    let user = world.vocabulary.user(user)?;
     let password = user
         .password
         .clone()
@@ -62,7 +62,7 @@ async fn basic_client_auth_as_before(world: &mut SuiteWorld, fact: String) -> Re
         .get(&fact)
         .and_then(serde_json::Value::as_bool)
         .ok_or_else(|| format!("nothing was recorded as \"{fact}\""))?;
-    let reply = world.last_reply()?;
+    let reply = world.replies.last_token_reply()?;
     let now = access_token(reply).is_some();
     if now == before {
         return Ok(());

@@ -22,7 +22,7 @@ async fn among(
         return Ok(Vec::new());
     }
     let query = format!("{field}IN{}", ids.join(","));
-    world.find_fields(table, &query, Some(fields)).await
+    world.records.find_fields(table, &query, Some(fields)).await
 }
 
 #[when("the inbound OAuth API endpoints and the grant properties are inventoried")]
@@ -58,6 +58,7 @@ async fn inventory(world: &mut SuiteWorld) -> Result<(), String> {
     // Endpoints of this run (another scenario's, beside this one) come and go: left out.
     let own_prefix = world.context.prefix.clone();
     let endpoints: Vec<Value> = world
+        .records
         .find_fields("oauth_entity", "type=client^ORDERBYname", Some(&fields))
         .await?
         .into_iter()

@@ -15,7 +15,7 @@ use crate::suite::world::{SuiteWorld, access_token};
 
 /// The newest access token of the scenario, read as a JWS.
 fn current_jws(world: &SuiteWorld) -> Result<Jws, String> {
-    let token = world.current_token()?;
+    let token = world.replies.current_token()?;
     Jws::parse(token.expose_secret()).map_err(|error| error.to_string())
 }
 
@@ -35,7 +35,7 @@ async fn published_keys(world: &mut SuiteWorld) -> Result<Value, String> {
         .await
         .map_err(transport)?;
     world.record_fact("jwks_anonymous_status", json!(anonymous.status));
-    let admin = world.admin().ok().cloned();
+    let admin = world.records.admin().ok().cloned();
     let reply = match admin {
         Some(admin) if anonymous.status != 200 => {
             let authenticated = servicenow.jwks(&admin).await.map_err(transport)?;
@@ -79,6 +79,7 @@ async fn expires_in_unchanged(world: &mut SuiteWorld) -> Result<(), String> {
     };
     let issued: Vec<Value> = world
         .replies
+        .token_replies()
         .iter()
         .filter(|reply| access_token(reply).is_some())
         .map(expires_in)
@@ -99,7 +100,7 @@ async fn expires_in_unchanged(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then("the access token is opaque, not a JWT")]
 async fn opaque_not_jwt(world: &mut SuiteWorld) -> Result<(), String> {
-    let token = world.current_token()?;
+    let token = world.replies.current_token()?;
     world.record_fact("token_length", json!(token.expose_secret().len()));
     match Jws::parse(token.expose_secret()) {
         Err(_) => Ok(()),
@@ -127,7 +128,7 @@ async fn header_and_claims_recorded(world: &mut SuiteWorld) -> Result<(), String
         (Some(exp), Some(iat)) => exp.checked_sub(iat).map_or(Value::Null, Value::from),
         _ => Value::Null,
     };
-    let client_ids = world.client_ids();
+    let client_ids = world.vocabulary.client_ids();
     let aud_is_client_id = match claim("aud") {
         Value::String(aud) => client_ids.contains(&aud),
         Value::Array(audiences) => audiences

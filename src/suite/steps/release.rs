@@ -32,6 +32,7 @@ async fn mock_release(world: &mut SuiteWorld, release: String) -> Result<(), Str
 async fn lifespan_passes(world: &mut SuiteWorld) -> Result<(), String> {
     let reply = world
         .replies
+        .token_replies()
         .iter()
         .rev()
         .find(|reply| crate::suite::world::access_token(reply).is_some());
@@ -64,9 +65,10 @@ async fn lifespan_passes(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[when("the instance's release is detected")]
 async fn detect_release(world: &mut SuiteWorld) -> Result<(), String> {
-    let detected = match world.admin() {
+    let detected = match world.records.admin() {
         Ok(_) => {
             let tags = world
+                .records
                 .find("sys_properties", &format!("name={BUILDTAG_PROPERTY}"))
                 .await?;
             let buildtag = tags
@@ -90,7 +92,9 @@ async fn detect_release(world: &mut SuiteWorld) -> Result<(), String> {
 #[then("the release family is recorded")]
 async fn release_recorded(world: &mut SuiteWorld) -> Result<(), String> {
     match world.facts.get("release") {
-        Some(Value::String(release)) if release != "unknown" || world.admin().is_err() => Ok(()),
+        Some(Value::String(release)) if release != "unknown" || world.records.admin().is_err() => {
+            Ok(())
+        }
         other => Err(format!("the release could not be detected: {other:?}")),
     }
 }

@@ -10,22 +10,17 @@ use crate::client::{Credentials, Reply};
 use crate::suite::world::{SuiteWorld, text};
 
 pub(super) fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
-    Ok(Credentials::Bearer(world.current_token()?))
+    Ok(Credentials::Bearer(world.replies.current_token()?))
 }
 
 pub(super) fn keep(
     world: &mut SuiteWorld,
     reply: Result<Reply, crate::client::TransportError>,
 ) -> Result<(), String> {
-    world.rest_reply = Some(reply.map_err(|error| error.to_string())?);
-    Ok(())
-}
-
-pub(super) fn rest_reply(world: &SuiteWorld) -> Result<&Reply, String> {
     world
-        .rest_reply
-        .as_ref()
-        .ok_or_else(|| "no REST request was made yet".to_owned())
+        .replies
+        .keep_rest_reply(reply.map_err(|error| error.to_string())?);
+    Ok(())
 }
 
 #[when("the token is used to ask who it acts as")]
@@ -47,10 +42,16 @@ async fn read_table(world: &mut SuiteWorld, table: String) -> Result<(), String>
 async fn create_incident(world: &mut SuiteWorld) -> Result<(), String> {
     let description =
         world.marked("conformance check: an incident created with a client credentials token");
+    let token = bearer(world)?;
     let reply = world
-        .create_with_token("incident", json!({ "short_description": description }))
+        .records
+        .create_as(
+            &token,
+            "incident",
+            json!({ "short_description": description }),
+        )
         .await?;
-    world.rest_reply = Some(reply);
+    world.replies.keep_rest_reply(reply);
     Ok(())
 }
 
@@ -83,7 +84,7 @@ async fn made_up_token(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[when("the token is sent as the access_token query parameter to the Table API")]
 async fn token_in_query(world: &mut SuiteWorld) -> Result<(), String> {
-    let token = world.current_token()?;
+    let token = world.replies.current_token()?;
     let path = format!(
         "/api/now/table/sys_user?sysparm_limit=1&access_token={}",
         url::form_urlencoded::byte_serialize(token.expose_secret().as_bytes()).collect::<String>()
@@ -99,11 +100,13 @@ async fn token_in_query(world: &mut SuiteWorld) -> Result<(), String> {
 async fn revoke(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> {
     // On a real instance the stored token may be encrypted: rows are found by peer, not by value.
     let peer = world
+        .vocabulary
         .endpoint(&endpoint)?
         .sys_id
         .clone()
         .ok_or("this target cannot revoke tokens")?;
     let rows = world
+        .records
         .find("oauth_credential", &format!("peer={peer}"))
         .await?;
     if rows.is_empty() {
@@ -111,15 +114,18 @@ async fn revoke(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> 
     }
     for row in rows {
         let sys_id = text(&row, "sys_id");
-        world.delete_for_good("oauth_credential", &sys_id).await?;
+        world
+            .records
+            .delete_for_good("oauth_credential", &sys_id)
+            .await?;
     }
     Ok(())
 }
 
 #[then(expr = "the token acts as {string}")]
 async fn acts_as(world: &mut SuiteWorld, user: String) -> Result<(), String> {
-    let expected = world.user(&user)?.clone();
-    let reply = rest_reply(world)?;
+    let expected = world.vocabulary.user(&user)?.clone();
+    let reply = world.replies.rest_reply()?;
     let result = reply
         .result()
         .ok_or_else(|| format!("current_user answered {} {}", reply.status, reply.body))?;
@@ -142,7 +148,7 @@ async fn acts_as(world: &mut SuiteWorld, user: String) -> Result<(), String> {
 
 #[then(expr = "who the first token acts as is recorded as {string}")]
 async fn first_token_recorded(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
-    let first = world.first_token()?;
+    let first = world.replies.first_token()?;
     let reply = world
         .servicenow
         .current_user(&Credentials::Bearer(first))
@@ -158,7 +164,7 @@ async fn first_token_recorded(world: &mut SuiteWorld, fact: String) -> Result<()
 
 #[then("the request succeeds")]
 async fn succeeds(world: &mut SuiteWorld) -> Result<(), String> {
-    let reply = rest_reply(world)?;
+    let reply = world.replies.rest_reply()?;
     if reply.status == 200 && reply.result().is_some() {
         Ok(())
     } else {
@@ -171,7 +177,7 @@ async fn succeeds(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then("the request is denied or sees no records")]
 async fn denied_or_empty(world: &mut SuiteWorld) -> Result<(), String> {
-    let reply = rest_reply(world)?.clone();
+    let reply = world.replies.rest_reply()?.clone();
     world.record_fact("denied_status", json!(reply.status));
     let empty = reply.status == 200
         && reply.result().and_then(|r| r.as_array().map(Vec::is_empty)) == Some(true);
@@ -187,8 +193,8 @@ async fn denied_or_empty(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then(expr = "the incident was created by {string}")]
 async fn created_by(world: &mut SuiteWorld, user: String) -> Result<(), String> {
-    let expected = world.user(&user)?.user_name.clone();
-    let reply = rest_reply(world)?;
+    let expected = world.vocabulary.user(&user)?.user_name.clone();
+    let reply = world.replies.rest_reply()?;
     let record = reply.result().ok_or_else(|| {
         format!(
             "creating the incident answered {} {}",
@@ -205,7 +211,7 @@ async fn created_by(world: &mut SuiteWorld, user: String) -> Result<(), String> 
 
 #[then("the request is rejected as not authenticated")]
 async fn not_authenticated(world: &mut SuiteWorld) -> Result<(), String> {
-    let reply = rest_reply(world)?;
+    let reply = world.replies.rest_reply()?;
     let expected = &NOT_AUTHENTICATED;
     if reply.status != expected.status || reply.json() != Some(expected.json()) {
         return Err(format!(
@@ -224,7 +230,9 @@ async fn not_authenticated(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then("the challenge scheme is recorded")]
 async fn challenge_recorded(world: &mut SuiteWorld) -> Result<(), String> {
-    let challenge = rest_reply(world)?
+    let challenge = world
+        .replies
+        .rest_reply()?
         .header("www-authenticate")
         .unwrap_or_default()
         .to_owned();
@@ -240,7 +248,7 @@ async fn challenge_recorded(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then(expr = "whether the request succeeded is recorded as {string}")]
 async fn record_success(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
-    let status = rest_reply(world)?.status;
+    let status = world.replies.rest_reply()?.status;
     world.record_fact(&fact, json!(status == 200));
     world.record_fact(&format!("{fact}_status"), json!(status));
     Ok(())

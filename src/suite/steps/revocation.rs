@@ -15,7 +15,7 @@ const CLOCK_SKEW_SECONDS: i64 = 60;
 /// afterwards decides.
 #[when("the token is revoked at oauth_revoke_token.do without authentication")]
 async fn revoke_anonymously(world: &mut SuiteWorld) -> Result<(), String> {
-    let token = world.current_token()?;
+    let token = world.replies.current_token()?;
     let reply = world
         .servicenow
         .revoke_token(&token)
@@ -35,11 +35,13 @@ async fn credential_kept_and_expired(
 ) -> Result<(), String> {
     // The stored token may be encrypted (SPEC §3): rows are found by peer, and the token is never read.
     let peer = world
+        .vocabulary
         .endpoint(&endpoint)?
         .sys_id
         .clone()
         .ok_or("this target cannot read oauth_credential")?;
     let rows = world
+        .records
         .find_fields(
             "oauth_credential",
             &format!("peer={peer}^type=access_token"),

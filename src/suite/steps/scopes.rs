@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::captured::SCOPE_CHECK_PROPERTY;
 use crate::suite::world::SuiteWorld;
 
-use super::rest::{bearer, keep, rest_reply};
+use super::rest::{bearer, keep};
 
 #[given(expr = "an auth scope {string}")]
 async fn an_auth_scope(world: &mut SuiteWorld, scope: String) -> Result<(), String> {
@@ -57,7 +57,7 @@ async fn token_reads_own_table(world: &mut SuiteWorld) -> Result<(), String> {
 #[then(expr = "the request is refused for the missing auth scope {string}")]
 async fn refused_for_missing_scope(world: &mut SuiteWorld, scope: String) -> Result<(), String> {
     let name = world.auth_scope_name(&scope).await?;
-    let reply = rest_reply(world)?.clone();
+    let reply = world.replies.rest_reply()?.clone();
     world.record_fact("scope_refusal_status", json!(reply.status));
     world.record_fact(
         "scope_refusal_body",
@@ -83,7 +83,7 @@ async fn refused_for_missing_scope(world: &mut SuiteWorld, scope: String) -> Res
 /// SPEC §7 documents the refusal, not its status or body: any 4xx refuses, and both are recorded.
 #[then(expr = "the request is refused, its status and body recorded as {string}")]
 async fn refused_and_recorded(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
-    let reply = rest_reply(world)?.clone();
+    let reply = world.replies.rest_reply()?.clone();
     world.record_fact(&format!("{fact}_status"), json!(reply.status));
     world.record_fact(
         &format!("{fact}_body"),
@@ -102,7 +102,7 @@ async fn refused_and_recorded(world: &mut SuiteWorld, fact: String) -> Result<()
 
 #[then(expr = "the token response's scope is recorded as {string}")]
 async fn token_scope_recorded(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
-    let reply = world.last_reply()?.clone();
+    let reply = world.replies.last_token_reply()?.clone();
     let scope = match reply.json() {
         Some(body) if reply.status == 200 => body.get("scope").cloned().unwrap_or(Value::Null),
         _ => json!(format!("no token ({})", reply.status)),

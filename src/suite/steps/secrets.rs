@@ -42,10 +42,10 @@ async fn secrets_of_lengths(
             refused_to_store.push(length);
             continue;
         }
-        let client = world.endpoint(&endpoint)?;
+        let client = world.vocabulary.endpoint(&endpoint)?;
         let request = TokenRequest::client_credentials(&client.client_id, &client.client_secret);
         world.request_token(request).await?;
-        if access_token(world.last_reply()?).is_some() {
+        if access_token(world.replies.last_token_reply()?).is_some() {
             worked.push(length);
         }
     }

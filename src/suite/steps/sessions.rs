@@ -7,11 +7,11 @@ use serde_json::json;
 use crate::client::Credentials;
 use crate::suite::world::SuiteWorld;
 
-use super::rest::{keep, rest_reply};
+use super::rest::keep;
 
 /// Which cookies the last REST answer set, by name, and the `Cookie` header that sends them all back.
 fn session_cookie(world: &SuiteWorld) -> Result<(Vec<String>, SecretString), String> {
-    let reply = rest_reply(world)?;
+    let reply = world.replies.rest_reply()?;
     let pairs: Vec<&str> = reply
         .headers
         .get_all(reqwest::header::SET_COOKIE)

@@ -116,6 +116,7 @@ async fn endpoint_user_changed(
     user: String,
 ) -> Result<(), String> {
     let sys_id = world
+        .vocabulary
         .user(&user)?
         .sys_id
         .clone()
@@ -147,31 +148,40 @@ async fn user_must_reset(world: &mut SuiteWorld, user: String) -> Result<(), Str
 #[given(expr = "the user {string} is deleted")]
 async fn user_deleted(world: &mut SuiteWorld, user: String) -> Result<(), String> {
     let sys_id = world
+        .vocabulary
         .user(&user)?
         .sys_id
         .clone()
         .ok_or("this target cannot delete users")?;
-    let record = world.find("sys_user", &format!("sys_id={sys_id}")).await?;
+    let record = world
+        .records
+        .find("sys_user", &format!("sys_id={sys_id}"))
+        .await?;
     let keep = record
         .first()
         .cloned()
         .ok_or_else(|| format!("user {user} is not on the instance"))?;
-    world.delete("sys_user", &sys_id, keep).await
+    world.records.delete("sys_user", &sys_id, keep).await
 }
 
 #[given(expr = "the user {string} has the role {string}")]
 async fn user_has_role(world: &mut SuiteWorld, user: String, role: String) -> Result<(), String> {
     let user_sys_id = world
+        .vocabulary
         .user(&user)?
         .sys_id
         .clone()
         .ok_or("this target cannot grant roles")?;
-    let roles = world.find("sys_user_role", &format!("name={role}")).await?;
+    let roles = world
+        .records
+        .find("sys_user_role", &format!("name={role}"))
+        .await?;
     let role_sys_id = roles
         .first()
         .map(|found| text(found, "sys_id"))
         .ok_or_else(|| format!("the instance has no role {role}"))?;
     world
+        .records
         .create(
             "sys_user_has_role",
             json!({ "user": user_sys_id, "role": role_sys_id }),

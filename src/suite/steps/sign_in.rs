@@ -9,11 +9,13 @@ const NOTED: &str = "last_login_time_before";
 
 async fn last_login_time(world: &mut SuiteWorld, user: &str) -> Result<String, String> {
     let sys_id = world
+        .vocabulary
         .user(user)?
         .sys_id
         .clone()
         .ok_or("this target cannot read users")?;
     let found = world
+        .records
         .find_fields(
             "sys_user",
             &format!("sys_id={sys_id}"),

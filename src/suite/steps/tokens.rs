@@ -11,7 +11,7 @@ use crate::client::{Placement, Reply, TokenRequest};
 use crate::suite::world::{SuiteWorld, access_token};
 
 fn request_for(world: &SuiteWorld, endpoint: &str) -> Result<TokenRequest, String> {
-    let endpoint = world.endpoint(endpoint)?;
+    let endpoint = world.vocabulary.endpoint(endpoint)?;
     Ok(TokenRequest::client_credentials(
         &endpoint.client_id,
         &endpoint.client_secret,
@@ -27,7 +27,7 @@ async fn requests_a_token(world: &mut SuiteWorld, endpoint: String) -> Result<()
 #[given(expr = "{string} holds a token")]
 pub(super) async fn holds_a_token(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> {
     requests_a_token(world, endpoint).await?;
-    world.current_token().map(drop)
+    world.replies.current_token().map(drop)
 }
 
 #[when(expr = "{string} requests a token with a wrong client secret")]
@@ -145,7 +145,7 @@ fn body_of(reply: &Reply) -> Result<serde_json::Map<String, Value>, String> {
 
 #[then("a token is issued")]
 async fn token_issued(world: &mut SuiteWorld) -> Result<(), String> {
-    let reply = world.last_reply()?;
+    let reply = world.replies.last_token_reply()?;
     access_token(reply).map(drop).ok_or_else(|| {
         format!(
             "expected a token, the instance answered {} {}",
@@ -156,7 +156,7 @@ async fn token_issued(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then("no token is issued")]
 async fn no_token(world: &mut SuiteWorld) -> Result<(), String> {
-    let reply = world.last_reply()?;
+    let reply = world.replies.last_token_reply()?;
     match access_token(reply) {
         Some(_) => Err(format!("a token was issued (status {})", reply.status)),
         // A refusal is a 4xx; a 5xx (or a 429 past the retries) says nothing about the grant, and the
@@ -171,7 +171,7 @@ async fn no_token(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then("the request is refused with ServiceNow's generic error")]
 async fn generic_error(world: &mut SuiteWorld) -> Result<(), String> {
-    let reply = world.last_reply()?;
+    let reply = world.replies.last_token_reply()?;
     if reply.status != GENERIC_ERROR.status || reply.json() != Some(GENERIC_ERROR.json()) {
         return Err(format!(
             "expected {} {}, got {} {}",
@@ -183,7 +183,7 @@ async fn generic_error(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then(expr = "the request is refused as unauthorized_client naming the endpoint {string}")]
 async fn unauthorized_client(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> {
-    let reply = world.last_reply()?.clone();
+    let reply = world.replies.last_token_reply()?.clone();
     let body = body_of(&reply)?;
     if body.get("error").and_then(Value::as_str) != Some("unauthorized_client") {
         return Err(format!(
@@ -191,7 +191,7 @@ async fn unauthorized_client(world: &mut SuiteWorld, endpoint: String) -> Result
             reply.status, reply.body
         ));
     }
-    if let Some(sys_id) = &world.endpoint(&endpoint)?.sys_id {
+    if let Some(sys_id) = &world.vocabulary.endpoint(&endpoint)?.sys_id {
         let description = body
             .get("error_description")
             .and_then(Value::as_str)
@@ -213,7 +213,7 @@ async fn unauthorized_client(world: &mut SuiteWorld, endpoint: String) -> Result
 
 #[then(expr = "the response is JSON with exactly the members {string}")]
 async fn exact_members(world: &mut SuiteWorld, members: String) -> Result<(), String> {
-    let reply = world.last_reply()?;
+    let reply = world.replies.last_token_reply()?;
     let expected: Vec<&str> = members.split(',').map(str::trim).collect();
     let body = body_of(reply)?;
     let actual: Vec<&str> = body.keys().map(String::as_str).collect();
@@ -235,7 +235,7 @@ async fn exact_members(world: &mut SuiteWorld, members: String) -> Result<(), St
 
 #[then("the access token is non-empty base64url")]
 async fn token_is_base64url(world: &mut SuiteWorld) -> Result<(), String> {
-    let token = world.current_token()?;
+    let token = world.replies.current_token()?;
     let token = token.expose_secret();
     let alphabet = token
         .bytes()
@@ -250,7 +250,7 @@ async fn token_is_base64url(world: &mut SuiteWorld) -> Result<(), String> {
 }
 
 fn member(world: &SuiteWorld, name: &str) -> Result<Value, String> {
-    let body = body_of(world.last_reply()?)?;
+    let body = body_of(world.replies.last_token_reply()?)?;
     body.get(name)
         .cloned()
         .ok_or_else(|| format!("the response has no {name}"))
@@ -294,7 +294,7 @@ fn equal_member(world: &SuiteWorld, name: &str, expected: Value) -> Result<(), S
 
 #[then("the response has no refresh token")]
 async fn no_refresh_token(world: &mut SuiteWorld) -> Result<(), String> {
-    match body_of(world.last_reply()?)?.get("refresh_token") {
+    match body_of(world.replies.last_token_reply()?)?.get("refresh_token") {
         Some(_) => Err("the response carries a refresh_token".into()),
         None => Ok(()),
     }
@@ -307,7 +307,8 @@ async fn header_contains(
     expected: String,
 ) -> Result<(), String> {
     let value = world
-        .last_reply()?
+        .replies
+        .last_token_reply()?
         .header(&name)
         .unwrap_or_default()
         .to_owned();
@@ -329,12 +330,17 @@ async fn header_contains(
 
 #[then("every token works and carries at least 160 bits")]
 async fn tokens_have_entropy(world: &mut SuiteWorld) -> Result<(), String> {
-    let tokens: Vec<SecretString> = world.replies.iter().filter_map(access_token).collect();
-    if tokens.len() != world.replies.len() {
+    let tokens: Vec<SecretString> = world
+        .replies
+        .token_replies()
+        .iter()
+        .filter_map(access_token)
+        .collect();
+    if tokens.len() != world.replies.token_replies().len() {
         return Err(format!(
             "{} of {} requests got a token",
             tokens.len(),
-            world.replies.len()
+            world.replies.token_replies().len()
         ));
     }
     for token in &tokens {
@@ -369,6 +375,7 @@ async fn tokens_have_entropy(world: &mut SuiteWorld) -> Result<(), String> {
 async fn record_token_shape(world: &mut SuiteWorld) -> Result<(), String> {
     let tokens: Vec<String> = world
         .replies
+        .token_replies()
         .iter()
         .filter_map(access_token)
         .map(|token| token.expose_secret().to_owned())
@@ -387,7 +394,7 @@ async fn body_exactly(world: &mut SuiteWorld, step: &Step) -> Result<(), String>
         .as_deref()
         .map(str::trim)
         .ok_or("the step needs the body as a docstring")?;
-    let reply = world.last_reply()?;
+    let reply = world.replies.last_token_reply()?;
     if reply.body == expected {
         Ok(())
     } else {
@@ -400,7 +407,7 @@ async fn body_exactly(world: &mut SuiteWorld, step: &Step) -> Result<(), String>
 
 #[then(expr = "whether a token was issued is recorded as {string}")]
 async fn record_issued(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
-    let reply = world.last_reply()?.clone();
+    let reply = world.replies.last_token_reply()?.clone();
     world.record_fact(&fact, json!(access_token(&reply).is_some()));
     world.record_fact(&format!("{fact}_status"), json!(reply.status));
     Ok(())

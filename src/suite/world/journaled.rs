@@ -1,0 +1,338 @@
+//! The instance's records as the scenario's admin, through the Table API: on a real instance every write
+//! is journaled before it is made, with what it replaces (secrets left out), and undone at the scenario's
+//! end, or at the run's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::changes::{self, ChangeJournal, Grace, InstanceChange, Scope};
+use crate::client::{Credentials, Reply, ServiceNow, TransportError};
+use crate::redact;
+
+use super::table_reply::{expect_result, text};
+
+/// Where a change to a real instance is undone: at the end of the scenario, or at the end of the run
+/// (the grant property brought to the run's baseline, which every scenario beside it relies on).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum UndoAt {
+    ScenarioEnd,
+    RunEnd,
+}
+
+/// The Table API as the scenario's admin, each write journaled on a real instance and undone afterwards.
+pub struct JournaledRecords {
+    servicenow: ServiceNow,
+    admin: Option<Credentials>,
+    /// Where changes to a real instance are journaled before they are made (admin targets only).
+    journal: Option<Arc<ChangeJournal>>,
+    /// How long a create whose answer was lost may take to appear (`--late-write-grace`).
+    late_write_grace: Duration,
+    /// The numbers of the journaled changes this scenario made to a real instance (undone at its end).
+    changes: Vec<u64>,
+    /// Records as last seen (created, found or updated), by sys_id: their old values are journaled
+    /// without reading them again.
+    seen: HashMap<String, Value>,
+}
+
+impl JournaledRecords {
+    pub(super) fn new(
+        servicenow: ServiceNow,
+        admin: Option<Credentials>,
+        journal: Option<Arc<ChangeJournal>>,
+        late_write_grace: Duration,
+    ) -> JournaledRecords {
+        JournaledRecords {
+            servicenow,
+            admin,
+            journal,
+            late_write_grace,
+            changes: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Admin credentials, or why this target has none.
+    pub fn admin(&self) -> Result<&Credentials, String> {
+        self.admin
+            .as_ref()
+            .ok_or_else(|| "this step changes the instance and needs an admin target".to_owned())
+    }
+
+    /// Whether writes are journaled (a real instance with an admin): the mock needs no undoing.
+    pub fn is_journaled(&self) -> bool {
+        self.journal.is_some()
+    }
+
+    /// Writes a change to the run's journal before it is made (real instances only); returns its number.
+    /// A change undone at the scenario's end is kept in the scenario's list.
+    fn announce(&mut self, at: UndoAt, pending: &InstanceChange) -> Result<Option<u64>, String> {
+        let Some(journal) = &self.journal else {
+            return Ok(None);
+        };
+        let number = journal
+            .announce(pending)
+            .map_err(|error| journal_error(journal, error))?;
+        if at == UndoAt::ScenarioEnd {
+            self.changes.push(number);
+        }
+        Ok(Some(number))
+    }
+
+    /// Journals how an announced create ended: its sys_id, refused (a 4xx: nothing was made), or unknown
+    /// (no answer, or a 5xx: a search settles it when the change is undone).
+    fn settle_create(
+        &self,
+        change: Option<u64>,
+        reply: &Result<Reply, TransportError>,
+    ) -> Result<(), String> {
+        let (Some(journal), Some(change)) = (&self.journal, change) else {
+            return Ok(());
+        };
+        let written = match reply {
+            Ok(reply) if reply.status == 201 => match reply.result() {
+                Some(created) => journal.created(change, &text(&created, "sys_id")),
+                None => journal.unanswered(change),
+            },
+            Ok(reply) if (400..500).contains(&reply.status) && reply.status != 429 => {
+                journal.refused(change)
+            }
+            _ => journal.unanswered(change),
+        };
+        written.map_err(|error| journal_error(journal, error))
+    }
+
+    /// Creates a record and returns it; on a real instance, journaled first and deleted afterwards.
+    pub async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
+        self.create_undone_at(UndoAt::ScenarioEnd, table, record, &[])
+            .await
+    }
+
+    pub(super) async fn create_undone_at(
+        &mut self,
+        at: UndoAt,
+        table: &str,
+        record: Value,
+        query: &[(&str, &str)],
+    ) -> Result<Value, String> {
+        let change = self.announce(at, &created_change(table, &record))?;
+        let reply = self
+            .servicenow
+            .create_with(self.admin()?, table, &record, query)
+            .await;
+        self.settle_create(change, &reply)?;
+        let reply = reply.map_err(|e| e.to_string())?;
+        let created = expect_result(&reply, 201, &format!("create a {table} record"))?;
+        self.seen.insert(text(&created, "sys_id"), created.clone());
+        Ok(created)
+    }
+
+    /// Changes a record's fields; on a real instance, their old values (secrets left out) are journaled
+    /// first.
+    pub async fn update(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        changes: Value,
+    ) -> Result<(), String> {
+        self.update_undone_at(UndoAt::ScenarioEnd, table, sys_id, changes)
+            .await
+    }
+
+    pub(super) async fn update_undone_at(
+        &mut self,
+        at: UndoAt,
+        table: &str,
+        sys_id: &str,
+        changes: Value,
+    ) -> Result<(), String> {
+        if self.journal.is_some() {
+            let before = match self.seen.get(sys_id) {
+                Some(record) => record.clone(),
+                None => {
+                    let reply = self
+                        .servicenow
+                        .get(self.admin()?, table, sys_id)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    expect_result(&reply, 200, &format!("read {table} {sys_id}"))?
+                }
+            };
+            let previous = redact::without_secrets(&changes)
+                .keys()
+                .map(|name| (name.clone(), json!(text(&before, name))))
+                .collect();
+            self.announce(
+                at,
+                &InstanceChange::Updated {
+                    table: table.into(),
+                    sys_id: sys_id.into(),
+                    previous,
+                },
+            )?;
+        }
+        let reply = self
+            .servicenow
+            .update(self.admin()?, table, sys_id, &changes)
+            .await
+            .map_err(|e| e.to_string())?;
+        let updated = expect_result(&reply, 200, &format!("update {table} {sys_id}"))?;
+        self.seen.insert(sys_id.to_owned(), updated);
+        Ok(())
+    }
+
+    /// Deletes a record; on a real instance, its values (secrets left out) are journaled first.
+    pub async fn delete(&mut self, table: &str, sys_id: &str, keep: Value) -> Result<(), String> {
+        let previous = redact::without_secrets(&keep);
+        self.announce(
+            UndoAt::ScenarioEnd,
+            &InstanceChange::Deleted {
+                table: table.into(),
+                sys_id: sys_id.into(),
+                previous,
+            },
+        )?;
+        let reply = self
+            .servicenow
+            .delete(self.admin()?, table, sys_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if reply.status != 204 {
+            return Err(format!(
+                "deleting {table} {sys_id} answered {}: {}",
+                reply.status, reply.body
+            ));
+        }
+        Ok(())
+    }
+
+    /// Deletes a record that must stay deleted (revoked tokens): nothing to restore.
+    pub async fn delete_for_good(&mut self, table: &str, sys_id: &str) -> Result<(), String> {
+        let reply = self
+            .servicenow
+            .delete(self.admin()?, table, sys_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        match reply.status {
+            204 => Ok(()),
+            status => Err(format!(
+                "deleting {table} {sys_id} answered {status}: {}",
+                reply.body
+            )),
+        }
+    }
+
+    /// Creates a record with other credentials than the admin's (the scenario's token: an incident, for
+    /// D4). On a real instance it is journaled first, like an admin create, so it is deleted afterwards.
+    pub async fn create_as(
+        &mut self,
+        credentials: &Credentials,
+        table: &str,
+        record: Value,
+    ) -> Result<Reply, String> {
+        let change = self.announce(UndoAt::ScenarioEnd, &created_change(table, &record))?;
+        let reply = self.servicenow.create(credentials, table, &record).await;
+        self.settle_create(change, &reply)?;
+        reply.map_err(|e| e.to_string())
+    }
+
+    /// Records matching an encoded query, as admin (remembered as seen).
+    pub async fn find(&mut self, table: &str, query: &str) -> Result<Vec<Value>, String> {
+        self.find_fields(table, query, None).await
+    }
+
+    /// Records matching an encoded query, as admin, only the named fields when `fields` is given
+    /// (remembered as seen).
+    pub async fn find_fields(
+        &mut self,
+        table: &str,
+        query: &str,
+        fields: Option<&str>,
+    ) -> Result<Vec<Value>, String> {
+        let mut params = vec![
+            ("sysparm_query", query),
+            ("sysparm_exclude_reference_link", "true"),
+        ];
+        params.extend(fields.map(|fields| ("sysparm_fields", fields)));
+        let reply = self
+            .servicenow
+            .list(self.admin()?, table, &params)
+            .await
+            .map_err(|e| e.to_string())?;
+        let found = expect_result(&reply, 200, &format!("query {table}"))?
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for record in &found {
+            self.seen.insert(text(record, "sys_id"), record.clone());
+        }
+        Ok(found)
+    }
+
+    /// Brings every record the scenario changed on a real instance back to its state before the
+    /// scenario, marking its changes undone in the journal. Returns what could not be undone (it stays in
+    /// the journal for the end of the run); a create whose answer was lost is left for the end of the run,
+    /// which waits for late writes.
+    pub async fn restore(&mut self) -> Vec<String> {
+        let (Some(journal), Ok(admin)) = (self.journal.clone(), self.admin().cloned()) else {
+            return Vec::new();
+        };
+        let numbers = std::mem::take(&mut self.changes);
+        if numbers.is_empty() {
+            return Vec::new();
+        }
+        let grace = Grace {
+            period: self.late_write_grace,
+            wait: false,
+        };
+        changes::restore(
+            &self.servicenow,
+            &admin,
+            &journal,
+            Scope::Changes(&numbers),
+            grace,
+        )
+        .await
+        .problems
+    }
+}
+
+/// The announcement of a create: a query that finds the record again, in case its answer is lost.
+fn created_change(table: &str, record: &Value) -> InstanceChange {
+    InstanceChange::Created {
+        table: table.into(),
+        sys_id: None,
+        find_by: find_by(record),
+    }
+}
+
+fn journal_error(journal: &ChangeJournal, error: std::io::Error) -> String {
+    format!(
+        "cannot write the change journal {}: {error}",
+        journal.path().display()
+    )
+}
+
+/// An encoded query that finds a record again by what identifies it (for a create journaled before it
+/// happened, in case the run dies before learning the sys_id).
+fn find_by(record: &Value) -> String {
+    [
+        "user_name",
+        "name",
+        "user",
+        "role",
+        "short_description",
+        "oauth_entity",
+        "auth_scope",
+        "api_path",
+    ]
+    .iter()
+    .filter_map(|field| {
+        let value = record.get(*field)?.as_str()?;
+        Some(format!("{field}={value}"))
+    })
+    .collect::<Vec<_>>()
+    .join("^")
+}

@@ -1,0 +1,207 @@
+//! One scenario's world: its own instance (a fresh mock, or the real target), its records there, what it
+//! named, the last answers, and what it observed. Each part has a file of its own: the records, journaled
+//! and undone (`journaled`); what the steps name (`vocabulary`) and its making (`provisioning`); the
+//! instance-wide properties (`properties`); the last answers (`replies`).
+
+mod journaled;
+mod properties;
+mod provisioning;
+mod replies;
+mod table_reply;
+mod vocabulary;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use serde_json::Value;
+
+use crate::client::control::MockControl;
+use crate::client::deadline::Deadline;
+use crate::client::transport::RetryPolicy;
+use crate::client::{Credentials, ServiceNow, TokenRequest};
+use crate::mock::{Breaks, MockOptions, MockServer, Seed};
+use crate::random;
+use crate::report::Observation;
+use crate::report::collector::ScenarioKey;
+
+use super::context::{self, Context, Target};
+use journaled::JournaledRecords;
+pub use replies::{Replies, access_token};
+pub use table_reply::text;
+use vocabulary::Vocabulary;
+
+#[derive(cucumber::World)]
+#[world(init = Self::start)]
+pub struct SuiteWorld {
+    pub context: Arc<Context>,
+    /// This scenario's own mock (mock target only); dropping the world stops it.
+    _mock: Option<MockServer>,
+    pub servicenow: ServiceNow,
+    pub control: Option<MockControl>,
+    /// The instance's records as admin: on a real instance every write is journaled and undone.
+    pub records: JournaledRecords,
+    /// What the scenario named (users, endpoints, auth scopes, its own table), by logical name.
+    pub vocabulary: Vocabulary,
+    /// The last answers: every token response, and the response to the last REST call.
+    pub replies: Replies,
+    pub facts: BTreeMap<String, Value>,
+    /// Whether this scenario changed the grant property away from the run's baseline (`true`).
+    grant_changed: bool,
+    /// The scenario's catalogue id (`CC-E4`), for what it prints while it runs.
+    pub scenario_id: String,
+    /// The scenario's number in the run (`s12`), part of the names it gives records on a real instance.
+    scenario_number: String,
+    /// Whether the scenario is tagged `@instance-wide`: it may change what every scenario depends on.
+    instance_wide: bool,
+    /// The scenario's place among the run's: its turn on a real instance is kept under it (by the run,
+    /// never by the world, which cucumber may keep after the scenario).
+    key: Option<ScenarioKey>,
+    /// When the scenario's time is up (`--scenario-timeout`); its clients end every request by it.
+    pub deadline: Deadline,
+    /// The `access_token_lifespan` the scenario gave its endpoint, if it set one.
+    pub configured_lifespan: Option<u64>,
+}
+
+impl fmt::Debug for SuiteWorld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SuiteWorld")
+            .field("target", &self.context.target.instance())
+            .field("users", &self.vocabulary.users.keys().collect::<Vec<_>>())
+            .field(
+                "endpoints",
+                &self.vocabulary.endpoints.keys().collect::<Vec<_>>(),
+            )
+            .field("facts", &self.facts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SuiteWorld {
+    async fn start() -> Result<SuiteWorld, std::io::Error> {
+        let context = context::current();
+        let (mock, base_url, admin) = match &context.target {
+            Target::Mock { release, breaks } => {
+                let password = SecretString::from(random::secret());
+                let (instance, _) = Seed::default()
+                    .build(&password, Some(release))
+                    .map_err(std::io::Error::other)?;
+                let instance = instance.with_breaks(Breaks::new(breaks.iter().copied()));
+                let options = MockOptions {
+                    listen: "127.0.0.1:0".parse().expect("loopback address"),
+                    tls: None,
+                    instance,
+                };
+                let server = MockServer::start(options).await.map_err(|error| {
+                    std::io::Error::other(format!("cannot start the mock instance: {error}"))
+                })?;
+                let url = server.base_url().to_owned();
+                let admin = Credentials::Basic {
+                    user: "admin".into(),
+                    password,
+                };
+                (Some(server), url, Some(admin))
+            }
+            Target::Admin { url, admin } => (None, url.clone(), Some(admin.clone())),
+            Target::Client { url, .. } => (None, url.clone(), None),
+        };
+        // On the mock a 503 is a scenario's own doing: never retried.
+        let retry = if mock.is_some() {
+            RetryPolicy::NEVER
+        } else {
+            RetryPolicy::default()
+        };
+        let deadline = Deadline::default();
+        let servicenow = ServiceNow::new(context.http.clone(), &base_url)
+            .with_retry(retry)
+            .with_deadline(deadline.clone());
+        let control = mock.as_ref().map(|_| {
+            MockControl::new(context.http.clone(), &base_url).with_deadline(deadline.clone())
+        });
+        for secret in admin.iter().flat_map(Credentials::secrets) {
+            servicenow.recorder().know_secret(secret);
+        }
+        let records = JournaledRecords::new(
+            servicenow.clone(),
+            admin,
+            context.journal.clone(),
+            context.late_write_grace,
+        );
+        Ok(SuiteWorld {
+            context,
+            _mock: mock,
+            servicenow,
+            control,
+            records,
+            vocabulary: Vocabulary::default(),
+            replies: Replies::default(),
+            facts: BTreeMap::new(),
+            grant_changed: false,
+            scenario_id: String::new(),
+            scenario_number: String::new(),
+            instance_wide: false,
+            key: None,
+            deadline,
+            configured_lifespan: None,
+        })
+    }
+
+    /// Before the scenario's first step: who it is, and, on a real instance, its turn (an instance-wide
+    /// scenario runs alone; the others run side by side); its time starts once it has its turn.
+    pub async fn begin(&mut self, key: ScenarioKey, id: &str, instance_wide: bool) {
+        self.scenario_id = format!("CC-{id}");
+        self.scenario_number = format!("s{}", self.context.next_scenario_number());
+        self.instance_wide = instance_wide;
+        if self.context.target.url().is_some() {
+            let turns = &self.context.turns;
+            turns.take(&key, &self.scenario_id, instance_wide).await;
+        }
+        self.key = Some(key);
+        self.deadline.start(self.context.scenario_timeout);
+    }
+
+    /// Waits `duration` without holding the scenario's turn on a real instance, so scenarios that must
+    /// run alone can run meanwhile; the turn is taken again (after them) before the scenario goes on, and
+    /// the time spent waiting for it does not count against the scenario's.
+    pub async fn wait_aside(&mut self, duration: std::time::Duration) -> Result<(), String> {
+        let turns = self.context.turns.clone();
+        let key = self.key.clone();
+        if let Some(key) = &key {
+            turns.step_aside(key);
+        }
+        let slept = self.deadline.sleep(duration).await;
+        if let Some(key) = &key {
+            self.deadline.extend(turns.rejoin(key).await);
+        }
+        slept.map_err(|time_up| time_up.to_string())
+    }
+
+    fn is_client_target(&self) -> bool {
+        matches!(self.context.target, Target::Client { .. })
+    }
+
+    /// Sends a token request and keeps the response.
+    pub async fn request_token(&mut self, request: TokenRequest) -> Result<(), String> {
+        let reply = self
+            .servicenow
+            .request_token(&request)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.replies.keep_token_reply(reply);
+        Ok(())
+    }
+
+    pub fn record_fact(&mut self, name: &str, value: Value) {
+        self.facts.insert(name.to_owned(), value);
+    }
+
+    /// Hands the scenario's facts and redacted exchanges to the reports.
+    pub fn take_observation(&mut self) -> Observation {
+        Observation {
+            facts: std::mem::take(&mut self.facts),
+            exchanges: self.servicenow.recorder().exchanges(),
+            inconclusive: None,
+        }
+    }
+}

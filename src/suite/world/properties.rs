@@ -1,0 +1,175 @@
+//! The instance-wide properties a scenario sets: the grant property (the run's baseline, or away from it),
+//! others such as the Basic auth restriction's; only a scenario tagged `@instance-wide` may move them.
+
+use serde_json::json;
+
+use crate::captured::{
+    BASIC_ALLOWED_USERS_PROPERTY, BASIC_RESTRICTION_ACTIVE_PROPERTY,
+    BASIC_RESTRICTION_ENFORCE_PROPERTY, GRANT_PROPERTY,
+};
+use crate::client::Credentials;
+
+use super::SuiteWorld;
+use super::journaled::UndoAt;
+use super::table_reply::{expect_result, text};
+
+impl SuiteWorld {
+    /// Sets the grant property (`None` removes it), read afresh from the instance first: an earlier
+    /// scenario may have left it otherwise. `"true"` is the run's baseline: bringing it there is undone
+    /// at the end of the run, and only a scenario tagged `@instance-wide` (which runs alone) may move it
+    /// away. On a client target the property cannot be seen: `"true"` is what such a run presumes.
+    pub async fn set_grant_property(&mut self, value: Option<&str>) -> Result<(), String> {
+        if self.is_client_target() {
+            return match value {
+                Some("true") => Ok(()),
+                _ => Err("a client target cannot change the grant property".into()),
+            };
+        }
+        let to_baseline = value == Some("true") && !self.grant_changed;
+        if !to_baseline && !self.instance_wide {
+            return Err(format!(
+                "{} changes the grant property but is not tagged @instance-wide, so it would run beside scenarios that need it",
+                self.scenario_id
+            ));
+        }
+        let context = self.context.clone();
+        let _one_at_a_time = match to_baseline {
+            true => Some(context.grant_baseline.lock().await),
+            false => None,
+        };
+        let at = match to_baseline {
+            true => UndoAt::RunEnd,
+            false => {
+                self.grant_changed = true;
+                UndoAt::ScenarioEnd
+            }
+        };
+        let now = self
+            .records
+            .find("sys_properties", &format!("name={GRANT_PROPERTY}"))
+            .await?
+            .first()
+            .cloned();
+        if to_baseline {
+            let found = now.as_ref().map(|property| text(property, "value"));
+            let mut before_run = self
+                .context
+                .grant_property_before_run
+                .lock()
+                .expect("grant property lock");
+            before_run.get_or_insert(found);
+        }
+        match (now, value) {
+            (Some(property), Some(value)) if text(&property, "value") == value => Ok(()),
+            (Some(property), Some(value)) => {
+                let sys_id = text(&property, "sys_id");
+                self.records
+                    .update_undone_at(at, "sys_properties", &sys_id, json!({ "value": value }))
+                    .await
+            }
+            (None, Some(value)) => {
+                let record = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
+                self.records
+                    .create_undone_at(at, "sys_properties", record, &[])
+                    .await
+                    .map(drop)
+            }
+            (Some(property), None) => {
+                // The whole record is kept (its description too), so restoring it recreates it as it was.
+                let sys_id = text(&property, "sys_id");
+                self.records
+                    .delete("sys_properties", &sys_id, property)
+                    .await
+            }
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// Sets an instance-wide property other than the grant's (`None` removes it), read afresh first; only
+    /// a scenario tagged `@instance-wide` may, and it is undone at the scenario's end.
+    pub async fn set_instance_property(
+        &mut self,
+        name: &str,
+        kind: &str,
+        value: Option<&str>,
+    ) -> Result<(), String> {
+        if !self.instance_wide {
+            return Err(format!(
+                "{} changes the instance-wide property {name} but is not tagged @instance-wide",
+                self.scenario_id
+            ));
+        }
+        let now = self
+            .records
+            .find("sys_properties", &format!("name={name}"))
+            .await?
+            .first()
+            .cloned();
+        match (now, value) {
+            (Some(property), Some(value)) if text(&property, "value") == value => Ok(()),
+            (Some(property), Some(value)) => {
+                let sys_id = text(&property, "sys_id");
+                self.records
+                    .update("sys_properties", &sys_id, json!({ "value": value }))
+                    .await
+            }
+            (None, Some(value)) => {
+                let record = json!({ "name": name, "type": kind, "value": value });
+                self.records
+                    .create("sys_properties", record)
+                    .await
+                    .map(drop)
+            }
+            (Some(property), None) => {
+                let sys_id = text(&property, "sys_id");
+                self.records
+                    .delete("sys_properties", &sys_id, property)
+                    .await
+            }
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// Turns the Basic auth restriction on and enforcing (SPEC §10), undone at the scenario's end. An admin
+    /// on Basic is listed in `allowed_users` first, so the scenario, its undoing and the run go on; a
+    /// real instance's admin on Basic never gets here (the selection skips these scenarios: an undo
+    /// that took the listing away before the enforcement would lock it out).
+    pub async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
+        if matches!(self.records.admin()?, Credentials::Basic { .. }) {
+            let admin = self.records.admin()?.clone();
+            let reply = self.servicenow.current_user(&admin).await;
+            let me = expect_result(
+                &reply.map_err(|e| e.to_string())?,
+                200,
+                "ask who the admin is",
+            )?;
+            let sys_id = text(&me, "user_sys_id");
+            let listed = self
+                .records
+                .find(
+                    "sys_properties",
+                    &format!("name={BASIC_ALLOWED_USERS_PROPERTY}"),
+                )
+                .await?
+                .first()
+                .map(|property| text(property, "value"))
+                .unwrap_or_default();
+            if !listed.split(',').any(|listed| listed.trim() == sys_id) {
+                let users = match listed.trim() {
+                    "" => sys_id,
+                    others => format!("{others},{sys_id}"),
+                };
+                self.set_instance_property(BASIC_ALLOWED_USERS_PROPERTY, "string", Some(&users))
+                    .await?;
+            }
+        }
+        for property in [
+            BASIC_RESTRICTION_ACTIVE_PROPERTY,
+            BASIC_RESTRICTION_ENFORCE_PROPERTY,
+        ] {
+            self.set_instance_property(property, "boolean", Some("true"))
+                .await?;
+        }
+        Ok(())
+    }
+}

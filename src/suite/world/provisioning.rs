@@ -1,0 +1,330 @@
+//! Making on the instance what the steps name, through the Table API on every target: users, OAuth API
+//! endpoints, auth scopes and their mappings, the suite's own table; and the names they get there.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+
+use crate::random;
+use crate::suite::context::Target;
+
+use super::SuiteWorld;
+use super::journaled::UndoAt;
+use super::table_reply::text;
+use super::vocabulary::{Endpoint, User};
+
+impl SuiteWorld {
+    /// `a user "X"`: created on the mock or an admin target; the expected user on a client target.
+    pub async fn add_user(&mut self, logical: &str) -> Result<(), String> {
+        let user = match &self.context.target {
+            Target::Client { expect_user, .. } => User {
+                user_name: expect_user.clone(),
+                sys_id: None,
+                password: None,
+            },
+            _ => {
+                let user_name = self.instance_name(logical);
+                let record = json!({
+                    "user_name": user_name,
+                    "first_name": "sncc",
+                    "last_name": logical,
+                    "web_service_access_only": "true",
+                });
+                let created = self.records.create("sys_user", record).await?;
+                User {
+                    user_name,
+                    sys_id: Some(text(&created, "sys_id")),
+                    password: None,
+                }
+            }
+        };
+        self.vocabulary.users.insert(logical.to_owned(), user);
+        Ok(())
+    }
+
+    /// `a user "X" who signs in with a password` (SPEC §10): a user with a random password, for Basic
+    /// sign-ins; web-service-only or not. The password is set as its display value
+    /// (`sysparm_input_display_value=true`), as an instance hashes a password written through the Table
+    /// API.
+    pub async fn add_user_with_password(
+        &mut self,
+        logical: &str,
+        web_service_only: bool,
+    ) -> Result<(), String> {
+        if self.is_client_target() {
+            return Err("a client target cannot create users".into());
+        }
+        let user_name = self.instance_name(logical);
+        let password = self.held_secret(random::secret());
+        let record = json!({
+            "user_name": user_name,
+            "first_name": "sncc",
+            "last_name": logical,
+            "web_service_access_only": web_service_only.to_string(),
+            "user_password": password.expose_secret(),
+        });
+        let query = [("sysparm_input_display_value", "true")];
+        let created = self
+            .records
+            .create_undone_at(UndoAt::ScenarioEnd, "sys_user", record, &query)
+            .await?;
+        let user = User {
+            user_name,
+            sys_id: Some(text(&created, "sys_id")),
+            password: Some(password),
+        };
+        self.vocabulary.users.insert(logical.to_owned(), user);
+        Ok(())
+    }
+
+    /// `an OAuth API endpoint "C" whose OAuth Application User is "U"` (or none): the configured client on
+    /// a client target.
+    pub async fn add_endpoint(&mut self, logical: &str, user: Option<&str>) -> Result<(), String> {
+        let endpoint = match &self.context.target {
+            Target::Client {
+                client_id,
+                client_secret,
+                ..
+            } => Endpoint {
+                sys_id: None,
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+            },
+            _ => {
+                let user_sys_id = match user {
+                    Some(user) => self
+                        .vocabulary
+                        .user(user)?
+                        .sys_id
+                        .clone()
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                let secret = self.held_secret(random::secret());
+                let record = json!({
+                    "name": self.instance_name(logical),
+                    "type": "client",
+                    "client_secret": secret.expose_secret(),
+                    "user": user_sys_id,
+                    "default_grant_type": "client_credentials",
+                });
+                let created = self.records.create("oauth_entity", record).await?;
+                let client_id = text(&created, "client_id");
+                if client_id.is_empty() {
+                    return Err("the new OAuth API endpoint has no client_id".into());
+                }
+                Endpoint {
+                    sys_id: Some(text(&created, "sys_id")),
+                    client_id,
+                    client_secret: secret,
+                }
+            }
+        };
+        self.vocabulary
+            .endpoints
+            .insert(logical.to_owned(), endpoint);
+        Ok(())
+    }
+
+    /// Changes a user's fields.
+    pub async fn update_user(&mut self, logical: &str, changes: Value) -> Result<(), String> {
+        let sys_id = self
+            .vocabulary
+            .user(logical)?
+            .sys_id
+            .clone()
+            .ok_or("this target cannot change users")?;
+        self.records.update("sys_user", &sys_id, changes).await
+    }
+
+    /// Changes an endpoint's fields.
+    pub async fn update_endpoint(&mut self, logical: &str, changes: Value) -> Result<(), String> {
+        let sys_id = self
+            .vocabulary
+            .endpoint(logical)?
+            .sys_id
+            .clone()
+            .ok_or("this target cannot change endpoints")?;
+        self.records.update("oauth_entity", &sys_id, changes).await
+    }
+
+    /// Gives an endpoint a new client secret, and uses it from then on.
+    pub async fn set_client_secret(&mut self, logical: &str, secret: String) -> Result<(), String> {
+        let secret = self.held_secret(secret);
+        self.update_endpoint(logical, json!({ "client_secret": secret.expose_secret() }))
+            .await?;
+        if let Some(endpoint) = self.vocabulary.endpoints.get_mut(logical) {
+            endpoint.client_secret = secret;
+        }
+        Ok(())
+    }
+
+    /// The suite's own table (SPEC §7): `u_sncc_<run>` on a real instance, created through
+    /// `sys_db_object` once a run; a table of the scenario's own mock otherwise. Auth scopes are bound
+    /// to it and to nothing the instance already uses.
+    pub async fn own_table(&mut self) -> Result<String, String> {
+        if let Some(table) = &self.vocabulary.own_table {
+            return Ok(table.clone());
+        }
+        let name = match self.context.target {
+            Target::Mock { .. } => "u_sncc_suite".to_owned(),
+            _ => {
+                let run = self.context.prefix.trim_start_matches("sncc-");
+                format!("u_sncc_{}", run.trim_end_matches('-'))
+            }
+        };
+        let record = json!({
+            "name": name,
+            "label": self.marked("conformance check table"),
+        });
+        self.shared_record("sys_db_object", record).await?;
+        self.vocabulary.own_table = Some(name.clone());
+        Ok(name)
+    }
+
+    /// `an auth scope "X"`: a `sys_auth_scope` of the suite's, shared by the run on a real instance.
+    pub async fn add_auth_scope(&mut self, logical: &str) -> Result<(), String> {
+        let record = json!({
+            "name": self.shared_name(logical),
+            "description": self.marked("conformance check auth scope"),
+        });
+        let created = self.shared_record("sys_auth_scope", record).await?;
+        self.vocabulary
+            .auth_scopes
+            .insert(logical.to_owned(), created);
+        Ok(())
+    }
+
+    /// An auth scope by logical name: the scenario's own, else one the instance has by that exact name
+    /// (the seeded `useraccount`).
+    pub async fn auth_scope(&mut self, logical: &str) -> Result<Value, String> {
+        if let Some(scope) = self.vocabulary.auth_scopes.get(logical) {
+            return Ok(scope.clone());
+        }
+        self.records
+            .find("sys_auth_scope", &format!("name={logical}"))
+            .await?
+            .first()
+            .cloned()
+            .ok_or_else(|| format!("the instance has no auth scope {logical}"))
+    }
+
+    /// The name the instance knows an auth scope by.
+    pub async fn auth_scope_name(&mut self, logical: &str) -> Result<String, String> {
+        Ok(text(&self.auth_scope(logical).await?, "name"))
+    }
+
+    /// Maps an endpoint to an auth scope (an `oauth_entity_auth_scope_mapping`, undone at the end).
+    pub async fn map_to_scope(&mut self, endpoint: &str, scope: &str) -> Result<(), String> {
+        let entity = self
+            .vocabulary
+            .endpoint(endpoint)?
+            .sys_id
+            .clone()
+            .ok_or("this target cannot map endpoints to scopes")?;
+        let scope_sys_id = text(&self.auth_scope(scope).await?, "sys_id");
+        let record = json!({ "oauth_entity": entity, "auth_scope": scope_sys_id });
+        let created = self
+            .records
+            .create("oauth_entity_auth_scope_mapping", record)
+            .await?;
+        self.vocabulary
+            .scope_mappings
+            .insert((endpoint.to_owned(), scope.to_owned()), created);
+        Ok(())
+    }
+
+    /// Binds an auth scope to the suite's own table (a `sys_api_access_scope`, undone at the end), for
+    /// one method or, with `None`, all. A binding is instance-wide state: only a scenario tagged
+    /// `@instance-wide` (which runs alone) may make one, and only ever on the suite's own table.
+    pub async fn protect_own_table(
+        &mut self,
+        scope: &str,
+        method: Option<&str>,
+    ) -> Result<(), String> {
+        if !self.instance_wide {
+            return Err(format!(
+                "{} binds an auth scope to an API but is not tagged @instance-wide",
+                self.scenario_id
+            ));
+        }
+        let table = self.own_table().await?;
+        let scope_sys_id = text(&self.auth_scope(scope).await?, "sys_id");
+        let record = json!({
+            "auth_scope": scope_sys_id,
+            "api_path": format!("now/table/{table}"),
+            "http_method": method.unwrap_or_default(),
+            "apply_all_methods": method.is_none().to_string(),
+            "apply_all_resources": "true",
+            "apply_all_versions": "true",
+            "active": "true",
+        });
+        self.records
+            .create("sys_api_access_scope", record)
+            .await
+            .map(drop)
+    }
+
+    /// Removes a mapping the scenario made.
+    pub async fn unmap_from_scope(&mut self, endpoint: &str, scope: &str) -> Result<(), String> {
+        let key = (endpoint.to_owned(), scope.to_owned());
+        let mapping = self.vocabulary.scope_mappings.remove(&key).ok_or_else(|| {
+            format!("\"{endpoint}\" was not mapped to \"{scope}\" in this scenario")
+        })?;
+        let sys_id = text(&mapping, "sys_id");
+        self.records
+            .delete("oauth_entity_auth_scope_mapping", &sys_id, mapping)
+            .await
+    }
+
+    /// A record every scenario of the run may share: on a real instance created once (journaled, undone
+    /// at the end of the run) and found again by its table and `name`; on the mock, made in the
+    /// scenario's own instance.
+    async fn shared_record(&mut self, table: &str, record: Value) -> Result<Value, String> {
+        if !self.records.is_journaled() {
+            return self.records.create(table, record).await;
+        }
+        let key = format!("{table} {}", text(&record, "name"));
+        let context = self.context.clone();
+        let mut shared = context.shared_records.lock().await;
+        if let Some(found) = shared.get(&key) {
+            return Ok(found.clone());
+        }
+        let created = self
+            .records
+            .create_undone_at(UndoAt::RunEnd, table, record, &[])
+            .await?;
+        shared.insert(key, created.clone());
+        Ok(created)
+    }
+
+    /// The name a logical name gets on the instance: as written on the mock; on a real one prefixed with
+    /// the run's prefix and the scenario's number, so scenarios side by side never share a record and a
+    /// search for one scenario's record never finds another's.
+    fn instance_name(&self, logical: &str) -> String {
+        match self.context.target {
+            Target::Mock { .. } => logical.to_owned(),
+            _ => format!("{}{}-{logical}", self.context.prefix, self.scenario_number),
+        }
+    }
+
+    /// The name a logical name gets for a record the whole run shares ([`Self::shared_record`]): as
+    /// written on the mock; on a real one prefixed with the run's prefix only.
+    fn shared_name(&self, logical: &str) -> String {
+        match self.context.target {
+            Target::Mock { .. } => logical.to_owned(),
+            _ => format!("{}{logical}", self.context.prefix),
+        }
+    }
+
+    /// A text that marks what the suite writes on a real instance as its own (the run's prefix).
+    pub fn marked(&self, text: &str) -> String {
+        format!("{}{text}", self.context.prefix)
+    }
+
+    /// A secret the scenario holds from now on: its recorder knows it, so no report shows it.
+    fn held_secret(&self, value: String) -> SecretString {
+        let secret = SecretString::from(value);
+        self.servicenow.recorder().know_secret(&secret);
+        secret
+    }
+}

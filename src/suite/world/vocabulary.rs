@@ -1,0 +1,64 @@
+//! What the steps name, by logical name: users, OAuth API endpoints, auth scopes and their mappings, and
+//! the suite's own table, each as the instance knows it.
+
+use std::collections::HashMap;
+
+use secrecy::SecretString;
+use serde_json::Value;
+
+/// A user the scenario named, as the instance knows it.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub user_name: String,
+    /// Unknown on a client target until the token says who it acts as.
+    pub sys_id: Option<String>,
+    /// The password it signs in with over Basic, when the scenario gave it one.
+    pub password: Option<SecretString>,
+}
+
+/// An OAuth API endpoint the scenario named.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// Unknown on a client target.
+    pub sys_id: Option<String>,
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// The scenario's names for what it made or found on the instance.
+#[derive(Default)]
+pub struct Vocabulary {
+    pub(super) users: HashMap<String, User>,
+    pub(super) endpoints: HashMap<String, Endpoint>,
+    /// The auth scopes the scenario named (`sys_auth_scope` records), by logical name.
+    pub(super) auth_scopes: HashMap<String, Value>,
+    /// The scenario's mappings of endpoints to auth scopes (`oauth_entity_auth_scope_mapping`), by
+    /// endpoint and scope logical names.
+    pub(super) scope_mappings: HashMap<(String, String), Value>,
+    /// The suite's own table, once the scenario has it.
+    pub(super) own_table: Option<String>,
+}
+
+impl Vocabulary {
+    /// A user by logical name.
+    pub fn user(&self, logical: &str) -> Result<&User, String> {
+        self.users
+            .get(logical)
+            .ok_or_else(|| format!("no user \"{logical}\" in this scenario"))
+    }
+
+    /// An OAuth API endpoint by logical name.
+    pub fn endpoint(&self, logical: &str) -> Result<&Endpoint, String> {
+        self.endpoints
+            .get(logical)
+            .ok_or_else(|| format!("no OAuth API endpoint \"{logical}\" in this scenario"))
+    }
+
+    /// The client ids of every endpoint the scenario named.
+    pub fn client_ids(&self) -> Vec<String> {
+        let endpoints = self.endpoints.values();
+        endpoints
+            .map(|endpoint| endpoint.client_id.clone())
+            .collect()
+    }
+}
