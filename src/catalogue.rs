@@ -1,4 +1,5 @@
-//! What each scenario checks, read from its tags: behaviour id, evidence, severity, clauses, target needs.
+//! What each scenario checks, read from its tags (docs/catalogue.md#tags): behaviour id, evidence, severity,
+//! clauses, target needs; and the behaviours, and their ids, that the features check.
 
 use std::collections::BTreeMap;
 
@@ -43,8 +44,8 @@ pub struct Needs {
     pub grant: bool,
     /// It applies only to releases before Washington DC (`@pre-washington`).
     pub pre_washington: bool,
-    /// It needs a behaviour that arrived in a release or patch (`@gate-jwt-access-tokens`, see
-    /// [`crate::release::GATES`]).
+    /// It needs a behaviour that arrived in a release or patch (`@gate-jwt-access-tokens`, catalogue §4,
+    /// see [`crate::release::GATES`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<Gate>,
     /// It checks what a release does *before* a gated behaviour arrived (`@before-gate-jwt-access-tokens`):
@@ -215,8 +216,25 @@ pub fn behaviours(features: &[gherkin::Feature]) -> Result<Vec<Behaviour>, Catal
         }
     }
     let mut rows: Vec<Behaviour> = by_id.into_values().collect();
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    rows.sort_by(|a, b| catalogue_order(&a.id).cmp(&catalogue_order(&b.id)));
     Ok(rows)
+}
+
+/// The ids of the behaviours the features check, in catalogue order: what code and tests derive from the
+/// features, never a list of their own (docs/catalogue.md is the one kept by hand, and `tests/readme.rs`
+/// holds the features to it).
+pub fn ids(features: &[gherkin::Feature]) -> Result<Vec<String>, CatalogueError> {
+    Ok(behaviours(features)?
+        .into_iter()
+        .map(|behaviour| behaviour.id)
+        .collect())
+}
+
+/// Where an id sorts: by its letters, then by its number (`H9` before `H10`).
+fn catalogue_order(id: &str) -> (&str, Option<u32>, &str) {
+    let digits_at = id.find(|c: char| c.is_ascii_digit()).unwrap_or(id.len());
+    let (letters, number) = id.split_at(digits_at);
+    (letters, number.parse().ok(), number)
 }
 
 #[cfg(test)]
@@ -278,31 +296,16 @@ mod tests {
     }
 
     #[test]
-    fn the_built_in_features_cover_every_spec_behaviour() {
-        let features = features::parse(&features::embedded()).unwrap();
-        let ids: Vec<String> = behaviours(&features)
-            .unwrap()
-            .into_iter()
-            .map(|b| b.id)
-            .collect();
-        let mut expected = Vec::new();
-        for (group, count) in [
-            ('A', 5),
-            ('B', 7),
-            ('C', 6),
-            ('D', 7),
-            ('E', 7),
-            ('F', 8),
-            ('G', 2),
-            ('H', 7),
-            ('I', 5),
-            ('J', 4),
-            ('K', 3),
-            ('L', 3),
-            ('M', 1),
-        ] {
-            expected.extend((1..=count).map(|n| format!("{group}{n}")));
-        }
-        assert_eq!(ids, expected);
+    fn ids_name_each_behaviour_once_letters_first_then_numbers_by_value() {
+        let scenario = |id: &str| {
+            format!("  @CC-{id} @doc @must\n  Scenario: {id}\n    Given a user \"u\"\n\n")
+        };
+        let text = ["B2", "A1", "H10", "B2", "H9", "A2"].map(scenario).concat();
+        let source = features::FeatureSource {
+            uri: "features/ids.feature".into(),
+            text: format!("Feature: Ids\n\n{text}"),
+        };
+        let features = features::parse(&[source]).unwrap();
+        assert_eq!(ids(&features).unwrap(), ["A1", "A2", "B2", "H9", "H10"]);
     }
 }
