@@ -1,4 +1,4 @@
-//! What real instances were seen to send and name (`fixtures/responses/`, SPEC §1–§4): the one source of the
+//! What real instances were seen to send and name (`fixtures/responses/`, catalogue §1–§4): the one source of the
 //! captured bodies the suite expects and the mock sends, parsed once, and of the well-known property names.
 
 use std::sync::LazyLock;
@@ -6,25 +6,25 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The property that turns the grant on (SPEC §2); absent means false.
+/// The property that turns the grant on (catalogue §2); absent means false.
 pub const GRANT_PROPERTY: &str = "glide.oauth.inbound.client.credential.grant_type.enabled";
-/// The property that switches the REST API auth scope check off instance-wide when `false` (SPEC §7).
+/// The property that switches the REST API auth scope check off instance-wide when `false` (catalogue §7).
 pub const SCOPE_CHECK_PROPERTY: &str = "com.glide.rest.api.auth.scope.check.enable";
-/// The property whose value is the sys_id of the `useraccount` auth scope (SPEC §7).
+/// The property whose value is the sys_id of the `useraccount` auth scope (catalogue §7).
 pub const USERACCOUNT_SCOPE_PROPERTY: &str = "glide.oauth.token.scope.useraccount";
-/// The property whose value names the release (SPEC §4).
+/// The property whose value names the release (catalogue §4).
 pub const BUILDTAG_PROPERTY: &str = "glide.buildtag";
-/// Whether the Basic auth restriction applies at all (SPEC §10; absent: true).
+/// Whether the Basic auth restriction applies at all (catalogue §10; absent: true).
 pub const BASIC_RESTRICTION_ACTIVE_PROPERTY: &str =
     "glide.authenticate.basic_auth.restriction.active";
-/// Whether an active Basic auth restriction refuses, rather than only tracks (SPEC §10).
+/// Whether an active Basic auth restriction refuses, rather than only tracks (catalogue §10).
 pub const BASIC_RESTRICTION_ENFORCE_PROPERTY: &str =
     "glide.authenticate.basic_auth.restriction.enforce";
-/// The roles whose holders keep Basic auth (SPEC §10; a comma list, absent: [`BASIC_AUTH_ROLE`]).
+/// The roles whose holders keep Basic auth (catalogue §10; a comma list, absent: [`BASIC_AUTH_ROLE`]).
 pub const BASIC_ALLOWED_ROLES_PROPERTY: &str = "glide.authenticate.basic_auth.allowed_roles";
-/// The users (sys_ids, a comma list) who keep Basic auth (SPEC §10).
+/// The users (sys_ids, a comma list) who keep Basic auth (catalogue §10).
 pub const BASIC_ALLOWED_USERS_PROPERTY: &str = "glide.authenticate.basic_auth.allowed_users";
-/// The role an instance ships for Basic API access (SPEC §10).
+/// The role an instance ships for Basic API access (catalogue §10).
 pub const BASIC_AUTH_ROLE: &str = "snc_basic_auth_api_access";
 
 /// A recorded response, as `fixtures/responses/README.md` describes it.

@@ -272,14 +272,14 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, Comman
 }
 
 /// `--release`: a family and an optional patch; a family newer than the list is accepted with a warning
-/// (SPEC §4).
+/// (catalogue §4).
 fn parse_release(name: &str) -> Result<Release, String> {
     name.parse()
         .map_err(|error: ReleaseError| error.to_string())
 }
 
 /// The `--release` of a run: the mock simulates only known families (an error otherwise); a real instance
-/// may be newer than the list, which is taken as newer than every known family, with a warning (SPEC §4).
+/// may be newer than the list, which is taken as newer than every known family, with a warning (catalogue §4).
 fn run_release(release: Option<Release>, on_mock: bool) -> Result<Option<Release>, String> {
     match release {
         Some(release) if on_mock => release.simulated().map(Some).map_err(|e| e.to_string()),

@@ -1,4 +1,4 @@
-//! The upgrade inventory (SPEC §11, M1): the facts that hold every inbound OAuth API endpoint's grant
+//! The upgrade inventory (catalogue §11, M1): the facts that hold every inbound OAuth API endpoint's grant
 //! settings and the grant's properties, and which of their changes `sncc compare` counts as must-level.
 
 use std::sync::LazyLock;
@@ -7,7 +7,7 @@ use regex::Regex;
 
 use crate::captured::{GRANT_PROPERTY, SCOPE_CHECK_PROPERTY, USERACCOUNT_SCOPE_PROPERTY};
 
-/// The three properties that decide the grant (SPEC §2, §7): whether it is on, whether the REST API
+/// The three properties that decide the grant (catalogue §2, §7): whether it is on, whether the REST API
 /// auth scope check runs, and which auth scope is `useraccount` (recorded by that scope's name).
 pub const GRANT_PROPERTIES: [&str; 3] = [
     GRANT_PROPERTY,

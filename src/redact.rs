@@ -65,7 +65,7 @@ fn decoded_name(name: &str) -> String {
 }
 
 /// A JSON value with every secret member's value replaced, at any depth. As the Batch API carries them
-/// (SPEC §12): a `{"name":…,"value":…}` header whose name is a credential's has its value replaced, and a
+/// (catalogue §12): a `{"name":…,"value":…}` header whose name is a credential's has its value replaced, and a
 /// base64 `body` is decoded, redacted and encoded again.
 pub fn json(value: &mut Value) {
     match value {

@@ -1,5 +1,5 @@
 //! ServiceNow releases: families in order, patch levels, `glide.buildtag` values, and the gates of behaviours
-//! that arrived in a release or a patch (SPEC §4, §7–§10).
+//! that arrived in a release or a patch (catalogue §4, §7–§10).
 
 use std::fmt;
 use std::str::FromStr;
@@ -95,7 +95,7 @@ impl FromStr for Family {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReleaseFamily {
     Known(Family),
-    /// A word not in the list: newer than every known family (SPEC §4), so every gate is open.
+    /// A word not in the list: newer than every known family (catalogue §4), so every gate is open.
     Newer(String),
 }
 
@@ -165,7 +165,7 @@ impl Release {
         }
     }
 
-    /// Whether a word newer than the list named this release (worth a warning, SPEC §4).
+    /// Whether a word newer than the list named this release (worth a warning, catalogue §4).
     pub fn is_newer_than_known(&self) -> bool {
         matches!(self.family, ReleaseFamily::Newer(_))
     }
@@ -290,13 +290,13 @@ impl fmt::Display for Release {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Gate {
-    /// Inbound client credentials (SPEC §4).
+    /// Inbound client credentials (catalogue §4).
     ClientCredentials,
-    /// `oauth_entity.scope_restriction_status=restricted` (SPEC §7, H6).
+    /// `oauth_entity.scope_restriction_status=restricted` (catalogue §7, H6).
     RestrictedScopes,
-    /// `oauth_entity.token_format=jwt` (SPEC §9, J1–J4).
+    /// `oauth_entity.token_format=jwt` (catalogue §9, J1–J4).
     JwtAccessTokens,
-    /// The Basic authentication restriction properties (SPEC §10, K1–K3).
+    /// The Basic authentication restriction properties (catalogue §10, K1–K3).
     BasicAuthRestriction,
 }
 

@@ -43,7 +43,7 @@ pub struct Selection {
     /// The release the target runs; `None` when unknown (a client run without `--release`).
     pub release: Option<Release>,
     /// A real instance's admin signs in with Basic: scenarios that turn the Basic auth restriction on
-    /// (SPEC §10) would lock it out, so they are skipped.
+    /// (catalogue §10) would lock it out, so they are skipped.
     pub admin_on_basic: bool,
     pub tags: Option<TagOperation>,
     pub name: Option<Regex>,

@@ -298,7 +298,7 @@ fn a_missing_seed_file_exits_2_naming_the_built_in_seeds() {
     );
 }
 
-/// (A family newer than the list, `kingston`, is accepted with a warning: SPEC §4.)
+/// (A family newer than the list, `kingston`, is accepted with a warning: catalogue §4.)
 #[test]
 fn a_malformed_release_exits_2_and_says_why() {
     for (release, why) in [

@@ -1,4 +1,4 @@
-//! The mock's Basic auth restriction (SPEC §10, K1–K3) and password grant over real HTTP: tracking until
+//! The mock's Basic auth restriction (catalogue §10, K1–K3) and password grant over real HTTP: tracking until
 //! enforced on Brazil, who keeps Basic, what the token endpoint and tokens keep, and the password grant's
 //! body and refusals on every release.
 

@@ -11,7 +11,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use sncc::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY, REST_401};
 
-/// Asserts the REST 401 of SPEC §3 (E2): the captured envelope, compared as JSON, and the BASIC challenge.
+/// Asserts the REST 401 of catalogue §3 (E2): the captured envelope, compared as JSON, and the BASIC challenge.
 async fn assert_not_authenticated(response: Response, why: &str) {
     assert_eq!(response.status(), REST_401.status, "{why}");
     let challenge = REST_401.header("www-authenticate");

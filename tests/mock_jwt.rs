@@ -1,4 +1,4 @@
-//! The mock's JWT access tokens (SPEC §9, J1–J4) over real HTTP: the JWKS, a JWT's header and claims, its use
+//! The mock's JWT access tokens (catalogue §9, J1–J4) over real HTTP: the JWKS, a JWT's header and claims, its use
 //! as a Bearer token, revocation, expiry, release gating and an unknown `token_format`.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The mock's revocation, session cookies and sign-in records (SPEC §8, I1–I5) over real HTTP, and the bad
+//! The mock's revocation, session cookies and sign-in records (catalogue §8, I1–I5) over real HTTP, and the bad
 //! input revocation must survive without a panic or a changed state.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The mock's REST API auth scopes (SPEC §7, H1–H7) and request details (SPEC §11, L1–L3) over real HTTP:
+//! The mock's REST API auth scopes (catalogue §7, H1–H7) and request details (catalogue §11, L1–L3) over real HTTP:
 //! scopes bound to a custom `u_` table created through `sys_db_object`, as the suite provisions them.
 
 mod common;

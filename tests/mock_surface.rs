@@ -1,4 +1,4 @@
-//! The mock's REST surface beyond the Table API (SPEC §12) over real HTTP: the Attachment API, the Batch API,
+//! The mock's REST surface beyond the Table API (catalogue §12) over real HTTP: the Attachment API, the Batch API,
 //! the Table API's XML form, and what the mock answers (and journals) where it models nothing.
 
 mod common;

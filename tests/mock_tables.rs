@@ -1,4 +1,4 @@
-//! The mock's tables through real HTTP (SPEC §2, §7, §12): out-of-box shapes, filters on real columns,
+//! The mock's tables through real HTTP (catalogue §2, §7, §12): out-of-box shapes, filters on real columns,
 //! dot-walks and name-value filters, display values, both path forms, the dictionary tables, custom
 //! tables through `sys_db_object` and `sys_dictionary`, and a seed's own tables.
 

@@ -311,7 +311,7 @@ fn a_run_killed_mid_way_is_undone_by_restore_and_restore_can_repeat() {
     }
 }
 
-/// A binding of an auth scope refuses every other client of its API (SPEC §7): one left by a run killed
+/// A binding of an auth scope refuses every other client of its API (catalogue §7): one left by a run killed
 /// while it was in place (its scenario held up on the suite's own table) is undone by `sncc restore`, with
 /// the suite's own table and scopes.
 #[test]
@@ -452,7 +452,7 @@ fn no_password_secret_or_token_reaches_any_output() {
     }
 }
 
-/// SPEC §4: a `glide.buildtag` sncc cannot read leaves the release unknown, with a warning, and gated
+/// catalogue §4: a `glide.buildtag` sncc cannot read leaves the release unknown, with a warning, and gated
 /// scenarios run; a family newer than the list is taken as newer than every known one, with a warning.
 #[test]
 fn a_garbled_or_unknown_buildtag_is_a_warning_not_an_error() {

@@ -1,4 +1,4 @@
-//! An admin not on Basic (SPEC §10), proven against a standalone `sncc mock` at Brazil that enforces the
+//! An admin not on Basic (catalogue §10), proven against a standalone `sncc mock` at Brazil that enforces the
 //! Basic auth restriction: a whole admin run through `--admin-client-id` passes and leaves the instance as
 //! it was, `sncc restore` undoes a killed one with the token admin, and an admin on Basic is stopped with
 //! one sentence naming the restriction and the flag; bad input gets clear errors.

@@ -51,7 +51,7 @@ async fn a_second_run_in_the_process_runs_against_its_own_target() {
     assert_eq!(outcome(broken).await, Ok(RunOutcome::Failed));
 }
 
-/// SPEC §4: a faithful instance of every family, and of the patches either side of each patch gate, passes;
+/// catalogue §4: a faithful instance of every family, and of the patches either side of each patch gate, passes;
 /// what a release lacks is skipped, never failed.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_faithful_mock_of_every_release_passes() {

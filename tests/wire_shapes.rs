@@ -1,4 +1,4 @@
-//! Every wire shape in SPEC §1–§3, taken over real HTTP from a fresh in-process mock per test: the mock's answer
+//! Every wire shape in catalogue §1–§3, taken over real HTTP from a fresh in-process mock per test: the mock's answer
 //! equals the recorded response in `fixtures/responses/` where there is one, and an insta snapshot elsewhere.
 //!
 //! Bodies are compared as sent, byte for byte (key order is part of the contract), except where captures differ
@@ -38,7 +38,7 @@ const PLACEHOLDERS: [(&str, &str); 4] = [
 /// The secret of the client the `unauthorized_client` tests register.
 const USERLESS_SECRET: &str = "userless-secret";
 
-/// A response reduced to what SPEC fixes: the status, the headers that matter, and the body as sent.
+/// A response reduced to what the catalogue fixes: the status, the headers that matter, and the body as sent.
 struct Shape {
     head: String,
     body: String,
@@ -96,7 +96,7 @@ impl Shape {
 enum Order {
     /// Byte for byte: the capture fixes the key order.
     Captured,
-    /// As JSON: captures differ in key order (SPEC §3).
+    /// As JSON: captures differ in key order (catalogue §3).
     Free,
 }
 
@@ -133,7 +133,7 @@ fn assert_shape(mock: &Mock, name: &str, shape: &Shape) {
     stable(mock).bind(|| insta::assert_snapshot!(name, text));
 }
 
-/// Checks the token's shape before a filter hides it: `^[A-Za-z0-9_-]{86}$` (SPEC §1).
+/// Checks the token's shape before a filter hides it: `^[A-Za-z0-9_-]{86}$` (catalogue §1).
 fn assert_token_shape(token: &str) {
     let base64url = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_';
     assert!(
@@ -171,7 +171,7 @@ async fn userless_client(mock: &Mock) -> (String, String) {
 }
 
 /// B1 on a fresh untouched instance, with the `unauthorized_client` status switched first when given; the
-/// answer is the captured body with `status` (400 unless switched: SPEC §1).
+/// answer is the captured body with `status` (400 unless switched: catalogue §1).
 async fn assert_unauthorized_client(switched: Option<u16>) {
     let mock = common::start("untouched").await;
     if let Some(status) = switched {

@@ -38,7 +38,7 @@ pub enum Credentials {
     /// The `Cookie` header of a session an earlier answer set (`JSESSIONID=…; glide_user_route=…`).
     SessionCookie(SecretString),
     /// A token of the password grant, obtained when first needed and again when it expires or gets a
-    /// 401 (an admin not on Basic, SPEC §10). Clones share the token.
+    /// 401 (an admin not on Basic, catalogue §10). Clones share the token.
     PasswordGrant(Arc<PasswordGrant>),
 }
 
@@ -253,7 +253,7 @@ impl ServiceNow {
         Ok(reply)
     }
 
-    /// `GET /oauth_revoke_token.do?token=…`, unauthenticated, as documented (SPEC §8).
+    /// `GET /oauth_revoke_token.do?token=…`, unauthenticated, as documented (catalogue §8).
     pub async fn revoke_token(&self, token: &SecretString) -> Result<Reply, TransportError> {
         self.recorder.know_secret(token);
         let path = format!(
@@ -359,7 +359,7 @@ impl ServiceNow {
         .await
     }
 
-    /// `GET /api/now/oauth/jwks`: the public keys JWT access tokens are signed with (SPEC §9).
+    /// `GET /api/now/oauth/jwks`: the public keys JWT access tokens are signed with (catalogue §9).
     pub async fn jwks(&self, credentials: &Credentials) -> Result<Reply, TransportError> {
         self.send(Method::GET, JWKS_PATH, credentials, None).await
     }

@@ -1,4 +1,4 @@
-//! An admin who does not sign in with Basic (SPEC §10): a token from the password grant of an OAuth client
+//! An admin who does not sign in with Basic (catalogue §10): a token from the password grant of an OAuth client
 //! the admin names, obtained when first needed and again when it expires or a request with it gets a 401
 //! (see [`super::ServiceNow::sign_in`]).
 

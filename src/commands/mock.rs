@@ -102,7 +102,7 @@ fn trust_lines(path: &str) -> [(String, &'static str); 4] {
     ]
 }
 
-/// Whether `oauth_entity.token_format=jwt` gives JWT access tokens on the mock's release (SPEC §9).
+/// Whether `oauth_entity.token_format=jwt` gives JWT access tokens on the mock's release (catalogue §9).
 fn jwt_tokens(release: &Release, url: &str) -> String {
     let gate = Gate::JwtAccessTokens;
     if release.has(gate) {

@@ -1,4 +1,4 @@
-//! Deliberate infidelities, one SPEC behaviour wrong at a time, to prove the suite notices each.
+//! Deliberate infidelities, one catalogue behaviour wrong at a time, to prove the suite notices each.
 //!
 //! A mock with a break is no longer faithful; breaks exist only so tests can show that every scenario
 //! can fail. They are set when a mock is built (`sncc run --mock-break …`, hidden), never by the control plane.
@@ -11,7 +11,7 @@ use super::clock::VirtualInstant;
 
 macro_rules! breaks {
     ($($(#[doc = $doc:literal])* $variant:ident => $name:literal breaks [$($id:literal),*],)*) => {
-        /// One way of getting a SPEC behaviour wrong.
+        /// One way of getting a catalogue behaviour wrong.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Break {
             $($(#[doc = $doc])* $variant,)*

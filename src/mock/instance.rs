@@ -19,7 +19,7 @@ use crate::release::{Release, ReleaseFamily};
 pub(crate) use crate::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
 /// The user the instance itself acts as when it changes records.
 pub(crate) const SYSTEM_ACTOR: &str = "system";
-/// `false` lets a session outlive its token (SPEC I4); absent means true.
+/// `false` lets a session outlive its token (catalogue I4); absent means true.
 pub(crate) const COOKIE_AUTH_DISABLED_PROPERTY: &str =
     "glide.authenticate.oauth.post.token.expiration.cookie_auth.disabled";
 
@@ -31,9 +31,9 @@ pub struct Instance {
     pub(crate) breaks: Breaks,
     /// What the breaks remember between requests (nothing unless one is on).
     pub(crate) break_state: BreakState,
-    /// The sessions Bearer calls opened (SPEC §8).
+    /// The sessions Bearer calls opened (catalogue §8).
     pub(crate) sessions: Sessions,
-    /// The bytes of attached files (SPEC §12; their metadata is in `sys_attachment`).
+    /// The bytes of attached files (catalogue §12; their metadata is in `sys_attachment`).
     pub(crate) attachment_files: AttachmentFiles,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
     expiries: BinaryHeap<Reverse<(VirtualInstant, RowId)>>,
@@ -47,7 +47,7 @@ pub(crate) trait InstanceLock {
 }
 
 impl Instance {
-    /// SPEC I4: whether sessions die with their tokens (the property's default).
+    /// catalogue I4: whether sessions die with their tokens (the property's default).
     /// Break [`Break::CookieOutlivesToken`]: they never do.
     pub(crate) fn sessions_die_with_tokens(&self) -> bool {
         !self.breaks.has(Break::CookieOutlivesToken)
@@ -69,7 +69,7 @@ impl Instance {
         Instance { breaks, ..self }
     }
 
-    /// A property's value, read live (SPEC A4).
+    /// A property's value, read live (catalogue A4).
     pub(crate) fn property(&self, name: &str) -> Option<&str> {
         self.store.find(SYS_PROPERTIES, "name", name)?.raw("value")
     }
@@ -177,7 +177,7 @@ impl Instance {
                 // An admin moved the expiry later: keep the record and look again then.
                 Some(Some(later)) if later > now => self.track_expiry(later, credential),
                 Some(_) => {
-                    // SPEC I4: the token's session dies with it (unless sessions outlive tokens).
+                    // catalogue I4: the token's session dies with it (unless sessions outlive tokens).
                     let die = *sessions_die.get_or_insert_with(|| self.sessions_die_with_tokens());
                     let record = self.store.row(OAUTH_CREDENTIAL, credential);
                     if let Some(record) = record.filter(|_| die) {

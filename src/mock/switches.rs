@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The status of an `unauthorized_client` refusal (its body is captured, its status is not: SPEC §1, whose one
+/// The status of an `unauthorized_client` refusal (its body is captured, its status is not: catalogue §1, whose one
 /// report says 400, the default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "u16", into = "u16")]
@@ -50,7 +50,7 @@ pub(crate) enum RepeatToken {
     Current,
 }
 
-/// The largest file the Attachment API stores (SPEC §12). An instance's `com.glide.attachment.max_size` is
+/// The largest file the Attachment API stores (catalogue §12). An instance's `com.glide.attachment.max_size` is
 /// 1024 MB by default; the mock keeps files in memory, so it defaults to [`AttachmentLimit::DEFAULT`] and
 /// takes at most [`MAX_ATTACHMENT_BYTES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +96,7 @@ pub(crate) struct Switches {
     pub basic_client_auth: bool,
     pub unauthorized_client_status: UnauthorizedClientStatus,
     pub repeat_token: RepeatToken,
-    /// The Attachment API's size limit in bytes (SPEC §12).
+    /// The Attachment API's size limit in bytes (catalogue §12).
     pub attachment_max_bytes: AttachmentLimit,
 }
 

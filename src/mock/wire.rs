@@ -1,4 +1,4 @@
-//! ServiceNow's answer envelope, shared by every endpoint (SPEC §1–§3, §12): the headers of a JSON answer, the
+//! ServiceNow's answer envelope, shared by every endpoint (catalogue §1–§3, §12): the headers of a JSON answer, the
 //! `failure` and `result` bodies, the answers to what an instance does not serve, and the journal's note of why
 //! an answer was given. Each endpoint's own shapes stand beside its rules (`token::reply`, `auth::reply`,
 //! `tables::reply`, `apis::reply`).
@@ -44,7 +44,7 @@ fn no_cache(headers: &mut HeaderMap) {
     }
 }
 
-/// Journal notes for what the mock answers without modelling it (SPEC §12: honesty) start with this.
+/// Journal notes for what the mock answers without modelling it (catalogue §12: honesty) start with this.
 pub(crate) const NOT_MODELLED: &str = "not modelled by the mock";
 
 /// `response`, noted in the journal with why it was given.
@@ -73,7 +73,7 @@ pub(crate) fn failure(status: StatusCode, message: &str, detail: Option<&str>) -
     json_response(status, body.to_string())
 }
 
-/// A path an instance does not serve (or the mock does not model): the journal says which (SPEC §12).
+/// A path an instance does not serve (or the mock does not model): the journal says which (catalogue §12).
 pub(crate) fn no_such_resource(why: &str) -> Response {
     let response = failure(
         StatusCode::BAD_REQUEST,
@@ -110,7 +110,7 @@ pub(crate) fn result(status: StatusCode, value: Value) -> Response {
     json_response(status, json!({ "result": value }).to_string())
 }
 
-/// A file's bytes exactly, with its content type (SPEC §12).
+/// A file's bytes exactly, with its content type (catalogue §12).
 pub(crate) fn file(content_type: &str, bytes: axum::body::Bytes) -> Response {
     let mut response = Response::new(Body::from(bytes));
     no_cache(response.headers_mut());

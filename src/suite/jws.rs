@@ -1,4 +1,4 @@
-//! A JWT access token as the suite reads it (SPEC §9): a compact JWS's header and claims, and its signature
+//! A JWT access token as the suite reads it (catalogue §9): a compact JWS's header and claims, and its signature
 //! checked against the key a JWKS publishes under its `kid`.
 //!
 //! The suite verifies what an instance may plausibly sign with (RSA PKCS#1 v1.5 and PSS, ECDSA P-256 and

@@ -516,7 +516,7 @@ async fn detect_release(
 }
 
 /// The admin's first requests: its token (with `--admin-client-id`), then `glide.buildtag`. A refusal
-/// says what to check, and a Basic one how to sign in without Basic (SPEC §10).
+/// says what to check, and a Basic one how to sign in without Basic (catalogue §10).
 async fn read_buildtag(
     servicenow: &ServiceNow,
     admin: &Credentials,
@@ -562,7 +562,7 @@ async fn read_buildtag(
 }
 
 /// The release a build tag names; a garbled tag leaves it unknown, and a family newer than the list is
-/// taken as newer than every known one (SPEC §4), both with a warning.
+/// taken as newer than every known one (catalogue §4), both with a warning.
 fn release_of_buildtag(tag: &str) -> Option<Release> {
     match Release::from_buildtag(tag) {
         Ok(release) => {

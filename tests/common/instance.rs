@@ -41,7 +41,7 @@ pub const LIMIT: usize = 10_000;
 /// Fields an instance stamps itself on every write: undoing an update is another update (a PATCH of the
 /// old values), which sets `sys_updated_on` and `sys_updated_by` and increments `sys_mod_count`, and the
 /// Table API offers no way to set them back. Every other field, `sys_created_on` and `sys_created_by`
-/// included, must be as before. And a Bearer call stamps its user's `last_login_time` (SPEC I5): the instance
+/// included, must be as before. And a Bearer call stamps its user's `last_login_time` (catalogue I5): the instance
 /// records sign-ins, the suite writes nothing.
 pub const AUDIT_FIELDS: [&str; 4] = [
     "sys_updated_on",

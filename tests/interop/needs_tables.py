@@ -1,4 +1,4 @@
-"""Checks that need the schema-driven tables of SPEC §12 (incident impact, urgency and priority, choice labels,
+"""Checks that need the schema-driven tables of catalogue §12 (incident impact, urgency and priority, choice labels,
 name-value filters, v2 paths, sys_dictionary): PySNC and plain `requests`. Needs REQUESTS_CA_BUNDLE naming the
 mock's CA and SNCC_ADMIN_PASSWORD."""
 import requests

@@ -1,4 +1,4 @@
-//! The bytes of every attachment, in memory beside the store (SPEC §12), by the sys_id of its `sys_attachment`
+//! The bytes of every attachment, in memory beside the store (catalogue §12), by the sys_id of its `sys_attachment`
 //! record.
 
 use std::collections::HashMap;

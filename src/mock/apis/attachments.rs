@@ -1,8 +1,8 @@
-//! The Attachment API's rules (SPEC §12): files attached to records, their metadata in `sys_attachment` and their
+//! The Attachment API's rules (catalogue §12): files attached to records, their metadata in `sys_attachment` and their
 //! bytes in memory beside the store, the parent record's ACL applied, the size limited by a switch; no HTTP.
 //!
 //! The parent check goes through the Table API's rights ([`table_api::rights`], [`table_api::has_record`]), so
-//! these rules know nothing of how tables are defined. Error bodies are inferred (SPEC §12 names no body):
+//! these rules know nothing of how tables are defined. Error bodies are inferred (catalogue §12 names no body):
 //! a parent that does not exist or that the caller cannot read is the Table API's 404, one the caller may
 //! read but not write its 403.
 
@@ -138,7 +138,7 @@ fn reachable<'i>(
         .ok_or(AttachmentError::NotFound)?;
     let parent = record.raw("table_name").unwrap_or_default();
     let rights = parent_rights(instance, caller, parent).map_err(|_| AttachmentError::NotFound)?;
-    // An attachment whose parent record is gone is reached by no one (its row stays, as SPEC §12 leaves open).
+    // An attachment whose parent record is gone is reached by no one (its row stays, as catalogue §12 leaves open).
     let parent_sys_id = record.raw("table_sys_id").unwrap_or_default();
     if !table_api::has_record(instance, parent, parent_sys_id) {
         return Err(AttachmentError::NotFound);

@@ -1,8 +1,8 @@
-//! The Batch API's rules (SPEC §12): reading `POST /api/now/v1/batch`'s body into inner requests, which of them
+//! The Batch API's rules (catalogue §12): reading `POST /api/now/v1/batch`'s body into inner requests, which of them
 //! the mock serves and as whom they run, and the answer's body; running them through the mock's own routes is the
 //! adapter's.
 //!
-//! Mock decisions (SPEC §12 is silent): at most [`MAX_INNER_REQUESTS`] inner requests (more: the whole batch
+//! Mock decisions (catalogue §12 is silent): at most [`MAX_INNER_REQUESTS`] inner requests (more: the whole batch
 //! is a 400); malformed JSON, a bad method or bad base64 is a 400 for the whole batch, as the Table API answers
 //! a bad payload; an inner request to the control plane (`/__mock`), to a path outside `/api/` or to the Batch
 //! API itself is answered, inside the batch, with the 400 a real instance gives a path it does not serve, and
@@ -112,7 +112,7 @@ fn id_text(id: Option<Value>) -> String {
     }
 }
 
-/// Reads a batch body (SPEC §12's shape).
+/// Reads a batch body (catalogue §12's shape).
 pub(crate) fn parse(body: &[u8]) -> Result<Batch, BatchError> {
     let batch: BatchJson =
         serde_json::from_slice(body).map_err(|error| BatchError::Malformed(error.to_string()))?;
@@ -218,7 +218,7 @@ const REPLACED: [HeaderName; 4] = [
     header::CONTENT_LENGTH,
 ];
 
-/// SPEC §12: each inner request runs as the caller: it goes to the mock's routes with the batch's own
+/// catalogue §12: each inner request runs as the caller: it goes to the mock's routes with the batch's own
 /// `Authorization` and `Cookie` headers (`outer`) in place of its own; `None` when its URL or a header
 /// cannot be sent.
 pub(crate) fn inner_http_request(

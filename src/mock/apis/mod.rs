@@ -1,4 +1,4 @@
-//! The Attachment and Batch APIs (SPEC §12): `attachments` (files on records, their bytes in
+//! The Attachment and Batch APIs (catalogue §12): `attachments` (files on records, their bytes in
 //! `attachment_files`, uploads read by `multipart`), `batch` (inner requests, run as the caller), and `reply`,
 //! what both send.
 

@@ -1,4 +1,4 @@
-//! Reading a `multipart/form-data` body already held whole (the Attachment API's upload, SPEC §12), with `multer`.
+//! Reading a `multipart/form-data` body already held whole (the Attachment API's upload, catalogue §12), with `multer`.
 
 use std::convert::Infallible;
 

@@ -1,4 +1,4 @@
-//! What the Attachment and Batch APIs send (SPEC §12): a list of attachments, an upload's metadata with its
+//! What the Attachment and Batch APIs send (catalogue §12): a list of attachments, an upload's metadata with its
 //! `Location`, a file's bytes, their refusals (bodies inferred, see `attachments`), and a batch's answer or
 //! refusal.
 
@@ -73,7 +73,7 @@ impl IntoResponse for AttachmentError {
     }
 }
 
-/// A batch answered (SPEC §12): every inner request's answer, noted in the journal with how many were
+/// A batch answered (catalogue §12): every inner request's answer, noted in the journal with how many were
 /// serviced and each inner request the mock does not model.
 pub(crate) fn batch_answered(
     batch_id: &str,
@@ -90,7 +90,7 @@ pub(crate) fn batch_answered(
     with_outcome(response, note)
 }
 
-/// A whole batch refused (SPEC §12; bodies in the Table API's bad-payload style).
+/// A whole batch refused (catalogue §12; bodies in the Table API's bad-payload style).
 impl IntoResponse for BatchError {
     fn into_response(self) -> Response {
         let response = failure(

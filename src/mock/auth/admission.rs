@@ -1,6 +1,6 @@
-//! A REST request let in, or not, before its API (SPEC §3, §7): whom it acts as and, for what the answer then
-//! carries, how it signed in: a Bearer call opens its token's session (SPEC I3) and records its user's
-//! sign-in (SPEC I5); a Basic sign-in the restriction only tracks is noted (SPEC §10).
+//! A REST request let in, or not, before its API (catalogue §3, §7): whom it acts as and, for what the answer then
+//! carries, how it signed in: a Bearer call opens its token's session (catalogue I3) and records its user's
+//! sign-in (catalogue I5); a Basic sign-in the restriction only tracks is noted (catalogue §10).
 
 use std::sync::Arc;
 
@@ -19,9 +19,9 @@ pub(crate) struct Admission {
 
 /// What a REST answer carries because of how its request signed in (written by `reply`).
 pub(crate) struct SignInMarks {
-    /// The cookies of a Bearer call's session (SPEC I3).
+    /// The cookies of a Bearer call's session (catalogue I3).
     pub session_cookies: Option<Arc<[String; 3]>>,
-    /// A Basic sign-in the tracking Basic auth restriction let through (SPEC §10).
+    /// A Basic sign-in the tracking Basic auth restriction let through (catalogue §10).
     pub basic_tracked: bool,
 }
 
@@ -31,9 +31,9 @@ pub(crate) struct RestRefused {
     pub breaks: Breaks,
 }
 
-/// Lets `request` in at `now`, or refuses it: the SPEC §3 401 for a request that authenticates nobody, the
-/// SPEC §7 403 for one its token's scopes do not allow. A Bearer call opens its token's session (SPEC I3)
-/// and records its user's sign-in (SPEC I5).
+/// Lets `request` in at `now`, or refuses it: the catalogue §3 401 for a request that authenticates nobody, the
+/// catalogue §7 403 for one its token's scopes do not allow. A Bearer call opens its token's session (catalogue I3)
+/// and records its user's sign-in (catalogue I5).
 pub(crate) fn admit(
     request: &RestRequest<'_>,
     instance: &mut Instance,

@@ -1,4 +1,4 @@
-//! Which requests a REST API auth scope binding covers (SPEC §7, inferred; the mock and the suite both rely on
+//! Which requests a REST API auth scope binding covers (catalogue §7, inferred; the mock and the suite both rely on
 //! exactly this): the request path after `/api/` without a `v1`/`v2` segment after the first, compared
 //! segment by segment with the binding's `api_path`, and the binding's method rule.
 //!

@@ -1,6 +1,6 @@
-//! Who a REST request acts as (SPEC §3): HTTP Basic for users with a password, Bearer for issued tokens, and
-//! a Bearer call's session cookie (SPEC I3, I4); then whether its scopes let it call the API (SPEC §7).
-//! A Basic sign-in also answers to the Basic auth restriction (SPEC §10, see `basic_restriction`).
+//! Who a REST request acts as (catalogue §3): HTTP Basic for users with a password, Bearer for issued tokens, and
+//! a Bearer call's session cookie (catalogue I3, I4); then whether its scopes let it call the API (catalogue §7).
+//! A Basic sign-in also answers to the Basic auth restriction (catalogue §10, see `basic_restriction`).
 //!
 //! Only the `Authorization` header and the session cookie are read: `?access_token=` in a query string
 //! authenticates nothing (E6). The scope check follows a valid token, read live (see `scopes`).
@@ -43,10 +43,10 @@ pub(crate) enum AuthFailure {
     WrongPassword,
     UnknownToken,
     ExpiredToken,
-    /// A session cookie whose token expired or was revoked (SPEC I4).
+    /// A session cookie whose token expired or was revoked (catalogue I4).
     SessionEnded,
     UserCannotLogIn,
-    /// A Basic sign-in the enforcing Basic auth restriction refuses (SPEC K1; the §3 401, inferred).
+    /// A Basic sign-in the enforcing Basic auth restriction refuses (catalogue K1; the §3 401, inferred).
     BasicAuthRestricted,
 }
 
@@ -68,9 +68,9 @@ impl AuthFailure {
 /// Why a REST request was refused before it reached its API.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum RestRefusal {
-    /// The SPEC §3 401.
+    /// The catalogue §3 401.
     NotAuthenticated(AuthFailure),
-    /// The SPEC §7 403.
+    /// The catalogue §7 403.
     MissingScope(MissingScope),
 }
 
@@ -89,10 +89,10 @@ pub(crate) struct RestRequest<'a> {
 pub(crate) struct Admitted {
     pub caller: Caller,
     /// The sys_id of the `oauth_credential` of the Bearer token it sent, if it sent one that has a record
-    /// (its session is opened, its user's sign-in recorded: SPEC I3, I5).
+    /// (its session is opened, its user's sign-in recorded: catalogue I3, I5).
     pub bearer_credential: Option<String>,
     /// A Basic sign-in the tracking Basic auth restriction let through, which it would refuse once it
-    /// enforces (SPEC §10): the mock's journal notes it.
+    /// enforces (catalogue §10): the mock's journal notes it.
     pub basic_tracked: bool,
 }
 
@@ -123,7 +123,7 @@ impl<'i> SignedIn<'i> {
     }
 }
 
-/// Who a REST request acts as, once its scopes allow the API: the `Authorization` header's user (SPEC E6:
+/// Who a REST request acts as, once its scopes allow the API: the `Authorization` header's user (catalogue E6:
 /// never a query string's token), else its session cookie's.
 pub(crate) fn authenticate_request(
     request: &RestRequest<'_>,
@@ -152,7 +152,7 @@ pub(crate) fn authenticate_request(
     })
 }
 
-/// SPEC E6: `?access_token=` authenticates nothing. Break [`Break::QueryTokenAccepted`]: it does, as a
+/// catalogue E6: `?access_token=` authenticates nothing. Break [`Break::QueryTokenAccepted`]: it does, as a
 /// Bearer token when no header is sent.
 fn e6_query_token(query: Option<&str>, breaks: &Breaks) -> Option<String> {
     if !breaks.has(Break::QueryTokenAccepted) {
@@ -163,7 +163,7 @@ fn e6_query_token(query: Option<&str>, breaks: &Breaks) -> Option<String> {
         .map(|(_, token)| format!("Bearer {token}"))
 }
 
-/// Who an `Authorization` header acts as; without one, a session cookie (SPEC I3).
+/// Who an `Authorization` header acts as; without one, a session cookie (catalogue I3).
 fn authenticate<'i>(
     authorization: Option<&str>,
     cookie: Option<&str>,
@@ -186,7 +186,7 @@ fn authenticate<'i>(
     }
 }
 
-/// SPEC I3, I4: a session authenticates while its token's record exists and has not expired (expiry and
+/// catalogue I3, I4: a session authenticates while its token's record exists and has not expired (expiry and
 /// revocation both set `expires`), or always when sessions outlive tokens.
 pub(crate) fn i4_alive(instance: &Instance, session: &Session, now: VirtualInstant) -> bool {
     if !instance.sessions_die_with_tokens() {
@@ -199,7 +199,7 @@ pub(crate) fn i4_alive(instance: &Instance, session: &Session, now: VirtualInsta
         .is_some_and(|expires| now < expires)
 }
 
-/// SPEC I3, I4: a session cookie acts as its token's user while the session is alive.
+/// catalogue I3, I4: a session cookie acts as its token's user while the session is alive.
 fn i4_session<'i>(
     cookie: Option<&str>,
     instance: &'i Instance,
@@ -282,7 +282,7 @@ fn admin(instance: &Instance) -> Result<Caller, AuthFailure> {
     caller(user.ok_or(AuthFailure::UserCannotLogIn)?, instance)
 }
 
-/// A Basic sign-in: the user's password, then the Basic auth restriction (SPEC K1, K3).
+/// A Basic sign-in: the user's password, then the Basic auth restriction (catalogue K1, K3).
 fn basic<'i>(header: &str, instance: &'i Instance) -> Result<(Caller, SignedIn<'i>), AuthFailure> {
     let (user_name, password) = basic_credentials(header).ok_or(AuthFailure::WrongPassword)?;
     let user = instance

@@ -1,5 +1,5 @@
 //! HTTP Basic as the mock reads it: an `Authorization: Basic …` header's two halves, and a user's password
-//! checked against one (REST sign-ins, SPEC §3, and the password grant's resource owner).
+//! checked against one (REST sign-ins, catalogue §3, and the password grant's resource owner).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

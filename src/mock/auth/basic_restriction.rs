@@ -1,4 +1,4 @@
-//! The Basic authentication restriction (SPEC §10, Brazil): whether a user's HTTP Basic sign-in on REST is
+//! The Basic authentication restriction (catalogue §10, Brazil): whether a user's HTTP Basic sign-in on REST is
 //! let through, let through and tracked, or refused; and that it leaves the token endpoint and tokens alone.
 //!
 //! The mock at Brazil is an upgraded instance: the restriction is active (absent property: true) and only
@@ -37,7 +37,7 @@ pub(crate) enum BasicVerdict {
     Refused,
 }
 
-/// SPEC §10: the restriction's mode, read live from its properties on releases that have it.
+/// catalogue §10: the restriction's mode, read live from its properties on releases that have it.
 pub(crate) fn mode(instance: &Instance) -> Mode {
     if !instance.release().has(Gate::BasicAuthRestriction) {
         return Mode::Off;
@@ -54,7 +54,7 @@ pub(crate) fn mode(instance: &Instance) -> Mode {
     }
 }
 
-/// SPEC K1: an enforcing restriction refuses the Basic sign-in of a user it does not exempt (K3); a
+/// catalogue K1: an enforcing restriction refuses the Basic sign-in of a user it does not exempt (K3); a
 /// tracking one lets it through, tracked. Break [`Break::RestrictionNotEnforced`]: enforcing only tracks.
 pub(crate) fn k1_basic_sign_in(
     instance: &Instance,
@@ -71,7 +71,7 @@ pub(crate) fn k1_basic_sign_in(
     BasicVerdict::Refused
 }
 
-/// SPEC K3: a `web_service_access_only` user, a holder of an allowed role (held by name: `admin` is no
+/// catalogue K3: a `web_service_access_only` user, a holder of an allowed role (held by name: `admin` is no
 /// wildcard here) and a listed user keep Basic. Breaks: [`Break::WebServiceUsersRestricted`] (the flag
 /// exempts nobody), [`Break::AllowedRolesIgnored`] (roles exempt nobody).
 fn k3_exempt(instance: &Instance, user: RecordRef<'_>, roles: &[String]) -> bool {
@@ -89,7 +89,7 @@ fn k3_exempt(instance: &Instance, user: RecordRef<'_>, roles: &[String]) -> bool
     web_service_only || holds_allowed_role || listed
 }
 
-/// SPEC K2: token endpoint requests are checked before the gate, so Basic client authentication at
+/// catalogue K2: token endpoint requests are checked before the gate, so Basic client authentication at
 /// `/oauth_token.do` is unaffected. Break [`Break::RestrictionBlocksBasicClientAuth`]: an enforcing
 /// restriction refuses it too.
 pub(crate) fn k2_token_endpoint_basic_allowed(instance: &Instance) -> bool {
@@ -97,7 +97,7 @@ pub(crate) fn k2_token_endpoint_basic_allowed(instance: &Instance) -> bool {
         && mode(instance) == Mode::Enforcing)
 }
 
-/// SPEC K2: tokens are not Basic auth, so the restriction never refuses them.
+/// catalogue K2: tokens are not Basic auth, so the restriction never refuses them.
 /// Break [`Break::RestrictionBlocksTokens`]: an enforcing restriction refuses Bearer calls too.
 pub(crate) fn k2_bearer_allowed(instance: &Instance) -> bool {
     !(instance.breaks.has(Break::RestrictionBlocksTokens) && mode(instance) == Mode::Enforcing)

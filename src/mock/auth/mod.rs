@@ -1,4 +1,4 @@
-//! Who a REST request acts as (SPEC §3, §7, §10, I3–I5): `authn` (Bearer, Basic through `basic`, session
+//! Who a REST request acts as (catalogue §3, §7, §10, I3–I5): `authn` (Bearer, Basic through `basic`, session
 //! cookies), the Basic auth restriction (`basic_restriction`), the REST API auth scopes (`scopes`, with the
 //! paths a binding covers in `api_path`), `sessions`, sign-in records (`sign_in`); `admission` lets a request
 //! in or refuses it, and `reply` is what a refused one gets.

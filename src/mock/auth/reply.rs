@@ -1,5 +1,5 @@
-//! What a REST request refused before its API gets (SPEC §3, §7), with the break of its shape (E2–E6); the
-//! marks of how an admitted one signed in (SPEC I3, §10); and who am I (D1).
+//! What a REST request refused before its API gets (catalogue §3, §7), with the break of its shape (E2–E6); the
+//! marks of how an admitted one signed in (catalogue I3, §10); and who am I (D1).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -28,8 +28,8 @@ fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {
     with_outcome(response, format!("unauthenticated: {}", reason.code()))
 }
 
-/// A REST request refused before its API: the SPEC §3 401, or the SPEC §7 403 naming the missing scope
-/// (body inferred: SPEC §7).
+/// A REST request refused before its API: the catalogue §3 401, or the catalogue §7 403 naming the missing scope
+/// (body inferred: catalogue §7).
 impl IntoResponse for RestRefused {
     fn into_response(self) -> Response {
         match &self.refusal {
@@ -44,9 +44,9 @@ impl IntoResponse for RestRefused {
 }
 
 impl SignInMarks {
-    /// `response` with the session's cookies (SPEC I3: `JSESSIONID`, `glide_user_route`,
+    /// `response` with the session's cookies (catalogue I3: `JSESSIONID`, `glide_user_route`,
     /// `glide_session_store`), and noted in the journal when a Basic sign-in went through only because the
-    /// Basic auth restriction tracks (SPEC §10), unless the answer has a note of its own.
+    /// Basic auth restriction tracks (catalogue §10), unless the answer has a note of its own.
     pub(crate) fn mark(self, mut response: Response) -> Response {
         if let Some(values) = self.session_cookies {
             let names = [SESSION_COOKIE, "glide_user_route", "glide_session_store"];

@@ -1,8 +1,8 @@
-//! The REST API auth scope check (SPEC §7): whether an OAuth token may call an API, its scopes read live
+//! The REST API auth scope check (catalogue §7): whether an OAuth token may call an API, its scopes read live
 //! from its entity's mappings on every request (never stored with the token), and the `scope` a token
 //! response names (H7).
 //!
-//! Each rule is a small function citing its SPEC id and owning the breaks of that row; [`check`] chains
+//! Each rule is a small function citing its catalogue id and owning the breaks of that row; [`check`] chains
 //! them. With no binding and no mapping it reads a few records and allocates nothing.
 
 use super::api_path::{covers_method, covers_path};
@@ -14,9 +14,9 @@ use crate::mock::tables::schema::{
 use crate::mock::tables::store::RecordRef;
 use crate::release::Gate;
 
-/// The only scope an OAuth API endpoint grants by default, and the one that opens every API (SPEC H3).
+/// The only scope an OAuth API endpoint grants by default, and the one that opens every API (catalogue H3).
 pub(crate) const DEFAULT_SCOPE: &str = "useraccount";
-/// `false` switches the check off instance-wide (SPEC H4); absent means true.
+/// `false` switches the check off instance-wide (catalogue H4); absent means true.
 pub(crate) const CHECK_PROPERTY: &str = "com.glide.rest.api.auth.scope.check.enable";
 const RESTRICTED: &str = "restricted";
 
@@ -33,7 +33,7 @@ pub(crate) enum SignInKind<'a> {
     },
 }
 
-/// The check's refusal: the scope the API needs, for the 403 (SPEC H1, H6).
+/// The check's refusal: the scope the API needs, for the 403 (catalogue H1, H6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct MissingScope(pub String);
 
@@ -103,7 +103,7 @@ pub(crate) fn check(
     Err(MissingScope(missing.unwrap_or_default().to_owned()))
 }
 
-/// SPEC H5: the check applies to OAuth tokens only; gives their entity and issued scopes.
+/// catalogue H5: the check applies to OAuth tokens only; gives their entity and issued scopes.
 /// Break [`Break::ScopeCheckOnBasic`]: Basic callers are checked too, as carrying no scope.
 fn h5_oauth_only<'a>(
     credentials: SignInKind<'a>,
@@ -119,7 +119,7 @@ fn h5_oauth_only<'a>(
     }
 }
 
-/// SPEC H4: `com.glide.rest.api.auth.scope.check.enable=false` switches the check off.
+/// catalogue H4: `com.glide.rest.api.auth.scope.check.enable=false` switches the check off.
 /// Break [`Break::ScopeSwitchIgnored`]: the property is not read.
 fn h4_check_enabled(instance: &Instance, breaks: &Breaks) -> bool {
     breaks.has(Break::ScopeSwitchIgnored)
@@ -128,7 +128,7 @@ fn h4_check_enabled(instance: &Instance, breaks: &Breaks) -> bool {
             .is_some_and(|value| value.trim().eq_ignore_ascii_case("false"))
 }
 
-/// SPEC H2, H3: the scopes a token carries, read live from its entity's mappings: `useraccount` when the
+/// catalogue H2, H3: the scopes a token carries, read live from its entity's mappings: `useraccount` when the
 /// entity has none, is mapped to `useraccount`, or has `scope_restriction_status=useraccount`.
 /// Breaks: [`Break::ScopesFrozenAtIssue`] (the scopes stored with the token), [`Break::UseraccountScopeIgnored`]
 /// (a mapping to `useraccount`, or that status, opens nothing).
@@ -163,7 +163,7 @@ fn h2_carried<'i>(
     Carried::Mapped(entity.sys_id())
 }
 
-/// SPEC H1: the scopes of the active bindings that cover the request (a binding whose scope is gone
+/// catalogue H1: the scopes of the active bindings that cover the request (a binding whose scope is gone
 /// covers nothing, as if deleted with it).
 fn h1_protecting<'i>(
     instance: &'i Instance,
@@ -190,7 +190,7 @@ fn h1_protecting<'i>(
         })
 }
 
-/// SPEC H6: an API no binding protects is open, except to a `restricted` entity's token (which the mock
+/// catalogue H6: an API no binding protects is open, except to a `restricted` entity's token (which the mock
 /// refuses with the same 403, naming `useraccount`: the scope an unprotected API asks for), on releases
 /// that have the status ([`Gate::RestrictedScopes`]; before them the value means nothing, inferred).
 /// Break [`Break::RestrictedStatusIgnored`]: `restricted` is treated as `unrestricted`;
@@ -211,7 +211,7 @@ fn h6_unprotected(
     Ok(())
 }
 
-/// SPEC H7 (inferred): the `scope` of a token response: the mapped scope names, space separated, in name
+/// catalogue H7 (inferred): the `scope` of a token response: the mapped scope names, space separated, in name
 /// order; `None` (so `useraccount`) when the entity is unmapped or has `scope_restriction_status=useraccount`.
 pub(crate) fn h7_granted(instance: &Instance, entity: RecordRef<'_>) -> Option<String> {
     if entity.raw("scope_restriction_status") == Some(DEFAULT_SCOPE) {

@@ -1,4 +1,4 @@
-//! Session cookies (SPEC §8, I3, I4): a Bearer call opens its token's session (one per token, sent back as
+//! Session cookies (catalogue §8, I3, I4): a Bearer call opens its token's session (one per token, sent back as
 //! `JSESSIONID`, `glide_user_route` and `glide_session_store` cookies); the cookie alone then authenticates
 //! as the token's user while the token is valid, and, unless
 //! `glide.authenticate.oauth.post.token.expiration.cookie_auth.disabled=false`, no longer once the token

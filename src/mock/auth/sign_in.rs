@@ -1,4 +1,4 @@
-//! Sign-in records (SPEC I5): a Bearer call sets its user's `last_login_time`, unless
+//! Sign-in records (catalogue I5): a Bearer call sets its user's `last_login_time`, unless
 //! `glide.oauth.update_last_login_time=false`. The record is written once a second at most.
 
 use crate::glide_time::{glide_datetime, parse_glide_datetime};
@@ -11,7 +11,7 @@ use crate::mock::tables::schema::SYS_USER;
 pub(crate) const UPDATE_PROPERTY: &str = "glide.oauth.update_last_login_time";
 const COLUMN: &str = "last_login_time";
 
-/// SPEC I5: records a Bearer call of `user_sys_id` at `now`.
+/// catalogue I5: records a Bearer call of `user_sys_id` at `now`.
 /// Break [`Break::LastLoginNotUpdated`]: nothing is recorded.
 pub(crate) fn i5_record_bearer_call(
     instance: &mut Instance,

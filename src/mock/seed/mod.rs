@@ -33,21 +33,21 @@ pub(crate) const BUILTIN: [(&str, &str); 2] = [
     ),
 ];
 
-/// The property that holds the sys_id of the `useraccount` scope (SPEC §7).
+/// The property that holds the sys_id of the `useraccount` scope (catalogue §7).
 pub(crate) const USERACCOUNT_SCOPE_PROPERTY: &str = "glide.oauth.token.scope.useraccount";
 
-/// The auth scopes every instance has out of the box (SPEC §7): name and description.
+/// The auth scopes every instance has out of the box (catalogue §7): name and description.
 const OUT_OF_BOX_SCOPES: [(&str, &str); 1] = [(
     "useraccount",
     "Access to all the resources available to the signed in user",
 )];
 
-/// SPEC §12: the `admin` user's sys_id on every instance.
+/// catalogue §12: the `admin` user's sys_id on every instance.
 pub(crate) const ADMIN_SYS_ID: &str = "6816f79cc0a8016401c5a33be04be441";
-/// SPEC §12: the `admin` user's email on every instance.
+/// catalogue §12: the `admin` user's email on every instance.
 const ADMIN_EMAIL: &str = "admin@example.com";
 
-/// The family a seed runs when it names none: the newest SPEC lists, at its GA patch.
+/// The family a seed runs when it names none: the newest the catalogue lists, at its GA patch.
 pub const DEFAULT_RELEASE: Family = Family::NEWEST;
 
 /// The out-of-box tables with their dictionary rows, described once per process: as on real instances, the
@@ -342,7 +342,7 @@ impl Seed {
         };
         add_user(&mut instance, &admin, now)?;
         instance.ensure_role("itil", now);
-        // SPEC K3: the role an instance ships for Basic API access.
+        // catalogue K3: the role an instance ships for Basic API access.
         instance.ensure_role(
             crate::mock::auth::basic_restriction::DEFAULT_ALLOWED_ROLE,
             now,

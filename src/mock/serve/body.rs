@@ -11,7 +11,7 @@ use crate::mock::switches::MAX_ATTACHMENT_BYTES;
 /// refused with 413.
 pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Where files are uploaded (SPEC §12): their bodies may be as large as the largest attachment limit, plus
+/// Where files are uploaded (catalogue §12): their bodies may be as large as the largest attachment limit, plus
 /// a multipart envelope.
 const UPLOAD_PREFIXES: [&str; 2] = ["/api/now/attachment/", "/api/now/v1/attachment/"];
 

@@ -116,7 +116,7 @@ impl Kept {
     }
 }
 
-/// The largest body the journal keeps: only file uploads and downloads (SPEC §12) are larger, and of those
+/// The largest body the journal keeps: only file uploads and downloads (catalogue §12) are larger, and of those
 /// only the size is kept, so the journal's memory stays bounded.
 const MAX_KEPT_BODY_BYTES: usize = MAX_BODY_BYTES;
 

@@ -3,7 +3,7 @@
 
 use super::schema::Computed;
 
-/// SPEC §12: incident priority from impact × urgency (1,1→1; 1,2 and 2,1→2; 1,3, 2,2 and 3,1→3; 2,3 and
+/// catalogue §12: incident priority from impact × urgency (1,1→1; 1,2 and 2,1→2; 1,3, 2,2 and 3,1→3; 2,3 and
 /// 3,2→4; 3,3→5). `None` when either is not 1, 2 or 3: the priority stays as it was.
 pub(crate) fn incident_priority(impact: &str, urgency: &str) -> Option<String> {
     let level = |value: &str| {

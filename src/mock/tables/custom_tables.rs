@@ -1,4 +1,4 @@
-//! Custom tables (SPEC §7): an admin's `sys_db_object` row named `u_…` adds a table to the instance's
+//! Custom tables (catalogue §7): an admin's `sys_db_object` row named `u_…` adds a table to the instance's
 //! schema (its parent's columns when `super_class` names one, else only the system columns; any
 //! authenticated user may read and write it unless its parent says otherwise), described in the
 //! dictionary; deleting the row (the last of that name) removes the table, its records and its dictionary.

@@ -1,4 +1,4 @@
-//! The dictionary tables served from the schema (SPEC §12): a `sys_db_object` row per table (`super_class`
+//! The dictionary tables served from the schema (catalogue §12): a `sys_db_object` row per table (`super_class`
 //! pointing at its parent's row), a `sys_dictionary` row per column a table defines itself (inherited ones
 //! are the parent's), a `sys_choice` row per entry of the choice lists it defines or overrides.
 

@@ -1,5 +1,5 @@
 //! A record's fields as queries and `sysparm_fields` name them: a column, or a dot-walk across references
-//! (`caller_id.email`, SPEC §12).
+//! (`caller_id.email`, catalogue §12).
 
 use super::query::Fields;
 use super::schema::{Kind, Table};

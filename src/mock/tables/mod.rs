@@ -1,4 +1,4 @@
-//! The tables (SPEC §2, §7, §12): their shape (`schema`), declared as data (`declaration`, with the one place
+//! The tables (catalogue §2, §7, §12): their shape (`schema`), declared as data (`declaration`, with the one place
 //! code stands beside it in `computed`), the dictionary tables (`dictionary`) and custom `u_` tables
 //! (`custom_tables`); the records (`store`), dot-walked (`fields`), queried (`query`) and shown (`render`,
 //! `xml`); the Table API's rules (`table_api`) and what it sends (`reply`).

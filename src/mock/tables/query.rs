@@ -131,7 +131,7 @@ impl EncodedQuery {
         }
     }
 
-    /// The query ANDed with `field=value`, as a name-value filter adds it (SPEC §12). The value is taken
+    /// The query ANDed with `field=value`, as a name-value filter adds it (catalogue §12). The value is taken
     /// whole: a `^` or an operator in it is part of the value.
     pub(crate) fn and_equal(mut self, field: &str, value: &str) -> Self {
         self.required.push(Condition {

@@ -1,4 +1,4 @@
-//! What the Table API sends (SPEC §2, §12): its refusals, a list page with its `X-Total-Count` and `Link`
+//! What the Table API sends (catalogue §2, §12): its refusals, a list page with its `X-Total-Count` and `Link`
 //! headers, a created record with its `Location`, and the journal's note of the `sysparm_*` parameters it
 //! ignored.
 
@@ -80,7 +80,7 @@ pub(crate) fn created(record: Value, base_url: &str, table: &str, sys_id: &str) 
 }
 
 /// The journal note naming the `sysparm_*` parameters of a request's query-string `pairs` that the Table API
-/// ignores (SPEC §12), if it ignores any.
+/// ignores (catalogue §12), if it ignores any.
 pub(crate) fn unmodelled_note(pairs: &[(String, String)]) -> Option<String> {
     let ignored = table_api::unmodelled_parameters(pairs);
     (!ignored.is_empty()).then(|| format!("{NOT_MODELLED}: ignored {}", ignored.join(", ")))

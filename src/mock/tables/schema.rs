@@ -1,4 +1,4 @@
-//! The shape of the tables the mock serves (SPEC §2, §7, §12): columns with their kinds, defaults, choices and
+//! The shape of the tables the mock serves (catalogue §2, §7, §12): columns with their kinds, defaults, choices and
 //! computed rules, display columns and ACL roles. The out-of-box tables are data
 //! (`fixtures/schema/out_of_box.toml`, read by `declaration`); the names below are the tables the
 //! instance's own rules read and write.
@@ -79,7 +79,7 @@ pub(crate) enum Default {
 /// A column whose value a rule computes on every insert and update (see `computed`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Computed {
-    /// SPEC §12: incident priority from impact × urgency.
+    /// catalogue §12: incident priority from impact × urgency.
     IncidentPriority,
     /// A user's `name` from first and last name.
     FullName,

@@ -1,5 +1,5 @@
 //! Records of every served table, kept in insertion order with a sys_id index; the one place rows change.
-//! The store also holds the tables' schema, so a table added at run time (SPEC §7) lives beside its rows.
+//! The store also holds the tables' schema, so a table added at run time (catalogue §7) lives beside its rows.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};

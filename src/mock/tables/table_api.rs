@@ -1,5 +1,5 @@
-//! The Table API's rules (SPEC §2): parameters, ACLs, listing, reading and writing records, without HTTP.
-//! Every table the instance's schema holds is served alike: out-of-box, seeded and custom `u_` ones (SPEC §7,
+//! The Table API's rules (catalogue §2): parameters, ACLs, listing, reading and writing records, without HTTP.
+//! Every table the instance's schema holds is served alike: out-of-box, seeded and custom `u_` ones (catalogue §7,
 //! §12).
 
 use serde_json::Value;
@@ -20,8 +20,8 @@ pub(crate) const MAX_LIMIT: usize = 10_000;
 /// When true, a query naming an unknown field matches nothing instead of ignoring the condition.
 pub(crate) const INVALID_QUERY_PROPERTY: &str = "glide.invalid_query.returns_no_rows";
 
-/// The `sysparm_*` parameters the mock's Table API reads (SPEC §2); any other `sysparm_*` is ignored, as an
-/// instance ignores one it does not know, and journaled as not modelled (SPEC §12).
+/// The `sysparm_*` parameters the mock's Table API reads (catalogue §2); any other `sysparm_*` is ignored, as an
+/// instance ignores one it does not know, and journaled as not modelled (catalogue §12).
 pub(crate) const MODELLED_PARAMETERS: [&str; 7] = [
     "sysparm_query",
     "sysparm_fields",
@@ -72,7 +72,7 @@ impl Params {
                 .map(str::to_owned)
                 .collect()
         });
-        // SPEC §12: any other `name=value` parameter filters like `sysparm_query=name=value`, ANDed.
+        // catalogue §12: any other `name=value` parameter filters like `sysparm_query=name=value`, ANDed.
         let query = pairs
             .iter()
             .filter(|(name, _)| !name.starts_with("sysparm_") && !name.is_empty())
@@ -156,7 +156,7 @@ fn writable(
     }
 }
 
-/// What a caller may do with a table's records (the Attachment API's parent check, SPEC §12).
+/// What a caller may do with a table's records (the Attachment API's parent check, catalogue §12).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Rights {
     pub read: bool,
@@ -211,7 +211,7 @@ pub(crate) fn list(
         user_sys_id: &caller.sys_id,
         user_name: &caller.user_name,
     };
-    // SPEC §2: only a field the table does not have is ignored (or, with the property, matches nothing).
+    // catalogue §2: only a field the table does not have is ignored (or, with the property, matches nothing).
     let names_unknown_field = params
         .query
         .field_names()

@@ -1,4 +1,4 @@
-//! The Table API's XML form (SPEC §12): `Accept: application/xml` gets the JSON envelope as
+//! The Table API's XML form (catalogue §12): `Accept: application/xml` gets the JSON envelope as
 //! `<response><result>…</result></response>`, one `<result>` per record of a list, fields as elements, errors as
 //! `<response><error>…</error><status>failure</status></response>`.
 

@@ -1,4 +1,4 @@
-//! One token request answered (SPEC §1, §9): the rules decide with the instance locked and the granted token
+//! One token request answered (catalogue §1, §9): the rules decide with the instance locked and the granted token
 //! is issued at once; a JWT is signed with the instance unlocked (the first one waits for the key), then
 //! issued only if the rules, asked again, still grant that very token, since the instance may have changed
 //! meanwhile.

@@ -1,11 +1,11 @@
-//! The token endpoint's rules (SPEC §1): a request and the instance in, a decision out; then issuance.
-//! Besides client credentials, the password grant an admin signs in with (SPEC §10) runs the same client
+//! The token endpoint's rules (catalogue §1): a request and the instance in, a decision out; then issuance.
+//! Besides client credentials, the password grant an admin signs in with (catalogue §10) runs the same client
 //! rules, then checks the resource owner's user name and password.
 //!
 //! Each catalogue row is one small pure rule (`f3_post_only`, `a1_property_enabled`, …) that cites its
-//! SPEC id and owns the breaks of that row; [`decide`] chains them in SPEC §1's order. The query string
+//! catalogue id and owns the breaks of that row; [`decide`] chains them in catalogue §1's order. The query string
 //! is in [`TokenHttpRequest`] only for the breaks: an instance never reads parameters from it
-//! (`glide.oauth.allow.parameters.in.post.body.only`, SPEC F2).
+//! (`glide.oauth.allow.parameters.in.post.body.only`, catalogue F2).
 
 use std::borrow::Cow;
 
@@ -53,13 +53,13 @@ pub(crate) struct Grant {
     pub entity_sys_id: String,
     pub user_sys_id: String,
     pub user_name: String,
-    /// [`DEFAULT_SCOPE`], or the entity's mapped scopes (SPEC H7), unless [`Break::ScopeIgnored`] grants a
+    /// [`DEFAULT_SCOPE`], or the entity's mapped scopes (catalogue H7), unless [`Break::ScopeIgnored`] grants a
     /// requested one.
     pub scope: Cow<'static, str>,
     pub lifespan: i64,
-    /// Whether a refresh token comes with it (the password grant's, SPEC §10).
+    /// Whether a refresh token comes with it (the password grant's, catalogue §10).
     pub refresh: bool,
-    /// Opaque, or a JWT (SPEC §9).
+    /// Opaque, or a JWT (catalogue §9).
     pub format: TokenFormat,
 }
 
@@ -132,16 +132,16 @@ impl Reason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum GrantType {
     ClientCredentials,
-    /// The resource owner password grant (SPEC §10).
+    /// The resource owner password grant (catalogue §10).
     Password,
 }
 
-/// Decides a token request, checking in SPEC §1's order: method and form, grant type, release, property,
+/// Decides a token request, checking in catalogue §1's order: method and form, grant type, release, property,
 /// client, secret, entity, user, user state, scope (the password grant: method and form, grant type,
 /// client, secret, entity, user and password, user state, scope).
 pub(crate) fn decide(request: &TokenHttpRequest<'_>, instance: &Instance) -> Decision {
     let breaks = &instance.breaks;
-    let body = f2_parameters(request, breaks); // SPEC F2
+    let body = f2_parameters(request, breaks); // catalogue F2
     let outcome =
         read_request(request, &body, instance).and_then(|(form, grant_type)| match grant_type {
             GrantType::ClientCredentials => grant(request, &body, &form, instance),
@@ -174,11 +174,11 @@ fn read_request<'b>(
     instance: &Instance,
 ) -> Result<(Form<'b>, GrantType), Refusal> {
     let breaks = &instance.breaks;
-    f3_post_only(request, breaks)?; // SPEC F3
-    let form = f1_form_encoded(request, body, breaks)?; // SPEC F1
-    let grant_type = f5_grant_type(&form, breaks)?; // SPEC F5
+    f3_post_only(request, breaks)?; // catalogue F3
+    let form = f1_form_encoded(request, body, breaks)?; // catalogue F1
+    let grant_type = f5_grant_type(&form, breaks)?; // catalogue F5
     if grant_type == GrantType::ClientCredentials {
-        g1_release_has_grant(instance, breaks)?; // SPEC G1
+        g1_release_has_grant(instance, breaks)?; // catalogue G1
     }
     Ok((form, grant_type))
 }
@@ -191,17 +191,17 @@ fn grant(
     instance: &Instance,
 ) -> Result<Grant, Refusal> {
     let breaks = &instance.breaks;
-    a1_property_enabled(instance, breaks)?; // SPEC A1, A2, A4
-    let entity = authenticated_client(request, body, form, instance)?; // SPEC F6, F4, F2, B4, B3, F8, B5
-    b6_default_grant_type(entity, breaks)?; // SPEC B6
-    let user = b1_application_user(entity, instance, breaks)?; // SPEC B1, B2, D2
-    d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
-    let mapped = scopes::h7_granted(instance, entity); // SPEC H7
-    let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
+    a1_property_enabled(instance, breaks)?; // catalogue A1, A2, A4
+    let entity = authenticated_client(request, body, form, instance)?; // catalogue F6, F4, F2, B4, B3, F8, B5
+    b6_default_grant_type(entity, breaks)?; // catalogue B6
+    let user = b1_application_user(entity, instance, breaks)?; // catalogue B1, B2, D2
+    d5_user_may_sign_in(user, breaks)?; // catalogue D5, D6, D7
+    let mapped = scopes::h7_granted(instance, entity); // catalogue H7
+    let scope = f7_scope(form, mapped, breaks)?; // catalogue F7
     Ok(granted(entity, user, scope, false, instance))
 }
 
-/// SPEC §10: the password grant, on every release and whatever the client credentials property says: the
+/// catalogue §10: the password grant, on every release and whatever the client credentials property says: the
 /// client as for client credentials, then the resource owner, who must be able to sign in. Every refusal
 /// is the generic 401.
 fn password_grant(
@@ -211,11 +211,11 @@ fn password_grant(
     instance: &Instance,
 ) -> Result<Grant, Refusal> {
     let breaks = &instance.breaks;
-    let entity = authenticated_client(request, body, form, instance)?; // SPEC F6, F4, F2, B4, B3, F8, B5
-    let user = resource_owner(form, instance)?; // SPEC §10: users with a password
-    d5_user_may_sign_in(user, breaks)?; // SPEC D5, D6, D7
-    let mapped = scopes::h7_granted(instance, entity); // SPEC H7
-    let scope = f7_scope(form, mapped, breaks)?; // SPEC F7
+    let entity = authenticated_client(request, body, form, instance)?; // catalogue F6, F4, F2, B4, B3, F8, B5
+    let user = resource_owner(form, instance)?; // catalogue §10: users with a password
+    d5_user_may_sign_in(user, breaks)?; // catalogue D5, D6, D7
+    let mapped = scopes::h7_granted(instance, entity); // catalogue H7
+    let scope = f7_scope(form, mapped, breaks)?; // catalogue F7
     Ok(granted(entity, user, scope, true, instance))
 }
 
@@ -227,14 +227,14 @@ fn authenticated_client<'i>(
     instance: &'i Instance,
 ) -> Result<RecordRef<'i>, Refusal> {
     let breaks = &instance.breaks;
-    let credentials = f6_client_credentials(form, request, instance, breaks)?; // SPEC F6, F4, F2
-    let entity = b4_known_client(&credentials, instance)?; // SPEC B4
-    b3_secret_matches(credentials, entity, body, breaks)?; // SPEC B3, F8: constant time
-    b5_entity_active(entity, breaks)?; // SPEC B5
+    let credentials = f6_client_credentials(form, request, instance, breaks)?; // catalogue F6, F4, F2
+    let entity = b4_known_client(&credentials, instance)?; // catalogue B4
+    b3_secret_matches(credentials, entity, body, breaks)?; // catalogue B3, F8: constant time
+    b5_entity_active(entity, breaks)?; // catalogue B5
     Ok(entity)
 }
 
-/// SPEC §10: the password grant's `username` names a user whose password is `password`.
+/// catalogue §10: the password grant's `username` names a user whose password is `password`.
 fn resource_owner<'i>(form: &Form<'_>, instance: &'i Instance) -> Result<RecordRef<'i>, Refusal> {
     let user = form
         .get("username")
@@ -249,8 +249,8 @@ fn resource_owner<'i>(form: &Form<'_>, instance: &'i Instance) -> Result<RecordR
     Ok(user)
 }
 
-/// The token a decided request gets: the entity's lifespan (SPEC B7) and format (SPEC J1, J4), acting as
-/// `user` (SPEC J2).
+/// The token a decided request gets: the entity's lifespan (catalogue B7) and format (catalogue J1, J4), acting as
+/// `user` (catalogue J2).
 fn granted(
     entity: RecordRef<'_>,
     user: RecordRef<'_>,
@@ -258,14 +258,14 @@ fn granted(
     refresh: bool,
     instance: &Instance,
 ) -> Grant {
-    let format = jwt::j1_token_format(entity, user, instance); // SPEC J1, J4
-    let user = jwt::j2_acting_user(&format, user, instance); // SPEC J2
+    let format = jwt::j1_token_format(entity, user, instance); // catalogue J1, J4
+    let user = jwt::j2_acting_user(&format, user, instance); // catalogue J2
     Grant {
         entity_sys_id: entity.sys_id().to_owned(),
         user_sys_id: user.sys_id().to_owned(),
         user_name: user.raw("user_name").unwrap_or_default().to_owned(),
         scope,
-        lifespan: b7_lifespan(entity), // SPEC B7
+        lifespan: b7_lifespan(entity), // catalogue B7
         refresh,
         format,
     }
@@ -275,7 +275,7 @@ fn refuse<T>(reason: Reason) -> Result<T, Refusal> {
     Err(Refusal::Generic(reason))
 }
 
-/// SPEC F2: parameters come from the body only.
+/// catalogue F2: parameters come from the body only.
 /// Break [`Break::QueryStringRead`]: from the query string too; [`Break::GetIssuesTokens`]: so are a GET's.
 fn f2_parameters<'r>(request: &TokenHttpRequest<'r>, breaks: &Breaks) -> Cow<'r, [u8]> {
     let reads_query = breaks.has(Break::QueryStringRead)
@@ -286,7 +286,7 @@ fn f2_parameters<'r>(request: &TokenHttpRequest<'r>, breaks: &Breaks) -> Cow<'r,
     }
 }
 
-/// SPEC F3: only POST issues tokens. Break [`Break::GetIssuesTokens`]: GET does too.
+/// catalogue F3: only POST issues tokens. Break [`Break::GetIssuesTokens`]: GET does too.
 fn f3_post_only(request: &TokenHttpRequest<'_>, breaks: &Breaks) -> Result<(), Refusal> {
     if !request.is_post && !breaks.has(Break::GetIssuesTokens) {
         return refuse(Reason::NotPost);
@@ -294,7 +294,7 @@ fn f3_post_only(request: &TokenHttpRequest<'_>, breaks: &Breaks) -> Result<(), R
     Ok(())
 }
 
-/// SPEC F1, L1: the servlet reads parameters from form bodies only (a `charset` parameter is fine); a JSON
+/// catalogue F1, L1: the servlet reads parameters from form bodies only (a `charset` parameter is fine); a JSON
 /// body has none. Breaks: [`Break::JsonBodyAccepted`] (a JSON body is read like a form),
 /// [`Break::FormCharsetRefused`] (a form `Content-Type` with parameters is refused).
 fn f1_form_encoded<'b>(
@@ -318,7 +318,7 @@ fn f1_form_encoded<'b>(
     Ok(json_form.unwrap_or_else(|| Form::parse(body)))
 }
 
-/// SPEC F5: the grant type must be client_credentials (or, SPEC §10, password).
+/// catalogue F5: the grant type must be client_credentials (or, catalogue §10, password).
 /// Break [`Break::GrantTypeIgnored`]: it is not checked, every request is a client credentials one.
 fn f5_grant_type(form: &Form<'_>, breaks: &Breaks) -> Result<GrantType, Refusal> {
     if breaks.has(Break::GrantTypeIgnored) {
@@ -331,7 +331,7 @@ fn f5_grant_type(form: &Form<'_>, breaks: &Breaks) -> Result<GrantType, Refusal>
     }
 }
 
-/// SPEC G1: before Washington DC the inbound grant does not exist.
+/// catalogue G1: before Washington DC the inbound grant does not exist.
 /// Break [`Break::GrantOnOldReleases`]: older releases issue tokens.
 fn g1_release_has_grant(instance: &Instance, breaks: &Breaks) -> Result<(), Refusal> {
     if !instance.release().supports_client_credentials() && !breaks.has(Break::GrantOnOldReleases) {
@@ -340,7 +340,7 @@ fn g1_release_has_grant(instance: &Instance, breaks: &Breaks) -> Result<(), Refu
     Ok(())
 }
 
-/// SPEC A1, A2, A4: the property is read live on every request; absent means false.
+/// catalogue A1, A2, A4: the property is read live on every request; absent means false.
 /// Breaks: [`Break::PropertyCached`] (read once), [`Break::GrantEnabledByDefault`] (absent counts as
 /// true), [`Break::PropertyValueIgnored`] (any value enables), [`Break::GrantAlwaysDisabled`] (never on).
 fn a1_property_enabled(instance: &Instance, breaks: &Breaks) -> Result<(), Refusal> {
@@ -358,7 +358,7 @@ fn a1_property_enabled(instance: &Instance, breaks: &Breaks) -> Result<(), Refus
     Ok(())
 }
 
-/// SPEC F6, F4, F2: credentials from the body; from HTTP Basic only when the body names no client.
+/// catalogue F6, F4, F2: credentials from the body; from HTTP Basic only when the body names no client.
 /// Break [`Break::MissingSecretAccepted`]: a client id without a secret is let through, as if it had sent
 /// the right one.
 fn f6_client_credentials<'a>(
@@ -367,7 +367,7 @@ fn f6_client_credentials<'a>(
     instance: &'a Instance,
     breaks: &Breaks,
 ) -> Result<ClientCredentials<'a>, Refusal> {
-    // SPEC K2: the token endpoint is checked before the Basic auth restriction.
+    // catalogue K2: the token endpoint is checked before the Basic auth restriction.
     let basic = instance.switches.basic_client_auth
         && basic_restriction::k2_token_endpoint_basic_allowed(instance);
     if let Some(credentials) = client_credentials(form, request, basic) {
@@ -387,7 +387,7 @@ fn f6_client_credentials<'a>(
     }
 }
 
-/// SPEC B4: the client must be registered.
+/// catalogue B4: the client must be registered.
 fn b4_known_client<'i>(
     credentials: &ClientCredentials<'_>,
     instance: &'i Instance,
@@ -401,7 +401,7 @@ fn b4_known_client<'i>(
     }
 }
 
-/// SPEC B3, F8: the secret must match, compared in constant time.
+/// catalogue B3, F8: the secret must match, compared in constant time.
 /// Breaks: [`Break::SecretNotDecoded`] (compared as sent, before form-decoding),
 /// [`Break::AnySecretAccepted`] (any secret matches).
 fn b3_secret_matches(
@@ -431,7 +431,7 @@ fn b3_secret_matches(
     Ok(())
 }
 
-/// SPEC B5: an inactive entity issues nothing. Break [`Break::InactiveEntityAccepted`]: it still does.
+/// catalogue B5: an inactive entity issues nothing. Break [`Break::InactiveEntityAccepted`]: it still does.
 fn b5_entity_active(entity: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusal> {
     if !entity.is_true("active") && !breaks.has(Break::InactiveEntityAccepted) {
         return refuse(Reason::EntityInactive);
@@ -439,7 +439,7 @@ fn b5_entity_active(entity: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusa
     Ok(())
 }
 
-/// SPEC B6: the entity's default grant type does not matter.
+/// catalogue B6: the entity's default grant type does not matter.
 /// Break [`Break::DefaultGrantTypeEnforced`]: only entities whose default is client_credentials issue tokens.
 fn b6_default_grant_type(entity: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusal> {
     if breaks.has(Break::DefaultGrantTypeEnforced)
@@ -450,7 +450,7 @@ fn b6_default_grant_type(entity: RecordRef<'_>, breaks: &Breaks) -> Result<(), R
     Ok(())
 }
 
-/// SPEC B1, B2: the OAuth Application User must be set and exist (SPEC D2: as it is now).
+/// catalogue B1, B2: the OAuth Application User must be set and exist (catalogue D2: as it is now).
 /// Breaks: [`Break::UserChangeIgnored`] (the entity's first user), [`Break::UserCachedAtFirstIssue`]
 /// (its user at its first token), [`Break::UserlessEntityGeneric`] (a missing user gets the generic
 /// error).
@@ -478,7 +478,7 @@ fn b1_application_user<'i>(
     }
 }
 
-/// SPEC D5, D6, D7: the user must be able to log in. Break [`Break::UserStateIgnored`]: not checked.
+/// catalogue D5, D6, D7: the user must be able to log in. Break [`Break::UserStateIgnored`]: not checked.
 fn d5_user_may_sign_in(user: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusal> {
     if breaks.has(Break::UserStateIgnored) {
         return Ok(());
@@ -495,7 +495,7 @@ fn d5_user_may_sign_in(user: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refus
     Ok(())
 }
 
-/// SPEC F7: only `useraccount` (or, SPEC H7, a scope the entity is mapped to) may be requested; the
+/// catalogue F7: only `useraccount` (or, catalogue H7, a scope the entity is mapped to) may be requested; the
 /// token gets `useraccount`, or the `mapped` scopes when there are.
 /// Break [`Break::ScopeIgnored`]: any scope is granted.
 fn f7_scope(
@@ -521,7 +521,7 @@ fn f7_scope(
     }
 }
 
-/// SPEC B7: the lifespan comes from the entity (an integer field, so 32 bits: a larger value is as
+/// catalogue B7: the lifespan comes from the entity (an integer field, so 32 bits: a larger value is as
 /// unusable as a missing one).
 fn b7_lifespan(entity: RecordRef<'_>) -> i64 {
     entity
@@ -531,7 +531,7 @@ fn b7_lifespan(entity: RecordRef<'_>) -> i64 {
         .map_or(DEFAULT_LIFESPAN, i64::from)
 }
 
-/// Whether a `Content-Type` names a form body, with or without parameters (SPEC L1: `; charset=UTF-8`).
+/// Whether a `Content-Type` names a form body, with or without parameters (catalogue L1: `; charset=UTF-8`).
 pub(crate) fn is_form_encoded(content_type: Option<&str>) -> bool {
     content_type
         .and_then(|value| value.split(';').next())
@@ -614,7 +614,7 @@ fn raw_parameter<'b>(body: &'b [u8], name: &str) -> Option<&'b str> {
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct IssuedToken {
     pub access_token: String,
-    /// The password grant's (SPEC §10); the mock issues it and never takes one back.
+    /// The password grant's (catalogue §10); the mock issues it and never takes one back.
     pub refresh_token: Option<String>,
     pub scope: Cow<'static, str>,
     pub expires_in: i64,
@@ -636,7 +636,7 @@ impl Fresh {
         }
     }
 
-    /// The same, its access token the JWT of `grant` when it is one (SPEC J1), issued by `issuer` at `now`;
+    /// The same, its access token the JWT of `grant` when it is one (catalogue J1), issued by `issuer` at `now`;
     /// its `jti` is the sys_id its `oauth_credential` record gets. Waits for the signing key the first time.
     pub(crate) fn signed(self, grant: &Grant, issuer: &str, now: VirtualInstant) -> Fresh {
         let TokenFormat::Jwt(jwt) = &grant.format else {

@@ -1,4 +1,4 @@
-//! JWT access tokens (SPEC §9, J1–J4): which format an entity's tokens take on this release, whom a JWT names
+//! JWT access tokens (catalogue §9, J1–J4): which format an entity's tokens take on this release, whom a JWT names
 //! and acts as, its claims and its RS256 signature, and the JWKS that publishes the key.
 //!
 //! Inferred (ServiceNow documents neither): the header `{"alg":"RS256","typ":"JWT","kid":…}`; the claims
@@ -28,9 +28,9 @@ const SUBJECT_COLUMNS: [&str; 2] = ["subject_claim", "sub_claim"];
 /// How an issued access token looks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TokenFormat {
-    /// SPEC §1's 86 random characters.
+    /// catalogue §1's 86 random characters.
     Opaque,
-    /// An RS256 compact JWS (SPEC J1).
+    /// An RS256 compact JWS (catalogue J1).
     Jwt(JwtGrant),
 }
 
@@ -44,7 +44,7 @@ pub(crate) struct JwtGrant {
     pub key: KeyChoice,
 }
 
-/// SPEC J1, J4: `token_format=jwt` gives JWTs on a release that has them; before it the column is ignored,
+/// catalogue J1, J4: `token_format=jwt` gives JWTs on a release that has them; before it the column is ignored,
 /// and any other value (a choice column stores whatever it is given) gives opaque tokens too.
 /// Breaks: [`Break::JwtBeforeGate`] (JWTs before the gate), [`Break::JwtFormatIgnored`] (opaque tokens
 /// whatever the column says), [`Break::JwtUnpublishedKey`] (signed with a key the JWKS lacks).
@@ -72,7 +72,7 @@ pub(crate) fn j1_token_format(
     })
 }
 
-/// SPEC §9: `sub` is the `sys_user` field that `subject_claim` (else `sub_claim`) names; the user's sys_id
+/// catalogue §9: `sub` is the `sys_user` field that `subject_claim` (else `sub_claim`) names; the user's sys_id
 /// when neither names one (inferred), and also when the field is not a `sys_user` column, is write-only
 /// (a password is never put in a token) or is empty for this user (a JWT always names its subject).
 fn subject(entity: RecordRef<'_>, user: RecordRef<'_>) -> String {
@@ -93,7 +93,7 @@ fn subject(entity: RecordRef<'_>, user: RecordRef<'_>) -> String {
         .to_owned()
 }
 
-/// SPEC J2: a JWT acts as the application user, as an opaque token does.
+/// catalogue J2: a JWT acts as the application user, as an opaque token does.
 /// Break [`Break::JwtActsAsAdmin`]: a JWT's record acts as the instance's `admin`.
 pub(crate) fn j2_acting_user<'i>(
     format: &TokenFormat,
@@ -154,7 +154,7 @@ fn encoded_part(value: &impl Serialize) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).expect("a JWT part serialises"))
 }
 
-/// `GET /api/now/oauth/jwks` (SPEC §9): the published key (anonymous: whether a real instance asks for
+/// `GET /api/now/oauth/jwks` (catalogue §9): the published key (anonymous: whether a real instance asks for
 /// authentication is not documented).
 pub(crate) fn jwks() -> Value {
     json!({ "keys": [signing_key::key(KeyChoice::Published).jwk()] })

@@ -1,4 +1,4 @@
-//! The token endpoint (SPEC §1, §9, §10) and revocation (SPEC §8): `grant`, one small rule per catalogue row
+//! The token endpoint (catalogue §1, §9, §10) and revocation (catalogue §8): `grant`, one small rule per catalogue row
 //! from the form body (`form`) to the issued token; JWT access tokens (`jwt`, signed with `signing_key`'s
 //! keys); `endpoint`, one token request answered around the instance's lock; `revoke`; and `reply`, what the
 //! endpoint sends, with the breaks of its shape.

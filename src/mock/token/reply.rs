@@ -1,4 +1,4 @@
-//! What the token endpoint, revocation and the JWKS send (SPEC §1, §8, §9): the success body in the captured
+//! What the token endpoint, revocation and the JWKS send (catalogue §1, §8, §9): the success body in the captured
 //! key order, the refusals, the revocation's answer, each with the breaks of its shape (C1–C6, B4).
 
 use axum::http::{StatusCode, header};
@@ -36,11 +36,11 @@ impl IntoResponse for TokenAnswer {
 }
 
 /// The success body in the captured key order, compact, with no refresh token (C1, C2) but the password
-/// grant's (SPEC §10).
+/// grant's (catalogue §10).
 #[derive(Serialize)]
 struct TokenBody<'a> {
     access_token: &'a str,
-    /// The password grant's only (SPEC §10).
+    /// The password grant's only (catalogue §10).
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<&'a str>,
     scope: &'a str,
@@ -48,7 +48,7 @@ struct TokenBody<'a> {
     expires_in: i64,
 }
 
-/// SPEC C1–C4: the issued token, in the body above, with the headers that keep it out of caches.
+/// catalogue C1–C4: the issued token, in the body above, with the headers that keep it out of caches.
 fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
     let body = TokenBody {
         access_token: &issued.access_token,
@@ -77,7 +77,7 @@ fn token_issued(issued: &IssuedToken, breaks: &Breaks) -> Response {
     with_outcome(response, "issued")
 }
 
-/// SPEC B1, B2, C6: the generic 401 whatever the cause, but `unauthorized_client` (with the switch's status)
+/// catalogue B1, B2, C6: the generic 401 whatever the cause, but `unauthorized_client` (with the switch's status)
 /// for an entity without a usable application user.
 fn token_refused(refusal: &Refusal, switches: &Switches, breaks: &Breaks) -> Response {
     match refusal {
@@ -114,7 +114,7 @@ fn token_refused(refusal: &Refusal, switches: &Switches, breaks: &Breaks) -> Res
     }
 }
 
-/// The answer of `oauth_revoke_token.do` (SPEC §8; inferred): 200 with an empty body, revoked or unknown;
+/// The answer of `oauth_revoke_token.do` (catalogue §8; inferred): 200 with an empty body, revoked or unknown;
 /// a 400 in the token endpoint's style without a `token`.
 impl IntoResponse for Revocation {
     fn into_response(self) -> Response {
@@ -128,7 +128,7 @@ impl IntoResponse for Revocation {
     }
 }
 
-/// `GET /api/now/oauth/jwks` (SPEC §9): the JSON Web Key Set as it is, not wrapped in `result`.
+/// `GET /api/now/oauth/jwks` (catalogue §9): the JSON Web Key Set as it is, not wrapped in `result`.
 pub(crate) fn jwks(key_set: &Value) -> Response {
     with_outcome(json_response(StatusCode::OK, key_set.to_string()), "jwks")
 }

@@ -1,8 +1,8 @@
-//! Token revocation (SPEC §8, I1, I2): `oauth_revoke_token.do` (GET or POST, `token` from a form body or the
+//! Token revocation (catalogue §8, I1, I2): `oauth_revoke_token.do` (GET or POST, `token` from a form body or the
 //! query string) needs no authentication; "the token in this request is marked as expired": its
-//! `oauth_credential` record is kept, its `expires` set to now (its session dies with it, SPEC I4).
+//! `oauth_credential` record is kept, its `expires` set to now (its session dies with it, catalogue I4).
 //!
-//! Open in SPEC, chosen here: an unknown token is answered like a revoked one (RFC 7009 §2.2: 200, nothing
+//! Open in the catalogue, chosen here: an unknown token is answered like a revoked one (RFC 7009 §2.2: 200, nothing
 //! to tell), a token already expired is left as it is, and a request without `token` is a 400.
 
 use super::form::Form;
@@ -43,7 +43,7 @@ impl Revocation {
     }
 }
 
-/// SPEC I1, I2: marks the request's token as expired, keeping its record.
+/// catalogue I1, I2: marks the request's token as expired, keeping its record.
 /// Breaks: [`Break::RevocationIgnored`] (nothing changes), [`Break::RevocationDeletesRow`] (the record is
 /// deleted).
 pub(crate) fn i1_revoke(

@@ -1,4 +1,4 @@
-//! The mock's RSA keys for JWT access tokens (SPEC §9): made once per process, in the background, since a
+//! The mock's RSA keys for JWT access tokens (catalogue §9): made once per process, in the background, since a
 //! 2048-bit key takes a while to find; the first JWT (or JWKS) waits for it.
 //!
 //! `rsa` generates the key (ring cannot); ring signs with it (RSASSA-PKCS1-v1_5 with SHA-256, RS256).
@@ -24,7 +24,7 @@ static UNPUBLISHED: OnceLock<SigningKey> = OnceLock::new();
 /// Which key signs a JWT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum KeyChoice {
-    /// The key the JWKS publishes (SPEC J1).
+    /// The key the JWKS publishes (catalogue J1).
     Published,
     /// Another key, under the published key's `kid` (the J1 break).
     Unpublished,

@@ -1,4 +1,4 @@
-//! The Basic authentication restriction (SPEC §10): users who sign in with a password, the restriction
+//! The Basic authentication restriction (catalogue §10): users who sign in with a password, the restriction
 //! enforcing, and what it leaves alone.
 
 use cucumber::{given, then, when};
@@ -53,7 +53,7 @@ async fn reads_with_basic(
     keep(world, reply)
 }
 
-/// SPEC K2: HTTP Basic client authentication is accepted after the restriction enforces exactly where it
+/// catalogue K2: HTTP Basic client authentication is accepted after the restriction enforces exactly where it
 /// was before (F4 records whether it is at all).
 #[then(expr = "HTTP Basic client authentication is accepted as recorded in {string}")]
 async fn basic_client_auth_as_before(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
@@ -75,7 +75,7 @@ async fn basic_client_auth_as_before(world: &mut SuiteWorld, fact: String) -> Re
     ))
 }
 
-/// SPEC H5: Basic auth is not subject to the scope check (a web-service-only user: neither the Basic auth
+/// catalogue H5: Basic auth is not subject to the scope check (a web-service-only user: neither the Basic auth
 /// restriction nor the suite's admin, who may sign in with a token, is in the way).
 #[when(expr = "{string} reads the suite's own table with Basic auth")]
 async fn reads_own_table_with_basic(world: &mut SuiteWorld, user: String) -> Result<(), String> {

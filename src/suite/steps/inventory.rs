@@ -1,4 +1,4 @@
-//! The upgrade inventory (SPEC §11, M1): read-only, every inbound OAuth API endpoint's grant settings and
+//! The upgrade inventory (catalogue §11, M1): read-only, every inbound OAuth API endpoint's grant settings and
 //! the grant's properties, recorded as facts for `sncc compare`; never a secret.
 
 use std::collections::BTreeMap;
@@ -162,7 +162,7 @@ async fn recorded_without_secret(world: &mut SuiteWorld) -> Result<(), String> {
             return Err(format!("the property {property} is not recorded"));
         }
     }
-    // The Table API never returns a client secret in clear (SPEC §2), and the inventory never asks
+    // The Table API never returns a client secret in clear (catalogue §2), and the inventory never asks
     // for one: an answer that carries one anyway is a deviation (the report redacts it).
     let leaked = world
         .servicenow

@@ -1,9 +1,9 @@
-//! JWT access tokens (SPEC §9): a token that must be a JWT, its signature checked against the keys the
+//! JWT access tokens (catalogue §9): a token that must be a JWT, its signature checked against the keys the
 //! instance publishes, how its `expires_in` compares, and what it is made of, recorded.
 //!
 //! Only the documented part is asserted (J1, J2, J4); the header, the claims and whether the JWKS needs
 //! authentication are recorded (J3). The token itself is never recorded: only its header, claim names and
-//! the claims SPEC names.
+//! the claims the catalogue names.
 
 use cucumber::{given, then};
 use secrecy::ExposeSecret;
@@ -111,7 +111,7 @@ async fn opaque_not_jwt(world: &mut SuiteWorld) -> Result<(), String> {
     }
 }
 
-/// SPEC J3: the header as it is (`alg`, `kid`, `typ`: no secret), every claim's name, and the claims SPEC
+/// catalogue J3: the header as it is (`alg`, `kid`, `typ`: no secret), every claim's name, and the claims the catalogue
 /// names, `exp − iat` for the two times; `aud` also compared with the endpoint's client id.
 #[then("the JWT's header and claims are recorded")]
 async fn header_and_claims_recorded(world: &mut SuiteWorld) -> Result<(), String> {

@@ -1,4 +1,4 @@
-//! Releases and time: the mock's release and clock, a real instance's wait, and the detected release (SPEC §4).
+//! Releases and time: the mock's release and clock, a real instance's wait, and the detected release (catalogue §4).
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use crate::release::{Release, ReleaseError};
 use crate::report::console;
 use crate::suite::world::{SuiteWorld, text};
 
-/// An OAuth API endpoint's `access_token_lifespan` unless a scenario sets one (SPEC §2).
+/// An OAuth API endpoint's `access_token_lifespan` unless a scenario sets one (catalogue §2).
 const DEFAULT_LIFESPAN: u64 = 1800;
 
 #[given(expr = "the mock instance runs the {string} release")]
@@ -40,7 +40,7 @@ async fn lifespan_passes(world: &mut SuiteWorld) -> Result<(), String> {
         .and_then(|reply| reply.json())
         .and_then(|body| body["expires_in"].as_u64())
         .ok_or("no token with expires_in was issued")?;
-    // A token lives access_token_lifespan seconds (SPEC §3); one second more is past it. The wait is
+    // A token lives access_token_lifespan seconds (catalogue §3); one second more is past it. The wait is
     // bounded by the lifespan the suite configured, never by what the instance reports: a token that
     // outlives it is then refused or not, and the scenario says which.
     let lifespan = world.configured_lifespan.unwrap_or(DEFAULT_LIFESPAN);

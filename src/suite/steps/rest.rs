@@ -1,4 +1,4 @@
-//! Using a token, or no token, on the REST API (SPEC §3): who it acts as, what it may read and write.
+//! Using a token, or no token, on the REST API (catalogue §3): who it acts as, what it may read and write.
 
 use cucumber::{then, when};
 use reqwest::Method;

@@ -1,4 +1,4 @@
-//! Revoking a token at `oauth_revoke_token.do` (SPEC §8): without authentication, and what becomes of
+//! Revoking a token at `oauth_revoke_token.do` (catalogue §8): without authentication, and what becomes of
 //! the token's `oauth_credential` record.
 
 use cucumber::{then, when};
@@ -11,7 +11,7 @@ use crate::suite::world::{SuiteWorld, text};
 /// a lifespan (30 minutes by default) later, so a minute tells them apart.
 const CLOCK_SKEW_SECONDS: i64 = 60;
 
-/// The method and answer are not documented (SPEC §8): the answer is recorded, and what the token does
+/// The method and answer are not documented (catalogue §8): the answer is recorded, and what the token does
 /// afterwards decides.
 #[when("the token is revoked at oauth_revoke_token.do without authentication")]
 async fn revoke_anonymously(world: &mut SuiteWorld) -> Result<(), String> {
@@ -33,7 +33,7 @@ async fn credential_kept_and_expired(
     world: &mut SuiteWorld,
     endpoint: String,
 ) -> Result<(), String> {
-    // The stored token may be encrypted (SPEC §3): rows are found by peer, and the token is never read.
+    // The stored token may be encrypted (catalogue §3): rows are found by peer, and the token is never read.
     let peer = world
         .vocabulary
         .endpoint(&endpoint)?

@@ -1,4 +1,4 @@
-//! REST API auth scopes (SPEC §7): the suite's auth scopes, what they protect, which endpoints are mapped
+//! REST API auth scopes (catalogue §7): the suite's auth scopes, what they protect, which endpoints are mapped
 //! to them, the instance-wide check, and what a token without the right scope is told.
 
 use cucumber::{given, then, when};
@@ -52,7 +52,7 @@ async fn token_reads_own_table(world: &mut SuiteWorld) -> Result<(), String> {
     keep(world, reply)
 }
 
-/// SPEC §7 documents the 403 and the scope's name in it; the envelope around them is inferred, so it is
+/// catalogue §7 documents the 403 and the scope's name in it; the envelope around them is inferred, so it is
 /// recorded, never asserted.
 #[then(expr = "the request is refused for the missing auth scope {string}")]
 async fn refused_for_missing_scope(world: &mut SuiteWorld, scope: String) -> Result<(), String> {
@@ -80,7 +80,7 @@ async fn refused_for_missing_scope(world: &mut SuiteWorld, scope: String) -> Res
     Ok(())
 }
 
-/// SPEC §7 documents the refusal, not its status or body: any 4xx refuses, and both are recorded.
+/// catalogue §7 documents the refusal, not its status or body: any 4xx refuses, and both are recorded.
 #[then(expr = "the request is refused, its status and body recorded as {string}")]
 async fn refused_and_recorded(world: &mut SuiteWorld, fact: String) -> Result<(), String> {
     let reply = world.replies.rest_reply()?.clone();

@@ -1,4 +1,4 @@
-//! How long a client secret may be (SPEC §11, L2): secrets of growing length, each tried for a token.
+//! How long a client secret may be (catalogue §11, L2): secrets of growing length, each tried for a token.
 
 use cucumber::{then, when};
 use serde_json::{Value, json};

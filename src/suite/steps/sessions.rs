@@ -1,4 +1,4 @@
-//! The session cookie a Bearer call's answer sets (SPEC §8): used alone, without the token.
+//! The session cookie a Bearer call's answer sets (catalogue §8): used alone, without the token.
 
 use cucumber::when;
 use secrecy::SecretString;

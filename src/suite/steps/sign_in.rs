@@ -1,4 +1,4 @@
-//! The OAuth Application User's sign-in record (SPEC §8): `last_login_time`, which a Bearer call updates.
+//! The OAuth Application User's sign-in record (catalogue §8): `last_login_time`, which a Bearer call updates.
 
 use cucumber::{given, then};
 use serde_json::{Value, json};

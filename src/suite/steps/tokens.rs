@@ -1,4 +1,4 @@
-//! Token requests, well-formed and not, and what a token response must look like (SPEC §1).
+//! Token requests, well-formed and not, and what a token response must look like (catalogue §1).
 
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};

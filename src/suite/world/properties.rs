@@ -130,7 +130,7 @@ impl SuiteWorld {
         }
     }
 
-    /// Turns the Basic auth restriction on and enforcing (SPEC §10), undone at the scenario's end. An admin
+    /// Turns the Basic auth restriction on and enforcing (catalogue §10), undone at the scenario's end. An admin
     /// on Basic is listed in `allowed_users` first, so the scenario, its undoing and the run go on; a
     /// real instance's admin on Basic never gets here (the selection skips these scenarios: an undo
     /// that took the listing away before the enforcement would lock it out).

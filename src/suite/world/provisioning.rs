@@ -41,7 +41,7 @@ impl SuiteWorld {
         Ok(())
     }
 
-    /// `a user "X" who signs in with a password` (SPEC §10): a user with a random password, for Basic
+    /// `a user "X" who signs in with a password` (catalogue §10): a user with a random password, for Basic
     /// sign-ins; web-service-only or not. The password is set as its display value
     /// (`sysparm_input_display_value=true`), as an instance hashes a password written through the Table
     /// API.
@@ -158,7 +158,7 @@ impl SuiteWorld {
         Ok(())
     }
 
-    /// The suite's own table (SPEC §7): `u_sncc_<run>` on a real instance, created through
+    /// The suite's own table (catalogue §7): `u_sncc_<run>` on a real instance, created through
     /// `sys_db_object` once a run; a table of the scenario's own mock otherwise. Auth scopes are bound
     /// to it and to nothing the instance already uses.
     pub async fn own_table(&mut self) -> Result<String, String> {

@@ -1,4 +1,4 @@
-//! Unit tests of the scope check rules (SPEC H1–H7), without HTTP.
+//! Unit tests of the scope check rules (catalogue H1–H7), without HTTP.
 
 use super::*;
 use crate::mock::Breaks;

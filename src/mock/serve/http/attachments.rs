@@ -1,4 +1,4 @@
-//! The Attachment API's routes (SPEC §12): each reads the request, asks `attachments`, and hands back its
+//! The Attachment API's routes (catalogue §12): each reads the request, asks `attachments`, and hands back its
 //! answer.
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! `/api/now/v1/batch` (SPEC §12): the batch read by the Batch API's rules, its inner requests run through the
+//! `/api/now/v1/batch` (catalogue §12): the batch read by the Batch API's rules, its inner requests run through the
 //! mock's own REST routes one after another, each as the caller (`batch::inner_http_request`), and the answer
 //! handed back.
 

@@ -1,4 +1,4 @@
-//! `/api/now/oauth/jwks` (SPEC §9): the key set that verifies the mock's JWTs.
+//! `/api/now/oauth/jwks` (catalogue §9): the key set that verifies the mock's JWTs.
 
 use axum::response::Response;
 

@@ -27,7 +27,7 @@ mod token;
 /// Every route the mock answers: the instance's, then the control plane under `/__mock`
 /// ([`super::observe`] wraps each request).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    // A batch's inner requests run through the REST routes without the Batch API (SPEC §12).
+    // A batch's inner requests run through the REST routes without the Batch API (catalogue §12).
     let inner = rest_routes(&shared, None)
         .method_not_allowed_fallback(method_not_supported)
         .fallback(no_such_resource)
@@ -49,7 +49,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// The authenticated REST API: the Table API (in JSON or XML), who am I, the Attachment API, and the Batch
 /// API when `batch_routes` are given to run its inner requests.
 fn rest_routes(shared: &Arc<Shared>, batch_routes: Option<Router>) -> Router<Arc<Shared>> {
-    // SPEC §12: the unversioned, `v1` and `v2` paths are the same Table API.
+    // catalogue §12: the unversioned, `v1` and `v2` paths are the same Table API.
     let mut routes = ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"]
         .into_iter()
         .fold(Router::new(), |router, base| {

@@ -1,4 +1,4 @@
-//! The REST API's door (SPEC §3, §7): the middleware that lets each request in, or answers it, before its
+//! The REST API's door (catalogue §3, §7): the middleware that lets each request in, or answers it, before its
 //! API; the caller it hands the routes; and who am I.
 
 use std::sync::Arc;

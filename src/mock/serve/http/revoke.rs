@@ -1,4 +1,4 @@
-//! `/oauth_revoke_token.do` (SPEC §8): reads the request and hands back the revocation's answer.
+//! `/oauth_revoke_token.do` (catalogue §8): reads the request and hands back the revocation's answer.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use crate::mock::serve::body::{MAX_BODY_BYTES, read_whole};
 use crate::mock::serve::shared::Shared;
 use crate::mock::token::revoke::{self, Revocation, RevokeRequest};
 
-/// `GET` or `POST /oauth_revoke_token.do` (SPEC §8): no authentication.
+/// `GET` or `POST /oauth_revoke_token.do` (catalogue §8): no authentication.
 pub(super) async fn revoke(State(shared): State<Arc<Shared>>, request: Request) -> Revocation {
     let (parts, body) = request.into_parts();
     // `observe` has already read the body (and refused one over its limit).

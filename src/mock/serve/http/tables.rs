@@ -1,4 +1,4 @@
-//! The Table API's routes (SPEC §2, §12): each reads the request, asks `table_api`, and hands back its answer;
+//! The Table API's routes (catalogue §2, §12): each reads the request, asks `table_api`, and hands back its answer;
 //! the XML form for a request that asks for it, and the journal's note of the parameters the API ignored.
 
 use std::sync::Arc;
@@ -79,7 +79,7 @@ pub(super) async fn remove(
     Ok(wire::no_content())
 }
 
-/// Notes in the journal the `sysparm_*` parameters the Table API ignored (SPEC §12), unless the answer
+/// Notes in the journal the `sysparm_*` parameters the Table API ignored (catalogue §12), unless the answer
 /// already says why it was given.
 pub(super) async fn note_unmodelled(request: Request, next: Next) -> Response {
     let note = reply::unmodelled_note(&query_pairs(request.uri().query()));
@@ -90,7 +90,7 @@ pub(super) async fn note_unmodelled(request: Request, next: Next) -> Response {
     }
 }
 
-/// The Table API's XML form for a request whose `Accept` asks for it (SPEC §12).
+/// The Table API's XML form for a request whose `Accept` asks for it (catalogue §12).
 pub(super) async fn negotiate_xml(request: Request, next: Next) -> Response {
     let accepted: Vec<&str> = request
         .headers()

@@ -1,4 +1,4 @@
-//! `/oauth_token.do` (SPEC §1): reads the request and hands back the token endpoint's answer.
+//! `/oauth_token.do` (catalogue §1): reads the request and hands back the token endpoint's answer.
 
 use std::sync::Arc;
 
