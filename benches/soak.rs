@@ -76,7 +76,7 @@ struct Target {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    sncc::crypto::install_default_crypto_provider();
+    sncc::support::crypto::install_default_crypto_provider();
     let total = soak_requests()?;
     let target = start().await?;
     let clients: Vec<_> = (0..CONNECTIONS).map(|_| connection()).collect();

@@ -177,7 +177,7 @@ async fn main() -> Result<(), BoxError> {
         return Ok(task.await??);
     }
     let plan = bench_plan()?;
-    sncc::crypto::install_default_crypto_provider();
+    sncc::support::crypto::install_default_crypto_provider();
     // First, while the process is fresh: what a large seed costs in memory.
     print_large_seed_memory()?;
     // Each concurrency's targets take turns round by round, so the mock and the bare server meet the same

@@ -10,17 +10,17 @@ use clap::{Parser, Subcommand};
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 use secrecy::SecretString;
+use sncc::catalogue::features::{self, FeatureSource};
 use sncc::client::Credentials;
-use sncc::client::password_grant::PasswordGrant;
-use sncc::client::transport::{self, Transport};
+use sncc::client::PasswordGrant;
+use sncc::client::{Transport, instance_url};
 use sncc::compare::Format;
-use sncc::deviations::ExpectedDeviations;
-use sncc::features::{self, FeatureSource};
 use sncc::mock::{self, Break, Seed};
-use sncc::random;
-use sncc::release::{Family, Release, ReleaseError};
+use sncc::servicenow::{Family, Release, ReleaseError};
+use sncc::suite::ExpectedDeviations;
 use sncc::suite::RunConfig;
-use sncc::suite::context::Target;
+use sncc::suite::Target;
+use sncc::support::random;
 
 use crate::commands::compare::CompareConfig;
 use crate::commands::list::ListConfig;
@@ -247,7 +247,7 @@ struct MockArgs {
 }
 
 /// Parses and validates the arguments (`--help` and `--version` come back as `CommandError::Flags` too).
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CommandError> {
+pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, CommandError> {
     let cli = Cli::try_parse_from(args).map_err(CommandError::Flags)?;
     match cli.command {
         RawCommand::Run(args) => run_config(*args)
@@ -318,11 +318,11 @@ fn run_config(mut args: RunArgs) -> Result<RunConfig, String> {
             return Err("--mock-break applies to the bundled mock only".into());
         }
         (Some(url), Some(user), None) => Target::Admin {
-            url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
+            url: instance_url(&url).map_err(|error| format!("--instance {error}"))?,
             admin: admin_credentials(user, args.admin_sign_in)?,
         },
         (Some(url), None, Some(client_id)) => Target::Client {
-            url: transport::instance_url(&url).map_err(|error| format!("--instance {error}"))?,
+            url: instance_url(&url).map_err(|error| format!("--instance {error}"))?,
             client_id,
             client_secret: secret(args.client_secret, "SNCC_CLIENT_SECRET", "--client-id")?,
             expect_user: args.expect_user.ok_or("--client-id needs --expect-user")?,
@@ -385,7 +385,7 @@ fn restore_config(args: RestoreArgs) -> Result<RestoreConfig, String> {
         journal: args.journal,
         instance: args
             .instance
-            .map(|url| transport::instance_url(&url).map_err(|error| format!("--instance {error}")))
+            .map(|url| instance_url(&url).map_err(|error| format!("--instance {error}")))
             .transpose()?,
         late_write_grace: Duration::from_secs(args.late_write_grace),
         admin: admin_credentials(args.admin_user, args.admin_sign_in)?,

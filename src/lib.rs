@@ -5,24 +5,17 @@
 //! guards data that is consistent at every point its holder can panic (a push, an insert, a whole line
 //! written), so a panicking scenario, hook or request never takes the rest of the run down with it.
 
-pub mod captured;
+#![warn(unreachable_pub)]
+
 pub mod catalogue;
 pub mod changes;
 pub mod client;
 pub mod compare;
-pub mod crypto;
-pub mod deviations;
-pub mod features;
-pub mod glide_time;
-pub mod inventory;
 pub mod mock;
-pub mod random;
-pub mod redact;
-pub mod release;
-pub mod report;
-pub mod selection;
-pub mod signals;
+mod report;
+pub mod servicenow;
 pub mod suite;
+pub mod support;
 
 /// Locks `mutex`, recovering it when a holder panicked (the crate's lock policy).
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

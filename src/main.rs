@@ -1,6 +1,8 @@
 //! The `sncc` command: `main` → `cli::parse` → `commands::dispatch` → an outcome or an error, which `main`
 //! alone turns into the exit code.
 
+#![warn(unreachable_pub)]
+
 mod cli;
 mod commands;
 

@@ -147,7 +147,7 @@ fn run_to_exit(args: &[&str]) -> Output {
 }
 
 fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
-    sncc::crypto::install_default_crypto_provider();
+    sncc::support::crypto::install_default_crypto_provider();
     builder.build().unwrap()
 }
 

@@ -528,7 +528,7 @@ fn arbitrary_token_bodies_get_the_generic_401_and_the_mock_keeps_serving() {
             let response = mock
                 .post_token(String::from_utf8_lossy(&body).into_owned())
                 .await;
-            let generic = &sncc::captured::TOKEN_GENERIC_401;
+            let generic = &sncc::servicenow::captured::TOKEN_GENERIC_401;
             prop_assert_eq!(response.status(), generic.status);
             prop_assert_eq!(response.text().await.unwrap(), generic.body.as_str());
             let raw = mock

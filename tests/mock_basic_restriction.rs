@@ -7,7 +7,7 @@ mod common;
 use common::{ADMIN_PASSWORD, Mock, assert_generic_refusal, urlencode};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sncc::captured::{
+use sncc::servicenow::captured::{
     BASIC_ALLOWED_USERS_PROPERTY, BASIC_AUTH_ROLE, BASIC_RESTRICTION_ENFORCE_PROPERTY,
     GRANT_PROPERTY, REST_401,
 };

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use common::{ADMIN_PASSWORD, FORM, Mock, assert_generic_refusal, urlencode};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
-use sncc::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY, REST_401};
+use sncc::servicenow::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY, REST_401};
 
 /// Asserts the REST 401 of catalogue §3 (E2): the captured envelope, compared as JSON, and the BASIC challenge.
 async fn assert_not_authenticated(response: Response, why: &str) {

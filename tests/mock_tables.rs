@@ -329,7 +329,7 @@ async fn start_seeded(dir: &TempDir, text: &str) -> Result<Mock, String> {
     let (instance, clients) = seed
         .build(&SecretString::from(ADMIN_PASSWORD), None)
         .map_err(|error| error.to_string())?;
-    sncc::crypto::install_default_crypto_provider();
+    sncc::support::crypto::install_default_crypto_provider();
     let options = MockOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         tls: None,

@@ -31,7 +31,8 @@ fn catalogue_doc() -> String {
 
 /// The built-in features, parsed.
 fn built_in_features() -> Vec<gherkin::Feature> {
-    sncc::features::parse(&sncc::features::embedded()).expect("the built-in features")
+    sncc::catalogue::features::parse(&sncc::catalogue::features::embedded())
+        .expect("the built-in features")
 }
 
 /// The text between a file's `catalogue` markers.
@@ -328,7 +329,7 @@ fn the_readme_opens_with_the_two_commands() {
     assert!(readme().starts_with(opening));
 }
 
-/// The README's gates table names every gate of `sncc::release::GATES` with its first releases, in order.
+/// The README's gates table names every gate of `sncc::servicenow::GATES` with its first releases, in order.
 #[test]
 fn the_gates_table_is_the_code_s() {
     let readme = readme();
@@ -346,7 +347,7 @@ fn the_gates_table_is_the_code_s() {
             (cells[1], cells[3])
         })
         .collect();
-    let expected: Vec<(String, String)> = sncc::release::GATES
+    let expected: Vec<(String, String)> = sncc::servicenow::GATES
         .iter()
         .map(|rule| (format!("`@gate-{}`", rule.tag), rule.gate.arrived_in()))
         .collect();

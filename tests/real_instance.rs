@@ -16,7 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use regex::Regex;
 use serde_json::{Value, json};
-use sncc::captured::GRANT_PROPERTY;
+use sncc::servicenow::captured::GRANT_PROPERTY;
 
 /// The secret CC-F8 gives an endpoint. It is written in features/request_format.feature, so it is public
 /// as such; its form-encoded form goes only into request bodies, which must be redacted.

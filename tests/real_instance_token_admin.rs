@@ -11,7 +11,7 @@ use common::instance::{
     outstanding_creates, summary, wait_until,
 };
 
-use sncc::captured::BASIC_RESTRICTION_ENFORCE_PROPERTY;
+use sncc::servicenow::captured::BASIC_RESTRICTION_ENFORCE_PROPERTY;
 
 /// The admin's OAuth client: its password grant gives the suite's admin its token.
 const ADMIN_CLIENT_ID: &str = "ad0000000000000000000000000000c1";

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use common::{ADMIN_PASSWORD, TempDir};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use sncc::captured::GRANT_PROPERTY;
 use sncc::changes::{
     self, ChangeEntry, ChangeJournal, Grace, InstanceChange, RestoreReport, Scope,
 };
 use sncc::client::{Credentials, ServiceNow};
+use sncc::servicenow::captured::GRANT_PROPERTY;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -33,7 +33,7 @@ fn admin() -> Credentials {
 
 /// A plain HTTP client (for wiremock and the resetting server).
 fn http() -> reqwest::Client {
-    sncc::crypto::install_default_crypto_provider();
+    sncc::support::crypto::install_default_crypto_provider();
     reqwest::Client::new()
 }
 

@@ -97,8 +97,8 @@ const FAITHFUL_RUN: &str = "faithful";
 /// Every id of the built-in catalogue, as the library derives them from the features (`tests/readme.rs`
 /// holds the features to docs/catalogue.md).
 fn catalogue() -> BTreeSet<String> {
-    let features =
-        sncc::features::parse(&sncc::features::embedded()).expect("the built-in features");
+    let features = sncc::catalogue::features::parse(&sncc::catalogue::features::embedded())
+        .expect("the built-in features");
     let ids = sncc::catalogue::ids(&features).expect("the built-in features are tagged");
     ids.into_iter().collect()
 }

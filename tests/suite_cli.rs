@@ -63,8 +63,8 @@ fn assert_one_line(stderr: &str, names: &str) {
 /// The ids of the built-in catalogue, as the library derives them from the features (`tests/readme.rs`
 /// holds the features to docs/catalogue.md).
 fn built_in_ids() -> Vec<String> {
-    let features =
-        sncc::features::parse(&sncc::features::embedded()).expect("the built-in features");
+    let features = sncc::catalogue::features::parse(&sncc::catalogue::features::embedded())
+        .expect("the built-in features");
     sncc::catalogue::ids(&features).expect("the built-in features are tagged")
 }
 

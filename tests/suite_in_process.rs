@@ -1,12 +1,12 @@
 //! The suite runs in process through `sncc::suite::run`, its steps linked into the test binary, and says how
 //! the run went as a typed outcome; each run's context travels with it, so runs in one process never mix.
 
-use sncc::client::transport::Transport;
-use sncc::deviations::ExpectedDeviations;
-use sncc::features;
+use sncc::catalogue::features;
+use sncc::client::Transport;
 use sncc::mock::Break;
-use sncc::release::{Family, Release};
-use sncc::suite::context::Target;
+use sncc::servicenow::{Family, Release};
+use sncc::suite::ExpectedDeviations;
+use sncc::suite::Target;
 use sncc::suite::{self, RunConfig, RunOutcome};
 
 fn mock_run(breaks: Vec<Break>, tags: &str) -> RunConfig {

@@ -11,7 +11,7 @@ use common::Mock;
 use regex::Regex;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use sncc::captured::{self, Captured, GRANT_PROPERTY};
+use sncc::servicenow::captured::{self, Captured, GRANT_PROPERTY};
 
 /// The response headers a snapshot shows, in this order, when present.
 const SHOWN_HEADERS: [&str; 8] = [

@@ -263,7 +263,7 @@ mod tests {
     fn the_file_round_trips_and_a_torn_last_line_is_ignored() {
         let path = std::env::temp_dir().join(format!(
             "sncc-journal-test-{}.jsonl",
-            crate::random::sys_id()
+            crate::support::random::sys_id()
         ));
         let journal = ChangeJournal::create(&path).unwrap();
         assert!(

@@ -13,7 +13,7 @@ mod restore;
 mod undo;
 
 /// A record's values fit for the journal: secret fields left out.
-pub use crate::redact::without_secrets;
+pub use crate::support::redact::without_secrets;
 pub use consolidate::{Scope, outstanding};
 pub use journal::{ChangeEntry, ChangeJournal, InstanceChange, instance, read};
 pub use restore::{DEFAULT_LATE_WRITE_GRACE, Grace, RestoreReport, restore};

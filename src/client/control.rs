@@ -4,18 +4,18 @@ use serde_json::{Value, json};
 
 use super::TransportError;
 use super::deadline::Deadline;
-use crate::release::Release;
+use crate::servicenow::release::Release;
 
 /// A client for one mock's control plane.
 #[derive(Clone)]
-pub struct MockControl {
+pub(crate) struct MockControl {
     http: reqwest::Client,
     base_url: String,
     deadline: Deadline,
 }
 
 impl MockControl {
-    pub fn new(http: reqwest::Client, base_url: &str) -> MockControl {
+    pub(crate) fn new(http: reqwest::Client, base_url: &str) -> MockControl {
         MockControl {
             http,
             base_url: format!("{}/__mock", base_url.trim_end_matches('/')),
@@ -24,7 +24,7 @@ impl MockControl {
     }
 
     /// Ends every call by `deadline`.
-    pub fn with_deadline(mut self, deadline: Deadline) -> MockControl {
+    pub(crate) fn with_deadline(mut self, deadline: Deadline) -> MockControl {
         self.deadline = deadline;
         self
     }
@@ -58,7 +58,7 @@ impl MockControl {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    pub async fn set_release(&self, release: &Release) -> Result<(), TransportError> {
+    pub(crate) async fn set_release(&self, release: &Release) -> Result<(), TransportError> {
         self.call(
             reqwest::Method::PUT,
             "/release",
@@ -68,7 +68,7 @@ impl MockControl {
         .map(drop)
     }
 
-    pub async fn advance_clock(&self, seconds: i64) -> Result<(), TransportError> {
+    pub(crate) async fn advance_clock(&self, seconds: i64) -> Result<(), TransportError> {
         self.call(
             reqwest::Method::POST,
             "/clock/advance",
@@ -76,18 +76,5 @@ impl MockControl {
         )
         .await
         .map(drop)
-    }
-
-    /// Changes the given fidelity switches, e.g. `{"basic_client_auth": false}`.
-    pub async fn set_switches(&self, switches: Value) -> Result<(), TransportError> {
-        self.call(reqwest::Method::PATCH, "/switches", Some(switches))
-            .await
-            .map(drop)
-    }
-
-    /// The mock's request journal (secrets already redacted by the mock).
-    pub async fn journal(&self) -> Result<Vec<Value>, TransportError> {
-        let body = self.call(reqwest::Method::GET, "/journal", None).await?;
-        Ok(body["entries"].as_array().cloned().unwrap_or_default())
     }
 }

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 /// When a scenario's time is up, shared by the clients and waits of that scenario. Unbounded until it
 /// starts; lifted for the undo that follows the scenario, which must run to its end whatever the time.
 #[derive(Clone, Debug, Default)]
-pub struct Deadline(Arc<Mutex<DeadlineState>>);
+pub(crate) struct Deadline(Arc<Mutex<DeadlineState>>);
 
 #[derive(Debug, Default)]
 struct DeadlineState {
@@ -21,33 +21,33 @@ struct DeadlineState {
 /// A request or wait the deadline cut short.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the scenario ran out of time (--scenario-timeout)")]
-pub struct TimeUp;
+pub(crate) struct TimeUp;
 
 impl Deadline {
     /// From now, `limit` is left.
-    pub fn start(&self, limit: Duration) {
+    pub(crate) fn start(&self, limit: Duration) {
         self.state().at = Some(Instant::now() + limit);
     }
 
     /// Gives back `time` the scenario spent on what is not its own doing (waiting for its turn).
-    pub fn extend(&self, time: Duration) {
+    pub(crate) fn extend(&self, time: Duration) {
         if let Some(at) = &mut self.state().at {
             *at += time;
         }
     }
 
     /// No limit any more (the scenario's undo runs to its end).
-    pub fn lift(&self) {
+    pub(crate) fn lift(&self) {
         self.state().at = None;
     }
 
     /// Whether the deadline cut anything short: the scenario did not finish in time.
-    pub fn was_cut(&self) -> bool {
+    pub(crate) fn was_cut(&self) -> bool {
         self.state().cut
     }
 
     /// `work`, unless the deadline comes first.
-    pub async fn bound<F: Future>(&self, work: F) -> Result<F::Output, TimeUp> {
+    pub(crate) async fn bound<F: Future>(&self, work: F) -> Result<F::Output, TimeUp> {
         let Some(at) = self.state().at else {
             return Ok(work.await);
         };
@@ -61,7 +61,7 @@ impl Deadline {
     }
 
     /// Sleeps `duration`, unless the deadline comes first.
-    pub async fn sleep(&self, duration: Duration) -> Result<(), TimeUp> {
+    pub(crate) async fn sleep(&self, duration: Duration) -> Result<(), TimeUp> {
         self.bound(tokio::time::sleep(duration)).await
     }
 

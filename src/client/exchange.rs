@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::redact;
+use crate::support::redact;
 
 /// Response headers worth keeping in a report.
 const KEPT_HEADERS: [&str; 8] = [
@@ -21,7 +21,7 @@ const KEPT_HEADERS: [&str; 8] = [
 
 /// One request and its response, redacted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Exchange {
+pub(crate) struct Exchange {
     pub method: String,
     /// Path and query, secret parameters redacted (the base URL is the target's, recorded once).
     pub path: String,
@@ -39,7 +39,7 @@ pub struct Exchange {
 
 /// Collects the exchanges of one scenario, and the secrets it has seen so none slips through.
 #[derive(Clone, Default)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     inner: Arc<Mutex<RecorderState>>,
 }
 
@@ -52,7 +52,7 @@ struct RecorderState {
 
 impl Recorder {
     /// Remembers a secret value (a client secret, a password, an issued token) to scrub wherever it shows.
-    pub fn know_secret(&self, secret: &SecretString) {
+    pub(crate) fn know_secret(&self, secret: &SecretString) {
         if secret.expose_secret().len() >= 4 {
             self.lock().secrets.push(secret.clone());
         }
@@ -60,7 +60,7 @@ impl Recorder {
 
     /// Records an exchange after redacting it by shape and scrubbing every known secret.
     #[allow(clippy::too_many_arguments)]
-    pub fn record(
+    pub(crate) fn record(
         &self,
         method: &str,
         path_and_query: &str,
@@ -95,21 +95,22 @@ impl Recorder {
     }
 
     /// Counts a request that was retried (its answer, a 429 or 503 or none at all, is not kept).
-    pub fn count_retry(&self) {
+    pub(crate) fn count_retry(&self) {
         self.lock().retries += 1;
     }
 
     /// How many requests were retried.
-    pub fn retries(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn retries(&self) -> usize {
         self.lock().retries
     }
 
-    pub fn exchanges(&self) -> Vec<Exchange> {
+    pub(crate) fn exchanges(&self) -> Vec<Exchange> {
         self.lock().exchanges.clone()
     }
 
     /// Replaces every known secret in `text` (for messages built outside the recorder).
-    pub fn scrub(&self, text: String) -> String {
+    pub(crate) fn scrub(&self, text: String) -> String {
         redact::known_secrets(text, &self.lock().secrets)
     }
 

@@ -1,12 +1,15 @@
 //! The one ServiceNow REST client, for the mock and real instances alike: token endpoint, Table API, current_user,
 //! JWKS.
 
-pub mod control;
-pub mod deadline;
-pub mod exchange;
-pub mod password_grant;
-pub mod probe;
-pub mod transport;
+pub(crate) mod control;
+pub(crate) mod deadline;
+pub(crate) mod exchange;
+pub(crate) mod password_grant;
+pub(crate) mod probe;
+pub(crate) mod transport;
+
+pub use password_grant::PasswordGrant;
+pub use transport::{HttpClientError, InstanceUrlError, Transport, http_client, instance_url};
 
 use std::sync::Arc;
 
@@ -17,7 +20,7 @@ use serde_json::Value;
 
 use deadline::Deadline;
 use exchange::Recorder;
-use password_grant::{HeldToken, PasswordGrant, SignIn};
+use password_grant::{HeldToken, SignIn};
 use transport::RetryPolicy;
 
 const TOKEN_PATH: &str = "/oauth_token.do";
@@ -44,7 +47,7 @@ pub enum Credentials {
 
 impl Credentials {
     /// The passwords and secrets these credentials hold, for a recorder to scrub.
-    pub fn secrets(&self) -> Vec<&SecretString> {
+    pub(crate) fn secrets(&self) -> Vec<&SecretString> {
         match self {
             Credentials::Anonymous => Vec::new(),
             Credentials::Basic { password, .. } => vec![password],
@@ -56,7 +59,7 @@ impl Credentials {
 
 /// Where a token request carries the client's credentials (F1, F2, F4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Placement {
+pub(crate) enum Placement {
     FormBody,
     QueryString,
     JsonBody,
@@ -65,7 +68,7 @@ pub enum Placement {
 
 /// A token request, as plain or as odd as a scenario needs it.
 #[derive(Clone)]
-pub struct TokenRequest {
+pub(crate) struct TokenRequest {
     pub method: Method,
     pub placement: Placement,
     pub grant_type: String,
@@ -78,7 +81,10 @@ pub struct TokenRequest {
 
 impl TokenRequest {
     /// The request the seed article makes: a form POST with grant type, client id and secret.
-    pub fn client_credentials(client_id: &str, client_secret: &SecretString) -> TokenRequest {
+    pub(crate) fn client_credentials(
+        client_id: &str,
+        client_secret: &SecretString,
+    ) -> TokenRequest {
         TokenRequest {
             method: Method::POST,
             placement: Placement::FormBody,
@@ -166,28 +172,31 @@ impl ServiceNow {
 
     /// Retries 429 and 503 answers, and lost answers to GET, DELETE and PATCH, by this policy (the default
     /// retries three times).
-    pub fn with_retry(mut self, retry: RetryPolicy) -> ServiceNow {
+    pub(crate) fn with_retry(mut self, retry: RetryPolicy) -> ServiceNow {
         self.retry = retry;
         self
     }
 
     /// Ends every request (and every wait between retries) by `deadline`: a request it cuts short is
     /// recorded without an answer.
-    pub fn with_deadline(mut self, deadline: Deadline) -> ServiceNow {
+    pub(crate) fn with_deadline(mut self, deadline: Deadline) -> ServiceNow {
         self.deadline = deadline;
         self
     }
 
-    pub fn base_url(&self) -> &str {
+    pub(crate) fn base_url(&self) -> &str {
         &self.base_url
     }
 
-    pub fn recorder(&self) -> &Recorder {
+    pub(crate) fn recorder(&self) -> &Recorder {
         &self.recorder
     }
 
     /// `POST /oauth_token.do` (or whatever method and placement the request asks for).
-    pub async fn request_token(&self, request: &TokenRequest) -> Result<Reply, TransportError> {
+    pub(crate) async fn request_token(
+        &self,
+        request: &TokenRequest,
+    ) -> Result<Reply, TransportError> {
         if let Some(secret) = &request.client_secret {
             self.recorder.know_secret(secret);
         }
@@ -254,7 +263,7 @@ impl ServiceNow {
     }
 
     /// `GET /oauth_revoke_token.do?token=…`, unauthenticated, as documented (catalogue §8).
-    pub async fn revoke_token(&self, token: &SecretString) -> Result<Reply, TransportError> {
+    pub(crate) async fn revoke_token(&self, token: &SecretString) -> Result<Reply, TransportError> {
         self.recorder.know_secret(token);
         let path = format!(
             "{REVOKE_PATH}?{}",
@@ -300,7 +309,7 @@ impl ServiceNow {
     }
 
     /// `POST /api/now/table/<table>?…`: a create with `sysparm_*` parameters.
-    pub async fn create_with(
+    pub(crate) async fn create_with(
         &self,
         credentials: &Credentials,
         table: &str,
@@ -349,7 +358,10 @@ impl ServiceNow {
     }
 
     /// `GET /api/now/ui/user/current_user`: who the credentials act as.
-    pub async fn current_user(&self, credentials: &Credentials) -> Result<Reply, TransportError> {
+    pub(crate) async fn current_user(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Reply, TransportError> {
         self.send(
             Method::GET,
             "/api/now/ui/user/current_user",
@@ -360,14 +372,14 @@ impl ServiceNow {
     }
 
     /// `GET /api/now/oauth/jwks`: the public keys JWT access tokens are signed with (catalogue §9).
-    pub async fn jwks(&self, credentials: &Credentials) -> Result<Reply, TransportError> {
+    pub(crate) async fn jwks(&self, credentials: &Credentials) -> Result<Reply, TransportError> {
         self.send(Method::GET, JWKS_PATH, credentials, None).await
     }
 
     /// Any request, for scenarios that send what a well-behaved client would not. With a password grant's
     /// credentials, a request that gets a 401 is sent once more with a token obtained afresh; when no token
     /// is to be had, the token endpoint's answer is the reply.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path_and_query: &str,
@@ -406,7 +418,7 @@ impl ServiceNow {
     }
 
     /// The password grant's token while it is fresh, else one obtained afresh from the token endpoint.
-    pub async fn sign_in(&self, grant: &PasswordGrant) -> Result<SignIn, TransportError> {
+    pub(crate) async fn sign_in(&self, grant: &PasswordGrant) -> Result<SignIn, TransportError> {
         let mut held = grant.held().await;
         if let Some(token) = held.as_ref().and_then(HeldToken::fresh) {
             return Ok(SignIn::Token(token.clone()));
@@ -586,7 +598,7 @@ fn authorization_shown(credentials: &Credentials) -> Option<String> {
         Credentials::Bearer(_) | Credentials::PasswordGrant(_) => "Bearer",
         Credentials::SessionCookie(_) => "Cookie",
     };
-    Some(crate::redact::authorization(&format!(
+    Some(crate::support::redact::authorization(&format!(
         "{scheme} credentials"
     )))
 }
@@ -623,3 +635,6 @@ fn describe(error: &reqwest::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod wiremock_tests;

@@ -49,7 +49,7 @@ impl HeldToken {
 }
 
 /// What the token endpoint made of the password grant.
-pub enum SignIn {
+pub(crate) enum SignIn {
     Token(SecretString),
     /// No token: the endpoint's answer, as it came.
     Refused(super::Reply),
@@ -71,16 +71,16 @@ impl PasswordGrant {
         }
     }
 
-    pub fn client_id(&self) -> &str {
+    pub(crate) fn client_id(&self) -> &str {
         &self.client_id
     }
 
-    pub fn user(&self) -> &str {
+    pub(crate) fn user(&self) -> &str {
         &self.user
     }
 
     /// The client secret and the password, for a recorder to scrub.
-    pub fn secrets(&self) -> [&SecretString; 2] {
+    pub(crate) fn secrets(&self) -> [&SecretString; 2] {
         [&self.client_secret, &self.password]
     }
 

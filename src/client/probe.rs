@@ -2,7 +2,7 @@
 
 /// What one anonymous request to the REST API says about an instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reachability {
+pub(crate) enum Reachability {
     Ready,
     /// A developer instance asleep: its wake-up page, or a 503.
     Hibernating,
@@ -12,7 +12,7 @@ pub enum Reachability {
 
 /// Asks `GET /api/now/ui/user/current_user` without credentials: a live instance answers with its 401
 /// envelope (or 200).
-pub async fn probe(http: &reqwest::Client, base_url: &str) -> Reachability {
+pub(crate) async fn probe(http: &reqwest::Client, base_url: &str) -> Reachability {
     let url = format!(
         "{}/api/now/ui/user/current_user",
         base_url.trim_end_matches('/')

@@ -58,7 +58,7 @@ pub enum InstanceUrlError {
 /// The HTTP client every request of a run goes through: rustls with ring, certificates always verified,
 /// redirects never followed.
 pub fn http_client(transport: &Transport) -> Result<reqwest::Client, HttpClientError> {
-    crate::crypto::install_default_crypto_provider();
+    crate::support::crypto::install_default_crypto_provider();
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("sncc/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
@@ -111,7 +111,7 @@ pub fn instance_url(text: &str) -> Result<String, InstanceUrlError> {
 /// Bounded retries for 429 and 503, honouring `Retry-After`, and for a request safe to repeat (GET, DELETE,
 /// PATCH) whose answer was lost to a reset or a cut body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     pub max_retries: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
@@ -129,7 +129,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// No retries at all (the mock, where a 503 is a scenario's own fault).
-    pub const NEVER: RetryPolicy = RetryPolicy {
+    pub(crate) const NEVER: RetryPolicy = RetryPolicy {
         max_retries: 0,
         base_delay: Duration::ZERO,
         max_delay: Duration::ZERO,
@@ -137,7 +137,12 @@ impl RetryPolicy {
 
     /// How long to wait before retry number `retry` (0-based) of a response with `status`, or `None`
     /// when it must not be retried.
-    pub fn delay(&self, status: u16, retry: u32, retry_after: Option<&str>) -> Option<Duration> {
+    pub(crate) fn delay(
+        &self,
+        status: u16,
+        retry: u32,
+        retry_after: Option<&str>,
+    ) -> Option<Duration> {
         if !matches!(status, 429 | 503) || retry >= self.max_retries {
             return None;
         }
@@ -151,7 +156,7 @@ impl RetryPolicy {
     /// How long to wait before retry number `retry` of a request that got no complete answer, or `None`
     /// when it must not be repeated: a POST may have been carried out (a token issued, a record
     /// created), and a timeout already cost the whole `--timeout`.
-    pub fn delay_after_no_answer(
+    pub(crate) fn delay_after_no_answer(
         &self,
         method: &reqwest::Method,
         retry: u32,

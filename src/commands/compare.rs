@@ -7,24 +7,23 @@ use sncc::compare::{self, Format};
 use super::CommandError;
 
 /// `sncc compare`, validated.
-pub struct CompareConfig {
+pub(crate) struct CompareConfig {
     pub before: PathBuf,
     pub after: PathBuf,
     pub format: Format,
 }
 
 /// Whether the comparison found a change that counts.
-pub enum CompareOutcome {
+pub(crate) enum CompareOutcome {
     /// No `@must` behaviour changed (becoming or ceasing to be inconclusive is no change that counts).
     Unchanged,
     /// A `@must` behaviour changed.
     MustChanged,
 }
 
-pub fn run(config: &CompareConfig) -> Result<CompareOutcome, CommandError> {
-    let before = compare::load(&config.before).map_err(CommandError::config)?;
-    let after = compare::load(&config.after).map_err(CommandError::config)?;
-    let comparison = compare::compare(&before, &after);
+pub(crate) fn run(config: &CompareConfig) -> Result<CompareOutcome, CommandError> {
+    let comparison =
+        compare::compare_files(&config.before, &config.after).map_err(CommandError::config)?;
     print!("{}", comparison.render(config.format));
     Ok(if comparison.must_changed() {
         CompareOutcome::MustChanged

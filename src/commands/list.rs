@@ -1,18 +1,18 @@
 //! `sncc list`: the behaviour catalogue the features check, as aligned columns or a markdown table.
 
+use sncc::catalogue::features::{self, FeatureSource};
 use sncc::catalogue::{self, Behaviour};
-use sncc::features::{self, FeatureSource};
 
 use super::CommandError;
 
 /// `sncc list`, validated.
-pub struct ListConfig {
+pub(crate) struct ListConfig {
     pub features: Vec<FeatureSource>,
     /// `--markdown`: a markdown table (the README's catalogue is this output).
     pub markdown: bool,
 }
 
-pub fn run(config: &ListConfig) -> Result<(), CommandError> {
+pub(crate) fn run(config: &ListConfig) -> Result<(), CommandError> {
     let parsed = features::parse(&config.features).map_err(CommandError::config)?;
     let behaviours = catalogue::behaviours(&parsed).map_err(CommandError::config)?;
     if config.markdown {

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
 use sncc::mock::{Break, Instance, MockOptions, MockServer, SeededClient, TlsIdentity};
-use sncc::release::{Gate, Release};
-use sncc::signals;
+use sncc::servicenow::{Gate, Release};
+use sncc::support::signals;
 
 use super::CommandError;
 
 /// `sncc mock`, validated.
-pub struct MockConfig {
+pub(crate) struct MockConfig {
     pub listen: SocketAddr,
     pub tls: Option<TlsIdentity>,
     pub seed_name: String,
@@ -22,7 +22,7 @@ pub struct MockConfig {
     pub breaks: Vec<Break>,
 }
 
-pub async fn run(config: MockConfig) -> Result<(), CommandError> {
+pub(crate) async fn run(config: MockConfig) -> Result<(), CommandError> {
     let ca_pem = config.tls.as_ref().map(|identity| identity.ca_pem.clone());
     let release = config.instance.release();
     let options = MockOptions {

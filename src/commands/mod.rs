@@ -1,11 +1,11 @@
 //! The commands: each takes its validated config and returns a typed outcome or a typed error; `main` alone
 //! turns them into an exit code.
 
-pub mod compare;
-pub mod list;
-pub mod mock;
-pub mod restore;
-pub mod run;
+pub(crate) mod compare;
+pub(crate) mod list;
+pub(crate) mod mock;
+pub(crate) mod restore;
+pub(crate) mod run;
 
 use sncc::suite::{RunConfig, RunError, RunOutcome};
 
@@ -15,7 +15,7 @@ use mock::MockConfig;
 use restore::RestoreConfig;
 
 /// A command, validated and ready to run.
-pub enum Command {
+pub(crate) enum Command {
     Run(RunConfig),
     List(ListConfig),
     Restore(RestoreConfig),
@@ -24,7 +24,7 @@ pub enum Command {
 }
 
 /// How a command that did its job ended.
-pub enum CommandOutcome {
+pub(crate) enum CommandOutcome {
     /// `list`, `mock` and `restore`: done, nothing to judge.
     Done,
     Run(RunOutcome),
@@ -32,7 +32,7 @@ pub enum CommandOutcome {
 }
 
 /// Why a command did not do its job; the message is printed as `sncc: …`.
-pub enum CommandError {
+pub(crate) enum CommandError {
     /// The flags do not parse (clap prints its own message), or `--help` and `--version` (not an error,
     /// but nothing runs).
     Flags(clap::Error),
@@ -45,7 +45,7 @@ pub enum CommandError {
 
 impl CommandError {
     /// A configuration error, from the library's typed error.
-    pub fn config(error: impl std::fmt::Display) -> Self {
+    pub(crate) fn config(error: impl std::fmt::Display) -> Self {
         Self::Config(error.to_string())
     }
 }
@@ -60,7 +60,7 @@ impl From<RunError> for CommandError {
 }
 
 /// Runs the command to its outcome, on a multi-threaded async runtime.
-pub fn dispatch(command: Command) -> Result<CommandOutcome, CommandError> {
+pub(crate) fn dispatch(command: Command) -> Result<CommandOutcome, CommandError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use sncc::changes::{self, ChangeJournal, Grace, Scope};
-use sncc::client::transport::{Transport, http_client, instance_url};
 use sncc::client::{Credentials, ServiceNow};
+use sncc::client::{Transport, http_client, instance_url};
 
 use super::CommandError;
 
 /// `sncc restore`, validated.
-pub struct RestoreConfig {
+pub(crate) struct RestoreConfig {
     pub journal: PathBuf,
     /// `--instance`: overrides the instance the journal names.
     pub instance: Option<String>,
@@ -21,7 +21,7 @@ pub struct RestoreConfig {
 }
 
 /// Undoes what the journal holds, saying so on stdout; `NotRestored` when changes are still outstanding.
-pub async fn run(config: RestoreConfig) -> Result<(), CommandError> {
+pub(crate) async fn run(config: RestoreConfig) -> Result<(), CommandError> {
     let message = restore(&config).await?;
     println!("{message}");
     Ok(())

@@ -4,6 +4,6 @@ use sncc::suite::{self, RunConfig, RunOutcome};
 
 use super::CommandError;
 
-pub async fn run(config: RunConfig) -> Result<RunOutcome, CommandError> {
+pub(crate) async fn run(config: RunConfig) -> Result<RunOutcome, CommandError> {
     Ok(suite::run(config).await?)
 }

@@ -37,7 +37,7 @@ pub enum SummaryError {
 }
 
 /// Reads a summary.json, or says why it cannot.
-pub fn load(path: &Path) -> Result<RunReport, SummaryError> {
+pub(crate) fn load(path: &Path) -> Result<RunReport, SummaryError> {
     let text = std::fs::read_to_string(path).map_err(|source| SummaryError::Unreadable {
         path: path.to_owned(),
         source,
@@ -46,6 +46,11 @@ pub fn load(path: &Path) -> Result<RunReport, SummaryError> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// Compares the runs of two summary.json files, or says why one of them cannot be compared.
+pub fn compare_files(before: &Path, after: &Path) -> Result<Comparison, SummaryError> {
+    Ok(compare(&load(before)?, &load(after)?))
 }
 
 /// The output formats.
@@ -60,14 +65,14 @@ pub enum Format {
 #[derive(Debug, PartialEq)]
 pub struct Comparison {
     /// `release`, `target`, `sncc` and `tally`, each before and after.
-    pub head: Vec<(&'static str, String, String)>,
+    pub(crate) head: Vec<(&'static str, String, String)>,
     /// The behaviours that changed, by severity then id.
-    pub behaviours: Vec<BehaviourChange>,
+    pub(crate) behaviours: Vec<BehaviourChange>,
 }
 
 /// A behaviour that changed, and how.
 #[derive(Debug, PartialEq)]
-pub struct BehaviourChange {
+pub(crate) struct BehaviourChange {
     pub id: String,
     pub title: String,
     pub severity: Severity,
@@ -76,7 +81,7 @@ pub struct BehaviourChange {
 
 /// One thing observed differently.
 #[derive(Debug, PartialEq)]
-pub struct ObservedChange {
+pub(crate) struct ObservedChange {
     /// The scenario it belongs to, named when its behaviour has several.
     pub scenario: Option<String>,
     pub subject: Subject,
@@ -88,7 +93,7 @@ pub struct ObservedChange {
 
 /// What a change is about.
 #[derive(Debug, PartialEq)]
-pub enum Subject {
+pub(crate) enum Subject {
     /// A scenario's outcome, its name (`passed`, `skipped`, `not run`…) before and after.
     Outcome {
         before: String,
@@ -114,7 +119,7 @@ impl fmt::Display for Subject {
 
 impl ObservedChange {
     /// Whether it is an outcome change to, from or between inconclusive outcomes, which decides nothing.
-    pub fn is_inconclusive(&self) -> bool {
+    pub(crate) fn is_inconclusive(&self) -> bool {
         matches!(&self.subject, Subject::Outcome { before, after }
             if before == INCONCLUSIVE || after == INCONCLUSIVE)
     }
@@ -122,7 +127,7 @@ impl ObservedChange {
 
 impl BehaviourChange {
     /// Whether something changed beyond a scenario becoming, or ceasing to be, inconclusive.
-    pub fn decisive(&self) -> bool {
+    pub(crate) fn decisive(&self) -> bool {
         self.changes.iter().any(|change| !change.is_inconclusive())
     }
 }
@@ -215,7 +220,7 @@ const HEADERS: [&str; 4] = [
 ];
 
 /// Compares two runs.
-pub fn compare(before: &RunReport, after: &RunReport) -> Comparison {
+pub(crate) fn compare(before: &RunReport, after: &RunReport) -> Comparison {
     let target = |summary: &RunReport| {
         format!(
             "{} ({} target)",
@@ -252,7 +257,7 @@ fn with_foreign_endpoints_apart(mut behaviour: BehaviourChange) -> Vec<Behaviour
     let (foreign, own): (Vec<ObservedChange>, Vec<ObservedChange>) =
         behaviour.changes.into_iter().partition(|change| {
             matches!(&change.subject, Subject::Fact(name)
-                if crate::inventory::endpoint_not_created_by_a_run(name).is_some())
+                if crate::servicenow::inventory::endpoint_not_created_by_a_run(name).is_some())
         });
     behaviour.changes = own;
     let apart = (!foreign.is_empty()).then(|| BehaviourChange {

@@ -299,7 +299,8 @@ mod tests {
 
     #[test]
     fn each_break_declares_ids_of_the_catalogue() {
-        let features = crate::features::parse(&crate::features::embedded()).unwrap();
+        let features =
+            crate::catalogue::features::parse(&crate::catalogue::features::embedded()).unwrap();
         let behaviours = crate::catalogue::behaviours(&features).unwrap();
         let known: BTreeSet<&str> = behaviours.iter().map(|b| b.id.as_str()).collect();
         for &which in Break::ALL {

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use crate::glide_time::{UnixSeconds, real_now};
+use crate::servicenow::glide_time::{UnixSeconds, real_now};
 
 /// A moment on the mock's virtual clock, in seconds since the Unix epoch.
 pub(crate) type VirtualInstant = UnixSeconds;

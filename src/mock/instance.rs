@@ -7,16 +7,16 @@ use std::collections::BinaryHeap;
 use super::breaks::{Break, BreakState, Breaks};
 use super::clock::VirtualInstant;
 use super::switches::Switches;
-use crate::glide_time::parse_glide_datetime;
 use crate::mock::apis::attachment_files::AttachmentFiles;
 use crate::mock::auth::sessions::Sessions;
 use crate::mock::tables::schema::{
     OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE,
 };
 use crate::mock::tables::store::{RowId, Store};
-use crate::release::{Release, ReleaseFamily};
+use crate::servicenow::glide_time::parse_glide_datetime;
+use crate::servicenow::release::{Release, ReleaseFamily};
 
-pub(crate) use crate::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
+pub(crate) use crate::servicenow::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
 /// The user the instance itself acts as when it changes records.
 pub(crate) const SYSTEM_ACTOR: &str = "system";
 /// `false` lets a session outlive its token (catalogue I4); absent means true.
@@ -194,8 +194,8 @@ impl Instance {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::glide_time::glide_datetime;
-    use crate::release::Family;
+    use crate::servicenow::glide_time::glide_datetime;
+    use crate::servicenow::release::Family;
 
     #[test]
     fn properties_are_created_then_updated_in_place() {

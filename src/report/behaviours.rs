@@ -11,7 +11,7 @@ use super::model::{RunReport, ScenarioOutcome, ScenarioRun};
 
 /// One behaviour of the catalogue as the run found it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BehaviourRun {
+pub(crate) struct BehaviourRun {
     pub id: String,
     pub evidence: Vec<String>,
     pub severity: Severity,
@@ -54,7 +54,7 @@ impl BehaviourRun {
 
 impl RunReport {
     /// Each behaviour id once: the worst outcome of its scenarios, their facts merged.
-    pub fn behaviours(&self) -> Vec<BehaviourRun> {
+    pub(crate) fn behaviours(&self) -> Vec<BehaviourRun> {
         let mut by_id: BTreeMap<&str, BehaviourRun> = BTreeMap::new();
         for run in &self.scenarios {
             let behaviour = by_id

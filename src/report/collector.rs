@@ -13,12 +13,12 @@ use cucumber::{Event, Writer, cli, parser};
 
 use super::{Observation, ScenarioOutcome, ScenarioRun, StepRun, StepStatus};
 use crate::catalogue::{ScenarioInfo, tags_of};
-use crate::redact;
+use crate::support::redact;
 
 /// Identifies a scenario across events and the after hook: feature URI and scenario line.
-pub type ScenarioKey = (String, usize);
+pub(crate) type ScenarioKey = (String, usize);
 
-pub fn key_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> ScenarioKey {
+pub(crate) fn key_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> ScenarioKey {
     let uri = feature
         .path
         .as_ref()
@@ -28,10 +28,10 @@ pub fn key_of(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Scena
 }
 
 /// Observations handed over by the after hook, per scenario.
-pub type Observations = Arc<Mutex<HashMap<ScenarioKey, Observation>>>;
+pub(crate) type Observations = Arc<Mutex<HashMap<ScenarioKey, Observation>>>;
 
 /// Called with each scenario as it finishes (the console's live lines).
-pub type OnFinished = Box<dyn FnMut(&ScenarioRun)>;
+pub(crate) type OnFinished = Box<dyn FnMut(&ScenarioRun)>;
 
 struct Running {
     run: ScenarioRun,
@@ -43,7 +43,7 @@ struct Running {
     inconclusive: Option<String>,
 }
 
-pub struct Collector {
+pub(crate) struct Collector {
     strict: bool,
     observations: Observations,
     running: HashMap<ScenarioKey, Running>,
@@ -54,7 +54,7 @@ pub struct Collector {
 
 /// Where the collector leaves its results, readable after the run.
 #[derive(Clone, Default)]
-pub struct Collected {
+pub(crate) struct Collected {
     pub scenarios: Arc<Mutex<Vec<ScenarioRun>>>,
     pub parse_errors: Arc<Mutex<Vec<String>>>,
 }
@@ -62,7 +62,7 @@ pub struct Collected {
 impl Collector {
     /// A collector that takes each scenario's observation out of `observations` (the after hook puts it there
     /// before the scenario's end is announced) as the scenario finishes.
-    pub fn new(
+    pub(crate) fn new(
         strict: bool,
         observations: Observations,
         on_finished: OnFinished,
@@ -133,7 +133,10 @@ impl Collector {
 }
 
 /// A scenario's report entry before it runs: passed, no steps, nothing observed yet.
-pub fn scenario_run(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> ScenarioRun {
+pub(crate) fn scenario_run(
+    feature: &gherkin::Feature,
+    scenario: &gherkin::Scenario,
+) -> ScenarioRun {
     let tags = tags_of(feature, scenario);
     let info = ScenarioInfo::from_tags(&tags).expect("scenarios are validated before the run");
     ScenarioRun {

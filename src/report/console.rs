@@ -5,7 +5,7 @@ use super::{RunReport, ScenarioOutcome, ScenarioRun};
 /// `[12/44] PASS  CC-A3  must    With the system property true the client gets a token`, plus details; an
 /// expected deviation is `XFAIL`, a scenario a fault left undecided `INCON`. `position` is the line's place and
 /// how many there are.
-pub fn scenario_line(run: &ScenarioRun, position: (usize, usize)) -> String {
+pub(crate) fn scenario_line(run: &ScenarioRun, position: (usize, usize)) -> String {
     let label = match run.outcome {
         ScenarioOutcome::Passed => "PASS",
         ScenarioOutcome::Failed { .. } => "FAIL",
@@ -50,13 +50,13 @@ fn details(run: &ScenarioRun, message: &str) -> String {
 
 /// `CC-E4 waiting 61 s for the token to expire`: a scenario says why the run pauses. `id` is the behaviour's id
 /// (`E4` or `CC-E4`), `what` what it waits for.
-pub fn waiting(id: &str, seconds: u64, what: &str) -> String {
+pub(crate) fn waiting(id: &str, seconds: u64, what: &str) -> String {
     let id = id.strip_prefix("CC-").unwrap_or(id);
     format!("CC-{id} waiting {seconds} s for {what}")
 }
 
 /// The heading printed before the scenarios.
-pub fn heading(target: &str, instance: &str, release: &str, scenarios: usize) -> String {
+pub(crate) fn heading(target: &str, instance: &str, release: &str, scenarios: usize) -> String {
     format!(
         "sncc {} conformance run: {scenarios} scenarios against {instance} ({target} target), release {release}",
         env!("CARGO_PKG_VERSION")
@@ -65,7 +65,7 @@ pub fn heading(target: &str, instance: &str, release: &str, scenarios: usize) ->
 
 /// The closing lines: skipped scenarios (not printed live; numbered after the scenarios that ran), then the
 /// tally and the run's wall time: `5 passed, 0 failed, 0 warnings, 1 skipped in 12.3 s`.
-pub fn closing(report: &RunReport) -> String {
+pub(crate) fn closing(report: &RunReport) -> String {
     let mut text = String::new();
     let total = report.scenarios.len();
     let skipped = report

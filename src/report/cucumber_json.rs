@@ -20,10 +20,10 @@ use serde_json::json;
 use super::{RunReport, ScenarioOutcome, ScenarioRun, ShownStatus, ShownStep};
 
 /// The file's name in the report folder.
-pub const FILE: &str = "cucumber.json";
+pub(crate) const FILE: &str = "cucumber.json";
 
 #[derive(Debug, Serialize)]
-pub struct Feature {
+pub(crate) struct Feature {
     pub uri: String,
     pub id: String,
     pub keyword: &'static str,
@@ -36,13 +36,13 @@ pub struct Feature {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Tag {
+pub(crate) struct Tag {
     pub name: String,
     pub line: usize,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Element {
+pub(crate) struct Element {
     pub id: String,
     pub keyword: &'static str,
     #[serde(rename = "type")]
@@ -55,7 +55,7 @@ pub struct Element {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Step {
+pub(crate) struct Step {
     pub keyword: String,
     pub name: String,
     pub line: usize,
@@ -69,13 +69,13 @@ pub struct Step {
 }
 
 #[derive(Debug, Serialize)]
-pub struct DocString {
+pub(crate) struct DocString {
     pub value: String,
     pub line: usize,
 }
 
 #[derive(Debug, Serialize)]
-pub struct StepResult {
+pub(crate) struct StepResult {
     /// `passed`, `failed`, `skipped` or `undefined` (inconclusive).
     pub status: &'static str,
     /// Nanoseconds.
@@ -85,14 +85,14 @@ pub struct StepResult {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Embedding {
+pub(crate) struct Embedding {
     pub mime_type: &'static str,
     /// Base64.
     pub data: String,
 }
 
 /// The report as Cucumber JSON features, in run order.
-pub fn features(report: &RunReport) -> Vec<Feature> {
+pub(crate) fn features(report: &RunReport) -> Vec<Feature> {
     report
         .features()
         .into_iter()
@@ -110,7 +110,7 @@ pub fn features(report: &RunReport) -> Vec<Feature> {
 }
 
 /// The whole file, pretty-printed.
-pub fn render(report: &RunReport) -> serde_json::Result<String> {
+pub(crate) fn render(report: &RunReport) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&features(report)).map(|text| text + "\n")
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{BehaviourRun, RunReport, cucumber_json, html, junit, messages};
 
 /// The summary JSON's file name.
-pub const SUMMARY: &str = "summary.json";
+pub(crate) const SUMMARY: &str = "summary.json";
 
 /// The summary: the run as it is, then each behaviour id once (worst outcome, facts merged).
 #[derive(Serialize)]
@@ -19,7 +19,7 @@ struct Summary<'a> {
 }
 
 /// Writes every report format into `dir`, creating it if needed; messages are redacted once more on the way.
-pub fn write_all(dir: &Path, report: &RunReport) -> std::io::Result<()> {
+pub(crate) fn write_all(dir: &Path, report: &RunReport) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let report = &report.redacted();
     let summary = Summary {

@@ -12,7 +12,7 @@ use super::{BehaviourRun, RunReport, ScenarioOutcome, ScenarioRun, StepRun, Step
 use crate::client::exchange::Exchange;
 
 /// The file's name in the report folder.
-pub const FILE: &str = "report.html";
+pub(crate) const FILE: &str = "report.html";
 
 /// The page's style sheet.
 const CSS: &str = r#"
@@ -125,7 +125,7 @@ const LEGEND: [(&str, &str); 6] = [
 ];
 
 /// The whole page; facts are shown as JSON. The report is redacted once more first, whoever calls.
-pub fn render(report: &RunReport) -> String {
+pub(crate) fn render(report: &RunReport) -> String {
     let report = &report.redacted();
     let mut html =
         String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -146,7 +146,7 @@ pub fn render(report: &RunReport) -> String {
 }
 
 /// `&`, `<`, `>`, `"` and `'` as entities: safe in text and in quoted attributes.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -162,7 +162,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Where a clause is specified: `RFC6749-5.1` → RFC 6749 section 5.1 at the RFC Editor; `None` for other clauses.
-pub fn clause_url(clause: &str) -> Option<String> {
+pub(crate) fn clause_url(clause: &str) -> Option<String> {
     let (rfc, section) = match clause.split_once('-') {
         Some((rfc, section)) => (rfc, Some(section)),
         None => (clause, None),

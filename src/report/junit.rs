@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 use super::{RunReport, ScenarioOutcome, ScenarioRun};
 
 /// The file's name in the report folder.
-pub const FILE: &str = "junit.xml";
+pub(crate) const FILE: &str = "junit.xml";
 
 /// The whole document.
-pub fn render(report: &RunReport) -> String {
+pub(crate) fn render(report: &RunReport) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,

@@ -17,11 +17,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{RunReport, ScenarioOutcome, ScenarioRun, ShownStatus, ShownStep};
-use crate::features::FeatureSource;
-use crate::glide_time::parse_glide_datetime;
+use crate::catalogue::features::FeatureSource;
+use crate::servicenow::glide_time::parse_glide_datetime;
 
 /// The file's name in the report folder.
-pub const FILE: &str = "messages.ndjson";
+pub(crate) const FILE: &str = "messages.ndjson";
 
 /// The version of the Cucumber Messages schema the envelopes follow.
 const PROTOCOL_VERSION: &str = "34.2.1";
@@ -31,7 +31,7 @@ const RUN_ID: &str = "run";
 
 /// The whole stream: meta, each feature's source, document and pickles, then the run. The report is redacted once
 /// more first, whoever calls.
-pub fn render(report: &RunReport) -> String {
+pub(crate) fn render(report: &RunReport) -> String {
     let report = &report.redacted();
     let mut ids = Ids::default();
     let mut envelopes = vec![json!({"meta": meta(report)})];
@@ -669,7 +669,8 @@ mod tests {
 
     /// Every scenario of the built-in features as if each step had passed.
     fn all_passed() -> RunReport {
-        let features = crate::features::parse(&crate::features::embedded()).expect("features");
+        let features = crate::catalogue::features::parse(&crate::catalogue::features::embedded())
+            .expect("features");
         let mut runs = Vec::new();
         for feature in &features {
             let background = feature.background.iter().flat_map(|b| b.steps.iter());
@@ -692,7 +693,7 @@ mod tests {
             }
         }
         let mut report = sample::report(runs);
-        report.sources = crate::features::embedded();
+        report.sources = crate::catalogue::features::embedded();
         report
     }
 
@@ -728,7 +729,7 @@ mod tests {
             let rebuilt = gherkin::Feature::parse(text, gherkin::GherkinEnv::default())
                 .unwrap_or_else(|error| panic!("{error}\n{text}"));
             let uri = source["uri"].as_str().unwrap();
-            let original = crate::features::embedded()
+            let original = crate::catalogue::features::embedded()
                 .into_iter()
                 .find(|feature| feature.uri == uri)
                 .unwrap();

@@ -2,20 +2,20 @@
 //! shown, the collector that builds it from cucumber's events, and the report files.
 
 mod behaviours;
-pub mod collector;
-pub mod console;
-pub mod cucumber_json;
-pub mod files;
-pub mod html;
-pub mod junit;
-pub mod messages;
+pub(crate) mod collector;
+pub(crate) mod console;
+pub(crate) mod cucumber_json;
+pub(crate) mod files;
+pub(crate) mod html;
+pub(crate) mod junit;
+pub(crate) mod messages;
 mod model;
 #[cfg(test)]
 pub(crate) mod sample;
 mod shown_steps;
 
-pub use behaviours::BehaviourRun;
-pub use model::{
+pub(crate) use behaviours::BehaviourRun;
+pub(crate) use model::{
     Observation, RunReport, ScenarioOutcome, ScenarioRun, StepRun, StepStatus, Tally, TargetSummary,
 };
-pub use shown_steps::{ShownStatus, ShownStep};
+pub(crate) use shown_steps::{ShownStatus, ShownStep};

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::catalogue::features::FeatureSource;
 use crate::catalogue::{ScenarioInfo, Severity};
 use crate::client::exchange::Exchange;
-use crate::features::FeatureSource;
-use crate::redact;
+use crate::support::redact;
 
 /// How a scenario ended, severity applied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
-pub enum ScenarioOutcome {
+pub(crate) enum ScenarioOutcome {
     Passed,
     /// A `@must` deviation (or any deviation with `--strict`): the run fails.
     Failed {
@@ -44,7 +44,7 @@ pub enum ScenarioOutcome {
 }
 
 impl ScenarioOutcome {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             ScenarioOutcome::Passed => "passed",
             ScenarioOutcome::Failed { .. } => "failed",
@@ -77,7 +77,7 @@ impl ScenarioOutcome {
 
     /// How bad it is, for picking a behaviour's worst scenario: skipped < passed < expected < warning <
     /// inconclusive < failed.
-    pub fn rank(&self) -> u8 {
+    pub(crate) fn rank(&self) -> u8 {
         match self {
             ScenarioOutcome::Skipped { .. } => 0,
             ScenarioOutcome::Passed => 1,
@@ -90,7 +90,11 @@ impl ScenarioOutcome {
 
     /// The outcome of a scenario whose step failed with `message`, given its severity; the message is
     /// redacted, as a step quotes the target's answer and an answer can carry a token.
-    pub fn of_deviation(severity: Severity, strict: bool, message: String) -> ScenarioOutcome {
+    pub(crate) fn of_deviation(
+        severity: Severity,
+        strict: bool,
+        message: String,
+    ) -> ScenarioOutcome {
         let message = redact::text(&message);
         match severity {
             Severity::Must => ScenarioOutcome::Failed { message },
@@ -104,14 +108,14 @@ impl ScenarioOutcome {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum StepStatus {
+pub(crate) enum StepStatus {
     Passed,
     Failed,
     Skipped,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepRun {
+pub(crate) struct StepRun {
     pub keyword: String,
     pub text: String,
     pub line: usize,
@@ -125,14 +129,14 @@ pub struct StepRun {
 
 impl StepRun {
     /// Whether the step held; a failed step or one no definition matched did not.
-    pub fn held(&self) -> bool {
+    pub(crate) fn held(&self) -> bool {
         self.status == StepStatus::Passed
     }
 }
 
 /// What a scenario observed of the target, beyond pass or fail.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Observation {
+pub(crate) struct Observation {
     #[serde(default)]
     pub facts: BTreeMap<String, Value>,
     #[serde(default)]
@@ -145,7 +149,7 @@ pub struct Observation {
 
 impl Observation {
     /// Why an exchange decides nothing: the first that got no answer, a 429 (retries exhausted) or a 5xx.
-    pub fn fault(&self) -> Option<String> {
+    pub(crate) fn fault(&self) -> Option<String> {
         self.exchanges.iter().find_map(|exchange| {
             let request = format!(
                 "{} {}",
@@ -171,7 +175,7 @@ impl Observation {
 /// One scenario as it ran; `sncc compare` reads it back from a summary, which needs only its name, id, severity,
 /// outcome and observation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioRun {
+pub(crate) struct ScenarioRun {
     #[serde(default)]
     pub feature: String,
     #[serde(default)]
@@ -198,7 +202,7 @@ pub struct ScenarioRun {
 
 impl ScenarioRun {
     /// A name unique in the run: the behaviour id, the title, and the line when an id has several scenarios.
-    pub fn unique_name(&self) -> String {
+    pub(crate) fn unique_name(&self) -> String {
         format!("CC-{} {} (line {})", self.info.id, self.name, self.line)
     }
 }
@@ -206,7 +210,7 @@ impl ScenarioRun {
 /// Counts for the closing line: `N passed, N failed, N warnings, N skipped` (`, N inconclusive` and
 /// `, N expected` when there are any).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tally {
+pub(crate) struct Tally {
     pub passed: usize,
     pub failed: usize,
     pub warnings: usize,
@@ -224,7 +228,7 @@ fn is_zero(count: &usize) -> bool {
 }
 
 impl Tally {
-    pub fn of(scenarios: &[ScenarioRun]) -> Tally {
+    pub(crate) fn of(scenarios: &[ScenarioRun]) -> Tally {
         let mut tally = Tally::default();
         for scenario in scenarios {
             match scenario.outcome {
@@ -239,7 +243,7 @@ impl Tally {
         tally
     }
 
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let mut line = format!(
             "{} passed, {} failed, {} warnings, {} skipped",
             self.passed, self.failed, self.warnings, self.skipped
@@ -256,7 +260,7 @@ impl Tally {
 
 /// A whole run, as the summary JSON and every other report read it, and as `sncc compare` reads a summary back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunReport {
+pub(crate) struct RunReport {
     #[serde(default)]
     pub sncc_version: String,
     pub target: TargetSummary,
@@ -281,7 +285,7 @@ pub struct RunReport {
 
 impl RunReport {
     /// The scenarios grouped by feature, features and scenarios in run order.
-    pub fn features(&self) -> Vec<Vec<&ScenarioRun>> {
+    pub(crate) fn features(&self) -> Vec<Vec<&ScenarioRun>> {
         let mut features: Vec<Vec<&ScenarioRun>> = Vec::new();
         for run in &self.scenarios {
             match features
@@ -297,7 +301,7 @@ impl RunReport {
 
     /// A copy for the report files with every message, step error and fact redacted by shape: steps quote
     /// the target's answers in their errors, and an answer can carry a token.
-    pub fn redacted(&self) -> RunReport {
+    pub(crate) fn redacted(&self) -> RunReport {
         let mut report = self.clone();
         for run in &mut report.scenarios {
             run.outcome = run.outcome.redacted();
@@ -313,7 +317,7 @@ impl RunReport {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TargetSummary {
+pub(crate) struct TargetSummary {
     pub kind: String,
     /// The instance URL, or `bundled mock`.
     pub instance: String,

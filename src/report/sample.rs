@@ -7,7 +7,7 @@ use super::model::{
 };
 
 /// `A sample` at line 5 of `features/sample.feature`, a `@must` check of `CC-A1`, without steps.
-pub fn scenario(outcome: ScenarioOutcome) -> ScenarioRun {
+pub(crate) fn scenario(outcome: ScenarioOutcome) -> ScenarioRun {
     let tags: Vec<String> = ["CC-A1", "doc", "must"].map(str::to_owned).into();
     ScenarioRun {
         feature: "Sample".into(),
@@ -26,7 +26,7 @@ pub fn scenario(outcome: ScenarioOutcome) -> ScenarioRun {
 }
 
 /// `Then a step` at line 7.
-pub fn step(status: StepStatus, error: Option<&str>) -> StepRun {
+pub(crate) fn step(status: StepStatus, error: Option<&str>) -> StepRun {
     StepRun {
         keyword: "Then ".into(),
         text: "a step".into(),
@@ -38,7 +38,7 @@ pub fn step(status: StepStatus, error: Option<&str>) -> StepRun {
     }
 }
 
-pub fn report(scenarios: Vec<ScenarioRun>) -> RunReport {
+pub(crate) fn report(scenarios: Vec<ScenarioRun>) -> RunReport {
     RunReport {
         sncc_version: "0.0.0".into(),
         target: TargetSummary {

@@ -4,7 +4,7 @@ use super::model::{ScenarioOutcome, ScenarioRun, StepRun, StepStatus};
 
 /// How a report shows a step, whatever its format calls it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ShownStatus {
+pub(crate) enum ShownStatus {
     /// It held, or did not in a scenario that only records (`@info`, an expected deviation): a note says so.
     Passed,
     /// It did not hold, or a hook failed after every step held (the synthetic step).
@@ -20,7 +20,7 @@ pub enum ShownStatus {
 /// One step as every report shows it: a step as run, its status softened or withheld by the scenario's outcome,
 /// or the synthetic step that shows a skip, a failed hook or a scenario a fault left undecided.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShownStep<'a> {
+pub(crate) struct ShownStep<'a> {
     pub keyword: &'a str,
     pub text: &'a str,
     /// The step's line; the scenario's for the synthetic step.
@@ -73,7 +73,7 @@ impl ScenarioRun {
     /// hold passes with a note; an inconclusive scenario's step that did not hold is not judged, the reason first
     /// in its message; one more synthetic step shows a skip, a hook that failed after every step held, or a
     /// scenario a fault left undecided although every step held.
-    pub fn shown_steps(&self) -> Vec<ShownStep<'_>> {
+    pub(crate) fn shown_steps(&self) -> Vec<ShownStep<'_>> {
         let recorded_only = match &self.outcome {
             ScenarioOutcome::Passed => Some("an @info scenario only records".to_owned()),
             ScenarioOutcome::Expected { reason, .. } => {

@@ -10,11 +10,11 @@ use secrecy::SecretString;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use crate::catalogue::selection::TargetKind;
 use crate::changes::ChangeJournal;
 use crate::client::Credentials;
 use crate::mock::Break;
-use crate::release::Release;
-use crate::selection::TargetKind;
+use crate::servicenow::release::Release;
 
 use super::turns::Turns;
 
@@ -38,7 +38,7 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn kind(&self) -> TargetKind {
+    pub(crate) fn kind(&self) -> TargetKind {
         match self {
             Target::Mock { .. } => TargetKind::Mock,
             Target::Admin { .. } => TargetKind::Admin,
@@ -47,7 +47,7 @@ impl Target {
     }
 
     /// A real instance's URL.
-    pub fn url(&self) -> Option<&str> {
+    pub(crate) fn url(&self) -> Option<&str> {
         match self {
             Target::Mock { .. } => None,
             Target::Admin { url, .. } | Target::Client { url, .. } => Some(url),
@@ -55,7 +55,7 @@ impl Target {
     }
 
     /// The instance URL, or `bundled mock`.
-    pub fn instance(&self) -> String {
+    pub(crate) fn instance(&self) -> String {
         match self {
             Target::Mock { .. } => "bundled mock".into(),
             Target::Admin { url, .. } | Target::Client { url, .. } => url.clone(),
@@ -63,7 +63,7 @@ impl Target {
     }
 }
 
-pub struct Context {
+pub(super) struct Context {
     pub target: Target,
     pub http: reqwest::Client,
     /// The release scenarios run against; `None` when unknown.
@@ -92,7 +92,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(
+    pub(super) fn new(
         target: Target,
         http: reqwest::Client,
         release: Option<Release>,
@@ -118,7 +118,7 @@ impl Context {
     }
 
     /// A number for a scenario that begins, unique in the run.
-    pub fn next_scenario_number(&self) -> usize {
+    pub(super) fn next_scenario_number(&self) -> usize {
         self.scenarios_begun.fetch_add(1, Ordering::Relaxed) + 1
     }
 }
@@ -130,12 +130,12 @@ tokio::task_local! {
 
 /// Runs `scenarios` with `context` as their run's context: the context travels with the run, so two runs
 /// in one process never see each other's target.
-pub async fn scoped<F: Future>(context: Arc<Context>, scenarios: F) -> F::Output {
+pub(super) async fn scoped<F: Future>(context: Arc<Context>, scenarios: F) -> F::Output {
     CONTEXT.scope(context, scenarios).await
 }
 
 /// The context of the run polling this scenario (scenarios only run inside [`scoped`]).
-pub fn current() -> Arc<Context> {
+pub(super) fn current() -> Arc<Context> {
     CONTEXT
         .try_with(Arc::clone)
         .expect("scenarios run inside their run's context")

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 /// Why a token is not a verified JWS.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum JwsError {
+pub(super) enum JwsError {
     #[error(
         "the access token is not a compact JWS (three base64url parts, a JSON header and JSON claims)"
     )]
@@ -37,7 +37,7 @@ pub enum JwsError {
 }
 
 /// A parsed compact JWS. Not `Debug` beyond its header and claims: with its signature it is the token.
-pub struct Jws {
+pub(super) struct Jws {
     header: Map<String, Value>,
     claims: Map<String, Value>,
     /// `<header>.<claims>` as sent: what the signature covers.
@@ -57,7 +57,7 @@ impl fmt::Debug for Jws {
 impl Jws {
     /// Reads a compact JWS whose header and payload are JSON objects (a JWT); anything else, an opaque
     /// token included, is [`JwsError::NotCompact`].
-    pub fn parse(token: &str) -> Result<Jws, JwsError> {
+    pub(super) fn parse(token: &str) -> Result<Jws, JwsError> {
         let mut parts = token.split('.');
         let (Some(header), Some(claims), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -82,21 +82,21 @@ impl Jws {
         })
     }
 
-    pub fn header(&self) -> &Map<String, Value> {
+    pub(super) fn header(&self) -> &Map<String, Value> {
         &self.header
     }
 
-    pub fn claims(&self) -> &Map<String, Value> {
+    pub(super) fn claims(&self) -> &Map<String, Value> {
         &self.claims
     }
 
     /// A header member as text (`alg`, `kid`, `typ`).
-    pub fn header_text(&self, name: &str) -> Option<&str> {
+    pub(super) fn header_text(&self, name: &str) -> Option<&str> {
         self.header.get(name).and_then(Value::as_str)
     }
 
     /// Checks the signature with the key `key_set` (a JWKS, RFC 7517 §5) lists under the header's `kid`.
-    pub fn verify(&self, key_set: &Value) -> Result<(), JwsError> {
+    pub(super) fn verify(&self, key_set: &Value) -> Result<(), JwsError> {
         let kid = self.header_text("kid").ok_or(JwsError::NoKid)?;
         let alg = self.header_text("alg").ok_or(JwsError::NoAlg)?;
         let keys = key_set["keys"].as_array().ok_or(JwsError::NotAKeySet)?;

@@ -1,11 +1,15 @@
 //! `sncc run`: every catalogue behaviour as a cucumber scenario, against the bundled mock or a real instance.
 
-pub mod context;
+mod context;
+pub(crate) mod deviations;
 mod jws;
 mod parser;
 mod steps;
 mod turns;
 mod world;
+
+pub use context::Target;
+pub use deviations::{DeviationsError, ExpectedDeviations};
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -17,21 +21,20 @@ use cucumber::writer::Ext as _;
 use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 
-use crate::captured::BASIC_RESTRICTION_ENFORCE_PROPERTY;
+use crate::catalogue::features::{FeatureError, FeatureSource};
+use crate::catalogue::selection::{Selection, TargetKind, Verdict};
 use crate::catalogue::{self, CatalogueError, ScenarioInfo, tags_of};
 use crate::changes::{self, ChangeEntry, ChangeJournal, Grace, Scope};
 use crate::client::password_grant::SignIn;
 use crate::client::probe::{Reachability, probe};
 use crate::client::transport::{HttpClientError, Transport};
 use crate::client::{Credentials, ServiceNow, TransportError};
-use crate::deviations::{DeviationsError, ExpectedDeviations};
-use crate::features::{FeatureError, FeatureSource};
-use crate::release::{Gate, Release};
 use crate::report::collector::{Collector, Observations, ScenarioKey, key_of, scenario_run};
 use crate::report::{RunReport, ScenarioOutcome, ScenarioRun, Tally, TargetSummary, console};
-use crate::selection::{Selection, TargetKind, Verdict};
+use crate::servicenow::captured::BASIC_RESTRICTION_ENFORCE_PROPERTY;
+use crate::servicenow::release::{Gate, Release};
 
-use context::{Context, Target};
+use context::Context;
 use world::SuiteWorld;
 
 /// `sncc run`, validated.
@@ -215,8 +218,9 @@ struct Plan {
 /// Reads the features, reaches the target, learns its release, starts the change journal, selects the
 /// scenarios and sets up the run's context.
 async fn prepare(config: RunConfig) -> Result<Plan, ConfigError> {
-    let started_at = crate::glide_time::glide_datetime(crate::glide_time::real_now());
-    let features = crate::features::parse(&config.features)?;
+    let started_at =
+        crate::servicenow::glide_time::glide_datetime(crate::servicenow::glide_time::real_now());
+    let features = crate::catalogue::features::parse(&config.features)?;
     config.expected.check(&catalogue::behaviours(&features)?)?;
     let http = crate::client::transport::http_client(&config.transport)?;
     if let Some(url) = config.target.url() {
@@ -227,7 +231,7 @@ async fn prepare(config: RunConfig) -> Result<Plan, ConfigError> {
         }
     }
     let release = detect_release(&config, &http).await?;
-    let prefix = format!("sncc-{}-", &crate::random::sys_id()[..8]);
+    let prefix = format!("sncc-{}-", &crate::support::random::sys_id()[..8]);
     let journal = match &config.target {
         Target::Admin { url, .. } => Some(start_journal(&config, url, &prefix)?),
         _ => None,
@@ -335,7 +339,7 @@ async fn execute(plan: &Plan) -> Executed {
         });
     let interrupted = tokio::select! {
         _ = context::scoped(plan.context.clone(), scenarios_run) => false,
-        _ = crate::signals::stop_requested() => true,
+        _ = crate::support::signals::stop_requested() => true,
     };
     if interrupted {
         eprintln!("sncc: interrupted; undoing the run's changes to the instance");
@@ -571,7 +575,7 @@ fn release_of_buildtag(tag: &str) -> Option<Release> {
                     "sncc: warning: glide.buildtag names the family '{}', which sncc does not know: \
                      taken as newer than {}",
                     release.family_word(),
-                    crate::release::Family::NEWEST
+                    crate::servicenow::release::Family::NEWEST
                 );
             }
             Some(release)

@@ -4,7 +4,7 @@ use cucumber::{cli, parser};
 use futures::stream;
 
 /// Features parsed before the run, so the catalogue and the selection saw exactly what runs.
-pub struct Features(pub Vec<gherkin::Feature>);
+pub(super) struct Features(pub Vec<gherkin::Feature>);
 
 impl parser::Parser<()> for Features {
     type Cli = cli::Empty;

@@ -17,7 +17,7 @@ const SAY_AFTER: Duration = Duration::from_secs(30);
 /// Who has the instance now. A scenario's turn is entered when it begins and removed when it ends (the
 /// after hook ends it through [`Turns::end_on_drop`], so even a panicking undo ends it); cucumber may keep a
 /// finished scenario's world for its reports as long as it likes, since the world holds no turn.
-pub struct Turns {
+pub(super) struct Turns {
     lock: Arc<RwLock<()>>,
     held: Mutex<HashMap<ScenarioKey, Turn>>,
     say_after: Duration,
@@ -53,7 +53,7 @@ impl Turns {
 
     /// Waits for the scenario's turn (beside the others, or `alone`) and enters it; returns how long it
     /// waited.
-    pub async fn take(&self, key: &ScenarioKey, id: &str, alone: bool) -> Duration {
+    pub(super) async fn take(&self, key: &ScenarioKey, id: &str, alone: bool) -> Duration {
         let started = Instant::now();
         let hold = self.wait(id, alone).await;
         let turn = Turn {
@@ -67,7 +67,7 @@ impl Turns {
 
     /// Lets the others have the instance while the scenario waits for something else (its turn stays
     /// entered, without a hold).
-    pub fn step_aside(&self, key: &ScenarioKey) {
+    pub(super) fn step_aside(&self, key: &ScenarioKey) {
         let hold = crate::lock(&self.held)
             .get_mut(key)
             .and_then(|turn| turn.hold.take());
@@ -75,7 +75,7 @@ impl Turns {
     }
 
     /// Takes the instance back after [`Self::step_aside`]; returns how long it waited.
-    pub async fn rejoin(&self, key: &ScenarioKey) -> Duration {
+    pub(super) async fn rejoin(&self, key: &ScenarioKey) -> Duration {
         let Some((id, alone)) = crate::lock(&self.held)
             .get(key)
             .map(|turn| (turn.id.clone(), turn.alone))
@@ -91,7 +91,7 @@ impl Turns {
     }
 
     /// Ends the scenario's turn when the returned value is dropped.
-    pub fn end_on_drop(self: &Arc<Self>, key: ScenarioKey) -> TurnEnds {
+    pub(super) fn end_on_drop(self: &Arc<Self>, key: ScenarioKey) -> TurnEnds {
         TurnEnds {
             turns: self.clone(),
             key,
@@ -156,7 +156,7 @@ impl Turns {
 }
 
 /// Ends a scenario's turn when dropped: at the end of the after hook, or while it unwinds.
-pub struct TurnEnds {
+pub(super) struct TurnEnds {
     turns: Arc<Turns>,
     key: ScenarioKey,
 }

@@ -19,7 +19,7 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// The mock's admin password: distinctive, with characters that form encoding changes but JSON and XML
 /// leave alone, so a leak shows verbatim in any output.
 pub const ADMIN_PASSWORD: &str = "sncc+Adm1n/pw=7q%3F~x";
-pub use sncc::captured::GRANT_PROPERTY;
+pub use sncc::servicenow::captured::GRANT_PROPERTY;
 /// Every table the suite writes to, directly or through the instance (tokens, incidents made with one,
 /// sign-in times); `sys_db_object` holds the tables it creates (`u_sncc_<run>`), so a table left behind
 /// shows there.
@@ -362,7 +362,7 @@ impl Mock {
     }
 
     fn with(host: Host, url: String, client: Option<(String, String)>) -> Mock {
-        sncc::crypto::install_default_crypto_provider();
+        sncc::support::crypto::install_default_crypto_provider();
         Mock {
             _host: host,
             url,

@@ -20,7 +20,7 @@ pub struct Mock {
 
 /// Starts a fresh mock from a built-in seed (`ready`, `untouched`) on `127.0.0.1:0`.
 pub async fn start(seed: &str) -> Mock {
-    sncc::crypto::install_default_crypto_provider();
+    sncc::support::crypto::install_default_crypto_provider();
     let seed = Seed::load(seed).expect("built-in seed");
     let (instance, clients) = seed
         .build(&SecretString::from(ADMIN_PASSWORD), None)
@@ -199,7 +199,7 @@ impl Mock {
 
 /// Asserts the captured generic token refusal (C6), status and body byte for byte.
 pub async fn assert_generic_refusal(response: reqwest::Response, why: &str) {
-    let captured = &sncc::captured::TOKEN_GENERIC_401;
+    let captured = &sncc::servicenow::captured::TOKEN_GENERIC_401;
     assert_eq!(response.status(), captured.status, "{why}");
     assert_eq!(response.text().await.unwrap(), captured.body, "{why}");
 }

@@ -9,12 +9,12 @@ use super::basic::{basic_credentials, password_matches};
 use super::basic_restriction::{self, BasicVerdict};
 use super::scopes::{self, MissingScope, SignInKind};
 use super::sessions::Session;
-use crate::glide_time::parse_glide_datetime;
 use crate::mock::breaks::{Break, Breaks};
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::Instance;
 use crate::mock::tables::schema::{OAUTH_CREDENTIAL, SYS_USER};
 use crate::mock::tables::store::RecordRef;
+use crate::servicenow::glide_time::parse_glide_datetime;
 
 /// The user a request runs as, with that user's roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -319,9 +319,9 @@ mod tests {
     use base64::engine::general_purpose::STANDARD;
 
     use super::*;
-    use crate::glide_time::glide_datetime;
     use crate::mock::auth::sessions::SESSION_COOKIE;
     use crate::mock::instance::COOKIE_AUTH_DISABLED_PROPERTY;
+    use crate::servicenow::glide_time::glide_datetime;
 
     const TOKEN: &str = "tok";
 

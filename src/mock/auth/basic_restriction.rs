@@ -8,9 +8,9 @@
 use crate::mock::breaks::Break;
 use crate::mock::instance::Instance;
 use crate::mock::tables::store::RecordRef;
-use crate::release::Gate;
+use crate::servicenow::release::Gate;
 
-pub(crate) use crate::captured::{
+pub(crate) use crate::servicenow::captured::{
     BASIC_ALLOWED_ROLES_PROPERTY as ALLOWED_ROLES_PROPERTY,
     BASIC_ALLOWED_USERS_PROPERTY as ALLOWED_USERS_PROPERTY,
     BASIC_AUTH_ROLE as DEFAULT_ALLOWED_ROLE, BASIC_RESTRICTION_ACTIVE_PROPERTY as ACTIVE_PROPERTY,
@@ -114,7 +114,7 @@ mod tests {
     use super::*;
     use crate::mock::Breaks;
     use crate::mock::tables::schema::SYS_USER;
-    use crate::release::{Family, Release};
+    use crate::servicenow::release::{Family, Release};
 
     /// A Brazil instance and a user who is neither web-service-only nor holds a role.
     fn brazil() -> (Instance, String) {

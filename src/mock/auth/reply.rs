@@ -8,9 +8,9 @@ use serde_json::json;
 use super::admission::{RestRefused, SignInMarks};
 use super::authn::{AuthFailure, Caller, RestRefusal};
 use super::sessions::SESSION_COOKIE;
-use crate::captured::REST_401;
 use crate::mock::breaks::{Break, Breaks};
 use crate::mock::wire::{self, failure, json_response, with_outcome};
+use crate::servicenow::captured::REST_401;
 
 /// The captured REST 401 with its challenge (E2, E7).
 fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {

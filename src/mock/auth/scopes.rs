@@ -12,7 +12,7 @@ use crate::mock::tables::schema::{
     OAUTH_ENTITY, OAUTH_ENTITY_AUTH_SCOPE_MAPPING, SYS_API_ACCESS_SCOPE, SYS_AUTH_SCOPE,
 };
 use crate::mock::tables::store::RecordRef;
-use crate::release::Gate;
+use crate::servicenow::release::Gate;
 
 /// The only scope an OAuth API endpoint grants by default, and the one that opens every API (catalogue H3).
 pub(crate) const DEFAULT_SCOPE: &str = "useraccount";

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::random;
+use crate::support::random;
 
 /// The cookie that names the session.
 pub(crate) const SESSION_COOKIE: &str = "JSESSIONID";

@@ -1,11 +1,11 @@
 //! Sign-in records (catalogue I5): a Bearer call sets its user's `last_login_time`, unless
 //! `glide.oauth.update_last_login_time=false`. The record is written once a second at most.
 
-use crate::glide_time::{glide_datetime, parse_glide_datetime};
 use crate::mock::breaks::Break;
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::{Instance, SYSTEM_ACTOR};
 use crate::mock::tables::schema::SYS_USER;
+use crate::servicenow::glide_time::{glide_datetime, parse_glide_datetime};
 
 /// `false` stops Bearer calls from updating `last_login_time`; absent means true.
 pub(crate) const UPDATE_PROPERTY: &str = "glide.oauth.update_last_login_time";

@@ -7,7 +7,6 @@ use std::sync::LazyLock;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::glide_time::real_now;
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::{Instance, SYSTEM_ACTOR};
 use crate::mock::tables::custom_tables;
@@ -15,8 +14,9 @@ use crate::mock::tables::declaration::{self, DeclarationError, TableDecl};
 use crate::mock::tables::dictionary;
 use crate::mock::tables::schema::{OAUTH_ENTITY, SYS_AUTH_SCOPE, SYS_USER};
 use crate::mock::tables::store::Store;
-use crate::random;
-use crate::release::{Family, Release, ReleaseError};
+use crate::servicenow::glide_time::real_now;
+use crate::servicenow::release::{Family, Release, ReleaseError};
+use crate::support::random;
 use records::{RecordError, RecordSeeds};
 
 mod records;

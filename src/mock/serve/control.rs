@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 
 use super::faults::Fault;
 use super::shared::{MockState, Shared};
-use crate::glide_time::glide_datetime;
 use crate::mock::switches::Switches;
-use crate::release::Release;
+use crate::servicenow::glide_time::glide_datetime;
+use crate::servicenow::release::Release;
 
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()

@@ -7,9 +7,9 @@ use axum::http::Method;
 use serde::Serialize;
 
 use super::body::MAX_BODY_BYTES;
-use crate::glide_time::glide_datetime;
 use crate::mock::clock::VirtualInstant;
-use crate::redact;
+use crate::servicenow::glide_time::glide_datetime;
+use crate::support::redact;
 
 /// How many entries are kept; older ones are dropped so memory stays flat under load.
 pub(crate) const CAPACITY: usize = 10_000;

@@ -58,7 +58,7 @@ pub fn generate() -> Result<TlsIdentity, TlsError> {
         .map_err(error("server certificate"))?;
 
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let mut config = ServerConfig::builder_with_provider(crate::crypto::provider())
+    let mut config = ServerConfig::builder_with_provider(crate::support::crypto::provider())
         .with_safe_default_protocol_versions()
         .map_err(TlsError::Versions)?
         .with_no_client_auth()

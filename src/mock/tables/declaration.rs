@@ -10,7 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::schema::{Choice, Column, Computed, Default, Generated, Kind, Table};
-use crate::glide_time::parse_glide_datetime;
+use crate::servicenow::glide_time::parse_glide_datetime;
 
 /// The out-of-box schema file: the system columns, then the tables.
 #[derive(Deserialize)]

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use super::computed;
 use super::declaration;
 use super::schema::{Column, Default, Generated, Kind, Table};
-use crate::glide_time::glide_datetime;
 use crate::mock::clock::VirtualInstant;
-use crate::random;
+use crate::servicenow::glide_time::glide_datetime;
+use crate::support::random;
 
 /// How a secret column reads back through the Table API: set or not, never its value.
 pub(crate) const MASKED_SECRET: &str = "********";

@@ -14,7 +14,6 @@ use subtle::ConstantTimeEq;
 use super::form::{self, Form};
 use super::jwt::{self, Claims, TokenFormat};
 use super::signing_key::KeyChoice;
-use crate::glide_time::{glide_datetime, parse_glide_datetime};
 use crate::mock::auth::basic::{basic_credentials, password_matches};
 use crate::mock::auth::basic_restriction;
 use crate::mock::auth::scopes;
@@ -25,7 +24,8 @@ use crate::mock::instance::{GRANT_PROPERTY, Instance};
 use crate::mock::switches::RepeatToken;
 use crate::mock::tables::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
 use crate::mock::tables::store::RecordRef;
-use crate::random;
+use crate::servicenow::glide_time::{glide_datetime, parse_glide_datetime};
+use crate::support::random;
 
 const DEFAULT_LIFESPAN: i64 = 1800;
 

@@ -17,7 +17,7 @@ use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::Instance;
 use crate::mock::tables::schema::{Kind, SYS_USER};
 use crate::mock::tables::store::RecordRef;
-use crate::release::Gate;
+use crate::servicenow::release::Gate;
 
 /// The `oauth_entity.token_format` value that asks for JWTs (a choice value, compared exactly).
 pub(crate) const JWT_FORMAT: &str = "jwt";

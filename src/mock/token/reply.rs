@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use super::endpoint::TokenAnswer;
 use super::grant::{IssuedToken, Reason, Refusal};
 use super::revoke::Revocation;
-use crate::captured::TOKEN_GENERIC_401;
 use crate::mock::breaks::{Break, Breaks};
 use crate::mock::switches::Switches;
 use crate::mock::wire::{self, json_response, with_outcome};
-use crate::random;
+use crate::servicenow::captured::TOKEN_GENERIC_401;
+use crate::support::random;
 
 /// The generic token error with its keys in RFC 6749 order (only [`Break::ErrorBodyReordered`] sends it).
 const REORDERED_TOKEN_ERROR: &str =

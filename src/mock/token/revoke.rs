@@ -7,11 +7,11 @@
 
 use super::form::Form;
 use super::grant::is_form_encoded;
-use crate::glide_time::{glide_datetime, parse_glide_datetime};
 use crate::mock::breaks::Break;
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::{Instance, SYSTEM_ACTOR};
 use crate::mock::tables::schema::OAUTH_CREDENTIAL;
+use crate::servicenow::glide_time::{glide_datetime, parse_glide_datetime};
 
 /// What the rules see of a request to `oauth_revoke_token.do`.
 #[derive(Clone, Copy, Debug)]

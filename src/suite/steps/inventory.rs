@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use cucumber::{then, when};
 use serde_json::{Value, json};
 
-use crate::captured::{GRANT_PROPERTY, USERACCOUNT_SCOPE_PROPERTY};
-use crate::inventory::{ENDPOINT_FIELDS, GRANT_PROPERTIES, endpoint_fact, property_fact};
+use crate::servicenow::captured::{GRANT_PROPERTY, USERACCOUNT_SCOPE_PROPERTY};
+use crate::servicenow::inventory::{
+    ENDPOINT_FIELDS, GRANT_PROPERTIES, endpoint_fact, property_fact,
+};
 use crate::suite::world::{SuiteWorld, text};
 
 /// Records matching `field IN ids`, only the named fields; nothing to ask when there are no ids.

@@ -5,9 +5,9 @@ use std::time::Duration;
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
-use crate::captured::BUILDTAG_PROPERTY;
-use crate::release::{Release, ReleaseError};
 use crate::report::console;
+use crate::servicenow::captured::BUILDTAG_PROPERTY;
+use crate::servicenow::release::{Release, ReleaseError};
 use crate::suite::world::{SuiteWorld, text};
 
 /// An OAuth API endpoint's `access_token_lifespan` unless a scenario sets one (catalogue §2).

@@ -5,8 +5,8 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use crate::captured::REST_401 as NOT_AUTHENTICATED;
 use crate::client::{Credentials, Reply};
+use crate::servicenow::captured::REST_401 as NOT_AUTHENTICATED;
 use crate::suite::world::{SuiteWorld, text};
 
 pub(super) fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {

@@ -4,7 +4,7 @@
 use cucumber::{then, when};
 use serde_json::{Value, json};
 
-use crate::glide_time::{parse_glide_datetime, real_now};
+use crate::servicenow::glide_time::{parse_glide_datetime, real_now};
 use crate::suite::world::{SuiteWorld, text};
 
 /// How far a real instance's clock may be ahead of ours: a revoked token expires "now", an unrevoked one

@@ -4,7 +4,7 @@
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
-use crate::captured::SCOPE_CHECK_PROPERTY;
+use crate::servicenow::captured::SCOPE_CHECK_PROPERTY;
 use crate::suite::world::SuiteWorld;
 
 use super::rest::{bearer, keep};

@@ -12,7 +12,7 @@ const WORKED: &str = "secret_lengths_that_got_a_token";
 fn secret_of(length: usize) -> String {
     let mut secret = String::new();
     while secret.len() < length {
-        secret.push_str(&crate::random::secret());
+        secret.push_str(&crate::support::random::secret());
     }
     secret.truncate(length);
     secret

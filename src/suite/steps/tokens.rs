@@ -6,8 +6,8 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use crate::captured::TOKEN_GENERIC_401 as GENERIC_ERROR;
 use crate::client::{Placement, Reply, TokenRequest};
+use crate::servicenow::captured::TOKEN_GENERIC_401 as GENERIC_ERROR;
 use crate::suite::world::{SuiteWorld, access_token};
 
 fn request_for(world: &SuiteWorld, endpoint: &str) -> Result<TokenRequest, String> {

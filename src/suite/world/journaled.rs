@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::changes::{self, ChangeJournal, Grace, InstanceChange, Scope};
 use crate::client::{Credentials, Reply, ServiceNow, TransportError};
-use crate::redact;
+use crate::support::redact;
 
 use super::table_reply::{expect_result, text};
 
@@ -23,7 +23,7 @@ pub(super) enum UndoAt {
 }
 
 /// The Table API as the scenario's admin, each write journaled on a real instance and undone afterwards.
-pub struct JournaledRecords {
+pub(crate) struct JournaledRecords {
     servicenow: ServiceNow,
     admin: Option<Credentials>,
     /// Where changes to a real instance are journaled before they are made (admin targets only).
@@ -55,14 +55,14 @@ impl JournaledRecords {
     }
 
     /// Admin credentials, or why this target has none.
-    pub fn admin(&self) -> Result<&Credentials, String> {
+    pub(crate) fn admin(&self) -> Result<&Credentials, String> {
         self.admin
             .as_ref()
             .ok_or_else(|| "this step changes the instance and needs an admin target".to_owned())
     }
 
     /// Whether writes are journaled (a real instance with an admin): the mock needs no undoing.
-    pub fn is_journaled(&self) -> bool {
+    pub(crate) fn is_journaled(&self) -> bool {
         self.journal.is_some()
     }
 
@@ -105,7 +105,7 @@ impl JournaledRecords {
     }
 
     /// Creates a record and returns it; on a real instance, journaled first and deleted afterwards.
-    pub async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
+    pub(crate) async fn create(&mut self, table: &str, record: Value) -> Result<Value, String> {
         self.create_undone_at(UndoAt::ScenarioEnd, table, record, &[])
             .await
     }
@@ -131,7 +131,7 @@ impl JournaledRecords {
 
     /// Changes a record's fields; on a real instance, their old values (secrets left out) are journaled
     /// first.
-    pub async fn update(
+    pub(crate) async fn update(
         &mut self,
         table: &str,
         sys_id: &str,
@@ -184,7 +184,12 @@ impl JournaledRecords {
     }
 
     /// Deletes a record; on a real instance, its values (secrets left out) are journaled first.
-    pub async fn delete(&mut self, table: &str, sys_id: &str, keep: Value) -> Result<(), String> {
+    pub(crate) async fn delete(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        keep: Value,
+    ) -> Result<(), String> {
         let previous = redact::without_secrets(&keep);
         self.announce(
             UndoAt::ScenarioEnd,
@@ -209,7 +214,11 @@ impl JournaledRecords {
     }
 
     /// Deletes a record that must stay deleted (revoked tokens): nothing to restore.
-    pub async fn delete_for_good(&mut self, table: &str, sys_id: &str) -> Result<(), String> {
+    pub(crate) async fn delete_for_good(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+    ) -> Result<(), String> {
         let reply = self
             .servicenow
             .delete(self.admin()?, table, sys_id)
@@ -226,7 +235,7 @@ impl JournaledRecords {
 
     /// Creates a record with other credentials than the admin's (the scenario's token: an incident, for
     /// D4). On a real instance it is journaled first, like an admin create, so it is deleted afterwards.
-    pub async fn create_as(
+    pub(crate) async fn create_as(
         &mut self,
         credentials: &Credentials,
         table: &str,
@@ -239,13 +248,13 @@ impl JournaledRecords {
     }
 
     /// Records matching an encoded query, as admin (remembered as seen).
-    pub async fn find(&mut self, table: &str, query: &str) -> Result<Vec<Value>, String> {
+    pub(crate) async fn find(&mut self, table: &str, query: &str) -> Result<Vec<Value>, String> {
         self.find_fields(table, query, None).await
     }
 
     /// Records matching an encoded query, as admin, only the named fields when `fields` is given
     /// (remembered as seen).
-    pub async fn find_fields(
+    pub(crate) async fn find_fields(
         &mut self,
         table: &str,
         query: &str,
@@ -275,7 +284,7 @@ impl JournaledRecords {
     /// scenario, marking its changes undone in the journal. Returns what could not be undone (it stays in
     /// the journal for the end of the run); a create whose answer was lost is left for the end of the run,
     /// which waits for late writes.
-    pub async fn restore(&mut self) -> Vec<String> {
+    pub(crate) async fn restore(&mut self) -> Vec<String> {
         let (Some(journal), Ok(admin)) = (self.journal.clone(), self.admin().cloned()) else {
             return Vec::new();
         };

@@ -22,19 +22,19 @@ use crate::client::deadline::Deadline;
 use crate::client::transport::RetryPolicy;
 use crate::client::{Credentials, ServiceNow, TokenRequest};
 use crate::mock::{Breaks, MockOptions, MockServer, Seed};
-use crate::random;
 use crate::report::Observation;
 use crate::report::collector::ScenarioKey;
+use crate::support::random;
 
 use super::context::{self, Context, Target};
 use journaled::JournaledRecords;
-pub use replies::{Replies, access_token};
-pub use table_reply::text;
+pub(super) use replies::{Replies, access_token};
+pub(super) use table_reply::text;
 use vocabulary::Vocabulary;
 
 #[derive(cucumber::World)]
 #[world(init = Self::start)]
-pub struct SuiteWorld {
+pub(super) struct SuiteWorld {
     pub context: Arc<Context>,
     /// This scenario's own mock (mock target only); dropping the world stops it.
     _mock: Option<MockServer>,
@@ -149,7 +149,7 @@ impl SuiteWorld {
 
     /// Before the scenario's first step: who it is, and, on a real instance, its turn (an instance-wide
     /// scenario runs alone; the others run side by side); its time starts once it has its turn.
-    pub async fn begin(&mut self, key: ScenarioKey, id: &str, instance_wide: bool) {
+    pub(super) async fn begin(&mut self, key: ScenarioKey, id: &str, instance_wide: bool) {
         self.scenario_id = format!("CC-{id}");
         self.scenario_number = format!("s{}", self.context.next_scenario_number());
         self.instance_wide = instance_wide;
@@ -164,7 +164,7 @@ impl SuiteWorld {
     /// Waits `duration` without holding the scenario's turn on a real instance, so scenarios that must
     /// run alone can run meanwhile; the turn is taken again (after them) before the scenario goes on, and
     /// the time spent waiting for it does not count against the scenario's.
-    pub async fn wait_aside(&mut self, duration: std::time::Duration) -> Result<(), String> {
+    pub(super) async fn wait_aside(&mut self, duration: std::time::Duration) -> Result<(), String> {
         let turns = self.context.turns.clone();
         let key = self.key.clone();
         if let Some(key) = &key {
@@ -182,7 +182,7 @@ impl SuiteWorld {
     }
 
     /// Sends a token request and keeps the response.
-    pub async fn request_token(&mut self, request: TokenRequest) -> Result<(), String> {
+    pub(super) async fn request_token(&mut self, request: TokenRequest) -> Result<(), String> {
         let reply = self
             .servicenow
             .request_token(&request)
@@ -192,12 +192,12 @@ impl SuiteWorld {
         Ok(())
     }
 
-    pub fn record_fact(&mut self, name: &str, value: Value) {
+    pub(super) fn record_fact(&mut self, name: &str, value: Value) {
         self.facts.insert(name.to_owned(), value);
     }
 
     /// Hands the scenario's facts and redacted exchanges to the reports.
-    pub fn take_observation(&mut self) -> Observation {
+    pub(super) fn take_observation(&mut self) -> Observation {
         Observation {
             facts: std::mem::take(&mut self.facts),
             exchanges: self.servicenow.recorder().exchanges(),

@@ -3,11 +3,11 @@
 
 use serde_json::json;
 
-use crate::captured::{
+use crate::client::Credentials;
+use crate::servicenow::captured::{
     BASIC_ALLOWED_USERS_PROPERTY, BASIC_RESTRICTION_ACTIVE_PROPERTY,
     BASIC_RESTRICTION_ENFORCE_PROPERTY, GRANT_PROPERTY,
 };
-use crate::client::Credentials;
 
 use super::SuiteWorld;
 use super::journaled::UndoAt;
@@ -18,7 +18,7 @@ impl SuiteWorld {
     /// scenario may have left it otherwise. `"true"` is the run's baseline: bringing it there is undone
     /// at the end of the run, and only a scenario tagged `@instance-wide` (which runs alone) may move it
     /// away. On a client target the property cannot be seen: `"true"` is what such a run presumes.
-    pub async fn set_grant_property(&mut self, value: Option<&str>) -> Result<(), String> {
+    pub(crate) async fn set_grant_property(&mut self, value: Option<&str>) -> Result<(), String> {
         if self.is_client_target() {
             return match value {
                 Some("true") => Ok(()),
@@ -87,7 +87,7 @@ impl SuiteWorld {
 
     /// Sets an instance-wide property other than the grant's (`None` removes it), read afresh first; only
     /// a scenario tagged `@instance-wide` may, and it is undone at the scenario's end.
-    pub async fn set_instance_property(
+    pub(crate) async fn set_instance_property(
         &mut self,
         name: &str,
         kind: &str,
@@ -134,7 +134,7 @@ impl SuiteWorld {
     /// on Basic is listed in `allowed_users` first, so the scenario, its undoing and the run go on; a
     /// real instance's admin on Basic never gets here (the selection skips these scenarios: an undo
     /// that took the listing away before the enforcement would lock it out).
-    pub async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
+    pub(crate) async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
         if matches!(self.records.admin()?, Credentials::Basic { .. }) {
             let admin = self.records.admin()?.clone();
             let reply = self.servicenow.current_user(&admin).await;

@@ -4,8 +4,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use crate::random;
 use crate::suite::context::Target;
+use crate::support::random;
 
 use super::SuiteWorld;
 use super::journaled::UndoAt;
@@ -14,7 +14,7 @@ use super::vocabulary::{Endpoint, User};
 
 impl SuiteWorld {
     /// `a user "X"`: created on the mock or an admin target; the expected user on a client target.
-    pub async fn add_user(&mut self, logical: &str) -> Result<(), String> {
+    pub(crate) async fn add_user(&mut self, logical: &str) -> Result<(), String> {
         let user = match &self.context.target {
             Target::Client { expect_user, .. } => User {
                 user_name: expect_user.clone(),
@@ -45,7 +45,7 @@ impl SuiteWorld {
     /// sign-ins; web-service-only or not. The password is set as its display value
     /// (`sysparm_input_display_value=true`), as an instance hashes a password written through the Table
     /// API.
-    pub async fn add_user_with_password(
+    pub(crate) async fn add_user_with_password(
         &mut self,
         logical: &str,
         web_service_only: bool,
@@ -78,7 +78,11 @@ impl SuiteWorld {
 
     /// `an OAuth API endpoint "C" whose OAuth Application User is "U"` (or none): the configured client on
     /// a client target.
-    pub async fn add_endpoint(&mut self, logical: &str, user: Option<&str>) -> Result<(), String> {
+    pub(crate) async fn add_endpoint(
+        &mut self,
+        logical: &str,
+        user: Option<&str>,
+    ) -> Result<(), String> {
         let endpoint = match &self.context.target {
             Target::Client {
                 client_id,
@@ -126,7 +130,11 @@ impl SuiteWorld {
     }
 
     /// Changes a user's fields.
-    pub async fn update_user(&mut self, logical: &str, changes: Value) -> Result<(), String> {
+    pub(crate) async fn update_user(
+        &mut self,
+        logical: &str,
+        changes: Value,
+    ) -> Result<(), String> {
         let sys_id = self
             .vocabulary
             .user(logical)?
@@ -137,7 +145,11 @@ impl SuiteWorld {
     }
 
     /// Changes an endpoint's fields.
-    pub async fn update_endpoint(&mut self, logical: &str, changes: Value) -> Result<(), String> {
+    pub(crate) async fn update_endpoint(
+        &mut self,
+        logical: &str,
+        changes: Value,
+    ) -> Result<(), String> {
         let sys_id = self
             .vocabulary
             .endpoint(logical)?
@@ -148,7 +160,11 @@ impl SuiteWorld {
     }
 
     /// Gives an endpoint a new client secret, and uses it from then on.
-    pub async fn set_client_secret(&mut self, logical: &str, secret: String) -> Result<(), String> {
+    pub(crate) async fn set_client_secret(
+        &mut self,
+        logical: &str,
+        secret: String,
+    ) -> Result<(), String> {
         let secret = self.held_secret(secret);
         self.update_endpoint(logical, json!({ "client_secret": secret.expose_secret() }))
             .await?;
@@ -161,7 +177,7 @@ impl SuiteWorld {
     /// The suite's own table (catalogue §7): `u_sncc_<run>` on a real instance, created through
     /// `sys_db_object` once a run; a table of the scenario's own mock otherwise. Auth scopes are bound
     /// to it and to nothing the instance already uses.
-    pub async fn own_table(&mut self) -> Result<String, String> {
+    pub(crate) async fn own_table(&mut self) -> Result<String, String> {
         if let Some(table) = &self.vocabulary.own_table {
             return Ok(table.clone());
         }
@@ -182,7 +198,7 @@ impl SuiteWorld {
     }
 
     /// `an auth scope "X"`: a `sys_auth_scope` of the suite's, shared by the run on a real instance.
-    pub async fn add_auth_scope(&mut self, logical: &str) -> Result<(), String> {
+    pub(crate) async fn add_auth_scope(&mut self, logical: &str) -> Result<(), String> {
         let record = json!({
             "name": self.shared_name(logical),
             "description": self.marked("conformance check auth scope"),
@@ -196,7 +212,7 @@ impl SuiteWorld {
 
     /// An auth scope by logical name: the scenario's own, else one the instance has by that exact name
     /// (the seeded `useraccount`).
-    pub async fn auth_scope(&mut self, logical: &str) -> Result<Value, String> {
+    pub(crate) async fn auth_scope(&mut self, logical: &str) -> Result<Value, String> {
         if let Some(scope) = self.vocabulary.auth_scopes.get(logical) {
             return Ok(scope.clone());
         }
@@ -209,12 +225,12 @@ impl SuiteWorld {
     }
 
     /// The name the instance knows an auth scope by.
-    pub async fn auth_scope_name(&mut self, logical: &str) -> Result<String, String> {
+    pub(crate) async fn auth_scope_name(&mut self, logical: &str) -> Result<String, String> {
         Ok(text(&self.auth_scope(logical).await?, "name"))
     }
 
     /// Maps an endpoint to an auth scope (an `oauth_entity_auth_scope_mapping`, undone at the end).
-    pub async fn map_to_scope(&mut self, endpoint: &str, scope: &str) -> Result<(), String> {
+    pub(crate) async fn map_to_scope(&mut self, endpoint: &str, scope: &str) -> Result<(), String> {
         let entity = self
             .vocabulary
             .endpoint(endpoint)?
@@ -236,7 +252,7 @@ impl SuiteWorld {
     /// Binds an auth scope to the suite's own table (a `sys_api_access_scope`, undone at the end), for
     /// one method or, with `None`, all. A binding is instance-wide state: only a scenario tagged
     /// `@instance-wide` (which runs alone) may make one, and only ever on the suite's own table.
-    pub async fn protect_own_table(
+    pub(crate) async fn protect_own_table(
         &mut self,
         scope: &str,
         method: Option<&str>,
@@ -265,7 +281,11 @@ impl SuiteWorld {
     }
 
     /// Removes a mapping the scenario made.
-    pub async fn unmap_from_scope(&mut self, endpoint: &str, scope: &str) -> Result<(), String> {
+    pub(crate) async fn unmap_from_scope(
+        &mut self,
+        endpoint: &str,
+        scope: &str,
+    ) -> Result<(), String> {
         let key = (endpoint.to_owned(), scope.to_owned());
         let mapping = self.vocabulary.scope_mappings.remove(&key).ok_or_else(|| {
             format!("\"{endpoint}\" was not mapped to \"{scope}\" in this scenario")
@@ -317,7 +337,7 @@ impl SuiteWorld {
     }
 
     /// A text that marks what the suite writes on a real instance as its own (the run's prefix).
-    pub fn marked(&self, text: &str) -> String {
+    pub(crate) fn marked(&self, text: &str) -> String {
         format!("{}{text}", self.context.prefix)
     }
 

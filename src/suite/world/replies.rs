@@ -7,7 +7,7 @@ use crate::client::Reply;
 
 /// What the instance last answered the scenario: its token responses and its last REST response.
 #[derive(Default)]
-pub struct Replies {
+pub(crate) struct Replies {
     /// Every token response, newest last.
     tokens: Vec<Reply>,
     /// The response to the last REST call made with (or without) a token.
@@ -16,24 +16,24 @@ pub struct Replies {
 
 impl Replies {
     /// Keeps a token response, as the newest.
-    pub fn keep_token_reply(&mut self, reply: Reply) {
+    pub(crate) fn keep_token_reply(&mut self, reply: Reply) {
         self.tokens.push(reply);
     }
 
     /// Every token response, oldest first.
-    pub fn token_replies(&self) -> &[Reply] {
+    pub(crate) fn token_replies(&self) -> &[Reply] {
         &self.tokens
     }
 
     /// The last token response.
-    pub fn last_token_reply(&self) -> Result<&Reply, String> {
+    pub(crate) fn last_token_reply(&self) -> Result<&Reply, String> {
         self.tokens
             .last()
             .ok_or_else(|| "no token was requested yet".to_owned())
     }
 
     /// The first access token issued in this scenario.
-    pub fn first_token(&self) -> Result<SecretString, String> {
+    pub(crate) fn first_token(&self) -> Result<SecretString, String> {
         self.tokens
             .iter()
             .find_map(access_token)
@@ -41,7 +41,7 @@ impl Replies {
     }
 
     /// The newest access token issued in this scenario.
-    pub fn current_token(&self) -> Result<SecretString, String> {
+    pub(crate) fn current_token(&self) -> Result<SecretString, String> {
         self.tokens
             .iter()
             .rev()
@@ -50,12 +50,12 @@ impl Replies {
     }
 
     /// Keeps the response to a REST call, in place of the one before.
-    pub fn keep_rest_reply(&mut self, reply: Reply) {
+    pub(crate) fn keep_rest_reply(&mut self, reply: Reply) {
         self.rest = Some(reply);
     }
 
     /// The response to the last REST call.
-    pub fn rest_reply(&self) -> Result<&Reply, String> {
+    pub(crate) fn rest_reply(&self) -> Result<&Reply, String> {
         self.rest
             .as_ref()
             .ok_or_else(|| "no REST request was made yet".to_owned())
@@ -63,7 +63,7 @@ impl Replies {
 }
 
 /// The access token in a token response, if one was issued.
-pub fn access_token(reply: &Reply) -> Option<SecretString> {
+pub(crate) fn access_token(reply: &Reply) -> Option<SecretString> {
     let token = reply.json()?.get("access_token")?.as_str()?.to_owned();
     (reply.status == 200 && !token.is_empty()).then(|| SecretString::from(token))
 }

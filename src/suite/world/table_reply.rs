@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::client::Reply;
 
 /// A field of a record as text (references rendered without links).
-pub fn text(record: &Value, field: &str) -> String {
+pub(crate) fn text(record: &Value, field: &str) -> String {
     match &record[field] {
         Value::String(value) => value.clone(),
         Value::Object(reference) => reference
@@ -18,7 +18,7 @@ pub fn text(record: &Value, field: &str) -> String {
 }
 
 /// The `result` of a Table API reply with the expected status, or an error saying what went wrong.
-pub fn expect_result(reply: &Reply, status: u16, what: &str) -> Result<Value, String> {
+pub(super) fn expect_result(reply: &Reply, status: u16, what: &str) -> Result<Value, String> {
     if reply.status != status {
         return Err(format!(
             "could not {what}: the instance answered {} {}",

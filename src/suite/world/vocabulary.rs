@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// A user the scenario named, as the instance knows it.
 #[derive(Clone, Debug)]
-pub struct User {
+pub(crate) struct User {
     pub user_name: String,
     /// Unknown on a client target until the token says who it acts as.
     pub sys_id: Option<String>,
@@ -18,7 +18,7 @@ pub struct User {
 
 /// An OAuth API endpoint the scenario named.
 #[derive(Clone)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// Unknown on a client target.
     pub sys_id: Option<String>,
     pub client_id: String,
@@ -27,7 +27,7 @@ pub struct Endpoint {
 
 /// The scenario's names for what it made or found on the instance.
 #[derive(Default)]
-pub struct Vocabulary {
+pub(crate) struct Vocabulary {
     pub(super) users: HashMap<String, User>,
     pub(super) endpoints: HashMap<String, Endpoint>,
     /// The auth scopes the scenario named (`sys_auth_scope` records), by logical name.
@@ -41,21 +41,21 @@ pub struct Vocabulary {
 
 impl Vocabulary {
     /// A user by logical name.
-    pub fn user(&self, logical: &str) -> Result<&User, String> {
+    pub(crate) fn user(&self, logical: &str) -> Result<&User, String> {
         self.users
             .get(logical)
             .ok_or_else(|| format!("no user \"{logical}\" in this scenario"))
     }
 
     /// An OAuth API endpoint by logical name.
-    pub fn endpoint(&self, logical: &str) -> Result<&Endpoint, String> {
+    pub(crate) fn endpoint(&self, logical: &str) -> Result<&Endpoint, String> {
         self.endpoints
             .get(logical)
             .ok_or_else(|| format!("no OAuth API endpoint \"{logical}\" in this scenario"))
     }
 
     /// The client ids of every endpoint the scenario named.
-    pub fn client_ids(&self) -> Vec<String> {
+    pub(crate) fn client_ids(&self) -> Vec<String> {
         let endpoints = self.endpoints.values();
         endpoints
             .map(|endpoint| endpoint.client_id.clone())

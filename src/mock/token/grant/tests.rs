@@ -7,7 +7,7 @@ use super::*;
 use crate::mock::instance::{GRANT_PROPERTY, Instance};
 use crate::mock::switches::RepeatToken;
 use crate::mock::tables::schema::{OAUTH_ENTITY, SYS_USER};
-use crate::release::{Family, Release};
+use crate::servicenow::release::{Family, Release};
 
 const SECRET: &str = "s3cr+t/%:[~";
 const FORM: &str = "application/x-www-form-urlencoded";

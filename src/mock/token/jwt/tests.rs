@@ -7,7 +7,7 @@ use crate::mock::breaks::Breaks;
 use crate::mock::instance::GRANT_PROPERTY;
 use crate::mock::tables::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY};
 use crate::mock::token::grant::{self, Decision, Fresh, TokenHttpRequest};
-use crate::release::{Family, Release};
+use crate::servicenow::release::{Family, Release};
 
 const SECRET: &str = "jwt-test-secret";
 
@@ -260,7 +260,7 @@ fn j1_j2_an_issued_jwt_is_signed_has_its_claims_and_is_an_oauth_credential_row()
     assert_eq!(credential.raw("user"), Some(setup.user.as_str()));
     assert_eq!(
         credential.raw("expires"),
-        Some(crate::glide_time::glide_datetime(2_800).as_str())
+        Some(crate::servicenow::glide_time::glide_datetime(2_800).as_str())
     );
 }
 

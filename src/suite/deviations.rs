@@ -75,7 +75,7 @@ impl ExpectedDeviations {
     }
 
     /// Parses the TOML text of the file named `source`; an id may be written `C4` or `CC-C4`.
-    pub fn parse(text: &str, source: &str) -> Result<ExpectedDeviations, DeviationsError> {
+    pub(crate) fn parse(text: &str, source: &str) -> Result<ExpectedDeviations, DeviationsError> {
         let file: File = toml::from_str(text).map_err(|error| DeviationsError::Invalid {
             file: source.to_owned(),
             source: error,
@@ -103,7 +103,7 @@ impl ExpectedDeviations {
     }
 
     /// Every id must be a behaviour of the catalogue that can deviate (an `@info` behaviour never does).
-    pub fn check(&self, catalogue: &[Behaviour]) -> Result<(), DeviationsError> {
+    pub(crate) fn check(&self, catalogue: &[Behaviour]) -> Result<(), DeviationsError> {
         for id in self.reasons.keys() {
             match catalogue.iter().find(|behaviour| &behaviour.id == id) {
                 None => {
@@ -126,7 +126,7 @@ impl ExpectedDeviations {
 
     /// A failure or warning of a listed behaviour becomes an expected deviation; an inconclusive scenario stays
     /// inconclusive (a fault is never the deviation an instance is known for).
-    pub fn expect(&self, run: &mut ScenarioRun) {
+    pub(crate) fn expect(&self, run: &mut ScenarioRun) {
         let Some(reason) = self.reasons.get(&run.info.id) else {
             return;
         };
@@ -144,7 +144,7 @@ impl ExpectedDeviations {
     /// behaviour that ran and no longer deviates, its first scenario warns (fails with `strict`) that the
     /// deviation should come off the list; a behaviour with an inconclusive scenario is not known to have stopped
     /// deviating. Returns the indices of those scenarios.
-    pub fn apply(&self, scenarios: &mut [ScenarioRun], strict: bool) -> Vec<usize> {
+    pub(crate) fn apply(&self, scenarios: &mut [ScenarioRun], strict: bool) -> Vec<usize> {
         scenarios.iter_mut().for_each(|run| self.expect(run));
         let mut stale = Vec::new();
         for id in self.reasons.keys() {

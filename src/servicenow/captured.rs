@@ -70,7 +70,7 @@ macro_rules! captured {
         $(
             $(#[$doc])*
             pub static $constant: LazyLock<Captured> = LazyLock::new(|| {
-                Captured::parse($name, include_str!(concat!("../fixtures/responses/", $name, ".json")))
+                Captured::parse($name, include_str!(concat!("../../fixtures/responses/", $name, ".json")))
             });
         )*
         /// Every recorded response with its file's stem, in file name order.

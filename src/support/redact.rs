@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
 /// What a redacted value reads as.
-pub const REDACTED: &str = "[REDACTED]";
+pub(crate) const REDACTED: &str = "[REDACTED]";
 
 /// Parameter and member names whose values are secret wherever they appear.
 const SECRET_NAMES: [&str; 8] = [
@@ -32,14 +32,14 @@ const SECRET_HEADERS: [&str; 4] = [
     "set-cookie",
 ];
 
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     SECRET_NAMES
         .iter()
         .any(|secret| secret.eq_ignore_ascii_case(name))
 }
 
 /// An `Authorization` header keeps its scheme only: `Bearer [REDACTED]`.
-pub fn authorization(value: &str) -> String {
+pub(crate) fn authorization(value: &str) -> String {
     match value.trim().split_once(' ') {
         Some((scheme, _)) => format!("{scheme} {REDACTED}"),
         None => REDACTED.to_owned(),
@@ -47,7 +47,7 @@ pub fn authorization(value: &str) -> String {
 }
 
 /// A form body or query string with the values of secret parameters replaced (names and order kept).
-pub fn form(text: &str) -> String {
+pub(crate) fn form(text: &str) -> String {
     text.split('&')
         .map(|pair| match pair.split_once('=') {
             Some((name, _)) if is_secret_name(&decoded_name(name)) => format!("{name}={REDACTED}"),
@@ -67,7 +67,7 @@ fn decoded_name(name: &str) -> String {
 /// A JSON value with every secret member's value replaced, at any depth. As the Batch API carries them
 /// (catalogue §12): a `{"name":…,"value":…}` header whose name is a credential's has its value replaced, and a
 /// base64 `body` is decoded, redacted and encoded again.
-pub fn json(value: &mut Value) {
+pub(crate) fn json(value: &mut Value) {
     match value {
         Value::Object(members) => {
             let secret_header = members
@@ -103,7 +103,7 @@ fn base64_body(member: &mut Value) {
 }
 
 /// A body of any kind, redacted by what it looks like: JSON, else a form, else kept as text.
-pub fn body(bytes: &[u8]) -> String {
+pub(crate) fn body(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     if let Ok(mut value) = serde_json::from_str::<Value>(&text) {
         json(&mut value);
@@ -129,7 +129,7 @@ static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Free text (a message that may quote the target's answer) with secret values redacted by their shape:
 /// JSON members and form parameters with a secret name, and `Bearer`/`Basic` credentials.
-pub fn text(text: &str) -> String {
+pub(crate) fn text(text: &str) -> String {
     let secret_only = |captures: &Captures, redacted: String| {
         if is_secret_name(&captures[1]) {
             redacted
@@ -150,7 +150,7 @@ pub fn text(text: &str) -> String {
 
 /// `text` with the value of every known secret replaced wherever it shows, as is or form-encoded: for
 /// what redaction by shape misses (a secret quoted in a plain-text body, say).
-pub fn known_secrets(mut text: String, secrets: &[SecretString]) -> String {
+pub(crate) fn known_secrets(mut text: String, secrets: &[SecretString]) -> String {
     for secret in secrets {
         let value = secret.expose_secret();
         if text.contains(value) {

@@ -100,7 +100,7 @@ pub enum ReleaseFamily {
 }
 
 /// The highest patch level accepted: ServiceNow's patches are numbered from 1 and stay well below it.
-pub const MAX_PATCH: u16 = 99;
+pub(crate) const MAX_PATCH: u16 = 99;
 
 /// A release: a family and a patch level (`zurich`, `zurich-p4`; patch 0 is the GA build).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,7 +134,7 @@ impl Release {
         Release::patched(family, 0)
     }
 
-    pub fn patched(family: Family, patch: u16) -> Release {
+    pub(crate) fn patched(family: Family, patch: u16) -> Release {
         Release {
             family: ReleaseFamily::Known(family),
             patch,
@@ -142,7 +142,7 @@ impl Release {
     }
 
     /// The known family, or `None` for a word newer than the list.
-    pub fn known_family(&self) -> Option<Family> {
+    pub(crate) fn known_family(&self) -> Option<Family> {
         match self.family {
             ReleaseFamily::Known(family) => Some(family),
             ReleaseFamily::Newer(_) => None,
@@ -158,7 +158,7 @@ impl Release {
     }
 
     /// The name `--release` takes: `zurich-p4`, or `zurich` for patch 0.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self.patch {
             0 => self.family_word().to_owned(),
             patch => format!("{}-p{patch}", self.family_word()),
@@ -180,7 +180,7 @@ impl Release {
     }
 
     /// Reads a `glide.buildtag` such as `glide-zurich-07-15-2025__patch4-hotfix1-…` or `…__ga-…` (patch 0).
-    pub fn from_buildtag(tag: &str) -> Result<Release, ReleaseError> {
+    pub(crate) fn from_buildtag(tag: &str) -> Result<Release, ReleaseError> {
         let garbled = || ReleaseError::Buildtag(tag.to_owned());
         let rest = tag.trim().strip_prefix("glide-").ok_or_else(garbled)?;
         let (word, rest) = rest.split_once('-').unwrap_or((rest, ""));
@@ -210,7 +210,7 @@ impl Release {
     }
 
     /// A `glide.buildtag` value of the shape real instances report for this release.
-    pub fn buildtag(&self) -> String {
+    pub(crate) fn buildtag(&self) -> String {
         let date = self
             .known_family()
             .map_or("01-01-2027", |family| family.ga_date());
@@ -233,7 +233,7 @@ impl Release {
         }
     }
 
-    pub fn supports_client_credentials(&self) -> bool {
+    pub(crate) fn supports_client_credentials(&self) -> bool {
         self.has(Gate::ClientCredentials)
     }
 }
@@ -349,7 +349,7 @@ pub const GATES: [GateRule; 4] = [
 ];
 
 impl Gate {
-    pub fn rule(self) -> &'static GateRule {
+    pub(crate) fn rule(self) -> &'static GateRule {
         GATES
             .iter()
             .find(|rule| rule.gate == self)
@@ -357,7 +357,7 @@ impl Gate {
     }
 
     /// The gate a scenario tag `@gate-<tag>` names.
-    pub fn from_tag(tag: &str) -> Option<Gate> {
+    pub(crate) fn from_tag(tag: &str) -> Option<Gate> {
         GATES
             .iter()
             .find(|rule| rule.tag == tag)

@@ -51,17 +51,17 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// An access token as captured: 64 random bytes, base64url without padding (86 characters).
-pub fn access_token() -> String {
+pub(crate) fn access_token() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<64>())
 }
 
 /// A record id: 32 lowercase hex digits, like every sys_id.
-pub fn sys_id() -> String {
+pub(crate) fn sys_id() -> String {
     hex(&random_bytes::<16>())
 }
 
 /// An OAuth client id: 32 lowercase hex digits.
-pub fn client_id() -> String {
+pub(crate) fn client_id() -> String {
     sys_id()
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rustls::crypto::CryptoProvider;
 
 /// The one crypto provider sncc uses, pure Rust.
-pub fn provider() -> Arc<CryptoProvider> {
+pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 

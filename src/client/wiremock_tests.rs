@@ -5,15 +5,15 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::exchange::Recorder;
+use super::probe::{Reachability, probe};
+use super::transport::{RetryPolicy, Transport, http_client};
+use super::{Credentials, Placement, Reply, ServiceNow, TokenRequest};
+use crate::servicenow::captured::{self, Captured};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::Method;
 use secrecy::SecretString;
-use sncc::captured::{self, Captured};
-use sncc::client::exchange::Recorder;
-use sncc::client::probe::{Reachability, probe};
-use sncc::client::transport::{RetryPolicy, Transport, http_client};
-use sncc::client::{Credentials, Placement, Reply, ServiceNow, TokenRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wiremock::matchers::{any, method, path};
@@ -43,7 +43,7 @@ fn template(captured: &Captured) -> ResponseTemplate {
 }
 
 fn http(transport: &Transport) -> reqwest::Client {
-    sncc::crypto::install_default_crypto_provider();
+    crate::support::crypto::install_default_crypto_provider();
     http_client(transport).expect("HTTP client")
 }
 
@@ -273,7 +273,7 @@ async fn every_fixture_round_trips_through_the_client() {
     assert_eq!(
         files.count(),
         fixtures.len(),
-        "sncc::captured has every file"
+        "sncc::servicenow::captured has every file"
     );
     assert_eq!(fixtures.len(), 10, "one file per recorded response");
     for (route, fixture) in &fixtures {

@@ -12,7 +12,7 @@ pub struct FeatureSource {
 
 macro_rules! embedded {
     ($($file:literal),* $(,)?) => {
-        [$(($file, include_str!(concat!("../features/", $file)))),*]
+        [$(($file, include_str!(concat!("../../features/", $file)))),*]
     };
 }
 

@@ -5,11 +5,11 @@ use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 
 use crate::catalogue::ScenarioInfo;
-use crate::release::{Gate, Release};
+use crate::servicenow::release::{Gate, Release};
 
 /// What the suite runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TargetKind {
+pub(crate) enum TargetKind {
     /// The bundled mock instance (a fresh one per scenario).
     Mock,
     /// A real instance with admin credentials: everything runs, changes are restored.
@@ -19,7 +19,7 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             TargetKind::Mock => "mock",
             TargetKind::Admin => "admin",
@@ -30,7 +30,7 @@ impl TargetKind {
 
 /// Whether a scenario runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Run,
     /// The target or release cannot run it: reported as skipped, with why.
     Skip(String),
@@ -38,7 +38,7 @@ pub enum Verdict {
     Excluded,
 }
 
-pub struct Selection {
+pub(crate) struct Selection {
     pub target: TargetKind,
     /// The release the target runs; `None` when unknown (a client run without `--release`).
     pub release: Option<Release>,
@@ -50,7 +50,7 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn verdict(&self, name: &str, tags: &[String], info: &ScenarioInfo) -> Verdict {
+    pub(crate) fn verdict(&self, name: &str, tags: &[String], info: &ScenarioInfo) -> Verdict {
         if self
             .tags
             .as_ref()

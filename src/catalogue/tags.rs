@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::release::Gate;
+use crate::servicenow::release::Gate;
 
 /// How much a deviation matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -45,7 +45,7 @@ pub struct Needs {
     /// It applies only to releases before Washington DC (`@pre-washington`).
     pub pre_washington: bool,
     /// It needs a behaviour that arrived in a release or patch (`@gate-jwt-access-tokens`, catalogue §4,
-    /// see [`crate::release::GATES`]).
+    /// see [`crate::servicenow::release::GATES`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<Gate>,
     /// It checks what a release does *before* a gated behaviour arrived (`@before-gate-jwt-access-tokens`):
@@ -78,7 +78,7 @@ pub enum TagError {
     Severity,
     #[error("needs an evidence tag ({})", EVIDENCE_TAGS.map(|t| format!("@{t}")).join(" "))]
     Evidence,
-    #[error("@gate-{0}: no such gate (known: {known})", known = crate::release::GATES.map(|rule| rule.tag).join(", "))]
+    #[error("@gate-{0}: no such gate (known: {known})", known = crate::servicenow::release::GATES.map(|rule| rule.tag).join(", "))]
     UnknownGate(String),
     #[error("needs at most one @gate-<name> or @before-gate-<name> tag, has {0}")]
     Gates(usize),
@@ -147,7 +147,7 @@ impl ScenarioInfo {
     }
 
     /// Where it can run: `mock`, `admin`, `client`.
-    pub fn targets(&self) -> Vec<&'static str> {
+    pub(crate) fn targets(&self) -> Vec<&'static str> {
         if self.needs.mock_only {
             vec!["mock"]
         } else if self.needs.admin {
@@ -240,7 +240,7 @@ fn catalogue_order(id: &str) -> (&str, Option<u32>, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features;
+    use crate::catalogue::features;
 
     fn tags(text: &str) -> Vec<String> {
         text.split_whitespace().map(str::to_owned).collect()

@@ -6,10 +6,10 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 /// Seconds since the Unix epoch.
-pub type UnixSeconds = i64;
+pub(crate) type UnixSeconds = i64;
 
 /// Real time, in seconds since the Unix epoch (0 if the system clock is set before it).
-pub fn real_now() -> UnixSeconds {
+pub(crate) fn real_now() -> UnixSeconds {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
@@ -17,7 +17,7 @@ pub fn real_now() -> UnixSeconds {
 
 /// Formats an instant as ServiceNow stores date-times: `YYYY-MM-DD HH:MM:SS` in UTC; empty when out of
 /// range. Written digit by digit: every issued token formats two of these.
-pub fn glide_datetime(instant: UnixSeconds) -> String {
+pub(crate) fn glide_datetime(instant: UnixSeconds) -> String {
     let Ok(moment) = OffsetDateTime::from_unix_timestamp(instant) else {
         return String::new();
     };
@@ -49,7 +49,7 @@ pub fn glide_datetime(instant: UnixSeconds) -> String {
 }
 
 /// Parses a glide date-time back into an instant; `None` when it is not one.
-pub fn parse_glide_datetime(text: &str) -> Option<UnixSeconds> {
+pub(crate) fn parse_glide_datetime(text: &str) -> Option<UnixSeconds> {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     time::PrimitiveDateTime::parse(text, &format)
         .ok()

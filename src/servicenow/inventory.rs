@@ -5,11 +5,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::captured::{GRANT_PROPERTY, SCOPE_CHECK_PROPERTY, USERACCOUNT_SCOPE_PROPERTY};
+use crate::servicenow::captured::{
+    GRANT_PROPERTY, SCOPE_CHECK_PROPERTY, USERACCOUNT_SCOPE_PROPERTY,
+};
 
 /// The three properties that decide the grant (catalogue §2, §7): whether it is on, whether the REST API
 /// auth scope check runs, and which auth scope is `useraccount` (recorded by that scope's name).
-pub const GRANT_PROPERTIES: [&str; 3] = [
+pub(crate) const GRANT_PROPERTIES: [&str; 3] = [
     GRANT_PROPERTY,
     SCOPE_CHECK_PROPERTY,
     USERACCOUNT_SCOPE_PROPERTY,
@@ -17,7 +19,7 @@ pub const GRANT_PROPERTIES: [&str; 3] = [
 
 /// The `oauth_entity` fields recorded as they are, besides `user` (whether set and active) and the
 /// mapped scopes' names. `client_secret` is never among them.
-pub const ENDPOINT_FIELDS: [&str; 7] = [
+pub(crate) const ENDPOINT_FIELDS: [&str; 7] = [
     "active",
     "token_format",
     "inbound_grant_type",
@@ -28,18 +30,18 @@ pub const ENDPOINT_FIELDS: [&str; 7] = [
 ];
 
 /// The fact that holds one setting of one endpoint: `endpoint "svc-cc" token_format`.
-pub fn endpoint_fact(endpoint: &str, setting: &str) -> String {
+pub(crate) fn endpoint_fact(endpoint: &str, setting: &str) -> String {
     format!("endpoint \"{endpoint}\" {setting}")
 }
 
 /// The fact that holds a grant property's value: `property glide.oauth…enabled`.
-pub fn property_fact(property: &str) -> String {
+pub(crate) fn property_fact(property: &str) -> String {
     format!("property {property}")
 }
 
 /// The endpoint an inventory fact is about, when it is one a run did not create (its name lacks the
 /// `sncc-<run>-` prefix): a change of such a fact is a change of the instance's own integrations.
-pub fn endpoint_not_created_by_a_run(fact: &str) -> Option<&str> {
+pub(crate) fn endpoint_not_created_by_a_run(fact: &str) -> Option<&str> {
     static RUN_PREFIX: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^sncc-[0-9a-f]{8}-").expect("valid pattern"));
     let (endpoint, _setting) = fact.strip_prefix("endpoint \"")?.rsplit_once("\" ")?;
