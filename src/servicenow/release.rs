@@ -93,7 +93,7 @@ impl FromStr for Family {
 
 /// The family part of a release: one of the list, or a word the list does not know yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReleaseFamily {
+pub(crate) enum ReleaseFamily {
     Known(Family),
     /// A word not in the list: newer than every known family (catalogue §4), so every gate is open.
     Newer(String),
@@ -105,8 +105,8 @@ pub(crate) const MAX_PATCH: u16 = 99;
 /// A release: a family and a patch level (`zurich`, `zurich-p4`; patch 0 is the GA build).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Release {
-    pub family: ReleaseFamily,
-    pub patch: u16,
+    pub(crate) family: ReleaseFamily,
+    pub(crate) patch: u16,
 }
 
 /// Why a release name or a build tag cannot be read.
