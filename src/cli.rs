@@ -115,7 +115,7 @@ struct RunArgs {
     journal: Option<PathBuf>,
     /// Seconds a create that got no answer may still land on the instance: restoring waits this long
     /// before it counts a create it cannot find as never made.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    #[arg(long, value_name = "SECONDS", default_value_t = sncc::changes::DEFAULT_LATE_WRITE_GRACE.as_secs(), value_parser = clap::value_parser!(u64).range(0..=3600))]
     late_write_grace: u64,
     /// Seconds a scenario may take, not counting its waits for a turn on the instance: one that takes
     /// longer is inconclusive, its changes are undone and the run goes on.
@@ -189,7 +189,7 @@ struct RestoreArgs {
     admin_sign_in: AdminSignIn,
     /// Seconds a create that got no answer may still land on the instance: restoring waits this long
     /// before it counts a create it cannot find as never made.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    #[arg(long, value_name = "SECONDS", default_value_t = sncc::changes::DEFAULT_LATE_WRITE_GRACE.as_secs(), value_parser = clap::value_parser!(u64).range(0..=3600))]
     late_write_grace: u64,
     #[command(flatten)]
     transport: TransportArgs,
