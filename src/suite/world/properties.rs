@@ -3,7 +3,6 @@
 
 use serde_json::json;
 
-use crate::client::Credentials;
 use crate::servicenow::captured::{
     BASIC_ALLOWED_USERS_PROPERTY, BASIC_RESTRICTION_ACTIVE_PROPERTY,
     BASIC_RESTRICTION_ENFORCE_PROPERTY, GRANT_PROPERTY,
@@ -130,12 +129,13 @@ impl SuiteWorld {
         }
     }
 
-    /// Turns the Basic auth restriction on and enforcing (catalogue §10), undone at the scenario's end. An admin
-    /// on Basic is listed in `allowed_users` first, so the scenario, its undoing and the run go on; a
-    /// real instance's admin on Basic never gets here (the selection skips these scenarios: an undo
-    /// that took the listing away before the enforcement would lock it out).
+    /// The Basic auth restriction on and enforcing (catalogue §10, §16). On the mock, each scenario's own
+    /// instance is switched through its control plane (its properties need `security_admin`, which no REST
+    /// caller holds). A real instance is never switched: the restriction must already enforce, as a new
+    /// instance's does, or the scenario cannot run there.
     pub(crate) async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
-        if matches!(self.records.admin()?, Credentials::Basic { .. }) {
+        if let Some(control) = &self.control {
+            // The scenario's admin signs in with Basic: listed, it goes on provisioning and undoing.
             let admin = self.records.admin()?.clone();
             let reply = self.servicenow.current_user(&admin).await;
             let me = expect_result(
@@ -143,32 +143,32 @@ impl SuiteWorld {
                 200,
                 "ask who the admin is",
             )?;
-            let sys_id = text(&me, "user_sys_id");
-            let listed = self
-                .records
-                .find(
-                    "sys_properties",
-                    &format!("name={BASIC_ALLOWED_USERS_PROPERTY}"),
-                )
-                .await?
-                .first()
-                .map(|property| text(property, "value"))
-                .unwrap_or_default();
-            if !listed.split(',').any(|listed| listed.trim() == sys_id) {
-                let users = match listed.trim() {
-                    "" => sys_id,
-                    others => format!("{others},{sys_id}"),
-                };
-                self.set_instance_property(BASIC_ALLOWED_USERS_PROPERTY, "string", Some(&users))
-                    .await?;
-            }
+            let enforcing = json!({
+                BASIC_ALLOWED_USERS_PROPERTY: text(&me, "user_sys_id"),
+                BASIC_RESTRICTION_ACTIVE_PROPERTY: true,
+                BASIC_RESTRICTION_ENFORCE_PROPERTY: true,
+            });
+            return control
+                .set_properties(enforcing)
+                .await
+                .map_err(|error| error.to_string());
         }
-        for property in [
-            BASIC_RESTRICTION_ACTIVE_PROPERTY,
-            BASIC_RESTRICTION_ENFORCE_PROPERTY,
+        // `…restriction.active` is true when absent (its default); `…enforce` must be there and true.
+        for (property, when_absent) in [
+            (BASIC_RESTRICTION_ACTIVE_PROPERTY, "true"),
+            (BASIC_RESTRICTION_ENFORCE_PROPERTY, "false"),
         ] {
-            self.set_instance_property(property, "boolean", Some("true"))
+            let found = self
+                .records
+                .find("sys_properties", &format!("name={property}"))
                 .await?;
+            let value = found.first().map(|record| text(record, "value"));
+            if value.as_deref().unwrap_or(when_absent) != "true" {
+                return Err(format!(
+                    "the instance does not enforce the Basic auth restriction ({property} is not true), \
+                     and its properties need security_admin, which no REST session holds: not runnable here"
+                ));
+            }
         }
         Ok(())
     }
