@@ -275,7 +275,7 @@ async fn every_fixture_round_trips_through_the_client() {
         fixtures.len(),
         "sncc::servicenow::captured has every file"
     );
-    assert_eq!(fixtures.len(), 10, "one file per recorded response");
+    assert_eq!(fixtures.len(), 11, "one file per recorded response");
     for (route, fixture) in &fixtures {
         mount(&server, "GET", route, template(fixture)).await;
     }

@@ -157,6 +157,27 @@ breaks! {
     WebServiceUsersRestricted => "web-service-users-restricted" breaks ["K3"],
     /// An enforcing Basic auth restriction refuses holders of an allowed role.
     AllowedRolesIgnored => "allowed-roles-ignored" breaks ["K3"],
+    /// Auth scope bindings cover requests by their `api_path`, as a prefix of the request's path (catalogue §7's
+    /// superseded model), and `api_path` is not filled in from the API: a binding by `api` alone covers nothing.
+    BindingByPath => "binding-by-path" breaks ["H1", "H2"],
+    /// A restricted entity's token on an API no scope protects gets the missing-scope 403 naming
+    /// `useraccount`, not "Access to unscoped api is not allowed".
+    UnscopedApiBodyWrong => "unscoped-api-body-wrong" breaks ["H6"],
+    /// The Enforce Token Restriction flag is not read: a flagged entity's tokens reach every API.
+    EnforceTokenRestrictionIgnored => "enforce-token-restriction-ignored" breaks ["N1"],
+    /// Access policies are never applied: every profile's requests reach every API.
+    AccessPolicyIgnored => "access-policy-ignored" breaks ["N2"],
+    /// A token request moves the expiry of its entity's live tokens a full lifespan on (and still issues a new
+    /// one).
+    TokenRequestSlidesLiveTokens => "token-request-slides-live-tokens" breaks ["O1"],
+    /// A token already issued acts as its entity's application user now, not the user it was issued for.
+    TokenFollowsEntityUser => "token-follows-entity-user" breaks ["O2"],
+    /// Rate limit rules never apply.
+    RateLimitIgnored => "rate-limit-ignored" breaks ["P1"],
+    /// `glide.oauth.inbound.ropc.grant_type.disabled=true` does not switch the password grant off.
+    RopcSwitchIgnored => "ropc-switch-ignored" breaks ["R1"],
+    /// An `oauth_entity` inserted without `scope_restriction_status` gets none, not its dictionary default.
+    ScopeDefaultNotApplied => "scope-default-not-applied" breaks ["S1"],
 }
 
 impl fmt::Display for Break {
@@ -297,17 +318,27 @@ mod tests {
         assert!(Breaks::new([Break::ShortTokens]).has(Break::ShortTokens));
     }
 
+    /// catalogue §18's rows, whose breaks are declared before their scenarios are written: each must not be in the
+    /// catalogue yet (once its scenarios are, take it off this list).
+    const ROWS_AWAITING_SCENARIOS: [&str; 7] = ["N1", "N2", "O1", "O2", "P1", "R1", "S1"];
+
     #[test]
     fn each_break_declares_ids_of_the_catalogue() {
         let features =
             crate::catalogue::features::parse(&crate::catalogue::features::embedded()).unwrap();
         let behaviours = crate::catalogue::behaviours(&features).unwrap();
         let known: BTreeSet<&str> = behaviours.iter().map(|b| b.id.as_str()).collect();
+        for id in ROWS_AWAITING_SCENARIOS {
+            assert!(
+                !known.contains(id),
+                "{id} has scenarios now: take it off ROWS_AWAITING_SCENARIOS"
+            );
+        }
         for &which in Break::ALL {
             assert!(!which.ids().is_empty(), "{which} declares no id");
             for id in which.ids() {
                 assert!(
-                    known.contains(id),
+                    known.contains(id) || ROWS_AWAITING_SCENARIOS.contains(id),
                     "{which} declares {id}, not in the catalogue"
                 );
             }

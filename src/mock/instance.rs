@@ -8,6 +8,7 @@ use super::breaks::{Break, BreakState, Breaks};
 use super::clock::VirtualInstant;
 use super::switches::Switches;
 use crate::mock::apis::attachment_files::AttachmentFiles;
+use crate::mock::auth::rate_limits::RateCounts;
 use crate::mock::auth::sessions::Sessions;
 use crate::mock::auth::write_roles::high_security_write_roles;
 use crate::mock::seed::provisioned::{self, Provisioned};
@@ -40,6 +41,8 @@ pub struct Instance {
     pub(crate) sessions: Sessions,
     /// The bytes of attached files (catalogue §12; their metadata is in `sys_attachment`).
     pub(crate) attachment_files: AttachmentFiles,
+    /// What rate limit rules counted this hour (catalogue §18).
+    pub(crate) rate_counts: RateCounts,
     /// Issued tokens by expiry, soonest first, so expired ones are purged without a scan.
     expiries: BinaryHeap<Reverse<(VirtualInstant, RowId)>>,
 }

@@ -40,14 +40,41 @@ impl From<UnauthorizedClientStatus> for u16 {
     }
 }
 
-/// What a second token request from the same client gets while its first token is still valid.
+/// What a second token request from the same client gets while its first token is still valid (catalogue C5, §18:
+/// ServiceNow documents reuse with a sliding expiry for access requests, not for client credentials).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum RepeatToken {
-    /// A fresh token every time (the default: what C5 observes is recorded, not assumed).
+    /// A fresh token every time (the default: what C5 and O1 observe is recorded, not assumed).
     New,
     /// The live token again, with the seconds it has left.
     Current,
+    /// The live token again, its expiry moved to a full lifespan from now (a sliding expiry).
+    Sliding,
+}
+
+/// Whether a token already issued still works once its entity is made inactive (catalogue §18, row O2: not
+/// documented).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum InactiveEntityTokens {
+    /// It works until it expires (the default: the entity is checked when a token is issued).
+    Accepted,
+    /// It gets the catalogue §3 401 while the entity is inactive.
+    Refused,
+}
+
+/// What an auth scope binding without `api` covers (catalogue §17). Real instances bind by `api` only, so such a
+/// binding covers nothing; catalogue §7's superseded model matched its `api_path` as a prefix of the request's
+/// path. The default keeps that model for bindings without `api` only, while the suite's H rows still bind by
+/// path (a binding naming an API is matched by its API in both modes); `cover_nothing` is the real instances'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PathOnlyBindings {
+    /// Its `api_path` covers the requests whose path it starts (catalogue §7's model; the default for now).
+    CoverTheirPath,
+    /// It covers nothing, as on a real instance (catalogue §17).
+    CoverNothing,
 }
 
 /// The largest file the Attachment API stores (catalogue §12). An instance's `com.glide.attachment.max_size` is
@@ -96,6 +123,8 @@ pub(crate) struct Switches {
     pub basic_client_auth: bool,
     pub unauthorized_client_status: UnauthorizedClientStatus,
     pub repeat_token: RepeatToken,
+    pub inactive_entity_tokens: InactiveEntityTokens,
+    pub path_only_bindings: PathOnlyBindings,
     /// The Attachment API's size limit in bytes (catalogue §12).
     pub attachment_max_bytes: AttachmentLimit,
 }
@@ -106,6 +135,8 @@ impl Default for Switches {
             basic_client_auth: true,
             unauthorized_client_status: UnauthorizedClientStatus::BadRequest,
             repeat_token: RepeatToken::New,
+            inactive_entity_tokens: InactiveEntityTokens::Accepted,
+            path_only_bindings: PathOnlyBindings::CoverTheirPath,
             attachment_max_bytes: AttachmentLimit::DEFAULT,
         }
     }
@@ -125,6 +156,17 @@ mod tests {
         assert!(serde_json::from_str::<Switches>(r#"{"unauthorized_client_status":500}"#).is_err());
         assert!(serde_json::from_str::<Switches>(r#"{"basic_client_auth":"yes"}"#).is_err());
         assert!(serde_json::from_str::<Switches>(r#"{"typo":true}"#).is_err());
+        let o2: Switches = serde_json::from_str(
+            r#"{"repeat_token":"sliding","inactive_entity_tokens":"refused"}"#,
+        )
+        .unwrap();
+        assert_eq!(o2.repeat_token, RepeatToken::Sliding);
+        assert_eq!(o2.inactive_entity_tokens, InactiveEntityTokens::Refused);
+        assert!(serde_json::from_str::<Switches>(r#"{"inactive_entity_tokens":"maybe"}"#).is_err());
+        let strict: Switches =
+            serde_json::from_str(r#"{"path_only_bindings":"cover_nothing"}"#).unwrap();
+        assert_eq!(strict.path_only_bindings, PathOnlyBindings::CoverNothing);
+        assert!(serde_json::from_str::<Switches>(r#"{"path_only_bindings":"by_path"}"#).is_err());
         let limit: Switches = serde_json::from_str(r#"{"attachment_max_bytes":5}"#).unwrap();
         assert_eq!(limit.attachment_max_bytes.bytes(), 5);
         let too_big = format!(r#"{{"attachment_max_bytes":{}}}"#, MAX_ATTACHMENT_BYTES + 1);

@@ -87,6 +87,8 @@ captured! {
     HIBERNATING = "hibernating";
     /// The REST 401 for missing or unusable credentials, with its challenge (E2, E3, E7).
     REST_401 = "rest_401";
+    /// The REST 403 of a restricted entity's token on an API no scope protects (catalogue H6, §13).
+    REST_403_UNSCOPED_API = "rest_403_unscoped_api";
     /// The Table API's 400 for a table that does not exist.
     TABLE_400_INVALID_TABLE = "table_400_invalid_table";
     /// The Table API's 403 for a read an ACL denies (D3).

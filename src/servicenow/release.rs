@@ -298,6 +298,8 @@ pub enum Gate {
     JwtAccessTokens,
     /// The Basic authentication restriction properties (catalogue §10, K1–K3).
     BasicAuthRestriction,
+    /// REST API access policies and Enforce Token Restriction (catalogue §18).
+    AccessPolicies,
 }
 
 /// When a gated behaviour arrived: per family, the first patch that has it. A family after the last listed
@@ -312,7 +314,7 @@ pub struct GateRule {
 }
 
 /// Every gate, in one table.
-pub const GATES: [GateRule; 4] = [
+pub const GATES: [GateRule; 5] = [
     GateRule {
         gate: Gate::ClientCredentials,
         tag: "client-credentials",
@@ -345,6 +347,13 @@ pub const GATES: [GateRule; 4] = [
         tag: "basic-auth-restriction",
         arrived: &[(Family::Brazil, 0)],
         source: "Brazil release notes: Basic authentication restriction",
+    },
+    GateRule {
+        gate: Gate::AccessPolicies,
+        tag: "access-policies",
+        arrived: &[(Family::Xanadu, 0)],
+        source: "Xanadu documentation: REST API access policies (plugin com.glide.rest.policy) and the \
+                 OAuth entity's Enforce Token Restriction",
     },
 ];
 
@@ -513,6 +522,9 @@ mod tests {
         }
         assert!(!has("australia-p9", Gate::BasicAuthRestriction));
         assert!(has("brazil", Gate::BasicAuthRestriction));
+        assert!(!has("washingtondc-p9", Gate::AccessPolicies));
+        assert!(has("xanadu", Gate::AccessPolicies));
+        assert!(has("zurich-p3", Gate::AccessPolicies));
         assert_eq!(
             Gate::JwtAccessTokens.arrived_in(),
             "yokohama-p7, zurich-p1, australia"

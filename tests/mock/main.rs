@@ -12,6 +12,7 @@ mod jwt;
 mod kinds;
 mod revocation;
 mod scopes;
+mod scripted_rest;
 mod surface;
 mod tables;
 mod wire_shapes;

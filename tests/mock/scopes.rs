@@ -239,7 +239,21 @@ async fn h6_restricted_refuses_an_unprotected_api_too() {
     )
     .await;
     assert_eq!(status(&mock, Method::GET, TABLE_PATH, &token).await, 200);
-    assert_missing_scope(&mock, CURRENT_USER, &token, "useraccount").await;
+    let response = mock
+        .bearer(Method::GET, CURRENT_USER, &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    let expected = json!({
+        "error": {
+            "message": "User Not Authorized",
+            "detail": "Access to unscoped api is not allowed",
+        },
+        "status": "failure",
+    });
+    assert_eq!(body, expected, "catalogue §13's captured body");
 }
 
 #[tokio::test]

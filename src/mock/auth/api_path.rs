@@ -1,6 +1,7 @@
-//! Which requests a REST API auth scope binding covers (catalogue §7, inferred; the mock and the suite both rely on
-//! exactly this): the request path after `/api/` without a `v1`/`v2` segment after the first, compared
-//! segment by segment with the binding's `api_path`, and the binding's method rule.
+//! A binding's method rule (catalogue §17), and the path rule real instances do not follow (catalogue §7's
+//! inferred model, superseded: only [`crate::mock::breaks::Break::BindingByPath`] matches by it): the request path
+//! after `/api/` without a `v1`/`v2` segment after the first, compared segment by segment with the binding's
+//! `api_path`.
 //!
 //! The binding's own `api_path` is taken literally: a version or a `*` in it is a segment like any other
 //! (so it protects no request a client would send), and an empty one protects nothing.

@@ -1,14 +1,19 @@
 //! Who a REST request acts as (catalogue §3): HTTP Basic for users with a password, Bearer for issued tokens, and
-//! a Bearer call's session cookie (catalogue I3, I4); then whether its scopes let it call the API (catalogue §7).
+//! a Bearer call's session cookie (catalogue I3, I4); then whether the access policies of the API it calls let it
+//! in (catalogue §18) and its scopes let it call the API (catalogue §7, §17).
 //! A Basic sign-in also answers to the Basic auth restriction (catalogue §10, see `basic_restriction`).
 //!
 //! Only the `Authorization` header and the session cookie are read: `?access_token=` in a query string
-//! authenticates nothing (E6). The scope check follows a valid token, read live (see `scopes`).
+//! authenticates nothing (E6). The policies and the scope check follow a valid sign-in, read live.
 
+use super::access_policies::{self, Challenge};
 use super::basic::{basic_credentials, password_matches};
 use super::basic_restriction::{self, BasicVerdict};
-use super::scopes::{self, MissingScope, SignInKind};
+use super::issued_tokens;
+use super::rate_limits::RateLimited;
+use super::scopes::{self, ScopeRefusal, SignInKind};
 use super::sessions::Session;
+use crate::mock::apis::api_call::LazyCall;
 use crate::mock::breaks::{Break, Breaks};
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::Instance;
@@ -48,6 +53,8 @@ pub(crate) enum AuthFailure {
     UserCannotLogIn,
     /// A Basic sign-in the enforcing Basic auth restriction refuses (catalogue K1; the §3 401, inferred).
     BasicAuthRestricted,
+    /// A token of an entity made inactive, where the switch refuses it (catalogue §18).
+    EntityInactive,
 }
 
 impl AuthFailure {
@@ -61,6 +68,7 @@ impl AuthFailure {
             AuthFailure::SessionEnded => "session_ended",
             AuthFailure::UserCannotLogIn => "user_cannot_log_in",
             AuthFailure::BasicAuthRestricted => "basic_auth_restricted",
+            AuthFailure::EntityInactive => "entity_inactive",
         }
     }
 }
@@ -70,8 +78,13 @@ impl AuthFailure {
 pub(crate) enum RestRefusal {
     /// The catalogue §3 401.
     NotAuthenticated(AuthFailure),
+    /// The catalogue §3 401 of an access policy, or of Enforce Token Restriction (catalogue §18), its challenge
+    /// naming the policy's first profile.
+    RefusedByPolicy(Challenge),
     /// The catalogue §7 403.
-    MissingScope(MissingScope),
+    Scope(ScopeRefusal),
+    /// The catalogue §18 429.
+    RateLimited(RateLimited),
 }
 
 /// What the rules see of a REST request: where it goes and its credentials.
@@ -123,8 +136,8 @@ impl<'i> SignedIn<'i> {
     }
 }
 
-/// Who a REST request acts as, once its scopes allow the API: the `Authorization` header's user (catalogue E6:
-/// never a query string's token), else its session cookie's.
+/// Who a REST request acts as, once the access policies let it in and its scopes allow the API: the
+/// `Authorization` header's user (catalogue E6: never a query string's token), else its session cookie's.
 pub(crate) fn authenticate_request(
     request: &RestRequest<'_>,
     instance: &Instance,
@@ -134,13 +147,10 @@ pub(crate) fn authenticate_request(
     let authorization = request.authorization.or(query_token.as_deref());
     let (caller, signed_in) = authenticate(authorization, request.cookie, instance, now)
         .map_err(RestRefusal::NotAuthenticated)?;
-    scopes::check(
-        instance,
-        signed_in.sign_in_kind(),
-        request.method,
-        request.path,
-    )
-    .map_err(RestRefusal::MissingScope)?;
+    let call = LazyCall::new(&instance.store, request.method, request.path);
+    access_policies::check(instance, signed_in.sign_in_kind(), &call)
+        .map_err(RestRefusal::RefusedByPolicy)?;
+    scopes::check(instance, signed_in.sign_in_kind(), &call).map_err(RestRefusal::Scope)?;
     let bearer_credential = match signed_in {
         SignedIn::Bearer(Some(credential)) => Some(credential.sys_id().to_owned()),
         _ => None,
@@ -268,8 +278,7 @@ fn bearer<'i>(
     if broken(Break::TokensActAsAdmin) {
         return Ok((admin(instance)?, signed_in));
     }
-    let user = credential
-        .raw("user")
+    let user = issued_tokens::o2_acting_user(instance, credential)?
         .and_then(|sys_id| instance.store.get(SYS_USER, sys_id))
         .ok_or(AuthFailure::UserCannotLogIn)?;
     Ok((caller(user, instance)?, signed_in))

@@ -1,22 +1,34 @@
-//! What a REST request refused before its API gets (catalogue §3, §7), with the break of its shape (E2–E6); the
-//! marks of how an admitted one signed in (catalogue I3, §10); and who am I (D1).
+//! What a REST request refused before its API gets (catalogue §3, §7, §18), with the break of its shape (E2–E6); the
+//! marks of how an admitted one signed in (catalogue I3, §10) and which rate limit rule counted it (catalogue §18);
+//! and who am I (D1).
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::access_policies::Challenge;
 use super::admission::{RestRefused, SignInMarks};
-use super::authn::{AuthFailure, Caller, RestRefusal};
+use super::authn::{Caller, RestRefusal};
+use super::rate_limits::{AppliedRule, RateLimited};
+use super::scopes::ScopeRefusal;
 use super::sessions::SESSION_COOKIE;
 use crate::mock::breaks::{Break, Breaks};
-use crate::mock::wire::{self, failure, json_response, with_outcome};
-use crate::servicenow::captured::REST_401;
+use crate::mock::wire::{self, add_header, failure, json_response, with_outcome};
+use crate::servicenow::captured::{REST_401, REST_403_UNSCOPED_API};
 
-/// The captured REST 401 with its challenge (E2, E7).
-fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {
+/// The challenge of a refusal an access policy's OAuth (or other non-Basic) profile decided (catalogue §18).
+const BEARER_CHALLENGE: &str = "BEARER realm=\"Service-now\"";
+
+/// The captured REST 401 with its challenge (E2, E7; catalogue §18: the scheme an access policy's first profile
+/// names).
+fn not_authenticated(challenge: Challenge, reason: &str, breaks: &Breaks) -> Response {
     let mut response = json_response(StatusCode::UNAUTHORIZED, REST_401.body.clone());
-    let challenge = REST_401.header("www-authenticate");
-    let challenge = challenge.expect("the captured REST 401 has a challenge");
+    let basic = REST_401.header("www-authenticate");
+    let basic = basic.expect("the captured REST 401 has a challenge");
+    let challenge = match challenge {
+        Challenge::Basic => basic,
+        Challenge::Bearer => BEARER_CHALLENGE,
+    };
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static(challenge),
@@ -25,20 +37,70 @@ fn not_authenticated(reason: AuthFailure, breaks: &Breaks) -> Response {
     if breaks.has(Break::ChallengeMissing) {
         response.headers_mut().remove(header::WWW_AUTHENTICATE);
     }
-    with_outcome(response, format!("unauthenticated: {}", reason.code()))
+    with_outcome(response, format!("unauthenticated: {reason}"))
 }
 
-/// A REST request refused before its API: the catalogue §3 401, or the catalogue §7 403 naming the missing scope
-/// (body inferred: catalogue §7).
+/// The catalogue §7 403: a missing scope named (H1; body inferred), or an API no scope protects refused to a
+/// restricted entity's token (H6, §13: the captured body).
+fn forbidden(refusal: &ScopeRefusal) -> Response {
+    match refusal {
+        ScopeRefusal::Missing(scope) => {
+            let detail = format!("Missing required API access scope: {scope}");
+            let response = failure(StatusCode::FORBIDDEN, "User Not Authorized", Some(&detail));
+            with_outcome(response, "forbidden: missing_scope")
+        }
+        ScopeRefusal::UnscopedApi => {
+            let body = REST_403_UNSCOPED_API.body.clone();
+            let response = json_response(StatusCode::FORBIDDEN, body);
+            with_outcome(response, "forbidden: unscoped_api")
+        }
+    }
+}
+
+/// The catalogue §18 429 (the documented body, and headers).
+fn too_many_requests(limited: &RateLimited) -> Response {
+    let detail = format!(
+        "Rate limit of {} requests per hour for {} exceeded",
+        limited.applied.limit, limited.api_name
+    );
+    let mut response = failure(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Rate limit exceeded",
+        Some(&detail),
+    );
+    add_header(
+        &mut response,
+        header::RETRY_AFTER,
+        &limited.retry_after.to_string(),
+    );
+    rate_limit_headers(&mut response, &limited.applied);
+    with_outcome(response, "rate limited")
+}
+
+/// The headers of an answer a rate limit rule applies to (catalogue §18).
+fn rate_limit_headers(response: &mut Response, applied: &AppliedRule) {
+    for (name, value) in [
+        ("x-ratelimit-limit", applied.limit.to_string()),
+        ("x-ratelimit-reset", applied.reset_at.to_string()),
+        ("x-ratelimit-rule", applied.rule.clone()),
+    ] {
+        add_header(response, HeaderName::from_static(name), &value);
+    }
+}
+
+/// A REST request refused before its API: the catalogue §3 401 (also an access policy's, catalogue §18), the
+/// catalogue §7 403, or the catalogue §18 429.
 impl IntoResponse for RestRefused {
     fn into_response(self) -> Response {
         match &self.refusal {
-            RestRefusal::NotAuthenticated(reason) => not_authenticated(*reason, &self.breaks),
-            RestRefusal::MissingScope(missing) => {
-                let detail = format!("Missing required API access scope: {}", missing.0);
-                let response = failure(StatusCode::FORBIDDEN, "User Not Authorized", Some(&detail));
-                with_outcome(response, "forbidden: missing_scope")
+            RestRefusal::NotAuthenticated(reason) => {
+                not_authenticated(Challenge::Basic, reason.code(), &self.breaks)
             }
+            RestRefusal::RefusedByPolicy(challenge) => {
+                not_authenticated(*challenge, "access_policy", &self.breaks)
+            }
+            RestRefusal::Scope(refusal) => forbidden(refusal),
+            RestRefusal::RateLimited(limited) => too_many_requests(limited),
         }
     }
 }
@@ -56,6 +118,9 @@ impl SignInMarks {
                     response.headers_mut().append(header::SET_COOKIE, cookie);
                 }
             }
+        }
+        if let Some(applied) = &self.rate_limit {
+            rate_limit_headers(&mut response, applied);
         }
         if self.basic_tracked {
             let note = "basic_auth_tracked: refused once the restriction enforces";

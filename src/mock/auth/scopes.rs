@@ -1,13 +1,16 @@
-//! The REST API auth scope check (catalogue §7): whether an OAuth token may call an API, its scopes read live
-//! from its entity's mappings on every request (never stored with the token), and the `scope` a token
-//! response names (H7).
+//! The REST API auth scope check (catalogue §7, with §17's bindings by API): whether an OAuth token may call an
+//! API, its scopes read live from its entity's mappings on every request (never stored with the token), and the
+//! `scope` a token response names (H7).
 //!
 //! Each rule is a small function citing its catalogue id and owning the breaks of that row; [`check`] chains
 //! them. With no binding and no mapping it reads a few records and allocates nothing.
 
 use super::api_path::{covers_method, covers_path};
+use super::coverage;
+use crate::mock::apis::api_call::LazyCall;
 use crate::mock::breaks::{Break, Breaks};
 use crate::mock::instance::Instance;
+use crate::mock::switches::PathOnlyBindings;
 use crate::mock::tables::schema::{
     OAUTH_ENTITY, OAUTH_ENTITY_AUTH_SCOPE_MAPPING, SYS_API_ACCESS_SCOPE, SYS_AUTH_SCOPE,
 };
@@ -33,9 +36,14 @@ pub(crate) enum SignInKind<'a> {
     },
 }
 
-/// The check's refusal: the scope the API needs, for the 403 (catalogue H1, H6).
+/// The check's refusal, a 403.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct MissingScope(pub String);
+pub(crate) enum ScopeRefusal {
+    /// catalogue H1: the API needs this scope, which the token lacks.
+    Missing(String),
+    /// catalogue H6, §13: a restricted entity's token on an API no scope protects.
+    UnscopedApi,
+}
 
 /// What a request's credentials carry.
 #[derive(Clone, Copy)]
@@ -65,13 +73,12 @@ impl Carried<'_> {
     }
 }
 
-/// Whether a request authenticated by `credentials` may call `method path`.
+/// Whether a request authenticated by `credentials` may make `call`.
 pub(crate) fn check(
     instance: &Instance,
     credentials: SignInKind<'_>,
-    method: &str,
-    path: &str,
-) -> Result<(), MissingScope> {
+    call: &LazyCall<'_>,
+) -> Result<(), ScopeRefusal> {
     let breaks = &instance.breaks;
     let Some((entity, issued)) = h5_oauth_only(credentials, breaks) else {
         return Ok(());
@@ -88,7 +95,7 @@ pub(crate) fn check(
     if let Carried::Useraccount = carried {
         return Ok(());
     }
-    let mut protecting = h1_protecting(instance, method, path).peekable();
+    let mut protecting = h1_protecting(instance, call).peekable();
     if protecting.peek().is_none() {
         return h6_unprotected(instance, entity, breaks);
     }
@@ -100,7 +107,23 @@ pub(crate) fn check(
         let name = scope.raw("name").unwrap_or_default();
         missing = Some(missing.map_or(name, |other| other.min(name)));
     }
-    Err(MissingScope(missing.unwrap_or_default().to_owned()))
+    Err(ScopeRefusal::Missing(
+        missing.unwrap_or_default().to_owned(),
+    ))
+}
+
+/// catalogue §7's superseded model: the binding's `api_path` starts the request's path, for its methods.
+fn covers_by_path(binding: RecordRef<'_>, call: &LazyCall<'_>) -> bool {
+    let api_path = binding.raw("api_path").unwrap_or_default();
+    covers_path(
+        api_path,
+        binding.is_true("apply_all_resources"),
+        call.path(),
+    ) && covers_method(
+        binding.is_true("apply_all_methods"),
+        binding.raw("http_method").unwrap_or_default(),
+        call.method(),
+    )
 }
 
 /// catalogue H5: the check applies to OAuth tokens only; gives their entity and issued scopes.
@@ -163,25 +186,31 @@ fn h2_carried<'i>(
     Carried::Mapped(entity.sys_id())
 }
 
-/// catalogue H1: the scopes of the active bindings that cover the request (a binding whose scope is gone
-/// covers nothing, as if deleted with it).
+/// catalogue H1, §17: the scopes of the active bindings that cover the request: by the API they name (a
+/// binding whose scope is gone covers nothing, as if deleted with it). A binding without `api` covers its
+/// `api_path` or nothing, per the switch [`PathOnlyBindings`].
+/// Break [`Break::BindingByPath`]: every binding covers by its `api_path`, as a prefix of the request's path
+/// (catalogue §7's superseded model), whatever API it names.
 fn h1_protecting<'i>(
     instance: &'i Instance,
-    method: &'i str,
-    path: &'i str,
+    call: &'i LazyCall<'_>,
 ) -> impl Iterator<Item = RecordRef<'i>> {
+    let by_path = instance.breaks.has(Break::BindingByPath);
+    let path_only = instance.switches.path_only_bindings;
     instance
         .store
         .all(SYS_API_ACCESS_SCOPE)
         .filter(|binding| binding.is_true("active"))
         .filter(move |binding| {
-            let api_path = binding.raw("api_path").unwrap_or_default();
-            covers_path(api_path, binding.is_true("apply_all_resources"), path)
-                && covers_method(
-                    binding.is_true("apply_all_methods"),
-                    binding.raw("http_method").unwrap_or_default(),
-                    method,
-                )
+            let names_an_api = !binding.raw("api").unwrap_or_default().trim().is_empty();
+            if by_path || (!names_an_api && path_only == PathOnlyBindings::CoverTheirPath) {
+                covers_by_path(*binding, call)
+            } else {
+                names_an_api
+                    && call
+                        .get()
+                        .is_some_and(|called| coverage::covers(*binding, called, call.method()))
+            }
         })
         .filter_map(|binding| {
             instance
@@ -190,23 +219,27 @@ fn h1_protecting<'i>(
         })
 }
 
-/// catalogue H6: an API no binding protects is open, except to a `restricted` entity's token (which the mock
-/// refuses with the same 403, naming `useraccount`: the scope an unprotected API asks for), on releases
-/// that have the status ([`Gate::RestrictedScopes`]; before them the value means nothing, inferred).
-/// Break [`Break::RestrictedStatusIgnored`]: `restricted` is treated as `unrestricted`;
-/// [`Break::RestrictedBeforeItsPatch`]: it is enforced on every release.
+/// catalogue H6, §13: an API no binding protects is open, except to a `restricted` entity's token, refused with
+/// the 403 "Access to unscoped api is not allowed" (captured), on releases that have the status
+/// ([`Gate::RestrictedScopes`]; before them the value means nothing, inferred).
+/// Breaks: [`Break::RestrictedStatusIgnored`] (`restricted` is treated as `unrestricted`),
+/// [`Break::RestrictedBeforeItsPatch`] (it is enforced on every release), [`Break::UnscopedApiBodyWrong`] (the
+/// refusal names the missing scope `useraccount`, as the mock inferred before the capture).
 fn h6_unprotected(
     instance: &Instance,
     entity: Option<RecordRef<'_>>,
     breaks: &Breaks,
-) -> Result<(), MissingScope> {
+) -> Result<(), ScopeRefusal> {
     let restricted = entity.is_some_and(|e| e.raw("scope_restriction_status") == Some(RESTRICTED));
     if restricted
         && (instance.release().has(Gate::RestrictedScopes)
             || breaks.has(Break::RestrictedBeforeItsPatch))
         && !breaks.has(Break::RestrictedStatusIgnored)
     {
-        return Err(MissingScope(DEFAULT_SCOPE.to_owned()));
+        if breaks.has(Break::UnscopedApiBodyWrong) {
+            return Err(ScopeRefusal::Missing(DEFAULT_SCOPE.to_owned()));
+        }
+        return Err(ScopeRefusal::UnscopedApi);
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::mock::apis::derived_paths;
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::{Instance, SYSTEM_ACTOR};
 use crate::mock::tables::custom_tables;
@@ -26,6 +27,7 @@ use update_sets::{
 
 pub(crate) mod provisioned;
 mod records;
+pub(crate) mod rest_apis;
 mod update_sets;
 
 /// The seeds built into the binary, by name: usable away from the source tree.
@@ -395,6 +397,7 @@ impl Seed {
             now,
         );
         add_out_of_box_scopes(&mut instance, now);
+        rest_apis::add_out_of_box(&mut instance.store, now);
         add_global_update_set(&mut instance.store, now);
         for (name, kind, value) in provisioned::starting_properties(self.provisioned, &release) {
             instance.set_property(name, kind, value, now);
@@ -423,6 +426,8 @@ impl Seed {
             add_preference(&mut instance, preference, now)?;
         }
         custom_tables::reconcile(&mut instance, now);
+        // catalogue §17: a seed's own REST API records get their derived paths.
+        derived_paths::refresh(&mut instance.store, true);
         Ok((instance, clients))
     }
 }

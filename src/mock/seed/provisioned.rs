@@ -8,6 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::mock::auth::basic_restriction::{ACTIVE_PROPERTY, ENFORCE_PROPERTY};
+use crate::mock::breaks::{Break, Breaks};
+use crate::mock::tables::store::Changes;
 use crate::servicenow::release::{Family, Release};
 
 /// `true`: `/oauth_token.do` reads parameters from the body only (catalogue F2, §13).
@@ -87,6 +89,17 @@ pub(crate) fn entity_scope_default(kind: Provisioned, release: &Release) -> &'st
     match kind {
         Provisioned::New if from_family(release, Family::Zurich) => "restricted",
         _ => "unrestricted",
+    }
+}
+
+/// catalogue §18 (row S1): an `oauth_entity` inserted through the Table API without `scope_restriction_status` gets
+/// the column's dictionary default (see [`entity_scope_default`]), as the store gives every column's.
+/// Break [`Break::ScopeDefaultNotApplied`]: it gets none.
+pub(crate) fn s1_entity_insert(changes: &mut Changes, breaks: &Breaks) {
+    let column = "scope_restriction_status";
+    let given = changes.iter().any(|(name, _)| name == column);
+    if !given && breaks.has(Break::ScopeDefaultNotApplied) {
+        changes.push((column.to_owned(), String::new()));
     }
 }
 
@@ -200,5 +213,25 @@ mod tests {
                 "unrestricted"
             );
         }
+    }
+
+    #[test]
+    fn s1_an_insert_without_the_status_keeps_the_default_unless_broken() {
+        let without = || vec![("name".to_owned(), "e".to_owned())];
+        let mut faithful = without();
+        s1_entity_insert(&mut faithful, &Breaks::default());
+        assert_eq!(faithful, without());
+        let mut broken = without();
+        s1_entity_insert(&mut broken, &Breaks::new([Break::ScopeDefaultNotApplied]));
+        assert_eq!(
+            broken[1],
+            ("scope_restriction_status".to_owned(), String::new())
+        );
+        let mut given = vec![(
+            "scope_restriction_status".to_owned(),
+            "restricted".to_owned(),
+        )];
+        s1_entity_insert(&mut given, &Breaks::new([Break::ScopeDefaultNotApplied]));
+        assert_eq!(given.len(), 1);
     }
 }

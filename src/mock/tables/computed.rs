@@ -21,6 +21,22 @@ pub(crate) fn full_name(first: &str, last: &str) -> String {
     format!("{first} {last}").trim().to_owned()
 }
 
+/// catalogue §17: a REST API's `base_uri`, `/api/<namespace>/<service_id>` (a global API's namespace is `global` on
+/// the mock, inferred: a real instance names it after the company); `None` without an API id.
+pub(crate) fn api_base_uri(namespace: &str, service_id: &str) -> Option<String> {
+    let service_id = service_id.trim().trim_matches('/');
+    if service_id.is_empty() {
+        return None;
+    }
+    let namespace = namespace.trim().trim_matches('/');
+    let namespace = if namespace.is_empty() {
+        "global"
+    } else {
+        namespace
+    };
+    Some(format!("/api/{namespace}/{service_id}"))
+}
+
 /// The value a computed column takes after a write, or `None` to keep it: `value` reads the record as
 /// written, `written` says whether the write gave a column.
 pub(crate) fn compute<'v>(
@@ -37,6 +53,10 @@ pub(crate) fn compute<'v>(
             Some(full_name(value("first_name"), value("last_name")))
         }
         Computed::FullName => None,
+        // Recomputed on every write: the path is the instance's, never the writer's.
+        Computed::ApiBaseUri => {
+            Some(api_base_uri(value("namespace"), value("service_id")).unwrap_or_default())
+        }
     }
 }
 
@@ -85,5 +105,28 @@ mod tests {
         assert_eq!(compute(rule, values, only(&["first_name", "name"])), None);
         assert_eq!(compute(rule, values, only(&["email"])), None);
         assert_eq!(full_name("", "Tuter"), "Tuter");
+    }
+
+    #[test]
+    fn an_apis_base_uri_is_its_namespace_and_id() {
+        assert_eq!(
+            api_base_uri("now", "table").as_deref(),
+            Some("/api/now/table")
+        );
+        assert_eq!(
+            api_base_uri("", " sncc_x ").as_deref(),
+            Some("/api/global/sncc_x")
+        );
+        assert_eq!(api_base_uri("now", "  "), None);
+        let values = |column: &str| match column {
+            "service_id" => "sncc_1",
+            _ => "",
+        };
+        let rule = Computed::ApiBaseUri;
+        assert_eq!(
+            compute(rule, values, |_| true).as_deref(),
+            Some("/api/global/sncc_1")
+        );
+        assert_eq!(compute(rule, |_| "", |_| false).as_deref(), Some(""));
     }
 }

@@ -114,7 +114,9 @@ pub(crate) enum Problem {
         column: String,
         name: String,
     },
-    #[error("{table}.{column}: unknown computed rule {name} (incident_priority, full_name)")]
+    #[error(
+        "{table}.{column}: unknown computed rule {name} (incident_priority, full_name, api_base_uri)"
+    )]
     UnknownComputed {
         table: String,
         column: String,
@@ -557,6 +559,7 @@ fn computed(name: &str, table: &str, column: &str) -> Result<Computed, Problem> 
     Ok(match name {
         "incident_priority" => Computed::IncidentPriority,
         "full_name" => Computed::FullName,
+        "api_base_uri" => Computed::ApiBaseUri,
         _ => {
             return Err(Problem::UnknownComputed {
                 table: table.to_owned(),
@@ -574,6 +577,7 @@ fn check_computed_inputs(table: &Table, column: &Column) -> Result<(), Problem> 
     let (name, inputs): (&'static str, [&'static str; 2]) = match rule {
         Computed::IncidentPriority => ("incident_priority", ["impact", "urgency"]),
         Computed::FullName => ("full_name", ["first_name", "last_name"]),
+        Computed::ApiBaseUri => ("api_base_uri", ["namespace", "service_id"]),
     };
     match inputs
         .into_iter()

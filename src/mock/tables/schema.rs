@@ -1,4 +1,4 @@
-//! The shape of the tables the mock serves (catalogue §2, §7, §12, §13): columns with their kinds, defaults, choices and
+//! The shape of the tables the mock serves (catalogue §2, §7, §12, §13, §17, §18): columns with their kinds, defaults, choices and
 //! computed rules, display columns and ACL roles. The out-of-box tables are data
 //! (`fixtures/schema/out_of_box.toml`, read by `declaration`); the names below are the tables the
 //! instance's own rules read and write.
@@ -26,10 +26,17 @@ pub(crate) const SYS_SCOPE: &str = "sys_scope";
 pub(crate) const SYS_UPDATE_SET: &str = "sys_update_set";
 pub(crate) const SYS_USER_PREFERENCE: &str = "sys_user_preference";
 pub(crate) const SYS_UPDATE_XML: &str = "sys_update_xml";
+pub(crate) const SYS_WS_DEFINITION: &str = "sys_ws_definition";
+pub(crate) const SYS_WS_OPERATION: &str = "sys_ws_operation";
+pub(crate) const SYS_API_ACCESS_POLICY: &str = "sys_api_access_policy";
+pub(crate) const INBOUND_AUTH_PROFILE: &str = "inbound_auth_profile";
+pub(crate) const STD_HTTP_AUTH: &str = "std_http_auth";
+pub(crate) const SYS_AUTH_PROFILE_MAPPING: &str = "sys_auth_profile_mapping";
+pub(crate) const SYS_RATE_LIMIT_RULES: &str = "sys_rate_limit_rules";
 
 /// The tables the instance's own rules use by name: the out-of-box schema must define each.
 #[cfg(test)]
-pub(crate) const WELL_KNOWN: [&str; 20] = [
+pub(crate) const WELL_KNOWN: [&str; 27] = [
     SYS_PROPERTIES,
     OAUTH_ENTITY,
     SYS_USER,
@@ -50,6 +57,13 @@ pub(crate) const WELL_KNOWN: [&str; 20] = [
     SYS_UPDATE_SET,
     SYS_USER_PREFERENCE,
     SYS_UPDATE_XML,
+    SYS_WS_DEFINITION,
+    SYS_WS_OPERATION,
+    SYS_API_ACCESS_POLICY,
+    INBOUND_AUTH_PROFILE,
+    STD_HTTP_AUTH,
+    SYS_AUTH_PROFILE_MAPPING,
+    SYS_RATE_LIMIT_RULES,
 ];
 
 /// How a column's value is stored, validated and shown.
@@ -95,6 +109,8 @@ pub(crate) enum Computed {
     IncidentPriority,
     /// A user's `name` from first and last name.
     FullName,
+    /// catalogue §17: a REST API's `base_uri` from its namespace and API id.
+    ApiBaseUri,
 }
 
 /// One entry of a choice list: the stored value and the label `sysparm_display_value` shows.

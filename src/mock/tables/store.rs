@@ -475,6 +475,30 @@ impl Store {
         true
     }
 
+    /// Writes a value the instance derives from other records (catalogue §17: a resource's `operation_uri`, a
+    /// binding's `api_path`) as part of the write that caused it: not an update of its own, so the record's
+    /// system columns stay. Returns false when there is no such record or column.
+    pub(crate) fn set_derived(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        column: &str,
+        value: &str,
+    ) -> bool {
+        let Some(rows) = self.rows_mut(table) else {
+            return false;
+        };
+        let (Some(row), Some(position)) = (rows.find_sys_id(sys_id), rows.table.position(column))
+        else {
+            return false;
+        };
+        rows.unindex(row);
+        let record = rows.by_row.get_mut(&row).expect("indexed record");
+        record.values[position] = Box::from(value);
+        rows.index(row);
+        true
+    }
+
     /// Deletes a record; returns false when there was none.
     pub(crate) fn delete(&mut self, table: &str, sys_id: &str) -> bool {
         let row = self.rows(table).and_then(|rows| rows.find_sys_id(sys_id));
@@ -641,6 +665,19 @@ mod tests {
         assert!(store.delete(SYS_USER, &id));
         assert!(!store.delete(SYS_USER, &id));
         assert!(!store.update(SYS_USER, &id, &Changes::new(), "bob", 0));
+    }
+
+    #[test]
+    fn a_derived_value_is_written_without_counting_as_an_update() {
+        let mut store = Store::default();
+        let id = store.insert(SYS_USER, &changes(&[("user_name", "a")]), "admin", 0);
+        assert!(store.set_derived(SYS_USER, &id, "email", "a@example.com"));
+        let user = store.get(SYS_USER, &id).unwrap();
+        assert_eq!(user.raw("email"), Some("a@example.com"));
+        assert_eq!(user.raw("sys_mod_count"), Some("0"));
+        assert!(!store.set_derived(SYS_USER, &id, "nope", "x"));
+        assert!(!store.set_derived(SYS_USER, "missing", "email", "x"));
+        assert!(!store.set_derived("no_table", &id, "email", "x"));
     }
 
     #[test]

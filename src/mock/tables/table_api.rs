@@ -13,11 +13,13 @@ use super::render::{DisplayValue, Rendering};
 use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, SYS_PROPERTIES, Table};
 use super::store::Changes;
 use super::update_sets::{self, Action};
+use crate::mock::apis::derived_paths;
 use crate::mock::auth::authn::Caller;
 use crate::mock::auth::write_roles;
 use crate::mock::breaks::Break;
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::{Instance, SYSTEM_ACTOR};
+use crate::mock::seed::provisioned;
 
 /// The most records one page returns, whatever `sysparm_limit` asks (also the default).
 pub(crate) const MAX_LIMIT: usize = 10_000;
@@ -223,11 +225,16 @@ fn served<'i>(instance: &'i Instance, name: &str) -> Result<&'i Table, TableErro
 }
 
 /// After a write: a changed `sys_db_object` may have added or removed custom tables, a `sys_dictionary`
-/// row added a column to one.
+/// row added a column to one; a changed REST API, resource, binding or policy changes derived paths (catalogue
+/// §17; Break [`Break::BindingByPath`]: bindings' and policies' `api_path` stays as written).
 fn after_write(instance: &mut Instance, table: &str, now: VirtualInstant) {
     match table {
         SYS_DB_OBJECT => custom_tables::reconcile(instance, now),
         SYS_DICTIONARY => custom_tables::add_dictionary_columns(instance),
+        _ if derived_paths::SOURCES.contains(&table) => {
+            let fill_api_path = !instance.breaks.has(Break::BindingByPath);
+            derived_paths::refresh(&mut instance.store, fill_api_path);
+        }
         _ => {}
     }
 }
@@ -324,6 +331,9 @@ pub(crate) fn create(
     let mut changes = changes_from_json(body)?;
     if table == SYS_PROPERTIES {
         property_writable(instance, caller, Operation::Insert, None, &changes)?;
+    }
+    if table == OAUTH_ENTITY {
+        provisioned::s1_entity_insert(&mut changes, &instance.breaks);
     }
     // Break (D4): records are created by `system`.
     let actor = if instance.breaks.has(Break::RecordsCreatedBySystem) {

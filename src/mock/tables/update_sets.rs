@@ -4,9 +4,10 @@
 //! application is not global may not write a tracked record, all of which are global on the mock.
 
 use super::schema::{
-    OAUTH_ENTITY, OAUTH_ENTITY_AUTH_SCOPE_MAPPING, SYS_API_ACCESS_SCOPE, SYS_AUTH_SCOPE,
+    INBOUND_AUTH_PROFILE, OAUTH_ENTITY, OAUTH_ENTITY_AUTH_SCOPE_MAPPING, STD_HTTP_AUTH,
+    SYS_API_ACCESS_POLICY, SYS_API_ACCESS_SCOPE, SYS_AUTH_PROFILE_MAPPING, SYS_AUTH_SCOPE,
     SYS_DB_OBJECT, SYS_DICTIONARY, SYS_PROPERTIES, SYS_SCOPE, SYS_SECURITY_ACL, SYS_UPDATE_SET,
-    SYS_UPDATE_XML, SYS_USER_PREFERENCE, SYS_USER_ROLE,
+    SYS_UPDATE_XML, SYS_USER_PREFERENCE, SYS_USER_ROLE, SYS_WS_DEFINITION, SYS_WS_OPERATION,
 };
 use super::store::Store;
 use crate::mock::auth::authn::Caller;
@@ -21,8 +22,9 @@ pub(crate) const DEFAULT_UPDATE_SET: &str = "Default";
 /// The sys_id (and `scope`) of the global application.
 pub(crate) const GLOBAL_SCOPE: &str = "global";
 
-/// catalogue §13: the tables whose records update sets carry (Scripted REST APIs' where the instance has them).
-const TRACKED: [&str; 11] = [
+/// catalogue §13: the tables whose records update sets carry (with Scripted REST APIs and access policies, catalogue
+/// §17, §18).
+const TRACKED: [&str; 15] = [
     SYS_PROPERTIES,
     OAUTH_ENTITY,
     SYS_AUTH_SCOPE,
@@ -32,8 +34,12 @@ const TRACKED: [&str; 11] = [
     SYS_DICTIONARY,
     SYS_SECURITY_ACL,
     SYS_USER_ROLE,
-    "sys_ws_definition",
-    "sys_ws_operation",
+    SYS_WS_DEFINITION,
+    SYS_WS_OPERATION,
+    SYS_API_ACCESS_POLICY,
+    INBOUND_AUTH_PROFILE,
+    STD_HTTP_AUTH,
+    SYS_AUTH_PROFILE_MAPPING,
 ];
 
 /// What a write did to a tracked record, as its `sys_update_xml` row says it.

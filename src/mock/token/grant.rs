@@ -18,9 +18,10 @@ use crate::mock::auth::basic::{basic_credentials, password_matches};
 use crate::mock::auth::basic_restriction;
 use crate::mock::auth::scopes;
 use crate::mock::auth::scopes::DEFAULT_SCOPE;
+use crate::mock::auth::write_roles::ROPC_DISABLED_PROPERTY;
 use crate::mock::breaks::{Break, Breaks};
 use crate::mock::clock::VirtualInstant;
-use crate::mock::instance::{GRANT_PROPERTY, Instance};
+use crate::mock::instance::{GRANT_PROPERTY, Instance, SYSTEM_ACTOR};
 use crate::mock::switches::RepeatToken;
 use crate::mock::tables::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
 use crate::mock::tables::store::RecordRef;
@@ -107,6 +108,8 @@ pub(crate) enum Reason {
     UnknownUser,
     /// The password grant's password is not the user's (or the user has none).
     WrongPassword,
+    /// The password grant is switched off (`glide.oauth.inbound.ropc.grant_type.disabled`).
+    PasswordGrantDisabled,
 }
 
 impl Reason {
@@ -128,6 +131,7 @@ impl Reason {
             Reason::ScopeNotAllowed => "scope_not_allowed",
             Reason::UnknownUser => "unknown_user",
             Reason::WrongPassword => "wrong_password",
+            Reason::PasswordGrantDisabled => "password_grant_disabled",
         }
     }
 }
@@ -205,9 +209,9 @@ fn grant(
     Ok(granted(entity, user, scope, false, instance))
 }
 
-/// catalogue §10: the password grant, on every release and whatever the client credentials property says: the
-/// client as for client credentials, then the resource owner, who must be able to sign in. Every refusal
-/// is the generic 401.
+/// catalogue §10: the password grant, on every release and whatever the client credentials property says, unless
+/// switched off (catalogue §18): the client as for client credentials, then the resource owner, who must be able to
+/// sign in. Every refusal is the generic 401.
 fn password_grant(
     request: &TokenHttpRequest<'_>,
     body: &[u8],
@@ -215,6 +219,7 @@ fn password_grant(
     instance: &Instance,
 ) -> Result<Grant, Refusal> {
     let breaks = &instance.breaks;
+    r1_password_grant_enabled(instance, breaks)?; // catalogue §18, row R1
     let entity = authenticated_client(request, body, form, instance)?; // catalogue F6, F4, F2, B4, B3, F8, B5
     let user = resource_owner(form, instance)?; // catalogue §10: users with a password
     d5_user_may_sign_in(user, breaks)?; // catalogue D5, D6, D7
@@ -334,6 +339,18 @@ fn f5_grant_type(form: &Form<'_>, breaks: &Breaks) -> Result<GrantType, Refusal>
         Some("password") => Ok(GrantType::Password),
         _ => refuse(Reason::UnsupportedGrantType),
     }
+}
+
+/// catalogue §18 (row R1): `glide.oauth.inbound.ropc.grant_type.disabled=true` switches the password grant off, read
+/// live; its refusal is the generic 401 (inferred). Break [`Break::RopcSwitchIgnored`]: the property is not read.
+fn r1_password_grant_enabled(instance: &Instance, breaks: &Breaks) -> Result<(), Refusal> {
+    let disabled = instance
+        .property(ROPC_DISABLED_PROPERTY)
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
+    if disabled && !breaks.has(Break::RopcSwitchIgnored) {
+        return refuse(Reason::PasswordGrantDisabled);
+    }
+    Ok(())
 }
 
 /// catalogue G1: before Washington DC the inbound grant does not exist.
@@ -675,7 +692,7 @@ impl Fresh {
 }
 
 /// Issues the granted token: a new `oauth_credential` record made from `fresh` (or the live one, per
-/// [`RepeatToken`]).
+/// [`RepeatToken`]: catalogue C5, §18 row O1).
 pub(crate) fn issue(
     instance: &mut Instance,
     grant: &Grant,
@@ -683,9 +700,26 @@ pub(crate) fn issue(
     fresh: Fresh,
 ) -> IssuedToken {
     instance.purge_expired_tokens(now);
-    if instance.switches.repeat_token == RepeatToken::Current && !grant.refresh {
+    let repeat = instance.switches.repeat_token;
+    if repeat != RepeatToken::New && !grant.refresh {
         if let Some(live) = live_token(instance, grant, now) {
-            return live;
+            if repeat == RepeatToken::Sliding {
+                slide(instance, &live.credential, grant.lifespan, now);
+                return IssuedToken {
+                    expires_in: grant.lifespan - 1,
+                    ..live.issued
+                };
+            }
+            return live.issued;
+        }
+    }
+    // Break (O1): a token request moves the expiry of its entity's live tokens, and issues a new one.
+    if instance.breaks.has(Break::TokenRequestSlidesLiveTokens) {
+        let live: Vec<String> = live_credentials(instance, grant, now)
+            .map(|record| record.sys_id().to_owned())
+            .collect();
+        for credential in live {
+            slide(instance, &credential, grant.lifespan, now);
         }
     }
     let mut access_token = fresh.access_token;
@@ -756,7 +790,18 @@ fn keep_refresh_token(instance: &mut Instance, grant: &Grant, now: VirtualInstan
     token
 }
 
-fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option<IssuedToken> {
+/// A live token the grant may get again, and its `oauth_credential` record's sys_id.
+struct LiveToken {
+    issued: IssuedToken,
+    credential: String,
+}
+
+/// The live access tokens of the grant's entity and user with its scope and format, newest first.
+fn live_credentials<'i>(
+    instance: &'i Instance,
+    grant: &'i Grant,
+    now: VirtualInstant,
+) -> impl Iterator<Item = RecordRef<'i>> {
     instance
         .store
         .all(OAUTH_CREDENTIAL)
@@ -770,16 +815,36 @@ fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option
             record.raw("token").is_some_and(|token| token.contains('.'))
                 == grant.jwt_key().is_some()
         })
-        .find_map(|record| {
-            let expires = parse_glide_datetime(record.raw("expires")?)?;
-            let access_token = record.raw("token")?.to_owned();
-            (expires > now).then(|| IssuedToken {
+        .filter(move |record| {
+            let expires = record.raw("expires").and_then(parse_glide_datetime);
+            expires.is_some_and(|expires| expires > now)
+        })
+}
+
+fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option<LiveToken> {
+    live_credentials(instance, grant, now).find_map(|record| {
+        let expires = parse_glide_datetime(record.raw("expires")?)?;
+        let access_token = record.raw("token")?.to_owned();
+        Some(LiveToken {
+            issued: IssuedToken {
                 access_token,
                 refresh_token: None,
                 scope: grant.scope.clone(),
                 expires_in: expires - now - 1,
-            })
+            },
+            credential: record.sys_id().to_owned(),
         })
+    })
+}
+
+/// catalogue §18 (row O1): moves a live token's expiry to a full `lifespan` from `now`, as the instance does (its
+/// purge finds the later expiry when the earlier one comes).
+fn slide(instance: &mut Instance, credential: &str, lifespan: i64, now: VirtualInstant) {
+    let expires = glide_datetime(now.saturating_add(lifespan));
+    let change: &[(&str, &str)] = &[("expires", &expires)];
+    instance
+        .store
+        .update(OAUTH_CREDENTIAL, credential, change, SYSTEM_ACTOR, now);
 }
 
 #[cfg(test)]

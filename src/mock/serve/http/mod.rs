@@ -1,5 +1,6 @@
 //! The thin axum adapter: ServiceNow's routes, one file per endpoint, each reading the request, asking the
-//! rules and handing back their answer; this file puts the routes together.
+//! rules and handing back their answer; this file puts the routes together. A path no route serves goes to the
+//! Scripted REST APIs (catalogue §17), which answer it or say the instance does not serve it.
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ mod batch;
 mod jwks;
 mod rest_auth;
 mod revoke;
+mod scripted_rest;
 mod tables;
 mod token;
 
@@ -30,7 +32,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     // A batch's inner requests run through the REST routes without the Batch API (catalogue §12).
     let inner = rest_routes(&shared, None)
         .method_not_allowed_fallback(method_not_supported)
-        .fallback(no_such_resource)
+        .fallback(scripted_rest::serve)
         .with_state(Arc::clone(&shared));
     rest_routes(&shared, Some(inner))
         .route("/api/now/oauth/jwks", get(jwks::jwks))
@@ -40,7 +42,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(revoke::revoke).post(revoke::revoke),
         )
         .method_not_allowed_fallback(method_not_supported)
-        .fallback(no_such_resource)
+        .fallback(scripted_rest::serve)
         .nest("/__mock", control::router())
         .route("/__mock/", get(control::status))
         .with_state(shared)
@@ -126,8 +128,4 @@ fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
 
 async fn method_not_supported(method: Method) -> Response {
     wire::method_not_supported(method.as_str())
-}
-
-async fn no_such_resource() -> Response {
-    wire::no_such_resource("no such resource")
 }

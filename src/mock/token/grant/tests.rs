@@ -555,3 +555,81 @@ fn k2_an_enforcing_basic_auth_restriction_leaves_basic_client_auth_alone_but_for
         refused(Reason::MissingClientCredentials)
     );
 }
+
+#[test]
+fn o1_the_sliding_switch_gives_the_live_token_a_full_lifespan_again() {
+    let mut setup = ready();
+    let Decision::Issue(grant) = setup.decide() else {
+        panic!("expected a grant");
+    };
+    setup.instance.switches.repeat_token = RepeatToken::Sliding;
+    let first = issue(&mut setup.instance, &grant, 0, Fresh::draw());
+    let second = issue(&mut setup.instance, &grant, 100, Fresh::draw());
+    assert_eq!(second.access_token, first.access_token);
+    assert_eq!(second.expires_in, 1799);
+    let record = setup
+        .instance
+        .store
+        .find_unique(OAUTH_CREDENTIAL, &first.access_token)
+        .unwrap();
+    assert_eq!(record.raw("expires"), Some("1970-01-01 00:31:40"));
+    setup.instance.purge_expired_tokens(1850);
+    let kept = setup
+        .instance
+        .store
+        .find_unique(OAUTH_CREDENTIAL, &first.access_token);
+    assert!(kept.is_some(), "the slid token outlives its first expiry");
+}
+
+#[test]
+fn o1_the_break_slides_the_live_tokens_and_issues_a_new_one() {
+    let mut setup = ready();
+    let Decision::Issue(grant) = setup.decide() else {
+        panic!("expected a grant");
+    };
+    let first = issue(&mut setup.instance, &grant, 0, Fresh::draw());
+    let expires = |setup: &Setup| {
+        let record = setup
+            .instance
+            .store
+            .find_unique(OAUTH_CREDENTIAL, &first.access_token);
+        record.unwrap().raw("expires").unwrap().to_owned()
+    };
+    issue(&mut setup.instance, &grant, 100, Fresh::draw());
+    assert_eq!(
+        expires(&setup),
+        "1970-01-01 00:30:00",
+        "faithfully untouched"
+    );
+    setup.instance = setup
+        .instance
+        .with_breaks(Breaks::new([Break::TokenRequestSlidesLiveTokens]));
+    let third = issue(&mut setup.instance, &grant, 200, Fresh::draw());
+    assert_ne!(third.access_token, first.access_token);
+    assert_eq!(expires(&setup), "1970-01-01 00:33:20");
+}
+
+#[test]
+fn r1_the_ropc_property_refuses_the_password_grant_only() {
+    let mut setup = ready();
+    let body = setup.password_body(OWNER_PASSWORD);
+    setup
+        .instance
+        .set_property(ROPC_DISABLED_PROPERTY, "boolean", "true", 0);
+    assert_eq!(
+        setup.decide_body(&body),
+        refused(Reason::PasswordGrantDisabled)
+    );
+    assert!(matches!(setup.decide(), Decision::Issue(_)));
+    setup
+        .instance
+        .set_property(ROPC_DISABLED_PROPERTY, "boolean", "false", 0);
+    assert!(matches!(setup.decide_body(&body), Decision::Issue(_)));
+    setup
+        .instance
+        .set_property(ROPC_DISABLED_PROPERTY, "boolean", "TRUE", 0);
+    setup.instance = setup
+        .instance
+        .with_breaks(Breaks::new([Break::RopcSwitchIgnored]));
+    assert!(matches!(setup.decide_body(&body), Decision::Issue(_)));
+}
