@@ -5,10 +5,10 @@
 use crate::mock::apis::api_call::TABLE_API_SYS_ID;
 use crate::mock::apis::derived_paths;
 use crate::mock::clock::VirtualInstant;
-use crate::mock::instance::SYSTEM_ACTOR;
 use crate::mock::tables::schema::{
     STD_HTTP_AUTH, SYS_API_ACCESS_POLICY, SYS_WS_DEFINITION, SYS_WS_OPERATION,
 };
+use crate::mock::tables::store::SYSTEM_ACTOR;
 use crate::mock::tables::store::Store;
 
 /// The Table API's resources: name, method and path below `/api/now/table`.

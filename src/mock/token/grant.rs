@@ -18,13 +18,14 @@ use crate::mock::auth::basic::{basic_credentials, password_matches};
 use crate::mock::auth::basic_restriction;
 use crate::mock::auth::scopes;
 use crate::mock::auth::scopes::DEFAULT_SCOPE;
-use crate::mock::auth::write_roles::ROPC_DISABLED_PROPERTY;
 use crate::mock::breaks::{Break, Breaks};
 use crate::mock::clock::VirtualInstant;
-use crate::mock::instance::{GRANT_PROPERTY, Instance, SYSTEM_ACTOR};
+use crate::mock::instance::{GRANT_PROPERTY, Instance};
 use crate::mock::switches::RepeatToken;
 use crate::mock::tables::schema::{OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_USER};
 use crate::mock::tables::store::RecordRef;
+use crate::mock::tables::store::SYSTEM_ACTOR;
+use crate::servicenow::captured::ROPC_DISABLED_PROPERTY;
 use crate::servicenow::glide_time::{glide_datetime, parse_glide_datetime};
 use crate::support::random;
 
