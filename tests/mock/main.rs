@@ -5,11 +5,14 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod access_policies;
 mod bad_input;
 mod basic_restriction;
 mod http;
 mod jwt;
 mod kinds;
+mod lifecycle;
+mod rate_limits;
 mod revocation;
 mod scopes;
 mod scripted_rest;

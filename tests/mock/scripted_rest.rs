@@ -332,3 +332,32 @@ async fn the_new_tables_are_admin_only() {
         );
     }
 }
+
+/// A response as a snapshot shows it: the status, `content-type` and the `headers` named, then the body.
+pub(crate) async fn shape(response: reqwest::Response, headers: &[&str]) -> String {
+    let mut text = format!("{}\n", response.status());
+    for name in ["content-type"].iter().chain(headers) {
+        for value in response.headers().get_all(*name) {
+            text.push_str(&format!(
+                "{name}: {}\n",
+                value.to_str().expect("ASCII header value")
+            ));
+        }
+    }
+    text.push('\n');
+    text.push_str(&response.text().await.expect("a body"));
+    text
+}
+
+#[tokio::test]
+async fn scripted_rest_answer_wire_shape() {
+    let mock = common::start("ready").await;
+    let api = own_api(&mock, "sncc_shape").await;
+    let token = mock.token().await;
+    let response = mock
+        .bearer(Method::GET, &api.probe_path(), &token)
+        .send()
+        .await
+        .unwrap();
+    insta::assert_snapshot!("scripted_rest_answer", shape(response, &[]).await);
+}
