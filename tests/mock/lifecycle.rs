@@ -4,11 +4,12 @@
 //! entity's unscoped 403 as captured (catalogue §17).
 
 use crate::common;
-use crate::scripted_rest::{call, own_api, sys_id};
+use crate::scripted_rest::{call, own_api, ready_of, sys_id};
 
 use common::{ADMIN_PASSWORD, Mock, urlencode};
 use reqwest::Method;
 use serde_json::{Value, json};
+use sncc::mock::Provisioned;
 use sncc::servicenow::captured::REST_403_UNSCOPED_API;
 
 async fn token_response(mock: &Mock) -> Value {
@@ -116,44 +117,49 @@ async fn o2_a_token_outlives_its_entitys_changes_and_acts_as_issued() {
 }
 
 #[tokio::test]
-async fn r1_the_ropc_switch_refuses_the_password_grant_only() {
-    let mock = common::start("ready").await;
-    let password_form = format!(
-        "grant_type=password&client_id={}&client_secret={}&username=admin&password={}",
-        mock.client_id(),
-        urlencode(&mock.client_secret()),
-        urlencode(ADMIN_PASSWORD)
-    );
-    assert_eq!(mock.post_token(password_form.clone()).await.status(), 200);
-    let property = "glide.oauth.inbound.ropc.grant_type.disabled";
-    mock.control_properties(json!({ property: "true" })).await;
-    let refused = mock.post_token(password_form.clone()).await;
-    assert_eq!(refused.status(), 401);
-    let body: Value = refused.json().await.unwrap();
-    assert_eq!(
-        body,
-        json!({ "error_description": "access_denied", "error": "server_error" })
-    );
-    assert_eq!(
-        mock.post_token(mock.token_form()).await.status(),
-        200,
-        "client credentials still"
-    );
-    let write = json!({ "name": property, "type": "boolean", "value": "false" });
-    let path = "/api/now/table/sys_properties";
-    let admin_write = mock
-        .admin(Method::POST, path)
-        .json(&write)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        admin_write.status(),
-        403,
-        "the admin may not switch it (security_admin)"
-    );
-    mock.control_properties(json!({ property: "false" })).await;
-    assert_eq!(mock.post_token(password_form).await.status(), 200);
+async fn r1_the_ropc_switch_refuses_the_password_grant_only_on_both_kinds() {
+    for kind in Provisioned::ALL {
+        let mock = ready_of(kind, "r1").await;
+        let password_form = format!(
+            "grant_type=password&client_id={}&client_secret={}&username=admin&password={}",
+            mock.client_id(),
+            urlencode(&mock.client_secret()),
+            urlencode(ADMIN_PASSWORD)
+        );
+        assert_eq!(
+            mock.post_token(password_form.clone()).await.status(),
+            200,
+            "{kind}"
+        );
+        let property = "glide.oauth.inbound.ropc.grant_type.disabled";
+        mock.control_properties(json!({ property: "true" })).await;
+        let refused = mock.post_token(password_form.clone()).await;
+        assert_eq!(refused.status(), 401, "{kind}");
+        let body: Value = refused.json().await.unwrap();
+        let generic = json!({ "error_description": "access_denied", "error": "server_error" });
+        assert_eq!(body, generic, "{kind}");
+        let client_credentials = mock.post_token(mock.token_form()).await;
+        assert_eq!(
+            client_credentials.status(),
+            200,
+            "{kind}: client credentials still"
+        );
+        let write = json!({ "name": property, "type": "boolean", "value": "false" });
+        let path = "/api/now/table/sys_properties";
+        let admin_write = mock
+            .admin(Method::POST, path)
+            .json(&write)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            admin_write.status(),
+            403,
+            "{kind}: the admin may not switch it (security_admin)"
+        );
+        mock.control_properties(json!({ property: "false" })).await;
+        assert_eq!(mock.post_token(password_form).await.status(), 200, "{kind}");
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! A binding's method rule (catalogue §17), and the path rule real instances do not follow (catalogue §7's
-//! inferred model, superseded: only [`crate::mock::breaks::Break::BindingByPath`] matches by it): the request path
+//! inferred model, superseded: only a binding without `api` under the switch `path_only_bindings`, or every binding
+//! under [`crate::mock::breaks::Break::BindingByPath`], matches by it): the request path
 //! after `/api/` without a `v1`/`v2` segment after the first, compared segment by segment with the binding's
 //! `api_path`.
 //!
