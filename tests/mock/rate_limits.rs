@@ -11,8 +11,10 @@ use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use sncc::mock::Provisioned;
 
-/// A rule for the seeded client's user on `api` with `limit`, its columns found by their labels.
+/// A rule for the seeded client's user on `api` with `limit`, its columns found by their labels; the mock's
+/// clock is first moved into a new hour when this one is about to end, so a test's counting stays in one hour.
 async fn rule(mock: &Mock, api: &str, limit: &str) -> Value {
+    early_in_an_hour(mock).await;
     let user = mock.records("sys_user", "user_name=svc.cc").await;
     let limit_column =
         column_labelled(mock, "sys_rate_limit_rules", "Request limit per hour").await;
@@ -21,6 +23,19 @@ async fn rule(mock: &Mock, api: &str, limit: &str) -> Value {
     rule[limit_column["element"].as_str().unwrap()] = json!(limit);
     rule[api_column["element"].as_str().unwrap()] = json!(api);
     mock.create("sys_rate_limit_rules", rule).await
+}
+
+/// Moves the mock's virtual clock (the real clock plus what tests advanced) to the start of the next hour when
+/// less than five minutes of this one are left.
+async fn early_in_an_hour(mock: &Mock) {
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        % 3600;
+    if elapsed > 3600 - 300 {
+        mock.advance_clock(3600 - elapsed + 1).await;
+    }
 }
 
 fn header(response: &Response, name: &str) -> Option<String> {
