@@ -8,6 +8,7 @@ mod common;
 mod bad_input;
 mod basic_restriction;
 mod http;
+mod instance_answers;
 mod jwt;
 mod kinds;
 mod revocation;

@@ -1,7 +1,7 @@
 //! What a REST request refused before its API gets (catalogue §3, §7), with the break of its shape (E2–E6); the
 //! marks of how an admitted one signed in (catalogue I3, §10); and who am I (D1).
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -44,10 +44,14 @@ impl IntoResponse for RestRefused {
 }
 
 impl SignInMarks {
-    /// `response` with the session's cookies (catalogue I3: `JSESSIONID`, `glide_user_route`,
-    /// `glide_session_store`), and noted in the journal when a Basic sign-in went through only because the
+    /// `response` with `X-Is-Logged-In: true` and the session's cookies (catalogue I3, §19: `JSESSIONID`,
+    /// `glide_user_route`, `glide_session_store`), and noted in the journal when a Basic sign-in went through only because the
     /// Basic auth restriction tracks (catalogue §10), unless the answer has a note of its own.
     pub(crate) fn mark(self, mut response: Response) -> Response {
+        // catalogue §19: every authenticated answer says so.
+        let logged_in = HeaderName::from_static("x-is-logged-in");
+        let headers = response.headers_mut();
+        headers.insert(logged_in, HeaderValue::from_static("true"));
         if let Some(values) = self.session_cookies {
             let names = [SESSION_COOKIE, "glide_user_route", "glide_session_store"];
             for (name, value) in names.iter().zip(values.iter()) {

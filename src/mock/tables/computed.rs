@@ -37,6 +37,8 @@ pub(crate) fn compute<'v>(
             Some(full_name(value("first_name"), value("last_name")))
         }
         Computed::FullName => None,
+        // catalogue §19: mirrors `state` on every write (a write of the mirror alone is overwritten).
+        Computed::StateMirror => Some(value("state").to_owned()),
     }
 }
 
@@ -85,5 +87,17 @@ mod tests {
         assert_eq!(compute(rule, values, only(&["first_name", "name"])), None);
         assert_eq!(compute(rule, values, only(&["email"])), None);
         assert_eq!(full_name("", "Tuter"), "Tuter");
+    }
+
+    #[test]
+    fn incident_state_follows_state_whatever_was_written() {
+        let values = |column: &str| match column {
+            "state" => "6",
+            "incident_state" => "2",
+            _ => "",
+        };
+        let rule = Computed::StateMirror;
+        let written = |column: &str| column == "incident_state";
+        assert_eq!(compute(rule, values, written).as_deref(), Some("6"));
     }
 }

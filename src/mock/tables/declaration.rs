@@ -557,6 +557,7 @@ fn computed(name: &str, table: &str, column: &str) -> Result<Computed, Problem> 
     Ok(match name {
         "incident_priority" => Computed::IncidentPriority,
         "full_name" => Computed::FullName,
+        "state_mirror" => Computed::StateMirror,
         _ => {
             return Err(Problem::UnknownComputed {
                 table: table.to_owned(),
@@ -574,6 +575,7 @@ fn check_computed_inputs(table: &Table, column: &Column) -> Result<(), Problem> 
     let (name, inputs): (&'static str, [&'static str; 2]) = match rule {
         Computed::IncidentPriority => ("incident_priority", ["impact", "urgency"]),
         Computed::FullName => ("full_name", ["first_name", "last_name"]),
+        Computed::StateMirror => ("state_mirror", ["state", "state"]),
     };
     match inputs
         .into_iter()

@@ -95,6 +95,8 @@ pub(crate) enum Computed {
     IncidentPriority,
     /// A user's `name` from first and last name.
     FullName,
+    /// catalogue §19: `incident_state` follows `state`.
+    StateMirror,
 }
 
 /// One entry of a choice list: the stored value and the label `sysparm_display_value` shows.
