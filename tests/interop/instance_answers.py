@@ -1,4 +1,4 @@
-"""Plain `requests` and PySNC on what real instances' answers carry (catalogue §19): the v1 404 for a query that
+"""Plain `requests` and PySNC on what real instances' answers carry (catalogue §12): the v1 404 for a query that
 matches nothing, `Link` pagination followed across `/api/now/v2/`, single-quoted JSON bodies, an attachment
 download's `Content-Disposition`, and a Basic client's session cookie. Needs REQUESTS_CA_BUNDLE naming the
 mock's CA."""

@@ -1,4 +1,4 @@
-//! Catalogue §19 over real HTTP: the details of real instances' answers that clients read (the `v1` 404, URLs in the
+//! Catalogue §12, real instances' answers, over real HTTP: the details of real instances' answers that clients read (the `v1` 404, URLs in the
 //! request's path form, the `Link` header, lenient JSON, attachment downloads and `Location`, Basic sessions, the
 //! Batch API's inner header names), each with a wire-shape snapshot.
 

@@ -113,9 +113,9 @@ impl AttachmentError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct File {
     pub content_type: String,
-    /// For `Content-Disposition` (catalogue §19).
+    /// For `Content-Disposition` (catalogue §12).
     pub file_name: String,
-    /// `X-Attachment-Metadata` (catalogue §19).
+    /// `X-Attachment-Metadata` (catalogue §12).
     pub metadata: String,
     pub bytes: Bytes,
 }
@@ -219,7 +219,7 @@ pub(crate) fn create(
         .insert(sys_id.clone(), upload.bytes);
     let record = instance.store.get(SYS_ATTACHMENT, &sys_id);
     let metadata = shown(record.expect("just inserted"), instance, base_url);
-    // catalogue §19: the upload's answer shows it "pending"; the instance then stores it, as `system`.
+    // catalogue §12: the upload's answer shows it "pending"; the instance then stores it, as `system`.
     let available: &[(&str, &str)] = &[("state", "available")];
     instance
         .store
@@ -227,7 +227,7 @@ pub(crate) fn create(
     Ok((sys_id, metadata))
 }
 
-/// catalogue §19: an attachment's `hash`, the lowercase hex SHA-256 of its bytes, as recorded answers show it.
+/// catalogue §12: an attachment's `hash`, the lowercase hex SHA-256 of its bytes, as recorded answers show it.
 fn content_hash(bytes: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
     digest
@@ -237,7 +237,7 @@ fn content_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// catalogue §19: the `X-Attachment-Metadata` header of a download, formatted as an instance formats it
+/// catalogue §12: the `X-Attachment-Metadata` header of a download, formatted as an instance formats it
 /// (`{  "size_bytes" : "5881",  "file_name" : "test", … }`): the metadata's columns without `download_link`.
 fn metadata_header(metadata: &Value) -> String {
     let members: Vec<String> = metadata

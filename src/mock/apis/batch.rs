@@ -180,7 +180,7 @@ pub(crate) struct InnerAnswer {
     pub execution_time_ms: u64,
 }
 
-/// catalogue §19: an inner response header's name in the case an instance sends it: `Cache-control` (as the
+/// catalogue §12: an inner response header's name in the case an instance sends it: `Cache-control` (as the
 /// Batch API's documented answer has it, unlike the top-level `Cache-Control`), every other name with each
 /// word capitalised (`Content-Type`, `X-Total-Count`).
 pub(crate) fn instance_case(name: &str) -> String {

@@ -24,7 +24,7 @@ pub(crate) fn attachment_page(page: Page) -> Response {
     response
 }
 
-/// An upload stored: 201 with its metadata and `Location`, the file's URL (catalogue §19: it ends in `/file`).
+/// An upload stored: 201 with its metadata and `Location`, the file's URL (catalogue §12: it ends in `/file`).
 pub(crate) fn attached(metadata: Value, base_url: &str, sys_id: &str) -> Response {
     let mut response = wire::result(StatusCode::CREATED, metadata);
     let location = format!("{base_url}/api/now/attachment/{sys_id}/file");
@@ -33,7 +33,7 @@ pub(crate) fn attached(metadata: Value, base_url: &str, sys_id: &str) -> Respons
 }
 
 /// An attachment's bytes exactly, with their content type, `Content-Disposition` and `X-Attachment-Metadata`
-/// (catalogue §19).
+/// (catalogue §12).
 impl IntoResponse for File {
     fn into_response(self) -> Response {
         let mut response = wire::file(&self.content_type, self.bytes);
@@ -48,7 +48,7 @@ impl IntoResponse for File {
     }
 }
 
-/// catalogue §19: `attachment;filename="<name>";filename*=UTF-8''<name, percent-encoded>`, as an instance sends
+/// catalogue §12: `attachment;filename="<name>";filename*=UTF-8''<name, percent-encoded>`, as an instance sends
 /// it (a quote or backslash in the plain form escaped, anything but ASCII letters, digits and `-._~` encoded in the
 /// other).
 fn content_disposition(file_name: &str) -> String {

@@ -94,7 +94,7 @@ pub(crate) struct Admitted {
     /// A Basic sign-in the tracking Basic auth restriction let through, which it would refuse once it
     /// enforces (catalogue §10): the mock's journal notes it.
     pub basic_tracked: bool,
-    /// Signed in with an HTTP Basic header (its user's Basic session is opened: catalogue §19).
+    /// Signed in with an HTTP Basic header (its user's Basic session is opened: catalogue §12).
     pub basic: bool,
 }
 
@@ -117,7 +117,7 @@ impl<'i> SignedIn<'i> {
                 entity: credential.and_then(|credential| credential.raw("peer")),
                 issued_scopes: credential.and_then(|credential| credential.raw("scopes")),
             },
-            // catalogue §19: a Basic session's cookie is checked as its Basic sign-in was.
+            // catalogue §12: a Basic session's cookie is checked as its Basic sign-in was.
             SignedIn::Session(session) if session.basic => SignInKind::Basic,
             SignedIn::Session(session) => SignInKind::OAuth {
                 entity: Some(&session.entity),
@@ -193,7 +193,7 @@ fn authenticate<'i>(
 
 /// catalogue I3, I4: a session authenticates while its token's record exists and has not expired (expiry and
 /// revocation both set `expires`), or always when sessions outlive tokens.
-/// A Basic session (catalogue §19) has no token to end it.
+/// A Basic session (catalogue §12) has no token to end it.
 pub(crate) fn i4_alive(instance: &Instance, session: &Session, now: VirtualInstant) -> bool {
     if session.basic {
         return true;

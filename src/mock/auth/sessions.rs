@@ -1,9 +1,9 @@
-//! Session cookies (catalogue §8, I3, I4, §19): a Bearer call opens its token's session (one per token, sent back
+//! Session cookies (catalogue §8, I3, I4, §12): a Bearer call opens its token's session (one per token, sent back
 //! as `JSESSIONID`, `glide_user_route` and `glide_session_store` cookies); the cookie alone then authenticates
 //! as the token's user while the token is valid, and, unless
 //! `glide.authenticate.oauth.post.token.expiration.cookie_auth.disabled=false`, no longer once the token
 //! expired or was revoked. A Basic sign-in that sent no session cookie opens its user's Basic session (one per
-//! user), whose cookie alone authenticates as that user (catalogue §19).
+//! user), whose cookie alone authenticates as that user (catalogue §12).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,7 +19,7 @@ pub(crate) const SESSION_COOKIE: &str = "JSESSIONID";
 pub(crate) struct Session {
     /// The `oauth_credential` sys_id of the token that opened it (empty for a Basic session).
     pub credential: String,
-    /// Opened by a Basic sign-in (catalogue §19): no token ends it.
+    /// Opened by a Basic sign-in (catalogue §12): no token ends it.
     pub basic: bool,
     pub user: String,
     pub entity: String,
@@ -72,7 +72,7 @@ impl Sessions {
         cookies
     }
 
-    /// catalogue §19: the cookies of `user`'s Basic session, opening it on their first Basic sign-in.
+    /// catalogue §12: the cookies of `user`'s Basic session, opening it on their first Basic sign-in.
     pub(crate) fn open_basic(&mut self, user: &str) -> Arc<[String; 3]> {
         let key = format!("basic:{user}");
         let cookies = self.open(&key, user, String::new);

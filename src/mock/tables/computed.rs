@@ -37,7 +37,7 @@ pub(crate) fn compute<'v>(
             Some(full_name(value("first_name"), value("last_name")))
         }
         Computed::FullName => None,
-        // catalogue §19: mirrors `state` on every write (a write of the mirror alone is overwritten).
+        // catalogue §12: mirrors `state` on every write (a write of the mirror alone is overwritten).
         Computed::StateMirror => Some(value("state").to_owned()),
     }
 }

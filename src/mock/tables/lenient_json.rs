@@ -1,4 +1,4 @@
-//! The JSON a Table API request body may be (catalogue §19): standard JSON, or the lenient form an instance also
+//! The JSON a Table API request body may be (catalogue §12): standard JSON, or the lenient form an instance also
 //! reads, where any string (a key or a value) may be single-quoted (`{'urgency':'1'}`, as ServiceNow's own
 //! examples send). Anything else (an unterminated quote, a string opened with one quote and closed with the
 //! other, trailing text) is refused with a typed error, never a panic.

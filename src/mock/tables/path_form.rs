@@ -1,4 +1,4 @@
-//! The path form a Table API request used (catalogue §12, §19): unversioned, `v1` or `v2`. Every URL an answer
+//! The path form a Table API request used (catalogue §12): unversioned, `v1` or `v2`. Every URL an answer
 //! contains (`Link`, `Location`, each reference's `link`) keeps it, and only `v1` answers a query that matches
 //! nothing with 404.
 

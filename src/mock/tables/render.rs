@@ -34,7 +34,7 @@ pub(crate) struct Rendering {
     pub display_value: DisplayValue,
     pub exclude_reference_link: bool,
     /// The Table API's root in the request's path form (`https://<instance>/api/now[/v1|/v2]/table`), for
-    /// reference links (catalogue §19).
+    /// reference links (catalogue §12).
     pub table_root: String,
 }
 

@@ -58,7 +58,7 @@ impl IntoResponse for TableError {
 }
 
 /// A page of a list of `table`: its records, the number that matched in all (`X-Total-Count`) and the `Link`
-/// header of the pages around it when the request set `sysparm_limit` (catalogue §19) and not
+/// header of the pages around it when the request set `sysparm_limit` (catalogue §12) and not
 /// `sysparm_suppress_pagination_header`; its URLs keep the request's path form.
 pub(crate) fn page(
     page: Page,
@@ -77,7 +77,7 @@ pub(crate) fn page(
     response
 }
 
-/// A record created in `table`: 201, with its `Location` in the request's path form (catalogue §19).
+/// A record created in `table`: 201, with its `Location` in the request's path form (catalogue §12).
 pub(crate) fn created(record: Value, params: &Params, table: &str, sys_id: &str) -> Response {
     let mut response = wire::result(StatusCode::CREATED, record);
     let location = format!("{}/{table}/{sys_id}", params.rendering.table_root);
@@ -92,7 +92,7 @@ pub(crate) fn unmodelled_note(pairs: &[(String, String)]) -> Option<String> {
     (!ignored.is_empty()).then(|| format!("{NOT_MODELLED}: ignored {}", ignored.join(", ")))
 }
 
-/// The `Link` header of a list page, as an instance sends it (catalogue §19): first, previous (on the first page
+/// The `Link` header of a list page, as an instance sends it (catalogue §12): first, previous (on the first page
 /// too, its offset `offset - limit` even when negative, as captured), next (while records follow) and last.
 fn pagination_links(
     path: &str,

@@ -95,7 +95,7 @@ pub(crate) enum Computed {
     IncidentPriority,
     /// A user's `name` from first and last name.
     FullName,
-    /// catalogue §19: `incident_state` follows `state`.
+    /// catalogue §12: `incident_state` follows `state`.
     StateMirror,
 }
 

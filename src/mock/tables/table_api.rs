@@ -59,7 +59,7 @@ pub(crate) struct Params {
     pub offset: usize,
     pub rendering: Rendering,
     pub suppress_pagination_header: bool,
-    /// The path form the request used (catalogue §19).
+    /// The path form the request used (catalogue §12).
     pub path_form: PathForm,
 }
 
@@ -124,7 +124,7 @@ pub(crate) enum TableError {
     ReadDenied,
     WriteDenied(Operation),
     NotFound,
-    /// catalogue §19: a `v1` list that matched nothing.
+    /// catalogue §12: a `v1` list that matched nothing.
     NoRecordsMatched,
     InvalidJson,
 }
@@ -298,7 +298,7 @@ pub(crate) fn list(
     })
 }
 
-/// catalogue §19: `/api/now/v1/table/…` answers a page with no records (nothing matched, or the offset is past
+/// catalogue §12: `/api/now/v1/table/…` answers a page with no records (nothing matched, or the offset is past
 /// the last) with 404 "No Record found"; v2 and the unversioned path answer `200 {"result":[]}`.
 fn v1_nothing_matched(path_form: PathForm, empty: bool) -> Result<(), TableError> {
     if path_form == PathForm::V1 && empty {
@@ -363,7 +363,7 @@ pub(crate) fn create(
     Ok((sys_id, shown))
 }
 
-/// catalogue §19: a record of a table with `opened_by` (task and what extends it) inserted without one was opened
+/// catalogue §12: a record of a table with `opened_by` (task and what extends it) inserted without one was opened
 /// by the caller, as recorded inserts show. `caller_id` gets no such default: recorded Table API inserts leave it
 /// `""` (only an instance's form fills it).
 fn opened_by_the_caller(instance: &Instance, table: &str, caller: &Caller, changes: &mut Changes) {
@@ -445,7 +445,7 @@ pub(crate) fn delete(
 }
 
 /// A JSON object's members as string values: strings as they are, numbers and booleans as text, null as
-/// empty, a reference object by its `value`. Strings may be single-quoted (catalogue §19: the lenient JSON an
+/// empty, a reference object by its `value`. Strings may be single-quoted (catalogue §12: the lenient JSON an
 /// instance reads); anything but an object is not a valid payload.
 fn changes_from_json(body: &[u8]) -> Result<Changes, TableError> {
     let Ok(Value::Object(members)) = lenient_json::parse(body) else {
