@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real clients against `sncc mock --tls`: the seed article's flow with curl, PySNC's client credentials flow
 # with a GlideRecord query, PySNC (sync and asyncio) and plain `requests` on the Batch and Attachment APIs and
-# the XML form, then the checks that need schema-driven tables (needs_tables.py; SNCC_INTEROP_SKIP_TABLES=1
+# the XML form, what real instances' answers carry (instance_answers.py), then the checks that need schema-driven tables (needs_tables.py; SNCC_INTEROP_SKIP_TABLES=1
 # leaves them out). Usage: bash tests/interop/run.sh [path/to/sncc]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,6 +46,7 @@ whole bash "$here/curl_flow.sh"
 whole python3 "$here/pysnc_check.py"
 each python3 "$here/pysnc_surface.py"
 each python3 "$here/rest_surface.py"
+each python3 "$here/instance_answers.py"
 if [ "${SNCC_INTEROP_SKIP_TABLES:-}" != 1 ]; then
   each python3 "$here/needs_tables.py"
 fi

@@ -9,6 +9,7 @@ mod access_policies;
 mod bad_input;
 mod basic_restriction;
 mod http;
+mod instance_answers;
 mod jwt;
 mod kinds;
 mod lifecycle;

@@ -140,11 +140,11 @@ async fn i3_a_bearer_answer_carries_a_session_cookie_that_authenticates_alone() 
     let user: Value = alone.json().await.unwrap();
     assert_eq!(user["result"]["user_name"], "svc.cc");
     assert!(with_cookie(&mock, "JSESSIONID=made-up").await.status() == 401);
+    // catalogue §12: a Basic sign-in opens its user's own session, not the token's.
     let basic = mock.admin(Method::GET, CURRENT_USER).send().await.unwrap();
-    assert!(
-        basic.headers().get("set-cookie").is_none(),
-        "Basic opens no session"
-    );
+    let basic = cookie_header(&basic);
+    assert!(basic.starts_with("JSESSIONID="), "{basic}");
+    assert_ne!(basic, cookie, "Basic has a session of its own");
 }
 
 #[tokio::test]

@@ -109,7 +109,10 @@ async fn a_raw_upload_reads_back_exactly_lists_and_deletes() {
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let (_, created) = json_of(response).await;
     let sys_id = created["result"]["sys_id"].as_str().unwrap().to_owned();
-    assert_eq!(location, mock.url(&format!("/api/now/attachment/{sys_id}")));
+    assert_eq!(
+        location,
+        mock.url(&format!("/api/now/attachment/{sys_id}/file"))
+    );
     let metadata = &created["result"];
     assert_eq!(metadata["size_bytes"], "256");
     assert_eq!(metadata["content_type"], "application/x-sncc-test");
@@ -546,13 +549,13 @@ async fn a_batch_answer_shape_with_and_without_headers() {
     let headers = answer["serviced_requests"][1]["headers"]
         .as_array()
         .unwrap();
-    assert!(headers.iter().any(|h| h["name"] == "content-type"));
+    assert!(headers.iter().any(|h| h["name"] == "Content-Type"));
     let mut shown = answer.clone();
     // Cookies carry session ids that change from run to run.
     shown["serviced_requests"][1]["headers"] = json!(
         headers
             .iter()
-            .filter(|h| h["name"] != "set-cookie")
+            .filter(|h| h["name"] != "Set-Cookie")
             .collect::<Vec<_>>()
     );
     shown["serviced_requests"][1]["body"] = json!("[BASE64 current_user]");

@@ -14,10 +14,12 @@ use crate::mock::auth::authn::Caller;
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::Instance;
 use crate::mock::tables::fields::Walkable;
+use crate::mock::tables::path_form::PathForm;
 use crate::mock::tables::query::{EncodedQuery, QueryContext};
 use crate::mock::tables::render::Rendering;
 use crate::mock::tables::schema::SYS_ATTACHMENT;
 use crate::mock::tables::store::RecordRef;
+use crate::mock::tables::store::SYSTEM_ACTOR;
 use crate::mock::tables::table_api::{self, MAX_LIMIT, Page, Rights, TableError};
 
 /// What a file is stored as when the client names no type.
@@ -111,6 +113,10 @@ impl AttachmentError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct File {
     pub content_type: String,
+    /// For `Content-Disposition` (catalogue §12).
+    pub file_name: String,
+    /// `X-Attachment-Metadata` (catalogue §12).
+    pub metadata: String,
     pub bytes: Bytes,
 }
 
@@ -153,7 +159,7 @@ fn reachable<'i>(
 /// The metadata as the Attachment API shows it: every column, plus `download_link`.
 fn shown(record: RecordRef<'_>, instance: &Instance, base_url: &str) -> Value {
     let rendering = Rendering {
-        base_url: base_url.to_owned(),
+        table_root: PathForm::Unversioned.table_root(base_url),
         ..Rendering::default()
     };
     let mut metadata = rendering.render(record, &instance.store);
@@ -195,10 +201,13 @@ pub(crate) fn create(
         return Err(AttachmentError::TooLarge { limit });
     }
     let size = upload.bytes.len().to_string();
+    let hash = content_hash(&upload.bytes);
     let changes: &[(&str, &str)] = &[
         ("file_name", &file_name),
         ("content_type", &upload.content_type),
         ("size_bytes", &size),
+        ("size_compressed", &size),
+        ("hash", &hash),
         ("table_name", &table_name),
         ("table_sys_id", &table_sys_id),
     ];
@@ -210,7 +219,35 @@ pub(crate) fn create(
         .insert(sys_id.clone(), upload.bytes);
     let record = instance.store.get(SYS_ATTACHMENT, &sys_id);
     let metadata = shown(record.expect("just inserted"), instance, base_url);
+    // catalogue §12: the upload's answer shows it "pending"; the instance then stores it, as `system`.
+    let available: &[(&str, &str)] = &[("state", "available")];
+    instance
+        .store
+        .update(SYS_ATTACHMENT, &sys_id, available, SYSTEM_ACTOR, now);
     Ok((sys_id, metadata))
+}
+
+/// catalogue §12: an attachment's `hash`, the lowercase hex SHA-256 of its bytes, as recorded answers show it.
+fn content_hash(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// catalogue §12: the `X-Attachment-Metadata` header of a download, formatted as an instance formats it
+/// (`{  "size_bytes" : "5881",  "file_name" : "test", … }`): the metadata's columns without `download_link`.
+fn metadata_header(metadata: &Value) -> String {
+    let members: Vec<String> = metadata
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| name.as_str() != "download_link")
+        .map(|(name, value)| format!("  {} : {value}", Value::from(name.as_str())))
+        .collect();
+    format!("{{{}}}", members.join(","))
 }
 
 /// The parameters of `GET /api/now/attachment`.
@@ -303,6 +340,8 @@ pub(crate) fn file(
             .raw("content_type")
             .unwrap_or(OCTET_STREAM)
             .to_owned(),
+        file_name: record.raw("file_name").unwrap_or_default().to_owned(),
+        metadata: metadata_header(&shown(record, instance, "")),
         bytes: bytes.cloned().unwrap_or_default(),
     })
 }

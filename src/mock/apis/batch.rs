@@ -180,6 +180,27 @@ pub(crate) struct InnerAnswer {
     pub execution_time_ms: u64,
 }
 
+/// catalogue §12: an inner response header's name in the case an instance sends it: `Cache-control` (as the
+/// Batch API's documented answer has it, unlike the top-level `Cache-Control`), every other name with each
+/// word capitalised (`Content-Type`, `X-Total-Count`).
+pub(crate) fn instance_case(name: &str) -> String {
+    if name.eq_ignore_ascii_case("cache-control") {
+        return "Cache-control".to_owned();
+    }
+    let words: Vec<String> = name
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first
+                .into_iter()
+                .chain(chars.map(|c| c.to_ascii_lowercase()))
+                .collect()
+        })
+        .collect();
+    words.join("-")
+}
+
 /// The batch's answer: every inner request serviced (the mock has no time limit).
 pub(crate) fn answer(batch_id: &str, answers: &[InnerAnswer]) -> Value {
     let serviced: Vec<Value> = answers
@@ -189,7 +210,7 @@ pub(crate) fn answer(batch_id: &str, answers: &[InnerAnswer]) -> Value {
                 .headers
                 .iter()
                 .map(|(name, value)| HeaderJson {
-                    name: name.clone(),
+                    name: instance_case(name),
                     value: value.clone(),
                 })
                 .collect();
@@ -340,6 +361,20 @@ mod tests {
             "Content-Type"
         );
         assert_eq!(body["unserviced_requests"], json!([]));
+    }
+
+    #[test]
+    fn inner_header_names_keep_an_instance_s_case() {
+        let cases = [
+            ("cache-control", "Cache-control"),
+            ("content-type", "Content-Type"),
+            ("x-total-count", "X-Total-Count"),
+            ("LINK", "Link"),
+            ("x-is-logged-in", "X-Is-Logged-In"),
+        ];
+        for (sent, expected) in cases {
+            assert_eq!(instance_case(sent), expected);
+        }
     }
 
     fn inner_request() -> impl Strategy<Value = InnerRequest> {

@@ -2,7 +2,7 @@
 //! `Location`, a file's bytes, their refusals (bodies inferred, see `attachments`), and a batch's answer or
 //! refusal.
 
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -24,19 +24,58 @@ pub(crate) fn attachment_page(page: Page) -> Response {
     response
 }
 
-/// An upload stored: 201 with its metadata and `Location`.
+/// An upload stored: 201 with its metadata and `Location`, the file's URL (catalogue §12: it ends in `/file`).
 pub(crate) fn attached(metadata: Value, base_url: &str, sys_id: &str) -> Response {
     let mut response = wire::result(StatusCode::CREATED, metadata);
-    let location = format!("{base_url}/api/now/attachment/{sys_id}");
+    let location = format!("{base_url}/api/now/attachment/{sys_id}/file");
     wire::add_header(&mut response, header::LOCATION, &location);
     response
 }
 
-/// An attachment's bytes exactly, with their content type.
+/// An attachment's bytes exactly, with their content type, `Content-Disposition` and `X-Attachment-Metadata`
+/// (catalogue §12).
 impl IntoResponse for File {
     fn into_response(self) -> Response {
-        wire::file(&self.content_type, self.bytes)
+        let mut response = wire::file(&self.content_type, self.bytes);
+        let disposition = content_disposition(&self.file_name);
+        wire::add_header(&mut response, header::CONTENT_DISPOSITION, &disposition);
+        // A file name outside ASCII goes as its UTF-8 bytes, as an instance sends it.
+        if let Ok(metadata) = HeaderValue::from_bytes(self.metadata.as_bytes()) {
+            let name = HeaderName::from_static("x-attachment-metadata");
+            response.headers_mut().insert(name, metadata);
+        }
+        response
     }
+}
+
+/// catalogue §12: `attachment;filename="<name>";filename*=UTF-8''<name, percent-encoded>`, as an instance sends
+/// it (a quote or backslash in the plain form escaped, anything but ASCII letters, digits and `-._~` encoded in the
+/// other).
+fn content_disposition(file_name: &str) -> String {
+    let plain: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '_'
+            }
+        })
+        .flat_map(|c| match c {
+            '"' | '\\' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect();
+    format!("attachment;filename=\"{plain}\";filename*=UTF-8''{encoded}")
 }
 
 /// An Attachment API refusal (bodies inferred, see `attachments`).

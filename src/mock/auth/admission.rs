@@ -1,7 +1,8 @@
 //! A REST request let in, or not, before its API (catalogue §3, §7, §18): whom it acts as and, for what the answer
 //! then carries, how it signed in: a Bearer call opens its token's session (catalogue I3) and records its user's
-//! sign-in (catalogue I5); a Basic sign-in the restriction only tracks is noted (catalogue §10); a request a rate
-//! limit rule counts names the rule (catalogue §18).
+//! sign-in (catalogue I5); a Basic sign-in opens its user's session when it sent no cookie (catalogue §12); a Basic
+//! sign-in the restriction only tracks is noted (catalogue §10); a request a rate limit rule counts names the rule
+//! (catalogue §18).
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ pub(crate) struct Admission {
 
 /// What a REST answer carries because of how its request signed in (written by `reply`).
 pub(crate) struct SignInMarks {
-    /// The cookies of a Bearer call's session (catalogue I3).
+    /// The cookies of a Bearer call's session (catalogue I3), or of a Basic sign-in's (catalogue §12).
     pub session_cookies: Option<Arc<[String; 3]>>,
     /// A Basic sign-in the tracking Basic auth restriction let through (catalogue §10).
     pub basic_tracked: bool,
@@ -68,6 +69,16 @@ pub(crate) fn admit(
         let user = &admitted.caller.sys_id;
         instance.sessions.open(&credential, user, entity)
     });
+    // catalogue §12: a Basic sign-in that sent no session cookie gets its user's Basic session.
+    let sent_session = request
+        .cookie
+        .is_some_and(|cookie| instance.sessions.find(cookie).is_some());
+    let session_cookies = match session_cookies {
+        None if admitted.basic && !sent_session => {
+            Some(instance.sessions.open_basic(&admitted.caller.sys_id))
+        }
+        other => other,
+    };
     Ok(Admission {
         caller: admitted.caller,
         marks: SignInMarks {

@@ -107,6 +107,8 @@ pub(crate) struct Admitted {
     /// A Basic sign-in the tracking Basic auth restriction let through, which it would refuse once it
     /// enforces (catalogue §10): the mock's journal notes it.
     pub basic_tracked: bool,
+    /// Signed in with an HTTP Basic header (its user's Basic session is opened: catalogue §12).
+    pub basic: bool,
 }
 
 /// How a request signed in, with what the scope check reads of it.
@@ -128,6 +130,8 @@ impl<'i> SignedIn<'i> {
                 entity: credential.and_then(|credential| credential.raw("peer")),
                 issued_scopes: credential.and_then(|credential| credential.raw("scopes")),
             },
+            // catalogue §12: a Basic session's cookie is checked as its Basic sign-in was.
+            SignedIn::Session(session) if session.basic => SignInKind::Basic,
             SignedIn::Session(session) => SignInKind::OAuth {
                 entity: Some(&session.entity),
                 issued_scopes: None,
@@ -159,6 +163,7 @@ pub(crate) fn authenticate_request(
         caller,
         bearer_credential,
         basic_tracked: matches!(signed_in, SignedIn::Basic { tracked: true }),
+        basic: matches!(signed_in, SignedIn::Basic { .. }),
     })
 }
 
@@ -198,7 +203,11 @@ fn authenticate<'i>(
 
 /// catalogue I3, I4: a session authenticates while its token's record exists and has not expired (expiry and
 /// revocation both set `expires`), or always when sessions outlive tokens.
+/// A Basic session (catalogue §12) has no token to end it.
 pub(crate) fn i4_alive(instance: &Instance, session: &Session, now: VirtualInstant) -> bool {
+    if session.basic {
+        return true;
+    }
     if !instance.sessions_die_with_tokens() {
         return true;
     }

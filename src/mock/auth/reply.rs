@@ -106,10 +106,14 @@ impl IntoResponse for RestRefused {
 }
 
 impl SignInMarks {
-    /// `response` with the session's cookies (catalogue I3: `JSESSIONID`, `glide_user_route`,
-    /// `glide_session_store`), and noted in the journal when a Basic sign-in went through only because the
+    /// `response` with `X-Is-Logged-In: true` and the session's cookies (catalogue I3, §12: `JSESSIONID`,
+    /// `glide_user_route`, `glide_session_store`), and noted in the journal when a Basic sign-in went through only because the
     /// Basic auth restriction tracks (catalogue §10), unless the answer has a note of its own.
     pub(crate) fn mark(self, mut response: Response) -> Response {
+        // catalogue §12: every authenticated answer says so.
+        let logged_in = HeaderName::from_static("x-is-logged-in");
+        let headers = response.headers_mut();
+        headers.insert(logged_in, HeaderValue::from_static("true"));
         if let Some(values) = self.session_cookies {
             let names = [SESSION_COOKIE, "glide_user_route", "glide_session_store"];
             for (name, value) in names.iter().zip(values.iter()) {

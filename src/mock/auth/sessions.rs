@@ -1,8 +1,9 @@
-//! Session cookies (catalogue §8, I3, I4): a Bearer call opens its token's session (one per token, sent back as
-//! `JSESSIONID`, `glide_user_route` and `glide_session_store` cookies); the cookie alone then authenticates
+//! Session cookies (catalogue §8, I3, I4, §12): a Bearer call opens its token's session (one per token, sent back
+//! as `JSESSIONID`, `glide_user_route` and `glide_session_store` cookies); the cookie alone then authenticates
 //! as the token's user while the token is valid, and, unless
 //! `glide.authenticate.oauth.post.token.expiration.cookie_auth.disabled=false`, no longer once the token
-//! expired or was revoked.
+//! expired or was revoked. A Basic sign-in that sent no session cookie opens its user's Basic session (one per
+//! user), whose cookie alone authenticates as that user (catalogue §12).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,8 +17,10 @@ pub(crate) const SESSION_COOKIE: &str = "JSESSIONID";
 /// One token's session: what its cookie authenticates as. Its ids are credentials: never shown in `Debug`.
 #[derive(Clone)]
 pub(crate) struct Session {
-    /// The `oauth_credential` sys_id of the token that opened it.
+    /// The `oauth_credential` sys_id of the token that opened it (empty for a Basic session).
     pub credential: String,
+    /// Opened by a Basic sign-in (catalogue §12): no token ends it.
+    pub basic: bool,
     pub user: String,
     pub entity: String,
     /// The `JSESSIONID`, `glide_user_route` and `glide_session_store` values (shared: every Bearer answer
@@ -59,12 +62,24 @@ impl Sessions {
         ]);
         let session = Session {
             credential: credential.to_owned(),
+            basic: false,
             user: user.to_owned(),
             entity: entity(),
             cookies: Arc::clone(&cookies),
         };
         self.by_id.insert(id.clone(), session);
         self.by_credential.insert(credential.to_owned(), id);
+        cookies
+    }
+
+    /// catalogue §12: the cookies of `user`'s Basic session, opening it on their first Basic sign-in.
+    pub(crate) fn open_basic(&mut self, user: &str) -> Arc<[String; 3]> {
+        let key = format!("basic:{user}");
+        let cookies = self.open(&key, user, String::new);
+        if let Some(session) = self.by_id.get_mut(&cookies[0]) {
+            session.basic = true;
+            session.credential.clear();
+        }
         cookies
     }
 
@@ -107,5 +122,18 @@ mod tests {
         assert!(!format!("{sessions:?}").contains(&first[0]));
         sessions.close("cred");
         assert!(sessions.find(&header).is_none());
+    }
+
+    #[test]
+    fn a_basic_user_has_one_session_that_no_token_ends() {
+        let mut sessions = Sessions::default();
+        let first = sessions.open_basic("user");
+        assert_eq!(sessions.open_basic("user"), first);
+        assert_ne!(sessions.open_basic("other"), first);
+        let found = sessions
+            .find(&format!("{SESSION_COOKIE}={}", first[0]))
+            .unwrap();
+        assert!(found.basic && found.credential.is_empty());
+        assert_eq!(found.user, "user");
     }
 }

@@ -57,6 +57,8 @@ pub(crate) fn compute<'v>(
         Computed::ApiBaseUri => {
             Some(api_base_uri(value("namespace"), value("service_id")).unwrap_or_default())
         }
+        // catalogue §12: mirrors `state` on every write (a write of the mirror alone is overwritten).
+        Computed::StateMirror => Some(value("state").to_owned()),
     }
 }
 
@@ -128,5 +130,17 @@ mod tests {
             Some("/api/global/sncc_1")
         );
         assert_eq!(compute(rule, |_| "", |_| false).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn incident_state_follows_state_whatever_was_written() {
+        let values = |column: &str| match column {
+            "state" => "6",
+            "incident_state" => "2",
+            _ => "",
+        };
+        let rule = Computed::StateMirror;
+        let written = |column: &str| column == "incident_state";
+        assert_eq!(compute(rule, values, written).as_deref(), Some("6"));
     }
 }

@@ -560,6 +560,7 @@ fn computed(name: &str, table: &str, column: &str) -> Result<Computed, Problem> 
         "incident_priority" => Computed::IncidentPriority,
         "full_name" => Computed::FullName,
         "api_base_uri" => Computed::ApiBaseUri,
+        "state_mirror" => Computed::StateMirror,
         _ => {
             return Err(Problem::UnknownComputed {
                 table: table.to_owned(),
@@ -578,6 +579,7 @@ fn check_computed_inputs(table: &Table, column: &Column) -> Result<(), Problem> 
         Computed::IncidentPriority => ("incident_priority", ["impact", "urgency"]),
         Computed::FullName => ("full_name", ["first_name", "last_name"]),
         Computed::ApiBaseUri => ("api_base_uri", ["namespace", "service_id"]),
+        Computed::StateMirror => ("state_mirror", ["state", "state"]),
     };
     match inputs
         .into_iter()

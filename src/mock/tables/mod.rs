@@ -1,6 +1,6 @@
 //! The tables (catalogue §2, §7, §12, §13): their shape (`schema`), declared as data (`declaration`, with the one
 //! place code stands beside it in `computed`), the dictionary tables (`dictionary`) and custom `u_` tables
-//! (`custom_tables`); the records (`store`), dot-walked (`fields`), queried (`query`) and shown (`render`,
+//! (`custom_tables`); the path form a request used (`path_form`) and the JSON it may send (`lenient_json`); the records (`store`), dot-walked (`fields`), queried (`query`) and shown (`render`,
 //! `xml`); who may read and write them (`acl`), where writes are captured (`update_sets`); the Table API's rules
 //! (`table_api`) and what it sends (`reply`).
 
@@ -10,6 +10,8 @@ pub(super) mod custom_tables;
 pub(super) mod declaration;
 pub(super) mod dictionary;
 pub(super) mod fields;
+pub(super) mod lenient_json;
+pub(super) mod path_form;
 pub(super) mod query;
 pub(super) mod render;
 pub(super) mod reply;

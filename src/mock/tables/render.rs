@@ -33,8 +33,9 @@ pub(crate) struct Rendering {
     pub fields: Option<Vec<String>>,
     pub display_value: DisplayValue,
     pub exclude_reference_link: bool,
-    /// The instance's base URL, for reference links.
-    pub base_url: String,
+    /// The Table API's root in the request's path form (`https://<instance>/api/now[/v1|/v2]/table`), for
+    /// reference links (catalogue §12).
+    pub table_root: String,
 }
 
 impl Rendering {
@@ -92,7 +93,7 @@ impl Rendering {
             .table(target)
             .and_then(|table| store.get(target, sys_id)?.shown(&table.display_column))
             .unwrap_or_default();
-        let link = format!("{}/api/now/table/{target}/{sys_id}", self.base_url);
+        let link = format!("{}/{target}/{sys_id}", self.table_root);
         match (self.display_value, self.exclude_reference_link) {
             (DisplayValue::False, true) => Value::from(sys_id),
             (DisplayValue::False, false) => json!({ "link": link, "value": sys_id }),
@@ -147,7 +148,7 @@ mod tests {
             fields: Some(fields.iter().map(|f| f.to_string()).collect()),
             display_value,
             exclude_reference_link: exclude,
-            base_url: "https://i.example".into(),
+            table_root: "https://i.example/api/now/table".into(),
         }
     }
 
@@ -219,6 +220,7 @@ mod tests {
         let (store, entity) = store();
         let everything = Rendering {
             display_value: DisplayValue::All,
+            table_root: "/api/now/table".into(),
             ..Rendering::default()
         };
         let shown = render(&everything, &store, &entity);

@@ -43,6 +43,11 @@ impl IntoResponse for TableError {
                 "No Record found",
                 Some("Record doesn't exist or ACL restricts the record retrieval"),
             ),
+            TableError::NoRecordsMatched => failure(
+                StatusCode::NOT_FOUND,
+                "No Record found",
+                Some("Records matching query not found. Check query parameter or offset parameter"),
+            ),
             TableError::InvalidJson => failure(
                 StatusCode::BAD_REQUEST,
                 "Exception while reading request",
@@ -52,30 +57,30 @@ impl IntoResponse for TableError {
     }
 }
 
-/// A page of a list of `table`: its records, the number that matched in all (`X-Total-Count`) and, unless
-/// `sysparm_suppress_pagination_header`, the `Link` header of the pages around it.
+/// A page of a list of `table`: its records, the number that matched in all (`X-Total-Count`) and the `Link`
+/// header of the pages around it when the request set `sysparm_limit` (catalogue §12) and not
+/// `sysparm_suppress_pagination_header`; its URLs keep the request's path form.
 pub(crate) fn page(
     page: Page,
     params: &Params,
     pairs: &[(String, String)],
-    base_url: &str,
     table: &str,
 ) -> Response {
     let mut response = wire::result(StatusCode::OK, Value::Array(page.records));
     let total_count = HeaderName::from_static("x-total-count");
     wire::add_header(&mut response, total_count, &page.total.to_string());
-    if !params.suppress_pagination_header {
-        let path = format!("{base_url}/api/now/table/{table}");
+    if params.limit.is_some() && !params.suppress_pagination_header {
+        let path = format!("{}/{table}", params.rendering.table_root);
         let links = pagination_links(&path, pairs, params.offset, params.page_size(), page.total);
         wire::add_header(&mut response, header::LINK, &links);
     }
     response
 }
 
-/// A record created in `table`: 201, with its `Location`.
-pub(crate) fn created(record: Value, base_url: &str, table: &str, sys_id: &str) -> Response {
+/// A record created in `table`: 201, with its `Location` in the request's path form (catalogue §12).
+pub(crate) fn created(record: Value, params: &Params, table: &str, sys_id: &str) -> Response {
     let mut response = wire::result(StatusCode::CREATED, record);
-    let location = format!("{base_url}/api/now/table/{table}/{sys_id}");
+    let location = format!("{}/{table}/{sys_id}", params.rendering.table_root);
     wire::add_header(&mut response, header::LOCATION, &location);
     response
 }
@@ -87,7 +92,8 @@ pub(crate) fn unmodelled_note(pairs: &[(String, String)]) -> Option<String> {
     (!ignored.is_empty()).then(|| format!("{NOT_MODELLED}: ignored {}", ignored.join(", ")))
 }
 
-/// The `Link` header of a list page: first, previous, next and last pages, as an instance sends it.
+/// The `Link` header of a list page, as an instance sends it (catalogue §12): first, previous (on the first page
+/// too, its offset `offset - limit` even when negative, as captured), next (while records follow) and last.
 fn pagination_links(
     path: &str,
     pairs: &[(String, String)],
@@ -95,7 +101,7 @@ fn pagination_links(
     limit: usize,
     total: usize,
 ) -> String {
-    let page = |at: usize| {
+    let page = |at: i128| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         for (name, value) in pairs {
             if name != "sysparm_offset" && name != "sysparm_limit" {
@@ -106,15 +112,13 @@ fn pagination_links(
         query.append_pair("sysparm_offset", &at.to_string());
         format!("<{path}?{}>", query.finish())
     };
-    let last = total.saturating_sub(1) / limit * limit;
-    let mut links = vec![format!("{};rel=\"first\"", page(0))];
-    if offset > 0 {
-        links.push(format!(
-            "{};rel=\"prev\"",
-            page(offset.saturating_sub(limit))
-        ));
-    }
-    let next = offset.saturating_add(limit);
+    let (offset, limit, total) = (offset as i128, limit as i128, total as i128);
+    let last = (total - 1).max(0) / limit * limit;
+    let mut links = vec![
+        format!("{};rel=\"first\"", page(0)),
+        format!("{};rel=\"prev\"", page(offset - limit)),
+    ];
+    let next = offset + limit;
     if next < total {
         links.push(format!("{};rel=\"next\"", page(next)));
     }
@@ -140,7 +144,7 @@ mod tests {
         let single = pagination_links("p", &[], 0, 10, 0);
         assert_eq!(
             single,
-            r#"<p?sysparm_limit=10&sysparm_offset=0>;rel="first",<p?sysparm_limit=10&sysparm_offset=0>;rel="last""#
+            r#"<p?sysparm_limit=10&sysparm_offset=0>;rel="first",<p?sysparm_limit=10&sysparm_offset=-10>;rel="prev",<p?sysparm_limit=10&sysparm_offset=0>;rel="last""#
         );
     }
 }

@@ -111,6 +111,8 @@ pub(crate) enum Computed {
     FullName,
     /// catalogue §17: a REST API's `base_uri` from its namespace and API id.
     ApiBaseUri,
+    /// catalogue §12: `incident_state` follows `state`.
+    StateMirror,
 }
 
 /// One entry of a choice list: the stored value and the label `sysparm_display_value` shows.

@@ -8,6 +8,8 @@ use serde_json::Value;
 use super::acl::{self, Access, Operation};
 use super::custom_tables;
 use super::fields::{Walkable, resolves};
+use super::lenient_json;
+use super::path_form::PathForm;
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
 use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, SYS_PROPERTIES, Table};
@@ -59,11 +61,18 @@ pub(crate) struct Params {
     pub offset: usize,
     pub rendering: Rendering,
     pub suppress_pagination_header: bool,
+    /// The path form the request used (catalogue §12).
+    pub path_form: PathForm,
 }
 
 impl Params {
-    /// Reads the parameters from query-string pairs; the first of a repeated name wins, bad numbers are ignored.
-    pub(crate) fn from_pairs(pairs: &[(String, String)], base_url: &str) -> Params {
+    /// Reads the parameters from query-string pairs of a request in `path_form` to the instance at `base_url`;
+    /// the first of a repeated name wins, bad numbers are ignored.
+    pub(crate) fn from_pairs(
+        pairs: &[(String, String)],
+        base_url: &str,
+        path_form: PathForm,
+    ) -> Params {
         let get = |name: &str| {
             pairs
                 .iter()
@@ -98,9 +107,10 @@ impl Params {
                     get("sysparm_display_value").unwrap_or_default(),
                 ),
                 exclude_reference_link: flag("sysparm_exclude_reference_link"),
-                base_url: base_url.to_owned(),
+                table_root: path_form.table_root(base_url),
             },
             suppress_pagination_header: flag("sysparm_suppress_pagination_header"),
+            path_form,
         }
     }
 
@@ -116,6 +126,8 @@ pub(crate) enum TableError {
     ReadDenied,
     WriteDenied(Operation),
     NotFound,
+    /// catalogue §12: a `v1` list that matched nothing.
+    NoRecordsMatched,
     InvalidJson,
 }
 
@@ -268,6 +280,7 @@ pub(crate) fn list(
         .property(INVALID_QUERY_PROPERTY)
         .is_some_and(|value| value.eq_ignore_ascii_case("true"));
     if names_unknown_field && returns_no_rows {
+        v1_nothing_matched(params.path_form, true)?;
         return Ok(Page {
             records: Vec::new(),
             total: 0,
@@ -279,16 +292,27 @@ pub(crate) fn list(
         .filter(|record| params.query.matches(record, &context))
         .collect();
     params.query.sort(&mut matching);
-    let records = matching
+    let records: Vec<Value> = matching
         .iter()
         .skip(params.offset)
         .take(params.page_size())
         .map(|walkable| params.rendering.render(walkable.record, store))
         .collect();
+    v1_nothing_matched(params.path_form, records.is_empty())?;
     Ok(Page {
         records,
         total: matching.len(),
     })
+}
+
+/// catalogue §12: `/api/now/v1/table/…` answers a page with no records (nothing matched, or the offset is past
+/// the last) with 404 "No Record found"; v2 and the unversioned path answer `200 {"result":[]}`.
+fn v1_nothing_matched(path_form: PathForm, empty: bool) -> Result<(), TableError> {
+    if path_form == PathForm::V1 && empty {
+        Err(TableError::NoRecordsMatched)
+    } else {
+        Ok(())
+    }
 }
 
 /// `GET /api/now/table/<table>/<sys_id>`: a record the caller may not read is "not found", as on an instance.
@@ -321,6 +345,7 @@ pub(crate) fn create(
 ) -> Result<(String, Value), TableError> {
     writable(instance, table, caller, Operation::Insert)?;
     let mut changes = changes_from_json(body)?;
+    opened_by_the_caller(instance, table, caller, &mut changes);
     if table == SYS_PROPERTIES {
         property_writable(instance, caller, Operation::Insert, None, &changes)?;
     }
@@ -346,6 +371,19 @@ pub(crate) fn create(
     let record = instance.store.get(table, &sys_id).expect("just inserted");
     let shown = params.rendering.render(record, &instance.store);
     Ok((sys_id, shown))
+}
+
+/// catalogue §12: a record of a table with `opened_by` (task and what extends it) inserted without one was opened
+/// by the caller, as recorded inserts show. `caller_id` gets no such default: recorded Table API inserts leave it
+/// `""` (only an instance's form fills it).
+fn opened_by_the_caller(instance: &Instance, table: &str, caller: &Caller, changes: &mut Changes) {
+    let has_column = instance
+        .store
+        .table(table)
+        .is_some_and(|table| table.column("opened_by").is_some());
+    if has_column && !changes.iter().any(|(name, _)| name == "opened_by") {
+        changes.push(("opened_by".to_owned(), caller.sys_id.clone()));
+    }
 }
 
 /// `PUT` and `PATCH /api/now/table/<table>/<sys_id>` (both change only the given fields).
@@ -417,9 +455,10 @@ pub(crate) fn delete(
 }
 
 /// A JSON object's members as string values: strings as they are, numbers and booleans as text, null as
-/// empty, a reference object by its `value`. Anything but an object is not a valid payload.
+/// empty, a reference object by its `value`. Strings may be single-quoted (catalogue §12: the lenient JSON an
+/// instance reads); anything but an object is not a valid payload.
 fn changes_from_json(body: &[u8]) -> Result<Changes, TableError> {
-    let Ok(Value::Object(members)) = serde_json::from_slice::<Value>(body) else {
+    let Ok(Value::Object(members)) = lenient_json::parse(body) else {
         return Err(TableError::InvalidJson);
     };
     let text = |value: &Value| match value {

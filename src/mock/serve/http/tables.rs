@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::Value;
@@ -14,6 +14,7 @@ use super::query_pairs;
 use super::rest_auth::Authenticated;
 use crate::mock::serve::body::read_whole;
 use crate::mock::serve::shared::Shared;
+use crate::mock::tables::path_form::PathForm;
 use crate::mock::tables::table_api::{self, Params, TableError};
 use crate::mock::tables::{reply, xml};
 use crate::mock::wire;
@@ -21,22 +22,28 @@ use crate::mock::wire;
 pub(super) async fn list(
     State(shared): State<Arc<Shared>>,
     Authenticated(caller): Authenticated,
+    uri: Uri,
     Path(table): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, TableError> {
     let pairs = query_pairs(query.as_deref());
-    let params = Params::from_pairs(&pairs, &shared.base_url);
+    let params = Params::from_pairs(&pairs, &shared.base_url, PathForm::of(uri.path()));
     let page = table_api::list(&shared.lock().instance, &caller, &table, &params)?;
-    Ok(reply::page(page, &params, &pairs, &shared.base_url, &table))
+    Ok(reply::page(page, &params, &pairs, &table))
 }
 
 pub(super) async fn read(
     State(shared): State<Arc<Shared>>,
     Authenticated(caller): Authenticated,
+    uri: Uri,
     Path((table, sys_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, TableError> {
-    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let params = Params::from_pairs(
+        &query_pairs(query.as_deref()),
+        &shared.base_url,
+        PathForm::of(uri.path()),
+    );
     let record = table_api::get(&shared.lock().instance, &caller, &table, &sys_id, &params)?;
     Ok(wire::result(StatusCode::OK, record))
 }
@@ -44,25 +51,35 @@ pub(super) async fn read(
 pub(super) async fn create(
     State(shared): State<Arc<Shared>>,
     Authenticated(caller): Authenticated,
+    uri: Uri,
     Path(table): Path<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, TableError> {
-    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let params = Params::from_pairs(
+        &query_pairs(query.as_deref()),
+        &shared.base_url,
+        PathForm::of(uri.path()),
+    );
     let now = shared.clock.now();
     let instance = &mut shared.lock().instance;
     let (sys_id, record) = table_api::create(instance, &caller, &table, &body, &params, now)?;
-    Ok(reply::created(record, &shared.base_url, &table, &sys_id))
+    Ok(reply::created(record, &params, &table, &sys_id))
 }
 
 pub(super) async fn update(
     State(shared): State<Arc<Shared>>,
     Authenticated(caller): Authenticated,
+    uri: Uri,
     Path((table, sys_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, TableError> {
-    let params = Params::from_pairs(&query_pairs(query.as_deref()), &shared.base_url);
+    let params = Params::from_pairs(
+        &query_pairs(query.as_deref()),
+        &shared.base_url,
+        PathForm::of(uri.path()),
+    );
     let now = shared.clock.now();
     let instance = &mut shared.lock().instance;
     let record = table_api::update(instance, &caller, &table, &sys_id, &body, &params, now)?;

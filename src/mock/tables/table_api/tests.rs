@@ -24,7 +24,7 @@ fn params(query: &[(&str, &str)]) -> Params {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    Params::from_pairs(&pairs, "https://i.example")
+    Params::from_pairs(&pairs, "https://i.example", PathForm::Unversioned)
 }
 
 fn with_users(names: &[&str]) -> Instance {
