@@ -68,7 +68,13 @@ impl SuiteWorld {
                     .await
             }
             (None, Some(value)) => {
-                let record = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
+                let mut record =
+                    json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
+                if self.records.is_journaled() {
+                    // catalogue §15: no node-wide cache flush for it, and no update set carries it.
+                    record["ignore_cache"] = json!("true");
+                    record["is_private"] = json!("true");
+                }
                 self.records
                     .create_undone_at(at, "sys_properties", record, &[])
                     .await
@@ -130,11 +136,20 @@ impl SuiteWorld {
         }
     }
 
-    /// Turns the Basic auth restriction on and enforcing (catalogue §10), undone at the scenario's end. An admin
-    /// on Basic is listed in `allowed_users` first, so the scenario, its undoing and the run go on; a
-    /// real instance's admin on Basic never gets here (the selection skips these scenarios: an undo
-    /// that took the listing away before the enforcement would lock it out).
+    /// The Basic auth restriction enforcing (catalogue §10, §16). A real instance's is observed, never switched (its
+    /// properties need `security_admin`): the preflight read it, and a scenario that needs it enforcing is
+    /// not runnable where it does not. The mock's is turned on, undone at the scenario's end, its admin on
+    /// Basic listed in `allowed_users` first so the scenario and its undoing go on.
     pub(crate) async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
+        if let Some(settings) = &self.context.settings {
+            return match settings.restriction_enforcing() {
+                true => Ok(()),
+                false => Err(
+                    "the Basic auth restriction does not enforce on this instance, and sncc never switches it"
+                        .into(),
+                ),
+            };
+        }
         if matches!(self.records.admin()?, Credentials::Basic { .. }) {
             let admin = self.records.admin()?.clone();
             let reply = self.servicenow.current_user(&admin).await;
