@@ -37,6 +37,9 @@ pub(crate) struct OwnTableRemoval {
     pub gone: bool,
     /// Records named after it that were still there and were deleted (`table sys_id`).
     pub swept: Vec<String>,
+    /// Records named after it that a search still finds after the sweep.
+    #[serde(default)]
+    pub left: Vec<String>,
 }
 
 /// One `sys_update_xml` row.

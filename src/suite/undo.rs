@@ -71,8 +71,11 @@ impl Undoing<'_> {
             .await;
         provisioning.admin_tokens_revoked = self.revoke_admin_tokens().await;
         provisioning.requests += self.servicenow.recorder().exchanges().len();
-        let restored = report.complete();
-        if restored {
+        let table_clean = provisioning
+            .own_table
+            .as_ref()
+            .is_none_or(|table| table.gone && table.left.is_empty());
+        if report.complete() {
             let _ = std::fs::remove_file(self.journal.path());
         } else if !self.quiet {
             for problem in &report.problems {
@@ -83,6 +86,12 @@ impl Undoing<'_> {
                 self.journal.path().display()
             );
         }
+        if !table_clean && !self.quiet {
+            for problem in &provisioning.problems {
+                eprintln!("sncc: {problem}");
+            }
+        }
+        let restored = report.complete() && table_clean;
         Undone {
             restored,
             provisioning,
@@ -103,31 +112,26 @@ impl Undoing<'_> {
             ));
         }
         let mut swept = Vec::new();
-        let mut left = Vec::new();
-        for pass in 0..2 {
-            for (leftover_table, query) in leftovers_of(table) {
-                for sys_id in self.find(leftover_table, &query).await {
-                    let record = format!("{leftover_table} {sys_id}");
-                    if pass == 1 {
-                        left.push(record);
-                        continue;
-                    }
-                    let deleted = self
-                        .servicenow
-                        .delete(self.admin, leftover_table, &sys_id)
-                        .await;
-                    match deleted {
-                        Ok(reply) if matches!(reply.status, 200 | 204 | 404) => swept.push(record),
-                        _ => left.push(record),
-                    }
+        for (leftover_table, query) in leftovers_of(table) {
+            for sys_id in self.find(leftover_table, &query).await {
+                let deleted = self
+                    .servicenow
+                    .delete(self.admin, leftover_table, &sys_id)
+                    .await;
+                if deleted.is_ok_and(|reply| matches!(reply.status, 200 | 204 | 404)) {
+                    swept.push(format!("{leftover_table} {sys_id}"));
                 }
             }
         }
-        left.sort();
-        left.dedup();
+        let mut left = Vec::new();
+        for (leftover_table, query) in leftovers_of(table) {
+            for sys_id in self.find(leftover_table, &query).await {
+                left.push(format!("{leftover_table} {sys_id}"));
+            }
+        }
         if !left.is_empty() {
             problems.push(format!(
-                "records named after the suite's own table are left: {}",
+                "records named after the suite's own table are left on the instance: {}",
                 left.join(", ")
             ));
         }
@@ -135,6 +139,7 @@ impl Undoing<'_> {
             table: table.to_owned(),
             gone,
             swept,
+            left,
         }
     }
 

@@ -463,3 +463,21 @@ impl SuiteWorld {
         secret
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_carry_every_class_and_sixteen_characters_at_least() {
+        for _ in 0..200 {
+            let password = strong_password();
+            assert!(password.len() >= 16, "{password}");
+            assert!(password.chars().any(|c| c.is_ascii_uppercase()));
+            assert!(password.chars().any(|c| c.is_ascii_lowercase()));
+            assert!(password.chars().any(|c| c.is_ascii_digit()));
+            assert!(password.chars().any(|c| !c.is_ascii_alphanumeric()));
+        }
+        assert_ne!(strong_password(), strong_password());
+    }
+}
