@@ -15,7 +15,7 @@ use sncc::client::Credentials;
 use sncc::client::PasswordGrant;
 use sncc::client::{Transport, instance_url};
 use sncc::compare::Format;
-use sncc::mock::{self, Break, Seed};
+use sncc::mock::{self, Break, Provisioned, Seed};
 use sncc::servicenow::{Family, Release, ReleaseError};
 use sncc::suite::ExpectedDeviations;
 use sncc::suite::RunConfig;
@@ -262,6 +262,10 @@ struct MockArgs {
     /// A built-in seed (ready, untouched) or a TOML seed file.
     #[arg(long, default_value = "ready")]
     seed: String,
+    /// The kind of instance: upgraded from an older family, or new (first provisioned on it, as developer
+    /// instances are); overrides the seed's (default: upgraded).
+    #[arg(long, value_parser = clap::value_parser!(Provisioned))]
+    provisioned: Option<Provisioned>,
     /// Password of the seeded `admin` user; random when not given.
     #[arg(long, env = "SNCC_MOCK_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
@@ -464,6 +468,10 @@ fn mock_config(args: MockArgs) -> Result<MockConfig, String> {
         None => SecretString::from(random::secret()),
     };
     let seed = Seed::load(&args.seed).map_err(|error| error.to_string())?;
+    let seed = match args.provisioned {
+        Some(kind) => seed.provisioned_as(kind),
+        None => seed,
+    };
     let (instance, clients) = seed
         .build(&admin_password, args.release.as_ref())
         .map_err(|error| error.to_string())?;

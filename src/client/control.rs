@@ -77,4 +77,12 @@ impl MockControl {
         .await
         .map(drop)
     }
+
+    /// Sets instance properties as the instance itself would (`PATCH /__mock/properties`): what no REST
+    /// caller may change (the High Security properties need `security_admin`).
+    pub(crate) async fn set_properties(&self, values: Value) -> Result<(), TransportError> {
+        self.call(reqwest::Method::PATCH, "/properties", Some(values))
+            .await
+            .map(drop)
+    }
 }

@@ -25,6 +25,7 @@ pub(crate) struct MockConfig {
 pub(crate) async fn run(config: MockConfig) -> Result<(), CommandError> {
     let ca_pem = config.tls.as_ref().map(|identity| identity.ca_pem.clone());
     let release = config.instance.release();
+    let provisioned = config.instance.provisioned();
     let options = MockOptions {
         listen: config.listen,
         tls: config.tls,
@@ -42,7 +43,7 @@ pub(crate) async fn run(config: MockConfig) -> Result<(), CommandError> {
 
     let url = server.base_url();
     println!(
-        "sncc mock instance ({release} release, seed {}) at {url}",
+        "sncc mock instance ({release} release, {provisioned} instance, seed {}) at {url}",
         config.seed_name
     );
     if let Some(path) = &ca_path {

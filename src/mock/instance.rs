@@ -9,8 +9,11 @@ use super::clock::VirtualInstant;
 use super::switches::Switches;
 use crate::mock::apis::attachment_files::AttachmentFiles;
 use crate::mock::auth::sessions::Sessions;
+use crate::mock::auth::write_roles::high_security_write_roles;
+use crate::mock::seed::provisioned::{self, Provisioned};
+use crate::mock::tables::dictionary;
 use crate::mock::tables::schema::{
-    OAUTH_CREDENTIAL, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE,
+    OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE,
 };
 use crate::mock::tables::store::{RowId, Store};
 use crate::servicenow::glide_time::parse_glide_datetime;
@@ -26,6 +29,8 @@ pub(crate) const COOKIE_AUTH_DISABLED_PROPERTY: &str =
 #[derive(Clone, Debug, Default)]
 pub struct Instance {
     pub(crate) store: Store,
+    /// Upgraded or new (catalogue §13): where its settings started, and the defaults that follow its release.
+    pub(crate) provisioned: Provisioned,
     pub(crate) switches: Switches,
     /// Deliberate infidelities (none unless a test asks); see [`super::breaks`].
     pub(crate) breaks: Breaks,
@@ -74,7 +79,8 @@ impl Instance {
         self.store.find(SYS_PROPERTIES, "name", name)?.raw("value")
     }
 
-    /// Creates the property or changes its value, as an admin would.
+    /// Creates the property or changes its value, as the instance itself does (never refused); a High Security
+    /// property it creates gets its `write_roles` (catalogue §13).
     pub(crate) fn set_property(
         &mut self,
         name: &str,
@@ -86,17 +92,32 @@ impl Instance {
             .store
             .find(SYS_PROPERTIES, "name", name)
             .map(|record| record.sys_id().to_owned());
-        let changes: &[(&str, &str)] = &[("name", name), ("type", kind), ("value", value)];
+        let mut changes = vec![("name", name), ("type", kind), ("value", value)];
         match existing {
             Some(sys_id) => {
                 self.store
-                    .update(SYS_PROPERTIES, &sys_id, changes, SYSTEM_ACTOR, now);
+                    .update(SYS_PROPERTIES, &sys_id, &changes, SYSTEM_ACTOR, now);
             }
             None => {
+                if let Some(roles) = high_security_write_roles(name) {
+                    changes.push(("write_roles", roles));
+                }
                 self.store
-                    .insert(SYS_PROPERTIES, changes, SYSTEM_ACTOR, now);
+                    .insert(SYS_PROPERTIES, &changes, SYSTEM_ACTOR, now);
             }
         }
+    }
+
+    /// Deletes a property, as the instance itself does; false when there was none.
+    pub(crate) fn remove_property(&mut self, name: &str) -> bool {
+        let existing = self.store.find(SYS_PROPERTIES, "name", name);
+        let sys_id = existing.map(|record| record.sys_id().to_owned());
+        sys_id.is_some_and(|sys_id| self.store.delete(SYS_PROPERTIES, &sys_id))
+    }
+
+    /// Whether the instance was upgraded or is new (catalogue §13).
+    pub fn provisioned(&self) -> Provisioned {
+        self.provisioned
     }
 
     /// The release named by `glide.buildtag`; a missing or unreadable tag counts as newer than every family.
@@ -109,8 +130,13 @@ impl Instance {
             })
     }
 
+    /// Runs `release` (rewriting `glide.buildtag`), with the column defaults that follow from it on this kind of
+    /// instance (catalogue §13: a new entity's `scope_restriction_status`).
     pub(crate) fn set_release(&mut self, release: &Release, now: VirtualInstant) {
         self.set_property(BUILDTAG_PROPERTY, "string", &release.buildtag(), now);
+        let scope_default = provisioned::entity_scope_default(self.provisioned, release);
+        let column = ("scope_restriction_status", scope_default);
+        dictionary::change_default(&mut self.store, OAUTH_ENTITY, column, now);
     }
 
     /// The names of the roles granted to a user.

@@ -1,7 +1,8 @@
 //! The bundled mock instance: a faithful simulator of the ServiceNow REST surface the grant involves.
 //!
 //! The front door is small: build an [`Instance`] from a [`Seed`] (which also names its
-//! [`SeededClient`]s), optionally with [`Breaks`], and start a [`MockServer`] with [`MockOptions`]
+//! [`SeededClient`]s, and says whether the instance is [`Provisioned`] upgraded or new), optionally with
+//! [`Breaks`], and start a [`MockServer`] with [`MockOptions`]
 //! (plain or with a [`TlsIdentity`]); its URL is [`MockServer::base_url`], and its fidelity switches,
 //! clock and journal are reached over HTTP through the control plane (`/__mock`).
 //!
@@ -28,6 +29,7 @@ mod wire;
 
 pub use breaks::{Break, Breaks, UnknownBreak};
 pub use instance::Instance;
+pub use seed::provisioned::{Provisioned, UnknownProvisioned};
 pub use seed::{DEFAULT_RELEASE, Seed, SeedError, SeededClient};
 pub use serve::server::{MockOptions, MockServer};
 pub use serve::tls::{TlsError, TlsIdentity, generate as generate_tls};

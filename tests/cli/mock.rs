@@ -21,6 +21,8 @@ struct MockProcess {
 /// What `sncc mock` prints before it serves.
 #[derive(Debug, Default)]
 struct Banner {
+    /// The first line: what the instance is, and where.
+    title: String,
     base_url: String,
     admin_password: String,
     /// Client id and secret of each printed client.
@@ -82,6 +84,7 @@ impl MockProcess {
                 .and_then(|l| word_after(l, ") at "))
             {
                 banner.base_url = url.to_owned();
+                banner.title = line.clone();
             } else if let Some(password) = word_after(&line, "user admin, password ") {
                 banner.admin_password = password.to_owned();
             } else if let (Some(id), Some(secret)) = (
@@ -332,6 +335,33 @@ async fn a_release_takes_a_patch_and_defaults_to_the_newest_family() {
             .unwrap();
         assert_eq!(status["release"], shown, "{args:?}");
     }
+}
+
+#[tokio::test]
+async fn the_banner_and_the_control_plane_say_which_kind_of_instance_it_is() {
+    let http = http_client(reqwest::Client::builder());
+    for (args, kind) in [
+        (&["--provisioned", "new"][..], "new"),
+        (&[][..], "upgraded"),
+    ] {
+        let (_process, banner) = MockProcess::start(args, &[]);
+        let expected =
+            format!("sncc mock instance (brazil release, {kind} instance, seed ready) at ");
+        assert!(banner.title.starts_with(&expected), "{}", banner.title);
+        let status: Value = http
+            .get(format!("{}/__mock/", banner.base_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(status["provisioned"], kind, "{args:?}");
+    }
+    let output = run_to_exit(&["mock", "--listen", "127.0.0.1:0", "--provisioned", "zboot"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("upgraded or new"), "{stderr}");
 }
 
 #[test]

@@ -20,8 +20,12 @@ pub struct Mock {
 
 /// Starts a fresh mock from a built-in seed (`ready`, `untouched`) on `127.0.0.1:0`.
 pub async fn start(seed: &str) -> Mock {
+    start_seed(Seed::load(seed).expect("built-in seed")).await
+}
+
+/// Starts a fresh mock from a seed on `127.0.0.1:0`.
+pub async fn start_seed(seed: Seed) -> Mock {
     sncc::support::crypto::install_default_crypto_provider();
-    let seed = Seed::load(seed).expect("built-in seed");
     let (instance, clients) = seed
         .build(&SecretString::from(ADMIN_PASSWORD), None)
         .expect("seed builds");
@@ -175,6 +179,15 @@ impl Mock {
     pub async fn set_property(&self, name: &str, value: &str) {
         let property = serde_json::json!({ "name": name, "type": "boolean", "value": value });
         self.create("sys_properties", property).await;
+    }
+
+    /// Sets (or, with `null`, deletes) properties as the instance itself does, through the control plane
+    /// (`PATCH /__mock/properties`), which no `write_roles` refuse; gives the properties as they now are.
+    pub async fn control_properties(&self, changes: serde_json::Value) -> serde_json::Value {
+        let request = self.control(reqwest::Method::PATCH, "/properties");
+        let response = request.json(&changes).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{changes}");
+        response.json().await.unwrap()
     }
 
     /// Moves virtual time forward (`POST /__mock/clock/advance`).

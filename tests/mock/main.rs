@@ -9,6 +9,7 @@ mod bad_input;
 mod basic_restriction;
 mod http;
 mod jwt;
+mod kinds;
 mod revocation;
 mod scopes;
 mod surface;

@@ -1,5 +1,6 @@
-//! Every wire shape in catalogue §1–§3, taken over real HTTP from a fresh in-process mock per test: the mock's answer
-//! equals the recorded response in `fixtures/responses/` where there is one, and an insta snapshot elsewhere.
+//! Every wire shape in catalogue §1–§3 and §13, taken over real HTTP from a fresh in-process mock per test: the mock's
+//! answer equals the recorded response in `fixtures/responses/` where there is one, and an insta snapshot
+//! elsewhere.
 //!
 //! Bodies are compared as sent, byte for byte (key order is part of the contract), except where captures differ
 //! in key order; only what changes from run to run (tokens, sys_ids, date-times, the base URL) is replaced with
@@ -426,6 +427,69 @@ async fn control_plane_status_document() {
     let mock = common::start("ready").await;
     let shape = send(mock.control(Method::GET, "")).await;
     assert_shape(&mock, "control_plane_status_document", &shape);
+}
+
+#[tokio::test]
+async fn control_plane_status_of_a_new_instance() {
+    let seed = sncc::mock::Seed::load("ready").expect("built-in seed");
+    let mock = common::start_seed(seed.provisioned_as(sncc::mock::Provisioned::New)).await;
+    let shape = send(mock.control(Method::GET, "")).await;
+    assert_eq!(shape.json()["provisioned"], "new");
+    assert_shape(&mock, "control_plane_status_of_a_new_instance", &shape);
+}
+
+/// catalogue §13: the ACL exception of a write of a property whose `write_roles` (`security_admin`) the admin's
+/// roles do not cover, by operation.
+#[tokio::test]
+async fn property_write_roles_403() {
+    let mock = common::start("ready").await;
+    let path = "/api/now/table/sys_properties";
+    let enforce = "glide.authenticate.basic_auth.restriction.enforce";
+    let insert = mock
+        .admin(Method::POST, path)
+        .json(&json!({ "name": enforce, "value": "true" }));
+    assert_shape(
+        &mock,
+        "property_write_roles_insert_403",
+        &send(insert).await,
+    );
+    let mode = mock
+        .records("sys_properties", "name=glide.sm.default_mode")
+        .await;
+    let mode = format!("{path}/{}", mode[0]["sys_id"].as_str().unwrap());
+    let update = mock
+        .admin(Method::PATCH, &mode)
+        .json(&json!({ "value": "deny" }));
+    assert_shape(
+        &mock,
+        "property_write_roles_update_403",
+        &send(update).await,
+    );
+    let delete = mock.admin(Method::DELETE, &mode);
+    assert_shape(
+        &mock,
+        "property_write_roles_delete_403",
+        &send(delete).await,
+    );
+}
+
+/// catalogue §13: the `sys_update_xml` row a tracked write leaves in the writer's update set.
+#[tokio::test]
+async fn sys_update_xml_row() {
+    let mock = common::start("ready").await;
+    let created = mock
+        .create(
+            "sys_properties",
+            json!({ "name": "x.sncc.shape", "value": "1" }),
+        )
+        .await;
+    let name = format!("sys_properties_{}", created["sys_id"].as_str().unwrap());
+    let path = format!("/api/now/table/sys_update_xml?sysparm_query=name={name}");
+    let shape = send(mock.admin(Method::GET, &path)).await;
+    let text = format!("{}\n{}", shape.head, shape.body);
+    let mut settings = stable(&mock);
+    settings.add_filter(r"sys_properties_[0-9a-f]{32}", "sys_properties_[SYS_ID]");
+    settings.bind(|| insta::assert_snapshot!("sys_update_xml_row", text));
 }
 
 /// The `ready` mock with a custom table bound to a scope its client is not mapped to; gives a token.

@@ -1,14 +1,14 @@
 //! The Basic authentication restriction (catalogue §10, Brazil): whether a user's HTTP Basic sign-in on REST is
 //! let through, let through and tracked, or refused; and that it leaves the token endpoint and tokens alone.
 //!
-//! The mock at Brazil is an upgraded instance: the restriction is active (absent property: true) and only
-//! tracks until `…restriction.enforce` is `true`. Before Brazil the properties mean nothing. The admin is
-//! not exempt.
+//! On an upgraded instance the restriction exists from Brazil: active (absent property: true) and only tracking
+//! until `…restriction.enforce` is `true`; before Brazil the properties mean nothing. A new instance has it from
+//! Yokohama, seeded enforcing (catalogue §13). The admin is not exempt.
 
 use crate::mock::breaks::Break;
 use crate::mock::instance::Instance;
+use crate::mock::seed::provisioned;
 use crate::mock::tables::store::RecordRef;
-use crate::servicenow::release::Gate;
 
 pub(crate) use crate::servicenow::captured::{
     BASIC_ALLOWED_ROLES_PROPERTY as ALLOWED_ROLES_PROPERTY,
@@ -37,9 +37,10 @@ pub(crate) enum BasicVerdict {
     Refused,
 }
 
-/// catalogue §10: the restriction's mode, read live from its properties on releases that have it.
+/// catalogue §10: the restriction's mode, read live from its properties on releases that have it (catalogue §13: a
+/// new instance's from Yokohama).
 pub(crate) fn mode(instance: &Instance) -> Mode {
-    if !instance.release().has(Gate::BasicAuthRestriction) {
+    if !provisioned::has_basic_auth_restriction(instance.provisioned, &instance.release()) {
         return Mode::Off;
     }
     let flag = |name, absent| {
@@ -148,6 +149,21 @@ mod tests {
         assert_eq!(mode(&instance), Mode::Enforcing);
         instance.set_release(&Release::patched(Family::Australia, 9), 0);
         assert_eq!(mode(&instance), Mode::Off, "before Brazil");
+    }
+
+    #[test]
+    fn a_new_instance_has_the_restriction_from_yokohama() {
+        let (mut instance, _) = brazil();
+        instance.provisioned = crate::mock::Provisioned::New;
+        enforce(&mut instance);
+        for (family, expected) in [
+            (Family::Xanadu, Mode::Off),
+            (Family::Yokohama, Mode::Enforcing),
+            (Family::Australia, Mode::Enforcing),
+        ] {
+            instance.set_release(&Release::ga(family), 0);
+            assert_eq!(mode(&instance), expected, "{family}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Seed files (TOML, see `fixtures/instances/`): the users, clients and properties an instance starts with,
-//! and tables, columns, choices and records of its own (checked whole before the instance is handed out).
+//! Seed files (TOML, see `fixtures/instances/`): the kind of instance (`provisioned`, catalogue §13), the users,
+//! clients and properties it starts with, its update sets and users' preferences, and tables, columns, choices
+//! and records of its own (checked whole before the instance is handed out).
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -17,9 +18,15 @@ use crate::mock::tables::store::Store;
 use crate::servicenow::glide_time::real_now;
 use crate::servicenow::release::{Family, Release, ReleaseError};
 use crate::support::random;
+use provisioned::Provisioned;
 use records::{RecordError, RecordSeeds};
+use update_sets::{
+    PreferenceSeed, UpdateSetSeed, add_global_update_set, add_preference, add_update_set,
+};
 
+pub(crate) mod provisioned;
 mod records;
+mod update_sets;
 
 /// The seeds built into the binary, by name: usable away from the source tree.
 pub(crate) const BUILTIN: [(&str, &str); 2] = [
@@ -69,12 +76,22 @@ fn out_of_box_store() -> &'static Store {
 pub struct Seed {
     /// A release, e.g. `vancouver` or `zurich-p4`; [`DEFAULT_RELEASE`] when absent.
     pub(crate) release: Option<String>,
+    /// Upgraded (when absent) or new (catalogue §13).
+    #[serde(default)]
+    pub(crate) provisioned: Provisioned,
     #[serde(default)]
     pub(crate) properties: Vec<PropertySeed>,
+    /// An entry for `admin` amends the seeded admin (its roles granted, its flags set).
     #[serde(default)]
     pub(crate) users: Vec<UserSeed>,
     #[serde(default)]
     pub(crate) clients: Vec<ClientSeed>,
+    /// Update sets besides `Default` (catalogue §13).
+    #[serde(default)]
+    update_sets: Vec<UpdateSetSeed>,
+    /// Users' preferences, such as their current update set and application (catalogue §13).
+    #[serde(default)]
+    preferences: Vec<PreferenceSeed>,
     /// Tables of the seed's own, or columns, overrides and roles added to existing ones.
     #[serde(default)]
     tables: Vec<TableDecl>,
@@ -103,9 +120,12 @@ impl std::fmt::Debug for Seed {
             .collect();
         f.debug_struct("Seed")
             .field("release", &self.release)
+            .field("provisioned", &self.provisioned)
             .field("properties", &self.properties)
             .field("users", &self.users)
             .field("clients", &self.clients)
+            .field("update_sets", &self.update_sets)
+            .field("preferences", &self.preferences)
             .field("tables", &self.tables.len())
             .field("records", &records)
             .finish_non_exhaustive()
@@ -171,6 +191,9 @@ pub(crate) struct ClientSeed {
     pub access_token_lifespan: Option<u32>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// `unrestricted`, `restricted` or `useraccount` (catalogue §7); absent: the instance's default for a new
+    /// entity (catalogue §13).
+    pub scope_restriction_status: Option<String>,
 }
 
 fn client_credentials() -> String {
@@ -211,6 +234,19 @@ pub enum SeedError {
     Release(#[from] ReleaseError),
     #[error("user {0} is seeded twice")]
     UserTwice(String),
+    /// An `admin` entry may amend roles, flags and names; the admin's sys_id and password are the instance's.
+    #[error("the seeded admin keeps its {0}: an admin entry gives roles, flags and names only")]
+    AdminAmendment(&'static str),
+    #[error("preference {preference} names user {user}, who is not seeded")]
+    PreferenceUser { preference: String, user: String },
+    #[error("preference {preference} names {what} {value}, which the seed does not have")]
+    PreferenceTarget {
+        preference: String,
+        what: &'static str,
+        value: String,
+    },
+    #[error("update set {name} names application {application}, which the seed does not have")]
+    UpdateSetApplication { name: String, application: String },
     #[error("client {client} names user {user}, who is not seeded")]
     UnknownUser { client: String, user: String },
     #[error("client {0} has an empty client_id")]
@@ -294,6 +330,14 @@ impl Seed {
         Ok(store)
     }
 
+    /// The same seed, building this kind of instance whatever it says (`sncc mock --provisioned`).
+    pub fn provisioned_as(self, kind: Provisioned) -> Seed {
+        Seed {
+            provisioned: kind,
+            ..self
+        }
+    }
+
     /// The release to run: the override if given, else the seed's, else [`DEFAULT_RELEASE`].
     pub(crate) fn release(
         &self,
@@ -306,9 +350,10 @@ impl Seed {
         }
     }
 
-    /// Builds the instance: an untouched instance's `admin` (with the given password) and roles, then
-    /// the seed's properties, users, clients, tables and records. A mistake names the seed (and its line);
-    /// no instance is built from a seed with one.
+    /// Builds the instance: an untouched instance of the seed's kind with its `admin` (with the given password),
+    /// roles, scopes, application, update set and starting properties (catalogue §13), then the seed's properties,
+    /// users, clients, records, update sets and preferences. A mistake names the seed (and its line); no instance
+    /// is built from a seed with one.
     pub fn build(
         &self,
         admin_password: &SecretString,
@@ -326,7 +371,9 @@ impl Seed {
         // Seeded records are stamped with real time: a mock's virtual clock starts there.
         let now = real_now();
         let mut instance = Instance::with_store(self.store(now)?);
-        instance.set_release(&self.release(release_override)?, now);
+        instance.provisioned = self.provisioned;
+        let release = self.release(release_override)?;
+        instance.set_release(&release, now);
         let admin = UserSeed {
             user_name: "admin".into(),
             first_name: "System".into(),
@@ -348,11 +395,19 @@ impl Seed {
             now,
         );
         add_out_of_box_scopes(&mut instance, now);
+        add_global_update_set(&mut instance.store, now);
+        for (name, kind, value) in provisioned::starting_properties(self.provisioned, &release) {
+            instance.set_property(name, kind, value, now);
+        }
         for property in &self.properties {
             instance.set_property(&property.name, &property.kind, &property.value, now);
         }
         for user in &self.users {
-            add_user(&mut instance, user, now)?;
+            if user.user_name.eq_ignore_ascii_case("admin") {
+                amend_admin(&mut instance, user, now)?;
+            } else {
+                add_user(&mut instance, user, now)?;
+            }
         }
         let clients = self
             .clients
@@ -361,6 +416,12 @@ impl Seed {
             .collect::<Result<_, _>>()?;
         records::insert_all(&mut instance.store, &self.records, now)
             .map_err(|error| self.record_error(error))?;
+        for update_set in &self.update_sets {
+            add_update_set(&mut instance.store, update_set, now)?;
+        }
+        for preference in &self.preferences {
+            add_preference(&mut instance, preference, now)?;
+        }
         custom_tables::reconcile(&mut instance, now);
         Ok((instance, clients))
     }
@@ -392,6 +453,51 @@ fn add_out_of_box_scopes(instance: &mut Instance, now: VirtualInstant) {
             instance.set_property(USERACCOUNT_SCOPE_PROPERTY, "string", &sys_id, now);
         }
     }
+}
+
+/// A seed's `admin` entry: its roles granted to the seeded admin, its flags set, its names and email where given.
+fn amend_admin(
+    instance: &mut Instance,
+    user: &UserSeed,
+    now: VirtualInstant,
+) -> Result<(), SeedError> {
+    if user.password.is_some() {
+        return Err(SeedError::AdminAmendment("password"));
+    }
+    if user
+        .sys_id
+        .as_deref()
+        .is_some_and(|sys_id| sys_id != ADMIN_SYS_ID)
+    {
+        return Err(SeedError::AdminAmendment("sys_id"));
+    }
+    let flag = |value: bool| value.to_string();
+    let mut changes = vec![
+        ("active", flag(user.active)),
+        ("locked_out", flag(user.locked_out)),
+        ("password_needs_reset", flag(user.password_needs_reset)),
+        (
+            "web_service_access_only",
+            flag(user.web_service_access_only),
+        ),
+    ];
+    for (column, value) in [
+        ("first_name", &user.first_name),
+        ("last_name", &user.last_name),
+        ("email", &user.email),
+    ] {
+        if !value.is_empty() {
+            changes.push((column, value.clone()));
+        }
+    }
+    instance
+        .store
+        .update(SYS_USER, ADMIN_SYS_ID, &changes, SYSTEM_ACTOR, now);
+    let held = instance.roles_of(ADMIN_SYS_ID);
+    for role in user.roles.iter().filter(|role| !held.contains(role)) {
+        instance.grant_role(ADMIN_SYS_ID, role, now);
+    }
+    Ok(())
 }
 
 fn add_user(
@@ -456,18 +562,22 @@ fn add_client(
         .map(|secret| secret.expose_secret().to_owned())
         .unwrap_or_else(random::secret);
     let lifespan = client.access_token_lifespan.unwrap_or(1800).to_string();
-    let changes: &[(&str, &str)] = &[
+    let active = client.active.to_string();
+    let mut changes: Vec<(&str, &str)> = vec![
         ("name", &client.name),
         ("client_id", &client_id),
         ("client_secret", &secret),
         ("user", user_sys_id.as_deref().unwrap_or_default()),
         ("default_grant_type", &client.default_grant_type),
         ("access_token_lifespan", &lifespan),
-        ("active", &client.active.to_string()),
+        ("active", &active),
     ];
+    if let Some(status) = &client.scope_restriction_status {
+        changes.push(("scope_restriction_status", status));
+    }
     instance
         .store
-        .insert(OAUTH_ENTITY, changes, SYSTEM_ACTOR, now);
+        .insert(OAUTH_ENTITY, &changes, SYSTEM_ACTOR, now);
     Ok(SeededClient {
         name: client.name.clone(),
         client_id,
@@ -480,6 +590,10 @@ fn add_client(
 mod tests {
     use super::*;
     use crate::mock::instance::GRANT_PROPERTY;
+    use crate::mock::tables::schema::{SYS_SCOPE, SYS_UPDATE_SET, SYS_USER_PREFERENCE};
+    use crate::mock::tables::update_sets::{
+        CURRENT_APP_PREFERENCE, DEFAULT_UPDATE_SET, GLOBAL_SCOPE, UPDATE_SET_PREFERENCE,
+    };
 
     fn password() -> SecretString {
         SecretString::from("admin-pw")
@@ -629,7 +743,10 @@ u_owner = "admin"
             ("release = \"zurich-p\"", "optional patch level"),
             ("release = \"zurich-p999\"", "patch levels go from 0 to 99"),
             ("[[clients]]\nname = \"c\"\nuser = \"ghost\"", "not seeded"),
-            ("[[users]]\nuser_name = \"admin\"", "seeded twice"),
+            (
+                "[[users]]\nuser_name = \"x\"\n[[users]]\nuser_name = \"X\"",
+                "seeded twice",
+            ),
         ];
         for (text, expected) in cases {
             let error =
@@ -643,6 +760,177 @@ u_owner = "admin"
                 .to_string()
                 .contains("built-in seeds: ready")
         );
+    }
+
+    #[test]
+    fn a_new_instance_starts_with_its_kinds_settings_and_an_upgraded_one_with_its_own() {
+        use crate::mock::auth::basic_restriction::{self, ENFORCE_PROPERTY, Mode};
+        use provisioned::{DEFAULT_MODE_PROPERTY, INSTANCE_NAME_PROPERTY, POST_BODY_ONLY_PROPERTY};
+        let build = |kind: Provisioned| {
+            let seed = Seed::load("ready").unwrap().provisioned_as(kind);
+            seed.build(&password(), None).unwrap().0
+        };
+        let (upgraded, new) = (build(Provisioned::Upgraded), build(Provisioned::New));
+        assert_eq!(upgraded.provisioned(), Provisioned::Upgraded);
+        assert_eq!(new.provisioned(), Provisioned::New);
+        for instance in [&upgraded, &new] {
+            assert_eq!(instance.property(POST_BODY_ONLY_PROPERTY), Some("true"));
+            assert_eq!(instance.property(INSTANCE_NAME_PROPERTY), Some("sncc-mock"));
+            assert_eq!(instance.roles_of(ADMIN_SYS_ID), ["admin"]);
+            let default = instance
+                .store
+                .find(SYS_UPDATE_SET, "name", DEFAULT_UPDATE_SET);
+            assert_eq!(default.unwrap().raw("application"), Some(GLOBAL_SCOPE));
+            let global = instance.store.get(SYS_SCOPE, GLOBAL_SCOPE).unwrap();
+            assert_eq!(global.raw("name"), Some("Global"));
+        }
+        assert_eq!(upgraded.property(DEFAULT_MODE_PROPERTY), Some("allow"));
+        assert_eq!(new.property(DEFAULT_MODE_PROPERTY), Some("deny"));
+        assert_eq!(upgraded.property(ENFORCE_PROPERTY), None);
+        assert_eq!(basic_restriction::mode(&upgraded), Mode::Tracking);
+        assert_eq!(new.property(ENFORCE_PROPERTY), Some("true"));
+        assert_eq!(basic_restriction::mode(&new), Mode::Enforcing);
+        let mode = new.store.find(
+            crate::mock::tables::schema::SYS_PROPERTIES,
+            "name",
+            DEFAULT_MODE_PROPERTY,
+        );
+        assert_eq!(mode.unwrap().raw("write_roles"), Some("security_admin"));
+        let entity = new.store.all(OAUTH_ENTITY).next().unwrap();
+        assert_eq!(
+            entity.raw("scope_restriction_status"),
+            Some("unrestricted"),
+            "the seed says so"
+        );
+    }
+
+    #[test]
+    fn a_new_instances_entities_are_restricted_from_zurich_and_follow_the_release() {
+        let text = "provisioned = \"new\"\nrelease = \"yokohama\"\n[[clients]]\nname = \"c\"";
+        let (mut instance, _) = Seed::parse(text).unwrap().build(&password(), None).unwrap();
+        let status = |instance: &Instance| {
+            let entity = instance.store.all(OAUTH_ENTITY).last().unwrap();
+            entity.raw("scope_restriction_status").unwrap().to_owned()
+        };
+        assert_eq!(status(&instance), "unrestricted");
+        instance.set_release(&Release::ga(Family::Zurich), 0);
+        instance
+            .store
+            .insert(OAUTH_ENTITY, &[("name", "d")], "admin", 0);
+        assert_eq!(status(&instance), "restricted");
+        let dictionary = instance
+            .store
+            .all(crate::mock::tables::schema::SYS_DICTIONARY)
+            .find(|row| {
+                row.raw("name") == Some(OAUTH_ENTITY)
+                    && row.raw("element") == Some("scope_restriction_status")
+            });
+        assert_eq!(dictionary.unwrap().raw("default_value"), Some("restricted"));
+        let (upgraded, _) = Seed::parse("release = \"zurich\"\n[[clients]]\nname = \"c\"")
+            .unwrap()
+            .build(&password(), None)
+            .unwrap();
+        assert_eq!(status(&upgraded), "unrestricted");
+    }
+
+    #[test]
+    fn an_admin_entry_amends_the_seeded_admin_and_seeds_give_update_sets_and_preferences() {
+        let text = r#"
+[[users]]
+user_name = "admin"
+roles = ["snc_basic_auth_api_access", "admin"]
+password_needs_reset = true
+
+[[records.sys_scope]]
+scope = "x_acme_app"
+name = "Acme"
+
+[[update_sets]]
+name = "Feature work"
+application = "x_acme_app"
+
+[[preferences]]
+user = "admin"
+name = "sys_update_set"
+value = "Feature work"
+
+[[preferences]]
+user = "admin"
+name = "apps.current_app"
+value = "Acme"
+
+[[preferences]]
+user = "admin"
+name = "rowcount"
+value = "50"
+"#;
+        let (instance, _) = Seed::parse(text).unwrap().build(&password(), None).unwrap();
+        assert_eq!(
+            instance.roles_of(ADMIN_SYS_ID),
+            ["admin", "snc_basic_auth_api_access"]
+        );
+        let admin = instance.store.get(SYS_USER, ADMIN_SYS_ID).unwrap();
+        assert!(admin.is_true("password_needs_reset"));
+        assert_eq!(admin.raw("first_name"), Some("System"), "kept");
+        let set = instance
+            .store
+            .find(SYS_UPDATE_SET, "name", "Feature work")
+            .unwrap();
+        let app = instance
+            .store
+            .find(SYS_SCOPE, "scope", "x_acme_app")
+            .unwrap();
+        assert_eq!(set.raw("application"), Some(app.sys_id()));
+        assert_eq!(set.raw("state"), Some("in progress"));
+        let preference = |name: &str| {
+            let row = instance
+                .store
+                .find(SYS_USER_PREFERENCE, "name", name)
+                .unwrap();
+            assert_eq!(row.raw("user"), Some(ADMIN_SYS_ID));
+            row.raw("value").unwrap().to_owned()
+        };
+        assert_eq!(preference(UPDATE_SET_PREFERENCE), set.sys_id());
+        assert_eq!(preference(CURRENT_APP_PREFERENCE), app.sys_id());
+        assert_eq!(preference("rowcount"), "50");
+    }
+
+    #[test]
+    fn an_admin_entry_keeps_the_instances_password_and_preferences_name_what_exists() {
+        let cases = [
+            (
+                "[[users]]\nuser_name = \"admin\"\npassword = \"x\"",
+                "keeps its password",
+            ),
+            (
+                "[[users]]\nuser_name = \"Admin\"\nsys_id = \"0123456789abcdef0123456789abcdef\"",
+                "keeps its sys_id",
+            ),
+            (
+                "[[preferences]]\nuser = \"ghost\"\nname = \"a\"\nvalue = \"b\"",
+                "names user ghost",
+            ),
+            (
+                "[[preferences]]\nuser = \"admin\"\nname = \"sys_update_set\"\nvalue = \"Nope\"",
+                "names update set Nope",
+            ),
+            (
+                "[[preferences]]\nuser = \"admin\"\nname = \"apps.current_app\"\nvalue = \"x_no\"",
+                "names application x_no",
+            ),
+            (
+                "[[update_sets]]\nname = \"s\"\napplication = \"x_no\"",
+                "update set s names application x_no",
+            ),
+            ("provisioned = \"zboot\"", "unknown variant"),
+        ];
+        for (text, expected) in cases {
+            let error = Seed::parse(text)
+                .and_then(|seed| seed.build(&password(), None).map(|_| ()))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The control plane under `/__mock`: what a real instance cannot do (release, clock, reset, journal,
-//! faults, fidelity switches). Unauthenticated by design: the mock is a local test double.
+//! faults, fidelity switches), and property changes no REST caller may make (catalogue §13: the High Security
+//! properties need `security_admin`). Unauthenticated by design: the mock is a local test double, and it is
+//! never refused.
 
 use std::sync::Arc;
 
@@ -8,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -28,6 +30,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/journal", get(journal).delete(clear_journal))
         .route("/faults", get(faults).post(arm_fault).delete(clear_faults))
         .route("/switches", get(switches).patch(change_switches))
+        .route("/properties", patch(change_properties))
 }
 
 fn ok(value: Value) -> Response {
@@ -58,6 +61,7 @@ fn summary(shared: &Shared, state: &MockState) -> Value {
         .collect();
     json!({
         "release": instance.release().to_string(),
+        "provisioned": instance.provisioned,
         "now": glide_datetime(now),
         "clock_offset_seconds": shared.clock.offset_seconds(),
         "switches": instance.switches,
@@ -186,4 +190,52 @@ async fn change_switches(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
         }
         Err(error) => bad_request(format!("invalid switches: {error}")),
     }
+}
+
+/// `PATCH /__mock/properties {"glide.authenticate.basic_auth.restriction.enforce":"true","x.y":null}`: sets each
+/// property as the instance itself would (a value `true` or `false`, as JSON or text, makes a new property a
+/// boolean, any other text a string), or deletes it (`null`); never refused. Answers with the properties as they
+/// now are (`null`: absent).
+async fn change_properties(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let changes = match parse::<serde_json::Map<String, Value>>(&body) {
+        Ok(changes) => changes,
+        Err(error) => return bad_request(error),
+    };
+    let mut values = Vec::with_capacity(changes.len());
+    for (name, value) in changes {
+        let value = match value {
+            Value::Null => None,
+            Value::Bool(flag) => Some(flag.to_string()),
+            Value::String(text) => Some(text),
+            _ => {
+                return bad_request(format!(
+                    "property {name}: a value is text, true, false or null"
+                ));
+            }
+        };
+        if name.trim().is_empty() {
+            return bad_request("a property has a name");
+        }
+        values.push((name, value));
+    }
+    let mut state = shared.lock();
+    let now = shared.clock.now();
+    let mut shown = serde_json::Map::new();
+    for (name, value) in values {
+        match &value {
+            Some(value) => {
+                let kind = if value == "true" || value == "false" {
+                    "boolean"
+                } else {
+                    "string"
+                };
+                state.instance.set_property(&name, kind, value, now);
+            }
+            None => {
+                state.instance.remove_property(&name);
+            }
+        }
+        shown.insert(name, json!(value));
+    }
+    ok(json!({ "properties": shown }))
 }

@@ -4,11 +4,18 @@
 //! dictionary; deleting the row (the last of that name) removes the table, its records and its dictionary.
 //! An admin's `sys_dictionary` row naming a custom table and a new `element` adds that column to it (a type
 //! the mock does not know is taken as `string`).
+//!
+//! A table created without a parent has no ACLs of its own: the instance's default mode decides who may use it,
+//! unless its row asked for access controls (`create_access_controls=true`): then a role (`user_role`) and four
+//! `sys_security_acl` rows requiring it come with it, and stay when the table goes (catalogue §13).
 
 use super::declaration::{self, kind_of, label_of};
 use super::dictionary;
-use super::schema::{Column, Default, Kind, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
-use super::store::Store;
+use super::schema::{
+    Column, Default, Kind, SYS_DB_OBJECT, SYS_DICTIONARY, SYS_SECURITY_ACL, SYS_SECURITY_ACL_ROLE,
+    SYS_USER_ROLE, Table,
+};
+use super::store::{Changes, Store};
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::Instance;
 
@@ -44,6 +51,76 @@ pub(crate) fn reconcile(instance: &mut Instance, now: VirtualInstant) {
             store.add_table(table);
             dictionary::describe(store, &name, now);
         }
+    }
+}
+
+/// The operations a table's access controls cover, one `sys_security_acl` row each.
+const ACL_OPERATIONS: [&str; 4] = ["read", "write", "create", "delete"];
+
+/// catalogue §13: before a Table API insert into `sys_db_object`: when it defines a custom table and asks for access
+/// controls, the role they will require (its `user_role`: an existing role's sys_id, or a role name, created when
+/// missing; empty: `<table>_user`), written into the insert's `user_role` as a reference. Gives the role's sys_id.
+pub(crate) fn access_control_role(
+    instance: &mut Instance,
+    changes: &mut Changes,
+    actor: &str,
+    now: VirtualInstant,
+) -> Option<String> {
+    let given = |column: &str| {
+        let found = changes.iter().find(|(name, _)| name == column);
+        found.map_or("", |(_, value)| value.trim())
+    };
+    let asked = given("create_access_controls");
+    let table = given("name");
+    if !table.starts_with(PREFIX) || !(asked.eq_ignore_ascii_case("true") || asked == "1") {
+        return None;
+    }
+    let store = &mut instance.store;
+    let role = match given("user_role") {
+        "" => format!("{table}_user"),
+        named => named.to_owned(),
+    };
+    let existing = store
+        .get(SYS_USER_ROLE, &role)
+        .or_else(|| store.find(SYS_USER_ROLE, "name", &role))
+        .map(|role| role.sys_id().to_owned());
+    let role =
+        existing.unwrap_or_else(|| store.insert(SYS_USER_ROLE, &[("name", role)], actor, now));
+    changes.retain(|(name, _)| name != "user_role");
+    changes.push(("user_role".to_owned(), role.clone()));
+    Some(role)
+}
+
+/// catalogue §13: after that insert: the table's four access controls (read, write, create, delete), each requiring
+/// `role` and letting `admin` override.
+pub(crate) fn add_access_controls(
+    instance: &mut Instance,
+    definition: &str,
+    role: &str,
+    actor: &str,
+    now: VirtualInstant,
+) {
+    let store = &mut instance.store;
+    let Some(table) = store
+        .get(SYS_DB_OBJECT, definition)
+        .and_then(|row| row.raw("name"))
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    for operation in ACL_OPERATIONS {
+        let description = format!("Created with the table {table}: {operation} requires its role");
+        let acl: &[(&str, &str)] = &[
+            ("name", &table),
+            ("operation", operation),
+            ("type", "record"),
+            ("active", "true"),
+            ("admin_overrides", "true"),
+            ("description", &description),
+        ];
+        let acl = store.insert(SYS_SECURITY_ACL, acl, actor, now);
+        let requires: &[(&str, &str)] = &[("sys_security_acl", &acl), ("sys_user_role", role)];
+        store.insert(SYS_SECURITY_ACL_ROLE, requires, actor, now);
     }
 }
 

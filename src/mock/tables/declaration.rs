@@ -366,6 +366,7 @@ fn build(
     );
     table.access.read = inherited(&declaration.read, parent, |p| &p.access.read);
     table.access.write = inherited(&declaration.write, parent, |p| &p.access.write);
+    table.access.declared = true;
     table.number_prefix = declaration
         .number_prefix
         .clone()

@@ -130,10 +130,54 @@ pub(crate) fn forget(store: &mut Store, name: &str) {
     }
 }
 
+/// Gives a table's own column a new default value (the next insert without one gets it) and its
+/// `sys_dictionary` row the same `default_value` (catalogue §13: defaults that differ by kind and release).
+pub(crate) fn change_default(
+    store: &mut Store,
+    table: &str,
+    (column, value): (&str, &str),
+    now: VirtualInstant,
+) {
+    if !store.set_default(table, column, value) {
+        return;
+    }
+    let entry = store.all(SYS_DICTIONARY).find(|row| {
+        row.raw("name") == Some(table)
+            && row.raw("element") == Some(column)
+            && row.raw("default_value") != Some(value)
+    });
+    if let Some(sys_id) = entry.map(|row| row.sys_id().to_owned()) {
+        let changes = [("default_value", value)];
+        store.update(SYS_DICTIONARY, &sys_id, &changes, SYSTEM_ACTOR, now);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mock::tables::schema::INCIDENT;
+    use crate::mock::tables::schema::{INCIDENT, OAUTH_ENTITY};
+
+    #[test]
+    fn a_changed_default_reaches_inserts_and_the_dictionary_once() {
+        let mut store = Store::default();
+        describe_all(&mut store, 0);
+        let column = ("scope_restriction_status", "restricted");
+        change_default(&mut store, OAUTH_ENTITY, column, 5);
+        let entity = store.insert(OAUTH_ENTITY, &[("name", "e")], "a", 0);
+        let entity = store.get(OAUTH_ENTITY, &entity).unwrap();
+        assert_eq!(entity.raw("scope_restriction_status"), Some("restricted"));
+        let entry = |store: &Store, column: &str| {
+            let row = store
+                .all(SYS_DICTIONARY)
+                .find(|row| row.raw("element") == Some("scope_restriction_status"));
+            row.unwrap().raw(column).unwrap().to_owned()
+        };
+        assert_eq!(entry(&store, "default_value"), "restricted");
+        assert_eq!(entry(&store, "sys_mod_count"), "1");
+        change_default(&mut store, OAUTH_ENTITY, column, 9);
+        assert_eq!(entry(&store, "sys_mod_count"), "1", "unchanged: no update");
+        change_default(&mut store, OAUTH_ENTITY, ("no_such_column", "x"), 9);
+    }
 
     #[test]
     fn the_dictionary_describes_own_columns_parents_and_choice_overrides() {

@@ -1,8 +1,10 @@
-//! The tables (catalogue §2, §7, §12): their shape (`schema`), declared as data (`declaration`, with the one place
-//! code stands beside it in `computed`), the dictionary tables (`dictionary`) and custom `u_` tables
+//! The tables (catalogue §2, §7, §12, §13): their shape (`schema`), declared as data (`declaration`, with the one
+//! place code stands beside it in `computed`), the dictionary tables (`dictionary`) and custom `u_` tables
 //! (`custom_tables`); the records (`store`), dot-walked (`fields`), queried (`query`) and shown (`render`,
-//! `xml`); the Table API's rules (`table_api`) and what it sends (`reply`).
+//! `xml`); who may read and write them (`acl`), where writes are captured (`update_sets`); the Table API's rules
+//! (`table_api`) and what it sends (`reply`).
 
+mod acl;
 mod computed;
 pub(super) mod custom_tables;
 pub(super) mod declaration;
@@ -14,4 +16,5 @@ pub(super) mod reply;
 pub(super) mod schema;
 pub(super) mod store;
 pub(super) mod table_api;
+pub(super) mod update_sets;
 pub(super) mod xml;

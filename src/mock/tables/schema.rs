@@ -1,4 +1,4 @@
-//! The shape of the tables the mock serves (catalogue §2, §7, §12): columns with their kinds, defaults, choices and
+//! The shape of the tables the mock serves (catalogue §2, §7, §12, §13): columns with their kinds, defaults, choices and
 //! computed rules, display columns and ACL roles. The out-of-box tables are data
 //! (`fixtures/schema/out_of_box.toml`, read by `declaration`); the names below are the tables the
 //! instance's own rules read and write.
@@ -20,10 +20,16 @@ pub(crate) const SYS_DB_OBJECT: &str = "sys_db_object";
 pub(crate) const SYS_DICTIONARY: &str = "sys_dictionary";
 pub(crate) const SYS_CHOICE: &str = "sys_choice";
 pub(crate) const SYS_ATTACHMENT: &str = "sys_attachment";
+pub(crate) const SYS_SECURITY_ACL: &str = "sys_security_acl";
+pub(crate) const SYS_SECURITY_ACL_ROLE: &str = "sys_security_acl_role";
+pub(crate) const SYS_SCOPE: &str = "sys_scope";
+pub(crate) const SYS_UPDATE_SET: &str = "sys_update_set";
+pub(crate) const SYS_USER_PREFERENCE: &str = "sys_user_preference";
+pub(crate) const SYS_UPDATE_XML: &str = "sys_update_xml";
 
 /// The tables the instance's own rules use by name: the out-of-box schema must define each.
 #[cfg(test)]
-pub(crate) const WELL_KNOWN: [&str; 14] = [
+pub(crate) const WELL_KNOWN: [&str; 20] = [
     SYS_PROPERTIES,
     OAUTH_ENTITY,
     SYS_USER,
@@ -38,6 +44,12 @@ pub(crate) const WELL_KNOWN: [&str; 14] = [
     SYS_DICTIONARY,
     SYS_ATTACHMENT,
     SYS_CHOICE,
+    SYS_SECURITY_ACL,
+    SYS_SECURITY_ACL_ROLE,
+    SYS_SCOPE,
+    SYS_UPDATE_SET,
+    SYS_USER_PREFERENCE,
+    SYS_UPDATE_XML,
 ];
 
 /// How a column's value is stored, validated and shown.
@@ -126,6 +138,10 @@ impl Column {
 pub(crate) struct Access {
     pub read: Vec<String>,
     pub write: Vec<String>,
+    /// Whether the lists are the table's own ACLs (declared, or inherited from its parent). A custom table made
+    /// without them has none: its `sys_security_acl` rows, else the instance's default mode, decide
+    /// (catalogue §13).
+    pub declared: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,6 +218,11 @@ impl Table {
         self.positions
             .insert(column.name.clone(), self.columns.len());
         self.columns.push(column);
+    }
+
+    /// Changes the default of the column at `position`.
+    pub(crate) fn set_default(&mut self, position: usize, default: Default) {
+        self.columns[position].default = default;
     }
 
     /// The columns an insert or update never writes: the system columns.

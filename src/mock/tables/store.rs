@@ -278,6 +278,28 @@ impl Store {
         }
     }
 
+    /// Gives a column of a table a new default value for the inserts to come; false when the table has no such
+    /// column of its own (one it inherits is its parent's).
+    pub(crate) fn set_default(&mut self, name: &str, column: &str, value: &str) -> bool {
+        let Some(rows) = self.rows_mut(name) else {
+            return false;
+        };
+        let Some(position) = rows.table.position(column) else {
+            return false;
+        };
+        let current = rows.table.column_at(position);
+        if current.defined_on != name {
+            return false;
+        }
+        let default = Default::Value(value.to_owned());
+        if current.default != default {
+            let mut table = Table::clone(&rows.table);
+            table.set_default(position, default);
+            rows.table = Arc::new(table);
+        }
+        true
+    }
+
     fn rows(&self, table: &str) -> Option<&Rows> {
         Some(&self.tables[*self.by_name.get(table)?])
     }
@@ -355,6 +377,34 @@ impl Store {
             .map(|change| change.value().to_ascii_lowercase())
             .filter(|id| is_sys_id(id) && self.get(table, id).is_none());
         let sys_id = requested_id.unwrap_or_else(random::sys_id);
+        self.insert_row_as(table, &sys_id, changes, actor, now)
+    }
+
+    /// Inserts a record under a sys_id the instance gives it, as an instance's own well-known records have
+    /// (`global`); returns false, inserting nothing, when the table already has that sys_id.
+    pub(crate) fn insert_well_known(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        changes: &[impl Change],
+        actor: &str,
+        now: VirtualInstant,
+    ) -> bool {
+        if self.get(table, sys_id).is_some() {
+            return false;
+        }
+        self.insert_row_as(table, sys_id, changes, actor, now);
+        true
+    }
+
+    fn insert_row_as(
+        &mut self,
+        table: &str,
+        sys_id: &str,
+        changes: &[impl Change],
+        actor: &str,
+        now: VirtualInstant,
+    ) -> RowId {
         let stamp = glide_datetime(now);
         self.next_row += 1;
         let row = RowId(self.next_row);
@@ -377,7 +427,7 @@ impl Store {
                 }
             });
         }
-        values[0] = Cow::Borrowed(&sys_id);
+        values[0] = Cow::Borrowed(sys_id);
         for (name, value) in [
             ("sys_created_on", stamp.as_str()),
             ("sys_updated_on", &stamp),

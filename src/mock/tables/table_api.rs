@@ -1,16 +1,20 @@
 //! The Table API's rules (catalogue §2): parameters, ACLs, listing, reading and writing records, without HTTP.
 //! Every table the instance's schema holds is served alike: out-of-box, seeded and custom `u_` ones (catalogue §7,
-//! §12).
+//! §12). A write also answers to a property's `write_roles` and the writer's application, and is captured in the
+//! writer's update set (catalogue §13).
 
 use serde_json::Value;
 
+use super::acl::{self, Access};
 use super::custom_tables;
 use super::fields::{Walkable, resolves};
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
-use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
+use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, SYS_PROPERTIES, Table};
 use super::store::Changes;
+use super::update_sets::{self, Action};
 use crate::mock::auth::authn::Caller;
+use crate::mock::auth::write_roles;
 use crate::mock::breaks::Break;
 use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::{Instance, SYSTEM_ACTOR};
@@ -135,13 +139,15 @@ fn readable<'i>(
     caller: &Caller,
 ) -> Result<&'i Table, TableError> {
     let table = served(instance, name)?;
-    if caller.has_any_role(&table.access.read) {
+    if acl::allows(instance, caller, table, Access::Read) {
         Ok(table)
     } else {
         Err(TableError::ReadDenied)
     }
 }
 
+/// Whether the caller may make this write to `name`: its ACLs (catalogue §2, §13), then, for a tracked table, the
+/// writer's application (catalogue §13).
 fn writable(
     instance: &Instance,
     name: &str,
@@ -149,7 +155,35 @@ fn writable(
     operation: Operation,
 ) -> Result<(), TableError> {
     let table = served(instance, name)?;
-    if caller.has_any_role(&table.access.write) {
+    let allowed = acl::allows(instance, caller, table, Access::Write(operation))
+        && !update_sets::scoped_writer_refused(&instance.store, caller, name);
+    if allowed {
+        Ok(())
+    } else {
+        Err(TableError::WriteDenied(operation))
+    }
+}
+
+/// catalogue §13: a write of a property whose `write_roles` the caller's roles do not cover is refused with the ACL
+/// exception; an insert is held to the roles it lists and, for a High Security name, `security_admin`.
+fn property_writable(
+    instance: &Instance,
+    caller: &Caller,
+    operation: Operation,
+    sys_id: Option<&str>,
+    changes: &Changes,
+) -> Result<(), TableError> {
+    let given = |column: &str| {
+        changes
+            .iter()
+            .find(|(name, _)| name == column)
+            .map_or("", |(_, value)| value.as_str())
+    };
+    let covered = match sys_id.and_then(|sys_id| instance.store.get(SYS_PROPERTIES, sys_id)) {
+        Some(stored) => write_roles::covers(caller, stored.raw("write_roles").unwrap_or_default()),
+        None => write_roles::insert_covered(caller, given("name"), given("write_roles")),
+    };
+    if covered {
         Ok(())
     } else {
         Err(TableError::WriteDenied(operation))
@@ -171,8 +205,8 @@ pub(crate) fn rights(
 ) -> Result<Rights, TableError> {
     let table = served(instance, table)?;
     Ok(Rights {
-        read: caller.has_any_role(&table.access.read),
-        write: caller.has_any_role(&table.access.write),
+        read: acl::allows(instance, caller, table, Access::Read),
+        write: acl::allows(instance, caller, table, Access::Write(Operation::Update)),
     })
 }
 
@@ -195,6 +229,20 @@ fn after_write(instance: &mut Instance, table: &str, now: VirtualInstant) {
         SYS_DB_OBJECT => custom_tables::reconcile(instance, now),
         SYS_DICTIONARY => custom_tables::add_dictionary_columns(instance),
         _ => {}
+    }
+}
+
+/// catalogue §13: captures a write of a tracked record in the caller's update set (`record` is `None` for a record
+/// update sets do not carry).
+fn capture(
+    instance: &mut Instance,
+    caller: &Caller,
+    record: Option<update_sets::TrackedRecord>,
+    action: Action,
+    now: VirtualInstant,
+) {
+    if let Some(record) = record {
+        update_sets::capture(&mut instance.store, caller, record, action, now);
     }
 }
 
@@ -273,15 +321,26 @@ pub(crate) fn create(
     now: VirtualInstant,
 ) -> Result<(String, Value), TableError> {
     writable(instance, table, caller, Operation::Insert)?;
-    let changes = changes_from_json(body)?;
+    let mut changes = changes_from_json(body)?;
+    if table == SYS_PROPERTIES {
+        property_writable(instance, caller, Operation::Insert, None, &changes)?;
+    }
     // Break (D4): records are created by `system`.
     let actor = if instance.breaks.has(Break::RecordsCreatedBySystem) {
         SYSTEM_ACTOR
     } else {
         &caller.user_name
     };
+    let access_role = (table == SYS_DB_OBJECT)
+        .then(|| custom_tables::access_control_role(instance, &mut changes, actor, now))
+        .flatten();
     let sys_id = instance.store.insert(table, &changes, actor, now);
     after_write(instance, table, now);
+    if let Some(role) = access_role {
+        custom_tables::add_access_controls(instance, &sys_id, &role, actor, now);
+    }
+    let tracked = update_sets::tracked_record(&instance.store, table, &sys_id);
+    capture(instance, caller, tracked, Action::InsertOrUpdate, now);
     let record = instance.store.get(table, &sys_id).expect("just inserted");
     let shown = params.rendering.render(record, &instance.store);
     Ok((sys_id, shown))
@@ -302,6 +361,9 @@ pub(crate) fn update(
     if instance.store.get(table, sys_id).is_none() {
         return Err(TableError::NotFound);
     }
+    if table == SYS_PROPERTIES {
+        property_writable(instance, caller, Operation::Update, Some(sys_id), &changes)?;
+    }
     // Break (D2): an entity's application user is remembered before its first change (see grant).
     if table == OAUTH_ENTITY {
         let record = instance.store.get(table, sys_id);
@@ -318,6 +380,8 @@ pub(crate) fn update(
         return Err(TableError::NotFound);
     }
     after_write(instance, table, now);
+    let tracked = update_sets::tracked_record(&instance.store, table, sys_id);
+    capture(instance, caller, tracked, Action::InsertOrUpdate, now);
     let record = instance.store.get(table, sys_id).expect("just updated");
     Ok(params.rendering.render(record, &instance.store))
 }
@@ -331,10 +395,22 @@ pub(crate) fn delete(
     now: VirtualInstant,
 ) -> Result<(), TableError> {
     writable(instance, table, caller, Operation::Delete)?;
-    if !instance.store.delete(table, sys_id) {
+    if instance.store.get(table, sys_id).is_none() {
         return Err(TableError::NotFound);
     }
+    if table == SYS_PROPERTIES {
+        property_writable(
+            instance,
+            caller,
+            Operation::Delete,
+            Some(sys_id),
+            &Changes::new(),
+        )?;
+    }
+    let tracked = update_sets::tracked_record(&instance.store, table, sys_id);
+    instance.store.delete(table, sys_id);
     after_write(instance, table, now);
+    capture(instance, caller, tracked, Action::Delete, now);
     Ok(())
 }
 

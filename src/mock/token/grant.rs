@@ -28,6 +28,8 @@ use crate::servicenow::glide_time::{glide_datetime, parse_glide_datetime};
 use crate::support::random;
 
 const DEFAULT_LIFESPAN: i64 = 1800;
+/// `oauth_entity.refresh_token_lifespan`'s default: 100 days.
+const DEFAULT_REFRESH_LIFESPAN: i64 = 8_640_000;
 
 /// What the rules see of an HTTP request to `/oauth_token.do`.
 #[derive(Clone, Copy, Debug)]
@@ -59,6 +61,8 @@ pub(crate) struct Grant {
     pub lifespan: i64,
     /// Whether a refresh token comes with it (the password grant's, catalogue §10).
     pub refresh: bool,
+    /// How long that refresh token lives: the entity's `refresh_token_lifespan` (catalogue §13).
+    pub refresh_lifespan: i64,
     /// Opaque, or a JWT (catalogue §9).
     pub format: TokenFormat,
 }
@@ -267,6 +271,7 @@ fn granted(
         scope,
         lifespan: b7_lifespan(entity), // catalogue B7
         refresh,
+        refresh_lifespan: refresh_lifespan(entity),
         format,
     }
 }
@@ -531,6 +536,16 @@ fn b7_lifespan(entity: RecordRef<'_>) -> i64 {
         .map_or(DEFAULT_LIFESPAN, i64::from)
 }
 
+/// catalogue §13: a refresh token lives the entity's `refresh_token_lifespan` (seconds; the column's default when
+/// unset or not positive).
+fn refresh_lifespan(entity: RecordRef<'_>) -> i64 {
+    entity
+        .raw("refresh_token_lifespan")
+        .and_then(|text| text.parse::<i32>().ok())
+        .filter(|seconds| *seconds > 0)
+        .map_or(DEFAULT_REFRESH_LIFESPAN, i64::from)
+}
+
 /// Whether a `Content-Type` names a form body, with or without parameters (catalogue L1: `; charset=UTF-8`).
 pub(crate) fn is_form_encoded(content_type: Option<&str>) -> bool {
     content_type
@@ -614,7 +629,8 @@ fn raw_parameter<'b>(body: &'b [u8], name: &str) -> Option<&'b str> {
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct IssuedToken {
     pub access_token: String,
-    /// The password grant's (catalogue §10); the mock issues it and never takes one back.
+    /// The password grant's (catalogue §10), kept as an `oauth_credential` record of type `refresh_token` that
+    /// `oauth_revoke_token.do` revokes (catalogue §13); no grant takes it back yet.
     pub refresh_token: Option<String>,
     pub scope: Cow<'static, str>,
     pub expires_in: i64,
@@ -711,11 +727,33 @@ pub(crate) fn issue(
     };
     IssuedToken {
         access_token,
-        // Drawn under the lock: the password grant is an admin's sign-in, rare beside token requests.
-        refresh_token: grant.refresh.then(random::access_token),
+        refresh_token: grant
+            .refresh
+            .then(|| keep_refresh_token(instance, grant, now)),
         scope: grant.scope.clone(),
         expires_in,
     }
+}
+
+/// catalogue §13: a refresh token, kept as an `oauth_credential` record of type `refresh_token` for the same entity
+/// and user, expiring after the entity's refresh token lifespan.
+fn keep_refresh_token(instance: &mut Instance, grant: &Grant, now: VirtualInstant) -> String {
+    // Drawn under the lock: the password grant is an admin's sign-in, rare beside token requests.
+    let token = random::access_token();
+    let expires = now.saturating_add(grant.refresh_lifespan);
+    let changes = [
+        ("token", token.as_str()),
+        ("type", "refresh_token"),
+        ("expires", &glide_datetime(expires)),
+        ("peer", &grant.entity_sys_id),
+        ("user", &grant.user_sys_id),
+        ("scopes", &grant.scope),
+    ];
+    let credential = instance
+        .store
+        .insert_row(OAUTH_CREDENTIAL, &changes, &grant.user_name, now);
+    instance.track_expiry(expires, credential);
+    token
 }
 
 fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option<IssuedToken> {
@@ -723,6 +761,7 @@ fn live_token(instance: &Instance, grant: &Grant, now: VirtualInstant) -> Option
         .store
         .all(OAUTH_CREDENTIAL)
         .rev()
+        .filter(|record| record.raw("type") == Some("access_token"))
         .filter(|record| record.raw("peer") == Some(grant.entity_sys_id.as_str()))
         .filter(|record| record.raw("user") == Some(grant.user_sys_id.as_str()))
         .filter(|record| record.raw("scopes") == Some(grant.scope.as_ref()))

@@ -1,6 +1,7 @@
 //! Token revocation (catalogue §8, I1, I2): `oauth_revoke_token.do` (GET or POST, `token` from a form body or the
 //! query string) needs no authentication; "the token in this request is marked as expired": its
-//! `oauth_credential` record is kept, its `expires` set to now (its session dies with it, catalogue I4).
+//! `oauth_credential` record is kept, its `expires` set to now (its session dies with it, catalogue I4). An access
+//! token and a refresh token are revoked alike (catalogue §13).
 //!
 //! Open in the catalogue, chosen here: an unknown token is answered like a revoked one (RFC 7009 §2.2: 200, nothing
 //! to tell), a token already expired is left as it is, and a request without `token` is a 400.
@@ -131,6 +132,25 @@ mod tests {
             expires(&instance, &sys_id).as_deref(),
             Some("1970-01-01 00:00:10"),
             "revoking twice keeps the first revocation"
+        );
+    }
+
+    #[test]
+    fn a_refresh_token_is_revoked_like_an_access_token() {
+        let mut instance = Instance::default();
+        let row: &[(&str, &str)] = &[
+            ("token", "refresh"),
+            ("type", "refresh_token"),
+            ("expires", &glide_datetime(1000)),
+        ];
+        let sys_id = instance.store.insert(OAUTH_CREDENTIAL, row, "a", 0);
+        assert_eq!(
+            revoke(&mut instance, None, "token=refresh", 7),
+            Revocation::Revoked
+        );
+        assert_eq!(
+            expires(&instance, &sys_id).as_deref(),
+            Some("1970-01-01 00:00:07")
         );
     }
 

@@ -3,7 +3,6 @@
 
 use serde_json::json;
 
-use crate::client::Credentials;
 use crate::servicenow::captured::{
     BASIC_ALLOWED_USERS_PROPERTY, BASIC_RESTRICTION_ACTIVE_PROPERTY,
     BASIC_RESTRICTION_ENFORCE_PROPERTY, GRANT_PROPERTY,
@@ -136,55 +135,41 @@ impl SuiteWorld {
         }
     }
 
-    /// The Basic auth restriction enforcing (catalogue §10, §16). A real instance's is observed, never switched (its
-    /// properties need `security_admin`): the preflight read it, and a scenario that needs it enforcing is
-    /// not runnable where it does not. The mock's is turned on, undone at the scenario's end, its admin on
-    /// Basic listed in `allowed_users` first so the scenario and its undoing go on.
+    /// The Basic auth restriction on and enforcing (catalogue §10, §16). A real instance is never switched (its
+    /// properties need `security_admin`, which no REST caller holds): the preflight read whether it enforces,
+    /// and a scenario that needs it is not runnable where it does not. On the mock, each scenario's own
+    /// instance is switched through its control plane, its admin listed in `allowed_users` first so it goes on
+    /// provisioning and undoing.
     pub(crate) async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
         if let Some(settings) = &self.context.settings {
             return match settings.restriction_enforcing() {
                 true => Ok(()),
                 false => Err(
-                    "the Basic auth restriction does not enforce on this instance, and sncc never switches it"
+                    "the instance does not enforce the Basic auth restriction, and its properties need \
+                     security_admin, which no REST session holds: not runnable here"
                         .into(),
                 ),
             };
         }
-        if matches!(self.records.admin()?, Credentials::Basic { .. }) {
-            let admin = self.records.admin()?.clone();
-            let reply = self.servicenow.current_user(&admin).await;
-            let me = expect_result(
-                &reply.map_err(|e| e.to_string())?,
-                200,
-                "ask who the admin is",
-            )?;
-            let sys_id = text(&me, "user_sys_id");
-            let listed = self
-                .records
-                .find(
-                    "sys_properties",
-                    &format!("name={BASIC_ALLOWED_USERS_PROPERTY}"),
-                )
-                .await?
-                .first()
-                .map(|property| text(property, "value"))
-                .unwrap_or_default();
-            if !listed.split(',').any(|listed| listed.trim() == sys_id) {
-                let users = match listed.trim() {
-                    "" => sys_id,
-                    others => format!("{others},{sys_id}"),
-                };
-                self.set_instance_property(BASIC_ALLOWED_USERS_PROPERTY, "string", Some(&users))
-                    .await?;
-            }
-        }
-        for property in [
-            BASIC_RESTRICTION_ACTIVE_PROPERTY,
-            BASIC_RESTRICTION_ENFORCE_PROPERTY,
-        ] {
-            self.set_instance_property(property, "boolean", Some("true"))
-                .await?;
-        }
-        Ok(())
+        let control = self
+            .control
+            .clone()
+            .ok_or("only the mock's control plane may switch the Basic auth restriction")?;
+        let admin = self.records.admin()?.clone();
+        let reply = self.servicenow.current_user(&admin).await;
+        let me = expect_result(
+            &reply.map_err(|e| e.to_string())?,
+            200,
+            "ask who the admin is",
+        )?;
+        let enforcing = json!({
+            BASIC_ALLOWED_USERS_PROPERTY: text(&me, "user_sys_id"),
+            BASIC_RESTRICTION_ACTIVE_PROPERTY: true,
+            BASIC_RESTRICTION_ENFORCE_PROPERTY: true,
+        });
+        control
+            .set_properties(enforcing)
+            .await
+            .map_err(|error| error.to_string())
     }
 }

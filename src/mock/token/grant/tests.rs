@@ -458,7 +458,20 @@ fn the_password_grant_acts_as_the_user_with_a_refresh_token_on_every_release() {
     assert_eq!(grant.scope, "useraccount");
     assert!(grant.refresh);
     let issued = issue(&mut setup.instance, &grant, 0, Fresh::draw());
-    assert_eq!(issued.refresh_token.map(|token| token.len()), Some(86));
+    assert_eq!(
+        issued.refresh_token.as_ref().map(|token| token.len()),
+        Some(86)
+    );
+    let refresh = issued.refresh_token.as_deref().unwrap();
+    let kept = setup
+        .instance
+        .store
+        .find_unique(OAUTH_CREDENTIAL, refresh)
+        .unwrap();
+    assert_eq!(kept.raw("type"), Some("refresh_token"));
+    assert_eq!(kept.raw("peer"), Some(setup.entity.as_str()));
+    assert_eq!(kept.raw("user"), Some(setup.user.as_str()));
+    assert_eq!(kept.raw("expires"), Some("1970-04-11 00:00:00"), "100 days");
     assert_eq!(issued.expires_in, 1799);
     setup.instance.switches.repeat_token = RepeatToken::Current;
     let again = issue(&mut setup.instance, &grant, 1, Fresh::draw());
