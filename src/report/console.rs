@@ -87,8 +87,9 @@ pub(crate) fn preflight(facts: &PreflightFacts) -> String {
     )
 }
 
-/// What the run's own provisioning and undoing did, after its scenarios.
-pub(crate) fn provisioning(done: &Provisioning) -> String {
+/// What the run's own provisioning and undoing did, after its scenarios; `rows` lists the update set rows
+/// (the HTML report does, the console only counts them).
+pub(crate) fn provisioning(done: &Provisioning, rows: bool) -> String {
     let mut text = String::from("Provisioning:");
     if let Some(form) = &done.secret_form {
         text.push_str(&format!(" client secrets taken {form};"));
@@ -114,7 +115,7 @@ pub(crate) fn provisioning(done: &Provisioning) -> String {
         " {} update set row(s) left by the run's writes",
         done.update_set_rows.len()
     ));
-    for row in &done.update_set_rows {
+    for row in done.update_set_rows.iter().filter(|_| rows) {
         text.push_str(&format!(
             "\n  {} {} ({}) in {}",
             row.action, row.name, row.target_name, row.update_set

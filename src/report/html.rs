@@ -225,7 +225,7 @@ fn instance(html: &mut String, report: &RunReport) {
         report
             .provisioning
             .as_ref()
-            .map(super::console::provisioning),
+            .map(|done| super::console::provisioning(done, true)),
     );
     if shown.is_empty() {
         return;

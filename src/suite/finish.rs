@@ -44,7 +44,7 @@ pub(super) fn finish(
         sources: setup.sources,
     };
     if let Some(provisioning) = &report.provisioning {
-        println!("{}", console::provisioning(provisioning));
+        println!("{}", console::provisioning(provisioning, false));
     }
     println!("{}", console::closing(&report));
     if let Some(dir) = &setup.report_dir {

@@ -13,7 +13,7 @@ use super::SuiteWorld;
 
 /// How long the scenario waits between two tries.
 const POLL: Duration = Duration::from_secs(1);
-/// The fact a settled expectation records: how long it took, in milliseconds.
+/// The fact an expectation met only after polling records: how long it took, in milliseconds.
 const SETTLED_FACT: &str = "settled_after_ms";
 
 /// A request the scenario may send again while a change settles.
@@ -50,14 +50,14 @@ impl SuiteWorld {
     }
 
     /// Judges an expectation with `check`; on a real instance, after a write, polls for it for up to
-    /// `--settle`, sending the requests since the write again, and records how long it took. The last
-    /// check's error when it is never met.
+    /// `--settle`, sending the requests since the write again, and records how long it took when it was not
+    /// met at once. The last check's error when it is never met.
     pub(crate) async fn settled(
         &mut self,
         check: impl Fn(&SuiteWorld) -> Result<(), String>,
     ) -> Result<(), String> {
         let first = check(self);
-        if !self.may_settle() {
+        if first.is_ok() || !self.may_settle() {
             return first;
         }
         let started = Instant::now();
