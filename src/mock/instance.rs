@@ -9,19 +9,18 @@ use super::clock::VirtualInstant;
 use super::switches::Switches;
 use crate::mock::apis::attachment_files::AttachmentFiles;
 use crate::mock::auth::sessions::Sessions;
-use crate::mock::auth::write_roles::high_security_write_roles;
 use crate::mock::seed::provisioned::{self, Provisioned};
 use crate::mock::tables::dictionary;
 use crate::mock::tables::schema::{
     OAUTH_CREDENTIAL, OAUTH_ENTITY, SYS_PROPERTIES, SYS_USER, SYS_USER_HAS_ROLE, SYS_USER_ROLE,
 };
+pub(crate) use crate::mock::tables::store::SYSTEM_ACTOR;
 use crate::mock::tables::store::{RowId, Store};
+use crate::servicenow::captured::high_security_write_roles;
+pub(crate) use crate::servicenow::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
 use crate::servicenow::glide_time::parse_glide_datetime;
 use crate::servicenow::release::{Release, ReleaseFamily};
 
-pub(crate) use crate::servicenow::captured::{BUILDTAG_PROPERTY, GRANT_PROPERTY};
-/// The user the instance itself acts as when it changes records.
-pub(crate) const SYSTEM_ACTOR: &str = "system";
 /// `false` lets a session outlive its token (catalogue I4); absent means true.
 pub(crate) const COOKIE_AUTH_DISABLED_PROPERTY: &str =
     "glide.authenticate.oauth.post.token.expiration.cookie_auth.disabled";

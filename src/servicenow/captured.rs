@@ -26,6 +26,33 @@ pub const BASIC_ALLOWED_ROLES_PROPERTY: &str = "glide.authenticate.basic_auth.al
 pub const BASIC_ALLOWED_USERS_PROPERTY: &str = "glide.authenticate.basic_auth.allowed_users";
 /// The role an instance ships for Basic API access (catalogue §10).
 pub const BASIC_AUTH_ROLE: &str = "snc_basic_auth_api_access";
+/// `true`: `/oauth_token.do` reads parameters from the body only (catalogue F2, §13).
+pub const POST_BODY_ONLY_PROPERTY: &str = "glide.oauth.allow.parameters.in.post.body.only";
+/// `allow` or `deny`: what a table without ACLs of its own lets through (catalogue §13).
+pub const DEFAULT_MODE_PROPERTY: &str = "glide.sm.default_mode";
+/// The instance's name (catalogue §13, §14).
+pub const INSTANCE_NAME_PROPERTY: &str = "instance_name";
+/// Whether the password grant is switched off instance-wide (catalogue §13, §14).
+pub const ROPC_DISABLED_PROPERTY: &str = "glide.oauth.inbound.ropc.grant_type.disabled";
+/// The elevated role, taken on interactively for one UI session and never over REST (catalogue §13).
+pub const SECURITY_ADMIN_ROLE: &str = "security_admin";
+/// The High Security properties, whose `write_roles` are [`SECURITY_ADMIN_ROLE`] on every instance (catalogue
+/// §13).
+pub const HIGH_SECURITY_PROPERTIES: [&str; 6] = [
+    BASIC_RESTRICTION_ACTIVE_PROPERTY,
+    BASIC_RESTRICTION_ENFORCE_PROPERTY,
+    BASIC_ALLOWED_ROLES_PROPERTY,
+    BASIC_ALLOWED_USERS_PROPERTY,
+    ROPC_DISABLED_PROPERTY,
+    DEFAULT_MODE_PROPERTY,
+];
+
+/// The `write_roles` a property of this name carries on every instance, if it is a High Security one.
+pub fn high_security_write_roles(name: &str) -> Option<&'static str> {
+    HIGH_SECURITY_PROPERTIES
+        .contains(&name)
+        .then_some(SECURITY_ADMIN_ROLE)
+}
 
 /// A recorded response, as `fixtures/responses/README.md` describes it.
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::attachments::{AttachmentError, File};
 use super::batch::{self, BatchError, InnerAnswer};
-use crate::mock::tables::table_api::{Operation, Page, TableError};
+use crate::mock::tables::acl::Operation;
+use crate::mock::tables::table_api::{Page, TableError};
 use crate::mock::wire::{self, failure, with_outcome};
 
 /// A page of the attachments list, with the number that matched in all (`X-Total-Count`).

@@ -4,33 +4,9 @@
 //! role. Only the Table API asks: the control plane and seeds are the instance itself.
 
 use super::authn::Caller;
-use super::basic_restriction::{
-    ACTIVE_PROPERTY, ALLOWED_ROLES_PROPERTY, ALLOWED_USERS_PROPERTY, ENFORCE_PROPERTY,
+pub(crate) use crate::servicenow::captured::{
+    SECURITY_ADMIN_ROLE as SECURITY_ADMIN, high_security_write_roles,
 };
-use crate::mock::seed::provisioned::DEFAULT_MODE_PROPERTY;
-
-/// The elevated role: never held by a REST caller, whatever its roles say.
-pub(crate) const SECURITY_ADMIN: &str = "security_admin";
-/// Whether the password grant is switched off instance-wide (catalogue §13, §14).
-pub(crate) const ROPC_DISABLED_PROPERTY: &str = "glide.oauth.inbound.ropc.grant_type.disabled";
-
-/// catalogue §13: the High Security properties, whose `write_roles` are `security_admin` on every instance.
-const HIGH_SECURITY_PROPERTIES: [&str; 6] = [
-    ACTIVE_PROPERTY,
-    ENFORCE_PROPERTY,
-    ALLOWED_ROLES_PROPERTY,
-    ALLOWED_USERS_PROPERTY,
-    ROPC_DISABLED_PROPERTY,
-    DEFAULT_MODE_PROPERTY,
-];
-
-/// catalogue §13: the `write_roles` a property of this name gets when the instance creates it, and that an insert
-/// of one is held to whatever it says.
-pub(crate) fn high_security_write_roles(name: &str) -> Option<&'static str> {
-    HIGH_SECURITY_PROPERTIES
-        .contains(&name)
-        .then_some(SECURITY_ADMIN)
-}
 
 /// catalogue §13: whether the caller's roles cover a `write_roles` comma list: an empty list is covered by anyone;
 /// otherwise the caller holds one of the roles, or `admin` and the role is not `security_admin` (which no REST
@@ -57,6 +33,10 @@ pub(crate) fn insert_covered(caller: &Caller, name: &str, write_roles: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::servicenow::captured::{
+        BASIC_ALLOWED_USERS_PROPERTY as ALLOWED_USERS_PROPERTY,
+        BASIC_RESTRICTION_ENFORCE_PROPERTY as ENFORCE_PROPERTY, ROPC_DISABLED_PROPERTY,
+    };
 
     fn caller(roles: &[&str]) -> Caller {
         Caller {

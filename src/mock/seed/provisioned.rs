@@ -7,15 +7,12 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::mock::auth::basic_restriction::{ACTIVE_PROPERTY, ENFORCE_PROPERTY};
+pub(crate) use crate::servicenow::captured::{
+    BASIC_RESTRICTION_ACTIVE_PROPERTY as ACTIVE_PROPERTY,
+    BASIC_RESTRICTION_ENFORCE_PROPERTY as ENFORCE_PROPERTY, DEFAULT_MODE_PROPERTY,
+    INSTANCE_NAME_PROPERTY, POST_BODY_ONLY_PROPERTY,
+};
 use crate::servicenow::release::{Family, Release};
-
-/// `true`: `/oauth_token.do` reads parameters from the body only (catalogue F2, §13).
-pub(crate) const POST_BODY_ONLY_PROPERTY: &str = "glide.oauth.allow.parameters.in.post.body.only";
-/// `allow` or `deny`: what a table without ACLs of its own lets through (catalogue §13).
-pub(crate) const DEFAULT_MODE_PROPERTY: &str = "glide.sm.default_mode";
-/// The instance's name, as an admin's preflight reads it (catalogue §13).
-pub(crate) const INSTANCE_NAME_PROPERTY: &str = "instance_name";
 /// What `instance_name` is unless a seed says otherwise.
 const MOCK_INSTANCE_NAME: &str = "sncc-mock";
 

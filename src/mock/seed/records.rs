@@ -8,9 +8,9 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::mock::clock::VirtualInstant;
-use crate::mock::instance::SYSTEM_ACTOR;
 use crate::mock::tables::declaration::{Problem, check_value};
 use crate::mock::tables::schema::{Kind, SYS_USER, Table};
+use crate::mock::tables::store::SYSTEM_ACTOR;
 use crate::mock::tables::store::Store;
 
 /// The records a seed gives, by table, each value with its place in the seed's text.

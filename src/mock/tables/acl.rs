@@ -5,11 +5,18 @@
 //! `admin`.
 
 use super::schema::{SYS_SECURITY_ACL, SYS_SECURITY_ACL_ROLE, SYS_USER_ROLE, Table};
-use super::table_api::Operation;
 use crate::mock::auth::authn::Caller;
 use crate::mock::instance::Instance;
 use crate::mock::seed::provisioned::DEFAULT_MODE_PROPERTY;
 use crate::mock::tables::store::RecordRef;
+
+/// What a write was, for the ACL error's wording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Insert,
+    Update,
+    Delete,
+}
 
 /// What a caller asks to do with a table's records, as ACLs name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 //! are the parent's), a `sys_choice` row per entry of the choice lists it defines or overrides.
 
 use super::schema::{Default, Kind, SYS_CHOICE, SYS_DB_OBJECT, SYS_DICTIONARY, Table};
+use super::store::SYSTEM_ACTOR;
 use super::store::Store;
 use crate::mock::clock::VirtualInstant;
-use crate::mock::instance::SYSTEM_ACTOR;
 
 /// Describes every table the store has (a new instance's dictionary).
 pub(crate) fn describe_all(store: &mut Store, now: VirtualInstant) {

@@ -4,7 +4,7 @@
 //! `xml`); who may read and write them (`acl`), where writes are captured (`update_sets`); the Table API's rules
 //! (`table_api`) and what it sends (`reply`).
 
-mod acl;
+pub(super) mod acl;
 mod computed;
 pub(super) mod custom_tables;
 pub(super) mod declaration;

@@ -6,7 +6,8 @@ use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::table_api::{self, Operation, Page, Params, TableError};
+use super::acl::Operation;
+use super::table_api::{self, Page, Params, TableError};
 use crate::mock::wire::{self, NOT_MODELLED, failure};
 
 /// The Table API's refusals, as an instance words them.

@@ -12,6 +12,9 @@ use crate::mock::clock::VirtualInstant;
 use crate::servicenow::glide_time::glide_datetime;
 use crate::support::random;
 
+/// The user the instance itself acts as when it changes records.
+pub(crate) const SYSTEM_ACTOR: &str = "system";
+
 /// How a secret column reads back through the Table API: set or not, never its value.
 pub(crate) const MASKED_SECRET: &str = "********";
 /// The first number a table's generated numbers count from (`INC0010001`).

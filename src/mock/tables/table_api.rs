@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::acl::{self, Access};
+use super::acl::{self, Access, Operation};
 use super::custom_tables;
 use super::fields::{Walkable, resolves};
 use super::query::{EncodedQuery, QueryContext};
@@ -106,14 +106,6 @@ impl Params {
     pub(crate) fn page_size(&self) -> usize {
         self.limit.unwrap_or(MAX_LIMIT).clamp(1, MAX_LIMIT)
     }
-}
-
-/// What a write was, for the ACL error's wording.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Operation {
-    Insert,
-    Update,
-    Delete,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
