@@ -65,6 +65,17 @@ pub(crate) async fn run(
     if let Some(stop) = sign_in::refusal(url, admin, release, &reply) {
         return Err(stop.into());
     }
+    if reply.status == 403 {
+        // Every admin may read the properties: a user refused them is no admin (catalogue §14).
+        return Err(Stop::NotAdmin {
+            user,
+            roles: format!(
+                "the instance refused it the system properties, 403 {}",
+                sign_in::detail(&reply)
+            ),
+        }
+        .into());
+    }
     let properties = reads.properties(&reply)?;
     let (record, roles, preferences, entity_columns) = tokio::join!(
         reads.admin_record(&user),
