@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::catalogue::tags_of;
-use crate::changes::ChangeJournal;
+use crate::changes::{self, ChangeEntry, ChangeJournal};
 use crate::client::exchange::Exchange;
 use crate::client::{Credentials, ServiceNow};
 use crate::report::ScenarioRun;
@@ -20,6 +20,9 @@ use super::deviations::ExpectedDeviations;
 use super::scenarios::{self, Batch};
 use super::undo::Undoing;
 use super::world::SuiteWorld;
+
+/// The table whose records are the instance's tables: the suite's own table is a record there.
+const TABLES_TABLE: &str = "sys_db_object";
 
 /// What a run changes on its target, and how.
 pub(super) struct Execution<'a> {
@@ -104,13 +107,15 @@ impl Execution<'_> {
         if let (Some((journal, servicenow, admin)), Some(done)) =
             (&self.restorer, provisioning.take())
         {
-            let own_table = {
-                let shared = self.context.shared_records.lock().await;
-                let table = self.context.own_table_name();
-                shared
-                    .contains_key(&format!("sys_db_object {table}"))
-                    .then_some(table)
-            };
+            // The run made its own table when it announced a create in sys_db_object (the only one it
+            // makes there), whatever the answer: a table whose access controls could not be adopted, or
+            // whose create's answer was lost, is swept all the same.
+            let announced = changes::read(journal.path()).is_ok_and(|entries| {
+                entries.iter().any(|entry| {
+                    matches!(entry, ChangeEntry::Create { table, .. } if table == TABLES_TABLE)
+                })
+            });
+            let own_table = announced.then(|| self.context.own_table_name());
             let undoing = Undoing {
                 journal,
                 servicenow,

@@ -24,7 +24,7 @@ const ADMIN_CLIENT_ID: &str = "ad0000000000000000000000000000c2";
 const ADMIN_CLIENT_SECRET: &str = "adm1n+client/secret=%7E";
 /// Tables beyond the suite's usual ones that the suite's own table brings (catalogue §15 rule 7): its
 /// dictionary, access controls and their roles.
-const TABLE_ACCESS: [&str; 3] = [
+pub(crate) const TABLE_ACCESS: [&str; 3] = [
     "sys_dictionary",
     "sys_security_acl",
     "sys_security_acl_role",
@@ -112,7 +112,7 @@ fn token_admin_run(mock: &Mock, dir: &TempDir, args: &[&str]) -> Finished {
 }
 
 /// The usual snapshot and the tables the suite's own table brings.
-fn full_snapshot(mock: &Mock) -> Snapshot {
+pub(crate) fn full_snapshot(mock: &Mock) -> Snapshot {
     let mut snapshot = mock.snapshot();
     for table in TABLE_ACCESS {
         let records = mock.records(table, "").into_iter().map(|record| {
