@@ -1,7 +1,7 @@
 //! The console report: one line per scenario as it finishes, failure details under it, then the tally.
 
 use super::preflight::PreflightFacts;
-use super::provisioning::Provisioning;
+use super::provisioning::{Provisioning, UNKNOWN_FORM};
 use super::{RunReport, ScenarioOutcome, ScenarioRun};
 
 /// `[12/44] PASS  CC-A3  must    With the system property true the client gets a token`, plus details; an
@@ -91,8 +91,10 @@ pub(crate) fn preflight(facts: &PreflightFacts) -> String {
 /// (the HTML report does, the console only counts them).
 pub(crate) fn provisioning(done: &Provisioning, rows: bool) -> String {
     let mut text = String::from("Provisioning:");
-    if let Some(form) = &done.secret_form {
-        text.push_str(&format!(" client secrets taken {form};"));
+    match done.secret_form.as_deref() {
+        Some(UNKNOWN_FORM) => text.push_str(" how the instance takes client secrets is unknown;"),
+        Some(form) => text.push_str(&format!(" client secrets taken {form};")),
+        None => {}
     }
     if let Some(table) = &done.own_table {
         text.push_str(&format!(

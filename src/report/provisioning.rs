@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The secret form a run reports when its first entity could not be made (a problem says why).
+pub(crate) const UNKNOWN_FORM: &str = "unknown";
+
 /// The run's provisioning and undoing (`summary.json`'s `provisioning`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Provisioning {

@@ -12,7 +12,7 @@ use crate::client::{Credentials, ServiceNow};
 use crate::report::ScenarioRun;
 use crate::report::collector::{ScenarioKey, key_of};
 use crate::report::console;
-use crate::report::provisioning::Provisioning;
+use crate::report::provisioning::{Provisioning, UNKNOWN_FORM};
 
 use super::ConfigError;
 use super::context::{self, Context};
@@ -66,7 +66,7 @@ impl Execution<'_> {
                 provisioning.secret_form = Some(form.map_or_else(
                     |why| {
                         provisioning.problems.push(why);
-                        "unknown".to_owned()
+                        UNKNOWN_FORM.to_owned()
                     },
                     |form| form.describe().to_owned(),
                 ));

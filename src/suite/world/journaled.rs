@@ -434,3 +434,67 @@ fn find_by(record: &Value) -> String {
     .collect::<Vec<_>>()
     .join("^")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    /// Records journaled to a file of their own, against an instance that answers a create with `answer`.
+    async fn instance_answering(
+        answer: Value,
+        journal: &std::path::Path,
+    ) -> (MockServer, JournaledRecords) {
+        crate::support::crypto::install_default_crypto_provider();
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/now/table/sys_user"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "result": answer })))
+            .mount(&server)
+            .await;
+        let servicenow = ServiceNow::new(reqwest::Client::new(), &server.uri());
+        let admin = Credentials::Basic {
+            user: "admin".into(),
+            password: SecretString::from("pw"),
+        };
+        let journal = Arc::new(ChangeJournal::create(journal).expect("a journal"));
+        let records = JournaledRecords::new(servicenow, Some(admin), Some(journal), Duration::ZERO);
+        (server, records)
+    }
+
+    #[tokio::test]
+    async fn a_record_that_does_not_hold_what_was_written_is_a_failed_setup() {
+        let dir = std::env::temp_dir().join(format!("sncc-read-back-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let written = json!({
+            "user_name": "sncc-x-1-u",
+            "web_service_access_only": "true",
+            "user_password": "Secret+16chars/Aa7!",
+        });
+
+        let held = json!({ "sys_id": "u1", "user_name": "sncc-x-1-u", "web_service_access_only": "true",
+                           "user_password": "********" });
+        let (_server, mut records) = instance_answering(held, &dir.join("held.jsonl")).await;
+        assert!(records.create("sys_user", written.clone()).await.is_ok());
+        assert!(
+            records.take_faults().is_empty(),
+            "a secret reads back masked"
+        );
+
+        let dropped = json!({ "sys_id": "u2", "user_name": "sncc-x-1-u", "web_service_access_only": "false",
+                              "user_password": "********" });
+        let (_server, mut records) = instance_answering(dropped, &dir.join("dropped.jsonl")).await;
+        let error = records.create("sys_user", written).await.unwrap_err();
+        assert!(
+            error
+                .starts_with("setup failed: the sys_user record u2 does not hold what was written")
+                && error.contains("web_service_access_only is \"false\", not \"true\""),
+            "{error}"
+        );
+        assert!(!error.contains("Secret+16chars"), "{error}");
+        assert_eq!(records.take_faults(), [error]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
