@@ -44,10 +44,13 @@ impl RunPlan {
     pub(crate) fn lines(&self) -> String {
         let mut text = String::from("Plan:\n");
         let _ = writeln!(text, "  rows to run: {}", self.rows_to_run.len());
-        if !self.not_runnable.is_empty() {
-            let _ = writeln!(text, "  not runnable: {}", self.not_runnable.len());
-            for row in &self.not_runnable {
-                let _ = writeln!(text, "    {}: {}", row.scenario, row.why);
+        match self.not_runnable.len() {
+            0 => text.push_str("  not runnable: none\n"),
+            count => {
+                let _ = writeln!(text, "  not runnable: {count}");
+                for row in &self.not_runnable {
+                    let _ = writeln!(text, "    {}: {}", row.scenario, row.why);
+                }
             }
         }
         let _ = writeln!(text, "  records to create: {}", counts(&self.creates));

@@ -326,6 +326,11 @@ fn the_plan_writes_nothing_on_either_kind() {
             assert!(plan.contains(line), "{kind}: {line} in {plan}");
         }
         // K1–K3 run only where the restriction already enforces: sncc never switches it.
+        assert_eq!(
+            plan.contains("not runnable: none"),
+            kind == "new",
+            "{kind}: {plan}"
+        );
         let k_not_runnable =
             plan.contains("CC-K1") && plan.contains("the Basic auth restriction does not enforce");
         assert_eq!(k_not_runnable, kind == "upgraded", "{kind}: {plan}");

@@ -23,8 +23,8 @@ use crate::servicenow::release::Gate;
 use super::preflight::InstanceSettings;
 use super::scenarios::{Chosen, each_to_run};
 
-/// Why a row may not run on this instance, from the settings alone (catalogue §16): the Basic auth restriction
-/// rows need it enforcing, and sncc never switches it on a real instance.
+/// Why a row may not run on this instance, from the settings alone (catalogue §10, §14): the Basic auth
+/// restriction rows need it enforcing, and sncc never switches it on a real instance.
 fn not_runnable_by_settings(info: &ScenarioInfo, settings: &InstanceSettings) -> Option<String> {
     (info.needs.gate == Some(Gate::BasicAuthRestriction) && !settings.restriction_enforcing()).then(
         || {

@@ -24,7 +24,7 @@ pub(crate) const INSTANCE_NAME_PROPERTY: &str = "instance_name";
 pub(crate) const POST_BODY_ONLY_PROPERTY: &str = "glide.oauth.allow.parameters.in.post.body.only";
 /// High Security's default deny (catalogue §13).
 pub(crate) const DEFAULT_MODE_PROPERTY: &str = "glide.sm.default_mode";
-/// Whether an API user must reset a password an admin set (catalogue §16, D7).
+/// Whether an API user must reset a password an admin set (catalogue D7).
 pub(crate) const RESET_PASSWORD_MANDATORY_PROPERTY: &str =
     "glide.authenticate.api.user.reset_password.mandatory";
 
