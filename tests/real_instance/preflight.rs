@@ -446,3 +446,50 @@ fn confirm_instance_must_name_the_instance() {
     assert_eq!(writes(&mock), Vec::<String>::new());
     admin_run(&mock, &dir, &["--confirm-instance", "sncc-mock", "--plan"]).expect_code(0);
 }
+
+#[test]
+fn a_row_that_needs_a_property_the_admin_may_not_write_is_not_runnable_and_the_property_is_never_written()
+ {
+    let dir = TempDir::new("preflight-write-roles");
+    let seed = format!(
+        "[[records.sys_properties]]\nname = \"{GRANT_PROPERTY}\"\nvalue = \"true\"\ntype = \"boolean\"\nwrite_roles = \"security_admin\"\n"
+    );
+    let mock = mock_of(&dir, "write-roles", &seed);
+    let before = mock.snapshot();
+    mock.clear_requests();
+    let reports = dir.join("reports");
+
+    let args = ["--tags", "@CC-A1 or @CC-A3", "--report-dir", &reports];
+    let finished = admin_run(&mock, &dir, &args).expect_code(0);
+
+    assert!(
+        finished.stdout.contains("not runnable: 1\n    CC-A1")
+            && finished
+                .stdout
+                .contains("its write_roles include security_admin"),
+        "{}",
+        finished.stdout
+    );
+    let summary = summary(&reports);
+    assert_eq!(one_outcome(&summary, "A1"), "skipped");
+    assert_eq!(one_outcome(&summary, "A3"), "passed");
+    let property_writes: Vec<String> = writes(&mock)
+        .into_iter()
+        .filter(|write| write.contains("/sys_properties"))
+        .collect();
+    assert_eq!(property_writes, Vec::<String>::new());
+    assert_unchanged(&before, &mock.snapshot(), "after the run");
+}
+
+/// The outcome of the one scenario of behaviour `id`.
+fn one_outcome(summary: &Value, id: &str) -> String {
+    let outcomes: Vec<String> = summary["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .filter(|scenario| scenario["info"]["id"] == id)
+        .map(|scenario| scenario["outcome"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(outcomes.len(), 1, "{id}: {outcomes:?}");
+    outcomes[0].clone()
+}
