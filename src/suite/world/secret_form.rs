@@ -82,6 +82,12 @@ impl SuiteWorld {
             .request_token(request)
             .await
             .map_err(|error| error.to_string())?;
+        if reply.status >= 500 {
+            return Err(format!(
+                "the instance answered {} to its token request: a server or gateway error decides nothing",
+                reply.status
+            ));
+        }
         Ok(access_token(&reply).is_some())
     }
 }
