@@ -19,6 +19,7 @@ use sncc::mock::{self, Break, Provisioned, Seed};
 use sncc::servicenow::{Family, Release, ReleaseError};
 use sncc::suite::ExpectedDeviations;
 use sncc::suite::RunConfig;
+use sncc::suite::Safeguards;
 use sncc::suite::Target;
 use sncc::support::random;
 
@@ -121,9 +122,32 @@ struct RunArgs {
     /// longer is inconclusive, its changes are undone and the run goes on.
     #[arg(long, value_name = "SECONDS", default_value_t = sncc::suite::DEFAULT_SCENARIO_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..=86400))]
     scenario_timeout: u64,
+    /// Read what the instance is and allows, print the plan (rows to run and not runnable, records to create,
+    /// property writes, the update set, requests expected) and stop: nothing is written.
+    #[arg(long, requires = "admin_user")]
+    plan: bool,
+    /// The admin's current update set, when it is not Default: the run's writes then land in it (sncc never
+    /// switches update sets).
+    #[arg(long, value_name = "NAME", requires = "admin_user", value_parser = non_empty("--update-set"))]
+    update_set: Option<String>,
+    /// The instance's instance_name: needed when the instance is neither sncc's mock, nor loopback, nor a
+    /// developer instance (dev<digits>.service-now.com), so a wrong URL cannot reach production.
+    #[arg(long, value_name = "NAME", requires = "admin_user", value_parser = non_empty("--confirm-instance"))]
+    confirm_instance: Option<String>,
+    /// Seconds a change the next request must see is polled for on a real instance (0 to 600).
+    #[arg(long, value_name = "SECONDS", default_value_t = sncc::suite::DEFAULT_SETTLE_SECONDS, value_parser = clap::value_parser!(u64).range(0..=sncc::suite::MAX_SETTLE_SECONDS))]
+    settle: u64,
     /// Make the bundled mock deliberately wrong (for proving the suite can fail).
     #[arg(long, value_parser = clap::value_parser!(Break), hide = true)]
     mock_break: Vec<Break>,
+}
+
+/// A flag's value that must not be empty.
+fn non_empty(flag: &'static str) -> impl Fn(&str) -> Result<String, String> + Clone {
+    move |value: &str| match value.trim() {
+        "" => Err(format!("{flag} needs a name")),
+        _ => Ok(value.to_owned()),
+    }
 }
 
 #[derive(clap::Args)]
@@ -354,6 +378,12 @@ fn run_config(mut args: RunArgs) -> Result<RunConfig, String> {
         journal: args.journal,
         late_write_grace: Duration::from_secs(args.late_write_grace),
         scenario_timeout: Duration::from_secs(args.scenario_timeout),
+        plan_only: args.plan,
+        safeguards: Safeguards {
+            update_set: args.update_set,
+            confirm_instance: args.confirm_instance,
+        },
+        settle: Duration::from_secs(args.settle),
         target,
         release: args.release,
         tags,

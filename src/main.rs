@@ -38,7 +38,7 @@ fn main() -> ExitCode {
 ///
 /// | code | means |
 /// |---|---|
-/// | 0 | done: nothing failed, no `@must` behaviour changed, everything undone (and `--help`, `--version`) |
+/// | 0 | done: nothing failed, no `@must` behaviour changed, everything undone (and `--help`, `--version`, `run --plan`) |
 /// | 1 | a behaviour failed (`run`), a `@must` behaviour changed (`compare`) |
 /// | 2 | bad flags or configuration, an unreachable target, an unreadable file; or a run without failures in which a scenario was inconclusive |
 /// | 3 | the instance is not fully restored: changes are left and the journal is kept, whatever else happened |
@@ -65,7 +65,7 @@ impl ExitStatus for CommandOutcome {
 impl ExitStatus for RunOutcome {
     fn exit_code(&self) -> ExitCode {
         match self {
-            RunOutcome::Passed => ExitCode::SUCCESS,
+            RunOutcome::Passed | RunOutcome::Planned => ExitCode::SUCCESS,
             RunOutcome::Failed => ExitCode::from(FAILED),
             RunOutcome::Inconclusive => ExitCode::from(CONFIG_ERROR_OR_INCONCLUSIVE),
             RunOutcome::Interrupted => ExitCode::from(INTERRUPTED),

@@ -438,6 +438,50 @@ async fn an_unreadable_200_lookup_is_an_error_not_no_records() {
     }
 }
 
+/// catalogue §15: an endpoint's tokens are deleted before it, and a search confirms none remain; one that a
+/// deletion did not take leaves the endpoint in place, outstanding, with why.
+#[tokio::test]
+async fn an_endpoint_goes_only_once_a_search_finds_none_of_its_tokens() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/now/table/oauth_credential"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"result": [{"sys_id": "t1"}]})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/now/table/oauth_credential/t1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/now/table/oauth_entity/e2"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let dir = TempDir::new("restore-tokens-left");
+    let (path, journal) = new_journal(&dir, &server.uri());
+    let number = journal
+        .announce(&create_of("oauth_entity", "name=sncc-test-e"))
+        .unwrap();
+    journal.created(number, "e2").unwrap();
+    let servicenow = ServiceNow::new(http(), &server.uri());
+
+    let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
+
+    assert_eq!(report.undone, 0, "{report:?}");
+    assert!(
+        report.problems[0].contains("oauth_entity e2 still has 1 token(s)"),
+        "{report:?}"
+    );
+    assert_eq!(outstanding(&path), vec![number]);
+    server.verify().await;
+}
+
 /// Creates the user `user_name` as `admin` after `delay`, as a create the run sent and never saw answered.
 fn land_late(
     instance: &Instance,

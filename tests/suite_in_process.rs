@@ -29,6 +29,9 @@ fn on_release(release: Release, breaks: Vec<Break>, tags: &str) -> RunConfig {
         expected: ExpectedDeviations::default(),
         late_write_grace: std::time::Duration::ZERO,
         scenario_timeout: std::time::Duration::from_secs(suite::DEFAULT_SCENARIO_TIMEOUT_SECONDS),
+        plan_only: false,
+        safeguards: suite::Safeguards::default(),
+        settle: std::time::Duration::from_secs(suite::DEFAULT_SETTLE_SECONDS),
     }
 }
 

@@ -5,7 +5,7 @@ use gherkin::tagexpr::TagOperation;
 use regex::Regex;
 
 use crate::catalogue::ScenarioInfo;
-use crate::servicenow::release::{Gate, Release};
+use crate::servicenow::release::Release;
 
 /// What the suite runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,9 +42,6 @@ pub(crate) struct Selection {
     pub target: TargetKind,
     /// The release the target runs; `None` when unknown (a client run without `--release`).
     pub release: Option<Release>,
-    /// A real instance's admin signs in with Basic: scenarios that turn the Basic auth restriction on
-    /// (catalogue §10) would lock it out, so they are skipped.
-    pub admin_on_basic: bool,
     pub tags: Option<TagOperation>,
     pub name: Option<Regex>,
 }
@@ -94,12 +91,6 @@ impl Selection {
                 ));
             }
         }
-        if needs.gate == Some(Gate::BasicAuthRestriction) && self.admin_on_basic {
-            return Verdict::Skip(
-                "enforcing the Basic auth restriction would lock out an admin on Basic: give --admin-client-id to run it"
-                    .into(),
-            );
-        }
         if let Some(gate) = needs.before_gate {
             match &self.release {
                 Some(release) if !release.has(gate) => {}
@@ -142,7 +133,6 @@ mod tests {
         Selection {
             target,
             release: release.map(|name| name.parse().unwrap()),
-            admin_on_basic: false,
             tags: None,
             name: None,
         }
@@ -219,18 +209,6 @@ mod tests {
             verdict(&selection(TargetKind::Admin, None), tagged),
             Verdict::Run
         );
-    }
-
-    #[test]
-    fn the_basic_auth_restriction_scenarios_skip_an_admin_on_basic_only() {
-        let tagged = "CC-K1 doc must admin gate-basic-auth-restriction";
-        let mut admin = selection(TargetKind::Admin, Some("brazil"));
-        assert_eq!(verdict(&admin, tagged), Verdict::Run);
-        admin.admin_on_basic = true;
-        assert!(
-            matches!(verdict(&admin, tagged), Verdict::Skip(why) if why.contains("--admin-client-id"))
-        );
-        assert_eq!(verdict(&admin, "CC-A1 doc must admin grant"), Verdict::Run);
     }
 
     #[test]

@@ -265,6 +265,32 @@ pub(super) fn created_records(entries: &[ChangeEntry]) -> HashSet<(String, Strin
         .collect()
 }
 
+/// Every record the journal says the run wrote (created, updated or deleted), by table and sys_id, each once,
+/// in the order of its first change: the records whose update set rows the run's writes left (catalogue §15).
+pub fn written_records(entries: &[ChangeEntry]) -> Vec<(String, String)> {
+    let table_of = |wanted: u64| {
+        entries.iter().find_map(|entry| match entry {
+            ChangeEntry::Create { change, table, .. } if *change == wanted => Some(table.clone()),
+            _ => None,
+        })
+    };
+    let mut written: Vec<(String, String)> = Vec::new();
+    for entry in entries {
+        let record = match entry {
+            ChangeEntry::Created { change, sys_id } => {
+                table_of(*change).map(|table| (table, sys_id.clone()))
+            }
+            ChangeEntry::Update { table, sys_id, .. }
+            | ChangeEntry::Delete { table, sys_id, .. } => Some((table.clone(), sys_id.clone())),
+            _ => None,
+        };
+        if let Some(record) = record.filter(|record| !written.contains(record)) {
+            written.push(record);
+        }
+    }
+    written
+}
+
 /// The records the journal shows existed (it updated or deleted them, and did not create them), each with
 /// the number of the first change that shows it: a search for a create of unknown outcome never takes a
 /// record that existed before that create for it. One first seen after the create may be the create

@@ -14,7 +14,7 @@ mod undo;
 
 /// A record's values fit for the journal: secret fields left out.
 pub use crate::support::redact::without_secrets;
-pub use consolidate::{Scope, outstanding};
+pub use consolidate::{Scope, outstanding, written_records};
 pub use journal::{ChangeEntry, ChangeJournal, InstanceChange, instance, read};
 pub use restore::{DEFAULT_LATE_WRITE_GRACE, Grace, RestoreReport, restore};
 pub use undo::UndoError;

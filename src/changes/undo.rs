@@ -31,6 +31,10 @@ pub enum UndoError {
         "{table} {sys_id} is gone: the run only updated it, so its other fields are not journaled"
     )]
     Gone { table: String, sys_id: String },
+    #[error(
+        "oauth_entity {entity} still has {left} token(s) after they were deleted: it stays until they are gone"
+    )]
+    TokensLeft { entity: String, left: usize },
     #[error("a {table} record created with no answer has no query to find it by")]
     Unsearchable { table: String },
     #[error("cannot write the journal: {0}")]
@@ -111,14 +115,19 @@ impl Undoer<'_> {
     }
 
     /// Deletes a record the run created; an OAuth endpoint's tokens (there only because the endpoint
-    /// was) go first.
+    /// was) go first, and a search confirms none remain before the endpoint goes (catalogue §15).
     async fn delete_created(&self, table: &str, sys_id: &str) -> Result<(), UndoError> {
         if table == "oauth_entity" {
-            for token in self
-                .find("oauth_credential", &format!("peer={sys_id}"))
-                .await?
-            {
+            let tokens = format!("peer={sys_id}");
+            for token in self.find("oauth_credential", &tokens).await? {
                 self.delete("oauth_credential", &token).await?;
+            }
+            let left = self.find("oauth_credential", &tokens).await?.len();
+            if left > 0 {
+                return Err(UndoError::TokensLeft {
+                    entity: sys_id.to_owned(),
+                    left,
+                });
             }
         }
         self.delete(table, sys_id).await

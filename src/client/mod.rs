@@ -131,6 +131,12 @@ impl Reply {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
+    /// Whether the platform queued the request rather than carrying it out (`202`): the outcome of a write so
+    /// answered is unknown, as if its answer were lost (catalogue §15).
+    pub fn queued(&self) -> bool {
+        self.status == 202
+    }
+
     /// The `result` member of a Table API answer.
     pub fn result(&self) -> Option<Value> {
         self.json()?.get("result").cloned()
@@ -332,14 +338,26 @@ impl ServiceNow {
         sys_id: &str,
         changes: &Value,
     ) -> Result<Reply, TransportError> {
+        self.update_with(credentials, table, sys_id, changes, &[])
+            .await
+    }
+
+    /// `PATCH /api/now/table/<table>/<sys_id>?…`: an update with `sysparm_*` parameters.
+    pub(crate) async fn update_with(
+        &self,
+        credentials: &Credentials,
+        table: &str,
+        sys_id: &str,
+        changes: &Value,
+        query: &[(&str, &str)],
+    ) -> Result<Reply, TransportError> {
         let body = ("application/json", changes.to_string().into_bytes());
-        self.send(
-            Method::PATCH,
-            &format!("/api/now/table/{table}/{sys_id}"),
-            credentials,
-            Some(body),
-        )
-        .await
+        let path = match query {
+            [] => format!("/api/now/table/{table}/{sys_id}"),
+            _ => format!("/api/now/table/{table}/{sys_id}?{}", encode(query)),
+        };
+        self.send(Method::PATCH, &path, credentials, Some(body))
+            .await
     }
 
     pub async fn delete(
@@ -417,11 +435,16 @@ impl ServiceNow {
         }
     }
 
-    /// The password grant's token while it is fresh, else one obtained afresh from the token endpoint.
+    /// The password grant's token while it is fresh, else one obtained afresh from the token endpoint. A grant
+    /// the endpoint refused (a 4xx other than 429) is never asked again: its refusal is the answer from then on
+    /// (catalogue §14: failed sign-ins lock an account).
     pub(crate) async fn sign_in(&self, grant: &PasswordGrant) -> Result<SignIn, TransportError> {
         let mut held = grant.held().await;
         if let Some(token) = held.as_ref().and_then(HeldToken::fresh) {
             return Ok(SignIn::Token(token.clone()));
+        }
+        if let Some(refusal) = grant.refusal() {
+            return Ok(SignIn::Refused(refusal));
         }
         for secret in grant.secrets() {
             self.recorder.know_secret(secret);
@@ -435,23 +458,35 @@ impl ServiceNow {
                 Some(body),
             )
             .await?;
-        let issued = reply.json().and_then(|json| {
-            let token = json["access_token"]
-                .as_str()
-                .filter(|token| !token.is_empty())?;
-            // A token without a usable `expires_in` is still a token: held briefly, then renewed.
-            let expires_in = json["expires_in"]
-                .as_u64()
-                .unwrap_or(UNSTATED_LIFESPAN_SECONDS);
-            Some((SecretString::from(token), expires_in))
-        });
+        let json = reply.json().unwrap_or_default();
+        let issued = json["access_token"]
+            .as_str()
+            .filter(|token| !token.is_empty())
+            .map(|token| {
+                // A token without a usable `expires_in` is still a token: held briefly, then renewed.
+                let expires_in = json["expires_in"]
+                    .as_u64()
+                    .unwrap_or(UNSTATED_LIFESPAN_SECONDS);
+                (SecretString::from(token), expires_in)
+            });
         match issued.filter(|_| reply.status == 200) {
             Some((token, expires_in)) => {
                 self.recorder.know_secret(&token);
+                grant.gave(token.clone());
+                if let Some(refresh) = json["refresh_token"].as_str().filter(|t| !t.is_empty()) {
+                    let refresh = SecretString::from(refresh);
+                    self.recorder.know_secret(&refresh);
+                    grant.gave(refresh);
+                }
                 *held = Some(HeldToken::new(token.clone(), expires_in));
                 Ok(SignIn::Token(token))
             }
-            None => Ok(SignIn::Refused(reply)),
+            None => {
+                if (400..500).contains(&reply.status) && reply.status != 429 {
+                    grant.refused(&reply);
+                }
+                Ok(SignIn::Refused(reply))
+            }
         }
     }
 

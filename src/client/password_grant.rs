@@ -1,6 +1,8 @@
 //! An admin who does not sign in with Basic (catalogue §10): a token from the password grant of an OAuth client
 //! the admin names, obtained when first needed and again when it expires or a request with it gets a 401
-//! (see [`super::ServiceNow::sign_in`]).
+//! (see [`super::ServiceNow::sign_in`]). A grant the token endpoint refused is never asked again (catalogue §14:
+//! five failures lock an account), and every token it gave, refresh tokens too, is remembered so the run can
+//! revoke them at its end (catalogue §15).
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +21,10 @@ pub struct PasswordGrant {
     user: String,
     password: SecretString,
     held: Mutex<Option<HeldToken>>,
+    /// The token endpoint's refusal, once it refused: every later sign-in gets it without asking again.
+    refusal: std::sync::Mutex<Option<super::Reply>>,
+    /// Every access and refresh token the grant gave, oldest first.
+    issued: std::sync::Mutex<Vec<SecretString>>,
 }
 
 /// A token and when to stop using it.
@@ -68,7 +74,29 @@ impl PasswordGrant {
             user,
             password,
             held: Mutex::new(None),
+            refusal: std::sync::Mutex::new(None),
+            issued: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The token endpoint's refusal of this grant, if it refused it.
+    pub(crate) fn refusal(&self) -> Option<super::Reply> {
+        crate::lock(&self.refusal).clone()
+    }
+
+    /// Keeps the token endpoint's refusal: the grant is never asked again.
+    pub(super) fn refused(&self, reply: &super::Reply) {
+        crate::lock(&self.refusal).get_or_insert_with(|| reply.clone());
+    }
+
+    /// Remembers a token (access or refresh) the grant gave.
+    pub(super) fn gave(&self, token: SecretString) {
+        crate::lock(&self.issued).push(token);
+    }
+
+    /// Every access and refresh token the grant gave, for revoking them.
+    pub(crate) fn issued(&self) -> Vec<SecretString> {
+        crate::lock(&self.issued).clone()
     }
 
     pub(crate) fn client_id(&self) -> &str {

@@ -499,3 +499,73 @@ async fn the_probe_says_a_refusing_address_cannot_be_reached() {
         other => panic!("nothing listens on {address}: {other:?}"),
     }
 }
+
+/// The admin's password grant (catalogue §10, §14).
+fn password_grant() -> std::sync::Arc<super::PasswordGrant> {
+    std::sync::Arc::new(super::PasswordGrant::new(
+        CLIENT_ID.into(),
+        SecretString::from(CLIENT_SECRET),
+        "admin".into(),
+        SecretString::from("admin-pw"),
+    ))
+}
+
+#[tokio::test]
+async fn a_refused_password_grant_is_never_asked_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth_token.do"))
+        .respond_with(template(&captured::TOKEN_GENERIC_401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"result":[]}"#))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let servicenow = servicenow(&server.uri(), &Transport::default());
+    let admin = Credentials::PasswordGrant(password_grant());
+    for _ in 0..3 {
+        let reply = servicenow.list(&admin, "sys_user", &[]).await.unwrap();
+        assert_eq!(
+            reply.status, 401,
+            "the token endpoint's refusal is the answer"
+        );
+    }
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn every_token_a_password_grant_gives_refresh_tokens_too_is_kept_for_revoking() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth_token.do"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"access_token":"acc3ss","refresh_token":"r3fresh","token_type":"Bearer","expires_in":1799}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"result":[]}"#))
+        .mount(&server)
+        .await;
+    let servicenow = servicenow(&server.uri(), &Transport::default());
+    let grant = password_grant();
+    let admin = Credentials::PasswordGrant(grant.clone());
+    servicenow.list(&admin, "sys_user", &[]).await.unwrap();
+    servicenow.list(&admin, "sys_user", &[]).await.unwrap();
+    let issued: Vec<String> = grant
+        .issued()
+        .iter()
+        .map(|token| secrecy::ExposeSecret::expose_secret(token).to_owned())
+        .collect();
+    assert_eq!(issued, ["acc3ss", "r3fresh"]);
+    let shown = format!("{:?}", servicenow.recorder().exchanges());
+    assert!(
+        !shown.contains("acc3ss") && !shown.contains("r3fresh"),
+        "{shown}"
+    );
+    server.verify().await;
+}

@@ -4,7 +4,8 @@
 //! (Content-Type, Cache-Control, Pragma, WWW-Authenticate) and the body of each exchange of a scenario that ran
 //! both times, aligned request by request; and the facts it recorded (the token's shape among them). Volatile
 //! values (sys_ids and client ids, dates, the instance's address, a run's `sncc-<run>-` prefix) are masked first,
-//! so only what the instance does differently shows. The release, target and tally head the comparison.
+//! so only what the instance does differently shows. The release, target and tally head the comparison, then the
+//! facts an admin run's preflight read that changed (`preflight`).
 //!
 //! An inconclusive scenario (a fault decided nothing) is neither a regression nor a fix: its outcome change is
 //! listed as such (`passed → inconclusive`), its exchanges and facts are not compared, and a `@must` behaviour
@@ -16,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::Regex;
+
+mod preflight;
 
 use crate::catalogue::Severity;
 use crate::client::exchange::Exchange;
@@ -66,6 +69,8 @@ pub enum Format {
 pub struct Comparison {
     /// `release`, `target`, `sncc` and `tally`, each before and after.
     pub(crate) head: Vec<(&'static str, String, String)>,
+    /// The preflight facts that changed (catalogue §14), by path, before and after.
+    pub(crate) preflight: Vec<preflight::FactChange>,
     /// The behaviours that changed, by severity then id.
     pub(crate) behaviours: Vec<BehaviourChange>,
 }
@@ -237,6 +242,7 @@ pub(crate) fn compare(before: &RunReport, after: &RunReport) -> Comparison {
         ),
         ("tally", before.tally.line(), after.tally.line()),
     ];
+    let preflight = preflight::changes(before.preflight.as_ref(), after.preflight.as_ref());
     let (before, after) = (by_behaviour(before), by_behaviour(after));
     let mut ids: Vec<&String> = before.keys().chain(after.keys()).collect();
     ids.sort_by_key(|id| natural(id));
@@ -247,7 +253,11 @@ pub(crate) fn compare(before: &RunReport, after: &RunReport) -> Comparison {
         .flat_map(with_foreign_endpoints_apart)
         .collect();
     behaviours.sort_by_key(|behaviour| behaviour.severity);
-    Comparison { head, behaviours }
+    Comparison {
+        head,
+        preflight,
+        behaviours,
+    }
 }
 
 /// What the inventory (M1) says of an endpoint the run did not create is the instance's own integration
@@ -708,6 +718,59 @@ mod tests {
             comparison
                 .render(Format::Text)
                 .starts_with("release: zurich-p1 → zurich-p4\n")
+        );
+    }
+
+    #[test]
+    fn preflight_facts_that_changed_follow_the_head_in_every_format() {
+        let run = |mode: &str, requests: u64| {
+            let mut summary = summary("zurich", vec![scenario("A3", "must", passed(), json!({}))]);
+            summary.preflight = serde_json::from_value(json!({
+                "instance_name": "acme", "buildtag": null, "host": "developer_instance",
+                "admin": {"user_name": "admin", "signs_in_with": "basic", "roles": ["admin"],
+                          "locked_out": false, "password_needs_reset": false, "web_service_access_only": false},
+                "update_set": {"name": "Default", "sys_id": "d1", "named_by_flag": false},
+                "application": "global",
+                "settings": {"glide.sm.default_mode": {"value": mode, "write_roles": ["security_admin"]}},
+                "entity_columns": {}, "requests": requests,
+            }))
+            .unwrap();
+            summary
+        };
+        let comparison = compare(&run("allow", 6), &run("deny", 7));
+        assert_eq!(
+            comparison.preflight,
+            vec![(
+                "settings.glide.sm.default_mode.value".to_owned(),
+                "allow".to_owned(),
+                "deny".to_owned()
+            )]
+        );
+        assert!(
+            !comparison.must_changed(),
+            "a setting changing fails nothing"
+        );
+        let text = comparison.render(Format::Text);
+        assert!(
+            text.contains(
+                "preflight facts changed\n  settings.glide.sm.default_mode.value: allow → deny\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            comparison
+                .render(Format::Markdown)
+                .contains("| `settings.glide.sm.default_mode.value` | `allow` | `deny` |")
+        );
+        assert!(
+            comparison
+                .render(Format::Html)
+                .contains("<h2>preflight facts changed</h2>")
+        );
+        assert!(
+            compare(&run("allow", 6), &run("allow", 9))
+                .preflight
+                .is_empty()
         );
     }
 

@@ -29,6 +29,12 @@ impl Comparison {
         if let Some(transitions) = self.transitions_line() {
             let _ = writeln!(text, "{transitions}");
         }
+        if !self.preflight.is_empty() {
+            let _ = writeln!(text, "\n{PREFLIGHT_HEADING}");
+            for (fact, before, after) in &self.preflight {
+                let _ = writeln!(text, "  {fact}: {before} → {after}");
+            }
+        }
         for severity in SEVERITIES {
             let behaviours = self.of_severity(severity);
             let _ = writeln!(text, "\n{}", group_heading(severity, behaviours.len()));
@@ -62,6 +68,21 @@ impl Comparison {
         }
         if let Some(transitions) = self.transitions_line() {
             let _ = writeln!(md, "\n{}", cell(&transitions));
+        }
+        if !self.preflight.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n## {PREFLIGHT_HEADING}\n\n| fact | before | after |\n|---|---|---|"
+            );
+            for (fact, before, after) in &self.preflight {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} |",
+                    code(fact),
+                    code(before),
+                    code(after)
+                );
+            }
         }
         for severity in SEVERITIES {
             let behaviours = self.of_severity(severity);
@@ -113,6 +134,22 @@ impl Comparison {
         if let Some(transitions) = self.transitions_line() {
             let _ = writeln!(html, "<p>{}</p>", escape(&transitions));
         }
+        if !self.preflight.is_empty() {
+            let _ = writeln!(
+                html,
+                "<h2>{PREFLIGHT_HEADING}</h2>\n<table>\n<tr><th>fact</th><th>before</th><th>after</th></tr>"
+            );
+            for (fact, before, after) in &self.preflight {
+                let _ = writeln!(
+                    html,
+                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                    escape(fact),
+                    escape(before),
+                    escape(after)
+                );
+            }
+            html.push_str("</table>\n");
+        }
         for severity in SEVERITIES {
             let behaviours = self.of_severity(severity);
             let heading = group_heading(severity, behaviours.len());
@@ -141,6 +178,9 @@ impl Comparison {
         html
     }
 }
+
+/// The heading of the preflight facts that changed (catalogue §14).
+const PREFLIGHT_HEADING: &str = "preflight facts changed";
 
 /// `before → after`, or the value once when it did not change.
 fn arrow(before: &str, after: &str) -> String {

@@ -1,5 +1,7 @@
 //! The console report: one line per scenario as it finishes, failure details under it, then the tally.
 
+use super::preflight::PreflightFacts;
+use super::provisioning::{Provisioning, UNKNOWN_FORM};
 use super::{RunReport, ScenarioOutcome, ScenarioRun};
 
 /// `[12/44] PASS  CC-A3  must    With the system property true the client gets a token`, plus details; an
@@ -61,6 +63,70 @@ pub(crate) fn heading(target: &str, instance: &str, release: &str, scenarios: us
         "sncc {} conformance run: {scenarios} scenarios against {instance} ({target} target), release {release}",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// What the preflight found, before the plan: `Preflight: instance acme (a developer instance); admin "admin"
+/// on Basic, roles admin; update set Default; application global; 7 requests`.
+pub(crate) fn preflight(facts: &PreflightFacts) -> String {
+    let roles = match facts.admin.roles.as_slice() {
+        [] => "no role".to_owned(),
+        roles => format!("roles {}", roles.join(", ")),
+    };
+    format!(
+        "Preflight: instance {} ({}); admin \"{}\" on {}, {roles}; update set {}; application {}; {} requests",
+        facts.instance_name.as_deref().unwrap_or("without a name"),
+        facts.host.describe(),
+        facts.admin.user_name,
+        match facts.admin.signs_in_with.as_str() {
+            "token" => "a token",
+            _ => "Basic",
+        },
+        facts.update_set.name,
+        facts.application,
+        facts.requests
+    )
+}
+
+/// What the run's own provisioning and undoing did, after its scenarios; `rows` lists the update set rows
+/// (the HTML report does, the console only counts them).
+pub(crate) fn provisioning(done: &Provisioning, rows: bool) -> String {
+    let mut text = String::from("Provisioning:");
+    match done.secret_form.as_deref() {
+        Some(UNKNOWN_FORM) => text.push_str(" how the instance takes client secrets is unknown;"),
+        Some(form) => text.push_str(&format!(" client secrets taken {form};")),
+        None => {}
+    }
+    if let Some(table) = &done.own_table {
+        text.push_str(&format!(
+            " {} {}{};",
+            table.table,
+            if table.gone { "gone" } else { "still there" },
+            match table.swept.len() {
+                0 => String::new(),
+                swept => format!(", {swept} leftover(s) swept"),
+            }
+        ));
+    }
+    if done.admin_tokens_revoked > 0 {
+        text.push_str(&format!(
+            " {} admin token(s) revoked;",
+            done.admin_tokens_revoked
+        ));
+    }
+    text.push_str(&format!(
+        " {} update set row(s) left by the run's writes",
+        done.update_set_rows.len()
+    ));
+    for row in done.update_set_rows.iter().filter(|_| rows) {
+        text.push_str(&format!(
+            "\n  {} {} ({}) in {}",
+            row.action, row.name, row.target_name, row.update_set
+        ));
+    }
+    for problem in &done.problems {
+        text.push_str(&format!("\n  problem: {problem}"));
+    }
+    text
 }
 
 /// The closing lines: skipped scenarios (not printed live; numbered after the scenarios that ran), then the

@@ -137,6 +137,7 @@ pub(crate) fn render(report: &RunReport) -> String {
         escape(&report.release),
     );
     header(&mut html, report);
+    instance(&mut html, report);
     legend(&mut html);
     let behaviours = in_catalogue_order(report.behaviours());
     index(&mut html, &behaviours);
@@ -212,6 +213,27 @@ fn header(html: &mut String, report: &RunReport) {
     let _ = writeln!(
         html,
         "<p class=\"verdict {class}\">{verdict}</p>\n</header>"
+    );
+}
+
+/// An admin run's preflight, plan and provisioning (catalogue §14, §15), as the console showed them.
+fn instance(html: &mut String, report: &RunReport) {
+    let mut shown = Vec::new();
+    shown.extend(report.preflight.as_ref().map(super::console::preflight));
+    shown.extend(report.plan.as_ref().map(super::plan::RunPlan::lines));
+    shown.extend(
+        report
+            .provisioning
+            .as_ref()
+            .map(|done| super::console::provisioning(done, true)),
+    );
+    if shown.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        html,
+        "<section>\n<h2>Before the first change, and after the last</h2>\n<pre>{}</pre>\n</section>",
+        escape(&shown.join("\n"))
     );
 }
 

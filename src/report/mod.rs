@@ -10,6 +10,9 @@ pub(crate) mod html;
 pub(crate) mod junit;
 pub(crate) mod messages;
 mod model;
+pub(crate) mod plan;
+pub(crate) mod preflight;
+pub(crate) mod provisioning;
 #[cfg(test)]
 pub(crate) mod sample;
 mod shown_steps;

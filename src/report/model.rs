@@ -11,6 +11,10 @@ use crate::catalogue::{ScenarioInfo, Severity};
 use crate::client::exchange::Exchange;
 use crate::support::redact;
 
+use super::plan::RunPlan;
+use super::preflight::PreflightFacts;
+use super::provisioning::Provisioning;
+
 /// How a scenario ended, severity applied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
@@ -148,7 +152,8 @@ pub(crate) struct Observation {
 }
 
 impl Observation {
-    /// Why an exchange decides nothing: the first that got no answer, a 429 (retries exhausted) or a 5xx.
+    /// Why an exchange decides nothing: the first that got no answer, a 429 (retries exhausted), a 5xx, or a
+    /// `202` to a write (the platform queued it: its outcome is unknown, catalogue §15).
     pub(crate) fn fault(&self) -> Option<String> {
         self.exchanges.iter().find_map(|exchange| {
             let request = format!(
@@ -162,6 +167,9 @@ impl Observation {
                 )),
                 Some(429) => Some(format!(
                     "the instance answered 429 to {request}: a rate limit decides nothing"
+                )),
+                Some(202) if exchange.method != "GET" => Some(format!(
+                    "the instance answered 202 to {request}: it queued the write, and an unknown outcome decides nothing"
                 )),
                 Some(status) if status >= 500 => Some(format!(
                     "the instance answered {status} to {request}: a server or gateway error decides nothing"
@@ -277,6 +285,15 @@ pub(crate) struct RunReport {
     #[serde(default)]
     pub requests: usize,
     pub scenarios: Vec<ScenarioRun>,
+    /// What an admin run's preflight read of the instance (catalogue §14); absent on other targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<PreflightFacts>,
+    /// What an admin run planned before its first change (catalogue §14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<RunPlan>,
+    /// What an admin run's provisioning and undoing did beyond its scenarios (catalogue §15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning: Option<Provisioning>,
     /// The text of each feature file the run read, as is (the Cucumber Messages report quotes it; kept out
     /// of `summary.json`).
     #[serde(skip)]
@@ -452,6 +469,23 @@ mod tests {
             Some(
                 "the instance did not answer GET /api/now/table/sys_user: no answer decides nothing"
             )
+        );
+        let queued = Observation {
+            exchanges: vec![Exchange {
+                method: "POST".into(),
+                ..exchange(Some(202))
+            }],
+            ..Observation::default()
+        };
+        assert!(
+            queued
+                .fault()
+                .is_some_and(|fault| fault.contains("queued the write"))
+        );
+        assert_eq!(
+            observation(vec![Some(202)]).fault(),
+            None,
+            "a GET changes nothing"
         );
     }
 }

@@ -52,6 +52,9 @@ pub(crate) fn report(scenarios: Vec<ScenarioRun>) -> RunReport {
         tally: Tally::of(&scenarios),
         requests: 0,
         scenarios,
+        preflight: None,
+        plan: None,
+        provisioning: None,
         sources: Vec::new(),
     }
 }

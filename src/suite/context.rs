@@ -1,9 +1,10 @@
-//! What every scenario of a run shares: the target, its HTTP client, the release, the run's name prefix.
+//! What every scenario of a run shares: the target, its HTTP client, the release, the run's name prefix, the
+//! instance's settings as the preflight read them, and what the run learned of the instance as it went.
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -16,6 +17,7 @@ use crate::client::Credentials;
 use crate::mock::Break;
 use crate::servicenow::release::Release;
 
+use super::preflight::InstanceSettings;
 use super::turns::Turns;
 
 /// Where the suite runs.
@@ -63,6 +65,53 @@ impl Target {
     }
 }
 
+/// How the instance takes a client secret written through the Table API (catalogue §15), as the run's first
+/// entity told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SecretForm {
+    /// As written.
+    AsWritten,
+    /// Only as a display value (`sysparm_input_display_value=true`), as the Table API documents for
+    /// encrypted fields.
+    AsDisplayValue,
+    /// Neither: the first entity got no token either way.
+    Neither,
+}
+
+impl SecretForm {
+    pub(super) fn describe(self) -> &'static str {
+        match self {
+            SecretForm::AsWritten => "as written",
+            SecretForm::AsDisplayValue => "as a display value",
+            SecretForm::Neither => "neither",
+        }
+    }
+}
+
+/// What a run's scenarios share, as the run was set up.
+pub(super) struct RunScope {
+    pub target: Target,
+    pub http: reqwest::Client,
+    /// The release scenarios run against; `None` when unknown.
+    pub release: Option<Release>,
+    /// Put before every name the suite creates on a real instance, so its records are recognisable.
+    pub prefix: String,
+    /// Where changes to a real instance are journaled before they are made (admin targets only).
+    pub journal: Option<Arc<ChangeJournal>>,
+    /// How long a create whose answer was lost may take to appear before a search that finds nothing
+    /// settles it (`--late-write-grace`).
+    pub late_write_grace: Duration,
+    /// How long a scenario may take, its waits for a turn aside (`--scenario-timeout`).
+    pub scenario_timeout: Duration,
+    /// The instance's settings, as the preflight read them (admin targets only).
+    pub settings: Option<InstanceSettings>,
+    /// How long a change the next request must see is polled for on a real instance (`--settle`).
+    pub settle: Duration,
+    /// Whether the admin target is the plan's rehearsal on a mock of the run's own: its clock is moved
+    /// rather than waited on.
+    pub rehearsal: bool,
+}
+
 pub(super) struct Context {
     pub target: Target,
     pub http: reqwest::Client,
@@ -77,6 +126,14 @@ pub(super) struct Context {
     pub late_write_grace: Duration,
     /// How long a scenario may take, its waits for a turn aside (`--scenario-timeout`).
     pub scenario_timeout: Duration,
+    /// The instance's settings, as the preflight read them (admin targets only).
+    pub settings: Option<InstanceSettings>,
+    /// How long a change the next request must see is polled for on a real instance (`--settle`).
+    pub settle: Duration,
+    /// Whether the admin target is the plan's rehearsal on a mock of the run's own.
+    pub rehearsal: bool,
+    /// How the instance takes client secrets, once the run's first entity told (catalogue §15).
+    pub secret_form: OnceLock<SecretForm>,
     /// Scenarios' turns on a real instance: side by side, an `@instance-wide` one alone.
     pub turns: Arc<Turns>,
     /// Bringing the grant property to the run's baseline, one scenario at a time.
@@ -92,15 +149,19 @@ pub(super) struct Context {
 }
 
 impl Context {
-    pub(super) fn new(
-        target: Target,
-        http: reqwest::Client,
-        release: Option<Release>,
-        prefix: String,
-        journal: Option<Arc<ChangeJournal>>,
-        late_write_grace: Duration,
-        scenario_timeout: Duration,
-    ) -> Context {
+    pub(super) fn new(scope: RunScope) -> Context {
+        let RunScope {
+            target,
+            http,
+            release,
+            prefix,
+            journal,
+            late_write_grace,
+            scenario_timeout,
+            settings,
+            settle,
+            rehearsal,
+        } = scope;
         Context {
             target,
             http,
@@ -109,6 +170,10 @@ impl Context {
             journal,
             late_write_grace,
             scenario_timeout,
+            settings,
+            settle,
+            rehearsal,
+            secret_form: OnceLock::new(),
             turns: Arc::new(Turns::default()),
             grant_baseline: Mutex::new(()),
             grant_property_before_run: std::sync::Mutex::new(None),
@@ -120,6 +185,12 @@ impl Context {
     /// A number for a scenario that begins, unique in the run.
     pub(super) fn next_scenario_number(&self) -> usize {
         self.scenarios_begun.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The suite's own table on a real instance: `u_sncc_<run>`.
+    pub(super) fn own_table_name(&self) -> String {
+        let run = self.prefix.trim_start_matches("sncc-");
+        format!("u_sncc_{}", run.trim_end_matches('-'))
     }
 }
 

@@ -384,9 +384,10 @@ fn a_reset_on_the_check_of_a1s_deleted_property_recreates_nothing_and_passes() {
 #[test]
 fn restore_never_recreates_a_test_user_the_run_created_and_deleted() {
     let case = Case::untouched("b2-killed");
-    // CC-B2 deletes its user, then requests a token: hang that request, and kill the run there.
+    // CC-B2 deletes its user, then requests a token: hang that request (the run's own first entity asks for
+    // the first, catalogue §15 rule 4), and kill the run there.
     case.proxy
-        .add(Rule::new("POST", TOKEN, Occurrence::Every, Action::Hang));
+        .add(Rule::new("POST", TOKEN, Occurrence::Nth(2), Action::Hang));
     let mut run = case.start(&["--tags", "@CC-B2", "--timeout", "60"]);
     wait_until("CC-B2 requests its token", || {
         assert!(run.is_running(), "the run ended early");
@@ -485,16 +486,17 @@ fn a_truncated_answer_to_the_token_clean_up_lookup_keeps_the_journal() {
 #[test]
 fn an_unparseable_answer_to_the_search_for_a_created_record_is_an_error() {
     let case = Case::untouched("search-unparseable");
-    // The first user is created but its answer is lost; every search for users answers garbage.
+    // A3's user (the run's own first entity's is the first, catalogue §15 rule 4) is created but its answer is
+    // lost; every search for the run's users answers garbage (the preflight's read of the admin is left alone).
     case.proxy.add(Rule::new(
         "POST",
         &create_in("sys_user"),
-        Occurrence::Nth(1),
+        Occurrence::Nth(2),
         Action::ForwardThenReset,
     ));
     case.proxy.add(Rule::new(
         "GET",
-        &query_of("sys_user"),
+        &format!("{}.*sncc-", query_of("sys_user")),
         Occurrence::Every,
         Action::Unparseable,
     ));
@@ -695,11 +697,12 @@ fn a_500_on_the_lookup_of_the_grant_property_before_changing_it_is_not_a_pass() 
 #[test]
 fn a_create_that_lands_after_the_timeout_is_found_and_removed_by_the_run() {
     let case = Case::untouched("late-create");
-    // Held past sncc's 2-second timeout, then forwarded: the user is created after sncc gave up on it.
+    // A3's user (the run's own first entity's is the first, catalogue §15 rule 4) is held past sncc's
+    // 2-second timeout, then forwarded: the user is created after sncc gave up on it.
     case.proxy.add(Rule::new(
         "POST",
         &create_in("sys_user"),
-        Occurrence::Nth(1),
+        Occurrence::Nth(2),
         Action::Hold(Duration::from_secs(3)),
     ));
 
@@ -723,13 +726,17 @@ fn a_create_that_lands_after_the_timeout_is_found_and_removed_by_the_run() {
 
 #[test]
 fn a_500_after_a_create_landed_is_searched_for_and_removed() {
-    for table in ["sys_properties", "sys_user", "oauth_entity"] {
+    // The property's create answered 500 is the next test's: A3 alone finds the property the run's own first
+    // entity made (catalogue §15 rule 4) and creates none.
+    for table in ["sys_user", "oauth_entity"] {
         let case = Case::untouched(&format!("create-500-{table}"));
         // The record is created; the client is told 500.
+        // The run's own first entity (catalogue §15 rule 4) makes the first create in each table, before
+        // any scenario: A3's is the second.
         case.proxy.add(Rule::new(
             "POST",
             &create_in(table),
-            Occurrence::Nth(1),
+            Occurrence::Nth(2),
             Action::ForwardThenStatus(500),
         ));
 
@@ -753,12 +760,13 @@ fn a_500_after_a_create_landed_is_searched_for_and_removed() {
 #[test]
 fn a_500_after_the_grant_property_was_created_leaves_no_property_when_later_scenarios_use_it() {
     let case = Case::untouched("property-create-500");
+    // The run's own first entity creates the property first and deletes it again (catalogue §15 rule 4); then
     // CC-A1 (instance-wide, alone and first) creates the property and is told 500; CC-A2 and CC-A3 then
     // find the property and change it. The run must still end with no property, as before it.
     case.proxy.add(Rule::new(
         "POST",
         &create_in("sys_properties"),
-        Occurrence::Nth(1),
+        Occurrence::Nth(2),
         Action::ForwardThenStatus(500),
     ));
 

@@ -223,9 +223,11 @@ fn a_failing_admin_run_leaves_every_table_as_it_was() {
     let dir = TempDir::new("real-failing");
     let before = mock.snapshot();
     // A 400 is an answer, so a deviation (a 5xx would leave the scenarios inconclusive: see below).
+    // The run's own first entity asks for the first token (catalogue §15 rule 4): its 500 leaves the secret's
+    // form unknown; the five after it go to scenarios.
     mock.arm_fault(json!({
         "path": "/oauth_token.do",
-        "times": 5,
+        "times": 6,
         "action": "respond",
         "status": 400,
         "body": "boom",
@@ -243,9 +245,11 @@ fn server_errors_leave_scenarios_inconclusive_and_every_table_as_it_was() {
     let mock = Mock::start("untouched");
     let dir = TempDir::new("real-faulty");
     let before = mock.snapshot();
+    // The run's own first entity asks for the first token (catalogue §15 rule 4): its 500 leaves the secret's
+    // form unknown; the five after it go to scenarios.
     mock.arm_fault(json!({
         "path": "/oauth_token.do",
-        "times": 5,
+        "times": 6,
         "action": "respond",
         "status": 500,
         "body": "boom",

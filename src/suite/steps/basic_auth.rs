@@ -80,6 +80,7 @@ async fn basic_client_auth_as_before(world: &mut SuiteWorld, fact: String) -> Re
 #[when(expr = "{string} reads the suite's own table with Basic auth")]
 async fn reads_own_table_with_basic(world: &mut SuiteWorld, user: String) -> Result<(), String> {
     let table = world.own_table().await?;
+    world.grant_own_table_role().await?;
     let basic = basic_of(world, &user)?;
     let reply = world
         .servicenow

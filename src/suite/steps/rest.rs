@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::client::{Credentials, Reply};
 use crate::servicenow::captured::REST_401 as NOT_AUTHENTICATED;
-use crate::suite::world::{SuiteWorld, text};
+use crate::suite::world::{Replay, SuiteWorld, text};
 
 pub(super) fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
     Ok(Credentials::Bearer(world.replies.current_token()?))
@@ -25,12 +25,14 @@ pub(super) fn keep(
 
 #[when("the token is used to ask who it acts as")]
 async fn who_am_i(world: &mut SuiteWorld) -> Result<(), String> {
+    world.remember(Replay::WhoAmI);
     let reply = world.servicenow.current_user(&bearer(world)?).await;
     keep(world, reply)
 }
 
 #[when(expr = "the token is used to read the table {string}")]
 async fn read_table(world: &mut SuiteWorld, table: String) -> Result<(), String> {
+    world.remember(Replay::ReadTable(table.clone()));
     let reply = world
         .servicenow
         .list(&bearer(world)?, &table, &[("sysparm_limit", "1")])
@@ -124,23 +126,31 @@ async fn revoke(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> 
 
 #[then(expr = "the token acts as {string}")]
 async fn acts_as(world: &mut SuiteWorld, user: String) -> Result<(), String> {
-    let expected = world.vocabulary.user(&user)?.clone();
+    let expected = world.vocabulary.user(&user)?;
+    let (user_name, sys_id) = (expected.user_name.clone(), expected.sys_id.clone());
+    let judged = world
+        .settled(|world| acting_as(world, &user_name, sys_id.as_deref()))
+        .await;
+    if let Some(result) = world.replies.rest_reply().ok().and_then(Reply::result) {
+        world.record_fact("acts_as", json!(text(&result, "user_name")));
+    }
+    judged
+}
+
+/// Whether the last `current_user` answer says the token acts as the expected user.
+fn acting_as(world: &SuiteWorld, user_name: &str, sys_id: Option<&str>) -> Result<(), String> {
     let reply = world.replies.rest_reply()?;
     let result = reply
         .result()
         .ok_or_else(|| format!("current_user answered {} {}", reply.status, reply.body))?;
-    let user_name = text(&result, "user_name");
-    let sys_id = text(&result, "user_sys_id");
-    world.record_fact("acts_as", json!(user_name));
-    if user_name != expected.user_name {
-        return Err(format!(
-            "the token acts as {user_name}, expected {}",
-            expected.user_name
-        ));
+    let acting = text(&result, "user_name");
+    let acting_id = text(&result, "user_sys_id");
+    if acting != user_name {
+        return Err(format!("the token acts as {acting}, expected {user_name}"));
     }
-    match expected.sys_id {
-        Some(expected_id) if expected_id != sys_id => {
-            Err(format!("user_sys_id is {sys_id}, expected {expected_id}"))
+    match sys_id {
+        Some(expected) if expected != acting_id => {
+            Err(format!("user_sys_id is {acting_id}, expected {expected}"))
         }
         _ => Ok(()),
     }
@@ -164,6 +174,10 @@ async fn first_token_recorded(world: &mut SuiteWorld, fact: String) -> Result<()
 
 #[then("the request succeeds")]
 async fn succeeds(world: &mut SuiteWorld) -> Result<(), String> {
+    world.settled(succeeded).await
+}
+
+fn succeeded(world: &SuiteWorld) -> Result<(), String> {
     let reply = world.replies.rest_reply()?;
     if reply.status == 200 && reply.result().is_some() {
         Ok(())

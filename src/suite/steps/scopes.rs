@@ -5,7 +5,7 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use crate::servicenow::captured::SCOPE_CHECK_PROPERTY;
-use crate::suite::world::SuiteWorld;
+use crate::suite::world::{Replay, SuiteWorld};
 
 use super::rest::{bearer, keep};
 
@@ -45,6 +45,8 @@ async fn scope_check(world: &mut SuiteWorld, value: String) -> Result<(), String
 #[when("the token is used to read the suite's own table")]
 async fn token_reads_own_table(world: &mut SuiteWorld) -> Result<(), String> {
     let table = world.own_table().await?;
+    world.grant_own_table_role().await?;
+    world.remember(Replay::ReadTable(table.clone()));
     let reply = world
         .servicenow
         .list(&bearer(world)?, &table, &[("sysparm_limit", "1")])
@@ -57,6 +59,7 @@ async fn token_reads_own_table(world: &mut SuiteWorld) -> Result<(), String> {
 #[then(expr = "the request is refused for the missing auth scope {string}")]
 async fn refused_for_missing_scope(world: &mut SuiteWorld, scope: String) -> Result<(), String> {
     let name = world.auth_scope_name(&scope).await?;
+    let judged = world.settled(|world| refused_naming(world, &name)).await;
     let reply = world.replies.rest_reply()?.clone();
     world.record_fact("scope_refusal_status", json!(reply.status));
     world.record_fact(
@@ -65,13 +68,18 @@ async fn refused_for_missing_scope(world: &mut SuiteWorld, scope: String) -> Res
             .json()
             .unwrap_or_else(|| Value::from(reply.body.clone())),
     );
+    judged
+}
+
+fn refused_naming(world: &SuiteWorld, name: &str) -> Result<(), String> {
+    let reply = world.replies.rest_reply()?;
     if reply.status != 403 {
         return Err(format!(
             "expected 403 naming the missing scope {name}, got {} {}",
             reply.status, reply.body
         ));
     }
-    if !reply.body.contains(&name) {
+    if !reply.body.contains(name) {
         return Err(format!(
             "the 403 does not name the missing scope {name}: {}",
             reply.body

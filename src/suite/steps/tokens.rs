@@ -27,7 +27,9 @@ async fn requests_a_token(world: &mut SuiteWorld, endpoint: String) -> Result<()
 #[given(expr = "{string} holds a token")]
 pub(super) async fn holds_a_token(world: &mut SuiteWorld, endpoint: String) -> Result<(), String> {
     requests_a_token(world, endpoint).await?;
-    world.replies.current_token().map(drop)
+    world
+        .settled(|world| world.replies.current_token().map(drop))
+        .await
 }
 
 #[when(expr = "{string} requests a token with a wrong client secret")]
@@ -145,6 +147,10 @@ fn body_of(reply: &Reply) -> Result<serde_json::Map<String, Value>, String> {
 
 #[then("a token is issued")]
 async fn token_issued(world: &mut SuiteWorld) -> Result<(), String> {
+    world.settled(issued).await
+}
+
+fn issued(world: &SuiteWorld) -> Result<(), String> {
     let reply = world.replies.last_token_reply()?;
     access_token(reply).map(drop).ok_or_else(|| {
         format!(
@@ -156,6 +162,10 @@ async fn token_issued(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then("no token is issued")]
 async fn no_token(world: &mut SuiteWorld) -> Result<(), String> {
+    world.settled(none_issued).await
+}
+
+fn none_issued(world: &SuiteWorld) -> Result<(), String> {
     let reply = world.replies.last_token_reply()?;
     match access_token(reply) {
         Some(_) => Err(format!("a token was issued (status {})", reply.status)),
@@ -171,6 +181,10 @@ async fn no_token(world: &mut SuiteWorld) -> Result<(), String> {
 
 #[then("the request is refused with ServiceNow's generic error")]
 async fn generic_error(world: &mut SuiteWorld) -> Result<(), String> {
+    world.settled(refused_generically).await
+}
+
+fn refused_generically(world: &SuiteWorld) -> Result<(), String> {
     let reply = world.replies.last_token_reply()?;
     if reply.status != GENERIC_ERROR.status || reply.json() != Some(GENERIC_ERROR.json()) {
         return Err(format!(

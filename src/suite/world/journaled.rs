@@ -1,6 +1,7 @@
 //! The instance's records as the scenario's admin, through the Table API: on a real instance every write
-//! is journaled before it is made, with what it replaces (secrets left out), and undone at the scenario's
-//! end, or at the run's.
+//! is journaled before it is made, with what it replaces (secrets left out), read back (catalogue §15: a
+//! record that does not hold what was written is a failed setup), and undone at the scenario's end, or at
+//! the run's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,6 +36,12 @@ pub(crate) struct JournaledRecords {
     /// Records as last seen (created, found or updated), by sys_id: their old values are journaled
     /// without reading them again.
     seen: HashMap<String, Value>,
+    /// How many writes the scenario has made (every target): a request after one may have to wait for the
+    /// instance to see it (catalogue §15).
+    writes: u64,
+    /// Writes on a real instance whose record did not hold what was written: the scenario's setup failed,
+    /// whatever step made them (catalogue §15).
+    faults: Vec<String>,
 }
 
 impl JournaledRecords {
@@ -51,7 +58,53 @@ impl JournaledRecords {
             late_write_grace,
             changes: Vec::new(),
             seen: HashMap::new(),
+            writes: 0,
+            faults: Vec::new(),
         }
+    }
+
+    /// How many writes the scenario has made so far.
+    pub(crate) fn writes(&self) -> u64 {
+        self.writes
+    }
+
+    /// The failed setups the scenario's writes met (records that did not hold what was written), taken.
+    pub(crate) fn take_faults(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.faults)
+    }
+
+    /// catalogue §15: on a real instance, the record as the write's answer shows it must hold every field
+    /// written (secrets, which read back masked, and directives to the instance aside); a record that does
+    /// not is a failed setup, kept as a fault of the scenario and returned as the step's error.
+    fn read_back(&mut self, table: &str, written: &Value, record: &Value) -> Result<(), String> {
+        if self.journal.is_none() {
+            return Ok(());
+        }
+        let differing: Vec<String> = redact::without_secrets(written)
+            .iter()
+            .filter(|(name, _)| !DIRECTIVES.contains(&name.as_str()))
+            .filter_map(|(name, value)| {
+                let wanted = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                let held = record.get(name).map(|_| text(record, name));
+                match held {
+                    Some(held) if held == wanted => None,
+                    Some(held) => Some(format!("{name} is \"{held}\", not \"{wanted}\"")),
+                    None => Some(format!("{name} is not there")),
+                }
+            })
+            .collect();
+        if differing.is_empty() {
+            return Ok(());
+        }
+        let fault = format!(
+            "setup failed: the {table} record {} does not hold what was written: {}",
+            text(record, "sys_id"),
+            differing.join(", ")
+        );
+        self.faults.push(fault.clone());
+        Err(fault)
     }
 
     /// Admin credentials, or why this target has none.
@@ -82,7 +135,8 @@ impl JournaledRecords {
     }
 
     /// Journals how an announced create ended: its sys_id, refused (a 4xx: nothing was made), or unknown
-    /// (no answer, or a 5xx: a search settles it when the change is undone).
+    /// (no answer, a 5xx, or a `202`, catalogue §15: the platform queued it, and a search settles it when the
+    /// change is undone).
     fn settle_create(
         &self,
         change: Option<u64>,
@@ -123,10 +177,28 @@ impl JournaledRecords {
             .create_with(self.admin()?, table, &record, query)
             .await;
         self.settle_create(change, &reply)?;
+        self.writes += 1;
         let reply = reply.map_err(|e| e.to_string())?;
         let created = expect_result(&reply, 201, &format!("create a {table} record"))?;
         self.seen.insert(text(&created, "sys_id"), created.clone());
+        self.read_back(table, &record, &created)?;
         Ok(created)
+    }
+
+    /// Journals a record the instance made because of the run's write (a new table's role and access
+    /// controls) as one the run created, so it is deleted with the run's own.
+    pub(super) fn adopt(&mut self, at: UndoAt, table: &str, sys_id: &str) -> Result<(), String> {
+        let adopted = InstanceChange::Created {
+            table: table.into(),
+            sys_id: None,
+            find_by: format!("sys_id={sys_id}"),
+        };
+        let (Some(change), Some(journal)) = (self.announce(at, &adopted)?, &self.journal) else {
+            return Ok(());
+        };
+        journal
+            .created(change, sys_id)
+            .map_err(|error| journal_error(journal, error))
     }
 
     /// Changes a record's fields; on a real instance, their old values (secrets left out) are journaled
@@ -147,6 +219,19 @@ impl JournaledRecords {
         table: &str,
         sys_id: &str,
         changes: Value,
+    ) -> Result<(), String> {
+        self.update_with(at, table, sys_id, changes, &[]).await
+    }
+
+    /// Changes a record's fields with `sysparm_*` parameters (`sysparm_input_display_value=true`), journaled
+    /// and read back like any update.
+    pub(super) async fn update_with(
+        &mut self,
+        at: UndoAt,
+        table: &str,
+        sys_id: &str,
+        changes: Value,
+        query: &[(&str, &str)],
     ) -> Result<(), String> {
         if self.journal.is_some() {
             let before = match self.seen.get(sys_id) {
@@ -175,12 +260,13 @@ impl JournaledRecords {
         }
         let reply = self
             .servicenow
-            .update(self.admin()?, table, sys_id, &changes)
-            .await
-            .map_err(|e| e.to_string())?;
+            .update_with(self.admin()?, table, sys_id, &changes, query)
+            .await;
+        self.writes += 1;
+        let reply = reply.map_err(|e| e.to_string())?;
         let updated = expect_result(&reply, 200, &format!("update {table} {sys_id}"))?;
-        self.seen.insert(sys_id.to_owned(), updated);
-        Ok(())
+        self.seen.insert(sys_id.to_owned(), updated.clone());
+        self.read_back(table, &changes, &updated)
     }
 
     /// Deletes a record; on a real instance, its values (secrets left out) are journaled first.
@@ -199,11 +285,9 @@ impl JournaledRecords {
                 previous,
             },
         )?;
-        let reply = self
-            .servicenow
-            .delete(self.admin()?, table, sys_id)
-            .await
-            .map_err(|e| e.to_string())?;
+        let reply = self.servicenow.delete(self.admin()?, table, sys_id).await;
+        self.writes += 1;
+        let reply = reply.map_err(|e| e.to_string())?;
         if reply.status != 204 {
             return Err(format!(
                 "deleting {table} {sys_id} answered {}: {}",
@@ -243,6 +327,7 @@ impl JournaledRecords {
     ) -> Result<Reply, String> {
         let change = self.announce(UndoAt::ScenarioEnd, &created_change(table, &record))?;
         let reply = self.servicenow.create(credentials, table, &record).await;
+        self.writes += 1;
         self.settle_create(change, &reply)?;
         reply.map_err(|e| e.to_string())
     }
@@ -308,6 +393,10 @@ impl JournaledRecords {
     }
 }
 
+/// Fields a write gives the instance that are not stored as written: `sys_db_object`'s
+/// `create_access_controls` (an instruction) and `user_role` (a role name, stored as the role's sys_id).
+const DIRECTIVES: [&str; 2] = ["create_access_controls", "user_role"];
+
 /// The announcement of a create: a query that finds the record again, in case its answer is lost.
 fn created_change(table: &str, record: &Value) -> InstanceChange {
     InstanceChange::Created {
@@ -344,4 +433,68 @@ fn find_by(record: &Value) -> String {
     })
     .collect::<Vec<_>>()
     .join("^")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    /// Records journaled to a file of their own, against an instance that answers a create with `answer`.
+    async fn instance_answering(
+        answer: Value,
+        journal: &std::path::Path,
+    ) -> (MockServer, JournaledRecords) {
+        crate::support::crypto::install_default_crypto_provider();
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/now/table/sys_user"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "result": answer })))
+            .mount(&server)
+            .await;
+        let servicenow = ServiceNow::new(reqwest::Client::new(), &server.uri());
+        let admin = Credentials::Basic {
+            user: "admin".into(),
+            password: SecretString::from("pw"),
+        };
+        let journal = Arc::new(ChangeJournal::create(journal).expect("a journal"));
+        let records = JournaledRecords::new(servicenow, Some(admin), Some(journal), Duration::ZERO);
+        (server, records)
+    }
+
+    #[tokio::test]
+    async fn a_record_that_does_not_hold_what_was_written_is_a_failed_setup() {
+        let dir = std::env::temp_dir().join(format!("sncc-read-back-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a folder");
+        let written = json!({
+            "user_name": "sncc-x-1-u",
+            "web_service_access_only": "true",
+            "user_password": "Secret+16chars/Aa7!",
+        });
+
+        let held = json!({ "sys_id": "u1", "user_name": "sncc-x-1-u", "web_service_access_only": "true",
+                           "user_password": "********" });
+        let (_server, mut records) = instance_answering(held, &dir.join("held.jsonl")).await;
+        assert!(records.create("sys_user", written.clone()).await.is_ok());
+        assert!(
+            records.take_faults().is_empty(),
+            "a secret reads back masked"
+        );
+
+        let dropped = json!({ "sys_id": "u2", "user_name": "sncc-x-1-u", "web_service_access_only": "false",
+                              "user_password": "********" });
+        let (_server, mut records) = instance_answering(dropped, &dir.join("dropped.jsonl")).await;
+        let error = records.create("sys_user", written).await.unwrap_err();
+        assert!(
+            error
+                .starts_with("setup failed: the sys_user record u2 does not hold what was written")
+                && error.contains("web_service_access_only is \"false\", not \"true\""),
+            "{error}"
+        );
+        assert!(!error.contains("Secret+16chars"), "{error}");
+        assert_eq!(records.take_faults(), [error]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -1,12 +1,15 @@
 //! One scenario's world: its own instance (a fresh mock, or the real target), its records there, what it
 //! named, the last answers, and what it observed. Each part has a file of its own: the records, journaled
-//! and undone (`journaled`); what the steps name (`vocabulary`) and its making (`provisioning`); the
-//! instance-wide properties (`properties`); the last answers (`replies`).
+//! and undone (`journaled`); what the steps name (`vocabulary`) and its making (`provisioning`); how the
+//! instance takes a client secret (`secret_form`); the instance-wide properties (`properties`); the last
+//! answers (`replies`); expectations polled for while a change settles (`settle`).
 
 mod journaled;
 mod properties;
 mod provisioning;
 mod replies;
+mod secret_form;
+mod settle;
 mod table_reply;
 mod vocabulary;
 
@@ -29,6 +32,8 @@ use crate::support::random;
 use super::context::{self, Context, Target};
 use journaled::JournaledRecords;
 pub(super) use replies::{Replies, access_token};
+pub(super) use settle::Replay;
+use settle::SinceWrite;
 pub(super) use table_reply::text;
 use vocabulary::Vocabulary;
 
@@ -62,6 +67,10 @@ pub(super) struct SuiteWorld {
     pub deadline: Deadline,
     /// The `access_token_lifespan` the scenario gave its endpoint, if it set one.
     pub configured_lifespan: Option<u64>,
+    /// The requests made since the scenario's last write, which an expectation about it is judged on.
+    since_write: SinceWrite,
+    /// Whether the scenario's users were granted the role of the suite's own table (catalogue §15).
+    own_table_role_granted: Vec<String>,
 }
 
 impl fmt::Debug for SuiteWorld {
@@ -116,7 +125,8 @@ impl SuiteWorld {
         let servicenow = ServiceNow::new(context.http.clone(), &base_url)
             .with_retry(retry)
             .with_deadline(deadline.clone());
-        let control = mock.as_ref().map(|_| {
+        // The plan's rehearsal runs on a mock of its own: its clock is moved rather than waited on.
+        let control = (mock.is_some() || context.rehearsal).then(|| {
             MockControl::new(context.http.clone(), &base_url).with_deadline(deadline.clone())
         });
         for secret in admin.iter().flat_map(Credentials::secrets) {
@@ -144,6 +154,8 @@ impl SuiteWorld {
             key: None,
             deadline,
             configured_lifespan: None,
+            since_write: SinceWrite::default(),
+            own_table_role_granted: Vec::new(),
         })
     }
 
@@ -181,8 +193,13 @@ impl SuiteWorld {
         matches!(self.context.target, Target::Client { .. })
     }
 
-    /// Sends a token request and keeps the response.
+    /// Sends a token request and keeps the response; it is sent again while a change settles.
     pub(super) async fn request_token(&mut self, request: TokenRequest) -> Result<(), String> {
+        self.remember(Replay::Token(request.clone()));
+        self.send_token_request(request).await
+    }
+
+    async fn send_token_request(&mut self, request: TokenRequest) -> Result<(), String> {
         let reply = self
             .servicenow
             .request_token(&request)

@@ -67,7 +67,13 @@ impl SuiteWorld {
                     .await
             }
             (None, Some(value)) => {
-                let record = json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
+                let mut record =
+                    json!({ "name": GRANT_PROPERTY, "type": "boolean", "value": value });
+                if self.records.is_journaled() {
+                    // catalogue §15: no node-wide cache flush for it, and no update set carries it.
+                    record["ignore_cache"] = json!("true");
+                    record["is_private"] = json!("true");
+                }
                 self.records
                     .create_undone_at(at, "sys_properties", record, &[])
                     .await
@@ -129,47 +135,41 @@ impl SuiteWorld {
         }
     }
 
-    /// The Basic auth restriction on and enforcing (catalogue §10, §16). On the mock, each scenario's own
-    /// instance is switched through its control plane (its properties need `security_admin`, which no REST
-    /// caller holds). A real instance is never switched: the restriction must already enforce, as a new
-    /// instance's does, or the scenario cannot run there.
+    /// The Basic auth restriction on and enforcing (catalogue §10, §16). A real instance is never switched (its
+    /// properties need `security_admin`, which no REST caller holds): the preflight read whether it enforces,
+    /// and a scenario that needs it is not runnable where it does not. On the mock, each scenario's own
+    /// instance is switched through its control plane, its admin listed in `allowed_users` first so it goes on
+    /// provisioning and undoing.
     pub(crate) async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
-        if let Some(control) = &self.control {
-            // The scenario's admin signs in with Basic: listed, it goes on provisioning and undoing.
-            let admin = self.records.admin()?.clone();
-            let reply = self.servicenow.current_user(&admin).await;
-            let me = expect_result(
-                &reply.map_err(|e| e.to_string())?,
-                200,
-                "ask who the admin is",
-            )?;
-            let enforcing = json!({
-                BASIC_ALLOWED_USERS_PROPERTY: text(&me, "user_sys_id"),
-                BASIC_RESTRICTION_ACTIVE_PROPERTY: true,
-                BASIC_RESTRICTION_ENFORCE_PROPERTY: true,
-            });
-            return control
-                .set_properties(enforcing)
-                .await
-                .map_err(|error| error.to_string());
+        if let Some(settings) = &self.context.settings {
+            return match settings.restriction_enforcing() {
+                true => Ok(()),
+                false => Err(
+                    "the instance does not enforce the Basic auth restriction, and its properties need \
+                     security_admin, which no REST session holds: not runnable here"
+                        .into(),
+                ),
+            };
         }
-        // `…restriction.active` is true when absent (its default); `…enforce` must be there and true.
-        for (property, when_absent) in [
-            (BASIC_RESTRICTION_ACTIVE_PROPERTY, "true"),
-            (BASIC_RESTRICTION_ENFORCE_PROPERTY, "false"),
-        ] {
-            let found = self
-                .records
-                .find("sys_properties", &format!("name={property}"))
-                .await?;
-            let value = found.first().map(|record| text(record, "value"));
-            if value.as_deref().unwrap_or(when_absent) != "true" {
-                return Err(format!(
-                    "the instance does not enforce the Basic auth restriction ({property} is not true), \
-                     and its properties need security_admin, which no REST session holds: not runnable here"
-                ));
-            }
-        }
-        Ok(())
+        let control = self
+            .control
+            .clone()
+            .ok_or("only the mock's control plane may switch the Basic auth restriction")?;
+        let admin = self.records.admin()?.clone();
+        let reply = self.servicenow.current_user(&admin).await;
+        let me = expect_result(
+            &reply.map_err(|e| e.to_string())?,
+            200,
+            "ask who the admin is",
+        )?;
+        let enforcing = json!({
+            BASIC_ALLOWED_USERS_PROPERTY: text(&me, "user_sys_id"),
+            BASIC_RESTRICTION_ACTIVE_PROPERTY: true,
+            BASIC_RESTRICTION_ENFORCE_PROPERTY: true,
+        });
+        control
+            .set_properties(enforcing)
+            .await
+            .map_err(|error| error.to_string())
     }
 }

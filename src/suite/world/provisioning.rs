@@ -1,5 +1,7 @@
 //! Making on the instance what the steps name, through the Table API on every target: users, OAuth API
-//! endpoints, auth scopes and their mappings, the suite's own table; and the names they get there.
+//! endpoints, auth scopes and their mappings, the suite's own table; and the names they get there. On a real
+//! instance provisioning harms nothing (catalogue §15): entities explicitly unrestricted, secrets written the
+//! way the instance takes them, strong passwords, the suite's table with access controls and a role of its own.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
@@ -9,8 +11,21 @@ use crate::support::random;
 
 use super::SuiteWorld;
 use super::journaled::UndoAt;
+use super::secret_form::AS_DISPLAY_VALUE;
 use super::table_reply::text;
 use super::vocabulary::{Endpoint, User};
+use crate::suite::context::SecretForm;
+
+/// The `scope_restriction_status` column of `oauth_entity`, and the value the suite's entities get on a real
+/// instance (catalogue §15: a new instance's default, `restricted`, would refuse the suite's tokens).
+const SCOPE_RESTRICTION: &str = "scope_restriction_status";
+const UNRESTRICTED: &str = "unrestricted";
+
+/// A user's password (catalogue §15): upper and lower case letters, a digit and a symbol, and at least 16
+/// characters, whatever an instance's password policy asks; random but for the four that guarantee the classes.
+pub(crate) fn strong_password() -> String {
+    format!("{}Aa7!", random::secret())
+}
 
 impl SuiteWorld {
     /// `a user "X"`: created on the mock or an admin target; the expected user on a client target.
@@ -54,7 +69,7 @@ impl SuiteWorld {
             return Err("a client target cannot create users".into());
         }
         let user_name = self.instance_name(logical);
-        let password = self.held_secret(random::secret());
+        let password = self.held_secret(strong_password());
         let record = json!({
             "user_name": user_name,
             "first_name": "sncc",
@@ -104,20 +119,26 @@ impl SuiteWorld {
                     None => String::new(),
                 };
                 let secret = self.held_secret(random::secret());
-                let record = json!({
+                let mut record = json!({
                     "name": self.instance_name(logical),
                     "type": "client",
                     "client_secret": secret.expose_secret(),
                     "user": user_sys_id,
                     "default_grant_type": "client_credentials",
                 });
+                let settings = self.context.settings.as_ref();
+                if settings.is_some_and(|settings| settings.entity_has(SCOPE_RESTRICTION)) {
+                    record[SCOPE_RESTRICTION] = json!(UNRESTRICTED);
+                }
                 let created = self.records.create("oauth_entity", record).await?;
                 let client_id = text(&created, "client_id");
                 if client_id.is_empty() {
                     return Err("the new OAuth API endpoint has no client_id".into());
                 }
+                let sys_id = text(&created, "sys_id");
+                self.write_secret_as_taken(&sys_id, &secret).await?;
                 Endpoint {
-                    sys_id: Some(text(&created, "sys_id")),
+                    sys_id: Some(sys_id),
                     client_id,
                     client_secret: secret,
                 }
@@ -168,33 +189,92 @@ impl SuiteWorld {
         let secret = self.held_secret(secret);
         self.update_endpoint(logical, json!({ "client_secret": secret.expose_secret() }))
             .await?;
+        let sys_id = self.vocabulary.endpoint(logical)?.sys_id.clone();
+        self.write_secret_as_taken(&sys_id.unwrap_or_default(), &secret)
+            .await?;
         if let Some(endpoint) = self.vocabulary.endpoints.get_mut(logical) {
             endpoint.client_secret = secret;
         }
         Ok(())
     }
 
+    /// Writes an entity's secret again as a display value when the run's first entity showed that the
+    /// instance takes it only so (catalogue §15).
+    async fn write_secret_as_taken(
+        &mut self,
+        sys_id: &str,
+        secret: &SecretString,
+    ) -> Result<(), String> {
+        if self.context.secret_form.get() != Some(&SecretForm::AsDisplayValue) {
+            return Ok(());
+        }
+        let changes = json!({ "client_secret": secret.expose_secret() });
+        self.records
+            .update_with(
+                UndoAt::ScenarioEnd,
+                "oauth_entity",
+                sys_id,
+                changes,
+                &AS_DISPLAY_VALUE,
+            )
+            .await
+    }
+
     /// The suite's own table (catalogue §7): `u_sncc_<run>` on a real instance, created through
-    /// `sys_db_object` once a run; a table of the scenario's own mock otherwise. Auth scopes are bound
-    /// to it and to nothing the instance already uses.
+    /// `sys_db_object` once a run, with access controls and a role of its own (`u_sncc_<run>_user`, catalogue
+    /// §15) so it works under default deny; a table of the scenario's own mock otherwise. Auth scopes are
+    /// bound to it and to nothing the instance already uses.
     pub(crate) async fn own_table(&mut self) -> Result<String, String> {
         if let Some(table) = &self.vocabulary.own_table {
             return Ok(table.clone());
         }
         let name = match self.context.target {
             Target::Mock { .. } => "u_sncc_suite".to_owned(),
-            _ => {
-                let run = self.context.prefix.trim_start_matches("sncc-");
-                format!("u_sncc_{}", run.trim_end_matches('-'))
-            }
+            _ => self.context.own_table_name(),
         };
-        let record = json!({
+        let mut record = json!({
             "name": name,
             "label": self.marked("conformance check table"),
         });
+        if self.records.is_journaled() {
+            record["create_access_controls"] = json!("true");
+            record["user_role"] = json!(format!("{name}_user"));
+        }
         self.shared_record("sys_db_object", record).await?;
         self.vocabulary.own_table = Some(name.clone());
         Ok(name)
+    }
+
+    /// Grants the role of the suite's own table to the scenario's users that do not hold it yet, on a real
+    /// instance (catalogue §15: under default deny only its holders may use the table); undone at the
+    /// scenario's end.
+    pub(crate) async fn grant_own_table_role(&mut self) -> Result<(), String> {
+        if !self.records.is_journaled() {
+            return Ok(());
+        }
+        let table = self.own_table().await?;
+        let role = self
+            .records
+            .find("sys_user_role", &format!("name={table}_user"))
+            .await?
+            .first()
+            .map(|role| text(role, "sys_id"))
+            .ok_or_else(|| {
+                format!("the instance made no role {table}_user for the suite's table")
+            })?;
+        let users: Vec<String> = self
+            .vocabulary
+            .users
+            .values()
+            .filter_map(|user| user.sys_id.clone())
+            .filter(|sys_id| !self.own_table_role_granted.contains(sys_id))
+            .collect();
+        for user in users {
+            let grant = json!({ "user": user, "role": role });
+            self.records.create("sys_user_has_role", grant).await?;
+            self.own_table_role_granted.push(user);
+        }
+        Ok(())
     }
 
     /// `an auth scope "X"`: a `sys_auth_scope` of the suite's, shared by the run on a real instance.
@@ -311,10 +391,45 @@ impl SuiteWorld {
         }
         let created = self
             .records
-            .create_undone_at(UndoAt::RunEnd, table, record, &[])
+            .create_undone_at(UndoAt::RunEnd, table, record.clone(), &[])
             .await?;
+        if table == "sys_db_object" {
+            self.adopt_table_access(&text(&record, "name")).await?;
+        }
         shared.insert(key, created.clone());
         Ok(created)
+    }
+
+    /// Journals what the instance made with the suite's table (its role, access controls and their role
+    /// links) as the run's own, undone at the end of the run and by `sncc restore` (catalogue §15).
+    async fn adopt_table_access(&mut self, table: &str) -> Result<(), String> {
+        let role = self
+            .records
+            .find("sys_user_role", &format!("name={table}_user"))
+            .await?;
+        let acls = self
+            .records
+            .find("sys_security_acl", &format!("nameSTARTSWITH{table}"))
+            .await?;
+        let acl_ids: Vec<String> = acls.iter().map(|acl| text(acl, "sys_id")).collect();
+        let links = match acl_ids.is_empty() {
+            true => Vec::new(),
+            false => {
+                let query = format!("sys_security_aclIN{}", acl_ids.join(","));
+                self.records.find("sys_security_acl_role", &query).await?
+            }
+        };
+        for (derived, records) in [
+            ("sys_user_role", &role),
+            ("sys_security_acl", &acls),
+            ("sys_security_acl_role", &links),
+        ] {
+            for record in records {
+                self.records
+                    .adopt(UndoAt::RunEnd, derived, &text(record, "sys_id"))?;
+            }
+        }
+        Ok(())
     }
 
     /// The name a logical name gets on the instance: as written on the mock; on a real one prefixed with
@@ -346,5 +461,23 @@ impl SuiteWorld {
         let secret = SecretString::from(value);
         self.servicenow.recorder().know_secret(&secret);
         secret
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_carry_every_class_and_sixteen_characters_at_least() {
+        for _ in 0..200 {
+            let password = strong_password();
+            assert!(password.len() >= 16, "{password}");
+            assert!(password.chars().any(|c| c.is_ascii_uppercase()));
+            assert!(password.chars().any(|c| c.is_ascii_lowercase()));
+            assert!(password.chars().any(|c| c.is_ascii_digit()));
+            assert!(password.chars().any(|c| !c.is_ascii_alphanumeric()));
+        }
+        assert_ne!(strong_password(), strong_password());
     }
 }
