@@ -164,23 +164,56 @@ mod tests {
         }
     }
 
+    /// Before, after, severity, the class expected and the `--fail-on` it trips.
+    type Row = (
+        &'static str,
+        &'static str,
+        Severity,
+        Option<Class>,
+        Option<FailOn>,
+    );
+
     /// Every pair of outcomes that matters, at each severity: (before, after, severity, class, trips).
     #[test]
     fn the_table() {
         use Class::*;
         use FailOn as F;
         use Severity::{Info, Must, Should};
-        let table: &[(&str, &str, Severity, Option<Class>, Option<FailOn>)] = &[
+        let table: &[Row] = &[
             ("passed", "passed", Must, None, None),
             ("skipped", "skipped", Must, None, None),
             ("not run", "not run", Must, None, None),
             ("failed", "failed", Must, None, None),
-            ("failed", "failed: y", Must, Some(FactsChanged), Some(F::Facts)),
+            (
+                "failed",
+                "failed: y",
+                Must,
+                Some(FactsChanged),
+                Some(F::Facts),
+            ),
             ("skipped", "skipped: y", Must, Some(FactsChanged), None),
-            ("inconclusive", "inconclusive: y", Must, Some(Inconclusive), None),
+            (
+                "inconclusive",
+                "inconclusive: y",
+                Must,
+                Some(Inconclusive),
+                None,
+            ),
             ("passed", "failed", Must, Some(Regressed), Some(F::Must)),
-            ("passed", "warning", Should, Some(Regressed), Some(F::Should)),
-            ("warning", "failed", Should, Some(Regressed), Some(F::Should)),
+            (
+                "passed",
+                "warning",
+                Should,
+                Some(Regressed),
+                Some(F::Should),
+            ),
+            (
+                "warning",
+                "failed",
+                Should,
+                Some(Regressed),
+                Some(F::Should),
+            ),
             ("expected", "failed", Must, Some(Regressed), Some(F::Must)),
             ("passed", "expected", Must, Some(Regressed), Some(F::Must)),
             ("passed", "failed", Info, Some(Regressed), Some(F::Facts)),
@@ -200,11 +233,7 @@ mod tests {
             ("inconclusive", "inconclusive", Must, None, None),
         ];
         for (before, after, severity, class, trips) in table {
-            let got = classify(
-                outcome(before).as_ref(),
-                outcome(after).as_ref(),
-                *severity,
-            );
+            let got = classify(outcome(before).as_ref(), outcome(after).as_ref(), *severity);
             assert_eq!(
                 got.map(|got| (got.class, got.trips)),
                 class.map(|class| (class, *trips)),

@@ -62,7 +62,10 @@ pub(crate) fn load(path: &Path) -> Result<RunReport, SummaryError> {
     };
     let json: serde_json::Value = serde_json::from_str(&text).map_err(not_a_summary)?;
     // A summary without a format is of format 1; one that is not a number is no summary, as serde will say.
-    if let Some(found) = json.get("summary_format").and_then(serde_json::Value::as_u64) {
+    if let Some(found) = json
+        .get("summary_format")
+        .and_then(serde_json::Value::as_u64)
+    {
         if found > SUMMARY_FORMAT {
             return Err(SummaryError::Newer { path, found });
         }
@@ -157,9 +160,12 @@ impl BehaviourChange {
 
     /// Whether a change of it trips `fail_on`.
     fn trips(&self, fail_on: FailOn) -> bool {
-        self.changes
-            .iter()
-            .any(|change| change.classified.trips.is_some_and(|trips| trips <= fail_on))
+        self.changes.iter().any(|change| {
+            change
+                .classified
+                .trips
+                .is_some_and(|trips| trips <= fail_on)
+        })
     }
 }
 
@@ -366,8 +372,7 @@ fn target_warning(before: &RunReport, after: &RunReport) -> Option<String> {
 fn with_foreign_endpoints_apart(mut behaviour: BehaviourChange) -> Vec<BehaviourChange> {
     let (mut foreign, own): (Vec<ObservedChange>, Vec<ObservedChange>) =
         behaviour.changes.into_iter().partition(|change| {
-            matches!(&change.subject, Subject::Fact(name)
-                if crate::servicenow::inventory::endpoint_not_created_by_a_run(name).is_some())
+            matches!(&change.subject, Subject::Fact(name) if of_an_endpoint_the_run_did_not_create(name))
         });
     for change in &mut foreign {
         change.classified = FOREIGN_INVENTORY;
@@ -386,6 +391,12 @@ fn with_foreign_endpoints_apart(mut behaviour: BehaviourChange) -> Vec<Behaviour
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// Whether a fact (its name normalised) is an M1 inventory value of an endpoint no run created.
+fn of_an_endpoint_the_run_did_not_create(fact: &str) -> bool {
+    crate::servicenow::inventory::endpoint_not_created_by_a_run(fact)
+        .is_some_and(|endpoint| !endpoint.starts_with(normalize::RUN_PREFIX))
 }
 
 /// `C10` sorts after `C9`.
@@ -532,7 +543,9 @@ fn outcome_text(run: &ScenarioRun) -> String {
     match &run.outcome {
         ScenarioOutcome::Passed => "passed".to_owned(),
         ScenarioOutcome::Skipped { reason } => format!("skipped ({reason})"),
-        ScenarioOutcome::Inconclusive { reason } => format!("inconclusive ({})", normalize::text(reason)),
+        ScenarioOutcome::Inconclusive { reason } => {
+            format!("inconclusive ({})", normalize::text(reason))
+        }
         ScenarioOutcome::Expected {
             reason,
             message: said,
@@ -550,11 +563,11 @@ fn ran(runs: &[&ScenarioRun]) -> bool {
     runs.iter().any(|run| decided(run))
 }
 
-/// A behaviour's facts, a later scenario's value winning.
+/// A behaviour's facts, names and values normalised, a later scenario's value winning.
 fn facts(runs: &[&ScenarioRun]) -> BTreeMap<String, String> {
     runs.iter()
         .flat_map(|run| &run.observation.facts)
-        .map(|(name, value)| (name.clone(), normalize::text(&value.to_string())))
+        .map(|(name, value)| (normalize::text(name), normalize::text(&value.to_string())))
         .collect()
 }
 
@@ -682,7 +695,10 @@ fn response_changes(was: &Exchange, now: &Exchange) -> Vec<Difference> {
             changes.push((subject(name), before, after, FACT));
         }
     }
-    let (before, after) = (normalize::text(&was.response_body), normalize::text(&now.response_body));
+    let (before, after) = (
+        normalize::text(&was.response_body),
+        normalize::text(&now.response_body),
+    );
     if before != after {
         let (before, after) = excerpts(&before, &after);
         changes.push((subject("body"), before, after, FACT));
@@ -1074,7 +1090,9 @@ mod tests {
         assert_eq!(comparison.behaviours[0].id, "C3");
         let text = comparison.render(Format::Text, FailOn::Must);
         assert!(text.contains("release: vancouver\n"), "{text}");
-        let regressed = text.find("\nregressed: 1 behaviour\n").expect("regressions");
+        let regressed = text
+            .find("\nregressed: 1 behaviour\n")
+            .expect("regressions");
         let facts = text.find("\nfacts changed: 1 behaviour\n").expect("facts");
         assert!(regressed < facts, "{text}");
         assert!(

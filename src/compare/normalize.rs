@@ -17,6 +17,9 @@ pub(super) fn text(text: &str) -> String {
         })
 }
 
+/// What the `sncc-<run>-` prefix of a name a run gave becomes.
+pub(super) const RUN_PREFIX: &str = "sncc-<run>-";
+
 /// Each kind of volatile value and its mask, applied in this order (key members before the hex and base64url
 /// they hold, the instance's address before anything inside it).
 static VOLATILE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
@@ -41,7 +44,7 @@ static VOLATILE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             "<datetime>",
         ),
         // What a run creates is named `sncc-<run>-…`, its table `u_sncc_<run>`.
-        (r"\bsncc-[0-9a-f]{8}-", "sncc-<run>-"),
+        (r"\bsncc-[0-9a-f]{8}-", RUN_PREFIX),
         (r"\bu_sncc_[0-9a-f]{8}\b", "u_sncc_<run>"),
     ]
     .into_iter()
@@ -122,7 +125,10 @@ mod tests {
             text(r#"endpoint "sncc-deadbeef-left-over" active"#),
             r#"endpoint "sncc-<run>-left-over" active"#
         );
-        assert_eq!(text("/api/now/table/u_sncc_0a1b2c3d"), "/api/now/table/u_sncc_<run>");
+        assert_eq!(
+            text("/api/now/table/u_sncc_0a1b2c3d"),
+            "/api/now/table/u_sncc_<run>"
+        );
         // The suite's fixed names are no run's.
         assert_eq!(text("sncc-mock"), "sncc-mock");
         assert_eq!(text("u_sncc_suite"), "u_sncc_suite");
@@ -142,7 +148,8 @@ mod tests {
 
     #[test]
     fn what_the_instance_decides_is_left_alone() {
-        let body = r#"{"error":"invalid_client","error_description":"access_denied","expires_in":1799}"#;
+        let body =
+            r#"{"error":"invalid_client","error_description":"access_denied","expires_in":1799}"#;
         assert_eq!(text(body), body);
         assert_eq!(text("no-store,no-cache"), "no-store,no-cache");
     }

@@ -78,11 +78,11 @@ impl Comparison {
             let _ = writeln!(md, "\n{}", cell(&transitions));
         }
         for (class, behaviours) in self.shown_classes() {
-            let _ = writeln!(md, "\n## {}\n", class_heading(class, behaviours.len()));
+            let _ = writeln!(md, "\n## {}", class_heading(class, behaviours.len()));
             if behaviours.is_empty() {
                 continue;
             }
-            md.push_str("| behaviour | what | before | after |\n|---|---|---|---|\n");
+            md.push_str("\n| behaviour | what | before | after |\n|---|---|---|---|\n");
             for behaviour in behaviours {
                 let mut first = true;
                 for change in &behaviour.changes {
@@ -128,7 +128,11 @@ impl Comparison {
 
     pub(super) fn html(&self, fail_on: FailOn) -> String {
         let mut html = String::from(HTML_HEAD);
-        let class = if self.fails(fail_on) { "fails" } else { "passes" };
+        let class = if self.fails(fail_on) {
+            "fails"
+        } else {
+            "passes"
+        };
         let _ = writeln!(
             html,
             "<p class=\"{class}\">{}</p>",
