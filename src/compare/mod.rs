@@ -861,6 +861,10 @@ mod tests {
             !comparison.fails(FailOn::Must),
             "a setting changing fails nothing"
         );
+        assert_eq!(
+            comparison.exit_line(FailOn::Facts),
+            "exit 1 (--fail-on facts): preflight facts changed"
+        );
         let text = comparison.render(Format::Text, FailOn::Must);
         assert!(
             text.contains(
