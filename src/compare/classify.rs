@@ -6,7 +6,7 @@ use crate::catalogue::Severity;
 use crate::report::ScenarioOutcome;
 
 /// The kinds of change, in the order a comparison shows them (the first a behaviour has is its kind).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Class {
     /// It held, now it deviates (passed → failed or warning), or deviates worse (warning → failed).
     Regressed,
