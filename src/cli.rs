@@ -14,7 +14,7 @@ use sncc::catalogue::features::{self, FeatureSource};
 use sncc::client::Credentials;
 use sncc::client::PasswordGrant;
 use sncc::client::{Transport, instance_url};
-use sncc::compare::Format;
+use sncc::compare::{FailOn, Format};
 use sncc::mock::{self, Break, Provisioned, Seed};
 use sncc::servicenow::{Family, Release, ReleaseError};
 use sncc::suite::ExpectedDeviations;
@@ -51,7 +51,7 @@ enum RawCommand {
     /// Run the bundled mock instance until Ctrl-C, for your own clients (curl, PySNC, Postman…).
     Mock(MockArgs),
     /// What changed between two runs' summary.json (say, before and after an upgrade); exit 1 when a @must
-    /// behaviour changed.
+    /// behaviour regressed or an endpoint the run did not create changed (see --fail-on).
     Compare(CompareArgs),
 }
 
@@ -238,6 +238,17 @@ struct CompareArgs {
     /// How to print the changes.
     #[arg(long, value_enum, default_value_t = RawFormat::Text)]
     format: RawFormat,
+    /// What fails the comparison (exit 1): a @must regression or an M1 inventory change of an entity the run
+    /// did not create (must); also a @should regression (should); also any regression or changed fact (facts).
+    #[arg(long, value_enum, default_value_t = RawFailOn::Must)]
+    fail_on: RawFailOn,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RawFailOn {
+    Must,
+    Should,
+    Facts,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -410,6 +421,11 @@ fn compare_config(args: CompareArgs) -> CompareConfig {
             RawFormat::Text => Format::Text,
             RawFormat::Markdown => Format::Markdown,
             RawFormat::Html => Format::Html,
+        },
+        fail_on: match args.fail_on {
+            RawFailOn::Must => FailOn::Must,
+            RawFailOn::Should => FailOn::Should,
+            RawFailOn::Facts => FailOn::Facts,
         },
     }
 }

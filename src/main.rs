@@ -38,8 +38,8 @@ fn main() -> ExitCode {
 ///
 /// | code | means |
 /// |---|---|
-/// | 0 | done: nothing failed, no `@must` behaviour changed, everything undone (and `--help`, `--version`, `run --plan`) |
-/// | 1 | a behaviour failed (`run`), a `@must` behaviour changed (`compare`) |
+/// | 0 | done: nothing failed, no change tripped `compare --fail-on`, everything undone (and `--help`, `--version`, `run --plan`) |
+/// | 1 | a behaviour failed (`run`), a change tripped `--fail-on` (`compare`: by default a `@must` behaviour regressed or an M1 inventory value of an entity the run did not create changed) |
 /// | 2 | bad flags or configuration, an unreachable target, an unreadable file; or a run without failures in which a scenario was inconclusive |
 /// | 3 | the instance is not fully restored: changes are left and the journal is kept, whatever else happened |
 /// | 130 | interrupted (Ctrl-C or SIGTERM), after undoing the run's changes |
@@ -77,8 +77,8 @@ impl ExitStatus for RunOutcome {
 impl ExitStatus for CompareOutcome {
     fn exit_code(&self) -> ExitCode {
         match self {
-            CompareOutcome::Unchanged => ExitCode::SUCCESS,
-            CompareOutcome::MustChanged => ExitCode::from(FAILED),
+            CompareOutcome::Passes => ExitCode::SUCCESS,
+            CompareOutcome::Fails => ExitCode::from(FAILED),
         }
     }
 }

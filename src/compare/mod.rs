@@ -1,28 +1,29 @@
 //! `sncc compare`: what changed between two runs (say, before and after an upgrade), read from their summary.json.
 //!
-//! Per behaviour, grouped by severity: each scenario's outcome; the status, the headers that matter
-//! (Content-Type, Cache-Control, Pragma, WWW-Authenticate) and the body of each exchange of a scenario that ran
-//! both times, aligned request by request; and the facts it recorded (the token's shape among them). Volatile
-//! values (sys_ids and client ids, dates, the instance's address, a run's `sncc-<run>-` prefix) are masked first,
-//! so only what the instance does differently shows. The release, target and tally head the comparison, then the
-//! facts an admin run's preflight read that changed (`preflight`).
-//!
-//! An inconclusive scenario (a fault decided nothing) is neither a regression nor a fix: its outcome change is
-//! listed as such (`passed → inconclusive`), its exchanges and facts are not compared, and a `@must` behaviour
-//! whose only change is that does not fail the comparison.
+//! Per behaviour: each scenario's outcome; the status, the headers that matter (Content-Type, Cache-Control,
+//! Pragma, WWW-Authenticate) and the body of each exchange of a scenario that ran both times, aligned request by
+//! request; and the facts it recorded (the token's shape among them). What differs between runs by nature is
+//! normalised first (`normalize`), so two runs of an unchanged instance compare equal. Each change is classified
+//! (`classify`: regressed, fixed, newly applicable, no longer applicable, inconclusive, facts changed), and a
+//! behaviour shows under its first kind, regressions leading. The comparison fails (exit 1) only when a change
+//! trips `--fail-on` (by default: a `@must` behaviour regressed, or an M1 inventory value of an entity the run did
+//! not create changed), and says in one line why it does or does not.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
-use regex::Regex;
-
+mod classify;
+mod normalize;
 mod preflight;
+
+pub use classify::FailOn;
 
 use crate::catalogue::Severity;
 use crate::client::exchange::Exchange;
+use crate::report::files::{SUMMARY, SUMMARY_FORMAT};
 use crate::report::{RunReport, ScenarioOutcome, ScenarioRun};
+use classify::{Class, Classified, FACT, FOREIGN_INVENTORY, classify};
 
 /// Why a summary.json cannot be compared.
 #[derive(Debug, thiserror::Error)]
@@ -37,18 +38,39 @@ pub enum SummaryError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error(
+        "{} was written by a newer sncc (summary format {found}; this sncc reads up to {SUMMARY_FORMAT}): compare with that sncc or a newer one",
+        path.display()
+    )]
+    Newer { path: PathBuf, found: u64 },
 }
 
-/// Reads a summary.json, or says why it cannot.
+/// Reads a summary.json (or the one in a report folder), or says why it cannot.
 pub(crate) fn load(path: &Path) -> Result<RunReport, SummaryError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SummaryError::Unreadable {
-        path: path.to_owned(),
+    let path = if path.is_dir() {
+        path.join(SUMMARY)
+    } else {
+        path.to_owned()
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| SummaryError::Unreadable {
+        path: path.clone(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|source| SummaryError::NotASummary {
-        path: path.to_owned(),
+    let not_a_summary = |source| SummaryError::NotASummary {
+        path: path.clone(),
         source,
-    })
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(not_a_summary)?;
+    // A summary without a format is of format 1; one that is not a number is no summary, as serde will say.
+    if let Some(found) = json
+        .get("summary_format")
+        .and_then(serde_json::Value::as_u64)
+    {
+        if found > SUMMARY_FORMAT {
+            return Err(SummaryError::Newer { path, found });
+        }
+    }
+    serde_json::from_value(json).map_err(not_a_summary)
 }
 
 /// Compares the runs of two summary.json files, or says why one of them cannot be compared.
@@ -69,6 +91,8 @@ pub enum Format {
 pub struct Comparison {
     /// `release`, `target`, `sncc` and `tally`, each before and after.
     pub(crate) head: Vec<(&'static str, String, String)>,
+    /// Why the two runs may not be comparable (different targets), shown as `warning:` lines.
+    pub(crate) warnings: Vec<String>,
     /// The preflight facts that changed (catalogue §14), by path, before and after.
     pub(crate) preflight: Vec<preflight::FactChange>,
     /// The behaviours that changed, by severity then id.
@@ -94,6 +118,8 @@ pub(crate) struct ObservedChange {
     pub after: String,
     /// How many times it was seen (the same response to several requests of a scenario, say).
     pub times: usize,
+    /// Its kind, and the `--fail-on` it trips.
+    pub classified: Classified,
 }
 
 /// What a change is about.
@@ -122,46 +148,100 @@ impl fmt::Display for Subject {
     }
 }
 
-impl ObservedChange {
-    /// Whether it is an outcome change to, from or between inconclusive outcomes, which decides nothing.
-    pub(crate) fn is_inconclusive(&self) -> bool {
-        matches!(&self.subject, Subject::Outcome { before, after }
-            if before == INCONCLUSIVE || after == INCONCLUSIVE)
-    }
-}
-
 impl BehaviourChange {
-    /// Whether something changed beyond a scenario becoming, or ceasing to be, inconclusive.
-    pub(crate) fn decisive(&self) -> bool {
-        self.changes.iter().any(|change| !change.is_inconclusive())
+    /// Its kind: the first its changes have, in the order comparisons show them.
+    pub(crate) fn class(&self) -> Class {
+        self.changes
+            .iter()
+            .map(|change| change.classified.class)
+            .min()
+            .unwrap_or(Class::FactsChanged)
+    }
+
+    /// Whether a change of it trips `fail_on`.
+    fn trips(&self, fail_on: FailOn) -> bool {
+        self.changes.iter().any(|change| {
+            change
+                .classified
+                .trips
+                .is_some_and(|trips| trips <= fail_on)
+        })
     }
 }
-
-/// The outcome name of a scenario a fault left undecided.
-const INCONCLUSIVE: &str = "inconclusive";
 
 impl Comparison {
-    /// Whether a `@must` behaviour changed (beyond becoming or ceasing to be inconclusive): the exit status is
-    /// then 1.
-    pub fn must_changed(&self) -> bool {
-        self.behaviours
-            .iter()
-            .any(|behaviour| behaviour.severity == Severity::Must && behaviour.decisive())
+    /// Whether a change trips `fail_on`: the exit status is then 1.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        !self.tripping(fail_on).is_empty()
     }
 
-    /// The comparison as text, markdown, or a self-contained HTML page.
-    pub fn render(&self, format: Format) -> String {
-        match format {
-            Format::Text => self.text(),
-            Format::Markdown => self.markdown(),
-            Format::Html => self.html(),
+    /// What trips `fail_on`: `A1 (must) regressed`, `preflight facts changed`.
+    fn tripping(&self, fail_on: FailOn) -> Vec<String> {
+        let mut tripping: Vec<String> = self
+            .behaviours
+            .iter()
+            .filter(|behaviour| behaviour.trips(fail_on))
+            .map(|behaviour| {
+                format!(
+                    "{} ({}) {}",
+                    behaviour.id,
+                    behaviour.severity.name(),
+                    behaviour.class().name()
+                )
+            })
+            .collect();
+        if fail_on == FailOn::Facts && !self.preflight.is_empty() {
+            tripping.push("preflight facts changed".to_owned());
+        }
+        tripping
+    }
+
+    /// The one line that says why the exit status is what it is.
+    pub(crate) fn exit_line(&self, fail_on: FailOn) -> String {
+        let tripping = self.tripping(fail_on);
+        if tripping.is_empty() {
+            let counted = match fail_on {
+                FailOn::Must => {
+                    "no @must behaviour regressed and no M1 inventory value of an entity the run did not create changed"
+                }
+                FailOn::Should => {
+                    "no @must or @should behaviour regressed and no M1 inventory value of an entity the run did not create changed"
+                }
+                FailOn::Facts => "nothing regressed and no fact changed",
+            };
+            format!("exit 0 (--fail-on {}): {counted}", fail_on.name())
+        } else {
+            format!(
+                "exit 1 (--fail-on {}): {}",
+                fail_on.name(),
+                tripping.join(", ")
+            )
         }
     }
 
-    fn of_severity(&self, severity: Severity) -> Vec<&BehaviourChange> {
+    /// The comparison as text, markdown, or a self-contained HTML page, its exit line for `fail_on`.
+    pub fn render(&self, format: Format, fail_on: FailOn) -> String {
+        match format {
+            Format::Text => self.text(fail_on),
+            Format::Markdown => self.markdown(fail_on),
+            Format::Html => self.html(fail_on),
+        }
+    }
+
+    /// The behaviours of a kind, by severity then id.
+    fn of_class(&self, class: Class) -> Vec<&BehaviourChange> {
         self.behaviours
             .iter()
-            .filter(|behaviour| behaviour.severity == severity)
+            .filter(|behaviour| behaviour.class() == class)
+            .collect()
+    }
+
+    /// The kinds shown: regressions always (if only to say there are none), the others when a behaviour has them.
+    fn shown_classes(&self) -> Vec<(Class, Vec<&BehaviourChange>)> {
+        Class::ALL
+            .into_iter()
+            .map(|class| (class, self.of_class(class)))
+            .filter(|(class, behaviours)| *class == Class::Regressed || !behaviours.is_empty())
             .collect()
     }
 
@@ -194,27 +274,32 @@ impl Comparison {
         (!transitions.is_empty()).then(|| format!("scenarios: {}", transitions.join(", ")))
     }
 
-    /// `3 must, 1 should, 0 info behaviours changed`, or that none did, then how many of them only became or
-    /// ceased to be inconclusive.
+    /// `5 behaviours changed: 1 regressed, 2 newly applicable, 2 facts changed`, or that none did.
     fn verdict(&self) -> String {
         if self.behaviours.is_empty() {
             return "no behaviour changed".to_owned();
         }
-        let counts: Vec<String> = SEVERITIES
-            .iter()
-            .map(|severity| format!("{} {}", self.of_severity(*severity).len(), severity.name()))
+        let counts: Vec<String> = Class::ALL
+            .into_iter()
+            .map(|class| (class, self.of_class(class).len()))
+            .filter(|(_, count)| *count > 0)
+            .map(|(class, count)| format!("{count} {}", class.name()))
             .collect();
-        let verdict = format!("{} behaviours changed", counts.join(", "));
-        match self.behaviours.iter().filter(|b| !b.decisive()).count() {
-            0 => verdict,
-            undecided => format!(
-                "{verdict}; {undecided} of them only became or ceased to be inconclusive, which decides nothing"
-            ),
-        }
+        format!(
+            "{} changed: {}",
+            behaviours(self.behaviours.len()),
+            counts.join(", ")
+        )
     }
 }
 
-const SEVERITIES: [Severity; 3] = [Severity::Must, Severity::Should, Severity::Info];
+/// `1 behaviour`, `3 behaviours`.
+fn behaviours(count: usize) -> String {
+    match count {
+        1 => "1 behaviour".to_owned(),
+        count => format!("{count} behaviours"),
+    }
+}
 
 /// Response headers whose change matters.
 const HEADERS: [&str; 4] = [
@@ -242,6 +327,7 @@ pub(crate) fn compare(before: &RunReport, after: &RunReport) -> Comparison {
         ),
         ("tally", before.tally.line(), after.tally.line()),
     ];
+    let warnings = target_warning(before, after).into_iter().collect();
     let preflight = preflight::changes(before.preflight.as_ref(), after.preflight.as_ref());
     let (before, after) = (by_behaviour(before), by_behaviour(after));
     let mut ids: Vec<&String> = before.keys().chain(after.keys()).collect();
@@ -255,20 +341,42 @@ pub(crate) fn compare(before: &RunReport, after: &RunReport) -> Comparison {
     behaviours.sort_by_key(|behaviour| behaviour.severity);
     Comparison {
         head,
+        warnings,
         preflight,
         behaviours,
     }
 }
 
+/// Two runs of different targets (another instance, another kind of target, the mock as another release)
+/// compare all the same, with a warning: what differs may be the target, not a change of it.
+fn target_warning(before: &RunReport, after: &RunReport) -> Option<String> {
+    let (was, now) = (&before.target, &after.target);
+    if was != now {
+        Some(format!(
+            "the runs are of different targets ({} → {}): what differs may be the target rather than a change of it",
+            was.instance, now.instance
+        ))
+    } else if was.kind == "mock" && before.release != after.release {
+        Some(format!(
+            "the runs are of the mock as different releases ({} → {}): what differs is what the mock simulates",
+            before.release, after.release
+        ))
+    } else {
+        None
+    }
+}
+
 /// What the inventory (M1) says of an endpoint the run did not create is the instance's own integration
 /// changing (an upgrade that lost its `token_format`, say): those changes are set apart as a `@must`
-/// change of the same behaviour, whatever its own severity; the rest stay as they are.
+/// change of the same behaviour that fails the comparison, whatever its own severity; the rest stay as they are.
 fn with_foreign_endpoints_apart(mut behaviour: BehaviourChange) -> Vec<BehaviourChange> {
-    let (foreign, own): (Vec<ObservedChange>, Vec<ObservedChange>) =
+    let (mut foreign, own): (Vec<ObservedChange>, Vec<ObservedChange>) =
         behaviour.changes.into_iter().partition(|change| {
-            matches!(&change.subject, Subject::Fact(name)
-                if crate::servicenow::inventory::endpoint_not_created_by_a_run(name).is_some())
+            matches!(&change.subject, Subject::Fact(name) if of_an_endpoint_the_run_did_not_create(name))
         });
+    for change in &mut foreign {
+        change.classified = FOREIGN_INVENTORY;
+    }
     behaviour.changes = own;
     let apart = (!foreign.is_empty()).then(|| BehaviourChange {
         id: behaviour.id.clone(),
@@ -283,6 +391,12 @@ fn with_foreign_endpoints_apart(mut behaviour: BehaviourChange) -> Vec<Behaviour
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// Whether a fact (its name normalised) is an M1 inventory value of an endpoint no run created.
+fn of_an_endpoint_the_run_did_not_create(fact: &str) -> bool {
+    crate::servicenow::inventory::endpoint_not_created_by_a_run(fact)
+        .is_some_and(|endpoint| !endpoint.starts_with(normalize::RUN_PREFIX))
 }
 
 /// `C10` sorts after `C9`.
@@ -313,11 +427,12 @@ fn behaviour_change(
     after: &[&ScenarioRun],
 ) -> Option<BehaviourChange> {
     let first = after.first().or(before.first())?;
+    let severity = first.info.severity;
     let several = before.len() > 1 || after.len() > 1;
     let mut changes = Vec::new();
     for (was, now) in pairs(before, after) {
         let scenario = was.or(now).filter(|_| several).map(|run| run.name.clone());
-        for difference in scenario_changes(was, now) {
+        for difference in scenario_changes(was, now, severity) {
             add(&mut changes, &scenario, difference);
         }
     }
@@ -329,19 +444,19 @@ fn behaviour_change(
     (!changes.is_empty()).then(|| BehaviourChange {
         id: id.to_owned(),
         title: first.name.clone(),
-        severity: first.info.severity,
+        severity,
         changes,
     })
 }
 
-/// A subject with its value before and after.
-type Difference = (Subject, String, String);
+/// A subject with its value before and after, classified.
+type Difference = (Subject, String, String, Classified);
 
 /// Adds a difference to a behaviour's changes, or counts it once more when the same one is there already.
 fn add(
     changes: &mut Vec<ObservedChange>,
     scenario: &Option<String>,
-    (subject, before, after): Difference,
+    (subject, before, after, classified): Difference,
 ) {
     let same = |change: &&mut ObservedChange| {
         (
@@ -359,10 +474,10 @@ fn add(
             before,
             after,
             times: 1,
+            classified,
         }),
     }
 }
-
 /// The scenarios of a behaviour paired by name (the n-th of a name with the n-th), either side possibly missing.
 fn pairs<'a>(
     before: &[&'a ScenarioRun],
@@ -381,18 +496,27 @@ fn pairs<'a>(
     pairs
 }
 
-fn scenario_changes(was: Option<&ScenarioRun>, now: Option<&ScenarioRun>) -> Vec<Difference> {
+fn scenario_changes(
+    was: Option<&ScenarioRun>,
+    now: Option<&ScenarioRun>,
+    severity: Severity,
+) -> Vec<Difference> {
     let outcome = |run: Option<&ScenarioRun>| run.map_or("not run".to_owned(), outcome_text);
     let name = |run: Option<&ScenarioRun>| {
         run.map_or("not run".to_owned(), |run| run.outcome.name().to_owned())
     };
     let mut changes = Vec::new();
-    if outcome(was) != outcome(now) {
+    let classified = classify(
+        was.map(|run| &run.outcome),
+        now.map(|run| &run.outcome),
+        severity,
+    );
+    if let Some(classified) = classified.filter(|_| outcome(was) != outcome(now)) {
         let subject = Subject::Outcome {
             before: name(was),
             after: name(now),
         };
-        changes.push((subject, outcome(was), outcome(now)));
+        changes.push((subject, outcome(was), outcome(now), classified));
     }
     if let (Some(was), Some(now)) = (was, now) {
         if decided(was) && decided(now) {
@@ -415,11 +539,13 @@ fn decided(run: &ScenarioRun) -> bool {
 
 /// `passed`, `skipped (why)`, `failed: what`, masked.
 fn outcome_text(run: &ScenarioRun) -> String {
-    let message = |message: &str| mask(&message.replace('\n', " "));
+    let message = |message: &str| normalize::text(&message.replace('\n', " "));
     match &run.outcome {
         ScenarioOutcome::Passed => "passed".to_owned(),
         ScenarioOutcome::Skipped { reason } => format!("skipped ({reason})"),
-        ScenarioOutcome::Inconclusive { reason } => format!("inconclusive ({})", mask(reason)),
+        ScenarioOutcome::Inconclusive { reason } => {
+            format!("inconclusive ({})", normalize::text(reason))
+        }
         ScenarioOutcome::Expected {
             reason,
             message: said,
@@ -437,11 +563,11 @@ fn ran(runs: &[&ScenarioRun]) -> bool {
     runs.iter().any(|run| decided(run))
 }
 
-/// A behaviour's facts, a later scenario's value winning.
+/// A behaviour's facts, names and values normalised, a later scenario's value winning.
 fn facts(runs: &[&ScenarioRun]) -> BTreeMap<String, String> {
     runs.iter()
         .flat_map(|run| &run.observation.facts)
-        .map(|(name, value)| (name.clone(), mask(&value.to_string())))
+        .map(|(name, value)| (normalize::text(name), normalize::text(&value.to_string())))
         .collect()
 }
 
@@ -466,6 +592,7 @@ fn fact_changes(
                 Subject::Fact(name.clone()),
                 value(before, name),
                 value(after, name),
+                FACT,
             )
         })
         .collect()
@@ -510,7 +637,7 @@ fn align<'a>(before: &'a [Exchange], after: &'a [Exchange]) -> Vec<Aligned<'a>> 
 
 /// `POST /oauth_token.do`, its path masked.
 fn request(exchange: &Exchange) -> String {
-    format!("{} {}", exchange.method, mask(&exchange.path))
+    format!("{} {}", exchange.method, normalize::text(&exchange.path))
 }
 
 fn exchange_changes(before: &[Exchange], after: &[Exchange]) -> Vec<Difference> {
@@ -544,7 +671,7 @@ fn one_sided(exchange: &Exchange, before: String, after: String) -> Difference {
         request: request(exchange),
         aspect: "status",
     };
-    (subject, before, after)
+    (subject, before, after, FACT)
 }
 
 fn status(exchange: &Exchange) -> String {
@@ -560,18 +687,21 @@ fn response_changes(was: &Exchange, now: &Exchange) -> Vec<Difference> {
     };
     let mut changes = Vec::new();
     if was.status != now.status {
-        changes.push((subject("status"), status(was), status(now)));
+        changes.push((subject("status"), status(was), status(now), FACT));
     }
     for name in HEADERS {
         let (before, after) = (header(was, name), header(now, name));
         if before != after {
-            changes.push((subject(name), before, after));
+            changes.push((subject(name), before, after, FACT));
         }
     }
-    let (before, after) = (mask(&was.response_body), mask(&now.response_body));
+    let (before, after) = (
+        normalize::text(&was.response_body),
+        normalize::text(&now.response_body),
+    );
     if before != after {
         let (before, after) = excerpts(&before, &after);
-        changes.push((subject("body"), before, after));
+        changes.push((subject("body"), before, after, FACT));
     }
     changes
 }
@@ -581,7 +711,7 @@ fn header(exchange: &Exchange, name: &str) -> String {
         .response_headers
         .iter()
         .find(|(header, _)| header.eq_ignore_ascii_case(name))
-        .map_or("absent".to_owned(), |(_, value)| mask(value))
+        .map_or("absent".to_owned(), |(_, value)| normalize::text(value))
 }
 
 /// Characters of a body shown around where two bodies start to differ.
@@ -611,25 +741,6 @@ fn excerpts(before: &str, after: &str) -> (String, String) {
         format!("{lead}{shown}{tail}")
     };
     (excerpt(before), excerpt(after))
-}
-
-/// Masks what differs from run to run whatever the instance does.
-fn mask(text: &str) -> String {
-    static VOLATILE: LazyLock<[(Regex, &str); 5]> = LazyLock::new(|| {
-        [
-            (r#"https?://[^/\s"']+"#, "<instance>"),
-            (r"\b[0-9a-f]{32}\b", "<sys_id>"),
-            (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "<datetime>"),
-            (r"\bsncc-[0-9a-f]{8}-", "sncc-<run>-"),
-            (r"\bu_sncc_[0-9a-f]{8}\b", "u_sncc_<run>"),
-        ]
-        .map(|(pattern, replacement)| (Regex::new(pattern).expect("valid pattern"), replacement))
-    });
-    VOLATILE
-        .iter()
-        .fold(text.to_owned(), |text, (pattern, replacement)| {
-            pattern.replace_all(&text, *replacement).into_owned()
-        })
 }
 
 mod render;
@@ -697,10 +808,10 @@ mod tests {
         let after = run("fedcba9876543210fedcba9876543210", "2025-02-02 11:11:11");
         let comparison = compare(&before, &after);
         assert!(comparison.behaviours.is_empty(), "{comparison:?}");
-        assert!(!comparison.must_changed());
+        assert!(!comparison.fails(FailOn::Must));
         assert!(
             comparison
-                .render(Format::Text)
+                .render(Format::Text, FailOn::Must)
                 .contains("no behaviour changed")
         );
     }
@@ -716,7 +827,7 @@ mod tests {
         );
         assert!(
             comparison
-                .render(Format::Text)
+                .render(Format::Text, FailOn::Must)
                 .starts_with("release: zurich-p1 → zurich-p4\n")
         );
     }
@@ -747,10 +858,14 @@ mod tests {
             )]
         );
         assert!(
-            !comparison.must_changed(),
+            !comparison.fails(FailOn::Must),
             "a setting changing fails nothing"
         );
-        let text = comparison.render(Format::Text);
+        assert_eq!(
+            comparison.exit_line(FailOn::Facts),
+            "exit 1 (--fail-on facts): preflight facts changed"
+        );
+        let text = comparison.render(Format::Text, FailOn::Must);
         assert!(
             text.contains(
                 "preflight facts changed\n  settings.glide.sm.default_mode.value: allow → deny\n"
@@ -759,12 +874,12 @@ mod tests {
         );
         assert!(
             comparison
-                .render(Format::Markdown)
+                .render(Format::Markdown, FailOn::Must)
                 .contains("| `settings.glide.sm.default_mode.value` | `allow` | `deny` |")
         );
         assert!(
             comparison
-                .render(Format::Html)
+                .render(Format::Html, FailOn::Must)
                 .contains("<h2>preflight facts changed</h2>")
         );
         assert!(
@@ -810,7 +925,11 @@ mod tests {
             comparison.head[0],
             ("release", "vancouver".into(), "washingtondc".into())
         );
-        assert!(comparison.must_changed());
+        assert!(
+            !comparison.fails(FailOn::Must),
+            "a @must behaviour newly applicable and a @should one regressed"
+        );
+        assert!(comparison.fails(FailOn::Should));
         let [a3, c4] = comparison.behaviours.as_slice() else {
             panic!("{comparison:?}");
         };
@@ -826,6 +945,10 @@ mod tests {
                 before: "skipped (not applicable)".into(),
                 after: "passed".into(),
                 times: 1,
+                classified: Classified {
+                    class: Class::NewlyApplicable,
+                    trips: None
+                },
             }]
         );
         let lines: Vec<String> = c4
@@ -946,7 +1069,7 @@ mod tests {
     }
 
     #[test]
-    fn groups_are_ordered_by_severity_and_every_format_escapes() {
+    fn regressions_lead_the_kinds_the_exit_line_follows_fail_on_and_every_format_escapes() {
         let before = summary(
             "vancouver",
             vec![
@@ -967,22 +1090,40 @@ mod tests {
             ],
         );
         let comparison = compare(&before, &after);
-        assert!(!comparison.must_changed());
+        assert!(!comparison.fails(FailOn::Must));
         assert_eq!(comparison.behaviours[0].id, "C3");
-        let text = comparison.render(Format::Text);
+        let text = comparison.render(Format::Text, FailOn::Must);
         assert!(text.contains("release: vancouver\n"), "{text}");
-        assert!(text.contains("must: nothing changed"), "{text}");
+        let regressed = text
+            .find("\nregressed: 1 behaviour\n")
+            .expect("regressions");
+        let facts = text.find("\nfacts changed: 1 behaviour\n").expect("facts");
+        assert!(regressed < facts, "{text}");
+        assert!(
+            text.contains("\nexit 0 (--fail-on must): no @must behaviour regressed"),
+            "{text}"
+        );
+        assert!(comparison.fails(FailOn::Should));
+        assert!(
+            comparison
+                .render(Format::Text, FailOn::Should)
+                .contains("\nexit 1 (--fail-on should): C3 (should) regressed\n")
+        );
+        assert_eq!(
+            comparison.exit_line(FailOn::Facts),
+            "exit 1 (--fail-on facts): C3 (should) regressed, F4 (info) facts changed"
+        );
         assert!(
             text.contains("  C3 (should) C3 scenario\n      outcome: passed → warning: `x`"),
             "{text}"
         );
-        let md = comparison.render(Format::Markdown);
+        let md = comparison.render(Format::Markdown, FailOn::Must);
         assert!(
             md.contains(r#"| fact `seen` | `"<a\|b>"` | `"<c&d>"` |"#),
             "{md}"
         );
         assert!(md.contains("`` warning: `x` ``"), "{md}");
-        let html = comparison.render(Format::Html);
+        let html = comparison.render(Format::Html, FailOn::Must);
         assert!(html.contains("&quot;&lt;c&amp;d&gt;&quot;"), "{html}");
         assert!(!html.contains("<c&d>"), "{html}");
         assert!(html.ends_with("</html>\n"));
@@ -1016,11 +1157,11 @@ mod tests {
             ],
         );
         let comparison = compare(&before, &after);
-        assert!(!comparison.must_changed(), "{comparison:?}");
+        assert!(!comparison.fails(FailOn::Must), "{comparison:?}");
         let [behaviour] = comparison.behaviours.as_slice() else {
             panic!("{comparison:?}");
         };
-        assert!(!behaviour.decisive());
+        assert_eq!(behaviour.class(), Class::Inconclusive);
         assert_eq!(
             behaviour.changes,
             [ObservedChange {
@@ -1032,19 +1173,27 @@ mod tests {
                 before: "passed".into(),
                 after: "inconclusive (the instance answered 503 to POST /oauth_token.do)".into(),
                 times: 1,
+                classified: Classified {
+                    class: Class::Inconclusive,
+                    trips: None
+                },
             }]
         );
-        let text = comparison.render(Format::Text);
+        let text = comparison.render(Format::Text, FailOn::Must);
         assert!(
             text.contains("scenarios: 1 passed → inconclusive\n"),
             "{text}"
         );
         assert!(
-            text.contains("1 must, 0 should, 0 info behaviours changed; 1 of them only became or ceased to be inconclusive"),
+            text.contains("\ninconclusive: 1 behaviour\n  A1 (must) A1 scenario\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\n1 behaviour changed: 1 inconclusive\n"),
             "{text}"
         );
         // The other way round is no fix either.
-        assert!(!compare(&after, &before).must_changed());
+        assert!(!compare(&after, &before).fails(FailOn::Must));
         // A summary written before sncc knew inconclusive outcomes has no such count.
         assert_eq!(before.tally.inconclusive, 0);
     }

@@ -1,9 +1,9 @@
-//! How a comparison reads: plain text for a terminal, markdown for a merge request, a self-contained HTML page.
+//! How a comparison reads: plain text for a terminal, markdown for a pull request comment, a self-contained HTML
+//! page; each leads with the line saying why the exit status is what it is, then the regressions.
 
 use std::fmt::Write as _;
 
-use super::{BehaviourChange, Comparison, ObservedChange, SEVERITIES, Subject};
-use crate::catalogue::Severity;
+use super::{BehaviourChange, Class, Comparison, FailOn, ObservedChange, Subject};
 use crate::report::html::escape;
 
 impl ObservedChange {
@@ -21,29 +21,26 @@ impl ObservedChange {
 }
 
 impl Comparison {
-    pub(super) fn text(&self) -> String {
+    pub(super) fn text(&self, fail_on: FailOn) -> String {
         let mut text = String::new();
         for (name, before, after) in &self.head {
             let _ = writeln!(text, "{name}: {}", arrow(before, after));
         }
+        for warning in &self.warnings {
+            let _ = writeln!(text, "warning: {warning}");
+        }
+        let _ = writeln!(text, "{}", self.exit_line(fail_on));
         if let Some(transitions) = self.transitions_line() {
             let _ = writeln!(text, "{transitions}");
         }
-        if !self.preflight.is_empty() {
-            let _ = writeln!(text, "\n{PREFLIGHT_HEADING}");
-            for (fact, before, after) in &self.preflight {
-                let _ = writeln!(text, "  {fact}: {before} → {after}");
-            }
-        }
-        for severity in SEVERITIES {
-            let behaviours = self.of_severity(severity);
-            let _ = writeln!(text, "\n{}", group_heading(severity, behaviours.len()));
+        for (class, behaviours) in self.shown_classes() {
+            let _ = writeln!(text, "\n{}", class_heading(class, behaviours.len()));
             for behaviour in behaviours {
                 let _ = writeln!(
                     text,
                     "  {} ({}) {}",
                     behaviour.id,
-                    severity.name(),
+                    behaviour.severity.name(),
                     behaviour.title
                 );
                 for change in &behaviour.changes {
@@ -57,17 +54,58 @@ impl Comparison {
                 }
             }
         }
+        if !self.preflight.is_empty() {
+            let _ = writeln!(text, "\n{PREFLIGHT_HEADING}");
+            for (fact, before, after) in &self.preflight {
+                let _ = writeln!(text, "  {fact}: {before} → {after}");
+            }
+        }
         let _ = writeln!(text, "\n{}", self.verdict());
         text
     }
 
-    pub(super) fn markdown(&self) -> String {
-        let mut md = String::from("# sncc compare\n\n| | before | after |\n|---|---|---|\n");
+    pub(super) fn markdown(&self, fail_on: FailOn) -> String {
+        let mut md = String::from("# sncc compare\n\n");
+        let _ = writeln!(md, "**{}**\n", cell(&self.exit_line(fail_on)));
+        for warning in &self.warnings {
+            let _ = writeln!(md, "> warning: {}\n", cell(warning));
+        }
+        md.push_str("| | before | after |\n|---|---|---|\n");
         for (name, before, after) in &self.head {
             let _ = writeln!(md, "| {name} | {} | {} |", cell(before), cell(after));
         }
         if let Some(transitions) = self.transitions_line() {
             let _ = writeln!(md, "\n{}", cell(&transitions));
+        }
+        for (class, behaviours) in self.shown_classes() {
+            let _ = writeln!(md, "\n## {}", class_heading(class, behaviours.len()));
+            if behaviours.is_empty() {
+                continue;
+            }
+            md.push_str("\n| behaviour | what | before | after |\n|---|---|---|---|\n");
+            for behaviour in behaviours {
+                let mut first = true;
+                for change in &behaviour.changes {
+                    let name = if first {
+                        format!(
+                            "**{}** ({}) {}",
+                            behaviour.id,
+                            behaviour.severity.name(),
+                            cell(&behaviour.title)
+                        )
+                    } else {
+                        String::new()
+                    };
+                    first = false;
+                    let _ = writeln!(
+                        md,
+                        "| {name} | {} | {} | {} |",
+                        markdown_what(change),
+                        code(&change.before),
+                        code(&change.after)
+                    );
+                }
+            }
         }
         if !self.preflight.is_empty() {
             let _ = writeln!(
@@ -84,38 +122,29 @@ impl Comparison {
                 );
             }
         }
-        for severity in SEVERITIES {
-            let behaviours = self.of_severity(severity);
-            let _ = writeln!(md, "\n## {}\n", group_heading(severity, behaviours.len()));
-            if behaviours.is_empty() {
-                continue;
-            }
-            md.push_str("| behaviour | what | before | after |\n|---|---|---|---|\n");
-            for behaviour in behaviours {
-                let mut first = true;
-                for change in &behaviour.changes {
-                    let name = if first {
-                        format!("**{}** {}", behaviour.id, cell(&behaviour.title))
-                    } else {
-                        String::new()
-                    };
-                    first = false;
-                    let _ = writeln!(
-                        md,
-                        "| {name} | {} | {} | {} |",
-                        markdown_what(change),
-                        code(&change.before),
-                        code(&change.after)
-                    );
-                }
-            }
-        }
         let _ = writeln!(md, "\n{}", cell(&self.verdict()));
         md
     }
 
-    pub(super) fn html(&self) -> String {
+    pub(super) fn html(&self, fail_on: FailOn) -> String {
         let mut html = String::from(HTML_HEAD);
+        let class = if self.fails(fail_on) {
+            "fails"
+        } else {
+            "passes"
+        };
+        let _ = writeln!(
+            html,
+            "<p class=\"{class}\">{}</p>",
+            escape(&self.exit_line(fail_on))
+        );
+        for warning in &self.warnings {
+            let _ = writeln!(
+                html,
+                "<p class=\"warning\">warning: {}</p>",
+                escape(warning)
+            );
+        }
         html.push_str("<table>\n<tr><th></th><th>before</th><th>after</th></tr>\n");
         for (name, before, after) in &self.head {
             let class = if before == after {
@@ -134,6 +163,25 @@ impl Comparison {
         if let Some(transitions) = self.transitions_line() {
             let _ = writeln!(html, "<p>{}</p>", escape(&transitions));
         }
+        for (class, behaviours) in self.shown_classes() {
+            let heading = class_heading(class, behaviours.len());
+            let _ = writeln!(
+                html,
+                "<h2 class=\"{}\">{}</h2>",
+                class.name().replace(' ', "-"),
+                escape(&heading)
+            );
+            if behaviours.is_empty() {
+                continue;
+            }
+            html.push_str(
+                "<table>\n<tr><th>behaviour</th><th>what</th><th>before</th><th>after</th></tr>\n",
+            );
+            for behaviour in behaviours {
+                html_behaviour(&mut html, behaviour);
+            }
+            html.push_str("</table>\n");
+        }
         if !self.preflight.is_empty() {
             let _ = writeln!(
                 html,
@@ -147,26 +195,6 @@ impl Comparison {
                     escape(before),
                     escape(after)
                 );
-            }
-            html.push_str("</table>\n");
-        }
-        for severity in SEVERITIES {
-            let behaviours = self.of_severity(severity);
-            let heading = group_heading(severity, behaviours.len());
-            let _ = writeln!(
-                html,
-                "<h2 class=\"{}\">{}</h2>",
-                severity.name(),
-                escape(&heading)
-            );
-            if behaviours.is_empty() {
-                continue;
-            }
-            html.push_str(
-                "<table>\n<tr><th>behaviour</th><th>what</th><th>before</th><th>after</th></tr>\n",
-            );
-            for behaviour in behaviours {
-                html_behaviour(&mut html, behaviour);
             }
             html.push_str("</table>\n");
         }
@@ -191,12 +219,11 @@ fn arrow(before: &str, after: &str) -> String {
     }
 }
 
-/// `must: 3 behaviours changed`.
-fn group_heading(severity: Severity, count: usize) -> String {
+/// `regressed: 2 behaviours`, `regressed: none`.
+fn class_heading(class: Class, count: usize) -> String {
     match count {
-        0 => format!("{}: nothing changed", severity.name()),
-        1 => format!("{}: 1 behaviour changed", severity.name()),
-        n => format!("{}: {n} behaviours changed", severity.name()),
+        0 => format!("{}: none", class.name()),
+        count => format!("{}: {}", class.name(), super::behaviours(count)),
     }
 }
 
@@ -242,8 +269,9 @@ fn html_behaviour(html: &mut String, behaviour: &BehaviourChange) {
         if index == 0 {
             let _ = write!(
                 html,
-                "<td rowspan=\"{rows}\"><b>{}</b> {}</td>",
+                "<td rowspan=\"{rows}\"><b>{}</b> ({}) {}</td>",
                 escape(&behaviour.id),
+                behaviour.severity.name(),
                 escape(&behaviour.title)
             );
         }
@@ -268,9 +296,9 @@ table { border-collapse: collapse; margin-bottom: 1em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 code { white-space: pre-wrap; word-break: break-all; }
 tr.changed { background: #fff4d6; }
-h2.must { color: #b00020; }
-h2.should { color: #a15c00; }
-h2.info { color: #225; }
+h2.regressed, p.fails { color: #b00020; }
+h2.fixed, p.passes { color: #1b5e20; }
+p.warning { color: #a15c00; }
 </style>
 </head>
 <body>

@@ -10,9 +10,14 @@ use super::{BehaviourRun, RunReport, cucumber_json, html, junit, messages};
 /// The summary JSON's file name.
 pub(crate) const SUMMARY: &str = "summary.json";
 
-/// The summary: the run as it is, then each behaviour id once (worst outcome, facts merged).
+/// The summary JSON's format version, its first member: raised when a change would make an older `sncc compare`
+/// misread it (a summary without one is of format 1).
+pub(crate) const SUMMARY_FORMAT: u64 = 1;
+
+/// The summary: its format, the run as it is, then each behaviour id once (worst outcome, facts merged).
 #[derive(Serialize)]
 struct Summary<'a> {
+    summary_format: u64,
     #[serde(flatten)]
     run: &'a RunReport,
     behaviours: Vec<BehaviourRun>,
@@ -23,6 +28,7 @@ pub(crate) fn write_all(dir: &Path, report: &RunReport) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let report = &report.redacted();
     let summary = Summary {
+        summary_format: SUMMARY_FORMAT,
         run: report,
         behaviours: report.behaviours(),
     };
