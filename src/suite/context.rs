@@ -112,26 +112,10 @@ pub(super) struct RunScope {
     pub rehearsal: bool,
 }
 
+/// A run's shared state: how it was set up, and what its scenarios learn and hold while it runs.
 pub(super) struct Context {
-    pub target: Target,
-    pub http: reqwest::Client,
-    /// The release scenarios run against; `None` when unknown.
-    pub release: Option<Release>,
-    /// Put before every name the suite creates on a real instance, so its records are recognisable.
-    pub prefix: String,
-    /// Where changes to a real instance are journaled before they are made (admin targets only).
-    pub journal: Option<Arc<ChangeJournal>>,
-    /// How long a create whose answer was lost may take to appear before a search that finds nothing
-    /// settles it (`--late-write-grace`).
-    pub late_write_grace: Duration,
-    /// How long a scenario may take, its waits for a turn aside (`--scenario-timeout`).
-    pub scenario_timeout: Duration,
-    /// The instance's settings, as the preflight read them (admin targets only).
-    pub settings: Option<InstanceSettings>,
-    /// How long a change the next request must see is polled for on a real instance (`--settle`).
-    pub settle: Duration,
-    /// Whether the admin target is the plan's rehearsal on a mock of the run's own.
-    pub rehearsal: bool,
+    /// How the run was set up.
+    pub run: RunScope,
     /// How the instance takes client secrets, once the run's first entity told (catalogue §15).
     pub secret_form: OnceLock<SecretForm>,
     /// Scenarios' turns on a real instance: side by side, an `@instance-wide` one alone.
@@ -149,30 +133,9 @@ pub(super) struct Context {
 }
 
 impl Context {
-    pub(super) fn new(scope: RunScope) -> Context {
-        let RunScope {
-            target,
-            http,
-            release,
-            prefix,
-            journal,
-            late_write_grace,
-            scenario_timeout,
-            settings,
-            settle,
-            rehearsal,
-        } = scope;
+    pub(super) fn new(run: RunScope) -> Context {
         Context {
-            target,
-            http,
-            release,
-            prefix,
-            journal,
-            late_write_grace,
-            scenario_timeout,
-            settings,
-            settle,
-            rehearsal,
+            run,
             secret_form: OnceLock::new(),
             turns: Arc::new(Turns::default()),
             grant_baseline: Mutex::new(()),
@@ -189,7 +152,7 @@ impl Context {
 
     /// The suite's own table on a real instance: `u_sncc_<run>`.
     pub(super) fn own_table_name(&self) -> String {
-        let run = self.prefix.trim_start_matches("sncc-");
+        let run = self.run.prefix.trim_start_matches("sncc-");
         format!("u_sncc_{}", run.trim_end_matches('-'))
     }
 }

@@ -120,7 +120,7 @@ impl Execution<'_> {
                 journal,
                 servicenow,
                 admin,
-                late_write_grace: self.context.late_write_grace,
+                late_write_grace: self.context.run.late_write_grace,
                 own_table,
                 quiet: !self.shown,
             };

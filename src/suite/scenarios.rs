@@ -173,8 +173,8 @@ fn after_hook(observations: Observations, context: Arc<Context>) -> AfterHook {
         let observations = observations.clone();
         let key = key_of(feature, scenario);
         let turn_ends = context.turns.end_on_drop(key.clone());
-        let timeout = context.scenario_timeout;
-        let quiet = context.rehearsal;
+        let timeout = context.run.scenario_timeout;
+        let quiet = context.run.rehearsal;
         Box::pin(async move {
             let _turn_ends = turn_ends;
             let Some(world) = world else { return };

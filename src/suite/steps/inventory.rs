@@ -58,7 +58,7 @@ async fn inventory(world: &mut SuiteWorld) -> Result<(), String> {
 
     let fields = format!("sys_id,name,user,{}", ENDPOINT_FIELDS.join(","));
     // Endpoints of this run (another scenario's, beside this one) come and go: left out.
-    let own_prefix = world.context.prefix.clone();
+    let own_prefix = world.context.run.prefix.clone();
     let endpoints: Vec<Value> = world
         .records
         .find_fields("oauth_entity", "type=client^ORDERBYname", Some(&fields))

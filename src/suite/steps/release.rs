@@ -80,7 +80,7 @@ async fn detect_release(world: &mut SuiteWorld) -> Result<(), String> {
                 .ok()
                 .map(|release| release.to_string())
         }
-        Err(_) => world.context.release.as_ref().map(ToString::to_string),
+        Err(_) => world.context.run.release.as_ref().map(ToString::to_string),
     };
     world.record_fact(
         "release",

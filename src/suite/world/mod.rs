@@ -76,7 +76,7 @@ pub(super) struct SuiteWorld {
 impl fmt::Debug for SuiteWorld {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SuiteWorld")
-            .field("target", &self.context.target.instance())
+            .field("target", &self.context.run.target.instance())
             .field("users", &self.vocabulary.users.keys().collect::<Vec<_>>())
             .field(
                 "endpoints",
@@ -90,7 +90,7 @@ impl fmt::Debug for SuiteWorld {
 impl SuiteWorld {
     async fn start() -> Result<SuiteWorld, std::io::Error> {
         let context = context::current();
-        let (mock, base_url, admin) = match &context.target {
+        let (mock, base_url, admin) = match &context.run.target {
             Target::Mock { release, breaks } => {
                 let password = SecretString::from(random::secret());
                 let (instance, _) = Seed::default()
@@ -122,12 +122,12 @@ impl SuiteWorld {
             RetryPolicy::default()
         };
         let deadline = Deadline::default();
-        let servicenow = ServiceNow::new(context.http.clone(), &base_url)
+        let servicenow = ServiceNow::new(context.run.http.clone(), &base_url)
             .with_retry(retry)
             .with_deadline(deadline.clone());
         // The plan's rehearsal runs on a mock of its own: its clock is moved rather than waited on.
-        let control = (mock.is_some() || context.rehearsal).then(|| {
-            MockControl::new(context.http.clone(), &base_url).with_deadline(deadline.clone())
+        let control = (mock.is_some() || context.run.rehearsal).then(|| {
+            MockControl::new(context.run.http.clone(), &base_url).with_deadline(deadline.clone())
         });
         for secret in admin.iter().flat_map(Credentials::secrets) {
             servicenow.recorder().know_secret(secret);
@@ -135,8 +135,8 @@ impl SuiteWorld {
         let records = JournaledRecords::new(
             servicenow.clone(),
             admin,
-            context.journal.clone(),
-            context.late_write_grace,
+            context.run.journal.clone(),
+            context.run.late_write_grace,
         );
         Ok(SuiteWorld {
             context,
@@ -165,12 +165,12 @@ impl SuiteWorld {
         self.scenario_id = format!("CC-{id}");
         self.scenario_number = format!("s{}", self.context.next_scenario_number());
         self.instance_wide = instance_wide;
-        if self.context.target.url().is_some() {
+        if self.context.run.target.url().is_some() {
             let turns = &self.context.turns;
             turns.take(&key, &self.scenario_id, instance_wide).await;
         }
         self.key = Some(key);
-        self.deadline.start(self.context.scenario_timeout);
+        self.deadline.start(self.context.run.scenario_timeout);
     }
 
     /// Waits `duration` without holding the scenario's turn on a real instance, so scenarios that must
@@ -190,7 +190,7 @@ impl SuiteWorld {
     }
 
     fn is_client_target(&self) -> bool {
-        matches!(self.context.target, Target::Client { .. })
+        matches!(self.context.run.target, Target::Client { .. })
     }
 
     /// Sends a token request and keeps the response; it is sent again while a change settles.

@@ -141,7 +141,7 @@ impl SuiteWorld {
     /// instance is switched through its control plane, its admin listed in `allowed_users` first so it goes on
     /// provisioning and undoing.
     pub(crate) async fn enforce_basic_restriction(&mut self) -> Result<(), String> {
-        if let Some(settings) = &self.context.settings {
+        if let Some(settings) = &self.context.run.settings {
             return match settings.restriction_enforcing() {
                 true => Ok(()),
                 false => Err(

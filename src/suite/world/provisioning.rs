@@ -30,7 +30,7 @@ pub(crate) fn strong_password() -> String {
 impl SuiteWorld {
     /// `a user "X"`: created on the mock or an admin target; the expected user on a client target.
     pub(crate) async fn add_user(&mut self, logical: &str) -> Result<(), String> {
-        let user = match &self.context.target {
+        let user = match &self.context.run.target {
             Target::Client { expect_user, .. } => User {
                 user_name: expect_user.clone(),
                 sys_id: None,
@@ -98,7 +98,7 @@ impl SuiteWorld {
         logical: &str,
         user: Option<&str>,
     ) -> Result<(), String> {
-        let endpoint = match &self.context.target {
+        let endpoint = match &self.context.run.target {
             Target::Client {
                 client_id,
                 client_secret,
@@ -126,7 +126,7 @@ impl SuiteWorld {
                     "user": user_sys_id,
                     "default_grant_type": "client_credentials",
                 });
-                let settings = self.context.settings.as_ref();
+                let settings = self.context.run.settings.as_ref();
                 if settings.is_some_and(|settings| settings.entity_has(SCOPE_RESTRICTION)) {
                     record[SCOPE_RESTRICTION] = json!(UNRESTRICTED);
                 }
@@ -228,7 +228,7 @@ impl SuiteWorld {
         if let Some(table) = &self.vocabulary.own_table {
             return Ok(table.clone());
         }
-        let name = match self.context.target {
+        let name = match self.context.run.target {
             Target::Mock { .. } => "u_sncc_suite".to_owned(),
             _ => self.context.own_table_name(),
         };
@@ -436,24 +436,27 @@ impl SuiteWorld {
     /// the run's prefix and the scenario's number, so scenarios side by side never share a record and a
     /// search for one scenario's record never finds another's.
     fn instance_name(&self, logical: &str) -> String {
-        match self.context.target {
+        match self.context.run.target {
             Target::Mock { .. } => logical.to_owned(),
-            _ => format!("{}{}-{logical}", self.context.prefix, self.scenario_number),
+            _ => format!(
+                "{}{}-{logical}",
+                self.context.run.prefix, self.scenario_number
+            ),
         }
     }
 
     /// The name a logical name gets for a record the whole run shares ([`Self::shared_record`]): as
     /// written on the mock; on a real one prefixed with the run's prefix only.
     fn shared_name(&self, logical: &str) -> String {
-        match self.context.target {
+        match self.context.run.target {
             Target::Mock { .. } => logical.to_owned(),
-            _ => format!("{}{logical}", self.context.prefix),
+            _ => format!("{}{logical}", self.context.run.prefix),
         }
     }
 
     /// A text that marks what the suite writes on a real instance as its own (the run's prefix).
     pub(crate) fn marked(&self, text: &str) -> String {
-        format!("{}{text}", self.context.prefix)
+        format!("{}{text}", self.context.run.prefix)
     }
 
     /// A secret the scenario holds from now on: its recorder knows it, so no report shows it.

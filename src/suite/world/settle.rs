@@ -62,8 +62,8 @@ impl SuiteWorld {
         }
         let started = Instant::now();
         let mut outcome = first;
-        while outcome.is_err() && started.elapsed() < self.context.settle {
-            let left = self.context.settle.saturating_sub(started.elapsed());
+        while outcome.is_err() && started.elapsed() < self.context.run.settle {
+            let left = self.context.run.settle.saturating_sub(started.elapsed());
             self.deadline
                 .sleep(POLL.min(left))
                 .await
@@ -81,9 +81,9 @@ impl SuiteWorld {
     /// Whether an expectation may be polled for: a real instance (not the plan's rehearsal), a settle time,
     /// and requests made after a write of the scenario's.
     fn may_settle(&self) -> bool {
-        self.context.target.url().is_some()
-            && !self.context.rehearsal
-            && !self.context.settle.is_zero()
+        self.context.run.target.url().is_some()
+            && !self.context.run.rehearsal
+            && !self.context.run.settle.is_zero()
             && self.since_write.writes > 0
             && !self.since_write.requests.is_empty()
     }
