@@ -8,7 +8,7 @@ use super::breaks::{Break, BreakState, Breaks};
 use super::clock::VirtualInstant;
 use super::switches::Switches;
 use crate::mock::apis::attachment_files::AttachmentFiles;
-use crate::mock::auth::rate_limits::RateCounts;
+use crate::mock::auth::rate_counts::RateCounts;
 use crate::mock::auth::sessions::Sessions;
 use crate::mock::seed::provisioned::{self, Provisioned};
 use crate::mock::tables::dictionary;

@@ -16,6 +16,7 @@ mod preflight;
 mod prepare;
 mod scenarios;
 mod steps;
+mod table_reply;
 mod turns;
 mod undo;
 mod world;

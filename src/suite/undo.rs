@@ -11,7 +11,7 @@ use crate::changes::{self, ChangeJournal, Grace, Scope};
 use crate::client::{Credentials, ServiceNow};
 use crate::report::provisioning::{OwnTableRemoval, Provisioning, UpdateSetRow};
 
-use super::world::text;
+use super::table_reply::text;
 
 /// How many names one `nameIN` query of `sys_update_xml` carries.
 const NAMES_A_QUERY: usize = 50;

@@ -7,6 +7,7 @@
 //! authenticates nothing (E6). The policies and the scope check follow a valid sign-in, read live.
 
 use super::access_policies::{self, Challenge};
+use super::auth_failure::AuthFailure;
 use super::basic::{basic_credentials, password_matches};
 use super::basic_restriction::{self, BasicVerdict};
 use super::issued_tokens;
@@ -37,39 +38,6 @@ impl Caller {
             || self.roles.iter().any(|held| {
                 held == "admin" || roles.iter().any(|role| role.as_ref() == held.as_str())
             })
-    }
-}
-
-/// Why a request was not authenticated; every one answers the same 401 (E2, E3, E4, E5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AuthFailure {
-    NoCredentials,
-    UnsupportedScheme,
-    WrongPassword,
-    UnknownToken,
-    ExpiredToken,
-    /// A session cookie whose token expired or was revoked (catalogue I4).
-    SessionEnded,
-    UserCannotLogIn,
-    /// A Basic sign-in the enforcing Basic auth restriction refuses (catalogue K1; the §3 401, inferred).
-    BasicAuthRestricted,
-    /// A token of an entity made inactive, where the switch refuses it (catalogue §18).
-    EntityInactive,
-}
-
-impl AuthFailure {
-    pub(crate) fn code(self) -> &'static str {
-        match self {
-            AuthFailure::NoCredentials => "no_credentials",
-            AuthFailure::UnsupportedScheme => "unsupported_scheme",
-            AuthFailure::WrongPassword => "wrong_password",
-            AuthFailure::UnknownToken => "unknown_token",
-            AuthFailure::ExpiredToken => "expired_token",
-            AuthFailure::SessionEnded => "session_ended",
-            AuthFailure::UserCannotLogIn => "user_cannot_log_in",
-            AuthFailure::BasicAuthRestricted => "basic_auth_restricted",
-            AuthFailure::EntityInactive => "entity_inactive",
-        }
     }
 }
 

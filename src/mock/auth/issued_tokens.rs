@@ -4,7 +4,7 @@
 //! `inactive_entity_tokens` refuses them. A token keeps acting as the user it was issued for (its
 //! `oauth_credential.user`), whoever the entity's application user is now.
 
-use super::authn::AuthFailure;
+use super::auth_failure::AuthFailure;
 use crate::mock::breaks::Break;
 use crate::mock::instance::Instance;
 use crate::mock::switches::InactiveEntityTokens;

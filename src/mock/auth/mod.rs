@@ -9,11 +9,13 @@
 mod access_policies;
 pub(super) mod admission;
 mod api_path;
+mod auth_failure;
 pub(super) mod authn;
 pub(super) mod basic;
 pub(super) mod basic_restriction;
 mod coverage;
 mod issued_tokens;
+pub(super) mod rate_counts;
 pub(super) mod rate_limits;
 pub(super) mod reply;
 pub(super) mod scopes;

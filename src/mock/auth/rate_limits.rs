@@ -6,8 +6,7 @@
 //! users are not modelled. Counting starts with the next request (the documentation allows up to 30 s), and
 //! changing a rule's limit starts its count again (documented).
 
-use std::collections::HashMap;
-
+use super::rate_counts::Count;
 use crate::mock::apis::api_call;
 use crate::mock::breaks::Break;
 use crate::mock::clock::VirtualInstant;
@@ -39,18 +38,6 @@ pub(crate) struct RateLimited {
     pub api_name: String,
     /// `Retry-After`: the seconds until the count starts again.
     pub retry_after: i64,
-}
-
-/// What the rules have counted this hour, per rule and user.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct RateCounts(HashMap<(String, String), Count>);
-
-#[derive(Clone, Copy, Debug)]
-struct Count {
-    hour: i64,
-    /// The limit counted against: another limit starts the count again.
-    limit: i64,
-    requests: i64,
 }
 
 /// catalogue §18 (row P1): counts a request of `user` to `method path` at `now` against the rule that applies to it,

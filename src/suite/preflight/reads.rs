@@ -13,7 +13,7 @@ use crate::servicenow::captured::{
     BASIC_ALLOWED_ROLES_PROPERTY, BASIC_ALLOWED_USERS_PROPERTY, BASIC_RESTRICTION_ACTIVE_PROPERTY,
     BASIC_RESTRICTION_ENFORCE_PROPERTY, BUILDTAG_PROPERTY, GRANT_PROPERTY, SCOPE_CHECK_PROPERTY,
 };
-use crate::suite::world::text;
+use crate::suite::table_reply::text;
 
 use super::stops::{DEFAULT_UPDATE_SET, GLOBAL_APPLICATION, ROPC_DISABLED_PROPERTY, Stop};
 use super::{PreflightError, sign_in};

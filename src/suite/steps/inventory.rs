@@ -10,7 +10,8 @@ use crate::servicenow::captured::{GRANT_PROPERTY, USERACCOUNT_SCOPE_PROPERTY};
 use crate::servicenow::inventory::{
     ENDPOINT_FIELDS, GRANT_PROPERTIES, endpoint_fact, property_fact,
 };
-use crate::suite::world::{SuiteWorld, text};
+use crate::suite::table_reply::text;
+use crate::suite::world::SuiteWorld;
 
 /// Records matching `field IN ids`, only the named fields; nothing to ask when there are no ids.
 async fn among(

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use crate::report::console;
 use crate::servicenow::captured::BUILDTAG_PROPERTY;
 use crate::servicenow::release::{Release, ReleaseError};
-use crate::suite::world::{SuiteWorld, text};
+use crate::suite::table_reply::text;
+use crate::suite::world::SuiteWorld;
 
 /// An OAuth API endpoint's `access_token_lifespan` unless a scenario sets one (catalogue §2).
 const DEFAULT_LIFESPAN: u64 = 1800;

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::client::{Credentials, Reply};
 use crate::servicenow::captured::REST_401 as NOT_AUTHENTICATED;
-use crate::suite::world::{Replay, SuiteWorld, text};
+use crate::suite::table_reply::text;
+use crate::suite::world::{Replay, SuiteWorld};
 
 pub(super) fn bearer(world: &SuiteWorld) -> Result<Credentials, String> {
     Ok(Credentials::Bearer(world.replies.current_token()?))

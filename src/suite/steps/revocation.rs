@@ -5,7 +5,8 @@ use cucumber::{then, when};
 use serde_json::{Value, json};
 
 use crate::servicenow::glide_time::{parse_glide_datetime, real_now};
-use crate::suite::world::{SuiteWorld, text};
+use crate::suite::table_reply::text;
+use crate::suite::world::SuiteWorld;
 
 /// How far a real instance's clock may be ahead of ours: a revoked token expires "now", an unrevoked one
 /// a lifespan (30 minutes by default) later, so a minute tells them apart.

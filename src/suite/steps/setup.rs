@@ -5,7 +5,8 @@ use std::str::FromStr;
 use cucumber::{Parameter, given, when};
 use serde_json::json;
 
-use crate::suite::world::{SuiteWorld, text};
+use crate::suite::table_reply::text;
+use crate::suite::world::SuiteWorld;
 
 #[given(expr = "a user {string}")]
 async fn a_user(world: &mut SuiteWorld, name: String) -> Result<(), String> {

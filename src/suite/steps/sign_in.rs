@@ -3,7 +3,8 @@
 use cucumber::{given, then};
 use serde_json::{Value, json};
 
-use crate::suite::world::{SuiteWorld, text};
+use crate::suite::table_reply::text;
+use crate::suite::world::SuiteWorld;
 
 const NOTED: &str = "last_login_time_before";
 

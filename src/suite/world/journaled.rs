@@ -13,7 +13,7 @@ use crate::changes::{self, ChangeJournal, Grace, InstanceChange, Scope};
 use crate::client::{Credentials, Reply, ServiceNow, TransportError};
 use crate::support::redact;
 
-use super::table_reply::{expect_result, text};
+use crate::suite::table_reply::{expect_result, text};
 
 /// Where a change to a real instance is undone: at the end of the scenario, or at the end of the run
 /// (the grant property brought to the run's baseline, which every scenario beside it relies on).

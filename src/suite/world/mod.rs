@@ -10,7 +10,6 @@ mod provisioning;
 mod replies;
 mod secret_form;
 mod settle;
-mod table_reply;
 mod vocabulary;
 
 use std::collections::BTreeMap;
@@ -34,7 +33,6 @@ use journaled::JournaledRecords;
 pub(super) use replies::{Replies, access_token};
 pub(super) use settle::Replay;
 use settle::SinceWrite;
-pub(super) use table_reply::text;
 use vocabulary::Vocabulary;
 
 #[derive(cucumber::World)]

@@ -10,7 +10,7 @@ use crate::servicenow::captured::{
 
 use super::SuiteWorld;
 use super::journaled::UndoAt;
-use super::table_reply::{expect_result, text};
+use crate::suite::table_reply::{expect_result, text};
 
 impl SuiteWorld {
     /// Sets the grant property (`None` removes it), read afresh from the instance first: an earlier

@@ -12,9 +12,9 @@ use crate::support::random;
 use super::SuiteWorld;
 use super::journaled::UndoAt;
 use super::secret_form::AS_DISPLAY_VALUE;
-use super::table_reply::text;
 use super::vocabulary::{Endpoint, User};
 use crate::suite::context::SecretForm;
+use crate::suite::table_reply::text;
 
 /// The `scope_restriction_status` column of `oauth_entity`, and the value the suite's entities get on a real
 /// instance (catalogue §15: a new instance's default, `restricted`, would refuse the suite's tokens).

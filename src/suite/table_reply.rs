@@ -1,4 +1,4 @@
-//! What the Table API answers, read: a reply's `result`, a record's field as text.
+//! What the Table API answers, read: a reply's `result`, a record's field as text (scenarios, preflight, undo).
 
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ pub(crate) fn text(record: &Value, field: &str) -> String {
 }
 
 /// The `result` of a Table API reply with the expected status, or an error saying what went wrong.
-pub(super) fn expect_result(reply: &Reply, status: u16, what: &str) -> Result<Value, String> {
+pub(crate) fn expect_result(reply: &Reply, status: u16, what: &str) -> Result<Value, String> {
     if reply.queued() && status != 202 {
         return Err(format!(
             "could not {what}: the instance queued it (202), so whether it happened is unknown"
