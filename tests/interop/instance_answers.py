@@ -1,6 +1,7 @@
 """Plain `requests` and PySNC on what real instances' answers carry (catalogue §12): the v1 404 for a query that
 matches nothing, `Link` pagination followed across `/api/now/v2/`, single-quoted JSON bodies, an attachment
-download's `Content-Disposition`, and a Basic client's session cookie. Needs REQUESTS_CA_BUNDLE naming the
+download's `Content-Disposition`, a Basic client's session cookie, `current_user`'s captured shape (catalogue §3) and
+the refresh token grant (catalogue §19). Needs REQUESTS_CA_BUNDLE naming the
 mock's CA."""
 import requests
 from pysnc import ServiceNowClient
@@ -90,6 +91,33 @@ def basic_session_cookie(_http):
     expect(again.json()["result"]["user_name"] == "admin", again.text)
 
 
+def current_user_shape(http):
+    who = http.get(f"{URL}/api/now/ui/user/current_user", timeout=10)
+    expect(who.status_code == 200, f"answered {who.status_code}")
+    keys = list(who.json()["result"].keys())
+    shape = ["user_avatar", "user_sys_id", "user_name", "user_display_name", "user_initials"]
+    expect(keys == shape, f"keys {keys}")
+
+
+def refresh_token_grant(_http):
+    token_url = f"{URL}/oauth_token.do"
+    password = {"grant_type": "password", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                "username": "admin", "password": ADMIN_PASSWORD}
+    signed_in = requests.post(token_url, data=password, timeout=10)
+    expect(signed_in.status_code == 200, f"password grant answered {signed_in.status_code}")
+    refresh = {"grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+               "refresh_token": signed_in.json()["refresh_token"]}
+    refreshed = requests.post(token_url, data=refresh, timeout=10)
+    expect(refreshed.status_code == 200, f"refresh grant answered {refreshed.status_code}")
+    body = refreshed.json()
+    expect(list(body.keys()) == list(signed_in.json().keys()), f"keys {list(body.keys())}")
+    who = requests.get(f"{URL}/api/now/ui/user/current_user", timeout=10,
+                       headers={"Authorization": f"Bearer {body['access_token']}", "Accept": "application/json"})
+    expect(who.status_code == 200 and who.json()["result"]["user_name"] == "admin", f"answered {who.status_code}")
+    unknown = requests.post(token_url, data={**refresh, "refresh_token": "not-a-refresh-token"}, timeout=10)
+    expect(unknown.status_code == 401, f"an unknown refresh token answered {unknown.status_code}")
+
+
 def pysnc_empty_query():
     client = ServiceNowClient(URL, ServiceNowClientCredentialsFlow(CLIENT_ID, CLIENT_SECRET))
     incidents = client.GlideRecord("incident")
@@ -106,6 +134,8 @@ def main():
     check("requests: single-quoted JSON accepted, malformed refused", single_quoted_json, http)
     check("requests: attachment Location, Content-Disposition", content_disposition, http)
     check("requests: Basic session cookie authenticates alone", basic_session_cookie, http)
+    check("requests: current_user has the captured shape", current_user_shape, http)
+    check("requests: a refresh token gets a new access token", refresh_token_grant, http)
     check("PySNC: a query that matches nothing", pysnc_empty_query)
     finish()
 

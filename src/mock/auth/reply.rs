@@ -134,12 +134,44 @@ impl SignInMarks {
     }
 }
 
-/// `GET /api/now/ui/user/current_user`: who the credentials act as (D1).
+/// `GET /api/now/ui/user/current_user`: who the credentials act as (D1), in the captured shape of catalogue §3 and
+/// its key order (`fixtures/responses/current_user.json`): the avatar (`""`: the mock's users have none), sys_id,
+/// user name, display name and initials.
 pub(crate) fn current_user(caller: &Caller) -> Response {
     let user = json!({
+        "user_avatar": "",
         "user_sys_id": caller.sys_id,
         "user_name": caller.user_name,
-        "name": caller.name,
+        "user_display_name": caller.name,
+        "user_initials": initials(&caller.name),
     });
     wire::result(StatusCode::OK, user)
+}
+
+/// catalogue §3: a user's initials as `current_user` shows them: the first letters of the display name's first
+/// and last words, upper case (one word: its first letter; inferred from the UI's avatars).
+fn initials(display_name: &str) -> String {
+    let mut words = display_name.split_whitespace();
+    let first = words.next();
+    let last = words.next_back();
+    first
+        .into_iter()
+        .chain(last)
+        .filter_map(|word| word.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initials;
+
+    #[test]
+    fn initials_are_the_first_and_last_words_first_letters() {
+        assert_eq!(initials("System Administrator"), "SA");
+        assert_eq!(initials("Client Credentials Integration"), "CI");
+        assert_eq!(initials("  abel   tuter "), "AT");
+        assert_eq!(initials("admin"), "A");
+        assert_eq!(initials(""), "");
+    }
 }

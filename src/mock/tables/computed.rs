@@ -59,6 +59,8 @@ pub(crate) fn compute<'v>(
         }
         // catalogue §12: mirrors `state` on every write (a write of the mirror alone is overwritten).
         Computed::StateMirror => Some(value("state").to_owned()),
+        // catalogue §12: mirrors `number` (a virtual column on an instance).
+        Computed::NumberMirror => Some(value("number").to_owned()),
     }
 }
 

@@ -97,7 +97,8 @@ pub(crate) enum Problem {
     #[error("table {table} already extends {was}; a seed cannot change that")]
     ExtendsChanged { table: String, was: String },
     #[error(
-        "{table}.{column}: unknown type {kind} (string, GUID, boolean, integer, glide_date_time, reference, password2)"
+        "{table}.{column}: unknown type {kind} (string, GUID, boolean, integer, glide_date_time, reference, password2, \
+         or another out-of-box internal type: see the README's mock section)"
     )]
     UnknownType {
         table: String,
@@ -106,7 +107,7 @@ pub(crate) enum Problem {
     },
     #[error("{table}.{column}: a reference column names its table (reference = \"<table>\")")]
     ReferenceWithoutTable { table: String, column: String },
-    #[error("{table}.{column}: only a reference column names a table")]
+    #[error("{table}.{column}: only a reference or glide_list column names a table")]
     TableWithoutReference { table: String, column: String },
     #[error("{table}.{column}: unknown generated value {name} (client_id, secret, number, now)")]
     UnknownGenerated {
@@ -514,20 +515,58 @@ pub(crate) enum KindMistake {
     UnknownType,
 }
 
-/// The kind of a column of this `internal_type` (and referenced table).
+/// The internal types whose values the mock keeps as text, as the Table API sends them (catalogue §12): the
+/// out-of-box tables' types that change nothing a client reads back.
+const TEXT_TYPES: [&str; 22] = [
+    "string",
+    "GUID",
+    "char",
+    "html",
+    "email",
+    "ph_number",
+    "multi_two_lines",
+    "user_roles",
+    "user_image",
+    "choice",
+    "ip_addr",
+    "color",
+    "table_name",
+    "document_id",
+    "domain_path",
+    "sys_class_name",
+    "sys_class_path",
+    "related_tags",
+    "user_input",
+    "journal",
+    "journal_list",
+    "glide_date",
+];
+
+/// The kind of a column of this `internal_type` (and referenced table). Out-of-box internal types map onto the
+/// kinds by what a client reads back (catalogue §12): numbers that are not integers stay text (the Table API sends
+/// every value as a string), durations and due dates are datetimes (`1970-01-01 …` for a duration), a `glide_list`
+/// is the comma-separated sys_ids of the table it names, a `domain_id` answers like a reference to
+/// `sys_user_group` (`global`), and a `journal_input` takes a write but reads back `""`.
 pub(crate) fn kind_of(internal_type: &str, reference: Option<&str>) -> Result<Kind, KindMistake> {
     Ok(match (internal_type, reference) {
         ("reference", Some(target)) => Kind::Reference(target.to_owned()),
         ("reference", None) => return Err(KindMistake::ReferenceWithoutTable),
+        ("glide_list", _) => Kind::Text,
         (_, Some(_)) => return Err(KindMistake::TableWithoutReference),
-        ("string" | "GUID", None) => Kind::Text,
+        ("domain_id", None) => Kind::Reference(DOMAIN_TABLE.to_owned()),
         ("boolean", None) => Kind::Boolean,
         ("integer", None) => Kind::Integer,
-        ("glide_date_time", None) => Kind::DateTime,
+        ("glide_date_time" | "due_date" | "glide_duration" | "timer", None) => Kind::DateTime,
         ("password2", None) => Kind::Secret,
+        ("journal_input", None) => Kind::Journal,
+        ("float" | "longint", None) => Kind::Text,
+        (text, None) if TEXT_TYPES.contains(&text) => Kind::Text,
         (_, None) => return Err(KindMistake::UnknownType),
     })
 }
+
+/// The table a `domain_id` column's value (`global`) is rendered as a reference into, as recorded answers link it.
+const DOMAIN_TABLE: &str = "sys_user_group";
 
 fn choice_list(pairs: &[(String, String)]) -> Vec<Choice> {
     pairs
@@ -561,6 +600,7 @@ fn computed(name: &str, table: &str, column: &str) -> Result<Computed, Problem> 
         "full_name" => Computed::FullName,
         "api_base_uri" => Computed::ApiBaseUri,
         "state_mirror" => Computed::StateMirror,
+        "number_mirror" => Computed::NumberMirror,
         _ => {
             return Err(Problem::UnknownComputed {
                 table: table.to_owned(),
@@ -580,6 +620,7 @@ fn check_computed_inputs(table: &Table, column: &Column) -> Result<(), Problem> 
         Computed::FullName => ("full_name", ["first_name", "last_name"]),
         Computed::ApiBaseUri => ("api_base_uri", ["namespace", "service_id"]),
         Computed::StateMirror => ("state_mirror", ["state", "state"]),
+        Computed::NumberMirror => ("number_mirror", ["number", "number"]),
     };
     match inputs
         .into_iter()
@@ -608,7 +649,7 @@ pub(crate) fn check_value(
         Kind::Boolean => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
         Kind::Integer => value.trim().parse::<i64>().is_ok(),
         Kind::DateTime => parse_glide_datetime(value).is_some(),
-        Kind::Text | Kind::Reference(_) | Kind::Secret => true,
+        Kind::Text | Kind::Reference(_) | Kind::Secret | Kind::Journal => true,
     };
     if fits {
         return Ok(());

@@ -13,6 +13,7 @@ pub(crate) const SYS_USER_HAS_ROLE: &str = "sys_user_has_role";
 pub(crate) const OAUTH_CREDENTIAL: &str = "oauth_credential";
 #[cfg(test)]
 pub(crate) const INCIDENT: &str = "incident";
+pub(crate) const CHANGE_REQUEST: &str = "change_request";
 pub(crate) const SYS_AUTH_SCOPE: &str = "sys_auth_scope";
 pub(crate) const SYS_API_ACCESS_SCOPE: &str = "sys_api_access_scope";
 pub(crate) const OAUTH_ENTITY_AUTH_SCOPE_MAPPING: &str = "oauth_entity_auth_scope_mapping";
@@ -79,6 +80,9 @@ pub(crate) enum Kind {
     Reference(String),
     /// Write-only: accepted on insert and update, never returned in clear (`client_secret`, passwords, tokens).
     Secret,
+    /// catalogue §12: a `journal_input` column (`comments`, `work_notes`): a write is taken and the column reads
+    /// back `""`, as in every recorded answer (the entries themselves are not kept).
+    Journal,
 }
 
 /// A value the instance generates when an insert does not give one.
@@ -111,8 +115,10 @@ pub(crate) enum Computed {
     FullName,
     /// catalogue §17: a REST API's `base_uri` from its namespace and API id.
     ApiBaseUri,
-    /// catalogue §12: `incident_state` follows `state`.
+    /// catalogue §12: `incident_state` (and `problem_state`) follows `state`.
     StateMirror,
+    /// catalogue §12: `task_effective_number` follows `number`.
+    NumberMirror,
 }
 
 /// One entry of a choice list: the stored value and the label `sysparm_display_value` shows.

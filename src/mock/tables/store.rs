@@ -553,6 +553,8 @@ fn normalise<'v>(kind: &Kind, value: &'v str) -> &'v str {
     match kind {
         Kind::Boolean if value.eq_ignore_ascii_case("true") || value == "1" => "true",
         Kind::Boolean => "false",
+        // catalogue §12: journal fields read back "" (the entry is not kept).
+        Kind::Journal => "",
         Kind::Integer => {
             let trimmed = value.trim();
             if trimmed.is_empty() || trimmed.parse::<i64>().is_ok() {

@@ -12,7 +12,9 @@ use super::lenient_json;
 use super::path_form::PathForm;
 use super::query::{EncodedQuery, QueryContext};
 use super::render::{DisplayValue, Rendering};
-use super::schema::{OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, SYS_PROPERTIES, Table};
+use super::schema::{
+    CHANGE_REQUEST, OAUTH_ENTITY, SYS_DB_OBJECT, SYS_DICTIONARY, SYS_PROPERTIES, Table,
+};
 use super::store::Changes;
 use super::update_sets::{self, Action};
 use crate::mock::apis::derived_paths;
@@ -374,15 +376,19 @@ pub(crate) fn create(
 }
 
 /// catalogue §12: a record of a table with `opened_by` (task and what extends it) inserted without one was opened
-/// by the caller, as recorded inserts show. `caller_id` gets no such default: recorded Table API inserts leave it
-/// `""` (only an instance's form fills it).
+/// by the caller, as recorded inserts show, and a change request inserted without `requested_by` was requested by
+/// the caller (a recorded insert shows its creator there). `caller_id` gets no such default: recorded Table API
+/// inserts leave it `""` (only an instance's form fills it).
 fn opened_by_the_caller(instance: &Instance, table: &str, caller: &Caller, changes: &mut Changes) {
-    let has_column = instance
-        .store
-        .table(table)
-        .is_some_and(|table| table.column("opened_by").is_some());
-    if has_column && !changes.iter().any(|(name, _)| name == "opened_by") {
-        changes.push(("opened_by".to_owned(), caller.sys_id.clone()));
+    let Some(declared) = instance.store.table(table) else {
+        return;
+    };
+    let requested = (table == CHANGE_REQUEST).then_some("requested_by");
+    for column in std::iter::once("opened_by").chain(requested) {
+        let has_column = declared.column(column).is_some();
+        if has_column && !changes.iter().any(|(name, _)| name == column) {
+            changes.push((column.to_owned(), caller.sys_id.clone()));
+        }
     }
 }
 

@@ -48,7 +48,7 @@ pub(crate) async fn answer(
     // system call.
     let fresh = Fresh::draw();
     let mut stage = instance.with_locked(|instance| {
-        let decision = grant::decide(request, instance);
+        let decision = grant::decide(request, instance, now);
         grant::remember(request, instance);
         decided(instance, decision, now, fresh)
     });
@@ -61,7 +61,7 @@ pub(crate) async fn answer(
         let issuer = jwt::issuer(base_url, host);
         let signed = unsigned.fresh.signed(&unsigned.granted, &issuer, now);
         let granted = unsigned.granted;
-        stage = instance.with_locked(|instance| match grant::decide(request, instance) {
+        stage = instance.with_locked(|instance| match grant::decide(request, instance, now) {
             // The rules still grant that very token: it is issued as signed.
             Decision::Issue(again) if again == granted => {
                 Stage::Answered(settle(instance, Decision::Issue(granted), now, signed))

@@ -13,6 +13,7 @@ use subtle::ConstantTimeEq;
 
 use super::form::{self, Form};
 use super::jwt::{self, Claims, TokenFormat};
+use super::refresh;
 use super::signing_key::KeyChoice;
 use crate::mock::auth::basic::{basic_credentials, password_matches};
 use crate::mock::auth::basic_restriction;
@@ -67,6 +68,9 @@ pub(crate) struct Grant {
     pub refresh_lifespan: i64,
     /// Opaque, or a JWT (catalogue §9).
     pub format: TokenFormat,
+    /// The sys_id of the refresh token exchanged for this one (catalogue §19): it comes back as this token's
+    /// refresh token rather than a new one.
+    pub refresh_from: Option<String>,
 }
 
 impl Grant {
@@ -111,6 +115,12 @@ pub(crate) enum Reason {
     WrongPassword,
     /// The password grant is switched off (`glide.oauth.inbound.ropc.grant_type.disabled`).
     PasswordGrantDisabled,
+    /// The refresh token grant names no refresh token, or one the instance never issued.
+    UnknownRefreshToken,
+    /// The refresh token was issued to another client.
+    RefreshTokenOfAnotherClient,
+    /// The refresh token has expired or was revoked.
+    RefreshTokenExpired,
 }
 
 impl Reason {
@@ -133,6 +143,9 @@ impl Reason {
             Reason::UnknownUser => "unknown_user",
             Reason::WrongPassword => "wrong_password",
             Reason::PasswordGrantDisabled => "password_grant_disabled",
+            Reason::UnknownRefreshToken => "unknown_refresh_token",
+            Reason::RefreshTokenOfAnotherClient => "refresh_token_of_another_client",
+            Reason::RefreshTokenExpired => "refresh_token_expired",
         }
     }
 }
@@ -143,18 +156,28 @@ enum GrantType {
     ClientCredentials,
     /// The resource owner password grant (catalogue §10).
     Password,
+    /// A password grant's refresh token exchanged (catalogue §19).
+    RefreshToken,
 }
 
 /// Decides a token request, checking in catalogue §1's order: method and form, grant type, release, property,
 /// client, secret, entity, user, user state, scope (the password grant: method and form, grant type,
-/// client, secret, entity, user and password, user state, scope).
-pub(crate) fn decide(request: &TokenHttpRequest<'_>, instance: &Instance) -> Decision {
+/// client, secret, entity, user and password, user state, scope; the refresh token grant: method and form, grant
+/// type, client, secret, entity, refresh token, user state). `now` dates the refresh token's expiry.
+pub(crate) fn decide(
+    request: &TokenHttpRequest<'_>,
+    instance: &Instance,
+    now: VirtualInstant,
+) -> Decision {
     let breaks = &instance.breaks;
     let body = f2_parameters(request, breaks); // catalogue F2
     let outcome =
         read_request(request, &body, instance).and_then(|(form, grant_type)| match grant_type {
             GrantType::ClientCredentials => grant(request, &body, &form, instance),
             GrantType::Password => password_grant(request, &body, &form, instance),
+            GrantType::RefreshToken => {
+                refresh::refresh_token_grant(request, &body, &form, instance, now)
+            }
         });
     match outcome {
         Ok(grant) => Decision::Issue(grant),
@@ -229,8 +252,8 @@ fn password_grant(
     Ok(granted(entity, user, scope, true, instance))
 }
 
-/// The client of either grant: its credentials read, found by `client_id`, its secret matching, active.
-fn authenticated_client<'i>(
+/// The client of every grant: its credentials read, found by `client_id`, its secret matching, active.
+pub(super) fn authenticated_client<'i>(
     request: &TokenHttpRequest<'_>,
     body: &[u8],
     form: &Form<'_>,
@@ -261,7 +284,7 @@ fn resource_owner<'i>(form: &Form<'_>, instance: &'i Instance) -> Result<RecordR
 
 /// The token a decided request gets: the entity's lifespan (catalogue B7) and format (catalogue J1, J4), acting as
 /// `user` (catalogue J2).
-fn granted(
+pub(super) fn granted(
     entity: RecordRef<'_>,
     user: RecordRef<'_>,
     scope: Cow<'static, str>,
@@ -279,10 +302,11 @@ fn granted(
         refresh,
         refresh_lifespan: refresh_lifespan(entity),
         format,
+        refresh_from: None,
     }
 }
 
-fn refuse<T>(reason: Reason) -> Result<T, Refusal> {
+pub(super) fn refuse<T>(reason: Reason) -> Result<T, Refusal> {
     Err(Refusal::Generic(reason))
 }
 
@@ -329,7 +353,8 @@ fn f1_form_encoded<'b>(
     Ok(json_form.unwrap_or_else(|| Form::parse(body)))
 }
 
-/// catalogue F5: the grant type must be client_credentials (or, catalogue §10, password).
+/// catalogue F5: the grant type must be client_credentials (or, catalogue §10, password; catalogue §19,
+/// refresh_token).
 /// Break [`Break::GrantTypeIgnored`]: it is not checked, every request is a client credentials one.
 fn f5_grant_type(form: &Form<'_>, breaks: &Breaks) -> Result<GrantType, Refusal> {
     if breaks.has(Break::GrantTypeIgnored) {
@@ -338,6 +363,7 @@ fn f5_grant_type(form: &Form<'_>, breaks: &Breaks) -> Result<GrantType, Refusal>
     match form.get("grant_type") {
         Some("client_credentials") => Ok(GrantType::ClientCredentials),
         Some("password") => Ok(GrantType::Password),
+        Some("refresh_token") => Ok(GrantType::RefreshToken),
         _ => refuse(Reason::UnsupportedGrantType),
     }
 }
@@ -502,7 +528,7 @@ fn b1_application_user<'i>(
 }
 
 /// catalogue D5, D6, D7: the user must be able to log in. Break [`Break::UserStateIgnored`]: not checked.
-fn d5_user_may_sign_in(user: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusal> {
+pub(super) fn d5_user_may_sign_in(user: RecordRef<'_>, breaks: &Breaks) -> Result<(), Refusal> {
     if breaks.has(Break::UserStateIgnored) {
         return Ok(());
     }
@@ -648,7 +674,7 @@ fn raw_parameter<'b>(body: &'b [u8], name: &str) -> Option<&'b str> {
 pub(crate) struct IssuedToken {
     pub access_token: String,
     /// The password grant's (catalogue §10), kept as an `oauth_credential` record of type `refresh_token` that
-    /// `oauth_revoke_token.do` revokes (catalogue §13); no grant takes it back yet.
+    /// `oauth_revoke_token.do` revokes (catalogue §13) and the refresh token grant exchanges (catalogue §19).
     pub refresh_token: Option<String>,
     pub scope: Cow<'static, str>,
     pub expires_in: i64,
@@ -762,12 +788,23 @@ pub(crate) fn issue(
     };
     IssuedToken {
         access_token,
-        refresh_token: grant
-            .refresh
-            .then(|| keep_refresh_token(instance, grant, now)),
+        refresh_token: grant.refresh.then(|| match &grant.refresh_from {
+            Some(exchanged) => exchanged_refresh_token(instance, exchanged),
+            None => keep_refresh_token(instance, grant, now),
+        }),
         scope: grant.scope.clone(),
         expires_in,
     }
+}
+
+/// catalogue §19: the refresh token a refresh token grant exchanged, returned again as it is.
+fn exchanged_refresh_token(instance: &Instance, credential: &str) -> String {
+    instance
+        .store
+        .get(OAUTH_CREDENTIAL, credential)
+        .and_then(|record| record.raw("token"))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// catalogue §13: a refresh token, kept as an `oauth_credential` record of type `refresh_token` for the same entity

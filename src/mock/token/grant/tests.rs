@@ -66,7 +66,7 @@ impl Setup {
     }
 
     fn decide_body(&self, body: &str) -> Decision {
-        decide(&post(body), &self.instance)
+        decide(&post(body), &self.instance, 0)
     }
 
     fn decide(&self) -> Decision {
@@ -220,14 +220,14 @@ fn f1_f3_only_a_form_post_is_read() {
         is_post: false,
         ..post(&body)
     };
-    assert_eq!(decide(&get, &setup.instance), refused(Reason::NotPost));
+    assert_eq!(decide(&get, &setup.instance, 0), refused(Reason::NotPost));
     for content_type in [Some("application/json"), None] {
         let request = TokenHttpRequest {
             content_type,
             ..post(&body)
         };
         assert_eq!(
-            decide(&request, &setup.instance),
+            decide(&request, &setup.instance, 0),
             refused(Reason::NotFormEncoded)
         );
     }
@@ -236,7 +236,7 @@ fn f1_f3_only_a_form_post_is_read() {
         ..post(&body)
     };
     assert!(matches!(
-        decide(&charset, &setup.instance),
+        decide(&charset, &setup.instance, 0),
         Decision::Issue(_)
     ));
 }
@@ -276,7 +276,7 @@ fn f4_basic_client_auth_follows_its_switch_and_the_body_wins() {
         ..post("grant_type=client_credentials")
     };
     assert!(matches!(
-        decide(&request, &setup.instance),
+        decide(&request, &setup.instance, 0),
         Decision::Issue(_)
     ));
 
@@ -286,7 +286,7 @@ fn f4_basic_client_auth_follows_its_switch_and_the_body_wins() {
         ..request
     };
     assert!(matches!(
-        decide(&form_encoded, &setup.instance),
+        decide(&form_encoded, &setup.instance, 0),
         Decision::Issue(_)
     ));
 
@@ -299,13 +299,13 @@ fn f4_basic_client_auth_follows_its_switch_and_the_body_wins() {
         ..post(&wrong_body)
     };
     assert_eq!(
-        decide(&body_wins, &setup.instance),
+        decide(&body_wins, &setup.instance, 0),
         refused(Reason::WrongSecret)
     );
 
     setup.instance.switches.basic_client_auth = false;
     assert_eq!(
-        decide(&request, &setup.instance),
+        decide(&request, &setup.instance, 0),
         refused(Reason::MissingClientCredentials)
     );
 }
@@ -544,14 +544,14 @@ fn k2_an_enforcing_basic_auth_restriction_leaves_basic_client_auth_alone_but_for
         ..post("grant_type=client_credentials")
     };
     assert!(matches!(
-        decide(&request, &setup.instance),
+        decide(&request, &setup.instance, 0),
         Decision::Issue(_)
     ));
     let broken = setup
         .instance
         .with_breaks(Breaks::new([Break::RestrictionBlocksBasicClientAuth]));
     assert_eq!(
-        decide(&request, &broken),
+        decide(&request, &broken, 0),
         refused(Reason::MissingClientCredentials)
     );
 }

@@ -102,7 +102,7 @@ impl Setup {
             query: None,
             body: body.as_bytes(),
         };
-        let Decision::Issue(granted) = grant::decide(&request, &self.instance) else {
+        let Decision::Issue(granted) = grant::decide(&request, &self.instance, 0) else {
             panic!("expected a grant");
         };
         let fresh = Fresh::draw().signed(&granted, "https://dev1.service-now.com", now);
