@@ -578,12 +578,14 @@ fn print_large_seed_memory() -> Result<(), BoxError> {
     let built = seed.build(&SecretString::from(ADMIN_PASSWORD), None)?;
     let after = resident_kib()?;
     drop(built);
+    let grown = after.saturating_sub(before);
     println!(
         "\n## Resident memory, a seed of {LARGE_SEED_RECORDS} incidents\n\n- VmRSS before: {} KiB, after building \
-         the instance: {} KiB (+{} KiB)",
+         the instance: {} KiB (+{} KiB, {} bytes a record)",
         before,
         after,
-        after.saturating_sub(before)
+        grown,
+        grown * 1024 / LARGE_SEED_RECORDS as u64
     );
     Ok(())
 }
