@@ -244,6 +244,7 @@ mod tests {
             status: Some(status),
             response_headers: Vec::new(),
             response_body: response.into(),
+            rate_limit_expected: false,
         }
     }
 
