@@ -4,7 +4,7 @@
 
 use cucumber::{given, then, when};
 use secrecy::ExposeSecret;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::client::Credentials;
 use crate::servicenow::captured::ROPC_DISABLED_PROPERTY;
@@ -18,33 +18,30 @@ const SCOPE_RESTRICTION: &str = "scope_restriction_status";
 const DICTIONARY_DEFAULT_FACT: &str = "dictionary_default";
 const INSERTED_STATUS_FACT: &str = "inserted_without_it";
 
-/// On the mock, through its control plane (the property is High Security: only `security_admin` writes it,
-/// catalogue §13); a real instance is observed as it is, and a scenario needing it on where it is not cannot run.
+/// A real instance is observed as the preflight read it (the property is High Security: only `security_admin`
+/// writes it, catalogue §13), and the plan does not run R1 where it is not true; the mock is switched through its
+/// control plane.
 #[given("the instance has the password grant switched off")]
 async fn ropc_off(world: &mut SuiteWorld) -> Result<(), String> {
-    if let Some(control) = &world.control {
-        return control
-            .set_properties(json!({ ROPC_DISABLED_PROPERTY: "true" }))
-            .await
-            .map_err(|error| error.to_string());
+    if let Some(settings) = &world.context.run.settings {
+        let value = settings.value(ROPC_DISABLED_PROPERTY).map(str::to_owned);
+        world.record_fact(ROPC_DISABLED_PROPERTY, json!(value));
+        return match value.as_deref() {
+            Some("true") => Ok(()),
+            _ => Err(format!(
+                "{ROPC_DISABLED_PROPERTY} is not true on this instance, and only security_admin may set it \
+                 (the suite never does): not runnable here"
+            )),
+        };
     }
-    let found = world
-        .records
-        .find_fields(
-            "sys_properties",
-            &format!("name={ROPC_DISABLED_PROPERTY}"),
-            Some("name,value"),
-        )
-        .await?;
-    let value = found.first().map(|property| text(property, "value"));
-    world.record_fact(ROPC_DISABLED_PROPERTY, json!(value));
-    match value.as_deref() {
-        Some("true") => Ok(()),
-        _ => Err(format!(
-            "not runnable here: {ROPC_DISABLED_PROPERTY} is not true on this instance, and only security_admin may \
-             set it (the suite never does)"
-        )),
-    }
+    let control = world
+        .control
+        .as_ref()
+        .ok_or("only the mock's control plane may switch the password grant off")?;
+    control
+        .set_properties(json!({ ROPC_DISABLED_PROPERTY: "true" }))
+        .await
+        .map_err(|error| error.to_string())
 }
 
 #[when(expr = "{string} requests a token for {string} with the password grant")]
@@ -137,7 +134,7 @@ async fn got_default(world: &mut SuiteWorld) -> Result<(), String> {
     let default = world.facts.get(DICTIONARY_DEFAULT_FACT).cloned();
     let got = world.facts.get(INSERTED_STATUS_FACT).cloned();
     match (default, got) {
-        (Some(default), Some(got)) if default == got && default != Value::from("") => Ok(()),
+        (Some(default), Some(got)) if default == got && default != "" => Ok(()),
         (default, got) => Err(format!(
             "the dictionary default is {default:?}, the endpoint inserted without it got {got:?}"
         )),

@@ -37,6 +37,7 @@ use crate::support::random;
 
 use super::context::{self, Context, Target};
 use journaled::JournaledRecords;
+pub(super) use labelled_columns::{ENFORCE_TOKEN_RESTRICTION, RULE_LIMIT};
 pub(super) use replies::{Replies, access_token};
 pub(super) use settle::Replay;
 use settle::SinceWrite;
