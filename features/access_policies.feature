@@ -14,7 +14,7 @@ Feature: REST API access policies and Enforce Token Restriction
     And the suite's own Scripted REST API
 
   @CC-N1 @doc @reported @should @admin @grant @gate-access-policies @RFC6750-3.1
-  Scenario: An endpoint that enforces token restriction is refused an API no policy opens to it
+  Scenario: An endpoint that enforces token restriction is refused the suite's own API
     Given "svc-cc" holds a token
     When the OAuth API endpoint "svc-cc" enforces token restriction
     And the token is used to call the suite's own API
@@ -24,7 +24,7 @@ Feature: REST API access policies and Enforce Token Restriction
     Then the request succeeds
 
   @CC-N2 @doc @reported @should @admin @grant @gate-access-policies
-  Scenario: An access policy admits its linked endpoint's token and Basic, and refuses another endpoint's token
+  Scenario: A policy admits its linked endpoint's token and Basic, not another endpoint's
     Given a user "svc.other"
     And an OAuth API endpoint "svc-other" whose OAuth Application User is "svc.other"
     And an access policy on the suite's own API admits an OAuth profile linked to "svc-cc" and the Basic Auth profile

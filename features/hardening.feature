@@ -5,7 +5,7 @@ Feature: Hardening settings
   an endpoint inserted without it gets, are recorded.
 
   @CC-R1 @doc @inferred @should @admin @grant
-  Scenario: With the password grant switched off it gets no token while client credentials still does
+  Scenario: The password grant switched off gets no token; client credentials still do
     Given the client credentials property is "true"
     And a user "svc.cc"
     And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
@@ -18,13 +18,13 @@ Feature: Hardening settings
     Then a token is issued
 
   @CC-S1 @reported @info @admin
-  Scenario: The scope restriction status's dictionary default, and what an endpoint inserted without it gets, are recorded
+  Scenario: The scope restriction default and what an endpoint inserted without it gets
     When the dictionary default of the scope restriction status is read
     And an OAuth API endpoint "svc-plain" is inserted without a scope restriction status
     Then the dictionary default and the status the endpoint got are recorded
 
   @CC-S1 @reported @should @mock-only
-  Scenario: On the mock an endpoint inserted without a scope restriction status gets the dictionary default
+  Scenario: On the mock an endpoint inserted without a scope restriction gets its default
     When the dictionary default of the scope restriction status is read
     And an OAuth API endpoint "svc-plain" is inserted without a scope restriction status
     Then the endpoint got the dictionary default

@@ -10,7 +10,7 @@ Feature: Token lifecycle
     And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
 
   @CC-O1 @doc @inferred @info @admin @grant @RFC6749-4.4.3
-  Scenario: Whether a second token request reuses the live token and moves its expiry is recorded
+  Scenario: Whether a second token request reuses the live token or moves its expiry
     Given "svc-cc" holds a token
     And the expiry of the tokens of "svc-cc" is noted
     When a few seconds pass
@@ -18,7 +18,7 @@ Feature: Token lifecycle
     Then whether "svc-cc" got the same token, its expires_in and whether the noted expiry moved are recorded
 
   @CC-O2 @inferred @info @admin @grant
-  Scenario: What a token already issued does after its endpoint's secret, user and active flag change is recorded
+  Scenario: What a token does after its endpoint's secret, user and active flag change
     Given a user "svc.next"
     And "svc-cc" holds a token
     When the OAuth API endpoint "svc-cc" gets a new client secret
@@ -29,7 +29,7 @@ Feature: Token lifecycle
     Then who the first token acts as is recorded as "after_made_inactive"
 
   @CC-O1 @inferred @should @mock-only @grant @RFC6749-4.4.3
-  Scenario: By default the mock issues a new token and leaves the live token's expiry as it was
+  Scenario: By default the mock issues a new token and the live one's expiry stays
     Given "svc-cc" holds a token
     And the expiry of the tokens of "svc-cc" is noted
     When a few seconds pass
@@ -37,7 +37,7 @@ Feature: Token lifecycle
     Then "svc-cc" got a new token and the noted expiry did not move
 
   @CC-O2 @inferred @should @mock-only @grant
-  Scenario: On the mock a token already issued acts as the user it was issued for after its endpoint's user changes
+  Scenario: On the mock a token acts as its user after its endpoint's user changes
     Given a user "svc.next"
     And "svc-cc" holds a token
     When the OAuth Application User of "svc-cc" is changed to "svc.next"

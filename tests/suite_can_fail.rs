@@ -357,4 +357,21 @@ fn breaks_change_what_info_scenarios_record() {
             .is_some_and(|names| names.contains(&Value::from("JSESSIONID")))
     );
     assert_eq!(after, Value::Array(Vec::new()));
+    // catalogue §18's recorded rows show their breaks too.
+    let (before, after) = changed(
+        "token-request-slides-live-tokens",
+        "O1",
+        "noted_expiry_moved",
+    );
+    assert_eq!((before, after), (Value::Bool(false), Value::Bool(true)));
+    let (before, after) = changed("token-follows-entity-user", "O2", "after_user_change");
+    assert_eq!(
+        (before.as_str(), after.as_str()),
+        (Some("svc.cc"), Some("svc.next"))
+    );
+    let (before, after) = changed("scope-default-not-applied", "S1", "inserted_without_it");
+    assert_eq!(
+        (before.as_str(), after.as_str()),
+        (Some("unrestricted"), Some(""))
+    );
 }
