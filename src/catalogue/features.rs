@@ -16,7 +16,7 @@ macro_rules! embedded {
     };
 }
 
-const EMBEDDED: [(&str, &str); 12] = embedded!(
+const EMBEDDED: [(&str, &str); 16] = embedded!(
     "grant_toggle.feature",
     "application_registry.feature",
     "token_response.feature",
@@ -29,6 +29,10 @@ const EMBEDDED: [(&str, &str); 12] = embedded!(
     "basic_auth_restriction.feature",
     "token_format.feature",
     "request_details.feature",
+    "access_policies.feature",
+    "token_lifecycle.feature",
+    "rate_limits.feature",
+    "hardening.feature",
 );
 
 /// The features shipped inside the binary, in catalogue order.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::support::redact;
 
 /// Response headers worth keeping in a report.
-const KEPT_HEADERS: [&str; 8] = [
+const KEPT_HEADERS: [&str; 11] = [
     "content-type",
     "cache-control",
     "pragma",
@@ -17,6 +17,9 @@ const KEPT_HEADERS: [&str; 8] = [
     "x-total-count",
     "location",
     "retry-after",
+    "x-ratelimit-limit",
+    "x-ratelimit-reset",
+    "x-ratelimit-rule",
 ];
 
 /// One request and its response, redacted.
@@ -35,6 +38,10 @@ pub(crate) struct Exchange {
     pub response_headers: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub response_body: String,
+    /// A 429 the scenario asked for (catalogue P1: a rate limit rule's answer is the one it expects), not a
+    /// fault that decides nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rate_limit_expected: bool,
 }
 
 /// Collects the exchanges of one scenario, and the secrets it has seen so none slips through.
@@ -69,6 +76,7 @@ impl Recorder {
         status: Option<u16>,
         response_headers: &reqwest::header::HeaderMap,
         response_body: &[u8],
+        rate_limit_expected: bool,
     ) {
         let mut state = self.lock();
         let scrub = |text: String| redact::known_secrets(text, &state.secrets);
@@ -90,6 +98,7 @@ impl Recorder {
                 })
                 .collect(),
             response_body: scrub(redact::body(response_body)),
+            rate_limit_expected,
         };
         state.exchanges.push(exchange);
     }
@@ -137,6 +146,7 @@ mod tests {
             Some(201),
             &headers,
             b"plain p@ss+word/1 text",
+            false,
         );
         let shown = serde_json::to_string(&recorder.exchanges()).unwrap();
         assert!(

@@ -163,6 +163,8 @@ pub struct ServiceNow {
     recorder: Recorder,
     retry: RetryPolicy,
     deadline: Deadline,
+    /// Whether a 429 is the answer the caller expects (catalogue P1): never retried, and recorded as expected.
+    rate_limit_expected: bool,
 }
 
 impl ServiceNow {
@@ -173,6 +175,7 @@ impl ServiceNow {
             recorder: Recorder::default(),
             retry: RetryPolicy::default(),
             deadline: Deadline::default(),
+            rate_limit_expected: false,
         }
     }
 
@@ -188,6 +191,16 @@ impl ServiceNow {
     pub(crate) fn with_deadline(mut self, deadline: Deadline) -> ServiceNow {
         self.deadline = deadline;
         self
+    }
+
+    /// The same client (the same recorder) for requests whose expected answer may be a 429 (catalogue P1: a
+    /// rate limit rule's refusal): a 429 is neither retried nor a fault that decides nothing; 503s and lost
+    /// answers are retried as before.
+    pub(crate) fn expecting_rate_limit(&self) -> ServiceNow {
+        ServiceNow {
+            rate_limit_expected: true,
+            ..self.clone()
+        }
     }
 
     pub(crate) fn base_url(&self) -> &str {
@@ -556,7 +569,12 @@ impl ServiceNow {
             let retry_after = headers
                 .get(header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok());
-            if let Some(delay) = self.retry.delay(status, retry, retry_after) {
+            let retried = !(status == 429 && self.rate_limit_expected);
+            if let Some(delay) = self
+                .retry
+                .delay(status, retry, retry_after)
+                .filter(|_| retried)
+            {
                 self.recorder.count_retry();
                 self.deadline
                     .sleep(delay)
@@ -597,6 +615,7 @@ impl ServiceNow {
             status,
             headers,
             body,
+            self.rate_limit_expected && status == Some(429),
         );
     }
 }

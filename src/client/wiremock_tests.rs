@@ -359,6 +359,48 @@ async fn a_429_is_retried_after_its_retry_after() {
     assert_eq!(exchanges[0].status, Some(200));
 }
 
+/// catalogue P1: a rate limit rule's 429 is the answer its scenario expects: not retried, and recorded as expected
+/// (so no fault), while the same client still retries a 503.
+#[tokio::test]
+async fn a_429_the_caller_expects_is_neither_retried_nor_a_fault() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(template(&captured::TABLE_LIST))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    let servicenow = servicenow(&server.uri(), &Transport::default())
+        .with_retry(QUICK_RETRIES)
+        .expecting_rate_limit();
+    let bearer = Credentials::Bearer(SecretString::from(issued_token()));
+    let throttled = servicenow.list(&bearer, "sys_user", &[]).await.unwrap();
+    assert_eq!(throttled.status, 429);
+    assert_eq!(received(&server).await.len(), 1, "the 429 is not retried");
+    let after_503 = servicenow.list(&bearer, "sys_user", &[]).await.unwrap();
+    assert_eq!(after_503.status, 200, "a 503 is still retried");
+    let exchanges = servicenow.recorder().exchanges();
+    assert_eq!(exchanges.len(), 2);
+    assert!(exchanges[0].rate_limit_expected);
+    assert!(!exchanges[1].rate_limit_expected);
+    let observation = crate::report::Observation {
+        exchanges,
+        ..Default::default()
+    };
+    assert_eq!(observation.fault(), None);
+}
+
 #[tokio::test]
 async fn a_503_is_retried_up_to_max_retries() {
     let (reply, requests, recorder) =

@@ -386,6 +386,7 @@ mod tests {
             status,
             response_headers: Vec::new(),
             response_body: String::new(),
+            rate_limit_expected: false,
         }
     }
 

@@ -152,7 +152,8 @@ pub(crate) struct Observation {
 }
 
 impl Observation {
-    /// Why an exchange decides nothing: the first that got no answer, a 429 (retries exhausted), a 5xx, or a
+    /// Why an exchange decides nothing: the first that got no answer, a 429 (retries exhausted; not one its
+    /// scenario expects, catalogue P1), a 5xx, or a
     /// `202` to a write (the platform queued it: its outcome is unknown, catalogue §15).
     pub(crate) fn fault(&self) -> Option<String> {
         self.exchanges.iter().find_map(|exchange| {
@@ -165,7 +166,7 @@ impl Observation {
                 None => Some(format!(
                     "the instance did not answer {request}: no answer decides nothing"
                 )),
-                Some(429) => Some(format!(
+                Some(429) if !exchange.rate_limit_expected => Some(format!(
                     "the instance answered 429 to {request}: a rate limit decides nothing"
                 )),
                 Some(202) if exchange.method != "GET" => Some(format!(
@@ -447,6 +448,7 @@ mod tests {
             status,
             response_headers: Vec::new(),
             response_body: String::new(),
+            rate_limit_expected: false,
         };
         let observation = |statuses: Vec<Option<u16>>| Observation {
             exchanges: statuses.into_iter().map(exchange).collect(),

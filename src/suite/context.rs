@@ -128,6 +128,9 @@ pub(super) struct Context {
     /// Records every scenario of a run on a real instance shares (the suite's own table, its auth
     /// scopes), by table and name: created once, undone at the end of the run.
     pub shared_records: Mutex<HashMap<String, Value>>,
+    /// The names of columns the documentation does not name, found through `sys_dictionary` by table and label
+    /// (catalogue §18), once a run.
+    pub labelled_columns: Mutex<HashMap<(String, String), String>>,
     /// How many scenarios have begun.
     scenarios_begun: AtomicUsize,
 }
@@ -141,6 +144,7 @@ impl Context {
             grant_baseline: Mutex::new(()),
             grant_property_before_run: std::sync::Mutex::new(None),
             shared_records: Mutex::new(HashMap::new()),
+            labelled_columns: Mutex::new(HashMap::new()),
             scenarios_begun: AtomicUsize::new(0),
         }
     }

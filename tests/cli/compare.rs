@@ -126,7 +126,7 @@ fn an_upgrade_that_opens_gates_passes_and_says_why(runs: &Runs) {
         "{text}"
     );
     assert!(
-        text.contains("scenarios: 58 skipped → passed, 9 skipped → skipped, 1 passed → skipped\n"),
+        text.contains("scenarios: 64 skipped → passed, 11 skipped → skipped, 1 passed → skipped\n"),
         "{text}"
     );
     let headings: Vec<&str> = text
@@ -137,12 +137,12 @@ fn an_upgrade_that_opens_gates_passes_and_says_why(runs: &Runs) {
     assert_eq!(
         headings,
         [
-            "scenarios: 58 skipped → passed, 9 skipped → skipped, 1 passed → skipped",
+            "scenarios: 64 skipped → passed, 11 skipped → skipped, 1 passed → skipped",
             "regressed: none",
-            "newly applicable: 54 behaviours",
+            "newly applicable: 58 behaviours",
             "no longer applicable: 1 behaviour",
-            "facts changed: 6 behaviours",
-            "61 behaviours changed: 54 newly applicable, 1 no longer applicable, 6 facts changed",
+            "facts changed: 8 behaviours",
+            "67 behaviours changed: 58 newly applicable, 1 no longer applicable, 8 facts changed",
         ],
         "{text}"
     );
@@ -198,7 +198,7 @@ fn the_html_output_is_a_whole_escaped_page(runs: &Runs) {
         "{html}"
     );
     assert!(html.contains("<h2 class=\"regressed\">regressed: none</h2>"));
-    assert!(html.contains("<h2 class=\"newly-applicable\">newly applicable: 54 behaviours</h2>"));
+    assert!(html.contains("<h2 class=\"newly-applicable\">newly applicable: 58 behaviours</h2>"));
     assert!(
         html.contains("user&#39;s rights") && !html.contains("user's"),
         "{html}"

@@ -23,7 +23,7 @@ pub use sncc::servicenow::captured::GRANT_PROPERTY;
 /// Every table the suite writes to, directly or through the instance (tokens, incidents made with one,
 /// sign-in times); `sys_db_object` holds the tables it creates (`u_sncc_<run>`), so a table left behind
 /// shows there.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 17] = [
     "sys_properties",
     "oauth_entity",
     "sys_user",
@@ -35,6 +35,12 @@ pub const TABLES: [&str; 11] = [
     "sys_api_access_scope",
     "oauth_entity_auth_scope_mapping",
     "sys_db_object",
+    "sys_ws_definition",
+    "sys_ws_operation",
+    "sys_api_access_policy",
+    "std_http_auth",
+    "sys_auth_profile_mapping",
+    "sys_rate_limit_rules",
 ];
 /// Snapshots read this many records a table at most (the Table API's cap); a table must hold fewer.
 pub const LIMIT: usize = 10_000;

@@ -14,7 +14,9 @@ use common::instance::{
 };
 
 use serde_json::Value;
-use sncc::servicenow::captured::{BASIC_AUTH_ROLE, BASIC_RESTRICTION_ENFORCE_PROPERTY};
+use sncc::servicenow::captured::{
+    BASIC_AUTH_ROLE, BASIC_RESTRICTION_ENFORCE_PROPERTY, ROPC_DISABLED_PROPERTY,
+};
 
 /// A reader the Basic auth restriction exempts, so the test's own snapshots work on a new instance.
 const READER: &str = "sncc.reader";
@@ -50,9 +52,14 @@ fn mock_of(dir: &TempDir, name: &str, seed: &str) -> Mock {
 /// not hold the Basic auth role.
 const NEW: &str = "provisioned = \"new\"\n";
 
-/// A new instance whose admin was granted the Basic auth role.
+/// A new instance whose admin was granted the Basic auth role, hardened as Security Center recommends: the
+/// password grant switched off (catalogue §13), so R1 runs on it (catalogue §18); its admin signs in with Basic.
 fn new_granted() -> String {
-    format!("{NEW}\n[[users]]\nuser_name = \"admin\"\nroles = [\"{BASIC_AUTH_ROLE}\"]\n")
+    format!(
+        "{NEW}\n[[users]]\nuser_name = \"admin\"\nroles = [\"{BASIC_AUTH_ROLE}\"]\n\
+         [[records.sys_properties]]\nname = \"{ROPC_DISABLED_PROPERTY}\"\nvalue = \"true\"\ntype = \"boolean\"\n\
+         write_roles = \"security_admin\"\n"
+    )
 }
 
 /// The writes the mock received (every request but reads, sign-ins at the token endpoint and the control
@@ -176,7 +183,7 @@ fn a_whole_run_on_a_new_instance_with_the_role_passes_and_leaves_every_table_as_
     assert_unchanged(&before, &full_snapshot(&mock), "after a whole run on new");
     let summary = summary(&reports);
     let scenarios = summary["scenarios"].as_array().expect("scenarios");
-    for id in ["K1", "K2", "K3"] {
+    for id in ["K1", "K2", "K3", "R1"] {
         let outcomes: Vec<&Value> = scenarios
             .iter()
             .filter(|scenario| scenario["info"]["id"] == id)
@@ -184,7 +191,7 @@ fn a_whole_run_on_a_new_instance_with_the_role_passes_and_leaves_every_table_as_
             .collect();
         assert!(
             !outcomes.is_empty() && outcomes.iter().all(|outcome| *outcome == "passed"),
-            "{id} runs on an enforcing instance: {outcomes:?}"
+            "{id} runs on an enforcing, hardened instance: {outcomes:?}"
         );
     }
     assert!(summary["preflight"]["admin"]["roles"].is_array());
@@ -227,10 +234,17 @@ fn a_whole_run_on_a_new_instance_with_the_role_passes_and_leaves_every_table_as_
             "{body}"
         );
     }
-    // Rule 3: every entity is explicitly unrestricted (a new Brazil's default is restricted).
+    // Rule 3: every entity is explicitly unrestricted (a new Brazil's default is restricted), but catalogue S1's,
+    // inserted without the column on purpose to see the default it gets, which never asks for a token.
     let entities = bodies(&requests, "POST", "/api/now/table/oauth_entity");
     assert!(!entities.is_empty());
-    for body in &entities {
+    let inserted_for_s1 = |body: &&Value| {
+        body["name"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("-svc-plain")
+    };
+    for body in entities.iter().filter(|body| !inserted_for_s1(body)) {
         assert_eq!(body["scope_restriction_status"], "unrestricted", "{body}");
     }
     // Rule 6: an entity goes only after a search for its tokens.

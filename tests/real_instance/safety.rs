@@ -351,6 +351,44 @@ fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
     mock.clear_faults();
 }
 
+/// A rate limit rule throttles its user's integration (catalogue §18, P1): one left by a run killed while it was in
+/// place (its scenario held up calling the suite's own Scripted REST API) is undone by `sncc restore`, with the
+/// API, its resource, the user and the endpoint.
+#[test]
+fn a_run_killed_while_a_rate_limit_rule_is_in_place_is_undone_by_restore() {
+    let mock = Mock::start("untouched");
+    let dir = TempDir::new("real-kill-rate-limit");
+    let journal = dir.join("changes.jsonl");
+    let before = mock.snapshot();
+    mock.arm_fault(json!({
+        "path": "/api/global/sncc_*",
+        "times": 1,
+        "action": "delay",
+        "millis": 20000,
+    }));
+
+    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-P1"]);
+    wait_until("the run has made its rate limit rule", || {
+        assert!(run.is_running(), "the run ended early");
+        !mock
+            .records("sys_rate_limit_rules", "nameSTARTSWITHsncc-")
+            .is_empty()
+            && !mock
+                .records("sys_ws_definition", "nameSTARTSWITHsncc-")
+                .is_empty()
+    });
+    run.signal("-KILL");
+    assert_eq!(run.finish().code, None, "killed by a signal");
+
+    restore(&dir, &journal).expect_code(0);
+    assert_unchanged(
+        &before,
+        &mock.snapshot(),
+        "after restoring a killed rate limit rule",
+    );
+    mock.clear_faults();
+}
+
 #[test]
 fn sigterm_mid_run_undoes_the_changes_and_exits_130() {
     let mock = Mock::start("untouched");

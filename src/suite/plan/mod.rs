@@ -18,19 +18,32 @@ use crate::client::exchange::Exchange;
 use crate::report::ScenarioRun;
 use crate::report::collector::ScenarioKey;
 use crate::report::plan::{NotRunnable, RunPlan};
+use crate::servicenow::captured::ROPC_DISABLED_PROPERTY;
 use crate::servicenow::release::Gate;
 
 use super::preflight::InstanceSettings;
 use super::scenarios::{Chosen, each_to_run};
 
-/// Why a row may not run on this instance, from the settings alone (catalogue §10, §14): the Basic auth
-/// restriction rows need it enforcing, and sncc never switches it on a real instance.
+/// The rows that observe the password grant switched off (catalogue R1): they run only where it is.
+const ROPC_SWITCH_ROWS: [&str; 1] = ["R1"];
+
+/// Why a row may not run on this instance, from the settings alone (catalogue §10, §14, §18): the Basic auth
+/// restriction rows need it enforcing, and R1 the password grant switched off; sncc never switches either on a
+/// real instance.
 fn not_runnable_by_settings(info: &ScenarioInfo, settings: &InstanceSettings) -> Option<String> {
-    (info.needs.gate == Some(Gate::BasicAuthRestriction) && !settings.restriction_enforcing()).then(
-        || {
+    if info.needs.gate == Some(Gate::BasicAuthRestriction) && !settings.restriction_enforcing() {
+        return Some(
             "the Basic auth restriction does not enforce on this instance, and sncc never switches it (its \
              properties need security_admin)"
-                .to_owned()
+                .to_owned(),
+        );
+    }
+    (ROPC_SWITCH_ROWS.contains(&info.id.as_str()) && settings.value(ROPC_DISABLED_PROPERTY) != Some("true")).then(
+        || {
+            format!(
+                "{ROPC_DISABLED_PROPERTY} is not true on this instance, and sncc never sets it (it needs \
+                 security_admin)"
+            )
         },
     )
 }
@@ -244,6 +257,7 @@ mod tests {
             status: Some(status),
             response_headers: Vec::new(),
             response_body: response.into(),
+            rate_limit_expected: false,
         }
     }
 

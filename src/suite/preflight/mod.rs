@@ -9,9 +9,9 @@ mod stops;
 
 pub use stops::{Safeguards, Stop};
 
-pub(crate) use reads::INSTANCE_NAME_PROPERTY;
 #[cfg(test)]
 use reads::{ENFORCE_TOKEN_RESTRICTION, POST_BODY_ONLY_PROPERTY};
+pub(crate) use reads::{INSTANCE_NAME_PROPERTY, SETTINGS};
 
 use crate::client::password_grant::SignIn;
 use crate::client::{Credentials, ServiceNow, TransportError};

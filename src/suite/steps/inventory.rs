@@ -1,5 +1,7 @@
 //! The upgrade inventory (catalogue §11, M1): read-only, every inbound OAuth API endpoint's grant settings and
-//! the grant's properties, recorded as facts for `sncc compare`; never a secret.
+//! Enforce Token Restriction flag, the grant's properties and the instance's settings (catalogue §13), the access
+//! policies on the Table API and the rate limit rules naming an application user (catalogue §18), recorded as
+//! facts for `sncc compare`; never a secret.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +12,14 @@ use crate::servicenow::captured::{GRANT_PROPERTY, USERACCOUNT_SCOPE_PROPERTY};
 use crate::servicenow::inventory::{
     ENDPOINT_FIELDS, GRANT_PROPERTIES, endpoint_fact, property_fact,
 };
+use crate::suite::preflight::SETTINGS;
 use crate::suite::table_reply::text;
-use crate::suite::world::SuiteWorld;
+use crate::suite::world::{ENFORCE_TOKEN_RESTRICTION, RULE_LIMIT, SuiteWorld};
+
+/// The fact holding an endpoint's Enforce Token Restriction flag.
+const ENFORCE_TOKEN_RESTRICTION_FACT: &str = "enforce_token_restriction";
+/// The Table API's path, which finds its `sys_ws_definition`.
+const TABLE_API_BASE_URI: &str = "/api/now/table";
 
 /// Records matching `field IN ids`, only the named fields; nothing to ask when there are no ids.
 async fn among(
@@ -30,10 +38,13 @@ async fn among(
 
 #[when("the inbound OAuth API endpoints and the grant properties are inventoried")]
 async fn inventory(world: &mut SuiteWorld) -> Result<(), String> {
-    let names: Vec<String> = GRANT_PROPERTIES
+    let mut names: Vec<String> = GRANT_PROPERTIES
         .iter()
+        .chain(SETTINGS.iter())
         .map(|name| name.to_string())
         .collect();
+    names.sort();
+    names.dedup();
     let properties = among(world, "sys_properties", "name", &names, "name,value").await?;
     let property = |name: &str| {
         properties
@@ -43,6 +54,7 @@ async fn inventory(world: &mut SuiteWorld) -> Result<(), String> {
     };
     let mut values: BTreeMap<&str, Option<String>> = GRANT_PROPERTIES
         .iter()
+        .chain(SETTINGS.iter())
         .map(|name| (*name, property(name)))
         .collect();
     // The run may have brought the grant property to its baseline already: the inventory reports it as
@@ -57,7 +69,12 @@ async fn inventory(world: &mut SuiteWorld) -> Result<(), String> {
         values.insert(GRANT_PROPERTY, before_run);
     }
 
-    let fields = format!("sys_id,name,user,{}", ENDPOINT_FIELDS.join(","));
+    // catalogue §18: the flag's column is found by its label; a release without it has none.
+    let flag = world.labelled_column(ENFORCE_TOKEN_RESTRICTION).await.ok();
+    let mut fields = format!("sys_id,name,user,{}", ENDPOINT_FIELDS.join(","));
+    if let Some(flag) = &flag {
+        fields.push_str(&format!(",{flag}"));
+    }
     // Endpoints of this run (another scenario's, beside this one) come and go: left out.
     let own_prefix = world.context.run.prefix.clone();
     let endpoints: Vec<Value> = world
@@ -153,9 +170,92 @@ async fn inventory(world: &mut SuiteWorld) -> Result<(), String> {
             .collect();
         mapped.sort();
         world.record_fact(&endpoint_fact(&name, "scopes"), json!(mapped));
+        let enforced = match &flag {
+            Some(flag) => endpoint.get(flag).cloned().unwrap_or(json!("not a column")),
+            None => json!("not a column"),
+        };
+        world.record_fact(
+            &endpoint_fact(&name, ENFORCE_TOKEN_RESTRICTION_FACT),
+            enforced,
+        );
     }
     world.record_fact("endpoints", json!(endpoints.len()));
+    let table_api_policies = table_api_policies(world).await;
+    record_listed(
+        world,
+        ("access policy", "access policies on the Table API"),
+        table_api_policies,
+    );
+    let rules = rules_naming(world, &of_endpoints("user")).await;
+    record_listed(
+        world,
+        (
+            "rate limit rule",
+            "rate limit rules naming an application user",
+        ),
+        rules,
+    );
     Ok(())
+}
+
+/// The access policies on the Table API (catalogue §18): by name, whether active.
+async fn table_api_policies(world: &mut SuiteWorld) -> Result<Vec<(String, Value)>, String> {
+    let query = format!("base_uri={TABLE_API_BASE_URI}");
+    let apis = world
+        .records
+        .find_fields("sys_ws_definition", &query, Some("sys_id"))
+        .await?;
+    let ids: Vec<String> = apis.iter().map(|api| text(api, "sys_id")).collect();
+    let policies = among(world, "sys_api_access_policy", "api", &ids, "name,active").await?;
+    Ok(policies
+        .iter()
+        .map(|policy| (text(policy, "name"), json!(text(policy, "active"))))
+        .collect())
+}
+
+/// The rate limit rules naming one of `users` (the endpoints' application users, catalogue §18): by name,
+/// whether active and their limit (its column found by label).
+async fn rules_naming(
+    world: &mut SuiteWorld,
+    users: &[String],
+) -> Result<Vec<(String, Value)>, String> {
+    let limit = world.labelled_column(RULE_LIMIT).await?;
+    let fields = format!("name,active,{limit}");
+    let rules = among(world, "sys_rate_limit_rules", "user", users, &fields).await?;
+    Ok(rules
+        .iter()
+        .map(|rule| {
+            let facts = json!({ "active": text(rule, "active"), "limit": text(rule, &limit) });
+            (text(rule, "name"), facts)
+        })
+        .collect())
+}
+
+/// Records each listed record as `<kind> "<name>"` (a name seen twice gets ` #2`), and how many there are as
+/// the count fact; a table the instance cannot read (a release without it) is recorded there as such.
+fn record_listed(
+    world: &mut SuiteWorld,
+    (kind, count_fact): (&str, &str),
+    listed: Result<Vec<(String, Value)>, String>,
+) {
+    let listed = match listed {
+        Ok(listed) => listed,
+        Err(error) => {
+            world.record_fact(count_fact, json!(format!("not readable: {error}")));
+            return;
+        }
+    };
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (name, value) in &listed {
+        let count = seen.entry(name.clone()).or_default();
+        *count += 1;
+        let fact = match *count {
+            1 => format!("{kind} \"{name}\""),
+            n => format!("{kind} \"{name} #{n}\""),
+        };
+        world.record_fact(&fact, value.clone());
+    }
+    world.record_fact(count_fact, json!(listed.len()));
 }
 
 #[then("the inventory is recorded without any secret")]

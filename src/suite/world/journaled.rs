@@ -425,6 +425,7 @@ fn find_by(record: &Value) -> String {
         "oauth_entity",
         "auth_scope",
         "api_path",
+        "api_access_policy",
     ]
     .iter()
     .filter_map(|field| {

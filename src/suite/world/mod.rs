@@ -2,12 +2,19 @@
 //! named, the last answers, and what it observed. Each part has a file of its own: the records, journaled
 //! and undone (`journaled`); what the steps name (`vocabulary`) and its making (`provisioning`); how the
 //! instance takes a client secret (`secret_form`); the instance-wide properties (`properties`); the last
-//! answers (`replies`); expectations polled for while a change settles (`settle`).
+//! answers (`replies`); expectations polled for while a change settles (`settle`); catalogue §18's set-ups: the
+//! suite's own Scripted REST API (`scripted_api`), access policies and the token restriction flag
+//! (`access_policies`), rate limit rules (`rate_limit_rules`), and the undocumented columns they use, found by
+//! label (`labelled_columns`).
 
+mod access_policies;
 mod journaled;
+mod labelled_columns;
 mod properties;
 mod provisioning;
+mod rate_limit_rules;
 mod replies;
+mod scripted_api;
 mod secret_form;
 mod settle;
 mod vocabulary;
@@ -30,6 +37,7 @@ use crate::support::random;
 
 use super::context::{self, Context, Target};
 use journaled::JournaledRecords;
+pub(super) use labelled_columns::{ENFORCE_TOKEN_RESTRICTION, RULE_LIMIT};
 pub(super) use replies::{Replies, access_token};
 pub(super) use settle::Replay;
 use settle::SinceWrite;

@@ -150,6 +150,27 @@ impl SuiteWorld {
         Ok(())
     }
 
+    /// catalogue S1: an OAuth API endpoint inserted without `scope_restriction_status` (and without a user), to
+    /// see what the instance gives it; removed with the scenario, never asked for a token. Returns the status it
+    /// got.
+    pub(crate) async fn insert_endpoint_without_scope_status(
+        &mut self,
+        logical: &str,
+    ) -> Result<String, String> {
+        if self.is_client_target() {
+            return Err("a client target cannot create endpoints".into());
+        }
+        let secret = self.held_secret(random::secret());
+        let record = json!({
+            "name": self.instance_name(logical),
+            "type": "client",
+            "client_secret": secret.expose_secret(),
+            "default_grant_type": "client_credentials",
+        });
+        let created = self.records.create("oauth_entity", record).await?;
+        Ok(text(&created, SCOPE_RESTRICTION))
+    }
+
     /// Changes a user's fields.
     pub(crate) async fn update_user(
         &mut self,
@@ -435,7 +456,7 @@ impl SuiteWorld {
     /// The name a logical name gets on the instance: as written on the mock; on a real one prefixed with
     /// the run's prefix and the scenario's number, so scenarios side by side never share a record and a
     /// search for one scenario's record never finds another's.
-    fn instance_name(&self, logical: &str) -> String {
+    pub(super) fn instance_name(&self, logical: &str) -> String {
         match self.context.run.target {
             Target::Mock { .. } => logical.to_owned(),
             _ => format!(
@@ -460,7 +481,7 @@ impl SuiteWorld {
     }
 
     /// A secret the scenario holds from now on: its recorder knows it, so no report shows it.
-    fn held_secret(&self, value: String) -> SecretString {
+    pub(super) fn held_secret(&self, value: String) -> SecretString {
         let secret = SecretString::from(value);
         self.servicenow.recorder().know_secret(&secret);
         secret

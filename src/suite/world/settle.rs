@@ -25,6 +25,8 @@ pub(crate) enum Replay {
     WhoAmI,
     /// A table read with the scenario's newest token.
     ReadTable(String),
+    /// A call of the suite's own Scripted REST API with the scenario's newest token; a 429 expected or not.
+    ScriptedApi { rate_limit_expected: bool },
 }
 
 /// The requests the scenario made since its last write.
@@ -98,6 +100,13 @@ impl SuiteWorld {
                     let reply = self.servicenow.current_user(&token).await;
                     self.replies
                         .keep_rest_reply(reply.map_err(|error| error.to_string())?);
+                }
+                Replay::ScriptedApi {
+                    rate_limit_expected,
+                } => {
+                    let token = Credentials::Bearer(self.replies.current_token()?);
+                    let reply = self.call_scripted_api(&token, rate_limit_expected).await?;
+                    self.replies.keep_rest_reply(reply);
                 }
                 Replay::ReadTable(table) => {
                     let token = Credentials::Bearer(self.replies.current_token()?);

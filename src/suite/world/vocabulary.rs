@@ -1,10 +1,12 @@
 //! What the steps name, by logical name: users, OAuth API endpoints, auth scopes and their mappings, and
-//! the suite's own table, each as the instance knows it.
+//! the suite's own table and Scripted REST API, each as the instance knows it.
 
 use std::collections::HashMap;
 
 use secrecy::SecretString;
 use serde_json::Value;
+
+use super::scripted_api::ScriptedApi;
 
 /// A user the scenario named, as the instance knows it.
 #[derive(Clone, Debug)]
@@ -37,6 +39,8 @@ pub(crate) struct Vocabulary {
     pub(super) scope_mappings: HashMap<(String, String), Value>,
     /// The suite's own table, once the scenario has it.
     pub(super) own_table: Option<String>,
+    /// The scenario's own Scripted REST API, once it has one.
+    pub(super) scripted_api: Option<ScriptedApi>,
 }
 
 impl Vocabulary {
