@@ -168,14 +168,16 @@ pub enum ConfigError {
 pub async fn run(config: RunConfig) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
     let setup = match prepare::prepare(config).await.map_err(RunError::Config)? {
-        prepare::Prepared::Planned => return Ok(RunOutcome::Planned),
+        prepare::Prepared::Planned(reporting) => {
+            return finish::planned(*reporting, started).map_err(RunError::Config);
+        }
         prepare::Prepared::Ready(setup) => setup,
     };
     let executed = setup.execution().execute().await;
     let ended = match executed.scenarios {
         _ if executed.interrupted => Ok(RunOutcome::Interrupted),
         Err(error) => Err(error),
-        Ok(scenarios) => finish::finish(*setup, scenarios, executed.provisioning, started),
+        Ok(scenarios) => finish::finish(setup.reporting, scenarios, executed.provisioning, started),
     };
     // Whatever else happened, changes left on the instance come first: no CI job may read this as green.
     match (executed.restored, ended) {

@@ -32,9 +32,10 @@ const MOCK_CONCURRENCY: usize = 16;
 /// instance-wide state runs alone all the same.
 const REAL_CONCURRENCY: usize = 8;
 
-/// How preparing a run ended: `--plan` printed, or everything settled before the first scenario.
+/// How preparing a run ended: `--plan` printed (what its reports need kept), or everything settled before the
+/// first scenario.
 pub(super) enum Prepared {
-    Planned,
+    Planned(Box<Reporting>),
     Ready(Box<RunSetup>),
 }
 
@@ -42,6 +43,14 @@ pub(super) enum Prepared {
 pub(super) struct RunSetup {
     /// What every scenario of the run shares.
     pub context: Arc<Context>,
+    pub concurrency: usize,
+    /// The change journal of an admin run, and the means to undo what it holds.
+    pub restorer: Option<(Arc<ChangeJournal>, ServiceNow, Credentials)>,
+    pub reporting: Reporting,
+}
+
+/// What the reports of a run need from before its first scenario (a `--plan` run's too).
+pub(super) struct Reporting {
     /// The feature files as read, and as parsed.
     pub sources: Vec<FeatureSource>,
     pub features: Vec<gherkin::Feature>,
@@ -50,13 +59,10 @@ pub(super) struct RunSetup {
     pub target: TargetSummary,
     pub release: String,
     pub started_at: String,
-    pub concurrency: usize,
     pub strict: bool,
     pub expected: ExpectedDeviations,
     pub report_dir: Option<PathBuf>,
     pub html: Option<PathBuf>,
-    /// The change journal of an admin run, and the means to undo what it holds.
-    pub restorer: Option<(Arc<ChangeJournal>, ServiceNow, Credentials)>,
     /// What the preflight read, and the plan (admin targets).
     pub preflight: Option<PreflightFacts>,
     pub plan: Option<RunPlan>,
@@ -65,14 +71,15 @@ pub(super) struct RunSetup {
 impl RunSetup {
     /// The run's changes to its target, shown on the console.
     pub(super) fn execution(&self) -> Execution<'_> {
+        let reporting = &self.reporting;
         Execution {
-            features: &self.features,
-            to_run: &self.to_run,
-            total: self.to_run.len() + self.skipped.len(),
+            features: &reporting.features,
+            to_run: &reporting.to_run,
+            total: reporting.to_run.len() + reporting.skipped.len(),
             context: self.context.clone(),
             concurrency: self.concurrency,
-            strict: self.strict,
-            expected: self.expected.clone(),
+            strict: reporting.strict,
+            expected: reporting.expected.clone(),
             restorer: self.restorer.clone(),
             shown: true,
         }
@@ -178,14 +185,33 @@ pub(super) async fn prepare(config: RunConfig) -> Result<Prepared, ConfigError> 
         println!("{}", console::preflight(&learned.facts));
         println!("{}", plan.lines());
     }
+    let (preflight, settings) = match learned {
+        Some(Learned { facts, settings }) => (Some(facts), Some(settings)),
+        None => (None, None),
+    };
+    let reporting = Reporting {
+        sources: config.features,
+        features,
+        to_run: chosen.to_run,
+        skipped: chosen.skipped,
+        target,
+        release: release_name,
+        started_at,
+        strict: config.strict,
+        expected: config.expected,
+        report_dir: config.report_dir,
+        html: config.html,
+        preflight,
+        plan,
+    };
     if config.plan_only {
-        return Ok(Prepared::Planned);
+        return Ok(Prepared::Planned(Box::new(reporting)));
     }
     let prefix = format!("sncc-{}-", &crate::support::random::sys_id()[..8]);
     let journal = match &config.target {
         Target::Admin { url, .. } => Some(start_journal(
             config.journal.as_ref(),
-            config.report_dir.as_ref(),
+            reporting.report_dir.as_ref(),
             url,
             &prefix,
         )?),
@@ -198,10 +224,6 @@ pub(super) async fn prepare(config: RunConfig) -> Result<Prepared, ConfigError> 
             admin.clone(),
         )),
         _ => None,
-    };
-    let (preflight, settings) = match learned {
-        Some(Learned { facts, settings }) => (Some(facts), Some(settings)),
-        None => (None, None),
     };
     let context = Arc::new(Context::new(RunScope {
         target: config.target,
@@ -217,21 +239,9 @@ pub(super) async fn prepare(config: RunConfig) -> Result<Prepared, ConfigError> 
     }));
     Ok(Prepared::Ready(Box::new(RunSetup {
         context,
-        sources: config.features,
-        features,
-        to_run: chosen.to_run,
-        skipped: chosen.skipped,
-        target,
-        release: release_name,
-        started_at,
         concurrency,
-        strict: config.strict,
-        expected: config.expected,
-        report_dir: config.report_dir,
-        html: config.html,
         restorer,
-        preflight,
-        plan,
+        reporting,
     })))
 }
 

@@ -165,8 +165,8 @@ type AfterHook = Box<
     ) -> futures::future::LocalBoxFuture<'a, ()>,
 >;
 
-/// After each scenario, whatever its outcome: undo its changes to a real instance, hand its observations to
-/// the reports, and end its turn (when the hook ends, or unwinds).
+/// After each scenario, whatever its outcome: undo its changes to a real instance, end its turn once what
+/// every scenario sees is undone (or when the hook unwinds), and hand its observations to the reports.
 fn after_hook(observations: Observations, context: Arc<Context>) -> AfterHook {
     let observations: Arc<Mutex<_>> = observations;
     Box::new(move |feature, _, scenario, _, world| {
@@ -176,11 +176,14 @@ fn after_hook(observations: Observations, context: Arc<Context>) -> AfterHook {
         let timeout = context.run.scenario_timeout;
         let quiet = context.run.rehearsal;
         Box::pin(async move {
-            let _turn_ends = turn_ends;
             let Some(world) = world else { return };
             let timed_out = world.deadline.was_cut();
             world.deadline.lift();
-            let problems = world.records.restore().await;
+            // What every scenario sees is undone within the turn; the scenario's own records after it, while
+            // the next scenario (an instance-wide one waiting for the instance alone) has its turn.
+            let mut problems = world.records.restore_instance_wide().await;
+            drop(turn_ends);
+            problems.extend(world.records.restore().await);
             for problem in problems.iter().filter(|_| !quiet) {
                 eprintln!(
                     "sncc: could not restore a change of \"{}\": {problem}",

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use futures::future::join_all;
 use serde_json::Value;
 
 use crate::changes::{self, ChangeJournal, Grace, Scope};
@@ -99,12 +100,17 @@ impl Undoing<'_> {
     }
 
     /// Confirms the suite's own table is gone (`400 Invalid table`) and deletes what is still named after it
-    /// (its dictionary, access controls and their roles, its role), then confirms none is left.
+    /// (its dictionary, access controls and their roles, its role), then confirms none is left. The reads of
+    /// each step are independent and sent together (issue 21: with the update set rows', the run's last 13
+    /// reads take 3 round trips, about 1.5 s less at 150 ms a request, some 4 % of benches/latency.rs); the
+    /// deletes go one by one, in order.
     async fn sweep(&self, table: &str, problems: &mut Vec<String>) -> OwnTableRemoval {
-        let reply = self
-            .servicenow
-            .list(self.admin, table, &[("sysparm_limit", "1")])
-            .await;
+        let leftovers = leftovers_of(table);
+        let (reply, found) = tokio::join!(
+            self.servicenow
+                .list(self.admin, table, &[("sysparm_limit", "1")]),
+            self.find_each(&leftovers),
+        );
         let gone = matches!(&reply, Ok(reply) if reply.status == 400);
         if !gone {
             problems.push(format!(
@@ -112,8 +118,8 @@ impl Undoing<'_> {
             ));
         }
         let mut swept = Vec::new();
-        for (leftover_table, query) in leftovers_of(table) {
-            for sys_id in self.find(leftover_table, &query).await {
+        for ((leftover_table, _), sys_ids) in leftovers.iter().zip(found) {
+            for sys_id in sys_ids {
                 let deleted = self
                     .servicenow
                     .delete(self.admin, leftover_table, &sys_id)
@@ -124,8 +130,9 @@ impl Undoing<'_> {
             }
         }
         let mut left = Vec::new();
-        for (leftover_table, query) in leftovers_of(table) {
-            for sys_id in self.find(leftover_table, &query).await {
+        let still = self.find_each(&leftovers).await;
+        for ((leftover_table, _), sys_ids) in leftovers.iter().zip(still) {
+            for sys_id in sys_ids {
                 left.push(format!("{leftover_table} {sys_id}"));
             }
         }
@@ -143,6 +150,11 @@ impl Undoing<'_> {
         }
     }
 
+    /// The sys_ids each (table, query) finds, in their order, the queries sent together.
+    async fn find_each(&self, queries: &[(&str, String)]) -> Vec<Vec<String>> {
+        join_all(queries.iter().map(|(table, query)| self.find(table, query))).await
+    }
+
     /// The sys_ids a query finds; none when the table cannot be read (an instance without it).
     async fn find(&self, table: &str, query: &str) -> Vec<String> {
         let params = [("sysparm_query", query), ("sysparm_fields", "sys_id")];
@@ -155,16 +167,18 @@ impl Undoing<'_> {
             .collect()
     }
 
-    /// The `sys_update_xml` rows of these records (`<table>_<sys_id>`), in whatever update set.
+    /// The `sys_update_xml` rows of these records (`<table>_<sys_id>`), in whatever update set; the queries
+    /// (one for each [`NAMES_A_QUERY`] names) sent together.
     async fn update_set_rows(
         &self,
         names: &[String],
         problems: &mut Vec<String>,
     ) -> Vec<UpdateSetRow> {
-        let mut rows = Vec::new();
-        let mut seen = HashSet::new();
-        for chunk in names.chunks(NAMES_A_QUERY) {
-            let query = format!("nameIN{}", chunk.join(","));
+        let queries: Vec<String> = names
+            .chunks(NAMES_A_QUERY)
+            .map(|chunk| format!("nameIN{}", chunk.join(",")))
+            .collect();
+        let replies = join_all(queries.iter().map(|query| {
             let params = [
                 ("sysparm_query", query.as_str()),
                 (
@@ -174,11 +188,17 @@ impl Undoing<'_> {
                 ("sysparm_display_value", "true"),
                 ("sysparm_exclude_reference_link", "true"),
             ];
-            match self
-                .servicenow
-                .list(self.admin, "sys_update_xml", &params)
-                .await
-            {
+            async move {
+                self.servicenow
+                    .list(self.admin, "sys_update_xml", &params)
+                    .await
+            }
+        }))
+        .await;
+        let mut rows = Vec::new();
+        let mut seen = HashSet::new();
+        for reply in replies {
+            match reply {
                 Ok(reply) if reply.status == 200 => {
                     for record in records(&reply.result()) {
                         if seen.insert(text(&record, "sys_id")) {

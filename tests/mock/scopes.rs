@@ -257,6 +257,36 @@ async fn h6_restricted_refuses_an_unprotected_api_too() {
 }
 
 #[tokio::test]
+async fn h6_a_restricted_entity_mapped_to_no_scope_is_refused_every_api() {
+    let mock = common::start("ready").await;
+    let token = mock.token().await;
+    new_table(&mock).await;
+    let entity = mock.entity_sys_id().await;
+    let b = new_scope(&mock, "sncc-b").await;
+    bind(&mock, &b, "now/table/u_sncc_x").await;
+    assert_eq!(status(&mock, Method::GET, TABLE_PATH, &token).await, 200);
+    mock.patch(
+        "oauth_entity",
+        &entity,
+        json!({ "scope_restriction_status": "restricted" }),
+    )
+    .await;
+    // Not `useraccount` (which opens every API): a restricted entity has only its own scopes, here none.
+    assert_missing_scope(&mock, TABLE_PATH, &token, "sncc-b").await;
+    let response = mock
+        .bearer(Method::GET, CURRENT_USER, &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["error"]["detail"], "Access to unscoped api is not allowed",
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn h7_the_token_response_names_the_mapped_scopes_in_name_order() {
     let mock = common::start("ready").await;
     let (entity, b) = h1_setup(&mock).await;

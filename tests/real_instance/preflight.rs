@@ -355,6 +355,58 @@ fn the_plan_writes_nothing_on_either_kind() {
 }
 
 #[test]
+fn a_plan_reaches_the_reports_and_writes_nothing() {
+    let dir = TempDir::new("preflight-plan-reports");
+    let mock = mock_of(&dir, "plan-reports", "");
+    let before = mock.snapshot();
+    mock.clear_requests();
+    let reports = dir.join("reports");
+    let html = dir.join("plan.html");
+    let args = [
+        "--plan",
+        "--tags",
+        "@CC-A3 or @CC-K1",
+        "--report-dir",
+        &reports,
+        "--html",
+        &html,
+    ];
+
+    admin_run(&mock, &dir, &args).expect_code(0);
+
+    let summary = summary(&reports);
+    let rows = summary["plan"]["rows_to_run"].as_array().expect("the plan");
+    assert!(
+        rows.iter()
+            .any(|row| row.as_str().unwrap().starts_with("CC-A3")),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["preflight"]["instance_name"], "sncc-mock",
+        "{summary}"
+    );
+    let outcome = |id: &str| {
+        let scenarios = summary["scenarios"].as_array().expect("scenarios");
+        let run = scenarios.iter().find(|run| run["info"]["id"] == id);
+        run.map(|run| (run["outcome"].clone(), run["reason"].clone()))
+            .unwrap_or_else(|| panic!("{id} in {summary}"))
+    };
+    let (a3, why) = outcome("A3");
+    assert_eq!(a3, "skipped");
+    assert_eq!(why, "--plan: planned, not run");
+    let (k1, why) = outcome("K1");
+    assert_eq!(k1, "skipped");
+    assert!(
+        why.as_str().unwrap().contains("Basic auth restriction"),
+        "{why}"
+    );
+    let page = std::fs::read_to_string(&html).expect("the HTML report");
+    assert!(page.contains("rows to run: "), "the plan in the HTML");
+    assert_eq!(writes(&mock), Vec::<String>::new());
+    assert_unchanged(&before, &mock.snapshot(), "after --plan with reports");
+}
+
+#[test]
 fn an_admin_without_the_admin_role_or_in_a_scoped_application_is_stopped_before_any_write() {
     let dir = TempDir::new("preflight-role-application");
     let helper =

@@ -152,7 +152,8 @@ fn h4_check_enabled(instance: &Instance, breaks: &Breaks) -> bool {
 }
 
 /// catalogue H2, H3: the scopes a token carries, read live from its entity's mappings: `useraccount` when the
-/// entity has none, is mapped to `useraccount`, or has `scope_restriction_status=useraccount`.
+/// entity has none (unless it is restricted, [`h6_restricted`]: then it carries none at all), is mapped to
+/// `useraccount`, or has `scope_restriction_status=useraccount`.
 /// Breaks: [`Break::ScopesFrozenAtIssue`] (the scopes stored with the token), [`Break::UseraccountScopeIgnored`]
 /// (a mapping to `useraccount`, or that status, opens nothing).
 fn h2_carried<'i>(
@@ -177,7 +178,7 @@ fn h2_carried<'i>(
         return Carried::Useraccount;
     }
     let mut mapped = mapped_scopes(instance, entity.sys_id()).peekable();
-    if mapped.peek().is_none() {
+    if mapped.peek().is_none() && !h6_restricted(instance, Some(entity), breaks) {
         return Carried::Useraccount;
     }
     if mapped.any(|scope| scope.raw("name") == Some(DEFAULT_SCOPE)) && honours_useraccount {
@@ -220,28 +221,35 @@ fn h1_protecting<'i>(
 }
 
 /// catalogue H6, §13: an API no binding protects is open, except to a `restricted` entity's token, refused with
-/// the 403 "Access to unscoped api is not allowed" (captured), on releases that have the status
-/// ([`Gate::RestrictedScopes`]; before them the value means nothing, inferred).
-/// Breaks: [`Break::RestrictedStatusIgnored`] (`restricted` is treated as `unrestricted`),
-/// [`Break::RestrictedBeforeItsPatch`] (it is enforced on every release), [`Break::UnscopedApiBodyWrong`] (the
-/// refusal names the missing scope `useraccount`, as the mock inferred before the capture).
+/// the 403 "Access to unscoped api is not allowed" (captured), where the status is in force ([`h6_restricted`],
+/// which owns the breaks of when; before its release the value means nothing, inferred).
+/// Break [`Break::UnscopedApiBodyWrong`]: the refusal names the missing scope `useraccount`, as the mock inferred before the capture).
 fn h6_unprotected(
     instance: &Instance,
     entity: Option<RecordRef<'_>>,
     breaks: &Breaks,
 ) -> Result<(), ScopeRefusal> {
-    let restricted = entity.is_some_and(|e| e.raw("scope_restriction_status") == Some(RESTRICTED));
-    if restricted
-        && (instance.release().has(Gate::RestrictedScopes)
-            || breaks.has(Break::RestrictedBeforeItsPatch))
-        && !breaks.has(Break::RestrictedStatusIgnored)
-    {
+    if h6_restricted(instance, entity, breaks) {
         if breaks.has(Break::UnscopedApiBodyWrong) {
             return Err(ScopeRefusal::Missing(DEFAULT_SCOPE.to_owned()));
         }
         return Err(ScopeRefusal::UnscopedApi);
     }
     Ok(())
+}
+
+/// catalogue H6, §17: whether the entity's `scope_restriction_status=restricted` is in force, limiting its tokens
+/// to the APIs its own scopes protect (so an entity restricted and mapped to nothing carries no scope, not
+/// `useraccount`: every API is refused to it). In force on releases that have the status
+/// ([`Gate::RestrictedScopes`]).
+/// Breaks: [`Break::RestrictedStatusIgnored`] (never in force), [`Break::RestrictedBeforeItsPatch`] (in force on
+/// every release).
+fn h6_restricted(instance: &Instance, entity: Option<RecordRef<'_>>, breaks: &Breaks) -> bool {
+    let restricted = entity.is_some_and(|e| e.raw("scope_restriction_status") == Some(RESTRICTED));
+    restricted
+        && (instance.release().has(Gate::RestrictedScopes)
+            || breaks.has(Break::RestrictedBeforeItsPatch))
+        && !breaks.has(Break::RestrictedStatusIgnored)
 }
 
 /// catalogue H7 (inferred): the `scope` of a token response: the mapped scope names, space separated, in name

@@ -299,3 +299,39 @@ async fn an_update_set_that_does_not_exist_is_a_clear_stop() {
         .to_string();
     assert!(error.contains("has no update set of that name"), "{error}");
 }
+
+/// The production-host stop through the whole preflight over HTTP: a `*.service-now.com` name that is no
+/// personal developer instance, resolved to the test's server (the test's own client; sncc's refuses plain
+/// http to anything but loopback, so `sncc run` cannot be pointed at it end to end).
+#[tokio::test]
+async fn a_host_that_may_be_production_stops_the_run_unless_its_instance_name_is_confirmed() {
+    let server = instance(properties(), json!([])).await;
+    crate::support::crypto::install_default_crypto_provider();
+    let http = reqwest::Client::builder()
+        .resolve("acme.service-now.com", *server.address())
+        .build()
+        .unwrap();
+    let url = format!("http://acme.service-now.com:{}", server.address().port());
+    let client = ServiceNow::new(http, &url);
+
+    let stop = run(&client, &basic(), None, &Safeguards::default())
+        .await
+        .unwrap_err();
+    let text = stop.to_string();
+    assert!(
+        text.contains(&url) && text.contains("--confirm-instance acme"),
+        "{text}"
+    );
+    let sent = methods(&server).await;
+    assert!(
+        sent.iter().all(|request| request.starts_with("GET ")),
+        "{sent:?}"
+    );
+
+    let confirmed = Safeguards {
+        confirm_instance: Some("acme".into()),
+        ..Safeguards::default()
+    };
+    let facts = run(&client, &basic(), None, &confirmed).await.unwrap();
+    assert_eq!(facts.host, HostKind::Other);
+}

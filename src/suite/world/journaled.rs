@@ -31,8 +31,11 @@ pub(crate) struct JournaledRecords {
     journal: Option<Arc<ChangeJournal>>,
     /// How long a create whose answer was lost may take to appear (`--late-write-grace`).
     late_write_grace: Duration,
-    /// The numbers of the journaled changes this scenario made to a real instance (undone at its end).
+    /// The numbers of the journaled changes this scenario made to a real instance (undone at its end), but
+    /// those to [`INSTANCE_WIDE_TABLES`].
     changes: Vec<u64>,
+    /// The numbers of its changes to [`INSTANCE_WIDE_TABLES`], undone first, within its turn.
+    instance_wide: Vec<u64>,
     /// Records as last seen (created, found or updated), by sys_id: their old values are journaled
     /// without reading them again.
     seen: HashMap<String, Value>,
@@ -57,6 +60,7 @@ impl JournaledRecords {
             journal,
             late_write_grace,
             changes: Vec::new(),
+            instance_wide: Vec::new(),
             seen: HashMap::new(),
             writes: 0,
             faults: Vec::new(),
@@ -129,7 +133,10 @@ impl JournaledRecords {
             .announce(pending)
             .map_err(|error| journal_error(journal, error))?;
         if at == UndoAt::ScenarioEnd {
-            self.changes.push(number);
+            match INSTANCE_WIDE_TABLES.contains(&table_of(pending)) {
+                true => self.instance_wide.push(number),
+                false => self.changes.push(number),
+            }
         }
         Ok(Some(number))
     }
@@ -365,15 +372,26 @@ impl JournaledRecords {
         Ok(found)
     }
 
-    /// Brings every record the scenario changed on a real instance back to its state before the
+    /// Brings every record of [`INSTANCE_WIDE_TABLES`] the scenario changed on a real instance back to its
+    /// state before the scenario, like [`Self::restore`]: done first, before the scenario's turn ends.
+    pub(crate) async fn restore_instance_wide(&mut self) -> Vec<String> {
+        let numbers = std::mem::take(&mut self.instance_wide);
+        self.restore_changes(numbers).await
+    }
+
+    /// Brings every other record the scenario changed on a real instance back to its state before the
     /// scenario, marking its changes undone in the journal. Returns what could not be undone (it stays in
     /// the journal for the end of the run); a create whose answer was lost is left for the end of the run,
     /// which waits for late writes.
     pub(crate) async fn restore(&mut self) -> Vec<String> {
+        let numbers = std::mem::take(&mut self.changes);
+        self.restore_changes(numbers).await
+    }
+
+    async fn restore_changes(&self, numbers: Vec<u64>) -> Vec<String> {
         let (Some(journal), Ok(admin)) = (self.journal.clone(), self.admin().cloned()) else {
             return Vec::new();
         };
-        let numbers = std::mem::take(&mut self.changes);
         if numbers.is_empty() {
             return Vec::new();
         }
@@ -390,6 +408,22 @@ impl JournaledRecords {
         )
         .await
         .problems
+    }
+}
+
+/// Tables whose records every scenario shares: the system properties (the grant property, the scope check's
+/// switch) and the bindings of APIs to scopes. A scenario's changes to them are undone before its turn ends;
+/// the rest of its undo (its own users, entities, their tokens and roles) overlaps the next scenario's turn.
+/// Kept for what it buys: an `@instance-wide` scenario's private undo (5 to 8 requests of each) left the path
+/// every other scenario waits on (the latency bench, 150 ms a request: see benches/latency.rs).
+const INSTANCE_WIDE_TABLES: [&str; 2] = ["sys_properties", "sys_api_access_scope"];
+
+/// The table a change is made to.
+fn table_of(change: &InstanceChange) -> &str {
+    match change {
+        InstanceChange::Created { table, .. }
+        | InstanceChange::Updated { table, .. }
+        | InstanceChange::Deleted { table, .. } => table,
     }
 }
 

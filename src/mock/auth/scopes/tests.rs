@@ -285,6 +285,20 @@ fn h6_restricted_refuses_unprotected_apis_too() {
 }
 
 #[test]
+fn h6_a_restricted_entity_mapped_to_nothing_carries_no_scope_not_useraccount() {
+    let mut setup = ScopeSetup::new();
+    let b = setup.scope("sncc-b");
+    setup.bind_own(&b, &[]);
+    assert_eq!(setup.get(TABLE), Ok(()), "unmapped and unrestricted");
+    setup.status("restricted");
+    assert_eq!(setup.get(TABLE), missing("sncc-b"));
+    assert_eq!(setup.get(OTHER), Err(ScopeRefusal::UnscopedApi));
+    let setup = setup.broken(Break::RestrictedStatusIgnored);
+    assert_eq!(setup.get(TABLE), Ok(()));
+    assert_eq!(setup.get(OTHER), Ok(()));
+}
+
+#[test]
 fn the_skip_break_allows_everything() {
     let (mut setup, _) = h1_setup();
     setup.status("restricted");
