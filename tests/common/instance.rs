@@ -22,8 +22,8 @@ pub const ADMIN_PASSWORD: &str = "sncc+Adm1n/pw=7q%3F~x";
 pub use sncc::servicenow::captured::GRANT_PROPERTY;
 /// Every table the suite writes to, directly or through the instance (tokens, incidents made with one,
 /// sign-in times); `sys_db_object` holds the tables it creates (`u_sncc_<run>`), so a table left behind
-/// shows there.
-pub const TABLES: [&str; 11] = [
+/// shows there, and `sys_ws_definition` and `sys_ws_operation` the Scripted REST APIs it creates (catalogue §17).
+pub const TABLES: [&str; 13] = [
     "sys_properties",
     "oauth_entity",
     "sys_user",
@@ -35,6 +35,8 @@ pub const TABLES: [&str; 11] = [
     "sys_api_access_scope",
     "oauth_entity_auth_scope_mapping",
     "sys_db_object",
+    "sys_ws_definition",
+    "sys_ws_operation",
 ];
 /// Snapshots read this many records a table at most (the Table API's cap); a table must hold fewer.
 pub const LIMIT: usize = 10_000;

@@ -303,3 +303,66 @@ fn access_controls_the_run_could_not_adopt_are_swept_and_their_removal_confirmed
     assert_eq!(removal["left"], Value::Array(Vec::new()), "{removal}");
     assert_unchanged(&before, &full_snapshot(&mock), "after the sweep");
 }
+
+/// catalogue §17: right after binding a scope to its own API, the run checks that a token without the scope still
+/// reads a table. An instance that refuses it (403) applies the binding to the Table API, which would refuse every
+/// scoped integration: the binding is deleted at once, before anything else, the scenario is inconclusive saying
+/// why, and the instance is left as it was.
+#[test]
+fn a_binding_that_covers_the_table_api_is_deleted_at_once_and_the_row_is_inconclusive() {
+    let mock = Mock::start("untouched");
+    let proxy = Proxy::start(&mock.url);
+    let dir = TempDir::new("provisioning-binding-covers-table-api");
+    let reports = dir.join("reports");
+    let before = mock.snapshot();
+    // The check's read of the suite's own table, the run's first, is answered as a scope refusal.
+    proxy.add(Rule::new(
+        "GET",
+        r"^/api/now/table/u_sncc_[a-z0-9]+\?",
+        Occurrence::Nth(1),
+        Action::ForwardThenStatus(403),
+    ));
+    mock.clear_requests();
+
+    admin_run(
+        proxy.url(),
+        &dir,
+        &["--tags", "@CC-H1", "--report-dir", &reports],
+    )
+    .finish()
+    .expect_code(2);
+
+    assert!(!proxy.faulted().is_empty(), "the check was refused");
+    let h1 = one(&summary(&reports), "H1");
+    assert_eq!(h1["outcome"], "inconclusive", "{h1}");
+    let reason = h1["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("covers the Table API"), "{reason}");
+    assert!(reason.contains("deleted at once"), "{reason}");
+    assert_eq!(h1["facts"]["table_api_after_binding"], 403, "{h1}");
+
+    let requests = mock.requests();
+    let check = requests
+        .iter()
+        .position(|entry| {
+            entry["method"] == "GET"
+                && entry["path"]
+                    .as_str()
+                    .is_some_and(|path| path.starts_with("/api/now/table/u_sncc_"))
+        })
+        .expect("the check read the suite's table");
+    let next = &requests[check + 1];
+    assert_eq!(next["method"], "DELETE", "{next}");
+    assert!(
+        next["path"]
+            .as_str()
+            .is_some_and(|path| path.starts_with("/api/now/table/sys_api_access_scope/")),
+        "the binding is deleted next: {next}"
+    );
+    assert!(
+        !requests.iter().any(|entry| entry["path"]
+            .as_str()
+            .is_some_and(|path| path.starts_with("/api/global/"))),
+        "the scenario went no further"
+    );
+    assert_unchanged(&before, &mock.snapshot(), "after the inconclusive binding");
+}

@@ -351,6 +351,59 @@ fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
     mock.clear_faults();
 }
 
+/// catalogue §17: a run killed inside an H row, while the Scripted REST API it made for itself (with its `/probe`
+/// resource) and a binding of a scope to it are in place (held up on its call of that API), is undone by `sncc
+/// restore`: the API, its resource, the binding and everything else the run made are gone, every table as before.
+#[test]
+fn a_run_killed_inside_an_h_row_while_its_own_api_and_binding_exist_is_undone_by_restore() {
+    let mock = Mock::start("untouched");
+    let dir = TempDir::new("real-kill-own-api");
+    let journal = dir.join("changes.jsonl");
+    let before = mock.snapshot();
+    mock.arm_fault(json!({
+        "path": "/api/global/sncc_*",
+        "times": 1,
+        "action": "delay",
+        "millis": 20000,
+    }));
+
+    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-H1"]);
+    wait_until("the run has made its own API and bound a scope to it", || {
+        assert!(run.is_running(), "the run ended early");
+        let called = mock
+            .requests()
+            .iter()
+            .any(|entry| entry["path"].as_str().is_some_and(|path| path.starts_with("/api/global/sncc_")));
+        let apis = mock.records("sys_ws_definition", "service_idSTARTSWITHsncc_");
+        let Some(api) = apis.first() else {
+            return false;
+        };
+        let api = api["sys_id"].as_str().expect("a sys_id");
+        called
+            && !mock
+                .records("sys_ws_operation", &format!("web_service_definition={api}"))
+                .is_empty()
+            && !mock
+                .records("sys_api_access_scope", &format!("api={api}"))
+                .is_empty()
+    });
+    run.signal("-KILL");
+    assert_eq!(run.finish().code, None, "killed by a signal");
+
+    restore(&dir, &journal).expect_code(0);
+    assert_unchanged(
+        &before,
+        &mock.snapshot(),
+        "after restoring a run killed inside an H row",
+    );
+    assert!(
+        mock.records("sys_ws_definition", "service_idSTARTSWITHsncc_")
+            .is_empty(),
+        "the suite's API is gone"
+    );
+    mock.clear_faults();
+}
+
 #[test]
 fn sigterm_mid_run_undoes_the_changes_and_exits_130() {
     let mock = Mock::start("untouched");

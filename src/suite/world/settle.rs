@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use reqwest::Method;
 use serde_json::json;
 
 use crate::client::{Credentials, TokenRequest};
@@ -25,6 +26,8 @@ pub(crate) enum Replay {
     WhoAmI,
     /// A table read with the scenario's newest token.
     ReadTable(String),
+    /// A `GET` of a path (the suite's own API's resource) with the scenario's newest token.
+    Get(String),
 }
 
 /// The requests the scenario made since its last write.
@@ -96,6 +99,12 @@ impl SuiteWorld {
                 Replay::WhoAmI => {
                     let token = Credentials::Bearer(self.replies.current_token()?);
                     let reply = self.servicenow.current_user(&token).await;
+                    self.replies
+                        .keep_rest_reply(reply.map_err(|error| error.to_string())?);
+                }
+                Replay::Get(path) => {
+                    let token = Credentials::Bearer(self.replies.current_token()?);
+                    let reply = self.servicenow.send(Method::GET, &path, &token, None).await;
                     self.replies
                         .keep_rest_reply(reply.map_err(|error| error.to_string())?);
                 }

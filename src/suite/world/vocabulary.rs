@@ -1,5 +1,5 @@
 //! What the steps name, by logical name: users, OAuth API endpoints, auth scopes and their mappings, and
-//! the suite's own table, each as the instance knows it.
+//! the suite's own table and Scripted REST API, each as the instance knows it.
 
 use std::collections::HashMap;
 
@@ -25,6 +25,15 @@ pub(crate) struct Endpoint {
     pub client_secret: SecretString,
 }
 
+/// The suite's own Scripted REST API (catalogue §17), as the instance made it.
+#[derive(Clone, Debug)]
+pub(crate) struct OwnApi {
+    /// Its `sys_ws_definition`.
+    pub sys_id: String,
+    /// Its one resource's path: the API's `base_uri` as read back, and `/probe`.
+    pub probe_path: String,
+}
+
 /// The scenario's names for what it made or found on the instance.
 #[derive(Default)]
 pub(crate) struct Vocabulary {
@@ -37,6 +46,8 @@ pub(crate) struct Vocabulary {
     pub(super) scope_mappings: HashMap<(String, String), Value>,
     /// The suite's own table, once the scenario has it.
     pub(super) own_table: Option<String>,
+    /// The suite's own Scripted REST API, once the scenario made it.
+    pub(super) own_api: Option<OwnApi>,
 }
 
 impl Vocabulary {
