@@ -352,7 +352,7 @@ fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
 }
 
 /// catalogue §17: a run killed inside an H row, while the Scripted REST API it made for itself (with its `/probe`
-/// resource) and a binding of a scope to it are in place (held up on its call of that API), is undone by `sncc
+/// resource) and a binding of a scope to it are in place (its call of that API held up), is undone by `sncc
 /// restore`: the API, its resource, the binding and everything else the run made are gone, every table as before.
 #[test]
 fn a_run_killed_inside_an_h_row_while_its_own_api_and_binding_exist_is_undone_by_restore() {
@@ -367,26 +367,32 @@ fn a_run_killed_inside_an_h_row_while_its_own_api_and_binding_exist_is_undone_by
         "millis": 20000,
     }));
 
+    let mappings = |mock: &Mock| mock.records("oauth_entity_auth_scope_mapping", "").len();
+    let mappings_before = mappings(&mock);
+
     let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-H1"]);
-    wait_until("the run has made its own API and bound a scope to it", || {
-        assert!(run.is_running(), "the run ended early");
-        let called = mock
-            .requests()
-            .iter()
-            .any(|entry| entry["path"].as_str().is_some_and(|path| path.starts_with("/api/global/sncc_")));
-        let apis = mock.records("sys_ws_definition", "service_idSTARTSWITHsncc_");
-        let Some(api) = apis.first() else {
-            return false;
-        };
-        let api = api["sys_id"].as_str().expect("a sys_id");
-        called
-            && !mock
+    // Past the binding's check (its probe endpoint mapped, the suite's table made and adopted), the scenario maps
+    // its own endpoint: from then on it is on its way to the held-up call of its API.
+    wait_until(
+        "the run has made its own API and bound a scope to it",
+        || {
+            assert!(run.is_running(), "the run ended early");
+            if mappings(&mock) < mappings_before + 2 {
+                return false;
+            }
+            let apis = mock.records("sys_ws_definition", "service_idSTARTSWITHsncc_");
+            let Some(api) = apis.first() else {
+                return false;
+            };
+            let api = api["sys_id"].as_str().expect("a sys_id");
+            !mock
                 .records("sys_ws_operation", &format!("web_service_definition={api}"))
                 .is_empty()
-            && !mock
-                .records("sys_api_access_scope", &format!("api={api}"))
-                .is_empty()
-    });
+                && !mock
+                    .records("sys_api_access_scope", &format!("api={api}"))
+                    .is_empty()
+        },
+    );
     run.signal("-KILL");
     assert_eq!(run.finish().code, None, "killed by a signal");
 

@@ -42,7 +42,11 @@ async fn the_property_is_set_to(world: &mut SuiteWorld, value: String) -> Result
 /// password an admin set); its value, `null` when the instance does not have it, `unknown` where it cannot be
 /// read.
 #[given(expr = "the instance's property {string} is recorded as {string}")]
-async fn property_recorded(world: &mut SuiteWorld, name: String, fact: String) -> Result<(), String> {
+async fn property_recorded(
+    world: &mut SuiteWorld,
+    name: String,
+    fact: String,
+) -> Result<(), String> {
     let value = match world.instance_setting(&name).await {
         Ok(value) => json!(value),
         Err(_) => json!("unknown"),

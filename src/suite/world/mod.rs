@@ -1,10 +1,12 @@
 //! One scenario's world: its own instance (a fresh mock, or the real target), its records there, what it
 //! named, the last answers, and what it observed. Each part has a file of its own: the records, journaled
-//! and undone (`journaled`); what the steps name (`vocabulary`) and its making (`provisioning`); how the
-//! instance takes a client secret (`secret_form`); the instance-wide properties (`properties`); the last
-//! answers (`replies`); expectations polled for while a change settles (`settle`).
+//! and undone (`journaled`); what the steps name (`vocabulary`) and its making (`provisioning`); the API auth
+//! scopes are bound to (`own_api`); how the instance takes a client secret (`secret_form`); the instance-wide
+//! properties (`properties`); the last answers (`replies`); expectations polled for while a change settles
+//! (`settle`).
 
 mod journaled;
+mod own_api;
 mod properties;
 mod provisioning;
 mod replies;

@@ -171,7 +171,11 @@ fn a_binding_by_path_alone_covers_its_path_or_per_the_switch_nothing_unless_brok
     setup.map(&a);
     setup.bind(&b, "", &[("api_path", "global/sncc_x")]);
     setup.bind(&b, "", &[("api_path", "now/table/incident")]);
-    assert_eq!(setup.get(TABLE), Ok(()), "the default: nothing, as real instances");
+    assert_eq!(
+        setup.get(TABLE),
+        Ok(()),
+        "the default: nothing, as real instances"
+    );
     assert_eq!(setup.get(OTHER), Ok(()));
     setup.instance.switches.path_only_bindings = PathOnlyBindings::CoverTheirPath;
     assert_eq!(setup.get(TABLE), missing("sncc-b"), "§7's model");

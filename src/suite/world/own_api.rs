@@ -1,0 +1,196 @@
+//! Auth scopes bound as real instances bind them (catalogue §17): the scenario's own Scripted REST API, made
+//! for it and undone with it, its `base_uri` read back; bindings that name it by `api`; and the check, right
+//! after binding, that a binding leaves the Table API open (else it is deleted at once and the scenario is
+//! inconclusive).
+
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use crate::client::{Credentials, TokenRequest};
+use crate::suite::context::Target;
+use crate::suite::table_reply::text;
+
+use super::SuiteWorld;
+use super::replies::access_token;
+use super::vocabulary::OwnApi;
+
+/// The suite's own API's one resource (catalogue §17), and the script it runs.
+const PROBE_PATH: &str = "/probe";
+const PROBE_SCRIPT: &str =
+    "(function process(request, response) { return { ok: true }; })(request, response);";
+/// The logical name of the endpoint that checks a binding leaves the Table API open (catalogue §17).
+const SCOPE_PROBE: &str = "scope-probe";
+/// The auth scope that opens every API (catalogue H3): a probe mapped to it would prove nothing.
+const USERACCOUNT: &str = "useraccount";
+
+impl SuiteWorld {
+    /// The suite's own Scripted REST API (catalogue §17), made once a scenario: a `sys_ws_definition` and one
+    /// `sys_ws_operation` (`GET /probe`, answering `{"ok":true}`, authentication required), each journaled
+    /// before it is made and undone at the scenario's end; its `base_uri` read back, never guessed. Auth scopes
+    /// are bound to it and to nothing the instance already uses. Gives the probe's path.
+    pub(crate) async fn own_api(&mut self) -> Result<String, String> {
+        if let Some(api) = &self.vocabulary.own_api {
+            return Ok(api.probe_path.clone());
+        }
+        let (name, service_id) = match self.context.run.target {
+            Target::Mock { .. } => ("sncc suite".to_owned(), "sncc_suite".to_owned()),
+            _ => {
+                let run = self.context.run_id();
+                let scenario = &self.scenario_number;
+                (
+                    format!("sncc {run} {scenario}"),
+                    format!("sncc_{run}_{scenario}"),
+                )
+            }
+        };
+        let definition = json!({
+            "name": name,
+            "service_id": service_id,
+            "short_description": self.marked("conformance check API: auth scopes are bound to it"),
+        });
+        let created = self.records.create("sys_ws_definition", definition).await?;
+        let sys_id = text(&created, "sys_id");
+        let operation = json!({
+            "web_service_definition": sys_id,
+            "name": "probe",
+            "http_method": "GET",
+            "relative_path": PROBE_PATH,
+            "operation_script": PROBE_SCRIPT,
+            "requires_authentication": "true",
+        });
+        self.records.create("sys_ws_operation", operation).await?;
+        let mut base_uri = text(&created, "base_uri");
+        if base_uri.is_empty() {
+            let found = self
+                .records
+                .find_fields(
+                    "sys_ws_definition",
+                    &format!("sys_id={sys_id}"),
+                    Some("base_uri"),
+                )
+                .await?;
+            base_uri = found
+                .first()
+                .map(|api| text(api, "base_uri"))
+                .unwrap_or_default();
+        }
+        if !base_uri.starts_with("/api/") {
+            return Err(format!(
+                "setup failed: the suite's Scripted REST API {name} has no base_uri under /api/ (\"{base_uri}\")"
+            ));
+        }
+        let probe_path = format!("{}{PROBE_PATH}", base_uri.trim_end_matches('/'));
+        self.vocabulary.own_api = Some(OwnApi {
+            sys_id,
+            probe_path: probe_path.clone(),
+        });
+        Ok(probe_path)
+    }
+
+    /// Binds an auth scope to the suite's own API (a `sys_api_access_scope` naming it by `api`, undone at the
+    /// end), for one method or, with `None`, all; then checks at once that the binding covers only that API
+    /// (catalogue §17): a token of an endpoint mapped to another scope must still read the Table API. A scope
+    /// refusal there means the instance applies the binding to the Table API, which would refuse every scoped
+    /// integration of the instance: the binding is deleted at once and the scenario is inconclusive.
+    pub(crate) async fn protect_own_api(
+        &mut self,
+        scope: &str,
+        method: Option<&str>,
+    ) -> Result<(), String> {
+        self.own_api().await?;
+        let api = self
+            .vocabulary
+            .own_api
+            .as_ref()
+            .map(|api| api.sys_id.clone())
+            .unwrap_or_default();
+        let scope_sys_id = text(&self.auth_scope(scope).await?, "sys_id");
+        let record = json!({
+            "name": self.instance_name(&format!("{scope} binding")),
+            "api": api,
+            "auth_scope": scope_sys_id,
+            "http_method": method.unwrap_or_default(),
+            "apply_all_methods": method.is_none().to_string(),
+            "apply_all_resources": "true",
+            "apply_all_versions": "true",
+            "active": "true",
+        });
+        let binding = self.records.create("sys_api_access_scope", record).await?;
+        self.table_api_left_open(scope, &binding).await
+    }
+
+    /// catalogue §17: right after a binding is made, a token of the scenario's scope probe (an endpoint of its
+    /// own, its application user the scenario's first user, mapped to another of the scenario's auth scopes)
+    /// reads the suite's own table. A 403 means the binding covers the Table API: it is deleted at once, and
+    /// the step fails as a setup that must not go on (the scenario is inconclusive). Any other answer is
+    /// recorded as `table_api_after_binding`.
+    async fn table_api_left_open(&mut self, bound: &str, binding: &Value) -> Result<(), String> {
+        let token = self.scope_probe_token(bound).await?;
+        let table = self.own_table().await?;
+        self.grant_own_table_role().await?;
+        let reply = self
+            .servicenow
+            .list(
+                &Credentials::Bearer(token),
+                &table,
+                &[("sysparm_limit", "1")],
+            )
+            .await
+            .map_err(|error| error.to_string())?;
+        self.record_fact("table_api_after_binding", json!(reply.status));
+        if reply.status != 403 {
+            return Ok(());
+        }
+        let sys_id = text(binding, "sys_id");
+        let deleted = self
+            .records
+            .delete_for_good("sys_api_access_scope", &sys_id)
+            .await;
+        let removal = match deleted {
+            Ok(()) => "it was deleted at once".to_owned(),
+            Err(error) => format!("deleting it failed ({error}); the end of the run deletes it"),
+        };
+        Err(format!(
+            "setup failed: the auth scope binding of the suite's own API also covers the Table API (a token \
+             without the scope was refused a table: {} {}), which would refuse every scoped integration of the \
+             instance; {removal}, and the H rows are inconclusive here",
+            reply.status, reply.body
+        ))
+    }
+
+    /// A token of the scenario's scope probe: an OAuth API endpoint made for the check, whose application user
+    /// is the scenario's first user (by logical name) and which is mapped to the scenario's first auth scope
+    /// (by logical name) other than `bound` and `useraccount`, so it carries a scope that is not the bound one.
+    async fn scope_probe_token(&mut self, bound: &str) -> Result<SecretString, String> {
+        if !self.vocabulary.endpoints.contains_key(SCOPE_PROBE) {
+            let user =
+                self.vocabulary.users.keys().min().cloned().ok_or(
+                    "the binding's check needs a user of the scenario for its probe endpoint",
+                )?;
+            let other = self
+                .vocabulary
+                .auth_scopes
+                .keys()
+                .filter(|name| *name != bound && *name != USERACCOUNT)
+                .min()
+                .cloned()
+                .ok_or("the binding's check needs another auth scope of the scenario to map its probe to")?;
+            self.add_endpoint(SCOPE_PROBE, Some(&user)).await?;
+            self.map_to_scope(SCOPE_PROBE, &other).await?;
+        }
+        let endpoint = self.vocabulary.endpoint(SCOPE_PROBE)?;
+        let request =
+            TokenRequest::client_credentials(&endpoint.client_id, &endpoint.client_secret);
+        let reply = self
+            .servicenow
+            .request_token(&request)
+            .await
+            .map_err(|error| error.to_string())?;
+        access_token(&reply).ok_or_else(|| {
+            format!(
+                "setup failed: the binding's check got no token for its probe endpoint ({} {})",
+                reply.status, reply.body
+            )
+        })
+    }
+}
