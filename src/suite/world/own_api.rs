@@ -88,10 +88,9 @@ impl SuiteWorld {
     }
 
     /// Binds an auth scope to the suite's own API (a `sys_api_access_scope` naming it by `api`, undone at the
-    /// end), for one method or, with `None`, all; then checks at once that the binding covers only that API
-    /// (catalogue §17): a token of an endpoint mapped to another scope must still read the Table API. A scope
-    /// refusal there means the instance applies the binding to the Table API, which would refuse every scoped
-    /// integration of the instance: the binding is deleted at once and the scenario is inconclusive.
+    /// scenario's end), for one method or, with `None`, all; then checks at once, with the very next request,
+    /// that the binding covers only that API (catalogue §17): a token of an endpoint mapped to another scope
+    /// must still read the Table API. The token and the table it reads are made ready before the binding.
     pub(crate) async fn protect_own_api(
         &mut self,
         scope: &str,
@@ -104,6 +103,9 @@ impl SuiteWorld {
             .as_ref()
             .map(|api| api.sys_id.clone())
             .unwrap_or_default();
+        let token = self.scope_probe_token(scope).await?;
+        let table = self.own_table().await?;
+        self.grant_own_table_role().await?;
         let scope_sys_id = text(&self.auth_scope(scope).await?, "sys_id");
         let record = json!({
             "name": self.instance_name(&format!("{scope} binding")),
@@ -116,23 +118,25 @@ impl SuiteWorld {
             "active": "true",
         });
         let binding = self.records.create("sys_api_access_scope", record).await?;
-        self.table_api_left_open(scope, &binding).await
+        self.table_api_left_open(token, &table, &binding).await
     }
 
-    /// catalogue §17: right after a binding is made, a token of the scenario's scope probe (an endpoint of its
-    /// own, its application user the scenario's first user, mapped to another of the scenario's auth scopes)
-    /// reads the suite's own table. A 403 means the binding covers the Table API: it is deleted at once, and
-    /// the step fails as a setup that must not go on (the scenario is inconclusive). Any other answer is
-    /// recorded as `table_api_after_binding`.
-    async fn table_api_left_open(&mut self, bound: &str, binding: &Value) -> Result<(), String> {
-        let token = self.scope_probe_token(bound).await?;
-        let table = self.own_table().await?;
-        self.grant_own_table_role().await?;
+    /// catalogue §17: right after a binding is made, the scope probe's token reads the suite's own table. A 403
+    /// means the binding covers the Table API, which would refuse every scoped integration of the instance: it
+    /// is deleted at once, and the step fails as a setup that must not go on (the scenario is inconclusive). The
+    /// answer's status is recorded as `table_api_after_binding`; any answer but a 403 goes on (a 401 says
+    /// nothing about what the binding covers).
+    async fn table_api_left_open(
+        &mut self,
+        token: SecretString,
+        table: &str,
+        binding: &Value,
+    ) -> Result<(), String> {
         let reply = self
             .servicenow
             .list(
                 &Credentials::Bearer(token),
-                &table,
+                table,
                 &[("sysparm_limit", "1")],
             )
             .await
@@ -148,7 +152,7 @@ impl SuiteWorld {
             .await;
         let removal = match deleted {
             Ok(()) => "it was deleted at once".to_owned(),
-            Err(error) => format!("deleting it failed ({error}); the end of the run deletes it"),
+            Err(error) => format!("deleting it failed ({error}); the scenario's undo deletes it"),
         };
         Err(format!(
             "setup failed: the auth scope binding of the suite's own API also covers the Table API (a token \
