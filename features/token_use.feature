@@ -2,6 +2,10 @@ Feature: Using the token on the REST API
   A token goes in the Authorization header as a Bearer token. Without valid credentials the REST
   API answers 401 with ServiceNow's envelope and a BASIC challenge.
 
+  Each scenario's OAuth API endpoint is its own: the expired token's scenario waits on an endpoint that
+  no other scenario, and nothing else of its own, asks a token from while it waits, so an instance that
+  hands the same token out again and slides its expiry cannot keep it alive.
+
   Background:
     Given a user "svc.cc"
     And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"

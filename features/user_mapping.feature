@@ -2,6 +2,10 @@ Feature: Every token acts as the OAuth Application User
   ServiceNow associates every request with a user: a client credentials token acts as the OAuth
   Application User of the endpoint that issued it, with that user's roles and nothing more.
 
+  Whether a user must reset a password an admin set decides what a new application user meets on some
+  instances (glide.authenticate.api.user.reset_password.mandatory): the scenario of a user who must reset
+  the password records the instance's value beside its outcome.
+
   Background:
     Given a user "svc.cc"
     And an OAuth API endpoint "svc-cc" whose OAuth Application User is "svc.cc"
@@ -52,7 +56,8 @@ Feature: Every token acts as the OAuth Application User
 
   @CC-D7 @reported @should @admin @grant
   Scenario: An OAuth Application User who must reset the password gets no token
-    Given the user "svc.cc" must reset the password
+    Given the instance's property "glide.authenticate.api.user.reset_password.mandatory" is recorded as "reset_password_mandatory"
+    And the user "svc.cc" must reset the password
     When "svc-cc" requests a token with its client id and secret
     Then the request is refused with ServiceNow's generic error
     And no token is issued

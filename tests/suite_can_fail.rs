@@ -92,10 +92,8 @@ const BREAKS: &[(&str, &[&str])] = &[
     ("restriction-blocks-tokens", &["K2"]),
     ("web-service-users-restricted", &["K3"]),
     ("allowed-roles-ignored", &["K3"]),
-    // catalogue §17: the suite's H rows bound to its own Scripted REST API come later; until then each must fail
-    // no scenario. Their ids, once they do: H1 H2, H6.
-    ("binding-by-path", &[]),
-    ("unscoped-api-body-wrong", &[]),
+    ("binding-by-path", &["H1", "H2"]),
+    ("unscoped-api-body-wrong", &["H6"]),
     ("enforce-token-restriction-ignored", &["N1"]),
     ("access-policy-ignored", &["N2"]),
     // O1, O2 and S1 record what a real instance does (@info); their @mock-only @should scenarios hold the mock

@@ -65,15 +65,15 @@ pub(crate) enum InactiveEntityTokens {
 }
 
 /// What an auth scope binding without `api` covers (catalogue §17). Real instances bind by `api` only, so such a
-/// binding covers nothing; catalogue §7's superseded model matched its `api_path` as a prefix of the request's
-/// path. The default keeps that model for bindings without `api` only, while the suite's H rows still bind by
-/// path (a binding naming an API is matched by its API in both modes); `cover_nothing` is the real instances'.
+/// binding covers nothing (the default, as the suite's H rows bind by `api`); catalogue §7's superseded model
+/// matched its `api_path` as a prefix of the request's path, kept for clients that still bind so. A binding naming
+/// an API is matched by its API in both modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum PathOnlyBindings {
-    /// Its `api_path` covers the requests whose path it starts (catalogue §7's model; the default for now).
+    /// Its `api_path` covers the requests whose path it starts (catalogue §7's model).
     CoverTheirPath,
-    /// It covers nothing, as on a real instance (catalogue §17).
+    /// It covers nothing, as on a real instance (catalogue §17; the default).
     CoverNothing,
 }
 
@@ -136,7 +136,7 @@ impl Default for Switches {
             unauthorized_client_status: UnauthorizedClientStatus::BadRequest,
             repeat_token: RepeatToken::New,
             inactive_entity_tokens: InactiveEntityTokens::Accepted,
-            path_only_bindings: PathOnlyBindings::CoverTheirPath,
+            path_only_bindings: PathOnlyBindings::CoverNothing,
             attachment_max_bytes: AttachmentLimit::DEFAULT,
         }
     }
@@ -166,6 +166,13 @@ mod tests {
         let strict: Switches =
             serde_json::from_str(r#"{"path_only_bindings":"cover_nothing"}"#).unwrap();
         assert_eq!(strict.path_only_bindings, PathOnlyBindings::CoverNothing);
+        assert_eq!(
+            Switches::default().path_only_bindings,
+            PathOnlyBindings::CoverNothing
+        );
+        let by_path: Switches =
+            serde_json::from_str(r#"{"path_only_bindings":"cover_their_path"}"#).unwrap();
+        assert_eq!(by_path.path_only_bindings, PathOnlyBindings::CoverTheirPath);
         assert!(serde_json::from_str::<Switches>(r#"{"path_only_bindings":"by_path"}"#).is_err());
         let limit: Switches = serde_json::from_str(r#"{"attachment_max_bytes":5}"#).unwrap();
         assert_eq!(limit.attachment_max_bytes.bytes(), 5);

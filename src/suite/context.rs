@@ -156,8 +156,13 @@ impl Context {
 
     /// The suite's own table on a real instance: `u_sncc_<run>`.
     pub(super) fn own_table_name(&self) -> String {
+        format!("u_sncc_{}", self.run_id())
+    }
+
+    /// The run's id as names on a real instance carry it: its prefix without `sncc-` and the final `-`.
+    pub(super) fn run_id(&self) -> &str {
         let run = self.run.prefix.trim_start_matches("sncc-");
-        format!("u_sncc_{}", run.trim_end_matches('-'))
+        run.trim_end_matches('-')
     }
 }
 

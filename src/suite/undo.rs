@@ -245,11 +245,23 @@ impl Undoing<'_> {
     }
 }
 
-/// The tables and queries of what the suite's own table may leave: its dictionary, its access controls and
-/// the roles they require, its role (`<table>_user`), catalogue §15.
+/// The tables and queries of what the suite's own table may leave: its dictionary and [`access_of`] it,
+/// catalogue §15.
 fn leftovers_of(table: &str) -> [(&'static str, String); 4] {
+    let [links, acls, role] = access_of(table);
     [
         ("sys_dictionary", format!("name={table}")),
+        links,
+        acls,
+        role,
+    ]
+}
+
+/// The tables and queries of what an instance makes with a table that asks for access controls and a role:
+/// the access controls' role links, the access controls, the role (`<table>_user`), in the order they can be
+/// deleted (catalogue §15).
+pub(super) fn access_of(table: &str) -> [(&'static str, String); 3] {
+    [
         (
             "sys_security_acl_role",
             format!("sys_security_acl.nameSTARTSWITH{table}"),

@@ -22,7 +22,8 @@ pub const ADMIN_PASSWORD: &str = "sncc+Adm1n/pw=7q%3F~x";
 pub use sncc::servicenow::captured::GRANT_PROPERTY;
 /// Every table the suite writes to, directly or through the instance (tokens, incidents made with one,
 /// sign-in times); `sys_db_object` holds the tables it creates (`u_sncc_<run>`), so a table left behind
-/// shows there.
+/// shows there; and the records catalogue §17 and §18 make: Scripted REST APIs, access policies, profiles
+/// and rate limit rules.
 pub const TABLES: [&str; 17] = [
     "sys_properties",
     "oauth_entity",

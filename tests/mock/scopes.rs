@@ -1,5 +1,7 @@
 //! The mock's REST API auth scopes (catalogue §7, H1–H7) and request details (catalogue §11, L1–L3) over real HTTP:
-//! scopes bound to a custom `u_` table created through `sys_db_object`, as the suite provisions them.
+//! scopes bound by `api_path` to a custom `u_` table created through `sys_db_object`, catalogue §7's superseded
+//! model, which the mock keeps under the switch `path_only_bindings=cover_their_path` (real instances and the
+//! mock's default bind by `api` only, catalogue §17: `tests/mock/scripted_rest.rs`).
 
 use crate::common;
 
@@ -26,6 +28,14 @@ async fn new_table(mock: &Mock) -> String {
 async fn new_scope(mock: &Mock, name: &str) -> String {
     let scope = json!({ "name": name, "description": "sncc test scope" });
     sys_id(&mock.create("sys_auth_scope", scope).await)
+}
+
+/// Makes the mock cover a binding's `api_path`, as catalogue §7 had it (not the default).
+async fn bindings_by_path(mock: &Mock) {
+    let switches = mock
+        .switch(json!({ "path_only_bindings": "cover_their_path" }))
+        .await;
+    assert_eq!(switches["path_only_bindings"], "cover_their_path");
 }
 
 async fn bind(mock: &Mock, scope: &str, api_path: &str) -> String {
@@ -61,9 +71,10 @@ async fn assert_missing_scope(mock: &Mock, path: &str, token: &str, scope: &str)
     assert_eq!(body, expected);
 }
 
-/// The `ready` mock with the custom table, scopes A and B, the entity mapped to A and the table bound to B;
+/// The `ready` mock binding by path, with the custom table, scopes A and B, the entity mapped to A and the table bound to B;
 /// gives the entity and B's sys_id.
 async fn h1_setup(mock: &Mock) -> (String, String) {
+    bindings_by_path(mock).await;
     new_table(mock).await;
     let entity = mock.entity_sys_id().await;
     let a = new_scope(mock, "sncc-a").await;
@@ -260,6 +271,7 @@ async fn h6_restricted_refuses_an_unprotected_api_too() {
 async fn h6_a_restricted_entity_mapped_to_no_scope_is_refused_every_api() {
     let mock = common::start("ready").await;
     let token = mock.token().await;
+    bindings_by_path(&mock).await;
     new_table(&mock).await;
     let entity = mock.entity_sys_id().await;
     let b = new_scope(&mock, "sncc-b").await;
@@ -308,6 +320,7 @@ async fn h7_the_token_response_names_the_mapped_scopes_in_name_order() {
 async fn bad_bindings_protect_nothing_and_break_nothing() {
     let mock = common::start("ready").await;
     let token = mock.token().await;
+    bindings_by_path(&mock).await;
     new_table(&mock).await;
     let entity = mock.entity_sys_id().await;
     let a = new_scope(&mock, "sncc-a").await;

@@ -492,7 +492,7 @@ async fn sys_update_xml_row() {
     settings.bind(|| insta::assert_snapshot!("sys_update_xml_row", text));
 }
 
-/// The `ready` mock with a custom table bound to a scope its client is not mapped to; gives a token.
+/// The `ready` mock with a custom table bound by path to a scope its client is not mapped to; gives a token.
 async fn token_missing_a_scope(mock: &Mock) -> String {
     let token = mock.token().await;
     mock.create("sys_db_object", json!({ "name": "u_sncc_x", "label": "x" }))
@@ -502,6 +502,9 @@ async fn token_missing_a_scope(mock: &Mock) -> String {
         .await;
     let other = mock
         .create("sys_auth_scope", json!({ "name": "sncc-a" }))
+        .await;
+    // catalogue §7's binding by path, which the mock keeps under a switch (real instances bind by `api`).
+    mock.switch(json!({ "path_only_bindings": "cover_their_path" }))
         .await;
     let binding = json!({ "auth_scope": scope["sys_id"], "api_path": "now/table/u_sncc_x" });
     mock.create("sys_api_access_scope", binding).await;

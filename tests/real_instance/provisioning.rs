@@ -8,7 +8,7 @@
 use crate::common;
 
 use common::TempDir;
-use common::instance::{ADMIN_PASSWORD, Mock, Sncc, admin_run, assert_unchanged, summary};
+use common::instance::{ADMIN_PASSWORD, Mock, Sncc, admin_run, assert_unchanged, restore, summary};
 use common::proxy::{Action, Occurrence, Proxy, Rule};
 
 use serde_json::Value;
@@ -264,31 +264,42 @@ fn an_expectation_a_change_must_meet_is_polled_for_up_to_settle_and_the_time_rec
     }
 }
 
+/// catalogue §15 rule 7: what the instance makes with the suite's table is journaled as searches before the table
+/// is made, and adopted by sys_id once made. When both the adoption's search and the run's undo of the foreseen
+/// search fail, the sweep at the end still finds the access controls, deletes them and confirms none is left; the
+/// run says the instance is not fully restored (the journal keeps the unsettled search), and `sncc restore`
+/// finishes.
 #[test]
 fn access_controls_the_run_could_not_adopt_are_swept_and_their_removal_confirmed() {
     let mock = Mock::start("untouched");
     let proxy = Proxy::start(&mock.url);
     let dir = TempDir::new("provisioning-sweep");
     let reports = dir.join("reports");
+    let journal = dir.join("changes.jsonl");
     let before = full_snapshot(&mock);
-    // The search for the access controls the instance made with the suite's table fails: they are not
-    // journaled, and only the sweep at the end finds them.
     proxy.add(Rule::new(
         "GET",
         r"^/api/now/table/sys_security_acl\?",
-        Occurrence::Nth(1),
+        Occurrence::First(2),
         Action::ForwardThenStatus(500),
     ));
 
     admin_run(
         proxy.url(),
         &dir,
-        &["--tags", "@CC-H1", "--report-dir", &reports],
+        &[
+            "--tags",
+            "@CC-H1",
+            "--report-dir",
+            &reports,
+            "--journal",
+            &journal,
+        ],
     )
     .finish()
-    .expect_code(2);
+    .expect_code(3);
 
-    assert!(!proxy.faulted().is_empty(), "the search failed");
+    assert_eq!(proxy.faulted().len(), 2, "both searches failed");
     let summary = summary(&reports);
     let removal = &summary["provisioning"]["own_table"];
     assert_eq!(removal["gone"], true, "{removal}");
@@ -302,4 +313,69 @@ fn access_controls_the_run_could_not_adopt_are_swept_and_their_removal_confirmed
     );
     assert_eq!(removal["left"], Value::Array(Vec::new()), "{removal}");
     assert_unchanged(&before, &full_snapshot(&mock), "after the sweep");
+    restore(&dir, &journal).expect_code(0);
+    assert_unchanged(&before, &full_snapshot(&mock), "after sncc restore");
+}
+
+/// catalogue §17: right after binding a scope to its own API, the run checks that a token without the scope still
+/// reads a table. An instance that refuses it (403) applies the binding to the Table API, which would refuse every
+/// scoped integration: the binding is deleted at once, before anything else, the scenario is inconclusive saying
+/// why, and the instance is left as it was.
+#[test]
+fn a_binding_that_covers_the_table_api_is_deleted_at_once_and_the_row_is_inconclusive() {
+    let mock = Mock::start("untouched");
+    let proxy = Proxy::start(&mock.url);
+    let dir = TempDir::new("provisioning-binding-covers-table-api");
+    let reports = dir.join("reports");
+    let before = mock.snapshot();
+    // The check's read of the suite's own table, the run's first, is answered as a scope refusal.
+    proxy.add(Rule::new(
+        "GET",
+        r"^/api/now/table/u_sncc_[a-z0-9]+\?",
+        Occurrence::Nth(1),
+        Action::ForwardThenStatus(403),
+    ));
+    mock.clear_requests();
+
+    admin_run(
+        proxy.url(),
+        &dir,
+        &["--tags", "@CC-H1", "--report-dir", &reports],
+    )
+    .finish()
+    .expect_code(2);
+
+    assert!(!proxy.faulted().is_empty(), "the check was refused");
+    let h1 = one(&summary(&reports), "H1");
+    assert_eq!(h1["outcome"], "inconclusive", "{h1}");
+    let reason = h1["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("covers the Table API"), "{reason}");
+    assert!(reason.contains("deleted at once"), "{reason}");
+    assert_eq!(h1["facts"]["table_api_after_binding"], 403, "{h1}");
+
+    let requests = mock.requests();
+    let check = requests
+        .iter()
+        .position(|entry| {
+            entry["method"] == "GET"
+                && entry["path"]
+                    .as_str()
+                    .is_some_and(|path| path.starts_with("/api/now/table/u_sncc_"))
+        })
+        .expect("the check read the suite's table");
+    let next = &requests[check + 1];
+    assert_eq!(next["method"], "DELETE", "{next}");
+    assert!(
+        next["path"]
+            .as_str()
+            .is_some_and(|path| path.starts_with("/api/now/table/sys_api_access_scope/")),
+        "the binding is deleted next: {next}"
+    );
+    assert!(
+        !requests.iter().any(|entry| entry["path"]
+            .as_str()
+            .is_some_and(|path| path.starts_with("/api/global/"))),
+        "the scenario went no further"
+    );
+    assert_unchanged(&before, &mock.snapshot(), "after the inconclusive binding");
 }

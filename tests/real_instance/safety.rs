@@ -351,6 +351,49 @@ fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
     mock.clear_faults();
 }
 
+/// catalogue §15 rule 7: the instance makes a role and access controls with the suite's table; the run journals
+/// searches for them before the table is made, so a run killed after the table was made but before it adopted
+/// them (its search for the role held up) leaves `sncc restore` nothing behind: the role and the access controls
+/// go with the table.
+#[test]
+fn a_run_killed_before_it_adopts_its_tables_role_is_undone_by_restore() {
+    let mock = Mock::start("untouched");
+    let dir = TempDir::new("real-kill-before-adoption");
+    let journal = dir.join("changes.jsonl");
+    let before = mock.snapshot();
+    mock.arm_fault(json!({
+        "path": "/api/now/table/sys_user_role",
+        "times": 1,
+        "action": "delay",
+        "millis": 20000,
+    }));
+
+    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-H1"]);
+    // The table made, the run's next request is the held-up search for its role (the test reads no
+    // sys_user_role meanwhile: the fault would hold up its own read).
+    wait_until("the run has made its table", || {
+        assert!(run.is_running(), "the run ended early");
+        !mock
+            .records("sys_db_object", "nameSTARTSWITHu_sncc_")
+            .is_empty()
+    });
+    run.signal("-KILL");
+    assert_eq!(run.finish().code, None, "killed by a signal");
+
+    restore(&dir, &journal).expect_code(0);
+    assert_unchanged(
+        &before,
+        &mock.snapshot(),
+        "after restoring a run killed before it adopted its table's role",
+    );
+    assert!(
+        mock.records("sys_user_role", "nameSTARTSWITHu_sncc_")
+            .is_empty(),
+        "the table's role is gone"
+    );
+    mock.clear_faults();
+}
+
 /// A rate limit rule throttles its user's integration (catalogue §18, P1): one left by a run killed while it was in
 /// place (its scenario held up calling the suite's own Scripted REST API) is undone by `sncc restore`, with the
 /// API, its resource, the user and the endpoint.
@@ -385,6 +428,65 @@ fn a_run_killed_while_a_rate_limit_rule_is_in_place_is_undone_by_restore() {
         &before,
         &mock.snapshot(),
         "after restoring a killed rate limit rule",
+    );
+    mock.clear_faults();
+}
+
+/// catalogue §17: a run killed inside an H row, while the Scripted REST API it made for itself (with its `/probe`
+/// resource) and a binding of a scope to it are in place (its call of that API held up), is undone by `sncc
+/// restore`: the API, its resource, the binding and everything else the run made are gone, every table as before.
+#[test]
+fn a_run_killed_inside_an_h_row_while_its_own_api_and_binding_exist_is_undone_by_restore() {
+    let mock = Mock::start("untouched");
+    let dir = TempDir::new("real-kill-own-api");
+    let journal = dir.join("changes.jsonl");
+    let before = mock.snapshot();
+    mock.arm_fault(json!({
+        "path": "/api/global/sncc_*",
+        "times": 1,
+        "action": "delay",
+        "millis": 20000,
+    }));
+
+    let mappings = |mock: &Mock| mock.records("oauth_entity_auth_scope_mapping", "").len();
+    let mappings_before = mappings(&mock);
+
+    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-H1"]);
+    // Past the binding's check (its probe endpoint mapped, the suite's table made and adopted), the scenario maps
+    // its own endpoint: from then on it is on its way to the held-up call of its API.
+    wait_until(
+        "the run has made its own API and bound a scope to it",
+        || {
+            assert!(run.is_running(), "the run ended early");
+            if mappings(&mock) < mappings_before + 2 {
+                return false;
+            }
+            let apis = mock.records("sys_ws_definition", "service_idSTARTSWITHsncc_");
+            let Some(api) = apis.first() else {
+                return false;
+            };
+            let api = api["sys_id"].as_str().expect("a sys_id");
+            !mock
+                .records("sys_ws_operation", &format!("web_service_definition={api}"))
+                .is_empty()
+                && !mock
+                    .records("sys_api_access_scope", &format!("api={api}"))
+                    .is_empty()
+        },
+    );
+    run.signal("-KILL");
+    assert_eq!(run.finish().code, None, "killed by a signal");
+
+    restore(&dir, &journal).expect_code(0);
+    assert_unchanged(
+        &before,
+        &mock.snapshot(),
+        "after restoring a run killed inside an H row",
+    );
+    assert!(
+        mock.records("sys_ws_definition", "service_idSTARTSWITHsncc_")
+            .is_empty(),
+        "the suite's API is gone"
     );
     mock.clear_faults();
 }

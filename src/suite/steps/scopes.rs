@@ -1,27 +1,26 @@
-//! REST API auth scopes (catalogue §7): the suite's auth scopes, what they protect, which endpoints are mapped
-//! to them, the instance-wide check, and what a token without the right scope is told.
+//! REST API auth scopes (catalogue §7, bound as §17 says): the suite's auth scopes, the suite's own Scripted
+//! REST API they protect, which endpoints are mapped to them, the instance-wide check, and what a token without
+//! the right scope is told.
 
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
-use crate::servicenow::captured::SCOPE_CHECK_PROPERTY;
-use crate::suite::world::{Replay, SuiteWorld};
-
-use super::rest::{bearer, keep};
+use crate::servicenow::captured::{REST_403_UNSCOPED_API, SCOPE_CHECK_PROPERTY};
+use crate::suite::world::SuiteWorld;
 
 #[given(expr = "an auth scope {string}")]
 async fn an_auth_scope(world: &mut SuiteWorld, scope: String) -> Result<(), String> {
     world.add_auth_scope(&scope).await
 }
 
-#[given(expr = "the auth scope {string} protects the suite's own table for {string} method")]
-async fn protects_own_table(
+#[given(expr = "the auth scope {string} protects the suite's own API for {string} method")]
+async fn protects_own_api(
     world: &mut SuiteWorld,
     scope: String,
     method: String,
 ) -> Result<(), String> {
     let method = (method != "any").then_some(method.as_str());
-    world.protect_own_table(&scope, method).await
+    world.protect_own_api(&scope, method).await
 }
 
 #[given(expr = "the OAuth API endpoint {string} is mapped to the auth scope {string}")]
@@ -40,18 +39,6 @@ async fn scope_check(world: &mut SuiteWorld, value: String) -> Result<(), String
     world
         .set_instance_property(SCOPE_CHECK_PROPERTY, "boolean", Some(&value))
         .await
-}
-
-#[when("the token is used to read the suite's own table")]
-async fn token_reads_own_table(world: &mut SuiteWorld) -> Result<(), String> {
-    let table = world.own_table().await?;
-    world.grant_own_table_role().await?;
-    world.remember(Replay::ReadTable(table.clone()));
-    let reply = world
-        .servicenow
-        .list(&bearer(world)?, &table, &[("sysparm_limit", "1")])
-        .await;
-    keep(world, reply)
 }
 
 /// catalogue §7 documents the 403 and the scope's name in it; the envelope around them is inferred, so it is
@@ -83,6 +70,25 @@ fn refused_naming(world: &SuiteWorld, name: &str) -> Result<(), String> {
         return Err(format!(
             "the 403 does not name the missing scope {name}: {}",
             reply.body
+        ));
+    }
+    Ok(())
+}
+
+/// catalogue H6, §13: a restricted entity's token on an API no scope protects gets the captured
+/// `403 Access to unscoped api is not allowed`, status and body as captured (the body compared as JSON).
+#[then("the request is refused as a call of an unscoped API")]
+async fn refused_as_unscoped(world: &mut SuiteWorld) -> Result<(), String> {
+    world.settled(refused_unscoped).await
+}
+
+fn refused_unscoped(world: &SuiteWorld) -> Result<(), String> {
+    let reply = world.replies.rest_reply()?;
+    let expected = &*REST_403_UNSCOPED_API;
+    if reply.status != expected.status || reply.json() != Some(expected.json()) {
+        return Err(format!(
+            "expected {} {}, got {} {}",
+            expected.status, expected.body, reply.status, reply.body
         ));
     }
     Ok(())

@@ -15,11 +15,12 @@ const ADMIN_BASIC_FACT: &str = "admin_basic_call";
 
 #[given("the suite's own Scripted REST API")]
 async fn own_api(world: &mut SuiteWorld) -> Result<(), String> {
-    world.add_scripted_api().await
+    world.add_scripted_api().await.map(drop)
 }
 
 #[when("the token is used to call the suite's own API")]
 async fn token_calls(world: &mut SuiteWorld) -> Result<(), String> {
+    world.add_scripted_api().await?;
     world.remember(Replay::ScriptedApi {
         rate_limit_expected: false,
     });

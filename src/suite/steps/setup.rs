@@ -1,4 +1,5 @@
-//! Given steps that set an instance up: users, OAuth API endpoints, the grant property, their states.
+//! Given steps that set an instance up: users, OAuth API endpoints, the grant property, their states, and the
+//! settings a row's outcome is recorded beside.
 
 use std::str::FromStr;
 
@@ -35,6 +36,23 @@ async fn the_property_is(world: &mut SuiteWorld, value: String) -> Result<(), St
 #[when(expr = "the client credentials property is set to {string}")]
 async fn the_property_is_set_to(world: &mut SuiteWorld, value: String) -> Result<(), String> {
     world.set_grant_property(Some(&value)).await
+}
+
+/// catalogue §16: a setting a row's outcome depends on, recorded beside it (D7: whether an API user must reset a
+/// password an admin set); its value, `null` when the instance does not have it, `unknown` where it cannot be
+/// read.
+#[given(expr = "the instance's property {string} is recorded as {string}")]
+async fn property_recorded(
+    world: &mut SuiteWorld,
+    name: String,
+    fact: String,
+) -> Result<(), String> {
+    let value = match world.instance_setting(&name).await {
+        Ok(value) => json!(value),
+        Err(_) => json!("unknown"),
+    };
+    world.record_fact(&fact, value);
+    Ok(())
 }
 
 #[given("the instance has no client credentials property")]

@@ -7,8 +7,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use crate::client::{Placement, Reply, TokenRequest};
+use crate::servicenow::captured::POST_BODY_ONLY_PROPERTY;
 use crate::servicenow::captured::TOKEN_GENERIC_401 as GENERIC_ERROR;
 use crate::suite::world::{SuiteWorld, access_token};
+
+/// The fact F2 records `post.body.only` as (catalogue §16): its value, `null` when absent, or `unknown`.
+const POST_BODY_ONLY_FACT: &str = "post_body_only";
 
 fn request_for(world: &SuiteWorld, endpoint: &str) -> Result<TokenRequest, String> {
     let endpoint = world.vocabulary.endpoint(endpoint)?;
@@ -177,6 +181,37 @@ fn none_issued(world: &SuiteWorld) -> Result<(), String> {
             reply.status
         )),
     }
+}
+
+/// catalogue F2, §16: with `glide.oauth.allow.parameters.in.post.body.only` true, credentials in the query string
+/// only get no token (a must); absent or false, the instance is configured to read them, and whether they got a
+/// token is recorded, not judged. Unknown (a client target cannot read it): the expectation stands, as for
+/// every instance provisioned since Madrid.
+#[then("no token is issued where the instance reads token parameters from the POST body only")]
+async fn no_token_where_body_only(world: &mut SuiteWorld) -> Result<(), String> {
+    let setting = world.instance_setting(POST_BODY_ONLY_PROPERTY).await;
+    let reply = world.replies.last_token_reply()?.clone();
+    world.record_fact(
+        "query_string_token_issued",
+        json!(access_token(&reply).is_some()),
+    );
+    world.record_fact("query_string_token_status", json!(reply.status));
+    let body_only = match &setting {
+        Ok(value) => {
+            world.record_fact(POST_BODY_ONLY_FACT, json!(value));
+            value
+                .as_deref()
+                .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+        }
+        Err(_) => {
+            world.record_fact(POST_BODY_ONLY_FACT, json!("unknown"));
+            true
+        }
+    };
+    if !body_only {
+        return Ok(());
+    }
+    world.settled(none_issued).await
 }
 
 #[then("the request is refused with ServiceNow's generic error")]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::changes::{self, ChangeJournal, Grace, InstanceChange, Scope};
+use crate::changes::{self, ChangeEntry, ChangeJournal, Grace, InstanceChange, Scope};
 use crate::client::{Credentials, Reply, ServiceNow, TransportError};
 use crate::support::redact;
 
@@ -190,6 +190,38 @@ impl JournaledRecords {
         self.seen.insert(text(&created, "sys_id"), created.clone());
         self.read_back(table, &record, &created)?;
         Ok(created)
+    }
+
+    /// Journals, before the write that makes the instance create them, records the run will own (a new
+    /// table's role and access controls) as creates found by `find_by`: a run killed before it adopts them by
+    /// sys_id leaves `sncc restore` a search that deletes every match. Gives the change's number, to
+    /// [`Self::adopted`] once they are adopted.
+    pub(super) fn foresee(
+        &mut self,
+        at: UndoAt,
+        table: &str,
+        find_by: String,
+    ) -> Result<Option<u64>, String> {
+        let foreseen = InstanceChange::Created {
+            table: table.into(),
+            sys_id: None,
+            find_by,
+        };
+        self.announce(at, &foreseen)
+    }
+
+    /// Settles foreseen creates whose records are now adopted one by one: nothing is left for their searches.
+    pub(super) fn adopted(&mut self, foreseen: &[u64]) -> Result<(), String> {
+        let Some(journal) = &self.journal else {
+            return Ok(());
+        };
+        for &change in foreseen {
+            self.changes.retain(|number| *number != change);
+            journal
+                .append(&ChangeEntry::Undone { change })
+                .map_err(|error| journal_error(journal, error))?;
+        }
+        Ok(())
     }
 
     /// Journals a record the instance made because of the run's write (a new table's role and access

@@ -2,10 +2,10 @@
 //! named, the last answers, and what it observed. Each part has a file of its own: the records, journaled
 //! and undone (`journaled`); what the steps name (`vocabulary`) and its making (`provisioning`); how the
 //! instance takes a client secret (`secret_form`); the instance-wide properties (`properties`); the last
-//! answers (`replies`); expectations polled for while a change settles (`settle`); catalogue §18's set-ups: the
-//! suite's own Scripted REST API (`scripted_api`), access policies and the token restriction flag
-//! (`access_policies`), rate limit rules (`rate_limit_rules`), and the undocumented columns they use, found by
-//! label (`labelled_columns`).
+//! answers (`replies`); expectations polled for while a change settles (`settle`); the suite's own Scripted
+//! REST API (`scripted_api`) and what catalogue §17 and §18 bind to it: auth scopes (`scope_bindings`), access
+//! policies and the token restriction flag (`access_policies`), rate limit rules (`rate_limit_rules`), and the
+//! undocumented columns they use, found by label (`labelled_columns`).
 
 mod access_policies;
 mod journaled;
@@ -14,6 +14,7 @@ mod properties;
 mod provisioning;
 mod rate_limit_rules;
 mod replies;
+mod scope_bindings;
 mod scripted_api;
 mod secret_form;
 mod settle;

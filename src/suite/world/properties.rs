@@ -90,6 +90,23 @@ impl SuiteWorld {
         }
     }
 
+    /// A setting a row of catalogue §16 follows, `None` when the instance does not have it: on a real instance as
+    /// the preflight read it, never again ad hoc; on the mock as the scenario's admin reads it now. A client
+    /// target cannot read it: the error says so.
+    pub(crate) async fn instance_setting(&mut self, name: &str) -> Result<Option<String>, String> {
+        if let Some(settings) = &self.context.run.settings {
+            return Ok(settings.value(name).map(str::to_owned));
+        }
+        if self.is_client_target() {
+            return Err(format!("a client target cannot read the property {name}"));
+        }
+        let found = self
+            .records
+            .find_fields("sys_properties", &format!("name={name}"), Some("value"))
+            .await?;
+        Ok(found.first().map(|property| text(property, "value")))
+    }
+
     /// Sets an instance-wide property other than the grant's (`None` removes it), read afresh first; only
     /// a scenario tagged `@instance-wide` may, and it is undone at the scenario's end.
     pub(crate) async fn set_instance_property(

@@ -7,6 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use crate::suite::context::Target;
+use crate::suite::undo::access_of;
 use crate::support::random;
 
 use super::SuiteWorld;
@@ -350,37 +351,6 @@ impl SuiteWorld {
         Ok(())
     }
 
-    /// Binds an auth scope to the suite's own table (a `sys_api_access_scope`, undone at the end), for
-    /// one method or, with `None`, all. A binding is instance-wide state: only a scenario tagged
-    /// `@instance-wide` (which runs alone) may make one, and only ever on the suite's own table.
-    pub(crate) async fn protect_own_table(
-        &mut self,
-        scope: &str,
-        method: Option<&str>,
-    ) -> Result<(), String> {
-        if !self.instance_wide {
-            return Err(format!(
-                "{} binds an auth scope to an API but is not tagged @instance-wide",
-                self.scenario_id
-            ));
-        }
-        let table = self.own_table().await?;
-        let scope_sys_id = text(&self.auth_scope(scope).await?, "sys_id");
-        let record = json!({
-            "auth_scope": scope_sys_id,
-            "api_path": format!("now/table/{table}"),
-            "http_method": method.unwrap_or_default(),
-            "apply_all_methods": method.is_none().to_string(),
-            "apply_all_resources": "true",
-            "apply_all_versions": "true",
-            "active": "true",
-        });
-        self.records
-            .create("sys_api_access_scope", record)
-            .await
-            .map(drop)
-    }
-
     /// Removes a mapping the scenario made.
     pub(crate) async fn unmap_from_scope(
         &mut self,
@@ -410,12 +380,22 @@ impl SuiteWorld {
         if let Some(found) = shared.get(&key) {
             return Ok(found.clone());
         }
+        let mut foreseen = Vec::new();
+        if table == "sys_db_object" {
+            for (made_with_it, find_by) in access_of(&text(&record, "name")) {
+                foreseen.extend(
+                    self.records
+                        .foresee(UndoAt::RunEnd, made_with_it, find_by)?,
+                );
+            }
+        }
         let created = self
             .records
             .create_undone_at(UndoAt::RunEnd, table, record.clone(), &[])
             .await?;
         if table == "sys_db_object" {
             self.adopt_table_access(&text(&record, "name")).await?;
+            self.records.adopted(&foreseen)?;
         }
         shared.insert(key, created.clone());
         Ok(created)

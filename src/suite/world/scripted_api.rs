@@ -9,7 +9,8 @@ use crate::suite::table_reply::text;
 
 use super::SuiteWorld;
 
-/// The probe's script: any answer with a result will do.
+/// The API's one resource, and its script: any answer with a result will do.
+const PROBE_PATH: &str = "/probe";
 const PROBE_SCRIPT: &str =
     "(function process(request, response) { return {ok: true}; })(request, response);";
 
@@ -26,13 +27,24 @@ pub(crate) struct ScriptedApi {
 impl ScriptedApi {
     /// The path of its one resource.
     pub(crate) fn probe_path(&self) -> String {
-        format!("{}/probe", self.base_uri)
+        format!("{}{PROBE_PATH}", self.base_uri)
     }
 }
 
 impl SuiteWorld {
-    /// `the suite's own Scripted REST API`: the API and its `GET /probe` resource, named after the scenario.
-    pub(crate) async fn add_scripted_api(&mut self) -> Result<(), String> {
+    /// `the suite's own Scripted REST API`, made once a scenario: a `sys_ws_definition` and one
+    /// `sys_ws_operation` (`GET /probe`, authentication required), each journaled before it is made and undone
+    /// at the scenario's end; its `base_uri` taken from the create's answer (or read back once), never guessed.
+    /// Auth scopes, access policies and rate limit rules are bound to it and to nothing the instance already uses.
+    pub(crate) async fn add_scripted_api(&mut self) -> Result<&ScriptedApi, String> {
+        if self.vocabulary.scripted_api.is_none() {
+            let api = self.make_scripted_api().await?;
+            self.vocabulary.scripted_api = Some(api);
+        }
+        self.scripted_api()
+    }
+
+    async fn make_scripted_api(&mut self) -> Result<ScriptedApi, String> {
         if self.is_client_target() {
             return Err("a client target cannot create a Scripted REST API".into());
         }
@@ -49,30 +61,36 @@ impl SuiteWorld {
             "web_service_definition": sys_id,
             "name": self.instance_name("probe"),
             "http_method": "GET",
-            "relative_path": "/probe",
+            "relative_path": PROBE_PATH,
             "operation_script": PROBE_SCRIPT,
             "requires_authentication": "true",
         });
         self.records.create("sys_ws_operation", resource).await?;
-        let read = self
-            .records
-            .find_fields(
-                "sys_ws_definition",
-                &format!("sys_id={sys_id}"),
-                Some("sys_id,base_uri"),
-            )
-            .await?;
-        let base_uri = read
-            .first()
-            .map(|definition| text(definition, "base_uri"))
-            .filter(|base_uri| base_uri.starts_with("/api/"))
-            .ok_or_else(|| format!("the new Scripted REST API {sys_id} has no base_uri"))?;
-        self.vocabulary.scripted_api = Some(ScriptedApi {
+        let mut base_uri = text(&created, "base_uri");
+        if base_uri.is_empty() {
+            let read = self
+                .records
+                .find_fields(
+                    "sys_ws_definition",
+                    &format!("sys_id={sys_id}"),
+                    Some("sys_id,base_uri"),
+                )
+                .await?;
+            base_uri = read
+                .first()
+                .map(|definition| text(definition, "base_uri"))
+                .unwrap_or_default();
+        }
+        if !base_uri.starts_with("/api/") {
+            return Err(format!(
+                "setup failed: the suite's Scripted REST API {name} has no base_uri under /api/ (\"{base_uri}\")"
+            ));
+        }
+        Ok(ScriptedApi {
             sys_id,
             name,
-            base_uri,
-        });
-        Ok(())
+            base_uri: base_uri.trim_end_matches('/').to_owned(),
+        })
     }
 
     /// The scenario's own Scripted REST API, once it has one.

@@ -173,13 +173,14 @@ fn a_binding_by_path_alone_covers_its_path_or_per_the_switch_nothing_unless_brok
     setup.bind(&b, "", &[("api_path", "now/table/incident")]);
     assert_eq!(
         setup.get(TABLE),
-        missing("sncc-b"),
-        "the default: §7's model"
+        Ok(()),
+        "the default: nothing, as real instances"
     );
+    assert_eq!(setup.get(OTHER), Ok(()));
+    setup.instance.switches.path_only_bindings = PathOnlyBindings::CoverTheirPath;
+    assert_eq!(setup.get(TABLE), missing("sncc-b"), "§7's model");
     assert_eq!(setup.get(OTHER), missing("sncc-b"));
     setup.instance.switches.path_only_bindings = PathOnlyBindings::CoverNothing;
-    assert_eq!(setup.get(TABLE), Ok(()));
-    assert_eq!(setup.get(OTHER), Ok(()));
     let setup = setup.broken(Break::BindingByPath);
     assert_eq!(setup.get(TABLE), missing("sncc-b"));
     assert_eq!(setup.get(OTHER), missing("sncc-b"));
