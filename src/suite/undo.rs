@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use futures::future::join_all;
 use serde_json::Value;
 
 use crate::changes::{self, ChangeJournal, Grace, Scope};
@@ -14,6 +13,8 @@ use crate::report::provisioning::{OwnTableRemoval, Provisioning, UpdateSetRow};
 
 use super::table_reply::text;
 
+/// How many times the end of a run asks whether the suite's own table is gone.
+const GONE_TRIES: u32 = 3;
 /// How many names one `nameIN` query of `sys_update_xml` carries.
 const NAMES_A_QUERY: usize = 50;
 
@@ -100,26 +101,18 @@ impl Undoing<'_> {
     }
 
     /// Confirms the suite's own table is gone (`400 Invalid table`) and deletes what is still named after it
-    /// (its dictionary, access controls and their roles, its role), then confirms none is left. The reads of
-    /// each step are independent and sent together (issue 21: with the update set rows', the run's last 13
-    /// reads take 3 round trips, about 1.5 s less at 150 ms a request, some 4 % of benches/latency.rs); the
-    /// deletes go one by one, in order.
+    /// (its dictionary, access controls and their roles, its role), then confirms none is left. (Sending the
+    /// reads together saved about 4 % of benches/latency.rs, under the 5 % that would pay for it.)
     async fn sweep(&self, table: &str, problems: &mut Vec<String>) -> OwnTableRemoval {
-        let leftovers = leftovers_of(table);
-        let (reply, found) = tokio::join!(
-            self.servicenow
-                .list(self.admin, table, &[("sysparm_limit", "1")]),
-            self.find_each(&leftovers),
-        );
-        let gone = matches!(&reply, Ok(reply) if reply.status == 400);
+        let gone = self.confirm_gone(table).await;
         if !gone {
             problems.push(format!(
                 "the suite's own table {table} still answers the Table API after the run"
             ));
         }
         let mut swept = Vec::new();
-        for ((leftover_table, _), sys_ids) in leftovers.iter().zip(found) {
-            for sys_id in sys_ids {
+        for (leftover_table, query) in leftovers_of(table) {
+            for sys_id in self.find(leftover_table, &query).await {
                 let deleted = self
                     .servicenow
                     .delete(self.admin, leftover_table, &sys_id)
@@ -130,9 +123,8 @@ impl Undoing<'_> {
             }
         }
         let mut left = Vec::new();
-        let still = self.find_each(&leftovers).await;
-        for ((leftover_table, _), sys_ids) in leftovers.iter().zip(still) {
-            for sys_id in sys_ids {
+        for (leftover_table, query) in leftovers_of(table) {
+            for sys_id in self.find(leftover_table, &query).await {
                 left.push(format!("{leftover_table} {sys_id}"));
             }
         }
@@ -150,9 +142,23 @@ impl Undoing<'_> {
         }
     }
 
-    /// The sys_ids each (table, query) finds, in their order, the queries sent together.
-    async fn find_each(&self, queries: &[(&str, String)]) -> Vec<Vec<String>> {
-        join_all(queries.iter().map(|(table, query)| self.find(table, query))).await
+    /// Whether the table answers `400 Invalid table`; asked again, up to [`GONE_TRIES`] times a second apart,
+    /// while the answer is anything else (a failed read says nothing, and a deletion may take a moment to
+    /// reach every node).
+    async fn confirm_gone(&self, table: &str) -> bool {
+        for attempt in 1..=GONE_TRIES {
+            let reply = self
+                .servicenow
+                .list(self.admin, table, &[("sysparm_limit", "1")])
+                .await;
+            if matches!(&reply, Ok(reply) if reply.status == 400) {
+                return true;
+            }
+            if attempt < GONE_TRIES {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        false
     }
 
     /// The sys_ids a query finds; none when the table cannot be read (an instance without it).
@@ -167,18 +173,16 @@ impl Undoing<'_> {
             .collect()
     }
 
-    /// The `sys_update_xml` rows of these records (`<table>_<sys_id>`), in whatever update set; the queries
-    /// (one for each [`NAMES_A_QUERY`] names) sent together.
+    /// The `sys_update_xml` rows of these records (`<table>_<sys_id>`), in whatever update set.
     async fn update_set_rows(
         &self,
         names: &[String],
         problems: &mut Vec<String>,
     ) -> Vec<UpdateSetRow> {
-        let queries: Vec<String> = names
-            .chunks(NAMES_A_QUERY)
-            .map(|chunk| format!("nameIN{}", chunk.join(",")))
-            .collect();
-        let replies = join_all(queries.iter().map(|query| {
+        let mut rows = Vec::new();
+        let mut seen = HashSet::new();
+        for chunk in names.chunks(NAMES_A_QUERY) {
+            let query = format!("nameIN{}", chunk.join(","));
             let params = [
                 ("sysparm_query", query.as_str()),
                 (
@@ -188,17 +192,11 @@ impl Undoing<'_> {
                 ("sysparm_display_value", "true"),
                 ("sysparm_exclude_reference_link", "true"),
             ];
-            async move {
-                self.servicenow
-                    .list(self.admin, "sys_update_xml", &params)
-                    .await
-            }
-        }))
-        .await;
-        let mut rows = Vec::new();
-        let mut seen = HashSet::new();
-        for reply in replies {
-            match reply {
+            match self
+                .servicenow
+                .list(self.admin, "sys_update_xml", &params)
+                .await
+            {
                 Ok(reply) if reply.status == 200 => {
                     for record in records(&reply.result()) {
                         if seen.insert(text(&record, "sys_id")) {
