@@ -482,6 +482,39 @@ async fn an_endpoint_goes_only_once_a_search_finds_none_of_its_tokens() {
     server.verify().await;
 }
 
+/// catalogue §15: an endpoint whose search finds no token goes at once; the search is not repeated (only a
+/// deletion needs confirming).
+#[tokio::test]
+async fn an_endpoint_whose_search_finds_no_token_goes_after_one_search() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/now/table/oauth_credential"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"result": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/now/table/oauth_entity/e3"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = TempDir::new("restore-no-tokens");
+    let (path, journal) = new_journal(&dir, &server.uri());
+    let number = journal
+        .announce(&create_of("oauth_entity", "name=sncc-test-e3"))
+        .unwrap();
+    journal.created(number, "e3").unwrap();
+    let servicenow = ServiceNow::new(http(), &server.uri());
+
+    let report = changes::restore(&servicenow, &admin(), &journal, Scope::All, NO_GRACE).await;
+
+    assert!(report.complete(), "{report:?}");
+    assert_eq!(report.undone, 1, "{report:?}");
+    assert!(outstanding(&path).is_empty());
+    server.verify().await;
+}
+
 /// Creates the user `user_name` as `admin` after `delay`, as a create the run sent and never saw answered.
 fn land_late(
     instance: &Instance,

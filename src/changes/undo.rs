@@ -119,10 +119,15 @@ impl Undoer<'_> {
     async fn delete_created(&self, table: &str, sys_id: &str) -> Result<(), UndoError> {
         if table == "oauth_entity" {
             let tokens = format!("peer={sys_id}");
-            for token in self.find("oauth_credential", &tokens).await? {
-                self.delete("oauth_credential", &token).await?;
+            let found = self.find("oauth_credential", &tokens).await?;
+            for token in &found {
+                self.delete("oauth_credential", token).await?;
             }
-            let left = self.find("oauth_credential", &tokens).await?.len();
+            // Only a deletion needs confirming: a search that found none has already said so.
+            let left = match found.is_empty() {
+                true => 0,
+                false => self.find("oauth_credential", &tokens).await?.len(),
+            };
             if left > 0 {
                 return Err(UndoError::TokensLeft {
                     entity: sys_id.to_owned(),
