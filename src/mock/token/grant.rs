@@ -1,11 +1,14 @@
 //! The token endpoint's rules (catalogue §1): a request and the instance in, a decision out; then issuance.
 //! Besides client credentials, the password grant an admin signs in with (catalogue §10) runs the same client
-//! rules, then checks the resource owner's user name and password.
+//! rules, then checks the resource owner's user name and password; the refresh token grant (catalogue §19, in
+//! `refresh`) runs the client rules, then checks the refresh token.
 //!
 //! Each catalogue row is one small pure rule (`f3_post_only`, `a1_property_enabled`, …) that cites its
 //! catalogue id and owns the breaks of that row; [`decide`] chains them in catalogue §1's order. The query string
 //! is in [`TokenHttpRequest`] only for the breaks: an instance never reads parameters from it
 //! (`glide.oauth.allow.parameters.in.post.body.only`, catalogue F2).
+
+mod refresh;
 
 use std::borrow::Cow;
 
@@ -13,7 +16,6 @@ use subtle::ConstantTimeEq;
 
 use super::form::{self, Form};
 use super::jwt::{self, Claims, TokenFormat};
-use super::refresh;
 use super::signing_key::KeyChoice;
 use crate::mock::auth::basic::{basic_credentials, password_matches};
 use crate::mock::auth::basic_restriction;

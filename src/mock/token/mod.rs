@@ -7,7 +7,6 @@ pub(super) mod endpoint;
 mod form;
 pub(super) mod grant;
 pub(super) mod jwt;
-mod refresh;
 pub(super) mod reply;
 pub(super) mod revoke;
 pub(super) mod signing_key;

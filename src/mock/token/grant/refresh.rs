@@ -6,8 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::form::Form;
-use super::grant::{
+use super::{
     Grant, Reason, Refusal, TokenHttpRequest, authenticated_client, d5_user_may_sign_in, granted,
     refuse,
 };
@@ -15,6 +14,7 @@ use crate::mock::clock::VirtualInstant;
 use crate::mock::instance::Instance;
 use crate::mock::tables::schema::{OAUTH_CREDENTIAL, SYS_USER};
 use crate::mock::tables::store::RecordRef;
+use crate::mock::token::form::Form;
 use crate::servicenow::glide_time::parse_glide_datetime;
 
 /// catalogue §19: `grant_type=refresh_token`: the client as for the other grants, then its live refresh token,
