@@ -14,31 +14,19 @@ use crate::suite::table_reply::text;
 use crate::suite::world::{SuiteWorld, access_token};
 use crate::support::random;
 
+use super::revocation::access_token_records;
+
 /// How far apart O1's two token requests are.
 const A_FEW_SECONDS: u64 = 5;
 /// The fact holding the expiry of each of an endpoint's access tokens when noted, by record.
 const NOTED_FACT: &str = "noted_expiries";
 
-/// The `expires` of each access token record of an endpoint (the stored token may be encrypted: found by peer,
-/// never read), by sys_id.
+/// The `expires` of each access token record of an endpoint, by sys_id.
 async fn expiries(
     world: &mut SuiteWorld,
     endpoint: &str,
 ) -> Result<BTreeMap<String, String>, String> {
-    let peer = world
-        .vocabulary
-        .endpoint(endpoint)?
-        .sys_id
-        .clone()
-        .ok_or("this target cannot read oauth_credential")?;
-    let rows = world
-        .records
-        .find_fields(
-            "oauth_credential",
-            &format!("peer={peer}^type=access_token"),
-            Some("sys_id,expires"),
-        )
-        .await?;
+    let rows = access_token_records(world, endpoint, "sys_id,expires").await?;
     Ok(rows
         .iter()
         .map(|row| (text(row, "sys_id"), text(row, "expires")))

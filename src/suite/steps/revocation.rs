@@ -34,25 +34,11 @@ async fn credential_kept_and_expired(
     world: &mut SuiteWorld,
     endpoint: String,
 ) -> Result<(), String> {
-    // The stored token may be encrypted (catalogue §3): rows are found by peer, and the token is never read.
-    let peer = world
-        .vocabulary
-        .endpoint(&endpoint)?
-        .sys_id
-        .clone()
-        .ok_or("this target cannot read oauth_credential")?;
-    let rows = world
-        .records
-        .find_fields(
-            "oauth_credential",
-            &format!("peer={peer}^type=access_token"),
-            Some("sys_id,type,expires"),
-        )
-        .await?;
+    let rows = access_token_records(world, &endpoint, "sys_id,type,expires").await?;
     world.record_fact("credential_records_kept", json!(rows.len()));
     if rows.is_empty() {
         return Err(format!(
-            "no access_token oauth_credential record of peer {peer} is left after the revocation"
+            "no access_token oauth_credential record of \"{endpoint}\" is left after the revocation"
         ));
     }
     let now = real_now();
@@ -73,4 +59,27 @@ async fn credential_kept_and_expired(
         }
     }
     Ok(())
+}
+
+/// The `oauth_credential` records of an endpoint's access tokens, with `fields`. The stored token may be encrypted
+/// (catalogue §3): the records are found by peer, and the token is never read.
+pub(super) async fn access_token_records(
+    world: &mut SuiteWorld,
+    endpoint: &str,
+    fields: &str,
+) -> Result<Vec<Value>, String> {
+    let peer = world
+        .vocabulary
+        .endpoint(endpoint)?
+        .sys_id
+        .clone()
+        .ok_or("this target cannot read oauth_credential")?;
+    world
+        .records
+        .find_fields(
+            "oauth_credential",
+            &format!("peer={peer}^type=access_token"),
+            Some(fields),
+        )
+        .await
 }
