@@ -47,7 +47,7 @@ pub struct Instance {
 }
 
 /// The instance of a running mock, shared by its connections: locked for one short, synchronous step at a
-/// time, so a step that waits (a JWT's signing key, say) runs between two of them.
+/// time.
 pub(crate) trait InstanceLock {
     /// Runs `step` with the instance locked.
     fn with_locked<R>(&self, step: impl FnOnce(&mut Instance) -> R) -> R;

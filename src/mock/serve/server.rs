@@ -21,7 +21,6 @@ use super::repoll::Repoll;
 use super::shared::Shared;
 use super::tls::TlsIdentity;
 use crate::mock::instance::Instance;
-use crate::mock::token::signing_key;
 
 /// How long a TLS handshake or a graceful stop may take.
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -43,8 +42,6 @@ pub struct MockServer {
 impl MockServer {
     /// Binds and starts serving; returns once the mock accepts connections.
     pub async fn start(options: MockOptions) -> io::Result<MockServer> {
-        // The JWT signing key takes a while to make: started now, in the background, once per process.
-        signing_key::prewarm();
         let listener = TcpListener::bind(options.listen).await?;
         let local_addr = listener.local_addr()?;
         let scheme = if options.tls.is_some() {

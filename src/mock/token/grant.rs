@@ -699,7 +699,7 @@ impl Fresh {
     }
 
     /// The same, its access token the JWT of `grant` when it is one (catalogue J1), issued by `issuer` at `now`;
-    /// its `jti` is the sys_id its `oauth_credential` record gets. Waits for the signing key the first time.
+    /// its `jti` is the sys_id its `oauth_credential` record gets.
     pub(crate) fn signed(self, grant: &Grant, issuer: &str, now: VirtualInstant) -> Fresh {
         let TokenFormat::Jwt(jwt) = &grant.format else {
             return self;

@@ -133,8 +133,7 @@ pub(crate) struct Claims<'a> {
 }
 
 /// The compact JWS of `claims`, signed with the key `key` names under the published key's `kid` (so a
-/// verifier finds a key, which the unpublished one's signature then fails). Waits for the key the first
-/// time.
+/// verifier finds a key, which the unpublished one's signature then fails).
 pub(crate) fn sign(key: KeyChoice, claims: &Claims<'_>) -> String {
     let kid = signing_key::key(KeyChoice::Published).kid();
     let header = Header {

@@ -1,25 +1,22 @@
-//! The mock's RSA keys for JWT access tokens (catalogue §9): made once per process, in the background, since a
-//! 2048-bit key takes a while to find; the first JWT (or JWKS) waits for it.
+//! The mock's RSA keys for JWT access tokens (catalogue §9): two 2048-bit test keys made ahead of time and
+//! built into the binary (`fixtures/keys`), so no mock waits for a key to be found (making one took 60 to
+//! 270 ms, most of the suite's wall time on the mock). Every mock signs with the same published key: they
+//! are test keys, public in the repository; a mock's token proves nothing anywhere else.
 //!
-//! `rsa` generates the key (ring cannot); ring signs with it (RSASSA-PKCS1-v1_5 with SHA-256, RS256).
+//! ring reads and signs with them (RSASSA-PKCS1-v1_5 with SHA-256, RS256).
 
-use std::sync::{Once, OnceLock};
+use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
-use rsa::RsaPrivateKey;
-use rsa::pkcs8::EncodePrivateKey;
-use rsa::traits::PublicKeyParts;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents};
 use serde_json::{Value, json};
 
-const KEY_BITS: usize = 2048;
-
-/// The key the JWKS publishes.
-static PUBLISHED: OnceLock<SigningKey> = OnceLock::new();
-/// A key no JWKS lists (only [`crate::mock::Break::JwtUnpublishedKey`] signs with it), made on first use.
-static UNPUBLISHED: OnceLock<SigningKey> = OnceLock::new();
+/// The key the JWKS publishes, PKCS#8 DER.
+const PUBLISHED_PKCS8: &[u8] = include_bytes!("../../../fixtures/keys/mock_jwt_published.pk8");
+/// A key no JWKS lists (only [`crate::mock::Break::JwtUnpublishedKey`] signs with it), PKCS#8 DER.
+const UNPUBLISHED_PKCS8: &[u8] = include_bytes!("../../../fixtures/keys/mock_jwt_unpublished.pk8");
 
 /// Which key signs a JWT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,16 +38,12 @@ pub(crate) struct SigningKey {
 }
 
 impl SigningKey {
-    fn generate() -> SigningKey {
-        // Generating fails only when the operating system's random source does, as every token would.
-        let private = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, KEY_BITS)
-            .expect("the operating system's random source failed");
-        let der = private
-            .to_pkcs8_der()
-            .expect("a generated RSA key encodes as PKCS#8");
-        let key_pair = RsaKeyPair::from_pkcs8(der.as_bytes()).expect("ring reads rsa's PKCS#8");
-        let n = URL_SAFE_NO_PAD.encode(private.n().to_bytes_be());
-        let e = URL_SAFE_NO_PAD.encode(private.e().to_bytes_be());
+    fn read(pkcs8: &[u8]) -> SigningKey {
+        // Both keys are built in; the test below reads each.
+        let key_pair = RsaKeyPair::from_pkcs8(pkcs8).expect("a built-in key is RSA in PKCS#8 DER");
+        let public = RsaPublicKeyComponents::<Vec<u8>>::from(key_pair.public());
+        let n = URL_SAFE_NO_PAD.encode(public.n);
+        let e = URL_SAFE_NO_PAD.encode(public.e);
         let kid = thumbprint(&n, &e);
         SigningKey {
             key_pair,
@@ -98,50 +91,24 @@ fn thumbprint(n: &str, e: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
-/// Starts making the published key on a thread of its own, once per process (a mock start calls it, so
-/// the key is usually ready before the first JWT is asked for). Returns at once.
-pub(crate) fn prewarm() {
-    static STARTED: Once = Once::new();
-    STARTED.call_once(|| {
-        // Without a thread, the first JWT makes the key itself.
-        let _ = std::thread::Builder::new()
-            .name("sncc-jwt-key".into())
-            .spawn(|| key(KeyChoice::Published));
-    });
-}
-
-fn cell(choice: KeyChoice) -> &'static OnceLock<SigningKey> {
-    match choice {
-        KeyChoice::Published => &PUBLISHED,
-        KeyChoice::Unpublished => &UNPUBLISHED,
-    }
-}
-
-/// The key `choice` names, made now if it is not yet (waiting for [`prewarm`]'s thread if it is under way).
+/// The key `choice` names (read from the binary the first time).
 pub(crate) fn key(choice: KeyChoice) -> &'static SigningKey {
-    cell(choice).get_or_init(SigningKey::generate)
-}
-
-/// [`key`] for async code, the published key (whose `kid` every JWT names) made too: while a key is being
-/// made, waits on a blocking thread, not a runtime's worker.
-pub(crate) async fn ready(choice: KeyChoice) {
-    for needed in [KeyChoice::Published, choice] {
-        if cell(needed).get().is_none() {
-            // A blocking pool shutting down leaves the key to be made (or waited for) where it is used.
-            let _ = tokio::task::spawn_blocking(move || key(needed)).await;
-        }
+    static PUBLISHED: OnceLock<SigningKey> = OnceLock::new();
+    static UNPUBLISHED: OnceLock<SigningKey> = OnceLock::new();
+    match choice {
+        KeyChoice::Published => PUBLISHED.get_or_init(|| SigningKey::read(PUBLISHED_PKCS8)),
+        KeyChoice::Unpublished => UNPUBLISHED.get_or_init(|| SigningKey::read(UNPUBLISHED_PKCS8)),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+    use ring::signature::RSA_PKCS1_2048_8192_SHA256;
 
     use super::*;
 
     #[test]
     fn a_signature_verifies_with_the_published_jwk_and_not_with_another_key() {
-        prewarm();
         let published = key(KeyChoice::Published);
         let jwk = published.jwk();
         let component = |name: &str| URL_SAFE_NO_PAD.decode(jwk[name].as_str().unwrap()).unwrap();
@@ -149,7 +116,7 @@ mod tests {
             n: component("n"),
             e: component("e"),
         };
-        assert_eq!(public.n.len() * 8, KEY_BITS);
+        assert_eq!(public.n.len() * 8, 2048);
         assert_eq!(public.e, [1, 0, 1]);
         assert_eq!(
             (

@@ -2,11 +2,9 @@
 
 use axum::response::Response;
 
-use crate::mock::token::signing_key::{self, KeyChoice};
 use crate::mock::token::{jwt, reply};
 
-/// `GET /api/now/oauth/jwks`: anonymous; the first request waits for the key.
+/// `GET /api/now/oauth/jwks`: anonymous.
 pub(super) async fn jwks() -> Response {
-    signing_key::ready(KeyChoice::Published).await;
     reply::jwks(&jwt::jwks())
 }

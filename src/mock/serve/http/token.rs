@@ -28,5 +28,5 @@ pub(super) async fn token(State(shared): State<Arc<Shared>>, request: Request) -
     };
     let host = header_text(headers, header::HOST);
     let now = shared.clock.now();
-    endpoint::answer(&request, shared.as_ref(), &shared.base_url, host, now).await
+    endpoint::answer(&request, shared.as_ref(), &shared.base_url, host, now)
 }
