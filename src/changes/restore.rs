@@ -2,6 +2,7 @@
 //! unique fields unique, each finished record's changes marked undone.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::client::{Credentials, ServiceNow};
@@ -11,6 +12,7 @@ use super::consolidate::{
 };
 use super::journal::{ChangeEntry, ChangeJournal, read, unix_now_f64};
 use super::undo::{UndoError, Undoer};
+use crate::support::at_once::at_once;
 
 /// How long, by default, a create that got no answer may still land on the instance.
 pub const DEFAULT_LATE_WRITE_GRACE: Duration = Duration::from_secs(10);
@@ -114,15 +116,18 @@ pub async fn restore(
     }
 
     let mut awaiting = Vec::new();
-    let mut found_late = HashSet::new();
-    for record in absent {
-        match undoer
-            .remove(record, grace.period, journal, &mut found_late)
-            .await
-        {
-            Ok(None) => report.settle(journal, record),
-            Ok(Some(deadline)) => awaiting.push((record, deadline)),
-            Err(error) => report.failed(record, error),
+    let found_late = Mutex::new(HashSet::new());
+    // Records of one table next to each other depend on nothing among them: removed together.
+    for run in absent.chunk_by(|one, next| one.table == next.table) {
+        let removals = run
+            .iter()
+            .map(|record| undoer.remove(record, grace.period, journal, &found_late));
+        for (record, removal) in run.iter().zip(at_once(removals).await) {
+            match removal {
+                Ok(None) => report.settle(journal, record),
+                Ok(Some(deadline)) => awaiting.push((*record, deadline)),
+                Err(error) => report.failed(record, error),
+            }
         }
     }
     if grace.wait && !awaiting.is_empty() {
@@ -136,7 +141,7 @@ pub async fn restore(
         }
         for (record, _) in std::mem::take(&mut awaiting) {
             match undoer
-                .remove(record, grace.period, journal, &mut found_late)
+                .remove(record, grace.period, journal, &found_late)
                 .await
             {
                 Ok(None) => report.settle(journal, record),
@@ -150,6 +155,9 @@ pub async fn restore(
         .map(|(record, _)| record.unknown_creates())
         .sum();
 
+    let found_late = found_late
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut to_patch = Vec::new();
     for (record, sys_id, values, patch, deleted) in present {
         if found_late.contains(&(record.table.clone(), sys_id.clone())) {

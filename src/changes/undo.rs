@@ -2,11 +2,13 @@
 //! one could not be.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use crate::client::{Credentials, Reply, ServiceNow, TransportError};
+use crate::support::at_once::at_once;
 
 use super::consolidate::{Key, RecordChanges};
 use super::journal::{ChangeJournal, InstanceChange, unix_now_f64};
@@ -120,9 +122,13 @@ impl Undoer<'_> {
         if table == "oauth_entity" {
             let tokens = format!("peer={sys_id}");
             let found = self.find("oauth_credential", &tokens).await?;
-            for token in &found {
-                self.delete("oauth_credential", token).await?;
-            }
+            let deletions = found
+                .iter()
+                .map(|token| self.delete("oauth_credential", token));
+            at_once(deletions)
+                .await
+                .into_iter()
+                .try_for_each(|deleted| deleted)?;
             // Only a deletion needs confirming: a search that found none has already said so.
             let left = match found.is_empty() {
                 true => 0,
@@ -213,7 +219,7 @@ impl Undoer<'_> {
         record: &RecordChanges,
         period: Duration,
         journal: &ChangeJournal,
-        found_late: &mut HashSet<(String, String)>,
+        found_late: &Mutex<HashSet<(String, String)>>,
     ) -> Result<Option<f64>, UndoError> {
         let query = match &record.key {
             Key::SysId(sys_id) => {
@@ -242,10 +248,18 @@ impl Undoer<'_> {
                 .created(create.number, sys_id)
                 .map_err(UndoError::Journal)?;
         }
-        for sys_id in &found {
-            found_late.insert((record.table.clone(), sys_id.clone()));
-            self.delete_created(&record.table, sys_id).await?;
-        }
+        crate::lock(found_late).extend(
+            found
+                .iter()
+                .map(|sys_id| (record.table.clone(), sys_id.clone())),
+        );
+        let deletions = found
+            .iter()
+            .map(|sys_id| self.delete_created(&record.table, sys_id));
+        at_once(deletions)
+            .await
+            .into_iter()
+            .try_for_each(|deleted| deleted)?;
         let deadline = record.deadline(period);
         if found.len() < record.unknown_creates() && unix_now_f64() < deadline {
             Ok(Some(deadline))

@@ -12,6 +12,7 @@ use crate::client::{Credentials, ServiceNow};
 use crate::report::provisioning::{OwnTableRemoval, Provisioning, UpdateSetRow};
 
 use super::table_reply::text;
+use crate::support::at_once::at_once;
 
 /// How many times the end of a run asks whether the suite's own table is gone.
 const GONE_TRIES: u32 = 3;
@@ -101,8 +102,8 @@ impl Undoing<'_> {
     }
 
     /// Confirms the suite's own table is gone (`400 Invalid table`) and deletes what is still named after it
-    /// (its dictionary, access controls and their roles, its role), then confirms none is left. (Sending the
-    /// reads together saved about 4 % of benches/latency.rs, under the 5 % that would pay for it.)
+    /// (its dictionary, access controls and their roles, its role), then, if it found any, confirms none is
+    /// left. The searches go out together, and so do the deletions.
     async fn sweep(&self, table: &str, problems: &mut Vec<String>) -> OwnTableRemoval {
         let gone = self.confirm_gone(table).await;
         if !gone {
@@ -110,24 +111,27 @@ impl Undoing<'_> {
                 "the suite's own table {table} still answers the Table API after the run"
             ));
         }
-        let mut swept = Vec::new();
-        for (leftover_table, query) in leftovers_of(table) {
-            for sys_id in self.find(leftover_table, &query).await {
-                let deleted = self
-                    .servicenow
-                    .delete(self.admin, leftover_table, &sys_id)
-                    .await;
-                if deleted.is_ok_and(|reply| matches!(reply.status, 200 | 204 | 404)) {
-                    swept.push(format!("{leftover_table} {sys_id}"));
-                }
-            }
-        }
-        let mut left = Vec::new();
-        for (leftover_table, query) in leftovers_of(table) {
-            for sys_id in self.find(leftover_table, &query).await {
-                left.push(format!("{leftover_table} {sys_id}"));
-            }
-        }
+        let found = self.leftovers(table).await;
+        let deletions = found.iter().map(|(leftover_table, sys_id)| async move {
+            let deleted = self
+                .servicenow
+                .delete(self.admin, leftover_table, sys_id)
+                .await;
+            deleted
+                .is_ok_and(|reply| matches!(reply.status, 200 | 204 | 404))
+                .then(|| format!("{leftover_table} {sys_id}"))
+        });
+        let swept: Vec<String> = at_once(deletions).await.into_iter().flatten().collect();
+        // Only a deletion needs confirming: searches that found none have already said so.
+        let left: Vec<String> = match found.is_empty() {
+            true => Vec::new(),
+            false => self
+                .leftovers(table)
+                .await
+                .into_iter()
+                .map(|(leftover_table, sys_id)| format!("{leftover_table} {sys_id}"))
+                .collect(),
+        };
         if !left.is_empty() {
             problems.push(format!(
                 "records named after the suite's own table are left on the instance: {}",
@@ -161,6 +165,17 @@ impl Undoing<'_> {
         false
     }
 
+    /// What the suite's own table left ([`leftovers_of`] it), by table and sys_id.
+    async fn leftovers(&self, table: &str) -> Vec<(&'static str, String)> {
+        let searches = leftovers_of(table).map(|(leftover_table, query)| async move {
+            self.find(leftover_table, &query)
+                .await
+                .into_iter()
+                .map(move |sys_id| (leftover_table, sys_id))
+        });
+        at_once(searches).await.into_iter().flatten().collect()
+    }
+
     /// The sys_ids a query finds; none when the table cannot be read (an instance without it).
     async fn find(&self, table: &str, query: &str) -> Vec<String> {
         let params = [("sysparm_query", query), ("sysparm_fields", "sys_id")];
@@ -173,15 +188,14 @@ impl Undoing<'_> {
             .collect()
     }
 
-    /// The `sys_update_xml` rows of these records (`<table>_<sys_id>`), in whatever update set.
+    /// The `sys_update_xml` rows of these records (`<table>_<sys_id>`), in whatever update set (the
+    /// searches go out together, their answers read in order).
     async fn update_set_rows(
         &self,
         names: &[String],
         problems: &mut Vec<String>,
     ) -> Vec<UpdateSetRow> {
-        let mut rows = Vec::new();
-        let mut seen = HashSet::new();
-        for chunk in names.chunks(NAMES_A_QUERY) {
+        let searches = names.chunks(NAMES_A_QUERY).map(|chunk| async move {
             let query = format!("nameIN{}", chunk.join(","));
             let params = [
                 ("sysparm_query", query.as_str()),
@@ -192,11 +206,14 @@ impl Undoing<'_> {
                 ("sysparm_display_value", "true"),
                 ("sysparm_exclude_reference_link", "true"),
             ];
-            match self
-                .servicenow
+            self.servicenow
                 .list(self.admin, "sys_update_xml", &params)
                 .await
-            {
+        });
+        let mut rows = Vec::new();
+        let mut seen = HashSet::new();
+        for answer in at_once(searches).await {
+            match answer {
                 Ok(reply) if reply.status == 200 => {
                     for record in records(&reply.result()) {
                         if seen.insert(text(&record, "sys_id")) {
