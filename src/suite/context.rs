@@ -15,6 +15,7 @@ use crate::catalogue::selection::TargetKind;
 use crate::changes::ChangeJournal;
 use crate::client::Credentials;
 use crate::mock::Break;
+use crate::report::collector::ScenarioKey;
 use crate::servicenow::release::Release;
 
 use super::preflight::InstanceSettings;
@@ -110,6 +111,8 @@ pub(super) struct RunScope {
     /// Whether the admin target is the plan's rehearsal on a mock of the run's own: its clock is moved
     /// rather than waited on.
     pub rehearsal: bool,
+    /// The requests each scenario sent in the plan's rehearsal (admin runs only): the busiest start first.
+    pub rehearsed_requests: HashMap<ScenarioKey, usize>,
 }
 
 /// A run's shared state: how it was set up, and what its scenarios learn and hold while it runs.
@@ -136,11 +139,12 @@ pub(super) struct Context {
 }
 
 impl Context {
-    pub(super) fn new(run: RunScope) -> Context {
+    /// The context of a run of `concurrency` scenarios side by side.
+    pub(super) fn new(run: RunScope, concurrency: usize) -> Context {
         Context {
             run,
             secret_form: OnceLock::new(),
-            turns: Arc::new(Turns::default()),
+            turns: Arc::new(Turns::new(concurrency)),
             grant_baseline: Mutex::new(()),
             grant_property_before_run: std::sync::Mutex::new(None),
             shared_records: Mutex::new(HashMap::new()),

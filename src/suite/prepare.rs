@@ -2,7 +2,7 @@
 //! instance with an admin the preflight (reads only) and the plan (a value, printed); then, unless `--plan`
 //! stops there, the change journal started and the run's context set up.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -150,7 +150,7 @@ pub(super) async fn prepare(config: RunConfig) -> Result<Prepared, ConfigError> 
         TargetKind::Mock => MOCK_CONCURRENCY,
         _ => REAL_CONCURRENCY,
     });
-    let plan = match &learned {
+    let planned = match &learned {
         Some(learned) => {
             let stage = Stage {
                 features: &features,
@@ -164,6 +164,10 @@ pub(super) async fn prepare(config: RunConfig) -> Result<Prepared, ConfigError> 
             Some(plan.map_err(|error| ConfigError::Rehearsal(error.to_string()))?)
         }
         None => None,
+    };
+    let (plan, rehearsed_requests) = match planned {
+        Some((plan, rehearsed)) => (Some(plan), rehearsed),
+        None => (None, HashMap::new()),
     };
     let target = TargetSummary {
         kind: kind.name().into(),
@@ -225,18 +229,22 @@ pub(super) async fn prepare(config: RunConfig) -> Result<Prepared, ConfigError> 
         )),
         _ => None,
     };
-    let context = Arc::new(Context::new(RunScope {
-        target: config.target,
-        http,
-        release,
-        prefix,
-        journal,
-        late_write_grace: config.late_write_grace,
-        scenario_timeout: config.scenario_timeout,
-        settings,
-        settle: config.settle,
-        rehearsal: false,
-    }));
+    let context = Arc::new(Context::new(
+        RunScope {
+            target: config.target,
+            http,
+            release,
+            prefix,
+            journal,
+            late_write_grace: config.late_write_grace,
+            scenario_timeout: config.scenario_timeout,
+            settings,
+            settle: config.settle,
+            rehearsal: false,
+            rehearsed_requests,
+        },
+        concurrency,
+    ));
     Ok(Prepared::Ready(Box::new(RunSetup {
         context,
         concurrency,

@@ -1,12 +1,15 @@
-//! Scenarios' turns on a real instance: side by side, or alone for an `@instance-wide` one. A turn belongs
-//! to its scenario, never to the scenario's world, and ends with the scenario whatever its outcome.
+//! Scenarios' turns on a real instance: side by side (at most `--concurrency` of them at work), or alone for
+//! an `@instance-wide` one from its first instance-wide change. A turn belongs to its scenario, never to the
+//! scenario's world, and ends with the scenario whatever its outcome.
 
 use std::collections::HashMap;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
+use tokio::sync::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit, RwLock, Semaphore,
+};
 use tokio::time::Instant;
 
 use crate::report::collector::ScenarioKey;
@@ -19,6 +22,9 @@ const SAY_AFTER: Duration = Duration::from_secs(30);
 /// finished scenario's world for its reports as long as it likes, since the world holds no turn.
 pub(super) struct Turns {
     lock: Arc<RwLock<()>>,
+    /// A place for each scenario that may work side by side (`--concurrency`): a scenario waiting aside
+    /// leaves its place to another, so cucumber may start more scenarios than there are places.
+    places: Arc<Semaphore>,
     held: Mutex<HashMap<ScenarioKey, Turn>>,
     say_after: Duration,
 }
@@ -30,39 +36,53 @@ struct Turn {
     hold: Option<Hold>,
 }
 
-/// The lock guard of a turn: held, never read; dropping it lets others in.
+/// The lock guard of a turn (and a side-by-side one's place): held, never read; dropping it lets others in.
 enum Hold {
-    Shared { _guard: OwnedRwLockReadGuard<()> },
-    Alone { _guard: OwnedRwLockWriteGuard<()> },
-}
-
-impl Default for Turns {
-    fn default() -> Self {
-        Turns::saying_after(SAY_AFTER)
-    }
+    Shared {
+        _guard: OwnedRwLockReadGuard<()>,
+        _place: OwnedSemaphorePermit,
+    },
+    Alone {
+        _guard: OwnedRwLockWriteGuard<()>,
+    },
 }
 
 impl Turns {
-    fn saying_after(say_after: Duration) -> Turns {
+    /// Turns for `concurrency` scenarios at work side by side.
+    pub(super) fn new(concurrency: usize) -> Turns {
+        Turns::saying_after(concurrency, SAY_AFTER)
+    }
+
+    fn saying_after(concurrency: usize, say_after: Duration) -> Turns {
         Turns {
             lock: Arc::new(RwLock::new(())),
+            places: Arc::new(Semaphore::new(concurrency.max(1))),
             held: Mutex::new(HashMap::new()),
             say_after,
         }
     }
 
-    /// Waits for the scenario's turn (beside the others, or `alone`) and enters it; returns how long it
-    /// waited.
-    pub(super) async fn take(&self, key: &ScenarioKey, id: &str, alone: bool) -> Duration {
+    /// Waits for the scenario's turn beside the others and enters it; returns how long it waited.
+    pub(super) async fn take(&self, key: &ScenarioKey, id: &str) -> Duration {
         let started = Instant::now();
-        let hold = self.wait(id, alone).await;
+        let hold = self.wait(id, false).await;
         let turn = Turn {
             id: id.to_owned(),
-            alone,
+            alone: false,
             hold: Some(hold),
         };
         crate::lock(&self.held).insert(key.clone(), turn);
         started.elapsed()
+    }
+
+    /// Takes the instance alone for a scenario beside the others (before its first instance-wide change): it
+    /// gives up its place and waits for the others to finish; returns how long it waited.
+    pub(super) async fn go_alone(&self, key: &ScenarioKey) -> Duration {
+        if let Some(turn) = crate::lock(&self.held).get_mut(key) {
+            turn.alone = true;
+        }
+        self.step_aside(key);
+        self.rejoin(key).await
     }
 
     /// Lets the others have the instance while the scenario waits for something else (its turn stays
@@ -105,15 +125,23 @@ impl Turns {
 
     /// Waits for the lock in its queue, saying every `say_after` what the scenario waits for.
     async fn wait(&self, id: &str, alone: bool) -> Hold {
-        let lock = self.lock.clone();
+        let (lock, places) = (self.lock.clone(), self.places.clone());
         let mut acquired = pin!(async move {
             match alone {
                 true => Hold::Alone {
                     _guard: lock.write_owned().await,
                 },
-                false => Hold::Shared {
-                    _guard: lock.read_owned().await,
-                },
+                // The lock first: a scenario holding a place never waits behind one alone.
+                false => {
+                    let guard = lock.read_owned().await;
+                    Hold::Shared {
+                        _guard: guard,
+                        _place: places
+                            .acquire_owned()
+                            .await
+                            .expect("the places are never closed"),
+                    }
+                }
             }
         });
         let started = Instant::now();
@@ -175,14 +203,20 @@ mod tests {
         ("features/x.feature".into(), line)
     }
 
+    /// Takes a turn beside the others, then the instance alone, as an instance-wide scenario does.
+    async fn alone(turns: &Turns, line: usize, id: &str) -> Duration {
+        turns.take(&key(line), id).await;
+        turns.go_alone(&key(line)).await
+    }
+
     #[tokio::test(start_paused = true)]
     async fn an_ended_turn_lets_a_scenario_alone_in_whatever_else_keeps_its_world() {
-        let turns = Arc::new(Turns::default());
-        turns.take(&key(1), "CC-B3", false).await;
+        let turns = Arc::new(Turns::new(8));
+        turns.take(&key(1), "CC-B3").await;
         let ends = turns.end_on_drop(key(1));
         let waiting = tokio::spawn({
             let turns = turns.clone();
-            async move { turns.take(&key(2), "CC-A1", true).await }
+            async move { alone(&turns, 2, "CC-A1").await }
         });
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert!(!waiting.is_finished(), "an instance-wide scenario waits");
@@ -192,9 +226,57 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_scenario_going_alone_lets_the_others_finish_and_keeps_the_later_ones_out() {
+        let turns = Arc::new(Turns::new(8));
+        turns.take(&key(1), "CC-B3").await;
+        turns.take(&key(2), "CC-A1").await;
+        let going = tokio::spawn({
+            let turns = turns.clone();
+            async move { turns.go_alone(&key(2)).await }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let later = tokio::spawn({
+            let turns = turns.clone();
+            async move { turns.take(&key(3), "CC-B4").await }
+        });
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(!going.is_finished(), "CC-B3 is still at work");
+        turns.end(&key(1));
+        assert_eq!(going.await.unwrap(), Duration::from_secs(3));
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert!(!later.is_finished(), "no one joins a scenario alone");
+        turns.end(&key(2));
+        assert_eq!(later.await.unwrap(), Duration::from_secs(6));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_more_than_the_concurrency_work_side_by_side_and_one_waiting_aside_leaves_its_place()
+    {
+        let turns = Arc::new(Turns::new(2));
+        turns.take(&key(1), "CC-E4").await;
+        turns.take(&key(2), "CC-B3").await;
+        let third = tokio::spawn({
+            let turns = turns.clone();
+            async move { turns.take(&key(3), "CC-B4").await }
+        });
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(!third.is_finished(), "two places, both taken");
+        turns.step_aside(&key(1));
+        assert_eq!(third.await.unwrap(), Duration::from_secs(2));
+        let back = tokio::spawn({
+            let turns = turns.clone();
+            async move { turns.rejoin(&key(1)).await }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!back.is_finished(), "its place was taken meanwhile");
+        turns.end(&key(2));
+        assert_eq!(back.await.unwrap(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_panicking_after_hook_still_ends_the_turn() {
-        let turns = Arc::new(Turns::default());
-        turns.take(&key(1), "CC-B3", false).await;
+        let turns = Arc::new(Turns::new(8));
+        turns.take(&key(1), "CC-B3").await;
         let after_hook = {
             let turns = turns.clone();
             async move {
@@ -203,18 +285,16 @@ mod tests {
             }
         };
         assert!(tokio::spawn(after_hook).await.is_err());
-        let second = key(2);
-        let alone =
-            tokio::time::timeout(Duration::from_secs(1), turns.take(&second, "CC-A1", true));
+        let alone = tokio::time::timeout(Duration::from_secs(1), alone(&turns, 2, "CC-A1"));
         assert!(alone.await.is_ok(), "the turn ended with the hook");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_scenario_waiting_aside_lets_one_alone_run_and_rejoins_after_it() {
-        let turns = Arc::new(Turns::default());
-        turns.take(&key(1), "CC-E4", false).await;
+        let turns = Arc::new(Turns::new(8));
+        turns.take(&key(1), "CC-E4").await;
         turns.step_aside(&key(1));
-        turns.take(&key(2), "CC-A4", true).await;
+        alone(&turns, 2, "CC-A4").await;
         let rejoin = tokio::spawn({
             let turns = turns.clone();
             async move { turns.rejoin(&key(1)).await }
@@ -227,9 +307,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_long_wait_says_who_has_the_instance() {
-        let turns = Turns::saying_after(Duration::from_secs(30));
-        turns.take(&key(1), "CC-B3", false).await;
-        turns.take(&key(2), "CC-E4", false).await;
+        let turns = Turns::saying_after(8, Duration::from_secs(30));
+        turns.take(&key(1), "CC-B3").await;
+        turns.take(&key(2), "CC-E4").await;
         turns.step_aside(&key(2));
         assert_eq!(
             turns.waiting_line("CC-A1", true, Duration::from_secs(30)),
@@ -237,7 +317,7 @@ mod tests {
         );
         turns.end(&key(1));
         turns.end(&key(2));
-        turns.take(&key(3), "CC-A4", true).await;
+        alone(&turns, 3, "CC-A4").await;
         assert_eq!(
             turns.waiting_line("CC-B5", false, Duration::from_secs(60)),
             "CC-B5 has waited 60 s for its turn beside the others; running: CC-A4 (alone)"

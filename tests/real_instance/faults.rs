@@ -760,20 +760,21 @@ fn a_500_after_a_create_landed_is_searched_for_and_removed() {
 #[test]
 fn a_500_after_the_grant_property_was_created_leaves_no_property_when_later_scenarios_use_it() {
     let case = Case::untouched("property-create-500");
-    // The run's own first entity creates the property first and deletes it again (catalogue §15 rule 4); then
-    // CC-A1 (instance-wide, alone and first) creates the property and is told 500; CC-A2 and CC-A3 then
-    // find the property and change it. The run must still end with no property, as before it.
+    // The run's own first entity brings the property to the run's baseline first (catalogue §15 rule 4):
+    // it is created and the run is told 500 (how the instance takes secrets stays unknown, a provisioning
+    // problem, not a verdict); CC-A1, CC-A2 and CC-A3 then find the property and change it. The run must
+    // still end with no property, as before it.
     case.proxy.add(Rule::new(
         "POST",
         &create_in("sys_properties"),
-        Occurrence::Nth(2),
+        Occurrence::Nth(1),
         Action::ForwardThenStatus(500),
     ));
 
     let done = case.run(&["--tags", "@CC-A1 or @CC-A2 or @CC-A3"]);
 
     assert!(case.fired(), "the run created the property");
-    let expected = if case.journal_kept() { 3 } else { 2 };
+    let expected = if case.journal_kept() { 3 } else { 0 };
     done.expect_code(expected);
     if case.journal_kept() {
         case.restore().expect_code(0);

@@ -48,13 +48,17 @@ fn not_runnable_by_settings(info: &ScenarioInfo, settings: &InstanceSettings) ->
     )
 }
 
+/// A plan, and the requests each scenario to run sent in its rehearsal (which the run starts the busiest
+/// scenarios first by).
+pub(super) type Planned = (RunPlan, HashMap<ScenarioKey, usize>);
+
 /// Makes the plan: skips the rows the instance does not let the run run (saying why), rehearses the rest and
 /// counts what they would do.
 pub(super) async fn make(
     stage: &Stage<'_>,
     chosen: &mut Chosen,
     settings: &InstanceSettings,
-) -> Result<RunPlan, RehearsalError> {
+) -> Result<Planned, RehearsalError> {
     let mut not_runnable = Vec::new();
     let by_settings: Vec<(ScenarioKey, ScenarioRun, String)> =
         each_to_run(stage.features, &chosen.to_run)
@@ -102,7 +106,12 @@ pub(super) async fn make(
         .map_or("an unknown release".to_owned(), |release| {
             release.to_string()
         });
-    Ok(RunPlan {
+    let rehearsed = rehearsal
+        .scenarios
+        .iter()
+        .map(|(key, exchanges)| (key.clone(), exchanges.len()))
+        .collect();
+    let plan = RunPlan {
         rows_to_run: each_to_run(stage.features, &chosen.to_run)
             .map(|(_, run)| run.unique_name())
             .collect(),
@@ -116,7 +125,8 @@ pub(super) async fn make(
              instance's settings",
             stage.facts.requests
         ),
-    })
+    };
+    Ok((plan, rehearsed))
 }
 
 fn skip(

@@ -2,7 +2,7 @@
 //! like the instance (its release, the settings the preflight read), silently, the mock's clock moved rather
 //! than waited on; every exchange it makes is what the run would make.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,21 +88,25 @@ pub(super) async fn rehearse(
         user: "admin".into(),
         password,
     };
-    let context = Arc::new(Context::new(RunScope {
-        target: Target::Admin {
-            url: url.clone(),
-            admin: admin.clone(),
+    let context = Arc::new(Context::new(
+        RunScope {
+            target: Target::Admin {
+                url: url.clone(),
+                admin: admin.clone(),
+            },
+            http: stage.http.clone(),
+            release: stage.release.cloned(),
+            prefix,
+            journal: Some(journal.clone()),
+            late_write_grace: Duration::ZERO,
+            scenario_timeout: stage.scenario_timeout,
+            settings: Some(InstanceSettings::new(stage.facts.clone())),
+            settle: Duration::ZERO,
+            rehearsal: true,
+            rehearsed_requests: HashMap::new(),
         },
-        http: stage.http.clone(),
-        release: stage.release.cloned(),
-        prefix,
-        journal: Some(journal.clone()),
-        late_write_grace: Duration::ZERO,
-        scenario_timeout: stage.scenario_timeout,
-        settings: Some(InstanceSettings::new(stage.facts.clone())),
-        settle: Duration::ZERO,
-        rehearsal: true,
-    }));
+        stage.concurrency,
+    ));
     let execution = Execution {
         features: stage.features,
         to_run,

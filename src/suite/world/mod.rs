@@ -67,6 +67,10 @@ pub(super) struct SuiteWorld {
     scenario_number: String,
     /// Whether the scenario is tagged `@instance-wide`: it may change what every scenario depends on.
     instance_wide: bool,
+    /// Whether the scenario has the instance alone (from its first instance-wide change on).
+    alone: bool,
+    /// Whether the scenario brought the grant property to the run's baseline (it relies on it).
+    on_grant_baseline: bool,
     /// The scenario's place among the run's: its turn on a real instance is kept under it (by the run,
     /// never by the world, which cucumber may keep after the scenario).
     key: Option<ScenarioKey>,
@@ -158,6 +162,8 @@ impl SuiteWorld {
             scenario_id: String::new(),
             scenario_number: String::new(),
             instance_wide: false,
+            alone: false,
+            on_grant_baseline: false,
             key: None,
             deadline,
             configured_lifespan: None,
@@ -166,18 +172,40 @@ impl SuiteWorld {
         })
     }
 
-    /// Before the scenario's first step: who it is, and, on a real instance, its turn (an instance-wide
-    /// scenario runs alone; the others run side by side); its time starts once it has its turn.
+    /// Before the scenario's first step: who it is, and, on a real instance, its turn beside the others
+    /// (an instance-wide scenario has the instance alone from its first instance-wide change on: see
+    /// [`Self::have_the_instance_alone`]); its time starts once it has its turn.
     pub(super) async fn begin(&mut self, key: ScenarioKey, id: &str, instance_wide: bool) {
         self.scenario_id = format!("CC-{id}");
         self.scenario_number = format!("s{}", self.context.next_scenario_number());
         self.instance_wide = instance_wide;
         if self.context.run.target.url().is_some() {
             let turns = &self.context.turns;
-            turns.take(&key, &self.scenario_id, instance_wide).await;
+            turns.take(&key, &self.scenario_id).await;
         }
         self.key = Some(key);
         self.deadline.start(self.context.run.scenario_timeout);
+    }
+
+    /// Before an instance-wide change: the instance to the scenario alone, from now to the scenario's end,
+    /// once the scenarios beside it are done. An instance-wide scenario sets up (its users, endpoints, APIs)
+    /// beside the others and runs alone only from here; the time waited does not count against it.
+    async fn have_the_instance_alone(&mut self) -> Result<(), String> {
+        if self.alone {
+            return Ok(());
+        }
+        self.alone = true;
+        let Some(key) = &self.key else {
+            return Ok(());
+        };
+        let waited = self.context.turns.go_alone(key).await;
+        self.deadline.extend(waited);
+        // Scenarios alone while this one waited may have left the grant property off the run's baseline (one
+        // that removes it leaves it removed): if this one set it up, it is set up again before the change.
+        if self.on_grant_baseline {
+            Box::pin(self.set_grant_property(Some("true"))).await?;
+        }
+        Ok(())
     }
 
     /// Waits `duration` without holding the scenario's turn on a real instance, so scenarios that must

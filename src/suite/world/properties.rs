@@ -15,8 +15,8 @@ use crate::suite::table_reply::{expect_result, text};
 impl SuiteWorld {
     /// Sets the grant property (`None` removes it), read afresh from the instance first: an earlier
     /// scenario may have left it otherwise. `"true"` is the run's baseline: bringing it there is undone
-    /// at the end of the run, and only a scenario tagged `@instance-wide` (which runs alone) may move it
-    /// away. On a client target the property cannot be seen: `"true"` is what such a run presumes.
+    /// at the end of the run, and only a scenario tagged `@instance-wide` may move it away (from then on
+    /// it runs alone). On a client target the property cannot be seen: `"true"` is what such a run presumes.
     pub(crate) async fn set_grant_property(&mut self, value: Option<&str>) -> Result<(), String> {
         if self.is_client_target() {
             return match value {
@@ -31,11 +31,15 @@ impl SuiteWorld {
                 self.scenario_id
             ));
         }
+        if !to_baseline {
+            self.have_the_instance_alone().await?;
+        }
         let context = self.context.clone();
         let _one_at_a_time = match to_baseline {
             true => Some(context.grant_baseline.lock().await),
             false => None,
         };
+        self.on_grant_baseline |= to_baseline;
         let at = match to_baseline {
             true => UndoAt::RunEnd,
             false => {
@@ -121,6 +125,7 @@ impl SuiteWorld {
                 self.scenario_id
             ));
         }
+        self.have_the_instance_alone().await?;
         let now = self
             .records
             .find("sys_properties", &format!("name={name}"))
