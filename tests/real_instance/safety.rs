@@ -315,29 +315,31 @@ fn a_run_killed_mid_way_is_undone_by_restore_and_restore_can_repeat() {
     }
 }
 
-/// A binding of an auth scope refuses every other client of its API (catalogue §7): one left by a run killed
-/// while it was in place (its scenario held up on the suite's own table) is undone by `sncc restore`, with
-/// the suite's own table and scopes.
-#[test]
-fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
-    let mock = Mock::start("untouched");
-    let dir = TempDir::new("real-kill-binding");
+/// An admin run of `tags` on `mock`, in the folder `dir_name`, whose first request to `held_path` is held up
+/// 20 s: killed (`-KILL`) once `reached` holds of the mock (`what` says what that is), then undone by `sncc
+/// restore`, after which every table is as before.
+fn killed_when_then_restored(
+    mock: &Mock,
+    dir_name: &str,
+    held_path: &str,
+    tags: &str,
+    what: &str,
+    reached: impl Fn(&Mock) -> bool,
+) {
+    let dir = TempDir::new(dir_name);
     let journal = dir.join("changes.jsonl");
     let before = mock.snapshot();
     mock.arm_fault(json!({
-        "path": "/api/now/table/u_sncc_*",
+        "path": held_path,
         "times": 1,
         "action": "delay",
         "millis": 20000,
     }));
 
-    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-H1"]);
-    wait_until("the run has bound a scope to its own table", || {
+    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", tags]);
+    wait_until(what, || {
         assert!(run.is_running(), "the run ended early");
-        !mock.records("sys_api_access_scope", "").is_empty()
-            && !mock
-                .records("sys_db_object", "nameSTARTSWITHu_sncc_")
-                .is_empty()
+        reached(mock)
     });
     run.signal("-KILL");
     assert_eq!(run.finish().code, None, "killed by a signal");
@@ -346,9 +348,30 @@ fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
     assert_unchanged(
         &before,
         &mock.snapshot(),
-        "after restoring a killed binding",
+        &format!("after restoring a run killed once {what}"),
     );
     mock.clear_faults();
+}
+
+/// A binding of an auth scope refuses every other client of its API (catalogue §7): one left by a run killed
+/// while it was in place (its scenario held up on the suite's own table) is undone by `sncc restore`, with
+/// the suite's own table and scopes.
+#[test]
+fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
+    let mock = Mock::start("untouched");
+    killed_when_then_restored(
+        &mock,
+        "real-kill-binding",
+        "/api/now/table/u_sncc_*",
+        "@CC-H1",
+        "the run has bound a scope to its own table",
+        |mock| {
+            !mock.records("sys_api_access_scope", "").is_empty()
+                && !mock
+                    .records("sys_db_object", "nameSTARTSWITHu_sncc_")
+                    .is_empty()
+        },
+    );
 }
 
 /// catalogue §15 rule 7: the instance makes a role and access controls with the suite's table; the run journals
@@ -358,40 +381,25 @@ fn a_run_killed_while_a_scope_binding_is_in_place_is_undone_by_restore() {
 #[test]
 fn a_run_killed_before_it_adopts_its_tables_role_is_undone_by_restore() {
     let mock = Mock::start("untouched");
-    let dir = TempDir::new("real-kill-before-adoption");
-    let journal = dir.join("changes.jsonl");
-    let before = mock.snapshot();
-    mock.arm_fault(json!({
-        "path": "/api/now/table/sys_user_role",
-        "times": 1,
-        "action": "delay",
-        "millis": 20000,
-    }));
-
-    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-H1"]);
     // The table made, the run's next request is the held-up search for its role (the test reads no
     // sys_user_role meanwhile: the fault would hold up its own read).
-    wait_until("the run has made its table", || {
-        assert!(run.is_running(), "the run ended early");
-        !mock
-            .records("sys_db_object", "nameSTARTSWITHu_sncc_")
-            .is_empty()
-    });
-    run.signal("-KILL");
-    assert_eq!(run.finish().code, None, "killed by a signal");
-
-    restore(&dir, &journal).expect_code(0);
-    assert_unchanged(
-        &before,
-        &mock.snapshot(),
-        "after restoring a run killed before it adopted its table's role",
+    killed_when_then_restored(
+        &mock,
+        "real-kill-before-adoption",
+        "/api/now/table/sys_user_role",
+        "@CC-H1",
+        "the run has made its table",
+        |mock| {
+            !mock
+                .records("sys_db_object", "nameSTARTSWITHu_sncc_")
+                .is_empty()
+        },
     );
     assert!(
         mock.records("sys_user_role", "nameSTARTSWITHu_sncc_")
             .is_empty(),
         "the table's role is gone"
     );
-    mock.clear_faults();
 }
 
 /// A rate limit rule throttles its user's integration (catalogue §18, P1): one left by a run killed while it was in
@@ -400,36 +408,21 @@ fn a_run_killed_before_it_adopts_its_tables_role_is_undone_by_restore() {
 #[test]
 fn a_run_killed_while_a_rate_limit_rule_is_in_place_is_undone_by_restore() {
     let mock = Mock::start("untouched");
-    let dir = TempDir::new("real-kill-rate-limit");
-    let journal = dir.join("changes.jsonl");
-    let before = mock.snapshot();
-    mock.arm_fault(json!({
-        "path": "/api/global/sncc_*",
-        "times": 1,
-        "action": "delay",
-        "millis": 20000,
-    }));
-
-    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-P1"]);
-    wait_until("the run has made its rate limit rule", || {
-        assert!(run.is_running(), "the run ended early");
-        !mock
-            .records("sys_rate_limit_rules", "nameSTARTSWITHsncc-")
-            .is_empty()
-            && !mock
-                .records("sys_ws_definition", "nameSTARTSWITHsncc-")
+    killed_when_then_restored(
+        &mock,
+        "real-kill-rate-limit",
+        "/api/global/sncc_*",
+        "@CC-P1",
+        "the run has made its rate limit rule",
+        |mock| {
+            !mock
+                .records("sys_rate_limit_rules", "nameSTARTSWITHsncc-")
                 .is_empty()
-    });
-    run.signal("-KILL");
-    assert_eq!(run.finish().code, None, "killed by a signal");
-
-    restore(&dir, &journal).expect_code(0);
-    assert_unchanged(
-        &before,
-        &mock.snapshot(),
-        "after restoring a killed rate limit rule",
+                && !mock
+                    .records("sys_ws_definition", "nameSTARTSWITHsncc-")
+                    .is_empty()
+        },
     );
-    mock.clear_faults();
 }
 
 /// catalogue §17: a run killed inside an H row, while the Scripted REST API it made for itself (with its `/probe`
@@ -438,27 +431,18 @@ fn a_run_killed_while_a_rate_limit_rule_is_in_place_is_undone_by_restore() {
 #[test]
 fn a_run_killed_inside_an_h_row_while_its_own_api_and_binding_exist_is_undone_by_restore() {
     let mock = Mock::start("untouched");
-    let dir = TempDir::new("real-kill-own-api");
-    let journal = dir.join("changes.jsonl");
-    let before = mock.snapshot();
-    mock.arm_fault(json!({
-        "path": "/api/global/sncc_*",
-        "times": 1,
-        "action": "delay",
-        "millis": 20000,
-    }));
-
     let mappings = |mock: &Mock| mock.records("oauth_entity_auth_scope_mapping", "").len();
     let mappings_before = mappings(&mock);
-
-    let mut run = mock.admin_run(&dir, &["--journal", &journal, "--tags", "@CC-H1"]);
     // Past the binding's check (its probe endpoint mapped, the suite's table made and adopted), the scenario maps
     // its own endpoint: from then on it is on its way to the held-up call of its API.
-    wait_until(
+    killed_when_then_restored(
+        &mock,
+        "real-kill-own-api",
+        "/api/global/sncc_*",
+        "@CC-H1",
         "the run has made its own API and bound a scope to it",
-        || {
-            assert!(run.is_running(), "the run ended early");
-            if mappings(&mock) < mappings_before + 2 {
+        |mock| {
+            if mappings(mock) < mappings_before + 2 {
                 return false;
             }
             let apis = mock.records("sys_ws_definition", "service_idSTARTSWITHsncc_");
@@ -474,21 +458,11 @@ fn a_run_killed_inside_an_h_row_while_its_own_api_and_binding_exist_is_undone_by
                     .is_empty()
         },
     );
-    run.signal("-KILL");
-    assert_eq!(run.finish().code, None, "killed by a signal");
-
-    restore(&dir, &journal).expect_code(0);
-    assert_unchanged(
-        &before,
-        &mock.snapshot(),
-        "after restoring a run killed inside an H row",
-    );
     assert!(
         mock.records("sys_ws_definition", "service_idSTARTSWITHsncc_")
             .is_empty(),
         "the suite's API is gone"
     );
-    mock.clear_faults();
 }
 
 #[test]
